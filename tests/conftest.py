@@ -1,0 +1,90 @@
+"""Shared fixtures: one migrated PostgreSQL database per run, one rolled-back transaction per test.
+
+Tests talk to the real PostgreSQL and Redis on loopback (see ``tests/services.py``); a test that
+crosses processes (a Celery worker, a served app) uses ``committed_db`` instead of ``db_session``
+so that the other process sees its rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from tests import factories
+from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL, recreate_database
+from web import create_app
+from web.extensions import db
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    recreate_database(TEST_DATABASE_URL)
+    app = create_app({
+        "ENV": "test",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+        "REDIS_URL": TEST_REDIS_URL,
+        "WTF_CSRF_ENABLED": False,
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[scoped_session]:
+    """db.session bound to one connection whose outer transaction is rolled back afterwards.
+
+    Each commit inside the test releases a savepoint; each request's teardown closes the
+    session. No app context stays pushed, so every request gets its own ``g``.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    session = scoped_session(sessionmaker(bind=connection, expire_on_commit=False,
+                                          join_transaction_mode="create_savepoint"))
+    db.session = session
+    try:
+        yield session
+    finally:
+        session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def committed_db(app: Flask) -> Iterator[None]:
+    """Real commits, visible to other processes; every table is emptied afterwards."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app: Flask, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app: Flask, db_session) -> Iterator[None]:
+    """A request context, for calling services directly."""
+    with app.test_request_context("/"):
+        yield
+
+
+@pytest.fixture
+def make(app: Flask, db_session) -> factories.Factory:
+    return factories.Factory(app)

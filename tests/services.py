@@ -1,0 +1,89 @@
+"""Real services for the tests: PostgreSQL, Redis and background processes on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASE_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/aktorskab_test"
+)
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the test database, so every run starts from an empty schema."""
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    dsn = admin.render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+            "AND pid <> pg_backend_pid()", (parsed.database,))
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
+        conn.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Process:
+    """A background process whose output is kept in a log file for failing tests to show."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT):
+        self.log = log
+        self._file = log.open("wb")
+        self.popen = subprocess.Popen(args, env=env, cwd=cwd, stdout=self._file,
+                                      stderr=subprocess.STDOUT, start_new_session=True)
+
+    def output(self) -> str:
+        self._file.flush()
+        return self.log.read_text(errors="replace")
+
+    def stop(self, sig: int = 15, timeout: float = 15) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, sig)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, 9)
+                self.popen.wait(timeout)
+        self._file.close()
+
+
+def child_env(**overrides: str | None) -> dict[str, str]:
+    """The environment for a child process: this one, minus our settings, plus ``overrides``."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "AKTOR_ENV"}}
+    env["PYTHONPATH"] = str(ROOT)
+    for key, value in overrides.items():
+        if value is not None:
+            env[key] = value
+    return env
+
+
+def celery_worker(env: dict[str, str], log: Path, *extra: str) -> Process:
+    return Process([sys.executable, "-m", "celery", "-A", "worker.main", "worker",
+                    "--loglevel=INFO", "--pool=solo", "--without-gossip", "--without-mingle",
+                    *extra], env, log)

@@ -1,0 +1,133 @@
+"""The Aktørskab web application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_babel import gettext as _
+
+from web import config, extensions, logs
+from web.i18n import select_locale
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    import os
+
+    instance_path = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
+    config.load(app.config, overrides=overrides)
+    config.apply_embedded_defaults(app.config, app.instance_path)
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", str(_repo_path(app, "translations"))
+    )
+    if app.config["ENV"] == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+    logs.init_app(app)
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(_repo_path(app, "migrations")),
+        render_as_batch=True, compare_type=True,
+    )
+    extensions.babel.init_app(app, locale_selector=select_locale)
+    extensions.csrf.init_app(app)
+
+    from worker import celery_init_app
+
+    celery_init_app(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_cli(app)
+    _register_template_helpers(app)
+    _configure_sqlite(app)
+    return app
+
+
+def _repo_path(app: Flask, name: str):
+    from pathlib import Path
+
+    return Path(app.root_path).parent / name
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web import tenancy
+    from web.ops.views import bp as ops_bp
+    from web.tenants.views import bp as tenant_home_bp
+    from web.tenants.views import public_bp
+
+    tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp])
+    for bp in (ops_bp, public_bp, tenant_bp):
+        app.register_blueprint(bp)
+
+
+def _register_errors(app: Flask) -> None:
+    def render_error(code: int, title: str, message: str):
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return {"error": {"code": f"http_{code}", "message": message}}, code
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return render_error(400, _("Ugyldig forespørgsel"), _("Forespørgslen kunne ikke forstås."))
+
+    @app.errorhandler(401)
+    def unauthorized(exc):
+        return render_error(401, _("Log ind"), _("Du skal logge ind for at se denne side."))
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return render_error(403, _("Ingen adgang"), _("Du har ikke adgang til denne side."))
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return render_error(404, _("Siden findes ikke"),
+                            _("Vi kunne ikke finde den side, du ledte efter."))
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        return render_error(500, _("Der opstod en fejl"),
+                            _("Noget gik galt hos os. Prøv igen om lidt."))
+
+
+def _register_cli(app: Flask) -> None:
+    from web.i18n_cli import translations_cli
+    from web.orgs.cli import orgs_cli
+    from web.tenants.cli import demo_command, tenants_cli
+
+    app.cli.add_command(tenants_cli)
+    app.cli.add_command(orgs_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(translations_cli)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {
+            "current_tenant": g.get("tenant"),
+            "current_user": g.get("user"),
+            "current_locale": str(get_locale()),
+        }
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """Let web, worker and beat share one SQLite file: WAL and a busy timeout."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = extensions.db.engine
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+

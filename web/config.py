@@ -1,0 +1,170 @@
+"""Configuration: code defaults overridden by environment variables.
+
+Every variable the product reads is declared once in ``SETTINGS``; the README's configuration
+table is checked against this list by a test. Parsing happens in ``load`` so that a missing or
+malformed value stops the process at start-up with a message that names the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ConfigError(RuntimeError):
+    """A configuration variable is missing or malformed."""
+
+
+def _url(*schemes: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in schemes:
+            raise ValueError(f"expected a URL starting with one of {', '.join(schemes)}")
+        return value
+
+    return parse
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    key: str
+    parse: Callable[[str], Any]
+    help: str
+    required_in_production: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("AKTOR_ENV", "ENV", _choice("development", "production", "test"),
+            "development (default), test or production; production demands the secrets below"),
+    Setting("SECRET_KEY", "SECRET_KEY", str,
+            "signs sessions and tokens; required in production", required_in_production=True),
+    Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI",
+            _url("postgresql+psycopg", "postgresql", "sqlite"),
+            "postgresql+psycopg://user@host/db; default: a SQLite file in instance/",
+            required_in_production=True),
+    Setting("REDIS_URL", "REDIS_URL", _url("redis", "rediss"),
+            "Celery broker and result backend; default: Celery's SQLAlchemy transport on SQLite",
+            required_in_production=True),
+    Setting("BASE_URL", "BASE_URL", _url("http", "https"),
+            "public address of the web tier, used in e-mails and SSO redirects"),
+    Setting("INSTANCE_PATH", "INSTANCE_PATH", str,
+            "folder for the embedded SQLite files (default: instance/ in the checkout)"),
+    Setting("LOG_LEVEL", "LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+            "log level (default INFO)"),
+    Setting("SMTP_HOST", "SMTP_HOST", str, "SMTP server for reminders (default localhost)"),
+    Setting("SMTP_PORT", "SMTP_PORT", _int, "SMTP port (default 8025)"),
+    Setting("SMTP_USE_TLS", "SMTP_USE_TLS", _bool, "STARTTLS towards the SMTP server (default false)"),
+    Setting("SMTP_USERNAME", "SMTP_USERNAME", str, "SMTP user name, if the server asks for one"),
+    Setting("SMTP_PASSWORD", "SMTP_PASSWORD", str, "SMTP password, if the server asks for one"),
+    Setting("MAIL_FROM", "MAIL_FROM", str, "sender address of e-mails"),
+)
+
+
+class Defaults:
+    ENV = "development"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    REDIS_URL: str | None = None
+    BASE_URL = "http://127.0.0.1:5000"
+    LOG_LEVEL = "INFO"
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 8025
+    SMTP_USE_TLS = False
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    MAIL_FROM = "Aktørskab <no-reply@aktorskab.local>"
+
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    LANGUAGES = ("da", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+
+def load(app_config: dict[str, Any], environ: Mapping[str, str] | None = None,
+         overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill ``app_config`` from defaults, then the environment, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    for name in dir(Defaults):
+        if name.isupper():
+            app_config[name] = getattr(Defaults, name)
+
+    problems: list[str] = []
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None or raw == "":
+            continue
+        try:
+            app_config[setting.key] = setting.parse(raw)
+        except ValueError as exc:
+            problems.append(f"{setting.env}: {exc} (got {_shown(setting, raw)!r})")
+    app_config.update(overrides or {})
+
+    if app_config["ENV"] == "production":
+        for setting in SETTINGS:
+            if setting.required_in_production and not app_config.get(setting.key):
+                problems.append(f"{setting.env}: required when AKTOR_ENV=production")
+    if problems:
+        raise ConfigError("Configuration error:\n  " + "\n  ".join(problems))
+
+
+def _shown(setting: Setting, raw: str) -> str:
+    return "***" if "SECRET" in setting.env or "PASSWORD" in setting.env else raw
+
+
+def apply_embedded_defaults(app_config: dict[str, Any], instance_path: str) -> None:
+    """Without a database or Redis, run on SQLite files so that nothing needs a server."""
+    instance = Path(instance_path)
+    if not app_config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app_config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'aktorskab.db'}"
+    if not app_config.get("SECRET_KEY"):
+        # Only reachable outside production (load() refuses production without it).
+        app_config["SECRET_KEY"] = "dev-only-insecure-secret"  # noqa: S105
+
+    redis_url = app_config.get("REDIS_URL")
+    celery = dict(app_config.get("CELERY") or {})
+    if redis_url:
+        celery.setdefault("broker_url", redis_url)
+        celery.setdefault("result_backend", redis_url)
+    else:
+        instance.mkdir(parents=True, exist_ok=True)
+        celery.setdefault("broker_url", f"sqla+sqlite:///{instance / 'celery-broker.db'}")
+        celery.setdefault("result_backend", f"db+sqlite:///{instance / 'celery-results.db'}")
+    app_config["CELERY"] = celery
+    if app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

@@ -1,0 +1,43 @@
+"""Helpers for tasks: the tenant travels with every task, and tasks are sent after commit."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+
+from web.extensions import db
+from web.tenancy import tenant_scope
+
+
+def tenant_task(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a task body so it runs inside ``tenant_scope(tenant_id)`` and commits once."""
+
+    @functools.wraps(fn)
+    def wrapper(tenant_id: int, *args: Any, **kwargs: Any) -> Any:
+        with tenant_scope(tenant_id):
+            try:
+                result = fn(tenant_id, *args, **kwargs)
+                db.session.commit()
+                return result
+            except BaseException:
+                db.session.rollback()
+                raise
+
+    return wrapper
+
+
+def enqueue_after_commit(task: Any, *args: Any, **kwargs: Any) -> None:
+    """Send ``task`` once the current transaction commits; never if it rolls back."""
+    session = db.session()
+
+    @event.listens_for(session, "after_commit", once=True)
+    def _send(_session) -> None:
+        task.apply_async(args=args, kwargs=kwargs)
+
+    @event.listens_for(session, "after_rollback", once=True)
+    def _forget(_session) -> None:
+        if event.contains(session, "after_commit", _send):
+            event.remove(session, "after_commit", _send)

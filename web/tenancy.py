@@ -1,0 +1,129 @@
+"""The one scoping mechanism for tenant-owned data.
+
+A request resolves its tenant from the URL (``/t/<slug>/…``) and enters ``tenant_scope``; a
+Celery task receives ``tenant_id`` and enters the same scope; a CLI command does too. While a
+scope is active, every ORM SELECT, UPDATE and DELETE that touches a ``TenantScoped`` model is
+filtered to that tenant, and every new row is stamped with it. Outside a scope, touching
+tenant-owned data raises ``TenantScopeMissing`` rather than silently seeing every tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from flask import Blueprint, abort, g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from web.extensions import db
+from web.models import TenantScoped
+
+T = TypeVar("T")
+
+_NO_TENANT = object()
+
+
+class TenantScopeMissing(RuntimeError):
+    """Tenant-owned data was touched outside ``tenant_scope``."""
+
+
+class CrossTenantWrite(RuntimeError):
+    """A row of another tenant was about to be written inside a tenant scope."""
+
+
+def current_tenant_id() -> int | None:
+    if not has_app_context():
+        return None
+    return g.get("tenant_id")
+
+
+@contextmanager
+def tenant_scope(tenant_id: int) -> Iterator[int]:
+    """Run the enclosed block as ``tenant_id``; restores the previous scope afterwards."""
+    previous = g.get("tenant_id", _NO_TENANT)
+    g.tenant_id = tenant_id
+    try:
+        yield tenant_id
+    finally:
+        if previous is _NO_TENANT:
+            g.pop("tenant_id", None)
+        else:
+            g.tenant_id = previous
+
+
+def get_or_404(model: type[T], ident: object) -> T:
+    """Fetch a tenant-owned row by id; another tenant's row is indistinguishable from none."""
+    obj = db.session.get(model, ident) if _valid_ident(ident) else None
+    if obj is None or getattr(obj, "tenant_id", None) != current_tenant_id():
+        abort(404)
+    return obj
+
+
+def _valid_ident(ident: object) -> bool:
+    return isinstance(ident, int) and 0 < ident < 2**31
+
+
+def _touches_tenant_data(state: ORMExecuteState) -> bool:
+    return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_statement(state: ORMExecuteState) -> None:
+    if state.is_column_load or state.execution_options.get("skip_tenant_scope"):
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        # Lazy loads start from an already scoped row; everything else must name its tenant.
+        if not state.is_relationship_load and _touches_tenant_data(state):
+            raise TenantScopeMissing("tenant-owned data queried outside tenant_scope()")
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, flush_context, instances) -> None:
+    tenant_id = current_tenant_id()
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if not isinstance(obj, TenantScoped):
+            continue
+        if tenant_id is None:
+            raise TenantScopeMissing(f"{type(obj).__name__} written outside tenant_scope()")
+        if obj.tenant_id is None:
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id != tenant_id:
+            raise CrossTenantWrite(f"{type(obj).__name__} of tenant {obj.tenant_id}")
+
+
+def make_tenant_blueprint(children: list[Blueprint]) -> Blueprint:
+    """The parent of every tenant page: resolves ``/t/<tenant>/`` once per request."""
+    from web.auth.session import load_user
+    from web.tenants.models import Tenant
+
+    parent = Blueprint("t", __name__, url_prefix="/t/<tenant>")
+
+    @parent.url_value_preprocessor
+    def _resolve_tenant(endpoint, values) -> None:
+        slug = (values or {}).pop("tenant", None)
+        tenant = db.session.scalar(db.select(Tenant).filter_by(slug=slug)) if slug else None
+        if tenant is None:
+            abort(404)
+        g.tenant = tenant
+        g.tenant_id = tenant.id
+        g.user = load_user(tenant.id)
+
+    @parent.url_defaults
+    def _add_tenant(endpoint, values) -> None:
+        if "tenant" not in values and g.get("tenant") is not None:
+            values["tenant"] = g.tenant.slug
+
+    for child in children:
+        parent.register_blueprint(child)
+    return parent

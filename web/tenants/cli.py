@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from web.extensions import db
+from web.tenants import demo, services
+
+tenants_cli = AppGroup("tenants", help="Manage tenants (municipalities).")
+
+
+@tenants_cli.command("create")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--locale", default="da", type=click.Choice(["da", "en"]), show_default=True)
+def create_command(slug: str, name: str, locale: str) -> None:
+    """Create a tenant reachable at /t/SLUG/."""
+    try:
+        tenant = services.create_tenant(slug, name, locale)
+        db.session.commit()
+    except services.TenantError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created tenant {tenant.slug} (id {tenant.id}): /t/{tenant.slug}/")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load (or refresh) the demo municipality; running it twice changes nothing."""
+    summary = demo.load_demo()
+    db.session.commit()
+    click.echo(f"Demo tenant '{summary['slug']}': {summary['units']} units, "
+               f"{summary['people']} people.")

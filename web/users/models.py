@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from web.extensions import db
+from web.models import TenantScoped, Timestamped, enum_column
+
+
+class TenantRoleName(enum.StrEnum):
+    HR = "hr"
+    HOVEDUDVALG = "hovedudvalg"
+    ADMIN = "admin"
+
+
+class RoleSource(enum.StrEnum):
+    """Where a role or membership came from: claims are refreshed at login, the rest kept."""
+
+    SSO = "sso"
+    APP = "app"
+    IMPORT = "import"
+
+
+class User(TenantScoped, Timestamped, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    roles: Mapped[list[TenantRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def has_role(self, role: TenantRoleName) -> bool:
+        return any(r.role == role for r in self.roles)
+
+    def __repr__(self) -> str:
+        return f"<User {self.subject}>"
+
+
+class TenantRole(TenantScoped, db.Model):
+    """A tenant-wide role (hr, hovedudvalg, admin) held by a user."""
+
+    __tablename__ = "tenant_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[TenantRoleName] = mapped_column(enum_column(TenantRoleName))
+    source: Mapped[RoleSource] = mapped_column(enum_column(RoleSource), default=RoleSource.APP)
+
+    user: Mapped[User] = relationship(back_populates="roles")

@@ -1,0 +1,44 @@
+"""The Celery application, bound to the Flask app (Flask's ``celery_init_app`` pattern).
+
+Tasks live in the domain packages (``web/<area>/tasks.py``) and are registered with
+``@shared_task``. Each runs inside ``app.app_context()``; a task that touches tenant data takes
+``tenant_id`` as its first argument and enters ``tenant_scope`` through ``TenantTask``.
+"""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask
+
+TASK_MODULES = ["web.ops.tasks"]
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    "heartbeat": {"task": "web.ops.tasks.heartbeat", "schedule": 300.0},
+}
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.config_from_object(
+        {
+            "task_serializer": "json",
+            "result_serializer": "json",
+            "accept_content": ["json"],
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "broker_connection_retry_on_startup": True,
+            "timezone": "Europe/Copenhagen",
+            "beat_schedule": BEAT_SCHEDULE,
+            "include": TASK_MODULES,
+            **app.config["CELERY"],
+        }
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
