@@ -88,3 +88,9 @@ def ctx(app: Flask, db_session) -> Iterator[None]:
 @pytest.fixture
 def make(app: Flask, db_session) -> factories.Factory:
     return factories.Factory(app)
+
+
+@pytest.fixture
+def committed_make(app: Flask, committed_db) -> factories.Factory:
+    """Factories whose rows are really committed (for tests that cross processes)."""
+    return factories.Factory(app)

@@ -58,7 +58,8 @@ class Process:
                                       stderr=subprocess.STDOUT, start_new_session=True)
 
     def output(self) -> str:
-        self._file.flush()
+        if not self._file.closed:
+            self._file.flush()
         return self.log.read_text(errors="replace")
 
     def stop(self, sig: int = 15, timeout: float = 15) -> None:

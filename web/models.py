@@ -35,7 +35,7 @@ class TenantScoped:
     """Rows that belong to one tenant. Every query on them is filtered by ``web.tenancy``."""
 
     @declared_attr
-    def tenant_id(cls) -> Mapped[int]:  # noqa: N805
+    def tenant_id(cls) -> Mapped[int]:
         return mapped_column(
             Integer, ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False
         )

@@ -24,7 +24,8 @@ def test_language_choice_outranks_the_browser(client, make):
     reply = client.post("/lang/en", data={"next": f"/t/{tenant.slug}/"})
     assert reply.status_code == 302
     assert reply.headers["Location"] == f"/t/{tenant.slug}/"
-    html = client.get(f"/t/{tenant.slug}/", headers={"Accept-Language": "da"}).get_data(as_text=True)
+    html = client.get(f"/t/{tenant.slug}/", headers={"Accept-Language": "da"}).get_data(
+        as_text=True)
     assert '<html lang="en">' in html
 
 

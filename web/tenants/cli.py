@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from web.extensions import db
 from web.tenants import demo, services
@@ -25,6 +25,7 @@ def create_command(slug: str, name: str, locale: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load (or refresh) the demo municipality; running it twice changes nothing."""
     summary = demo.load_demo()

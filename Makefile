@@ -1,0 +1,66 @@
+# The two set-up commands are `make run` and `make test`; everything else is what they use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := web
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: run test install assets translations lint bench services
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	@echo
+	@echo "  Aktørskab is starting: open http://127.0.0.1:$${PORT:-5000}/t/demo/"
+	@echo
+	$(BIN)/honcho start -f Procfile
+
+test: install services
+	$(BIN)/flask translations check
+	$(BIN)/ruff check web worker tests
+	$(BIN)/pytest
+
+install: $(VENV)/.installed web/static/dkfds/.copied
+	@$(BIN)/flask translations compile
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# Det Fælles Designsystem's ready CSS, JS and fonts, served as static files.
+web/static/dkfds/.copied: node_modules/.package-lock.json
+	rm -rf web/static/dkfds && mkdir -p web/static/dkfds
+	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/js node_modules/dkfds/dist/fonts \
+	      node_modules/dkfds/dist/img web/static/dkfds/
+	@touch $@
+
+assets: web/static/dkfds/.copied
+
+translations: $(VENV)/.installed
+	$(BIN)/flask translations update
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check web worker tests
+	$(BIN)/ruff format --check web worker tests
+
+bench: install services
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Start PostgreSQL and Redis when they are installed here but not running.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  command -v pg_ctlcluster >/dev/null && \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | tail -1) main start; } || { \
+	  echo "PostgreSQL is not running: try 'docker compose up -d postgres redis'"; exit 1; }
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || { \
+	  command -v redis-server >/dev/null && \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; } || { \
+	  echo "Redis is not running: try 'docker compose up -d postgres redis'"; exit 1; }
+	@for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 && redis-cli ping >/dev/null 2>&1 && exit 0; sleep 1; done; \
+	  echo "PostgreSQL or Redis did not come up"; exit 1
