@@ -94,3 +94,17 @@ def make(app: Flask, db_session) -> factories.Factory:
 def committed_make(app: Flask, committed_db) -> factories.Factory:
     """Factories whose rows are really committed (for tests that cross processes)."""
     return factories.Factory(app)
+
+
+@pytest.fixture
+def login(client):
+    """Sign ``user`` in on the test client (the SSO flow itself is tested in tests/auth)."""
+    from web.auth.session import session_payload
+
+    def sign_in(user):
+        with client.session_transaction() as session:
+            session.clear()
+            session.update(session_payload(user))
+        return client
+
+    return sign_in

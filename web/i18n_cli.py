@@ -8,7 +8,11 @@ with the source text itself, so a string can still be reworded in Danish without
 from __future__ import annotations
 
 import copy
+import fcntl
 import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -88,9 +92,54 @@ def compile_all() -> None:
                 write_mo(f, _read(po, locale))
 
 
+@contextmanager
+def _locked() -> Iterator[None]:
+    """Several people (or agents) may update the catalogues at once: one at a time."""
+    TRANSLATIONS.mkdir(exist_ok=True)
+    with (TRANSLATIONS / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @translations_cli.command("update")
 def update_command() -> None:
     """Extract the .pot, merge it into both catalogues, fill da, compile."""
+    with _locked():
+        _update()
+    left = problems()
+    click.echo("\n".join(left) if left else "Catalogues complete.")
+
+
+@translations_cli.command("fill")
+@click.argument("locale", type=click.Choice(LOCALES))
+@click.argument("json_file", type=click.File("r", encoding="utf-8"))
+def fill_command(locale: str, json_file) -> None:
+    """Update, then set translations from a JSON object {"Danish source": "translation"}.
+
+    For plural entries give a list of forms. Unknown keys are reported, not added.
+    """
+    given = json.load(json_file)
+    with _locked():
+        _update()
+        po = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+        catalog = _read(po, locale)
+        used = set()
+        for msg in catalog:
+            key = msg.id if isinstance(msg.id, str) else msg.id[0]
+            if msg.id and key in given:
+                value = given[key]
+                msg.string = tuple(value) if isinstance(msg.id, tuple) else value
+                msg.flags.discard("fuzzy")
+                used.add(key)
+        _write(po, catalog)
+        compile_all()
+    for key in sorted(set(given) - used):
+        click.echo(f"not in the catalogue: {key!r}")
+    left = problems()
+    click.echo("\n".join(left) if left else "Catalogues complete.")
+
+
+def _update() -> None:
     template = extract()
     _write(POT, template)
     for locale in LOCALES:
@@ -106,8 +155,6 @@ def update_command() -> None:
                     msg.string = msg.id
         _write(po, catalog)
     compile_all()
-    left = problems()
-    click.echo("\n".join(left) if left else "Catalogues complete.")
 
 
 @translations_cli.command("compile")
