@@ -26,6 +26,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
 
     logs.init_app(app)
+    _import_models()
     extensions.db.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(_repo_path(app, "migrations")),
@@ -49,6 +50,23 @@ def _repo_path(app: Flask, name: str):
     from pathlib import Path
 
     return Path(app.root_path).parent / name
+
+
+# Every module that defines tables, so metadata (and Alembic) always sees the whole schema.
+MODEL_MODULES = (
+    "web.tenants.models",
+    "web.users.models",
+    "web.orgs.models",
+    "web.cycles.models",
+    "web.examples.models",
+)
+
+
+def _import_models() -> None:
+    import importlib
+
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def _register_blueprints(app: Flask) -> None:

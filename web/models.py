@@ -13,8 +13,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def enum_column(enum_cls: type[enum.Enum], **kwargs) -> Enum:
-    """A portable enum: VARCHAR plus a CHECK constraint, storing the enum's values."""
+def enum_column(enum_cls: type[enum.Enum], name: str | None = None, **kwargs) -> Enum:
+    """A portable enum: VARCHAR plus a CHECK constraint, storing the enum's values.
+
+    The constraint is named ck_<table>_<name>; pass ``name`` when one table has two columns
+    of the same enum.
+    """
     return Enum(
         enum_cls,
         native_enum=False,
@@ -22,7 +26,7 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs) -> Enum:
         length=max(len(m.value) for m in enum_cls),
         values_callable=lambda cls: [m.value for m in cls],
         validate_strings=True,
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
         **kwargs,
     )
 
@@ -39,3 +43,9 @@ class TenantScoped:
         return mapped_column(
             Integer, ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False
         )
+
+
+class Updated:
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 11:33:10.080064
+Create Date: 2026-11-27 11:43:58.631077
 
 """
 from alembic import op

@@ -1,0 +1,128 @@
+"""Who may do what: named permissions checked in one place.
+
+A view loads its objects (``tenancy.get_or_404``), then calls ``require(user, PERMISSION, obj)``,
+then acts. Services receive the acting user as an argument and may call ``can`` for rules that
+depend on data. Tenancy is already enforced by the scoping mechanism; these rules decide within
+a tenant:
+
+- an employee sees the cycles of the units they belong to, their own private answers and their
+  team's shared answers (an anonymous answer never with its author);
+- a leader manages the cycles of the units they lead and of every unit below them;
+- HR sees every unit and campaign of the tenant, but answers only as aggregates: never a
+  private answer, never the author of an anonymous one;
+- Hovedudvalg members read reports; tenant admins configure the tenant.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+from flask import abort, g, has_app_context
+from sqlalchemy import select
+
+from web.extensions import db
+from web.orgs.models import Membership, MembershipRole
+from web.orgs.services import descendant_ids
+from web.users.models import TenantRoleName, User
+
+
+class Permission(enum.StrEnum):
+    VIEW_CYCLE = "view_cycle"
+    MANAGE_CYCLE = "manage_cycle"  # move phases, edit dates, record conclusions and actions
+    FACILITATE = "facilitate"  # run the meeting: see shared answers, record conclusions
+    CONTRIBUTE = "contribute"  # answer the prompts of a cycle
+    VIEW_TEAM_ANSWERS = "view_team_answers"
+    START_CYCLE = "start_cycle"  # for a unit (obj: OrgUnit id)
+    START_CAMPAIGN = "start_campaign"
+    MANAGE_TEMPLATES = "manage_templates"
+    VIEW_ALL_UNITS = "view_all_units"
+    CURATE_COLLECTIONS = "curate_collections"
+    READ_REPORTS = "read_reports"
+    ADMINISTER = "administer"
+
+
+def has_role(user: User | None, *roles: TenantRoleName) -> bool:
+    return user is not None and any(user.has_role(r) for r in roles)
+
+
+def _memberships(user: User) -> list[tuple[int, MembershipRole]]:
+    """The user's (unit id, role) pairs, loaded once per request or task."""
+    cache = g.setdefault("_memberships", {}) if has_app_context() else {}
+    if user.id not in cache:
+        cache[user.id] = db.session.execute(
+            select(Membership.unit_id, Membership.role).where(Membership.user_id == user.id)
+        ).all()
+    return cache[user.id]
+
+
+def member_unit_ids(user: User) -> set[int]:
+    """Units the user belongs to, as employee or leader."""
+    return {unit_id for unit_id, _ in _memberships(user)}
+
+
+def led_unit_ids(user: User) -> set[int]:
+    """Units the user leads, and every unit below them."""
+    cache = g.setdefault("_led_units", {}) if has_app_context() else {}
+    if user.id not in cache:
+        direct = {u for u, role in _memberships(user) if role == MembershipRole.LEADER}
+        cache[user.id] = descendant_ids(direct)
+    return cache[user.id]
+
+
+def cycle_unit_ids(cycle) -> set[int]:
+    """The units whose members take part in ``cycle``."""
+    return descendant_ids([cycle.unit_id]) if cycle.include_subunits else {cycle.unit_id}
+
+
+def is_cycle_member(user: User, cycle) -> bool:
+    return bool(member_unit_ids(user) & cycle_unit_ids(cycle))
+
+
+def _manages(user: User, cycle) -> bool:
+    return cycle.leader_id == user.id or cycle.unit_id in led_unit_ids(user)
+
+
+def _view_cycle(user: User, cycle) -> bool:
+    return (has_role(user, TenantRoleName.HR, TenantRoleName.ADMIN)
+            or _manages(user, cycle) or is_cycle_member(user, cycle))
+
+
+def _team_answers(user: User, cycle) -> bool:
+    # HR and admins are outside the team: they see aggregates, never answers.
+    return _manages(user, cycle) or cycle.facilitator_id == user.id or is_cycle_member(user, cycle)
+
+
+_RULES: dict[Permission, Callable[[User, object], bool]] = {
+    Permission.VIEW_CYCLE: _view_cycle,
+    Permission.MANAGE_CYCLE: _manages,
+    Permission.FACILITATE: lambda u, c: _manages(u, c) or c.facilitator_id == u.id,
+    Permission.CONTRIBUTE: is_cycle_member,
+    Permission.VIEW_TEAM_ANSWERS: _team_answers,
+    Permission.START_CYCLE: lambda u, unit_id: unit_id in led_unit_ids(u),
+    Permission.START_CAMPAIGN: lambda u, _: has_role(u, TenantRoleName.HR),
+    Permission.MANAGE_TEMPLATES: lambda u, _: has_role(u, TenantRoleName.HR, TenantRoleName.ADMIN),
+    Permission.VIEW_ALL_UNITS: lambda u, _: has_role(u, TenantRoleName.HR, TenantRoleName.ADMIN),
+    Permission.CURATE_COLLECTIONS: lambda u, _: has_role(u, TenantRoleName.HR),
+    Permission.READ_REPORTS: lambda u, _: has_role(u, TenantRoleName.HR,
+                                                   TenantRoleName.HOVEDUDVALG),
+    Permission.ADMINISTER: lambda u, _: has_role(u, TenantRoleName.ADMIN),
+}
+
+
+def can(user: User | None, permission: Permission, obj: object = None) -> bool:
+    if user is None or not user.is_active:
+        return False
+    return _RULES[permission](user, obj)
+
+
+def require(user: User | None, permission: Permission, obj: object = None) -> None:
+    """401 without a user; 404 when the user may not even see the object; else 403."""
+    if user is None:
+        abort(401)
+    if can(user, permission, obj):
+        return
+    if permission != Permission.VIEW_CYCLE and obj is not None and hasattr(obj, "phase") \
+            and not can(user, Permission.VIEW_CYCLE, obj):
+        abort(404)
+    abort(403)
