@@ -123,12 +123,18 @@ def _register_cli(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    from web import navigation
+    from web.permissions import Permission, can
+
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
+        user = g.get("user")
         return {
             "current_tenant": g.get("tenant"),
-            "current_user": g.get("user"),
+            "current_user": user,
             "current_locale": str(get_locale()),
+            "nav_items": navigation.items_for(user) if g.get("tenant") else [],
+            "can": lambda permission, obj=None: can(user, Permission(permission), obj),
         }
 
 

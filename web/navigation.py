@@ -1,0 +1,41 @@
+"""The main navigation: each area adds its entries here; a link shows when its endpoint exists
+and the signed-in user may use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from web.permissions import Permission, can
+from web.users.models import User
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazy string
+    allowed: Callable[[User], bool]
+
+
+def _signed_in(user: User) -> bool:
+    return True
+
+
+def _may(permission: Permission) -> Callable[[User], bool]:
+    return lambda user: can(user, permission)
+
+
+# Order is the order shown. Endpoints under the tenant prefix start with "t.".
+NAV_ITEMS: list[NavItem] = [
+    NavItem("t.tenants.home", _l("Forside"), _signed_in),
+]
+
+
+def items_for(user: User | None) -> list[NavItem]:
+    if user is None:
+        return []
+    return [item for item in NAV_ITEMS
+            if item.endpoint in current_app.view_functions and item.allowed(user)]
