@@ -67,3 +67,79 @@ class Factory:
                 user.roles.append(TenantRole(role=role, source=RoleSource.APP))
             db.session.flush()
         return user
+
+    # --- cycles, actions, examples (issue 4) -------------------------------------------------
+
+    def campaign(self, tenant: Tenant, name: str | None = None, **kw):
+        from datetime import date, timedelta
+
+        from web.cycles.models import Campaign
+
+        today = date.today()
+        with self.scope(tenant):
+            campaign = Campaign(
+                name=name or f"Kampagne {next(_seq)}",
+                preparation_starts_on=kw.pop("preparation_starts_on", today),
+                preparation_ends_on=kw.pop("preparation_ends_on", today + timedelta(days=14)),
+                **kw)
+            db.session.add(campaign)
+            db.session.flush()
+        return campaign
+
+    def cycle(self, tenant: Tenant, unit: OrgUnit, *, leader: User | None = None, phase=None,
+              include_subunits: bool = False, campaign=None, **kw):
+        """A cycle straight in the database (the cycle services are tested on their own)."""
+        from datetime import date, timedelta
+
+        from web.cycles.models import Cycle, Phase
+
+        today = date.today()
+        with self.scope(tenant):
+            cycle = Cycle(
+                unit_id=unit.id, leader_id=leader.id if leader else None,
+                campaign_id=campaign.id if campaign else None,
+                include_subunits=include_subunits, phase=phase or Phase.PREPARATION,
+                preparation_starts_on=kw.pop("preparation_starts_on", today),
+                preparation_ends_on=kw.pop("preparation_ends_on", today + timedelta(days=14)),
+                follow_up_on=kw.pop("follow_up_on", today + timedelta(days=90)),
+                **kw)
+            db.session.add(cycle)
+            db.session.flush()
+        return cycle
+
+    def participation(self, tenant: Tenant, cycle, user: User):
+        from web.cycles.models import Participation
+
+        with self.scope(tenant):
+            row = Participation(cycle_id=cycle.id, user_id=user.id)
+            db.session.add(row)
+            db.session.flush()
+        return row
+
+    def action(self, tenant: Tenant, cycle, owner: User | None = None, text: str | None = None,
+               **kw):
+        from datetime import date, timedelta
+
+        from web.cycles.models import Action
+
+        with self.scope(tenant):
+            action = Action(cycle_id=cycle.id, owner_id=owner.id if owner else None,
+                            text=text or f"Handling {next(_seq)}",
+                            due_on=kw.pop("due_on", date.today() + timedelta(days=30)), **kw)
+            db.session.add(action)
+            db.session.flush()
+        return action
+
+    def example(self, tenant: Tenant, unit: OrgUnit, author: User | None = None, *,
+                expectations=(), **kw):
+        from web.examples.models import Example, ExampleExpectation, ExampleKind
+
+        with self.scope(tenant):
+            example = Example(unit_id=unit.id, author_id=author.id if author else None,
+                              kind=kw.pop("kind", ExampleKind.GOOD),
+                              title=kw.pop("title", f"Eksempel {next(_seq)}"),
+                              text=kw.pop("text", "Vi prøvede noget nyt."), **kw)
+            example.expectation_tags = [ExampleExpectation(expectation=e) for e in expectations]
+            db.session.add(example)
+            db.session.flush()
+        return example
