@@ -16,7 +16,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import factories
-from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL, recreate_database
+from tests.services import (
+    TEST_DATABASE_URL,
+    TEST_QUEUE,
+    TEST_REDIS_URL,
+    drop_database,
+    recreate_database,
+)
 from web import create_app
 from web.extensions import db
 
@@ -30,6 +36,7 @@ def app() -> Iterator[Flask]:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
         "REDIS_URL": TEST_REDIS_URL,
+        "CELERY_QUEUE": TEST_QUEUE,
         "WTF_CSRF_ENABLED": False,
     })
     with app.app_context():
@@ -37,6 +44,7 @@ def app() -> Iterator[Flask]:
     yield app
     with app.app_context():
         db.engine.dispose()
+    drop_database(TEST_DATABASE_URL)
 
 
 @pytest.fixture

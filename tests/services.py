@@ -14,10 +14,13 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+# Each pytest run gets its own database and Celery queue, so runs on one machine never collide.
+RUN_ID = f"{os.getpid()}"
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/aktorskab_test"
-)
+) + f"_{RUN_ID}"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_QUEUE = f"aktorskab-test-{RUN_ID}"
 
 
 def recreate_database(url: str) -> None:
@@ -31,6 +34,16 @@ def recreate_database(url: str) -> None:
             "AND pid <> pg_backend_pid()", (parsed.database,))
         conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
         conn.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+def drop_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+            "AND pid <> pg_backend_pid()", (parsed.database,))
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
 
 
 def free_port() -> int:
@@ -78,6 +91,7 @@ def child_env(**overrides: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "AKTOR_ENV"}}
     env["PYTHONPATH"] = str(ROOT)
+    env["CELERY_QUEUE"] = TEST_QUEUE
     for key, value in overrides.items():
         if value is not None:
             env[key] = value
@@ -87,4 +101,5 @@ def child_env(**overrides: str | None) -> dict[str, str]:
 def celery_worker(env: dict[str, str], log: Path, *extra: str) -> Process:
     return Process([sys.executable, "-m", "celery", "-A", "worker.main", "worker",
                     "--loglevel=INFO", "--pool=solo", "--without-gossip", "--without-mingle",
+                    "-Q", env.get("CELERY_QUEUE", TEST_QUEUE),
                     *extra], env, log)

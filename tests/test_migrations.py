@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from tests.services import TEST_DATABASE_URL, recreate_database
+from tests.services import TEST_DATABASE_URL, drop_database, recreate_database
 from web import create_app
 from web.extensions import db
 
@@ -19,9 +19,10 @@ def migrated_app(url: str):
 
 @pytest.fixture
 def pg_url():
-    url = TEST_DATABASE_URL.rsplit("/", 1)[0] + "/aktorskab_migrations"
+    url = TEST_DATABASE_URL.replace("/aktorskab_test_", "/aktorskab_migrations_")
     recreate_database(url)
-    return url
+    yield url
+    drop_database(url)
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])

@@ -77,6 +77,8 @@ SETTINGS: tuple[Setting, ...] = (
             required_in_production=True),
     Setting("BASE_URL", "BASE_URL", _url("http", "https"),
             "public address of the web tier, used in e-mails and SSO redirects"),
+    Setting("CELERY_QUEUE", "CELERY_QUEUE", str,
+            "name of the Celery queue tasks go to and workers read (default celery)"),
     Setting("INSTANCE_PATH", "INSTANCE_PATH", str,
             "folder for the embedded SQLite files (default: instance/ in the checkout)"),
     Setting("LOG_LEVEL", "LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"),
@@ -166,6 +168,8 @@ def apply_embedded_defaults(app_config: dict[str, Any], instance_path: str) -> N
         instance.mkdir(parents=True, exist_ok=True)
         celery.setdefault("broker_url", f"sqla+sqlite:///{instance / 'celery-broker.db'}")
         celery.setdefault("result_backend", f"db+sqlite:///{instance / 'celery-results.db'}")
+    if app_config.get("CELERY_QUEUE"):
+        celery.setdefault("task_default_queue", app_config["CELERY_QUEUE"])
     app_config["CELERY"] = celery
     if app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
