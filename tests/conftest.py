@@ -116,3 +116,50 @@ def login(client):
         return client
 
     return sign_in
+
+
+class SqlLog:
+    """The statements sent inside a ``sql_counter()`` block (savepoint bookkeeping excluded)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __str__(self) -> str:
+        return "\n".join(f"{i}: {s}" for i, s in enumerate(self.statements, 1))
+
+
+@pytest.fixture
+def sql_counter(app: Flask, db_session):
+    """Count SQL per request, so an N+1 fails a test::
+
+        with sql_counter() as log:
+            client.get(url)
+        assert log.count <= 20, str(log)
+    """
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counting():
+        log = SqlLog()
+
+        def record(conn, cursor, statement, parameters, context, executemany) -> None:
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT",
+                                                          "ROLLBACK TO SAVEPOINT")):
+                log.statements.append(" ".join(statement.split()))
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield log
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 
 from flask import Flask
 
@@ -143,3 +144,33 @@ class Factory:
             db.session.add(example)
             db.session.flush()
         return example
+
+    def template(self, tenant: Tenant):
+        """The tenant's default template: the memo's dialogue guide, seeded when missing."""
+        from web.cycles.services.templates import ensure_default_template
+
+        with self.scope(tenant):
+            return ensure_default_template()
+
+    def started_cycle(self, tenant: Tenant, unit: OrgUnit, leader: User, *, phase=None,
+                      template=None, include_subunits: bool = False,
+                      starts_on: date | None = None, **dates):
+        """A cycle started by ``leader`` through the services (with the template's prompts),
+        then moved forward phase by phase to ``phase``."""
+        from web.cycles.models import PHASE_ORDER, Phase
+        from web.cycles.services import cycles as cycle_service
+        from web.cycles.services.common import CycleDates
+        from web.cycles.services.templates import ensure_default_template
+
+        starts_on = starts_on or date(2027, 3, 1)
+        with self.scope(tenant):
+            tpl = template or ensure_default_template()
+            cycle = cycle_service.start_cycle(
+                leader, unit, tpl,
+                CycleDates(dates.pop("preparation_starts_on", starts_on),
+                           dates.pop("preparation_ends_on", starts_on + timedelta(days=14)),
+                           **dates),
+                include_subunits=include_subunits)
+            for step in PHASE_ORDER[1:PHASE_ORDER.index(phase or Phase.PREPARATION) + 1]:
+                cycle_service.move_phase(leader, cycle, step)
+        return cycle

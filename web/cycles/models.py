@@ -22,6 +22,7 @@ MAX_ACTION = 1000
 MAX_NAME = 200
 MAX_PLACE = 200
 MAX_REASON = 1000
+MAX_CONCLUSION = 4000
 
 
 class PromptKind(enum.StrEnum):

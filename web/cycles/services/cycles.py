@@ -1,0 +1,268 @@
+"""Follow-up cycles: starting one, its phases, its details, who takes part, and the next one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from web.cycles.labels import PHASE_LABELS
+from web.cycles.models import (
+    MAX_REASON,
+    OPEN_ACTION_STATUSES,
+    PHASE_ORDER,
+    Action,
+    Cycle,
+    CyclePrompt,
+    DialogueTemplate,
+    Participation,
+    Phase,
+    PhaseChange,
+)
+from web.cycles.services import contributions
+from web.cycles.services.common import (
+    FORM,
+    CycleDates,
+    InputError,
+    check_dates,
+    check_text,
+    clean_text,
+)
+from web.extensions import db
+from web.models import utcnow
+from web.orgs.models import Membership, OrgUnit
+from web.permissions import cycle_unit_ids
+from web.users.models import User
+
+
+@dataclass(frozen=True)
+class PhaseMoves:
+    """Where a cycle may go from its phase: one step forward, or one step back (with a reason)."""
+
+    forward: Phase | None
+    back: Phase | None
+
+
+def start_cycle(actor: User, unit: OrgUnit, template: DialogueTemplate | None,
+                dates: CycleDates, *, include_subunits: bool = False) -> Cycle:
+    """Start a cycle for ``unit`` led by ``actor``, in the preparation phase.
+
+    The template's prompts are copied into the cycle (``CyclePrompt``), so editing the template
+    later never changes this cycle. Refused when the unit already has a cycle that is not
+    closed. The caller has checked ``Permission.START_CYCLE`` for the unit.
+    """
+    errors = _check_new_cycle(unit.id, template, dates)
+    if errors:
+        raise InputError(errors)
+    cycle = build_cycle(unit, actor.id, template, dates, include_subunits=include_subunits)
+    db.session.flush()
+    return cycle
+
+
+def update_cycle(actor: User, cycle: Cycle, dates: CycleDates,
+                 facilitator_id: int | None) -> Cycle:
+    """Change the dates, the meeting place and the facilitator of a cycle that is not closed.
+
+    The facilitator (who may run the meeting in the leader's place) must take part in the
+    cycle; ``None`` removes the facilitator.
+    """
+    errors: dict[str, str] = {}
+    if cycle.phase == Phase.CLOSED:
+        errors[FORM] = _("Forløbet er afsluttet og kan ikke længere ændres.")
+    dates = _clean_dates(dates)
+    check_dates(errors, dates)
+    if facilitator_id is not None and facilitator_id != cycle.facilitator_id \
+            and facilitator_id not in {u.id for u in cycle_members(cycle)}:
+        errors["facilitator_id"] = _("Ordstyreren skal være med i forløbet.")
+    if errors:
+        raise InputError(errors)
+    _apply_dates(cycle, dates)
+    cycle.facilitator_id = facilitator_id
+    db.session.flush()
+    return cycle
+
+
+def allowed_moves(cycle: Cycle) -> PhaseMoves:
+    i = PHASE_ORDER.index(cycle.phase)
+    return PhaseMoves(forward=PHASE_ORDER[i + 1] if i + 1 < len(PHASE_ORDER) else None,
+                      back=PHASE_ORDER[i - 1] if i > 0 else None)
+
+
+def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = None, *,
+               expected_from: Phase | None = None) -> PhaseChange:
+    """Move ``cycle`` one step forward, or one step back with a reason; records a PhaseChange.
+
+    ``expected_from`` is the phase the actor saw: when the cycle has moved since (a second
+    leader, a double submit), the move is refused instead of going two steps.
+
+    Entering the meeting seals the anonymous answers (``contributions.seal_anonymous``): from
+    then on nothing links them to their authors. Closing stamps ``closed_at``. A closed cycle
+    that already has a next cycle cannot be reopened.
+    """
+    reason = clean_text(reason)
+    moves = allowed_moves(cycle)
+    errors: dict[str, str] = {}
+    if expected_from is not None and expected_from != cycle.phase:
+        errors[FORM] = _("Forløbet er allerede flyttet til %(phase)s. Se siden igen.",
+                         phase=PHASE_LABELS[cycle.phase])
+    elif to_phase == moves.forward:
+        check_text(errors, "reason", reason, MAX_REASON)
+    elif to_phase == moves.back:
+        if not reason:
+            errors["reason"] = _("Skriv, hvorfor forløbet går et skridt tilbage.")
+        check_text(errors, "reason", reason, MAX_REASON)
+        if cycle.phase == Phase.CLOSED and next_cycle_id(cycle) is not None:
+            errors[FORM] = _("Det næste forløb er allerede startet, så dette kan ikke genåbnes.")
+    else:
+        errors[FORM] = _("Forløbet kan ikke gå fra %(from)s til %(to)s.",
+                         **{"from": PHASE_LABELS[cycle.phase], "to": PHASE_LABELS[to_phase]})
+    if errors:
+        raise InputError(errors)
+
+    now = utcnow()
+    change = PhaseChange(cycle_id=cycle.id, from_phase=cycle.phase, to_phase=to_phase,
+                         reason=reason or None, changed_by_id=actor.id, changed_at=now)
+    db.session.add(change)
+    if cycle.phase == Phase.PREPARATION and to_phase == Phase.MEETING:
+        contributions.seal_anonymous(cycle, now)
+    cycle.phase = to_phase
+    cycle.closed_at = now if to_phase == Phase.CLOSED else None
+    db.session.flush()
+    return change
+
+
+def next_cycle_id(cycle: Cycle) -> int | None:
+    return db.session.scalar(select(Cycle.id).where(Cycle.previous_cycle_id == cycle.id)
+                             .limit(1))
+
+
+def start_next_cycle(actor: User, cycle: Cycle, template: DialogueTemplate | None,
+                     dates: CycleDates) -> Cycle:
+    """Start the cycle after a closed one for the same unit(s), led by ``actor``.
+
+    The open actions (planned or in progress) are carried over as new actions pointing back
+    with ``carried_from_id``; the old ones stay as they were, part of the closed cycle.
+    """
+    errors: dict[str, str] = {}
+    if cycle.phase != Phase.CLOSED:
+        errors[FORM] = _("Et nyt forløb kan først startes, når dette er afsluttet.")
+    elif next_cycle_id(cycle) is not None:
+        errors[FORM] = _("Det næste forløb er allerede startet.")
+    else:
+        errors.update(_check_new_cycle(cycle.unit_id, template, dates))
+    if errors:
+        raise InputError(errors)
+    new = build_cycle(cycle.unit, actor.id, template, dates,
+                     include_subunits=cycle.include_subunits)
+    new.previous_cycle_id = cycle.id
+    for action in open_actions(cycle):
+        db.session.add(Action(cycle=new, text=action.text, owner_id=action.owner_id,
+                              due_on=action.due_on, status=action.status,
+                              expectation=action.expectation, kkc=action.kkc,
+                              carried_from_id=action.id))
+    db.session.flush()
+    return new
+
+
+def open_actions(cycle: Cycle) -> list[Action]:
+    return list(db.session.scalars(
+        select(Action).where(Action.cycle_id == cycle.id,
+                             Action.status.in_(OPEN_ACTION_STATUSES))
+        .options(selectinload(Action.owner)).order_by(Action.due_on, Action.id)))
+
+
+def cycle_actions(cycle: Cycle) -> list[Action]:
+    """All of the cycle's actions with their owners (two queries whatever their number)."""
+    return list(db.session.scalars(
+        select(Action).where(Action.cycle_id == cycle.id)
+        .options(selectinload(Action.owner)).order_by(Action.due_on, Action.id)))
+
+
+def cycle_members(cycle: Cycle) -> list[User]:
+    """The active people of the cycle's unit (and sub-units, if included), by name."""
+    return list(db.session.scalars(
+        select(User).where(User.is_active.is_(True),
+                           User.id.in_(select(Membership.user_id).where(
+                               Membership.unit_id.in_(cycle_unit_ids(cycle)))))
+        .order_by(User.display_name, User.id)))
+
+
+def member_count(cycle: Cycle) -> int:
+    return db.session.scalar(
+        select(func.count(func.distinct(Membership.user_id)))
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.unit_id.in_(cycle_unit_ids(cycle)), User.is_active.is_(True))) or 0
+
+
+def participation_count(cycle: Cycle) -> int:
+    """How many members have contributed (for the team; never shown outside it below k)."""
+    return db.session.scalar(select(func.count(Participation.id))
+                             .where(Participation.cycle_id == cycle.id)) or 0
+
+
+def phase_history(cycle: Cycle) -> list[tuple[PhaseChange, str | None]]:
+    """Every phase move with the name of who made it, oldest first (one query)."""
+    return [(change, name) for change, name in db.session.execute(
+        select(PhaseChange, User.display_name)
+        .outerjoin(User, User.id == PhaseChange.changed_by_id)
+        .where(PhaseChange.cycle_id == cycle.id)
+        .order_by(PhaseChange.changed_at, PhaseChange.id))]
+
+
+def open_cycle_unit_ids(unit_ids: Iterable[int]) -> set[int]:
+    """Of ``unit_ids``, those with a cycle that is not closed."""
+    ids = list(unit_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Cycle.unit_id).where(
+        Cycle.unit_id.in_(ids), Cycle.phase != Phase.CLOSED)))
+
+
+def _check_new_cycle(unit_id: int, template: DialogueTemplate | None,
+                     dates: CycleDates) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if template is None:
+        errors["template_id"] = _("Vælg en skabelon.")
+    elif not template.prompts:
+        errors["template_id"] = _("Skabelonen har ingen spørgsmål.")
+    if open_cycle_unit_ids([unit_id]):
+        errors["unit_id"] = _("Enheden har allerede et forløb, der ikke er afsluttet.")
+    check_dates(errors, _clean_dates(dates))
+    return errors
+
+
+def build_cycle(unit: OrgUnit, leader_id: int | None, template: DialogueTemplate,
+               dates: CycleDates, *, include_subunits: bool, campaign_id: int | None = None
+               ) -> Cycle:
+    """A new cycle in preparation with the template's prompts copied in; added, not flushed."""
+    cycle = Cycle(unit_id=unit.id, unit=unit, leader_id=leader_id, campaign_id=campaign_id,
+                  template_id=template.id, template_version=template.version,
+                  include_subunits=include_subunits, phase=Phase.PREPARATION)
+    _apply_dates(cycle, _clean_dates(dates))
+    cycle.prompts = snapshot_prompts(template)
+    db.session.add(cycle)
+    return cycle
+
+
+def snapshot_prompts(template: DialogueTemplate) -> list[CyclePrompt]:
+    """The template's prompts as a cycle keeps them."""
+    return [CyclePrompt(position=i, kind=p.kind, text_da=p.text_da, text_en=p.text_en,
+                        help_da=p.help_da, help_en=p.help_en)
+            for i, p in enumerate(template.prompts, start=1)]
+
+
+def _clean_dates(dates: CycleDates) -> CycleDates:
+    place = clean_text(dates.meeting_place) or None
+    return CycleDates(dates.preparation_starts_on, dates.preparation_ends_on, dates.meeting_at,
+                      place, dates.follow_up_on)
+
+
+def _apply_dates(cycle: Cycle, dates: CycleDates) -> None:
+    cycle.preparation_starts_on = dates.preparation_starts_on
+    cycle.preparation_ends_on = dates.preparation_ends_on
+    cycle.meeting_at = dates.meeting_at
+    cycle.meeting_place = dates.meeting_place
+    cycle.follow_up_on = dates.follow_up_on
