@@ -71,11 +71,15 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from web import tenancy
+    from web.cycles.actions_views import bp as actions_bp
+    from web.dashboards.views import bp as dashboards_bp
+    from web.examples.views import bp as examples_bp
     from web.ops.views import bp as ops_bp
     from web.tenants.views import bp as tenant_home_bp
     from web.tenants.views import public_bp
 
-    tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp])
+    tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp, actions_bp, examples_bp,
+                                                        dashboards_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 

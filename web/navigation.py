@@ -31,6 +31,10 @@ def _may(permission: Permission) -> Callable[[User], bool]:
 # Order is the order shown. Endpoints under the tenant prefix start with "t.".
 NAV_ITEMS: list[NavItem] = [
     NavItem("t.tenants.home", _l("Forside"), _signed_in),
+    NavItem("t.actions.mine", _l("Mine handlinger"), _signed_in),
+    NavItem("t.examples.index", _l("Eksempler"), _signed_in),
+    NavItem("t.dashboards.leader", _l("Mine enheder"), _may(Permission.LEAD_UNITS)),
+    NavItem("t.dashboards.overview", _l("Overblik"), _may(Permission.VIEW_ALL_UNITS)),
 ]
 
 

@@ -40,6 +40,12 @@ class Permission(enum.StrEnum):
     CURATE_COLLECTIONS = "curate_collections"
     READ_REPORTS = "read_reports"
     ADMINISTER = "administer"
+    LEAD_UNITS = "lead_units"  # the leader dashboard: leads at least one unit
+    UPDATE_ACTION = "update_action"  # obj: Action; set its status
+    RECORD_FOLLOW_UP = "record_follow_up"  # obj: Action; what happened, what we learned
+    RECORD_EXAMPLE = "record_example"  # obj: OrgUnit id
+    VIEW_EXAMPLE = "view_example"  # obj: Example
+    EDIT_EXAMPLE = "edit_example"  # obj: Example
 
 
 def has_role(user: User | None, *roles: TenantRoleName) -> bool:
@@ -93,6 +99,12 @@ def _team_answers(user: User, cycle) -> bool:
     return _manages(user, cycle) or cycle.facilitator_id == user.id or is_cycle_member(user, cycle)
 
 
+def _view_example(user: User, example) -> bool:
+    # The team only (members and leaders of the unit, leaders above it): nothing leaves the
+    # team before HR has redacted and approved it (the collections).
+    return example.unit_id in member_unit_ids(user) or example.unit_id in led_unit_ids(user)
+
+
 _RULES: dict[Permission, Callable[[User, object], bool]] = {
     Permission.VIEW_CYCLE: _view_cycle,
     Permission.MANAGE_CYCLE: _manages,
@@ -107,6 +119,13 @@ _RULES: dict[Permission, Callable[[User, object], bool]] = {
     Permission.READ_REPORTS: lambda u, _: has_role(u, TenantRoleName.HR,
                                                    TenantRoleName.HOVEDUDVALG),
     Permission.ADMINISTER: lambda u, _: has_role(u, TenantRoleName.ADMIN),
+    Permission.LEAD_UNITS: lambda u, _: bool(led_unit_ids(u)),
+    # The owner updates their own action's status; the leader may update any in the cycle.
+    Permission.UPDATE_ACTION: lambda u, a: a.owner_id == u.id or _manages(u, a.cycle),
+    Permission.RECORD_FOLLOW_UP: lambda u, a: _team_answers(u, a.cycle),
+    Permission.RECORD_EXAMPLE: lambda u, unit_id: unit_id in member_unit_ids(u),
+    Permission.VIEW_EXAMPLE: _view_example,
+    Permission.EDIT_EXAMPLE: lambda u, e: e.author_id == u.id and _view_example(u, e),
 }
 
 

@@ -20,4 +20,8 @@ def index():
 
 @bp.get("/")
 def home():
+    if g.get("user") is not None:
+        from web.dashboards.views import employee_home
+
+        return employee_home()
     return render_template("tenants/home.html", tenant=g.tenant)

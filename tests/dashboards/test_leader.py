@@ -1,0 +1,58 @@
+"""The leader dashboard: the cycles of the units I lead (and below), participation, overdue."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from web.cycles.models import ActionStatus, Phase
+
+
+def test_leader_sees_participation_and_overdue_actions(world, make, login):
+    cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.AGREEMENTS)
+    for person in (world.anna, world.bo):
+        make.participation(world.tenant, cycle, person)
+    make.participation(world.tenant, cycle, world.dina)  # not a member: not counted
+    late = date.today() - timedelta(days=3)
+    make.action(world.tenant, cycle, world.carl, text="For sent", due_on=late)
+    make.action(world.tenant, cycle, world.carl, text="Gjort", due_on=late,
+                status=ActionStatus.DONE)
+    make.action(world.tenant, cycle, world.anna, text="I tide")
+    html = login(world.leader).get(world.url("/units")).get_data(as_text=True)
+    row = html.split("<th scope=\"row\">")[1].split("</tr>")[0]
+    assert "Hjemmeplejen" in row and "Aftaler" in row
+    assert "2 af 4" in row  # leader, anna, bo, carl are the members
+    assert "For sent" in html and "Carl Clausen" in html
+    assert "Gjort" not in html and "I tide" not in html.split('id="overdue"')[1]
+    assert "<caption>" in html
+
+
+def test_area_leader_sees_the_teams_below_and_idle_units(world, make, login):
+    make.cycle(world.tenant, world.team, leader=world.leader)
+    make.cycle(world.tenant, world.other_team, leader=world.other_leader, phase=Phase.CLOSED)
+    html = login(world.area_leader).get(world.url("/units")).get_data(as_text=True)
+    open_part = html.split('id="open-cycles"')[1].split("</section>")[0]
+    assert "Hjemmeplejen" in open_part and "Tandplejen" not in open_part
+    idle = html.split('id="idle-units"')[1]
+    assert "Tandplejen" in idle and "Sundhed" in idle
+
+
+def test_another_leader_sees_nothing_of_my_team(world, make, login):
+    make.cycle(world.tenant, world.team, leader=world.leader)
+    html = login(world.other_leader).get(world.url("/units")).get_data(as_text=True)
+    assert "Hjemmeplejen" not in html.split('id="open-cycles"')[1]
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("anna", 403), ("hr", 403), ("hovedudvalg", 403), ("admin", 403)])
+def test_only_leaders_have_the_dashboard(world, login, who, status):
+    assert login(getattr(world, who)).get(world.url("/units")).status_code == status
+
+
+def test_signed_out_and_another_tenant(world, client, login):
+    assert client.get(world.url("/units")).status_code == 401
+    login(world.stranger)
+    assert client.get(world.url("/units")).status_code == 401  # not signed in here
+    html = client.get(f"/t/{world.other_tenant.slug}/units").get_data(as_text=True)
+    assert "Hjemmeplejen" not in html

@@ -1,0 +1,220 @@
+"""Agreed actions (aftaler / næste skridt): recorded by the leader in the agreements phase,
+kept up to date by their owners, followed up by the team.
+
+Every function takes the acting user and the rows it works on, validates all of its input and
+raises ``InputError`` before writing anything, then writes and flushes; the caller commits.
+Permissions are checked by the caller (``Permission.MANAGE_CYCLE``, ``UPDATE_ACTION``,
+``RECORD_FOLLOW_UP``); the rules here are the ones that depend on data: phases, dates and who
+belongs to the team.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+from sqlalchemy import case, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
+
+from web.cycles.models import MAX_ACTION, OPEN_ACTION_STATUSES, Action, ActionStatus, Cycle, Phase
+from web.cycles.services.common import FORM, InputError, check_text, clean_text
+from web.cycles.vocabulary import KKC, Expectation
+from web.extensions import db
+from web.orgs.models import Membership
+from web.permissions import cycle_unit_ids
+from web.users.models import User
+
+# Documented limits (README): what happened and what we learned, per action.
+MAX_FOLLOW_UP = 4000
+
+RECORD_PHASES = (Phase.AGREEMENTS,)  # new actions
+CHANGE_PHASES = (Phase.AGREEMENTS, Phase.FOLLOW_UP)  # edit an action, set its status
+FOLLOW_UP_PHASES = (Phase.FOLLOW_UP,)  # what happened, what we learned
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+
+def today() -> date:
+    """Today as people here see it (the app's time zone, Europe/Copenhagen)."""
+    return to_user_timezone(datetime.now(UTC)).date()
+
+
+def is_overdue(action: Action, on: date | None = None) -> bool:
+    return action.status in OPEN_ACTION_STATUSES and action.due_on < (on or today())
+
+
+def team_members(cycle: Cycle) -> list[User]:
+    """The active people of the cycle's team (every unit the cycle covers), by name."""
+    member_ids = select(Membership.user_id).where(Membership.unit_id.in_(cycle_unit_ids(cycle)))
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(member_ids), User.is_active)
+        .order_by(User.display_name, User.id)))
+
+
+def actions_for_cycle(cycle: Cycle) -> list[Action]:
+    """The cycle's actions by due date, owners loaded with them."""
+    return list(db.session.scalars(
+        select(Action).where(Action.cycle_id == cycle.id)
+        .options(selectinload(Action.owner)).order_by(Action.due_on, Action.id)))
+
+
+def actions_owned_by(user: User, *, open_only: bool = False,
+                     limit: int | None = None) -> list[Action]:
+    """The user's actions: open ones first, by due date; each with its cycle and unit."""
+    query = (select(Action).where(Action.owner_id == user.id)
+             .options(joinedload(Action.cycle).options(joinedload(Cycle.unit),
+                                                       lazyload(Cycle.prompts)))
+             .order_by(case((Action.status.in_(OPEN_ACTION_STATUSES), 0), else_=1),
+                       Action.due_on, Action.id))
+    if open_only:
+        query = query.where(Action.status.in_(OPEN_ACTION_STATUSES))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def create_action(user: User, cycle: Cycle, *, text: str | None, owner_id: object,
+                  due_on: object, expectation: object = None, kkc: object = None) -> Action:
+    """Record an agreed action; the due date may not lie in the past."""
+    errors: dict[str, str] = {}
+    if cycle.phase not in RECORD_PHASES:
+        raise InputError({FORM: _("Handlinger aftales i aftalefasen.")})
+    values = _validated(errors, cycle, text=text, owner_id=owner_id, due_on=due_on,
+                        expectation=expectation, kkc=kkc, earliest=today())
+    if errors:
+        raise InputError(errors)
+    action = Action(cycle_id=cycle.id, status=ActionStatus.PLANNED, **values)
+    db.session.add(action)
+    db.session.flush()
+    return action
+
+
+def update_action(user: User, action: Action, *, text: str | None, owner_id: object,
+                  due_on: object, expectation: object = None, kkc: object = None) -> Action:
+    """Change what was agreed; a changed due date may not lie in the past (an unchanged one may,
+    so an overdue action can still be reworded or handed to someone else)."""
+    errors: dict[str, str] = {}
+    _check_phase(action.cycle, CHANGE_PHASES)
+    parsed_due = parse_date(errors, "due_on", due_on)
+    earliest = None if parsed_due == action.due_on else today()
+    values = _validated(errors, action.cycle, text=text, owner_id=owner_id, due_on=due_on,
+                        expectation=expectation, kkc=kkc, earliest=earliest)
+    if errors:
+        raise InputError(errors)
+    for name, value in values.items():
+        setattr(action, name, value)
+    db.session.flush()
+    return action
+
+
+def delete_action(user: User, action: Action) -> None:
+    """Remove an action agreed by mistake; only while the agreements are being made."""
+    if action.cycle.phase not in RECORD_PHASES:
+        raise InputError({FORM: _("Handlinger kan kun slettes i aftalefasen.")})
+    db.session.delete(action)
+    db.session.flush()
+
+
+def set_status(user: User, action: Action, status: object) -> Action:
+    errors: dict[str, str] = {}
+    _check_phase(action.cycle, CHANGE_PHASES)
+    parsed = parse_choice(errors, "status", ActionStatus, status, required=True)
+    if errors:
+        raise InputError(errors)
+    action.status = parsed
+    db.session.flush()
+    return action
+
+
+def record_follow_up(user: User, action: Action, *, outcome: str | None,
+                     learning: str | None) -> Action:
+    """The team's follow-up of one action: what happened (required), what was learned."""
+    if action.cycle.phase not in FOLLOW_UP_PHASES:
+        raise InputError({FORM: _("Handlingerne følges op i opfølgningsfasen.")})
+    errors: dict[str, str] = {}
+    outcome, learning = clean_text(outcome), clean_text(learning)
+    check_text(errors, "outcome", outcome, MAX_FOLLOW_UP, required=True)
+    check_text(errors, "learning", learning, MAX_FOLLOW_UP)
+    if errors:
+        raise InputError(errors)
+    action.outcome, action.learning = outcome, learning or None
+    db.session.flush()
+    return action
+
+
+# --- validation (parse_* are shared with the examples) ------------------------------------
+
+
+def _check_phase(cycle: Cycle, phases: tuple[Phase, ...]) -> None:
+    if cycle.phase not in phases:
+        raise InputError({FORM: _("Handlingerne kan kun ændres i aftale- og opfølgningsfasen.")})
+
+
+def _validated(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on, expectation,
+               kkc, earliest: date | None) -> dict[str, object]:
+    text = clean_text(text)
+    check_text(errors, "text", text, MAX_ACTION, required=True)
+    owner = _parse_owner(errors, cycle, owner_id)
+    due = parse_date(errors, "due_on", due_on)
+    if due is not None and earliest is not None and due < earliest:
+        errors["due_on"] = _("Fristen kan ikke ligge før i dag.")
+    return {
+        "text": text,
+        "owner_id": owner,
+        "due_on": due,
+        "expectation": parse_choice(errors, "expectation", Expectation, expectation),
+        "kkc": parse_choice(errors, "kkc", KKC, kkc),
+    }
+
+
+def _parse_owner(errors: dict[str, str], cycle: Cycle, value: object) -> int | None:
+    owner_id = parse_id(value)
+    if value in (None, ""):
+        errors["owner_id"] = _("Vælg en ansvarlig.")
+    elif owner_id is None or owner_id not in {u.id for u in team_members(cycle)}:
+        errors["owner_id"] = _("Den ansvarlige skal være med i teamet.")
+    return owner_id
+
+
+def parse_id(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
+        return int(value.strip())
+    return None
+
+
+def parse_date(errors: dict[str, str], field: str, value: object) -> date | None:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        errors[field] = _("Skal udfyldes.")
+        return None
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        errors[field] = _("Skriv datoen som åååå-mm-dd.")
+        return None
+
+
+def parse_choice(errors: dict[str, str], field: str, enum_cls: type[E], value: object, *,
+                  required: bool = False) -> E | None:
+    if isinstance(value, enum_cls):
+        return value
+    if value is None or value == "":
+        if required:
+            errors[field] = _("Vælg en af mulighederne.")
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        errors[field] = _("Ugyldigt valg.")
+        return None

@@ -1,0 +1,380 @@
+"""Read-side queries for the three overview pages: employee home, leader dashboard, HR overview.
+
+Each page needs a fixed number of statements whatever the size of the municipality: the
+figures are computed by the database (GROUP BY over recursive CTEs for "the units a cycle
+covers" and "the area a unit lies in"), related rows are loaded with joins or selectinload, and
+nothing is fetched per row. ``tests/dashboards/test_query_counts.py`` holds the pages to that.
+
+Who counts as a member of a cycle: every active person with a membership (employee or leader)
+in one of the units the cycle covers. A member *contributed* when they have a Participation row
+for the cycle (which records that, never which answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
+
+from web.cycles.actions import actions_owned_by, today
+from web.cycles.models import (
+    OPEN_ACTION_STATUSES,
+    PHASE_ORDER,
+    Action,
+    Campaign,
+    Cycle,
+    Participation,
+    Phase,
+)
+from web.examples.services import TeamExample, team_examples
+from web.extensions import db
+from web.orgs.models import Membership, OrgUnit, UnitKind
+from web.permissions import led_unit_ids, member_unit_ids
+from web.users.models import User
+
+HOME_ACTIONS = 10
+HOME_EXAMPLES = 5
+
+
+# --- building blocks --------------------------------------------------------------------------
+
+
+def _cycle_units(cycles: Select):
+    """CTE (cycle_id, unit_id): every unit each of ``cycles`` covers.
+
+    ``cycles`` selects (id, unit_id, include_subunits); sub-units are followed only for cycles
+    that include them.
+    """
+    anchor = cycles.cte("chosen_cycles")
+    tree = select(anchor.c.id.label("cycle_id"), anchor.c.unit_id.label("unit_id"),
+                  anchor.c.include_subunits.label("deep")).cte("cycle_units", recursive=True)
+    child = aliased(OrgUnit)
+    return tree.union_all(
+        select(tree.c.cycle_id, child.id, tree.c.deep).select_from(tree)
+        .join(child, child.parent_id == tree.c.unit_id).where(tree.c.deep))
+
+
+def _members_and_contributors(cycle_units, *group_by):
+    """COUNT(DISTINCT member), COUNT(DISTINCT member who contributed) over ``cycle_units``."""
+    contributed = case((Participation.id.is_not(None), Membership.user_id))
+    return (
+        select(*group_by, func.count(distinct(Membership.user_id)).label("members"),
+               func.count(distinct(contributed)).label("contributors"))
+        .select_from(cycle_units)
+        .join(Membership, Membership.unit_id == cycle_units.c.unit_id)
+        .join(User, and_(User.id == Membership.user_id, User.is_active))
+        .outerjoin(Participation, and_(Participation.cycle_id == cycle_units.c.cycle_id,
+                                       Participation.user_id == Membership.user_id))
+    )
+
+
+def participation_counts(cycle_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """{cycle id: (members, members who contributed)} in one statement."""
+    ids = list(cycle_ids)
+    if not ids:
+        return {}
+    units = _cycle_units(select(Cycle.id, Cycle.unit_id, Cycle.include_subunits)
+                         .where(Cycle.id.in_(ids)))
+    rows = db.session.execute(
+        _members_and_contributors(units, units.c.cycle_id).group_by(units.c.cycle_id))
+    counts = {cycle_id: (members, contributors) for cycle_id, members, contributors in rows}
+    return {cycle_id: counts.get(cycle_id, (0, 0)) for cycle_id in ids}
+
+
+def _ancestor_ids(unit_ids: set[int]) -> Select:
+    """SELECT of the given units and every unit above them (a recursive CTE)."""
+    tree = select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id.in_(unit_ids)) \
+        .cte("ancestors", recursive=True)
+    parent = aliased(OrgUnit)
+    tree = tree.union_all(select(parent.id, parent.parent_id).select_from(tree)
+                          .join(parent, parent.id == tree.c.parent_id))
+    return select(tree.c.id)
+
+
+def _cycle_rows(query: Select) -> list[Cycle]:
+    """Cycles with their unit, without their prompts (the overview pages never show them)."""
+    return list(db.session.scalars(
+        query.options(joinedload(Cycle.unit), lazyload(Cycle.prompts))))
+
+
+# --- employee home ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeCycle:
+    cycle: Cycle
+    has_contributed: bool
+    open_actions: int  # the user's own open actions in this cycle
+
+
+@dataclass(frozen=True)
+class EmployeeHome:
+    cycles: list[HomeCycle]
+    actions: list[Action]  # the user's open actions, soonest first
+    examples: list[TeamExample]
+    today: date
+    has_units: bool
+
+
+def my_open_cycles(user: User) -> list[Cycle]:
+    """The open cycles the user takes part in: of their units, or of a unit above one of them
+    that includes its sub-units."""
+    units = member_unit_ids(user)
+    if not units:
+        return []
+    return _cycle_rows(
+        select(Cycle).where(
+            Cycle.phase != Phase.CLOSED,
+            or_(Cycle.unit_id.in_(units),
+                and_(Cycle.include_subunits, Cycle.unit_id.in_(_ancestor_ids(units)))))
+        .order_by(Cycle.preparation_ends_on, Cycle.id))
+
+
+def employee_home(user: User) -> EmployeeHome:
+    cycles = my_open_cycles(user)
+    ids = [c.id for c in cycles]
+    contributed: set[int] = set()
+    own_open: dict[int, int] = {}
+    if ids:
+        contributed = set(db.session.scalars(
+            select(Participation.cycle_id).where(Participation.user_id == user.id,
+                                                 Participation.cycle_id.in_(ids))))
+        own_open = dict(db.session.execute(
+            select(Action.cycle_id, func.count()).where(
+                Action.owner_id == user.id, Action.cycle_id.in_(ids),
+                Action.status.in_(OPEN_ACTION_STATUSES)).group_by(Action.cycle_id)).all())
+    examples, _ = team_examples(user, unit_ids=member_unit_ids(user), per_page=HOME_EXAMPLES)
+    return EmployeeHome(
+        cycles=[HomeCycle(c, c.id in contributed, own_open.get(c.id, 0)) for c in cycles],
+        actions=actions_owned_by(user, open_only=True, limit=HOME_ACTIONS),
+        examples=examples, today=today(), has_units=bool(member_unit_ids(user)))
+
+
+# --- leader dashboard -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderCycle:
+    cycle: Cycle
+    members: int
+    contributors: int
+    open_actions: int
+    overdue_actions: int
+
+
+@dataclass(frozen=True)
+class LeaderDashboard:
+    cycles: list[LeaderCycle]  # the open cycles of the units the user leads (and below)
+    idle_units: list[OrgUnit]  # led units without an open cycle
+    overdue: list[Action]  # overdue open actions of those cycles, oldest first
+    today: date
+
+
+def leader_dashboard(user: User) -> LeaderDashboard:
+    on = today()
+    unit_ids = led_unit_ids(user)
+    if not unit_ids:
+        return LeaderDashboard([], [], [], on)
+    cycles = _cycle_rows(select(Cycle).where(Cycle.unit_id.in_(unit_ids),
+                                             Cycle.phase != Phase.CLOSED)
+                         .order_by(Cycle.preparation_ends_on, Cycle.id))
+    ids = [c.id for c in cycles]
+    counts = participation_counts(ids)
+    actions = action_counts(ids, on)
+    overdue = list(db.session.scalars(
+        select(Action).where(Action.cycle_id.in_(ids), Action.status.in_(OPEN_ACTION_STATUSES),
+                             Action.due_on < on)
+        .options(selectinload(Action.owner).lazyload(User.roles),
+                 joinedload(Action.cycle).options(joinedload(Cycle.unit),
+                                                  lazyload(Cycle.prompts)))
+        .order_by(Action.due_on, Action.id))) if ids else []
+    busy = {c.unit_id for c in cycles}
+    idle = list(db.session.scalars(
+        select(OrgUnit).where(OrgUnit.id.in_(unit_ids - busy)).order_by(OrgUnit.name)))
+    return LeaderDashboard(
+        cycles=[LeaderCycle(c, *counts[c.id], *actions.get(c.id, (0, 0))) for c in cycles],
+        idle_units=idle, overdue=overdue, today=on)
+
+
+def action_counts(cycle_ids: Sequence[int], on: date) -> dict[int, tuple[int, int]]:
+    """{cycle id: (open actions, overdue open actions)} in one statement."""
+    if not cycle_ids:
+        return {}
+    is_open = Action.status.in_(OPEN_ACTION_STATUSES)
+    rows = db.session.execute(
+        select(Action.cycle_id,
+               func.count().filter(is_open),
+               func.count().filter(and_(is_open, Action.due_on < on)))
+        .where(Action.cycle_id.in_(cycle_ids)).group_by(Action.cycle_id))
+    return {cycle_id: (open_, overdue) for cycle_id, open_, overdue in rows}
+
+
+# --- HR overview ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    unit: OrgUnit
+    depth: int
+    cycle: Cycle | None  # the unit's latest cycle, if it has had one
+
+
+@dataclass(frozen=True)
+class AreaParticipation:
+    """Participation in one area (or in the areas merged for being below k)."""
+
+    label: str | None  # the area's name; None for "outside any area"
+    members: int | None  # None: below k, not shown
+    contributors: int | None
+    merged_names: tuple[str | None, ...] = ()  # for the merged row: the areas it holds
+
+    @property
+    def is_shown(self) -> bool:
+        return self.members is not None
+
+    @property
+    def share(self) -> float | None:
+        if not self.members:
+            return None
+        return self.contributors / self.members
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    campaign: Campaign
+    by_phase: dict[Phase, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_phase.values())
+
+
+@dataclass
+class Overview:
+    units: list[UnitStatus]
+    areas: list[AreaParticipation]  # areas with at least k members, by name
+    small_areas: list[str | None]  # names of the areas below k (None: outside any area)
+    merged: AreaParticipation | None  # the areas below k together (figures only if >= k)
+    campaigns: list[CampaignProgress]
+    k: int
+    phase_totals: dict[Phase | None, int] = field(default_factory=dict)  # None: no cycle yet
+
+
+def _latest_cycles() -> Select:
+    """(id, unit_id, include_subunits) of each unit's latest cycle, whatever its phase."""
+    ranked = select(
+        Cycle.id, Cycle.unit_id, Cycle.include_subunits,
+        func.row_number().over(partition_by=Cycle.unit_id,
+                               order_by=(Cycle.created_at.desc(), Cycle.id.desc())).label("rn"),
+    ).subquery("ranked_cycles")
+    return select(ranked.c.id, ranked.c.unit_id, ranked.c.include_subunits) \
+        .where(ranked.c.rn == 1)
+
+
+def _unit_areas():
+    """CTE (unit_id, area_id): each unit inside an area, with the nearest area above it."""
+    tree = select(OrgUnit.id.label("unit_id"), OrgUnit.id.label("area_id")) \
+        .where(OrgUnit.kind == UnitKind.AREA).cte("unit_areas", recursive=True)
+    child = aliased(OrgUnit)
+    return tree.union_all(
+        select(child.id, tree.c.area_id).select_from(tree)
+        .join(child, child.parent_id == tree.c.unit_id)
+        .where(child.kind != UnitKind.AREA))
+
+
+def overview(k: int) -> Overview:
+    units = list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.name, OrgUnit.id)))
+    latest_ids = select(_latest_cycles().subquery().c.id)
+    cycles = {c.unit_id: c for c in _cycle_rows(select(Cycle).where(Cycle.id.in_(latest_ids)))}
+    statuses = [UnitStatus(unit, depth, cycles.get(unit.id)) for unit, depth in _preorder(units)]
+    totals: dict[Phase | None, int] = dict.fromkeys(PHASE_ORDER, 0)
+    totals[None] = 0
+    for status in statuses:
+        totals[status.cycle.phase if status.cycle else None] += 1
+    areas, small, merged = participation_by_area(k, {u.id: u.name for u in units})
+    return Overview(units=statuses, areas=areas, small_areas=small, merged=merged,
+                    campaigns=campaign_progress(), k=k, phase_totals=totals)
+
+
+def participation_by_area(k: int, unit_names: dict[int, str]
+                          ) -> tuple[list[AreaParticipation], list[str | None],
+                                     AreaParticipation | None]:
+    """Participation in each area's units' latest cycles, people counted once per area.
+
+    An area about fewer than k people shows no figures; those areas are merged into one row,
+    which shows figures only if it is about at least k people itself. No total is shown, so no
+    merged figure can be recovered by subtraction.
+    """
+    covered = _cycle_units(_latest_cycles())
+    areas = _unit_areas()
+    base = _members_and_contributors(covered, areas.c.area_id) \
+        .outerjoin(areas, areas.c.unit_id == covered.c.unit_id)
+    rows = db.session.execute(base.group_by(areas.c.area_id)).all()
+    shown, small_ids = [], []
+    for area_id, members, contributors in rows:
+        if members >= k:
+            shown.append(AreaParticipation(_area_label(area_id, unit_names), members,
+                                           contributors))
+        else:
+            small_ids.append(area_id)
+    shown.sort(key=lambda a: (a.label is None, a.label or ""))
+    small_names = sorted((_area_label(a, unit_names) for a in small_ids),
+                         key=lambda name: (name is None, name or ""))
+    merged = None
+    if small_ids:
+        merged = _merged(k, small_ids, small_names)
+    return shown, small_names, merged
+
+
+def _merged(k: int, area_ids: list[int | None], names: list[str | None]) -> AreaParticipation:
+    covered = _cycle_units(_latest_cycles())
+    areas = _unit_areas()
+    known = [a for a in area_ids if a is not None]
+    where = areas.c.area_id.in_(known) if known else None
+    if None in area_ids:
+        where = or_(areas.c.area_id.is_(None), where) if where is not None \
+            else areas.c.area_id.is_(None)
+    members, contributors = db.session.execute(
+        _members_and_contributors(covered).outerjoin(areas, areas.c.unit_id == covered.c.unit_id)
+        .where(where)).one()
+    if members < k:
+        return AreaParticipation(None, None, None, tuple(names))
+    return AreaParticipation(None, members, contributors, tuple(names))
+
+
+def _area_label(area_id: int | None, unit_names: dict[int, str]) -> str | None:
+    return unit_names.get(area_id) if area_id is not None else None
+
+
+def campaign_progress() -> list[CampaignProgress]:
+    """Every campaign with how many of its cycles are in each phase (two statements)."""
+    campaigns = list(db.session.scalars(
+        select(Campaign).order_by(Campaign.preparation_starts_on.desc(), Campaign.id.desc())))
+    if not campaigns:
+        return []
+    counts: dict[int, dict[Phase, int]] = {c.id: dict.fromkeys(PHASE_ORDER, 0) for c in campaigns}
+    for campaign_id, phase, n in db.session.execute(
+            select(Cycle.campaign_id, Cycle.phase, func.count())
+            .where(Cycle.campaign_id.is_not(None)).group_by(Cycle.campaign_id, Cycle.phase)):
+        if campaign_id in counts:
+            counts[campaign_id][phase] = n
+    return [CampaignProgress(c, counts[c.id]) for c in campaigns]
+
+
+def _preorder(units: list[OrgUnit]) -> list[tuple[OrgUnit, int]]:
+    """The org tree top-down (siblings by name), with each unit's depth."""
+    ids = {u.id for u in units}
+    children: dict[int | None, list[OrgUnit]] = {}
+    for unit in units:  # already sorted by name
+        parent = unit.parent_id if unit.parent_id in ids else None
+        children.setdefault(parent, []).append(unit)
+    ordered: list[tuple[OrgUnit, int]] = []
+    stack = [(u, 0) for u in reversed(children.get(None, []))]
+    while stack:
+        unit, depth = stack.pop()
+        ordered.append((unit, depth))
+        stack.extend((c, depth + 1) for c in reversed(children.get(unit.id, [])))
+    return ordered

@@ -1,0 +1,44 @@
+"""The overview pages: employee home (at the tenant's front page), leader dashboard, HR overview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
+from flask_babel import format_percent
+from flask_babel import lazy_gettext as _l
+
+from web.cycles.models import PHASE_ORDER
+from web.dashboards import chart, queries
+from web.orgs.models import UnitKind
+from web.permissions import Permission, require
+
+bp = Blueprint("dashboards", __name__, template_folder="templates")
+
+UNIT_KIND_LABELS = {
+    UnitKind.ORGANISATION: _l("Organisation"),
+    UnitKind.AREA: _l("Område"),
+    UnitKind.DEPARTMENT: _l("Afdeling"),
+    UnitKind.TEAM: _l("Team"),
+}
+
+
+def employee_home():
+    """The signed-in user's front page; ``t.tenants.home`` renders it (no route of its own)."""
+    return render_template("dashboards/home.html", home=queries.employee_home(g.user))
+
+
+@bp.get("/units")
+def leader():
+    require(g.get("user"), Permission.LEAD_UNITS)
+    return render_template("dashboards/leader.html", board=queries.leader_dashboard(g.user))
+
+
+@bp.get("/overview")
+def overview():
+    require(g.get("user"), Permission.VIEW_ALL_UNITS)
+    data = queries.overview(g.tenant.k_threshold)
+    rows = [*data.areas, *([data.merged] if data.merged else [])]
+    return render_template(
+        "dashboards/overview.html", data=data, area_rows=rows, area_label=chart.area_label,
+        chart_svg=chart.participation_svg(rows), chart_text=chart.text_alternative(rows),
+        phases=PHASE_ORDER, kind_labels=UNIT_KIND_LABELS, percent=format_percent,
+        campaign_names={row.campaign.id: row.campaign.name for row in data.campaigns})

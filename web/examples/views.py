@@ -1,0 +1,120 @@
+"""The team's examples: the list, recording one, reading and editing it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from web.cycles.services.common import InputError
+from web.cycles.vocabulary import KKC, OLFA, Expectation
+from web.examples import services
+from web.examples.models import MAX_TEXT, MAX_TITLE, Example
+from web.extensions import db
+from web.permissions import Permission, require
+from web.tenancy import get_or_404
+
+bp = Blueprint("examples", __name__, url_prefix="/examples", template_folder="templates")
+
+
+@bp.before_request
+def _signed_in() -> None:
+    if g.get("user") is None:
+        abort(401)
+
+
+@bp.get("/")
+def index():
+    page = request.args.get("page", 1, type=int)
+    items, has_next = services.team_examples(g.user, page=page)
+    return render_template("examples/index.html", items=items, page=max(1, page),
+                           has_next=has_next, may_record=bool(services.recording_units(g.user)))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    units = services.recording_units(g.user)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            example = services.record_example(
+                g.user, unit_id=request.form.get("unit_id"),
+                cycle_id=request.form.get("cycle_id"), **_form_values())
+        except InputError as exc:
+            errors = exc.errors
+        else:
+            db.session.commit()
+            flash(_("Eksemplet er gemt."), "success")
+            return redirect(url_for(".detail", example_id=example.id))
+        values = _posted()
+    else:
+        values = {"unit_id": units[0].id if len(units) == 1 else "",
+                  "cycle_id": request.args.get("cycle_id", type=int) or "",
+                  "kind": request.args.get("kind", "good"), "expectations": []}
+    return _render_form(None, units, values, errors)
+
+
+@bp.get("/<int:example_id>")
+def detail(example_id: int):
+    example = get_or_404(Example, example_id)
+    require(g.user, Permission.VIEW_EXAMPLE, example)
+    return render_template("examples/detail.html", item=services.team_example(example),
+                           kind_labels=services.KIND_LABELS)
+
+
+@bp.route("/<int:example_id>/edit", methods=["GET", "POST"])
+def edit(example_id: int):
+    example = get_or_404(Example, example_id)
+    require(g.user, Permission.EDIT_EXAMPLE, example)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            services.update_example(g.user, example, **_form_values())
+        except InputError as exc:
+            errors = exc.errors
+        else:
+            db.session.commit()
+            flash(_("Eksemplet er gemt."), "success")
+            return redirect(url_for(".detail", example_id=example.id))
+        values = _posted()
+    else:
+        values = {"kind": example.kind.value, "title": example.title, "text": example.text,
+                  "lesson": example.lesson or "", "kkc": example.kkc or "",
+                  "olfa": example.olfa or "", "offer": example.is_offered,
+                  "expectations": [e.value for e in example.expectations]}
+    return _render_form(example, [], values, errors)
+
+
+@bp.post("/<int:example_id>/delete")
+def delete(example_id: int):
+    example = get_or_404(Example, example_id)
+    require(g.user, Permission.EDIT_EXAMPLE, example)
+    services.delete_example(g.user, example)
+    db.session.commit()
+    flash(_("Eksemplet er slettet."), "success")
+    return redirect(url_for(".index"))
+
+
+def _form_values() -> dict[str, object]:
+    form = request.form
+    return {"kind": form.get("kind"), "title": form.get("title"), "text": form.get("text"),
+            "lesson": form.get("lesson"), "expectations": form.getlist("expectations"),
+            "kkc": form.get("kkc"), "olfa": form.get("olfa"), "offer": bool(form.get("offer"))}
+
+
+def _posted() -> dict[str, object]:
+    values: dict[str, object] = dict(request.form.items())
+    values["expectations"] = request.form.getlist("expectations")
+    values["offer"] = bool(request.form.get("offer"))
+    return values
+
+
+def _render_form(example: Example | None, units, values, errors: dict[str, str]):
+    return render_template(
+        "examples/form.html", example=example, values=values, errors=errors,
+        unit_options=[(u.id, u.name) for u in units],
+        kind_options=[(k.value, str(label)) for k, label in services.KIND_LABELS.items()],
+        expectation_options=[(e.value, e.label) for e in Expectation],
+        kkc_options=[(k.value, k.label) for k in KKC],
+        olfa_options=[(o.value, f"{o.label}: {o.question}") for o in OLFA],
+        max_title=MAX_TITLE, max_text=MAX_TEXT,
+    ), 422 if errors else 200
