@@ -59,6 +59,8 @@ MODEL_MODULES = (
     "web.orgs.models",
     "web.cycles.models",
     "web.examples.models",
+    "web.auth.models",
+    "web.audit.models",
 )
 
 

@@ -1,0 +1,71 @@
+"""``record(event, ...)``: the one way to write the audit log, for every area.
+
+An entry says what happened (``event``, dotted: ``auth.login``, ``sso.settings_updated``), who
+did it (``actor``, or the identity provider's ``subject`` when there is no user yet), to what
+(``target``), from where (IP address and request id, taken from the request) and any details.
+Details are plain JSON; keys that look like secrets are redacted so a caller cannot log one by
+accident. The entry is flushed (inside the caller's tenant scope) and made durable by the
+caller's commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import g, has_request_context, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from web.audit.models import AuditEntry
+from web.extensions import db
+from web.users.models import User
+
+REDACTED = "[skjult]"
+_SECRET_HINTS = ("secret", "password", "token", "verifier", "cookie", "authorization")
+MAX_DETAIL_LENGTH = 500
+
+
+def record(event: str, *, actor: User | None = None, subject: str | None = None,
+           target: object | None = None, **details: Any) -> AuditEntry:
+    entry = AuditEntry(
+        event=event,
+        actor_id=actor.id if actor is not None else None,
+        subject=(subject or (actor.subject if actor is not None else None) or None),
+        target_type=getattr(target, "__tablename__", None) if target is not None else None,
+        target_id=getattr(target, "id", None) if target is not None else None,
+        details={key: _clean(key, value) for key, value in details.items()},
+    )
+    if has_request_context():
+        entry.ip = (request.remote_addr or "")[:45] or None
+        entry.request_id = g.get("request_id")
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _clean(key: str, value: Any) -> Any:
+    if any(hint in key.lower() for hint in _SECRET_HINTS):
+        return REDACTED
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value[:MAX_DETAIL_LENGTH]
+    if isinstance(value, dict):
+        return {str(k): _clean(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return [_clean(key, v) for v in items]
+    return str(value)[:MAX_DETAIL_LENGTH]
+
+
+def recent(limit: int = 100, *, before_id: int | None = None,
+           event_prefix: str | None = None) -> Sequence[AuditEntry]:
+    """The newest entries of the current tenant, newest first (keyset pagination)."""
+    query = (select(AuditEntry).options(selectinload(AuditEntry.actor))
+             .order_by(AuditEntry.id.desc()).limit(limit))
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    if event_prefix:
+        query = query.where(AuditEntry.event.startswith(event_prefix, autoescape=True))
+    return db.session.scalars(query).all()

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from web.extensions import db
+from web.models import TenantScoped, Timestamped, Updated, enum_column
+
+DEFAULT_SCOPES = "openid profile email"
+ROLE_KEYS = ("leader", "hr", "hovedudvalg", "admin")
+
+
+class UnitClaimKind(enum.StrEnum):
+    """How the unit claim names a unit: by its external id, or by its path of names."""
+
+    EXTERNAL_ID = "external_id"
+    PATH = "path"
+
+
+class SsoSettings(TenantScoped, Timestamped, Updated, db.Model):
+    """A tenant's OpenID Connect provider and how its claims map onto Aktørskab."""
+
+    __tablename__ = "sso_settings"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    # Empty: the issuer's /.well-known/openid-configuration.
+    discovery_url: Mapped[str | None] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    # Fernet token (web.auth.secrets); never rendered, never logged.
+    client_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    scopes: Mapped[str] = mapped_column(String(500), default=DEFAULT_SCOPES)
+    email_claim: Mapped[str] = mapped_column(String(100), default="email")
+    name_claim: Mapped[str] = mapped_column(String(100), default="name")
+    unit_claim: Mapped[str | None] = mapped_column(String(100))
+    unit_claim_kind: Mapped[UnitClaimKind] = mapped_column(
+        enum_column(UnitClaimKind), default=UnitClaimKind.EXTERNAL_ID
+    )
+    roles_claim: Mapped[str | None] = mapped_column(String(100), default="groups")
+    # {"leader": [...], "hr": [...], "hovedudvalg": [...], "admin": [...]}: claim values.
+    role_values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    # Plain http to a provider that is not on loopback; settable from the command line only.
+    is_plain_http_allowed: Mapped[bool] = mapped_column(default=False)
+    # Bumped on every change, so every process rebuilds its cached client.
+    version: Mapped[int] = mapped_column(default=1)
+
+    @property
+    def discovery_document_url(self) -> str:
+        return self.discovery_url or (
+            self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+        )
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def values_for(self, role: str) -> list[str]:
+        return list((self.role_values or {}).get(role) or [])
+
+    def __repr__(self) -> str:
+        return f"<SsoSettings tenant={self.tenant_id} {self.issuer}>"
+
+
+class PendingLogin(TenantScoped, Timestamped, db.Model):
+    """An authorization request sent to the provider, until its callback arrives.
+
+    Kept on the server (not only in the cookie) so that a state, once used, can never be used
+    again, even by someone replaying an old cookie.
+    """
+
+    __tablename__ = "sso_pending_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(128), unique=True)
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    next_url: Mapped[str | None] = mapped_column(String(500))
+    consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RevokedSession(db.Model):
+    """A session id ended by logout; refused until the session would have expired anyway."""
+
+    __tablename__ = "revoked_sessions"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
