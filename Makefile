@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := web
+NODE_PROVIDER := tests/auth/node_provider/node_modules/.package-lock.json
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: run test install assets translations lint bench services
@@ -16,7 +17,7 @@ run: install
 	@echo
 	$(BIN)/honcho start -f Procfile
 
-test: install services
+test: install services $(NODE_PROVIDER)
 	$(BIN)/flask translations check
 	$(BIN)/ruff check web worker tests
 	$(BIN)/pytest
@@ -32,6 +33,10 @@ $(VENV)/.installed: pyproject.toml
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
+
+# The OpenID-certified Node provider that tests/auth/test_node_provider.py runs against.
+$(NODE_PROVIDER): tests/auth/node_provider/package.json tests/auth/node_provider/package-lock.json
+	cd tests/auth/node_provider && npm ci --no-audit --no-fund
 
 # Det Fælles Designsystem's ready CSS, JS and fonts, served as static files.
 web/static/dkfds/.copied: node_modules/.package-lock.json

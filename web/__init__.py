@@ -38,6 +38,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from worker import celery_init_app
 
     celery_init_app(app)
+    _init_auth(app)
     _register_blueprints(app)
     _register_errors(app)
     _register_cli(app)
@@ -71,8 +72,16 @@ def _import_models() -> None:
         importlib.import_module(name)
 
 
+def _init_auth(app: Flask) -> None:
+    from web import auth
+
+    auth.init_app(app)
+
+
 def _register_blueprints(app: Flask) -> None:
     from web import tenancy
+    from web.admin.views import bp as admin_bp
+    from web.auth.views import bp as auth_bp
     from web.cycles.actions_views import bp as actions_bp
     from web.dashboards.views import bp as dashboards_bp
     from web.examples.views import bp as examples_bp
@@ -80,8 +89,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.tenants.views import bp as tenant_home_bp
     from web.tenants.views import public_bp
 
-    tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp, actions_bp, examples_bp,
-                                                        dashboards_bp])
+    tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp, auth_bp, admin_bp,
+                                                        actions_bp, examples_bp, dashboards_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 
@@ -116,6 +125,7 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from web.auth.cli import sso_cli
     from web.i18n_cli import translations_cli
     from web.orgs.cli import orgs_cli
     from web.tenants.cli import demo_command, tenants_cli
@@ -124,6 +134,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(orgs_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(translations_cli)
+    app.cli.add_command(sso_cli)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -1,24 +1,54 @@
-"""The signed-in user: stored in the session cookie, bound to the tenant of the URL."""
+"""The signed-in user: stored in the session cookie, bound to the tenant of the URL.
+
+A login starts a brand-new session (everything in the old cookie is dropped, and it gets a
+fresh random session id, ``sid``). A session ends after ``AUTH_IDLE_TIMEOUT`` seconds without
+a request, after ``AUTH_ABSOLUTE_TIMEOUT`` seconds whatever happens, or at logout, which also
+records the session id as revoked so that a copy of the old cookie is refused as well.
+"""
 
 from __future__ import annotations
 
+import secrets
 import time
+from datetime import UTC, datetime, timedelta
 
-from flask import abort, g, session
+from flask import abort, current_app, g, session
+from sqlalchemy import exists, select
 
 from web.users.models import User
+
+DEFAULT_IDLE_TIMEOUT = 60 * 60
+DEFAULT_ABSOLUTE_TIMEOUT = 12 * 60 * 60
+# How stale ``seen_at`` may get before the cookie is rewritten (not on every request).
+SEEN_RESOLUTION = 60
+LOGIN_KEYS = ("user_id", "tenant_id", "login_at", "seen_at", "sid", "id_token")
+# An id_token bigger than this stays out of the cookie (browsers cap cookies at 4 KB).
+MAX_ID_TOKEN_IN_COOKIE = 2000
+
+
+def idle_timeout() -> int:
+    return int(current_app.config.get("AUTH_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT))
+
+
+def absolute_timeout() -> int:
+    return int(current_app.config.get("AUTH_ABSOLUTE_TIMEOUT", DEFAULT_ABSOLUTE_TIMEOUT))
 
 
 def session_payload(user: User) -> dict:
     """What a signed-in session holds; tests use it to sign in without the SSO round trip."""
-    return {"user_id": user.id, "tenant_id": user.tenant_id, "login_at": int(time.time())}
+    now = int(time.time())
+    return {"user_id": user.id, "tenant_id": user.tenant_id, "login_at": now, "seen_at": now,
+            "sid": secrets.token_urlsafe(24)}
 
 
-def login(user: User) -> None:
+def login(user: User, *, id_token: str | None = None) -> None:
     """Start a fresh session for ``user`` (clearing whatever was there before)."""
     lang = session.get("lang")
     session.clear()
     session.update(session_payload(user))
+    if id_token and len(id_token) <= MAX_ID_TOKEN_IN_COOKIE:
+        # Kept only as the id_token_hint of RP-initiated logout.
+        session["id_token"] = id_token
     if lang:
         session["lang"] = lang
     session.permanent = True
@@ -26,6 +56,7 @@ def login(user: User) -> None:
 
 
 def logout() -> None:
+    """End the session in this browser. ``revoke_current`` also refuses copies of the cookie."""
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -33,17 +64,53 @@ def logout() -> None:
     g.user = None
 
 
+def revoke_current() -> None:
+    """Record this session's id as ended (the caller commits)."""
+    from web.auth.models import RevokedSession
+    from web.extensions import db
+
+    sid = session.get("sid")
+    if not sid:
+        return
+    now = datetime.now(UTC)
+    db.session.execute(db.delete(RevokedSession).where(RevokedSession.expires_at < now))
+    if db.session.get(RevokedSession, sid) is None:
+        expires = datetime.fromtimestamp(session.get("login_at", time.time()), UTC) \
+            + timedelta(seconds=absolute_timeout())
+        db.session.add(RevokedSession(sid=sid, expires_at=max(expires, now)))
+
+
 def load_user(tenant_id: int) -> User | None:
-    """The session's user if it belongs to this tenant and is active, else None."""
+    """The session's user if it belongs to this tenant, is active and has not timed out."""
     user_id = session.get("user_id")
     if user_id is None or session.get("tenant_id") != tenant_id:
         return None
+    now = int(time.time())
+    login_at = session.get("login_at") or 0
+    seen_at = session.get("seen_at") or login_at
+    if now - login_at > absolute_timeout() or now - seen_at > idle_timeout():
+        drop_login()
+        return None
+
+    from web.auth.models import RevokedSession
     from web.extensions import db
 
-    user = db.session.get(User, user_id)
+    query = select(User).where(User.id == user_id, User.tenant_id == tenant_id)
+    sid = session.get("sid")
+    if sid:
+        query = query.where(~exists().where(RevokedSession.sid == sid))
+    user = db.session.scalar(query)
     if user is None or not user.is_active:
+        drop_login()
         return None
+    if now - seen_at >= SEEN_RESOLUTION:
+        session["seen_at"] = now
     return user
+
+
+def drop_login() -> None:
+    for key in LOGIN_KEYS:
+        session.pop(key, None)
 
 
 def require_user() -> User:

@@ -1,0 +1,159 @@
+"""Fixtures for the SSO tests: providers on loopback, tenants wired to them, a login driver."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from tests.auth.providers import (
+    ForgeProvider,
+    MockProvider,
+    insecure_transport_allowed,
+    query,
+    serve,
+)
+from web.audit.models import AuditEntry
+from web.auth.demo import demo_people
+from web.auth.models import UnitClaimKind
+from web.auth.services import SettingsInput, update_settings
+from web.extensions import db
+from web.tenancy import tenant_scope
+from web.tenants.models import Tenant
+
+CLIENT_ID = "aktorskab-test"
+CLIENT_SECRET = "test-client-secret"
+ROLE_VALUES = {"leader": ["grp-leder"], "hr": ["grp-hr"], "hovedudvalg": ["grp-hu"],
+               "admin": ["grp-admin"]}
+
+
+# oidc-provider-mock 0.3.4 (the provider, not our client) still calls Authlib APIs that Authlib
+# has deprecated; it warns in the provider's threads, where filterwarnings=error would turn its
+# token endpoint into a 500.
+PROVIDER_DEPRECATIONS = (r"get_jwt_config\(self, grant\) is deprecated",)
+
+
+@pytest.fixture(autouse=True)
+def _provider_deprecations() -> None:
+    for message in PROVIDER_DEPRECATIONS:
+        warnings.filterwarnings("ignore", message=message, category=DeprecationWarning)
+
+
+def _mock_app():
+    with warnings.catch_warnings():
+        # Its imports warn (Authlib's deprecations; and pygal's import hook, once another
+        # area has imported pygal, makes httpx's optional imports raise ImportWarning).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", ImportWarning)
+        import oidc_provider_mock
+
+    users = [oidc_provider_mock.User(sub=p["sub"], claims={k: v for k, v in p.items()
+                                                           if k != "sub"})
+             for p in demo_people()]
+    return oidc_provider_mock.app(require_nonce=True, user_claims=users)
+
+
+@pytest.fixture(scope="session")
+def mock_provider() -> Iterator[MockProvider]:
+    with insecure_transport_allowed(), serve(_mock_app()) as url:
+        yield MockProvider(url)
+
+
+@pytest.fixture(scope="session")
+def other_mock_provider() -> Iterator[MockProvider]:
+    """A second municipality's provider."""
+    with insecure_transport_allowed(), serve(_mock_app()) as url:
+        yield MockProvider(url)
+
+
+@pytest.fixture
+def forge() -> Iterator[ForgeProvider]:
+    provider = ForgeProvider()
+    with serve(provider.app()) as url:
+        provider.issuer = url
+        yield provider
+
+
+def settings_input(issuer: str, **overrides: Any) -> SettingsInput:
+    values = {"issuer": issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+              "scopes": "openid profile email", "unit_claim": "unit",
+              "unit_claim_kind": UnitClaimKind.EXTERNAL_ID, "roles_claim": "groups",
+              "role_values": ROLE_VALUES, **overrides}
+    return SettingsInput(**values)
+
+
+def configure(make, tenant: Tenant, issuer: str, **overrides: Any) -> None:
+    with make.scope(tenant):
+        update_settings(settings_input(issuer, **overrides), check_provider=False)
+
+
+@pytest.fixture
+def sso_tenant(make, mock_provider) -> Tenant:
+    """A tenant with two teams, logging in through the mock provider."""
+    tenant = make.tenant("solby", name="Solby Kommune")
+    make.unit(tenant, "Team Sol")
+    make.unit(tenant, "Team Måne")
+    _rename_units(make, tenant, {"Team Sol": "team-sol", "Team Måne": "team-maane"})
+    configure(make, tenant, mock_provider.issuer)
+    return tenant
+
+
+def _rename_units(make, tenant: Tenant, external_ids: dict[str, str]) -> None:
+    from web.orgs.models import OrgUnit
+
+    with make.scope(tenant):
+        for unit in db.session.scalars(select(OrgUnit)):
+            unit.external_id = external_ids.get(unit.name, unit.external_id)
+
+
+@dataclass
+class Flow:
+    """Drives the login of one browser (the Flask test client) through a provider."""
+
+    client: FlaskClient
+    tenant: Tenant
+
+    def start(self, next_url: str | None = None) -> str:
+        reply = self.client.get(f"/t/{self.tenant.slug}/auth/login",
+                                query_string={"next": next_url} if next_url else None)
+        assert reply.status_code == 302, reply.get_data(as_text=True)[:500]
+        return reply.headers["Location"]
+
+    def callback(self, callback_url: str, **headers: str):
+        return self.client.get(callback_url, headers=headers)
+
+    def login(self, provider: MockProvider, sub: str, **headers: str):
+        return self.callback(provider.authorize(self.start(), sub), **headers)
+
+    def session(self) -> dict[str, Any]:
+        with self.client.session_transaction() as session:
+            return dict(session)
+
+    def signed_in_user_id(self) -> int | None:
+        return self.session().get("user_id")
+
+
+@pytest.fixture
+def flow(client, sso_tenant) -> Flow:
+    return Flow(client, sso_tenant)
+
+
+def audit_entries(app, tenant: Tenant, event: str | None = None) -> list[AuditEntry]:
+    with app.app_context(), tenant_scope(tenant.id):
+        query_ = select(AuditEntry).order_by(AuditEntry.id)
+        if event:
+            query_ = query_.where(AuditEntry.event == event)
+        return list(db.session.scalars(query_))
+
+
+def refusals(app, tenant: Tenant) -> list[str]:
+    return [e.details["reason"] for e in audit_entries(app, tenant, "auth.login_refused")]
+
+
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "Flow", "audit_entries", "configure", "query",
+           "refusals", "settings_input"]

@@ -1,0 +1,1 @@
+"""Tenant administration: SSO settings, users to place in a unit, the audit log."""

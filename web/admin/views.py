@@ -1,0 +1,111 @@
+"""The tenant admin's pages. Every page requires ``Permission.ADMINISTER``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from web.admin import services
+from web.admin.forms import PlaceUserForm, SsoSettingsForm
+from web.audit.services import recent
+from web.auth.models import ROLE_KEYS, UnitClaimKind
+from web.auth.provisioning import unplaced_users
+from web.auth.services import (
+    SettingsInput,
+    SettingsInvalid,
+    current_settings,
+    parse_values,
+    update_settings,
+)
+from web.extensions import db
+from web.orgs.models import MembershipRole, OrgUnit
+from web.permissions import Permission, require
+from web.tenancy import get_or_404
+from web.users.models import User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+AUDIT_PAGE = 100
+
+
+@bp.before_request
+def _require_admin() -> None:
+    require(g.get("user"), Permission.ADMINISTER)
+
+
+@bp.get("/")
+def index():
+    return render_template("admin/index.html", settings=current_settings(),
+                           unplaced=len(unplaced_users()))
+
+
+@bp.route("/sso", methods=["GET", "POST"])
+def sso():
+    settings = current_settings()
+    form = SsoSettingsForm(obj=settings) if request.method == "GET" and settings \
+        else SsoSettingsForm()
+    if request.method == "GET" and settings:
+        for key in ROLE_KEYS:
+            getattr(form, f"{key}_values").data = "\n".join(settings.values_for(key))
+        form.unit_claim_kind.data = settings.unit_claim_kind.value
+    if form.validate_on_submit():
+        data = SettingsInput(
+            issuer=form.issuer.data, discovery_url=form.discovery_url.data,
+            client_id=form.client_id.data, client_secret=form.client_secret.data or None,
+            scopes=form.scopes.data, email_claim=form.email_claim.data,
+            name_claim=form.name_claim.data, unit_claim=form.unit_claim.data,
+            unit_claim_kind=UnitClaimKind(form.unit_claim_kind.data),
+            roles_claim=form.roles_claim.data,
+            role_values={key: parse_values(getattr(form, f"{key}_values").data)
+                         for key in ROLE_KEYS},
+            is_enabled=form.is_enabled.data,
+        )
+        try:
+            update_settings(data, actor=g.user)
+        except SettingsInvalid as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            db.session.commit()
+            flash(_("Login-opsætningen er gemt."), "success")
+            return redirect(url_for(".sso"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/sso.html", form=form, settings=settings), status
+
+
+@bp.get("/users/unplaced")
+def unplaced():
+    users = unplaced_users()
+    units = services.units_by_path()
+    forms = {}
+    for user in users:
+        form = PlaceUserForm(prefix=f"u{user.id}")
+        form.unit_id.choices = units
+        forms[user.id] = form
+    return render_template("admin/unplaced.html", users=users, forms=forms,
+                           has_units=bool(units))
+
+
+@bp.post("/users/<int:user_id>/place")
+def place(user_id: int):
+    user = get_or_404(User, user_id)
+    form = PlaceUserForm(prefix=f"u{user.id}")
+    form.unit_id.choices = services.units_by_path()
+    if not form.validate_on_submit():
+        flash(_("Vælg en enhed."), "error")
+        return redirect(url_for(".unplaced"))
+    unit = get_or_404(OrgUnit, form.unit_id.data)
+    services.place_user(user, unit, MembershipRole(form.role.data), actor=g.user)
+    db.session.commit()
+    flash(_("%(name)s er placeret i %(unit)s.", name=user.display_name, unit=unit.name),
+          "success")
+    return redirect(url_for(".unplaced"))
+
+
+@bp.get("/audit")
+def audit():
+    before = request.args.get("before", type=int)
+    prefix = (request.args.get("event") or "").strip()[:64] or None
+    entries = recent(AUDIT_PAGE, before_id=before, event_prefix=prefix)
+    older = entries[-1].id if len(entries) == AUDIT_PAGE else None
+    return render_template("admin/audit.html", entries=entries, older=older, event=prefix)

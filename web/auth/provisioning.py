@@ -1,0 +1,202 @@
+"""Users from claims: created at the first login, refreshed at every login.
+
+Name, e-mail, unit memberships and tenant-wide roles come from the claims, mapped by the
+tenant's ``SsoSettings``. Whatever came from the claims last time (``source=sso``) is replaced;
+memberships and roles granted in the app or by an import are kept. A user whose claims name
+no known unit still gets in; the tenant admin finds them under "users to place".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from web.auth.models import SsoSettings, UnitClaimKind
+from web.extensions import db
+from web.orgs.models import Membership, MembershipRole, OrgUnit
+from web.users.models import RoleSource, TenantRole, TenantRoleName, User
+
+MAX_NAME = 200
+MAX_EMAIL = 320
+TENANT_ROLES = {"hr": TenantRoleName.HR, "hovedudvalg": TenantRoleName.HOVEDUDVALG,
+                "admin": TenantRoleName.ADMIN}
+
+
+class MissingClaims(ValueError):
+    def __init__(self, names: list[str]):
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+class UserDisabled(RuntimeError):
+    def __init__(self, user: User):
+        super().__init__(user.subject)
+        self.user = user
+
+
+@dataclass
+class Identity:
+    """What the claims say about a person, in Aktørskab's terms."""
+
+    subject: str
+    display_name: str
+    email: str | None
+    locale: str | None
+    unit_refs: list[str] = field(default_factory=list)
+    is_leader: bool = False
+    roles: set[TenantRoleName] = field(default_factory=set)
+
+
+@dataclass
+class Provisioned:
+    user: User
+    created: bool
+    units: list[OrgUnit]
+    unknown_unit_refs: list[str]
+
+
+def claim(claims: dict[str, Any], path: str | None) -> Any:
+    """A claim by name; a dotted name reaches into objects (``realm_access.roles``)."""
+    if not path:
+        return None
+    if path in claims:
+        return claims[path]
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if isinstance(v, str | int) and str(v).strip()]
+    return []
+
+
+def identity_from_claims(settings: SsoSettings, claims: dict[str, Any]) -> Identity:
+    subject = claims.get("sub")
+    name = claim(claims, settings.name_claim)
+    if not isinstance(name, str) or not name.strip():
+        given, family = claims.get("given_name"), claims.get("family_name")
+        name = " ".join(p for p in (given, family) if isinstance(p, str) and p.strip())
+    missing = []
+    if not isinstance(subject, str) or not subject or len(subject) > 255:
+        missing.append("sub")
+    if not name:
+        missing.append(settings.name_claim)
+    if missing:
+        raise MissingClaims(missing)
+
+    email = claim(claims, settings.email_claim)
+    if not isinstance(email, str) or "@" not in email or len(email) > MAX_EMAIL:
+        email = None
+    locale = claims.get("locale")
+    locale = locale[:2].lower() if isinstance(locale, str) and locale[:2].lower() in (
+        "da", "en") else None
+
+    values = set(_strings(claim(claims, settings.roles_claim)))
+    roles = {role for key, role in TENANT_ROLES.items()
+             if values & set(settings.values_for(key))}
+    return Identity(
+        subject=subject,
+        display_name=name.strip()[:MAX_NAME],
+        email=email,
+        locale=locale,
+        unit_refs=_strings(claim(claims, settings.unit_claim)),
+        is_leader=bool(values & set(settings.values_for("leader"))),
+        roles=roles,
+    )
+
+
+def resolve_units(refs: Iterable[str], kind: UnitClaimKind) -> tuple[list[OrgUnit], list[str]]:
+    """The units the claim names (by external id or by path of names) and the unknown refs."""
+    refs = list(dict.fromkeys(r.strip() for r in refs if r.strip()))
+    if not refs:
+        return [], []
+    if kind == UnitClaimKind.EXTERNAL_ID:
+        found = {u.external_id: u for u in db.session.scalars(
+            select(OrgUnit).where(OrgUnit.external_id.in_(refs)))}
+    else:
+        found = _units_by_path()
+    return [found[r] for r in refs if r in found], [r for r in refs if r not in found]
+
+
+def _units_by_path() -> dict[str, OrgUnit]:
+    units = {u.id: u for u in db.session.scalars(select(OrgUnit))}
+    paths: dict[int, str] = {}
+
+    def path(unit: OrgUnit, depth: int = 0) -> str:
+        if unit.id not in paths:
+            parent = units.get(unit.parent_id) if unit.parent_id else None
+            prefix = path(parent, depth + 1) + "/" if parent and depth < 50 else ""
+            paths[unit.id] = prefix + unit.name
+        return paths[unit.id]
+
+    return {path(u): u for u in units.values()}
+
+
+def provision(identity: Identity, settings: SsoSettings) -> Provisioned:
+    """Create or refresh the user behind ``identity``. Flushes; the caller commits."""
+    user = db.session.scalar(select(User).filter_by(subject=identity.subject))
+    created = user is None
+    if user is None:
+        user = User(subject=identity.subject, display_name=identity.display_name)
+        db.session.add(user)
+    elif not user.is_active:
+        raise UserDisabled(user)
+    user.display_name = identity.display_name
+    user.email = identity.email
+    if identity.locale:
+        user.locale = identity.locale
+    user.last_login_at = datetime.now(UTC)
+    db.session.flush()
+
+    units, unknown = resolve_units(identity.unit_refs, settings.unit_claim_kind)
+    _replace_memberships(user, units, MembershipRole.LEADER if identity.is_leader
+                         else MembershipRole.EMPLOYEE)
+    _replace_roles(user, identity.roles)
+    db.session.flush()
+    return Provisioned(user=user, created=created, units=units, unknown_unit_refs=unknown)
+
+
+def _replace_memberships(user: User, units: list[OrgUnit], role: MembershipRole) -> None:
+    db.session.execute(delete(Membership).where(Membership.user_id == user.id,
+                                                Membership.source == RoleSource.SSO))
+    kept = set(db.session.execute(
+        select(Membership.unit_id, Membership.role).where(Membership.user_id == user.id)).all())
+    for unit in units:
+        # The same membership granted in the app or imported already says it.
+        if (unit.id, role) not in kept:
+            db.session.add(Membership(user_id=user.id, unit_id=unit.id, role=role,
+                                      source=RoleSource.SSO))
+
+
+def _replace_roles(user: User, roles: set[TenantRoleName]) -> None:
+    for held in [r for r in user.roles if r.source == RoleSource.SSO]:
+        user.roles.remove(held)
+    db.session.flush()
+    for role in sorted(roles):
+        user.roles.append(TenantRole(role=role, source=RoleSource.SSO))
+
+
+def has_unit(user: User) -> bool:
+    return db.session.scalar(select(Membership.id).where(Membership.user_id == user.id)
+                             .limit(1)) is not None
+
+
+def unplaced_users() -> list[User]:
+    """Active users with no unit at all: the tenant admin places them."""
+    has_membership = select(Membership.id).where(Membership.user_id == User.id).exists()
+    return list(db.session.scalars(
+        select(User).where(User.is_active.is_(True), ~has_membership)
+        .order_by(User.display_name)))

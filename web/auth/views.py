@@ -1,0 +1,180 @@
+"""Login through the tenant's OpenID provider, logout, and the pages around them."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from web.audit.services import record
+from web.auth import crypto, flow, oidc, provisioning
+from web.auth import session as auth_session
+from web.auth.services import current_settings
+from web.extensions import db
+
+bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = {"metadata_unreachable", "jwks_unreachable", "token_endpoint_unreachable",
+               "userinfo_unreachable"}
+
+
+@bp.get("/login")
+def login():
+    next_url = _safe_next(request.args.get("next"))
+    if g.user is not None:
+        return redirect(next_url or url_for("t.tenants.home"))
+    try:
+        settings = flow.settings_for_login()
+        url = flow.begin(settings, _absolute("t.auth.callback"), next_url,
+                         ui_locales=str(get_locale()))
+    except flow.LoginRefused as exc:
+        db.session.rollback()
+        return _refused(exc)
+    db.session.commit()
+    return redirect(url)
+
+
+@bp.get("/callback")
+def callback():
+    args = request.args.to_dict()
+    try:
+        settings = flow.settings_for_login()
+        pending = flow.consume(args)
+    except flow.LoginRefused as exc:
+        # The state is burnt even when refused: commit that along with the audit entry.
+        return _refused(exc)
+    db.session.commit()  # the state is used up, whatever happens next
+
+    try:
+        done = flow.finish(settings, pending, args, _absolute("t.auth.callback"))
+    except flow.LoginRefused as exc:
+        db.session.rollback()
+        return _refused(exc)
+
+    result = done.result
+    user = result.user
+    if result.created:
+        record("auth.user_created", actor=user, target=user)
+    record("auth.login", actor=user, target=user,
+           units=[u.external_id for u in result.units],
+           unknown_units=result.unknown_unit_refs,
+           roles=sorted(r.role.value for r in user.roles))
+    auth_session.login(user, id_token=done.id_token)
+    db.session.commit()
+    if not provisioning.has_unit(user):
+        return redirect(url_for("t.auth.no_unit"))
+    return redirect(done.next_url or url_for("t.tenants.home"))
+
+
+@bp.post("/logout")
+def logout():
+    user = g.user
+    id_token = session.get("id_token")
+    if user is not None:
+        record("auth.logout", actor=user, target=user)
+    auth_session.revoke_current()
+    auth_session.logout()
+    db.session.commit()
+    return redirect(_provider_logout_url(id_token) or url_for("t.auth.logged_out"))
+
+
+@bp.get("/logged-out")
+def logged_out():
+    return render_template("auth/logged_out.html")
+
+
+@bp.get("/no-unit")
+def no_unit():
+    user = auth_session.require_user()
+    return render_template("auth/no_unit.html", user=user,
+                           has_unit=provisioning.has_unit(user))
+
+
+def _provider_logout_url(id_token: str | None) -> str | None:
+    """RP-initiated logout at the provider, when it advertises an end_session_endpoint."""
+    settings = current_settings()
+    if settings is None or not settings.is_enabled:
+        return None
+    try:
+        client = oidc.client_for(settings)
+        if not client.load_server_metadata().get("end_session_endpoint"):
+            return None
+        return client.create_logout_url(
+            post_logout_redirect_uri=_absolute("t.auth.logged_out"),
+            id_token_hint=id_token, client_id=settings.client_id,
+        )["url"]
+    except (oidc.OidcError, crypto.SecretUnreadable) as exc:
+        log.warning("RP-initiated logout skipped: %s", exc)
+        return None
+
+
+def _refused(exc: flow.LoginRefused):
+    auth_session.drop_login()
+    record("auth.login_refused", actor=exc.user, subject=exc.subject, reason=exc.reason,
+           detail=exc.detail)
+    db.session.commit()
+    log.warning("login refused: %s", exc)
+    title, message, status = _explain(exc)
+    return render_template("auth/refused.html", title=title, message=message,
+                           reason=exc.reason, status=status), status
+
+
+def _explain(exc: flow.LoginRefused) -> tuple[str, str, int]:
+    reason = exc.reason
+    if reason.startswith("state_"):
+        return (_("Login-forsøget kunne ikke bruges"),
+                _("Login-forsøget er udløbet, allerede brugt eller startet i en anden browser. "
+                  "Start forfra."), 400)
+    if reason == "sso_not_configured":
+        return (_("Login er ikke sat op"),
+                _("%(name)s har ikke sat fælles login op i Aktørskab endnu. Kontakt jeres "
+                  "administrator.", name=g.tenant.name), 503)
+    if reason in UNAVAILABLE:
+        return (_("Login-tjenesten svarer ikke"),
+                _("Vi kunne ikke kontakte jeres login-tjeneste. Prøv igen om lidt."), 502)
+    if reason == "client_secret_unreadable" or reason.startswith("metadata_"):
+        return (_("Login er ikke sat op"),
+                _("Login-opsætningen passer ikke til jeres login-tjeneste. Kontakt jeres "
+                  "administrator."), 503)
+    if reason == "provider_error":
+        return (_("Login blev afbrudt"),
+                _("Login-tjenesten gennemførte ikke login. Prøv igen."), 400)
+    if reason == "claims_missing":
+        return (_("Oplysninger mangler"),
+                _("Login-tjenesten sendte ikke de oplysninger om dig, som Aktørskab skal bruge "
+                  "(%(claims)s). Kontakt jeres it-afdeling.", claims=", ".join(exc.missing)),
+                400)
+    if reason == "user_disabled":
+        return (_("Ingen adgang"),
+                _("Din adgang til Aktørskab er lukket. Kontakt din leder eller HR, hvis det er "
+                  "en fejl."), 403)
+    return (_("Login blev afvist"),
+            _("Svaret fra login-tjenesten kunne ikke godkendes, så du er ikke logget ind. "
+              "Prøv igen, og kontakt jeres it-afdeling, hvis det sker igen."), 400)
+
+
+def _absolute(endpoint: str) -> str:
+    """Where the provider sends the browser back: BASE_URL in production, else this host."""
+    if current_app.config["ENV"] == "production":
+        return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint)
+    return url_for(endpoint, _external=True)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a page of this tenant; anything else (another site, another tenant) is dropped."""
+    prefix = f"/t/{g.tenant.slug}/"
+    if not target or len(target) > 500 or "\\" in target or not target.startswith(prefix):
+        return None
+    return target
