@@ -163,3 +163,21 @@ def sql_counter(app: Flask, db_session):
             event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback that collects messages (see tests/smtp.py)."""
+    from tests.smtp import running_smtp_server
+
+    with running_smtp_server() as sink:
+        yield sink
+
+
+@pytest.fixture(autouse=True)
+def _celery_app_is_current(request):
+    """Creating a Celery app makes it current; tests that build extra apps must not leave
+    shared tasks bound to theirs (they would publish to another queue)."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").extensions["celery"].set_current()
+    yield
