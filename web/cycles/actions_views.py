@@ -39,11 +39,11 @@ def _cycle_helpers() -> dict[str, object]:
     }
 
 
-def cycle_url(cycle_id: int) -> str | None:
-    """The cycle's page, once the cycle pages exist (they are built alongside)."""
-    if "t.cycles.detail" not in current_app.view_functions:
+def cycle_url(cycle_id: int, endpoint: str = "t.cycles.detail") -> str | None:
+    """A page of the cycle (its own by default), if the app has that page."""
+    if endpoint not in current_app.view_functions:
         return None
-    return url_for("t.cycles.detail", cycle_id=cycle_id)
+    return url_for(endpoint, cycle_id=cycle_id)
 
 
 @bp.get("/actions/mine")

@@ -27,7 +27,7 @@ from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleExpectation
 from web.extensions import db
 from web.models import utcnow
 from web.orgs.models import OrgUnit
-from web.permissions import cycle_unit_ids, led_unit_ids, member_unit_ids
+from web.permissions import Permission, can, cycle_unit_ids, led_unit_ids, member_unit_ids
 from web.users.models import User
 
 KIND_LABELS = {
@@ -103,7 +103,7 @@ def record_example(user: User, *, unit_id: object, kind: object, title: str | No
     unit = parse_id(unit_id)
     if unit_id in (None, ""):
         errors["unit_id"] = _("Vælg teamet.")
-    elif unit is None or unit not in member_unit_ids(user):
+    elif unit is None or not can(user, Permission.RECORD_EXAMPLE, unit):
         errors["unit_id"] = _("Du kan kun skrive eksempler i de teams, du er med i.")
     values = _validated(errors, kind=kind, title=title, text=text, lesson=lesson,
                         expectations=expectations, kkc=kkc, olfa=olfa)
