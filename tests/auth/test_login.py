@@ -152,3 +152,43 @@ def test_pages_offer_login_and_logout(make, login, client, sso_tenant):
     login(make.user(sso_tenant, "Lotte Logget"))
     page = client.get("/t/solby/auth/logged-out").get_data(as_text=True)
     assert 'action="/t/solby/auth/logout"' in page
+
+
+def test_units_by_path_and_roles_from_a_nested_claim(app, make, client, mock_provider):
+    from web.auth.models import UnitClaimKind
+
+    tenant = make.tenant("stiby")
+    area = make.unit(tenant, "Børn og Unge", kind="area")
+    make.unit(tenant, "Solsikken", parent=area)
+    configure(make, tenant, mock_provider.issuer, unit_claim="org.path",
+              unit_claim_kind=UnitClaimKind.PATH, roles_claim="realm_access.roles")
+    mock_provider.set_user("petra.path", name="Petra", org={"path": "Børn og Unge/Solsikken"},
+                           realm_access={"roles": ["grp-leder", "grp-admin"]})
+    Flow(client, tenant).login(mock_provider, "petra.path")
+    user = user_by_subject(app, tenant, "petra.path")
+    assert {m[1:] for m in memberships_of(app, tenant, user)} == {("leader", "sso")}
+    with app.app_context(), tenant_scope(tenant.id):
+        unit_names = set(db.session.scalars(
+            select(OrgUnit.name).join(Membership, Membership.unit_id == OrgUnit.id)
+            .where(Membership.user_id == user.id)))
+    assert unit_names == {"Solsikken"}
+    assert roles_of(app, tenant, user) == {("admin", "sso")}
+
+
+def test_cli_configures_and_shows_without_the_secret(app, db_session, make, mock_provider,
+                                                     monkeypatch):
+    make.tenant("kliby")
+    monkeypatch.setenv("KLIBY_SECRET", "cli-secret-value")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=[
+        "sso", "configure", "kliby", "--issuer", mock_provider.issuer, "--client-id", "kli",
+        "--client-secret-env", "KLIBY_SECRET", "--unit-claim", "unit",
+        "--leader-values", "grp-leder,grp-chef"])
+    assert result.exit_code == 0, result.output
+    shown = runner.invoke(args=["sso", "show", "kliby"]).output
+    assert "client_id: kli" in shown and "(stored)" in shown
+    assert "cli-secret-value" not in shown + result.output
+    assert "'leader': ['grp-leder', 'grp-chef']" in shown
+    bad = runner.invoke(args=["sso", "configure", "kliby", "--issuer", "http://127.0.0.1:9",
+                              "--client-id", "kli"])
+    assert bad.exit_code != 0 and "issuer:" in bad.output

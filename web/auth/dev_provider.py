@@ -12,7 +12,12 @@ import os
 
 
 def build_app(require_nonce: bool = True):
-    import oidc_provider_mock
+    import warnings
+
+    with warnings.catch_warnings():
+        # oidc-provider-mock imports Authlib modules that Authlib has deprecated.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import oidc_provider_mock
 
     from web.auth.demo import demo_people
 

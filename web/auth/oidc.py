@@ -129,7 +129,7 @@ class TenantOIDCApp(FlaskOAuth2App):
         supported = metadata.get("token_endpoint_auth_methods_supported") or []
         if self.client_secret and "client_secret_basic" not in supported \
                 and "client_secret_post" in supported:
-            session.token_endpoint_auth_method = "client_secret_post"
+            session.token_endpoint_auth_method = "client_secret_post"  # noqa: S105
         return session
 
     def fetch_jwk_set(self, force: bool = False) -> dict[str, Any]:
