@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.admin.views import bp as admin_bp
     from web.auth.views import bp as auth_bp
     from web.cycles.actions_views import bp as actions_bp
+    from web.cycles.views import bp as cycles_bp
     from web.dashboards.views import bp as dashboards_bp
     from web.examples.views import bp as examples_bp
     from web.ops.views import bp as ops_bp
@@ -90,7 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.tenants.views import public_bp
 
     tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp, auth_bp, admin_bp,
-                                                        actions_bp, examples_bp, dashboards_bp])
+                                                        cycles_bp, actions_bp, examples_bp,
+                                                        dashboards_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 

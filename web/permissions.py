@@ -141,7 +141,8 @@ def require(user: User | None, permission: Permission, obj: object = None) -> No
         abort(401)
     if can(user, permission, obj):
         return
-    if permission != Permission.VIEW_CYCLE and obj is not None and hasattr(obj, "phase") \
-            and not can(user, Permission.VIEW_CYCLE, obj):
+    # A cycle the user may not even see (including a failed VIEW_CYCLE itself) does not exist
+    # for them: 404, like another tenant's row.
+    if obj is not None and hasattr(obj, "phase") and not can(user, Permission.VIEW_CYCLE, obj):
         abort(404)
     abort(403)

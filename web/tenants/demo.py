@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from web.auth.demo import configure_demo_sso
+from web.cycles.services.templates import ensure_default_template
 from web.orgs.services import import_org
 from web.tenancy import tenant_scope
 from web.tenants import services
@@ -26,6 +27,7 @@ def load_demo() -> dict:
     with tenant_scope(tenant.id):
         result = import_org((DATA / "units.csv").read_text(encoding="utf-8"),
                             (DATA / "people.csv").read_text(encoding="utf-8"))
+        ensure_default_template()  # the memo's dialogue guide
         # Log in through the dev identity provider that `make run` starts (web/auth/demo.py).
         configure_demo_sso()
     return {"slug": tenant.slug, "units": result.units, "people": result.people,

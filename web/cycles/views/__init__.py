@@ -1,0 +1,80 @@
+"""The cycle pages: one blueprint (``t.cycles.*``), thin views in three modules.
+
+- ``cycle``: the cycle page, starting a cycle, its details, phase moves, the next cycle.
+- ``dialogue``: the preparation form and the meeting view.
+- ``admin``: templates and HR's campaigns.
+
+Each view loads its rows (by id only through ``tenancy.get_or_404``), checks a permission with
+``require``, calls a service, and commits once. A failed POST re-renders its form with every
+message at its field and answers 422; nothing is written.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import get_locale
+
+from web.cycles import labels
+from web.cycles.models import (
+    MAX_ANSWER,
+    MAX_CONCLUSION,
+    MAX_HELP,
+    MAX_NAME,
+    MAX_PLACE,
+    MAX_PROMPT,
+    MAX_REASON,
+    PHASE_ORDER,
+    Phase,
+    PromptKind,
+    Visibility,
+)
+from web.extensions import db
+
+bp = Blueprint("cycles", "web.cycles", template_folder="templates")
+
+LIMITS = {"answer": MAX_ANSWER, "conclusion": MAX_CONCLUSION, "help": MAX_HELP,
+          "name": MAX_NAME, "place": MAX_PLACE, "prompt": MAX_PROMPT, "reason": MAX_REASON}
+
+
+def localized(obj: Any, field: str) -> str:
+    """A prompt's text or help in the page's language, falling back to Danish."""
+    if str(get_locale()) == "en":
+        english = getattr(obj, f"{field}_en", None)
+        if english:
+            return english
+    return getattr(obj, f"{field}_da", None) or ""
+
+
+def prompt_groups(prompts: list[Any]) -> list[tuple[PromptKind, list[Any]]]:
+    """Consecutive prompts of the same kind together, in the template's order."""
+    return [(kind, list(group)) for kind, group in groupby(prompts, key=lambda p: p.kind)]
+
+
+@bp.context_processor
+def _cycle_helpers() -> dict[str, Any]:
+    return {
+        "localized": localized,
+        "prompt_groups": prompt_groups,
+        "has_endpoint": lambda name: name in current_app.view_functions,
+        "Phase": Phase, "PHASE_ORDER": PHASE_ORDER, "PromptKind": PromptKind,
+        "Visibility": Visibility, "PHASE_LABELS": labels.PHASE_LABELS,
+        "VISIBILITY_LABELS": labels.VISIBILITY_LABELS,
+        "PROMPT_KIND_LABELS": labels.PROMPT_KIND_LABELS,
+        "PROMPT_KIND_HEADINGS": labels.PROMPT_KIND_HEADINGS,
+        "ACTION_STATUS_LABELS": labels.ACTION_STATUS_LABELS,
+        "LIMITS": LIMITS,
+    }
+
+
+def invalid(template: str, errors: dict[str, str], **context: Any):
+    """A failed POST: drop anything pending, show the form again with its messages, 422."""
+    db.session.rollback()
+    return render_template(template, errors=errors, **context), 422
+
+
+from web.cycles.views import admin, cycle, dialogue  # noqa: E402  (routes register on bp)
+
+__all__ = ["admin", "bp", "cycle", "dialogue"]
