@@ -181,3 +181,19 @@ def _celery_app_is_current(request):
     if "app" in request.fixturenames:
         request.getfixturevalue("app").extensions["celery"].set_current()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_this_runs_queue() -> Iterator[None]:
+    """Commits in tests without a worker queue tasks (e.g. reminder planning after a cycle's
+    dates changed); drop this run's Celery queue at the end so nothing piles up in Redis."""
+    yield
+    import redis
+
+    try:
+        client = redis.Redis.from_url(TEST_REDIS_URL)
+        for key in client.scan_iter(match=f"*{TEST_QUEUE}*"):
+            client.delete(key)
+        client.close()
+    except redis.RedisError:
+        pass

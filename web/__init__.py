@@ -62,6 +62,7 @@ MODEL_MODULES = (
     "web.examples.models",
     "web.auth.models",
     "web.audit.models",
+    "web.reminders.models",
 )
 
 
@@ -87,12 +88,13 @@ def _register_blueprints(app: Flask) -> None:
     from web.dashboards.views import bp as dashboards_bp
     from web.examples.views import bp as examples_bp
     from web.ops.views import bp as ops_bp
+    from web.reminders.views import bp as reminders_bp
     from web.tenants.views import bp as tenant_home_bp
     from web.tenants.views import public_bp
 
     tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp, auth_bp, admin_bp,
                                                         cycles_bp, actions_bp, examples_bp,
-                                                        dashboards_bp])
+                                                        dashboards_bp, reminders_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 
@@ -130,6 +132,7 @@ def _register_cli(app: Flask) -> None:
     from web.auth.cli import sso_cli
     from web.i18n_cli import translations_cli
     from web.orgs.cli import orgs_cli
+    from web.reminders.cli import reminders_cli
     from web.tenants.cli import demo_command, tenants_cli
 
     app.cli.add_command(tenants_cli)
@@ -137,6 +140,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(translations_cli)
     app.cli.add_command(sso_cli)
+    app.cli.add_command(reminders_cli)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -54,6 +54,13 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def _send_window(value: str) -> str:
+    from web.reminders.cadence import SendWindow
+
+    SendWindow.parse(value)
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -90,6 +97,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_USERNAME", "SMTP_USERNAME", str, "SMTP user name, if the server asks for one"),
     Setting("SMTP_PASSWORD", "SMTP_PASSWORD", str, "SMTP password, if the server asks for one"),
     Setting("MAIL_FROM", "MAIL_FROM", str, "sender address of e-mails"),
+    Setting("REMINDER_SEND_WINDOW", "REMINDER_SEND_WINDOW", _send_window,
+            "when reminders go out, Europe/Copenhagen working days: HH:MM-HH:MM (default "
+            "08:00-16:00) or always (no working-day or working-hours rule; tests, development)"),
+    Setting("REMINDER_MAX_ATTEMPTS", "REMINDER_MAX_ATTEMPTS", _int,
+            "delivery attempts before a reminder is marked failed (default 8)"),
+    Setting("REMINDER_RETRY_SECONDS", "REMINDER_RETRY_SECONDS", _int,
+            "first back-off after a failed attempt, doubled each time (default 60)"),
+    Setting("REMINDER_CHUNK_SIZE", "REMINDER_CHUNK_SIZE", _int,
+            "reminders one delivery task claims and sends over one SMTP connection (default 200)"),
+    Setting("REMINDER_LEASE_SECONDS", "REMINDER_LEASE_SECONDS", _int,
+            "how long a claimed chunk is reserved before it counts as abandoned (default 600)"),
 )
 
 
@@ -107,6 +125,11 @@ class Defaults:
     SMTP_USERNAME: str | None = None
     SMTP_PASSWORD: str | None = None
     MAIL_FROM = "Aktørskab <no-reply@aktorskab.local>"
+    REMINDER_SEND_WINDOW = "08:00-16:00"
+    REMINDER_MAX_ATTEMPTS = 8
+    REMINDER_RETRY_SECONDS = 60
+    REMINDER_CHUNK_SIZE = 200
+    REMINDER_LEASE_SECONDS = 600
 
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"

@@ -10,10 +10,13 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
-TASK_MODULES = ["web.ops.tasks"]
+TASK_MODULES = ["web.ops.tasks", "web.reminders.tasks"]
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "web.ops.tasks.heartbeat", "schedule": 300.0},
+    # Plans every tenant's due reminders and sends them; retries and the 08:00 window wait for
+    # this, so it runs often. Idempotent: two beats, or a late run, send nothing twice.
+    "reminders-plan": {"task": "web.reminders.tasks.plan_all_tenants", "schedule": 120.0},
 }
 
 

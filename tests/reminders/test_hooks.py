@@ -1,0 +1,62 @@
+"""A commit that moves a cycle's dates queues one planning task for its tenant; a rollback none."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.reminders.conftest import MEETING, make_team
+from web.extensions import db
+from web.reminders.hooks import PLAN_TASK
+from web.tenancy import tenant_scope
+
+
+@pytest.fixture
+def sent(app, monkeypatch):
+    """What the hook hands to Celery (the broker round trip is tested with a real worker)."""
+    calls = []
+    celery = app.extensions["celery"]
+    monkeypatch.setattr(celery, "send_task", lambda name, args=(), **kw: calls.append((name, args)))
+    return calls
+
+
+def test_moving_the_meeting_queues_planning_after_the_commit(app, make, sent):
+    team = make_team(make, meeting_at=MEETING)
+    sent.clear()
+    with app.app_context(), tenant_scope(team.tenant.id):
+        from web.cycles.models import Cycle
+
+        cycle = db.session.get(Cycle, team.cycle.id)
+        cycle.meeting_at = MEETING + timedelta(days=1)
+        cycle.meeting_place = "Kantinen"
+        db.session.flush()
+        assert sent == []  # not before the commit
+        cycle.follow_up_on += timedelta(days=1)
+        db.session.commit()
+    assert sent == [(PLAN_TASK, (team.tenant.id,))]
+
+
+def test_a_rollback_queues_nothing_and_unrelated_changes_neither(app, make, sent):
+    team = make_team(make)
+    sent.clear()
+    with app.app_context(), tenant_scope(team.tenant.id):
+        from web.cycles.models import Cycle
+
+        cycle = db.session.get(Cycle, team.cycle.id)
+        cycle.meeting_at = MEETING
+        db.session.flush()
+        db.session.rollback()
+        cycle = db.session.get(Cycle, team.cycle.id)
+        cycle.template_version = 2
+        db.session.commit()
+        db.session.commit()
+    assert sent == []
+
+
+def test_a_new_cycle_or_action_queues_planning(app, make, sent):
+    team = make_team(make)
+    assert sent == [(PLAN_TASK, (team.tenant.id,))]  # the cycle
+    make.action(team.tenant, team.cycle, team.dane)
+    assert sent[-1] == (PLAN_TASK, (team.tenant.id,))
+    assert len(sent) == 2

@@ -1,0 +1,47 @@
+"""``flask reminders run SLUG``: plan and send a tenant's due reminders now, with a progress bar."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from web.extensions import db
+from web.models import utcnow
+from web.reminders import delivery, services
+from web.tenancy import tenant_scope
+from web.tenants.models import Tenant
+
+reminders_cli = AppGroup("reminders", help="Plan and send reminders.")
+
+
+@reminders_cli.command("run")
+@click.argument("slug")
+@click.option("--now", "now_text", help="ISO timestamp to plan for (default: the clock)")
+def run_command(slug: str, now_text: str | None) -> None:
+    """Plan the tenant's reminders and deliver every due one in this process."""
+    tenant = db.session.scalar(db.select(Tenant).filter_by(slug=slug))
+    if tenant is None:
+        raise click.ClickException(f"no tenant {slug!r}")
+    now = datetime.fromisoformat(now_text) if now_text else utcnow()
+    with tenant_scope(tenant.id):
+        services.release_expired(tenant.id, now)
+        planned = services.plan(tenant.id, now)
+        db.session.commit()
+        due = services.due_count(tenant.id, now)
+        click.echo(f"planned: {sum(planned.values())}, due now: {due}")
+        chunk = current_app.config["REMINDER_CHUNK_SIZE"]
+        totals = delivery.Outcome()
+        with click.progressbar(length=due, label="sending") as bar:
+            for _ in range(math.ceil(due / chunk)):
+                outcome = delivery.deliver_chunk(tenant.id, now)
+                bar.update(outcome.claimed + outcome.postponed)
+                for name in ("sent", "retried", "failed", "cancelled", "postponed", "released"):
+                    setattr(totals, name, getattr(totals, name) + getattr(outcome, name))
+                if not outcome.claimed and not outcome.postponed:
+                    break
+    click.echo(f"sent: {totals.sent}, retried: {totals.retried}, failed: {totals.failed}, "
+               f"cancelled: {totals.cancelled}, waiting for tomorrow: {totals.postponed}")

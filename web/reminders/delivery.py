@@ -1,0 +1,403 @@
+"""Delivery: claim a chunk of due outbox rows, send them over one SMTP connection, record each.
+
+1. Claim (one short transaction): pick up to REMINDER_CHUNK_SIZE due pending rows with
+   ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite serialises writers anyway), take each row's
+   day slot (at most one reminder of a kind per person per cycle per day; a row whose slot is
+   taken waits for the next working day), mark the rest ``sending`` with a lease
+   (``claimed_until``) and one more attempt, commit.
+2. Send: for each row, check it is still relevant (else ``cancelled`` with the reason), render it
+   in the recipient's language, hand it to the SMTP server, and commit ``sent`` right after the
+   server accepted it. A temporary failure goes back to ``pending`` with exponential back-off;
+   a permanent refusal (5xx) or the last attempt ends ``failed``, visible on the failed page.
+3. Stop early (rows back to pending, attempt not counted) when the connection breaks or half
+   the lease has gone, so a claim never outlives its lease while this worker still works on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from web.cycles.models import OPEN_ACTION_STATUSES, Action, Cycle, Participation, Phase
+from web.extensions import db
+from web.reminders import mail
+from web.reminders.cadence import (
+    SendWindow,
+    local_day,
+    next_day_send_time,
+    retry_time,
+)
+from web.reminders.models import (
+    ACTION_KINDS,
+    ESSENTIAL_KINDS,
+    MEETING_KINDS,
+    OutboxStatus,
+    ReminderDaySlot,
+    ReminderKind,
+    ReminderMeeting,
+    ReminderOutbox,
+    ReminderUnsubscribe,
+)
+from web.reminders.services import FOLLOW_UP_PHASES, UPCOMING_MEETING_PHASES, send_window
+from web.tenants.models import Tenant
+from web.users.models import User
+
+ERROR_LENGTH = 1000
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    chunk_size: int
+    lease: timedelta
+    max_attempts: int
+    retry_seconds: int
+    window: SendWindow
+    smtp_host: str
+    smtp_port: int
+    smtp_tls: bool
+    smtp_username: str | None
+    smtp_password: str | None
+
+    @classmethod
+    def from_config(cls) -> Settings:
+        c = current_app.config
+        return cls(c["REMINDER_CHUNK_SIZE"], timedelta(seconds=c["REMINDER_LEASE_SECONDS"]),
+                   c["REMINDER_MAX_ATTEMPTS"], c["REMINDER_RETRY_SECONDS"], send_window(),
+                   c["SMTP_HOST"], c["SMTP_PORT"], c["SMTP_USE_TLS"], c.get("SMTP_USERNAME"),
+                   c.get("SMTP_PASSWORD"))
+
+
+@dataclass
+class Outcome:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    postponed: int = 0
+    released: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+# --- 1. claim -----------------------------------------------------------------------------------
+
+def claim(tenant_id: int, now: datetime, settings: Settings) -> tuple[list[int], int]:
+    """Claim a chunk; returns (claimed ids, number postponed to another day). Commits."""
+    candidates = list(db.session.scalars(
+        select(ReminderOutbox.id)
+        .where(ReminderOutbox.tenant_id == tenant_id,
+               ReminderOutbox.status == OutboxStatus.PENDING,
+               ReminderOutbox.next_attempt_at <= now)
+        .order_by(ReminderOutbox.next_attempt_at, ReminderOutbox.id)
+        .limit(settings.chunk_size)
+        .with_for_update(skip_locked=True)))
+    if not candidates:
+        db.session.commit()
+        return [], 0
+    day = local_day(now)
+    _take_day_slots(tenant_id, candidates, day)
+    holders = set(db.session.scalars(
+        select(ReminderDaySlot.outbox_id).where(ReminderDaySlot.outbox_id.in_(candidates),
+                                                ReminderDaySlot.day == day)))
+    claimed = [i for i in candidates if i in holders]
+    waiting = [i for i in candidates if i not in holders]
+    if claimed:
+        # "status = pending" again: on SQLite (no row locks) a second worker may have selected
+        # the same candidates; whoever updates first owns them.
+        claimed = sorted(db.session.scalars(
+            update(ReminderOutbox)
+            .where(ReminderOutbox.id.in_(claimed), ReminderOutbox.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, attempts=ReminderOutbox.attempts + 1,
+                    claimed_until=now + settings.lease, updated_at=now)
+            .returning(ReminderOutbox.id)
+            .execution_options(synchronize_session=False)))
+    if waiting:
+        db.session.execute(
+            update(ReminderOutbox)
+            .where(ReminderOutbox.id.in_(waiting), ReminderOutbox.status == OutboxStatus.PENDING)
+            .values(next_attempt_at=next_day_send_time(now, settings.window), updated_at=now,
+                    last_error="waiting: one reminder of this kind for this cycle per day")
+            .execution_options(synchronize_session=False))
+    db.session.commit()
+    return claimed, len(waiting)
+
+
+def _take_day_slots(tenant_id: int, outbox_ids: list[int], day) -> None:
+    """One INSERT … SELECT: a slot that is taken (by an earlier row, or by another row of this
+    very chunk) is skipped; a row retried on the same day already holds its own slot."""
+    o = ReminderOutbox
+    rows = select(o.tenant_id, o.recipient_id, o.kind, db.func.coalesce(o.cycle_id, 0),
+                  db.literal(day, ReminderDaySlot.day.type), o.id) \
+        .where(o.tenant_id == tenant_id, o.id.in_(outbox_ids)).order_by(o.id)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(ReminderDaySlot.__table__)
+        .from_select(["tenant_id", "recipient_id", "kind", "cycle_id", "day", "outbox_id"], rows)
+        .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "cycle_id", "day"]))
+
+
+# --- 2. what the chunk needs, in a few queries ---------------------------------------------------
+
+@dataclass
+class Batch:
+    tenant: Tenant
+    rows: list[ReminderOutbox]
+    users: dict[int, User]
+    cycles: dict[int, Cycle]
+    actions: dict[int, Action]
+    meetings: dict[int, ReminderMeeting]
+    participated: set[tuple[int, int]]
+    unsubscribed: set[tuple[int, str]]
+
+
+def load_batch(tenant_id: int, ids: list[int]) -> Batch:
+    rows = list(db.session.scalars(
+        select(ReminderOutbox).where(ReminderOutbox.id.in_(ids)).order_by(ReminderOutbox.id)))
+    user_ids = {r.recipient_id for r in rows}
+    cycle_ids = {r.cycle_id for r in rows if r.cycle_id}
+    action_ids = {r.action_id for r in rows if r.action_id}
+    users = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_(user_ids)).options(lazyload(User.roles)))}
+    cycles = {c.id: c for c in db.session.scalars(
+        select(Cycle).where(Cycle.id.in_(cycle_ids))
+        .options(selectinload(Cycle.unit), lazyload(Cycle.prompts)))}
+    actions = {a.id: a for a in db.session.scalars(select(Action).where(Action.id.in_(action_ids)))}
+    meetings = {m.cycle_id: m for m in db.session.scalars(
+        select(ReminderMeeting).where(ReminderMeeting.cycle_id.in_(cycle_ids)))}
+    closing = {r.cycle_id for r in rows if r.kind == ReminderKind.PREPARATION_CLOSING}
+    participated = set(db.session.execute(
+        select(Participation.cycle_id, Participation.user_id)
+        .where(Participation.cycle_id.in_(closing), Participation.user_id.in_(user_ids))).all()) \
+        if closing else set()
+    unsubscribed = {(u, str(k)) for u, k in db.session.execute(
+        select(ReminderUnsubscribe.user_id, ReminderUnsubscribe.kind)
+        .where(ReminderUnsubscribe.user_id.in_(user_ids)))}
+    return Batch(db.session.get(Tenant, tenant_id), rows, users, cycles, actions, meetings,
+                 {tuple(p) for p in participated}, unsubscribed)
+
+
+def irrelevance(row: ReminderOutbox, batch: Batch, now: datetime) -> str | None:
+    """Why this row should no longer go out, or None. Things change between plan and send."""
+    user = batch.users.get(row.recipient_id)
+    if user is None or not user.is_active or not user.email:
+        return "recipient inactive or without e-mail"
+    if row.kind not in ESSENTIAL_KINDS and (row.recipient_id, row.kind.value) in batch.unsubscribed:
+        return "unsubscribed"
+    cycle = batch.cycles.get(row.cycle_id) if row.cycle_id else None
+    kind = row.kind
+    if kind == ReminderKind.PREPARATION_OPENED:
+        if cycle is None or cycle.phase != Phase.PREPARATION:
+            return "preparation is over"
+    elif kind == ReminderKind.PREPARATION_CLOSING:
+        if cycle is None or cycle.phase != Phase.PREPARATION \
+                or cycle.preparation_ends_on.isoformat() != row.due_key:
+            return "preparation is over or its end moved"
+        if (cycle.id, row.recipient_id) in batch.participated:
+            return "already contributed"
+    elif kind in MEETING_KINDS:
+        meeting = batch.meetings.get(row.cycle_id)
+        if cycle is None or meeting is None or str(meeting.sequence) != row.due_key \
+                or cycle.meeting_at is None \
+                or _aware(cycle.meeting_at) != _aware(meeting.meeting_at) \
+                or (cycle.meeting_place or "") != (meeting.meeting_place or ""):
+            return "superseded by a later change of the meeting"
+        if cycle.phase not in UPCOMING_MEETING_PHASES or _aware(meeting.meeting_at) <= now:
+            return "the meeting is over"
+    elif kind == ReminderKind.FOLLOW_UP_COMING:
+        if cycle is None or cycle.phase not in FOLLOW_UP_PHASES or cycle.follow_up_on is None \
+                or cycle.follow_up_on.isoformat() != row.due_key:
+            return "follow-up moved or the cycle is closed"
+    elif kind in ACTION_KINDS:
+        action = batch.actions.get(row.action_id)
+        if action is None or action.status not in OPEN_ACTION_STATUSES \
+                or action.owner_id != row.recipient_id or action.due_on.isoformat() != row.due_key:
+            return "the action is done, moved or has another owner"
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes (stored as UTC by this app).
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def letter_for(row: ReminderOutbox, batch: Batch, links: mail.Links,
+               now: datetime) -> mail.Letter:
+    user = batch.users[row.recipient_id]
+    tenant = batch.tenant
+    letter = mail.Letter(
+        kind=row.kind, key=mail.outbox_key(tenant.id, row.recipient_id, row.kind.value,
+                                           row.target_id, row.due_key),
+        to_name=user.display_name, to_email=user.email,
+        locale=mail.locale_for(user.locale, tenant.default_locale), tenant_id=tenant.id,
+        tenant_slug=tenant.slug, tenant_name=tenant.name, recipient_id=user.id)
+    cycle = batch.cycles.get(row.cycle_id) if row.cycle_id else None
+    if cycle is not None:
+        letter.values.update(
+            unit=cycle.unit.name, cycle_url=links.cycle(tenant.slug, cycle.id),
+            opens_on=cycle.preparation_starts_on, closes_on=cycle.preparation_ends_on,
+            follow_up_on=cycle.follow_up_on)
+    if row.kind in MEETING_KINDS:
+        meeting = batch.meetings[row.cycle_id]
+        letter.meeting = mail.MeetingFacts(cycle.id, _aware(meeting.meeting_at),
+                                           meeting.meeting_place, meeting.sequence,
+                                           cycle.unit.name)
+    if row.kind in ACTION_KINDS:
+        action = batch.actions[row.action_id]
+        letter.values.update(action_text=action.text, due_on=action.due_on)
+    if row.kind == ReminderKind.WEEKLY_DIGEST:
+        from web.reminders.digest import digest_lines
+
+        letter.values.update(cycles=digest_lines(user.id, links, tenant.slug, local_day(now)),
+                             home_url=links.home(tenant.slug))
+    return letter
+
+
+# --- 3. send ------------------------------------------------------------------------------------
+
+Connect = Callable[[Settings], smtplib.SMTP]
+
+
+def connect(settings: Settings) -> smtplib.SMTP:
+    timeout = max(5.0, min(30.0, settings.lease.total_seconds() / 8))
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
+    if settings.smtp_tls:
+        smtp.starttls()
+    if settings.smtp_username:
+        smtp.login(settings.smtp_username, settings.smtp_password or "")
+    return smtp
+
+
+def deliver_chunk(tenant_id: int, now: datetime, settings: Settings | None = None,
+                  connect_to: Connect = connect,
+                  clock: Callable[[], float] = time.monotonic) -> Outcome:
+    """Claim and send one chunk of ``tenant_id``'s due reminders. Commits as it goes."""
+    settings = settings or Settings.from_config()
+    outcome = Outcome()
+    ids, outcome.postponed = claim(tenant_id, now, settings)
+    outcome.claimed = len(ids)
+    if not ids:
+        return outcome
+    started = clock()
+    batch = load_batch(tenant_id, ids)
+    links = mail.Links()
+    smtp: smtplib.SMTP | None = None
+    try:
+        for index, row in enumerate(batch.rows):
+            if clock() - started > settings.lease.total_seconds() / 2:
+                outcome.released += _release(batch.rows[index:], now, "lease half over")
+                break
+            reason = irrelevance(row, batch, now)
+            if reason is not None:
+                _cancel(row, reason, now)
+                outcome.cancelled += 1
+                continue
+            try:
+                message = mail.build_message(letter_for(row, batch, links, now), links, now)
+            except Exception as exc:  # a template or data bug: visible, retried, then failed
+                log.exception("reminder %s could not be rendered", row.id)
+                _failed_attempt(row, f"render: {exc!r}", now, settings, False, outcome)
+                continue
+            try:
+                if smtp is None:
+                    smtp = connect_to(settings)
+                smtp.send_message(message)
+            except smtplib.SMTPResponseException as exc:
+                permanent = 500 <= exc.smtp_code < 600
+                _failed_attempt(row, f"{exc.smtp_code} {exc.smtp_error!r}", now, settings,
+                                permanent, outcome)
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = [code for code, _ in exc.recipients.values()]
+                _failed_attempt(row, f"refused: {exc.recipients!r}", now, settings,
+                                all(500 <= c < 600 for c in codes), outcome)
+            except (OSError, smtplib.SMTPException) as exc:
+                # The connection itself is gone (or never came): this row counts as tried,
+                # the rest of the chunk goes back untouched.
+                _failed_attempt(row, f"connection: {exc!r}", now, settings, False, outcome)
+                outcome.errors.append(repr(exc))
+                # Not before the tried row: hammering a server that is down helps nobody.
+                outcome.released += _release(batch.rows[index + 1:], now, repr(exc),
+                                             not_before=row.next_attempt_at)
+                smtp = None
+                break
+            else:
+                _mark_sent(row, str(message["Message-ID"]), now)
+                outcome.sent += 1
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+    return outcome
+
+
+def _mark_sent(row: ReminderOutbox, message_id: str, now: datetime) -> None:
+    """Commit 'sent' at once: a worker that dies after this line never sends it again.
+
+    One plain UPDATE (no unit-of-work flush): this runs once per e-mail. On PostgreSQL the
+    commit does not wait for the disk (synchronous_commit off, this transaction only): a
+    worker's death loses nothing, only a crash of PostgreSQL itself could lose the last
+    fraction of a second of 'sent' marks, whose messages would then go again with the same
+    Message-ID. Waiting for the disk per e-mail would cost more than sending it.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    db.session.execute(
+        update(ReminderOutbox.__table__).where(ReminderOutbox.__table__.c.id == row.id)
+        .values(status=OutboxStatus.SENT.value, sent_at=now, claimed_until=None,
+                last_error=None, message_id=message_id, updated_at=now))
+    db.session.commit()
+    set_committed_value(row, "status", OutboxStatus.SENT)
+
+
+def _cancel(row: ReminderOutbox, reason: str, now: datetime) -> None:
+    row.status = OutboxStatus.CANCELLED
+    row.claimed_until = None
+    row.last_error = reason
+    # The day slot was not used: free it for another reminder of the kind today.
+    db.session.execute(
+        ReminderDaySlot.__table__.delete().where(ReminderDaySlot.outbox_id == row.id))
+    db.session.commit()
+
+
+def _failed_attempt(row: ReminderOutbox, error: str, now: datetime, settings: Settings,
+                    permanent: bool, outcome: Outcome) -> None:
+    row.last_error = error[:ERROR_LENGTH]
+    row.claimed_until = None
+    if permanent or row.attempts >= settings.max_attempts:
+        row.status = OutboxStatus.FAILED
+        outcome.failed += 1
+    else:
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = retry_time(now, row.attempts, settings.retry_seconds,
+                                         settings.window)
+        outcome.retried += 1
+    db.session.commit()
+
+
+def _release(rows: list[ReminderOutbox], now: datetime, why: str,
+             not_before: datetime | None = None) -> int:
+    """Give claimed, untried rows back: pending again, the attempt not counted."""
+    ids = [r.id for r in rows if r.status == OutboxStatus.SENDING]
+    if ids:
+        db.session.execute(
+            update(ReminderOutbox).where(ReminderOutbox.id.in_(ids),
+                                         ReminderOutbox.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.PENDING, attempts=ReminderOutbox.attempts - 1,
+                    claimed_until=None, next_attempt_at=not_before or now, updated_at=now,
+                    last_error=f"released: {why}"[:ERROR_LENGTH])
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+    return len(ids)

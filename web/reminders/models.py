@@ -1,0 +1,127 @@
+"""The reminder outbox and the little state it needs.
+
+An e-mail is a row in ``reminder_outbox`` before it is anything else: planning inserts rows
+under a unique key, delivery claims them, sends them and records the outcome. The broker only
+carries "go and look"; the database decides what is sent, so a retried task, a dead worker or
+two beat processes never send a reminder twice.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from web.extensions import db
+from web.models import TenantScoped, Timestamped, Updated, enum_column, utcnow
+
+
+class ReminderKind(enum.StrEnum):
+    PREPARATION_OPENED = "preparation_opened"
+    PREPARATION_CLOSING = "preparation_closing"
+    MEETING_INVITATION = "meeting_invitation"
+    MEETING_UPDATED = "meeting_updated"
+    FOLLOW_UP_COMING = "follow_up_coming"
+    ACTION_DUE_SOON = "action_due_soon"
+    ACTION_OVERDUE = "action_overdue"
+    WEEKLY_DIGEST = "weekly_digest"
+
+
+# Essential reminders carry no unsubscribe link: a meeting invitation or its move, and an
+# overdue agreement, are part of the work itself rather than a nudge about it.
+ESSENTIAL_KINDS = frozenset({ReminderKind.MEETING_INVITATION, ReminderKind.MEETING_UPDATED,
+                             ReminderKind.ACTION_OVERDUE})
+MEETING_KINDS = (ReminderKind.MEETING_INVITATION, ReminderKind.MEETING_UPDATED)
+ACTION_KINDS = (ReminderKind.ACTION_DUE_SOON, ReminderKind.ACTION_OVERDUE)
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for next_attempt_at
+    SENDING = "sending"  # claimed by a delivery task until claimed_until
+    SENT = "sent"  # the SMTP server accepted it
+    FAILED = "failed"  # gave up after the last attempt, or the server refused it for good
+    CANCELLED = "cancelled"  # no longer relevant (unsubscribed, superseded, …): last_error says why
+
+
+class ReminderOutbox(TenantScoped, Timestamped, Updated, db.Model):
+    """One e-mail per (recipient, kind, cycle or action, due key), whatever plans it how often.
+
+    ``target_id`` is the cycle's id, the action's id, or (weekly digest) the recipient's own id:
+    a NOT NULL stand-in for "cycle or action", because NULLs never collide in a UNIQUE constraint.
+    ``due_key`` is what makes a repeat a new reminder: the date it is about (preparation end,
+    follow-up date, action due date), the meeting's sequence number, or the ISO week.
+    """
+
+    __tablename__ = "reminder_outbox"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "kind", "target_id", "due_key"),
+        Index("ix_reminder_outbox_tenant_id_status_next_attempt_at",
+              "tenant_id", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(Integer)
+    due_key: Mapped[str] = mapped_column(String(32))
+    cycle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus),
+                                                 default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class ReminderMeeting(TenantScoped, db.Model):
+    """The meeting as last announced: a move bumps ``sequence`` (the .ics SEQUENCE)."""
+
+    __tablename__ = "reminder_meetings"
+
+    cycle_id: Mapped[int] = mapped_column(
+        ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    meeting_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    meeting_place: Mapped[str | None] = mapped_column(String(200))
+    sequence: Mapped[int] = mapped_column(default=0)
+
+
+class ReminderDaySlot(TenantScoped, db.Model):
+    """"At most one reminder of a kind per person per cycle per day", as a unique key.
+
+    Delivery takes the slot in the same transaction that claims the row; a second row for the
+    same slot waits until the next day. ``cycle_id`` is 0 for reminders about no cycle.
+    """
+
+    __tablename__ = "reminder_day_slots"
+    __table_args__ = (UniqueConstraint("recipient_id", "kind", "cycle_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
+    cycle_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    outbox_id: Mapped[int] = mapped_column(
+        ForeignKey("reminder_outbox.id", ondelete="CASCADE"), index=True)
+
+
+class ReminderUnsubscribe(TenantScoped, Timestamped, db.Model):
+    """A person does not want reminders of this (non-essential) kind any more."""
+
+    __tablename__ = "reminder_unsubscribes"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
+
+
+# Plan right after a commit that moved a cycle's dates (registered with the models, which every
+# process imports; see hooks.py).
+from web.reminders import hooks  # noqa: E402, F401

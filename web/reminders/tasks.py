@@ -1,0 +1,62 @@
+"""Reminder tasks: beat → one planning task per tenant → delivery tasks, one per chunk.
+
+Task bodies only parse arguments and call the services; every decision is in the database
+(``services.plan`` and ``delivery.deliver_chunk``), so any task may run twice, late, or on two
+workers at once without sending anything twice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from datetime import datetime
+
+from celery import shared_task
+from flask import current_app
+from sqlalchemy import select
+
+from web.extensions import db
+from web.models import utcnow
+from web.reminders import delivery, services
+from web.tasking import enqueue_after_commit, tenant_task
+from web.tenants.models import Tenant
+
+
+def _moment(now: str | None) -> datetime:
+    """Tasks run on the clock; tests and the CLI may pass an ISO timestamp instead."""
+    return datetime.fromisoformat(now) if now else utcnow()
+
+
+@shared_task(name="web.reminders.tasks.plan_all_tenants")
+def plan_all_tenants() -> int:
+    """The beat's entry: fan out one planning task per tenant (tenants are not tenant-scoped)."""
+    tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
+    for tenant_id in tenant_ids:
+        plan_tenant.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(name="web.reminders.tasks.plan_tenant")
+@tenant_task
+def plan_tenant(tenant_id: int, now: str | None = None) -> dict:
+    """Recover abandoned claims, plan what is due, then enqueue enough delivery chunks."""
+    moment = _moment(now)
+    released = services.release_expired(tenant_id, moment)
+    planned = services.plan(tenant_id, moment)
+    due = services.due_count(tenant_id, moment)
+    chunks = math.ceil(due / current_app.config["REMINDER_CHUNK_SIZE"])
+    for _ in range(chunks):
+        enqueue_after_commit(deliver_reminders, tenant_id, now)
+    return {"planned": planned, "released": released, "due": due, "chunks": chunks}
+
+
+@shared_task(name="web.reminders.tasks.deliver_reminders")
+@tenant_task
+def deliver_reminders(tenant_id: int, now: str | None = None) -> dict:
+    """Claim and send one chunk (REMINDER_CHUNK_SIZE rows over one SMTP connection)."""
+    outcome = delivery.deliver_chunk(tenant_id, _moment(now))
+    if outcome.released and not outcome.errors:
+        # The chunk stopped at half its lease (a slow server): carry on in a fresh task.
+        # After a connection error the released rows wait for their back-off instead.
+        enqueue_after_commit(deliver_reminders, tenant_id, now)
+    return asdict(outcome)
