@@ -1,9 +1,10 @@
-"""End to end with a real Celery worker process, Redis, PostgreSQL and an SMTP server.
+"""End to end on the demo municipality: a real Celery worker, Redis, PostgreSQL, SMTP server.
 
-Moving a cycle's meeting is an ordinary commit in this process; the after-commit hook queues
-the tenant's planning, the worker plans and delivers, and the SMTP server on loopback receives
-exactly one update per member, in each member's language. Planning again sends nothing.
-The worker runs with REMINDER_SEND_WINDOW=always so that the test passes on any day and hour.
+Every change below is an ordinary commit in this process, like a leader's form post; the
+after-commit hook queues the tenant's planning, the worker plans and delivers, and the SMTP
+server on loopback receives each e-mail exactly once, in each member's language (Sofie reads
+English, her team Danish). Planning again, as the beat and a second beat would, sends nothing.
+The worker runs with REMINDER_SEND_WINDOW=always, so the test passes on any day and hour.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL, celery_worker, chi
 from web.cycles.models import Cycle, Phase
 from web.extensions import db
 from web.models import utcnow
+from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.reminders.models import OutboxStatus, ReminderOutbox
 from web.tenancy import tenant_scope
+from web.tenants.demo import load_demo
+from web.users.models import User
 
 pytestmark = pytest.mark.worker
+TEAM = "bu-dag-sol"  # Lars (leader) and six employees; Sofie's locale is English
 
 
 def outbox_rows(app, tenant_id):
@@ -32,65 +37,100 @@ def outbox_rows(app, tenant_id):
     return rows
 
 
-def test_moving_the_meeting_sends_one_update_per_member_in_their_language(
-        app, committed_make, smtp_server, tmp_path):
+def change_cycle(app, tenant_id, cycle_id, **values):
+    with app.app_context(), tenant_scope(tenant_id):
+        cycle = db.session.get(Cycle, cycle_id)
+        for name, value in values.items():
+            setattr(cycle, name, value)
+        db.session.commit()
+        db.session.remove()
+
+
+def kinds_by_person(messages):
+    return {address: Counter(m["X-Aktorskab-Kind"] for m in found)
+            for address, found in by_recipient(messages).items()}
+
+
+def test_moving_a_demo_cycles_dates_sends_each_email_once_in_each_language(
+        app, committed_db, smtp_server, tmp_path):
     celery = app.extensions["celery"]
-    celery.set_current()
     celery.control.purge()
+    with app.app_context():
+        tenant_id = load_demo()["tenant_id"]
+        db.session.commit()
+        with tenant_scope(tenant_id):
+            unit = db.session.scalar(db.select(OrgUnit).filter_by(external_id=TEAM))
+            people = db.session.execute(
+                db.select(User.email, User.locale, Membership.role)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.unit_id == unit.id)).all()
+            leader = next(p.email for p in people if p.role == MembershipRole.LEADER)
+            english = {p.email for p in people if p.locale == "en"}
+            members = {p.email for p in people}
+            # Preparation starts next week: nothing is due yet.
+            today = utcnow().date()
+            cycle = Cycle(unit_id=unit.id, phase=Phase.PREPARATION,
+                          preparation_starts_on=today + timedelta(days=7),
+                          preparation_ends_on=today + timedelta(days=14),
+                          follow_up_on=today + timedelta(days=90))
+            db.session.add(cycle)
+            db.session.commit()
+            cycle_id = cycle.id
+        db.session.remove()
+    assert len(members) == 7 and len(english) == 1
+
     env = child_env(DATABASE_URL=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, AKTOR_ENV="test",
                     SECRET_KEY="test-secret", SMTP_HOST="127.0.0.1",
                     SMTP_PORT=str(smtp_server.port), REMINDER_SEND_WINDOW="always")
     worker = celery_worker(env, tmp_path / "worker.log")
     try:
-        make = committed_make
-        tenant = make.tenant("paamindelser", default_locale="da")
-        unit = make.unit(tenant, "Team Øst")
-        leader = make.user(tenant, "Lise Leder", leader_of=unit)
-        dane = make.user(tenant, "Dorthe Dansk", unit=unit, locale="da")
-        brit = make.user(tenant, "Bill British", unit=unit, locale="en")
-        today = utcnow().date()
-        meeting = (utcnow() + timedelta(days=7)).replace(hour=9, minute=0, second=0,
-                                                         microsecond=0)
-        # Created in the meeting phase: the invitations (and the leader's digest) go out.
-        cycle = make.cycle(tenant, unit, leader=leader, phase=Phase.MEETING,
-                           preparation_starts_on=today - timedelta(days=20),
-                           preparation_ends_on=today - timedelta(days=2),
-                           follow_up_on=today + timedelta(days=90),
-                           meeting_at=meeting, meeting_place="Mødelokale 1")
-        smtp_server.wait_for(4, timeout=60)
-        first = Counter(m["X-Aktorskab-Kind"] for m in smtp_server.messages)
-        assert first == {"meeting_invitation": 3, "weekly_digest": 1}
+        # 1. The leader moves preparation to start today: "preparation opened" to all seven,
+        #    and the leader's weekly digest.
+        change_cycle(app, tenant_id, cycle_id, preparation_starts_on=today)
+        smtp_server.wait_for(8, timeout=60)
+        got = kinds_by_person(smtp_server.messages)
+        assert {a: dict(c) for a, c in got.items()} == {
+            a: ({"preparation_opened": 1, "weekly_digest": 1} if a == leader
+                else {"preparation_opened": 1}) for a in members}
 
-        # The leader moves the meeting: one commit, nothing else.
-        with app.app_context(), tenant_scope(tenant.id):
-            row = db.session.get(Cycle, cycle.id)
-            row.meeting_at = meeting + timedelta(days=1, hours=4)
-            row.meeting_place = "Kantinen"
-            db.session.commit()
-            db.session.remove()
-        smtp_server.wait_for(7, timeout=60)
-        updates = [m for m in smtp_server.messages if m["X-Aktorskab-Kind"] == "meeting_updated"]
-        received = by_recipient(updates)
-        assert {address: len(ms) for address, ms in received.items()} == {
-            leader.email: 1, dane.email: 1, brit.email: 1}
-        assert received[dane.email][0]["Subject"].startswith("Ændret: dialogmøde om aktørskab")
-        assert received[leader.email][0]["Subject"].startswith("Ændret: dialogmøde om aktørskab")
-        assert received[brit.email][0]["Subject"].startswith(
-            "Changed: dialogue meeting about agency")
-        [event] = ics(received[brit.email][0])[0].walk("VEVENT")
-        assert (event["SEQUENCE"], str(event["LOCATION"])) == (1, "Kantinen")
+        # 2. The meeting gets a date and a place: one invitation each, with its .ics.
+        meeting = (utcnow() + timedelta(days=10)).replace(hour=9, minute=0, second=0,
+                                                          microsecond=0)
+        change_cycle(app, tenant_id, cycle_id, meeting_at=meeting, meeting_place="Sal 1")
+        smtp_server.wait_for(15, timeout=60)
 
-        # The beat (and a second beat) run again: nothing more is sent.
-        planned = celery.send_task("web.reminders.tasks.plan_all_tenants").get(timeout=30)
-        assert planned >= 1
-        result = celery.send_task("web.reminders.tasks.plan_tenant", args=(tenant.id,))
+        # 3. The meeting moves: one update each, same UID, SEQUENCE 1, in their language.
+        change_cycle(app, tenant_id, cycle_id, meeting_at=meeting + timedelta(days=1, hours=4),
+                     meeting_place="Kantinen")
+        smtp_server.wait_for(22, timeout=60)
+        messages = smtp_server.messages
+        got = kinds_by_person(messages)
+        assert all(got[a]["meeting_invitation"] == 1 and got[a]["meeting_updated"] == 1
+                   for a in members)
+        for address, found in by_recipient(messages).items():
+            update = next(m for m in found if m["X-Aktorskab-Kind"] == "meeting_updated")
+            invitation = next(m for m in found if m["X-Aktorskab-Kind"] == "meeting_invitation")
+            if address in english:
+                assert update["Subject"].startswith("Changed: dialogue meeting about agency")
+            else:
+                assert update["Subject"].startswith("Ændret: dialogmøde om aktørskab")
+            [old], [new] = ics(invitation)[0].walk("VEVENT"), ics(update)[0].walk("VEVENT")
+            assert str(old["UID"]) == str(new["UID"])
+            assert (old["SEQUENCE"], new["SEQUENCE"]) == (0, 1)
+            assert str(new["LOCATION"]) == "Kantinen"
+
+        # 4. The beat, twice (two beat processes), then the tenant's planning: nothing more.
+        assert celery.send_task("web.reminders.tasks.plan_all_tenants").get(timeout=30) >= 1
+        assert celery.send_task("web.reminders.tasks.plan_all_tenants").get(timeout=30) >= 1
+        result = celery.send_task("web.reminders.tasks.plan_tenant", args=(tenant_id,))
         assert result.get(timeout=30)["due"] == 0
         wait_for(lambda: all(r.status == OutboxStatus.SENT
-                             for r in outbox_rows(app, tenant.id)), 30, "all rows sent")
+                             for r in outbox_rows(app, tenant_id)), 30, "all rows sent")
         time.sleep(1)
-        assert len(smtp_server.messages) == 7
-        rows = outbox_rows(app, tenant.id)
-        assert len(rows) == 7 and {r.attempts for r in rows} == {1}
+        assert len(smtp_server.messages) == 22
+        rows = outbox_rows(app, tenant_id)
+        assert len(rows) == 22 and {r.attempts for r in rows} == {1}
+        assert len({m["Message-ID"].strip() for m in smtp_server.messages}) == 22
     finally:
         worker.stop()
     assert "plan_tenant" in worker.output()
