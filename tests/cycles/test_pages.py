@@ -455,3 +455,26 @@ def test_bad_campaign_input(client, login, world, make, app, change, field, mess
     assert reply.status_code == 422
     described_error(html(reply), field, message)
     assert count(app, world, Campaign) == 0 and count(app, world, Cycle) == 0
+
+
+# --- CSRF and language -------------------------------------------------------------------------
+
+def test_forms_carry_a_csrf_token_the_server_accepts(client, login, world, cycle, app,
+                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    login(world.anna)
+    url = f"/t/{world.tenant.slug}/cycles/{cycle.id}/prepare"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html(client.get(url))).group(1)
+    first = cycle.prompts[0].id
+    answer = {f"answer-{first}": "Med token", f"visibility-{first}": "named"}
+    assert client.post(url, data=answer).status_code == 400
+    assert client.post(url, data={**answer, "csrf_token": token}).status_code == 302
+
+
+def test_prompts_are_shown_in_english_when_the_page_is(client, login, world, cycle):
+    login(world.anna)
+    page = html(client.get(f"/t/{world.tenant.slug}/cycles/{cycle.id}/prepare",
+                           headers={"Accept-Language": "en"}))
+    assert "We take on extra responsibility when …" in page
+    assert "Complete the sentences" in page and "Who may see the answer?" in page
+    assert "Take personal responsibility for your task" in page
