@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from web.cycles.models import Action, ActionStatus, Cycle, Phase, PhaseChange, Visibility
+from web.cycles.models import Action, Cycle, Phase, PhaseChange, Visibility
 from web.cycles.services import contributions
 from web.cycles.services.contributions import AnswerInput
 from web.extensions import db
@@ -68,18 +69,28 @@ def test_a_leader_runs_a_whole_cycle_with_three_employees(client, login, world, 
         f"conclusion-{prompts[5]}": "Vi holder fast i morgenmødet."})
     assert reply.status_code == 302
 
-    # Agreements: the actions area records them; here one is made for the walk-through.
+    # Agreements, through the actions pages: two actions, Bo's is done by the follow-up.
     assert client.post(f"{cycle_url}/phase", data={"to_phase": "agreements"}).status_code == 302
-    make.action(w.tenant, db_cycle(app, w, cycle_id), w.anna, "Prøv selvplanlagte formiddage",
-                status=ActionStatus.IN_PROGRESS)
-    make.action(w.tenant, db_cycle(app, w, cycle_id), w.bo, "Del et godt eksempel",
-                status=ActionStatus.DONE)
+    assert f'href="{cycle_url}/actions/new"' in html(client.get(cycle_url))
+    due = (date.today() + timedelta(days=30)).isoformat()
+    for owner, text in ((w.anna, "Prøv selvplanlagte formiddage"), (w.bo, "Del et godt eksempel")):
+        reply = client.post(f"{cycle_url}/actions/new", data={
+            "text": text, "owner_id": str(owner.id), "due_on": due,
+            "expectation": "responsibility", "kkc": "commitment"})
+        assert reply.status_code == 302, html(reply)
     page = html(client.get(cycle_url))
     assert "Prøv selvplanlagte formiddage" in page
     assert "Vi planlægger selv, når det giver mening for børnene." in page
 
-    # Follow-up, then closed.
+    # Follow-up: Bo marks his action done; then the cycle closes.
     assert client.post(f"{cycle_url}/phase", data={"to_phase": "follow_up"}).status_code == 302
+    with app.app_context(), tenant_scope(w.tenant.id):
+        bos = db.session.scalar(select(Action.id).where(Action.owner_id == w.bo.id))
+    login(w.bo)
+    assert client.post(f"/t/{slug}/actions/{bos}/status",
+                       data={"status": "done"}).status_code == 302
+    login(w.leader)
+
     assert client.post(f"{cycle_url}/phase", data={"to_phase": "closed"}).status_code == 302
     page = html(client.get(cycle_url))
     assert 'aria-current="step"' in page and "Start det næste forløb" in page
@@ -103,11 +114,6 @@ def test_a_leader_runs_a_whole_cycle_with_three_employees(client, login, world, 
         carried = db.session.scalars(select(Action).where(Action.cycle_id == new.id)).all()
         assert [(a.text, a.owner_id) for a in carried] == [("Prøv selvplanlagte formiddage",
                                                             w.anna.id)]
-
-
-def db_cycle(app, world, cycle_id):
-    with app.app_context(), tenant_scope(world.tenant.id):
-        return db.session.get(Cycle, cycle_id)
 
 
 # --- query budget ------------------------------------------------------------------------------
