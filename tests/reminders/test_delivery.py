@@ -266,6 +266,10 @@ def test_one_reminder_of_a_kind_per_person_per_cycle_per_day(app, make, smtp_ser
 
     tomorrow = NOW + timedelta(days=1)
     assert deliver(app, team.tenant.id, settings_for(smtp_server), tomorrow).sent >= 1
+    with app.app_context(), tenant_scope(team.tenant.id):
+        assert services.forget_old_day_slots(team.tenant.id, tomorrow) > 0
+        assert services.forget_old_day_slots(team.tenant.id, tomorrow) == 0
+        db.session.commit()
     assert len([m for m in smtp_server.messages
                 if m["X-Aktorskab-Kind"] == "action_due_soon"]) == 2
 

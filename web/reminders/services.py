@@ -41,6 +41,7 @@ from web.reminders.models import (
     ESSENTIAL_KINDS,
     MEETING_KINDS,
     OutboxStatus,
+    ReminderDaySlot,
     ReminderKind,
     ReminderMeeting,
     ReminderOutbox,
@@ -331,6 +332,14 @@ def release_expired(tenant_id: int, now: datetime, max_attempts: int | None = No
             last_error="lease expired: the delivering worker stopped before finishing")
         .execution_options(synchronize_session=False))
     return result.rowcount or 0
+
+
+def forget_old_day_slots(tenant_id: int, now: datetime) -> int:
+    """Day slots matter for their day only; yesterday's can go."""
+    result = db.session.execute(
+        ReminderDaySlot.__table__.delete().where(
+            ReminderDaySlot.tenant_id == tenant_id, ReminderDaySlot.day < local_day(now)))
+    return max(result.rowcount, 0)
 
 
 def status_counts(tenant_id: int, since: datetime | None = None) -> dict[OutboxStatus, int]:

@@ -42,6 +42,7 @@ def plan_tenant(tenant_id: int, now: str | None = None) -> dict:
     """Recover abandoned claims, plan what is due, then enqueue enough delivery chunks."""
     moment = _moment(now)
     released = services.release_expired(tenant_id, moment)
+    services.forget_old_day_slots(tenant_id, moment)
     planned = services.plan(tenant_id, moment)
     due = services.due_count(tenant_id, moment)
     chunks = math.ceil(due / current_app.config["REMINDER_CHUNK_SIZE"])
