@@ -63,6 +63,8 @@ MODEL_MODULES = (
     "web.auth.models",
     "web.audit.models",
     "web.reminders.models",
+    "web.collections.models",
+    "web.reports.models",
 )
 
 
@@ -83,18 +85,21 @@ def _register_blueprints(app: Flask) -> None:
     from web import tenancy
     from web.admin.views import bp as admin_bp
     from web.auth.views import bp as auth_bp
+    from web.collections.views import bp as collections_bp
     from web.cycles.actions_views import bp as actions_bp
     from web.cycles.views import bp as cycles_bp
     from web.dashboards.views import bp as dashboards_bp
     from web.examples.views import bp as examples_bp
     from web.ops.views import bp as ops_bp
     from web.reminders.views import bp as reminders_bp
+    from web.reports.views import bp as reports_bp
     from web.tenants.views import bp as tenant_home_bp
     from web.tenants.views import public_bp
 
     tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp, auth_bp, admin_bp,
                                                         cycles_bp, actions_bp, examples_bp,
-                                                        dashboards_bp, reminders_bp])
+                                                        dashboards_bp, reminders_bp,
+                                                        collections_bp, reports_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 
@@ -130,9 +135,11 @@ def _register_errors(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from web.auth.cli import sso_cli
+    from web.collections.cli import collections_cli
     from web.i18n_cli import translations_cli
     from web.orgs.cli import orgs_cli
     from web.reminders.cli import reminders_cli
+    from web.reports.cli import reports_cli
     from web.tenants.cli import demo_command, tenants_cli
 
     app.cli.add_command(tenants_cli)
@@ -141,6 +148,8 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(translations_cli)
     app.cli.add_command(sso_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(collections_cli)
+    app.cli.add_command(reports_cli)
 
 
 def _register_template_helpers(app: Flask) -> None:

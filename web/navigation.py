@@ -38,6 +38,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("t.cycles.new", _l("Start forløb"), lambda user: bool(led_unit_ids(user))),
     NavItem("t.cycles.campaign_list", _l("Kampagner"), _may(Permission.START_CAMPAIGN)),
     NavItem("t.cycles.templates", _l("Skabeloner"), _may(Permission.MANAGE_TEMPLATES)),
+    NavItem("t.collections.index", _l("Inspiration"), _signed_in),
+    NavItem("t.collections.review", _l("Godkend eksempler"), _may(Permission.CURATE_COLLECTIONS)),
+    NavItem("t.reports.index", _l("Rapporter"), _may(Permission.READ_REPORTS)),
 ]
 
 

@@ -8,15 +8,24 @@ Tasks live in the domain packages (``web/<area>/tasks.py``) and are registered w
 from __future__ import annotations
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
-TASK_MODULES = ["web.ops.tasks", "web.reminders.tasks"]
+TASK_MODULES = ["web.ops.tasks", "web.reminders.tasks", "web.collections.tasks",
+                "web.reports.tasks"]
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "web.ops.tasks.heartbeat", "schedule": 300.0},
     # Plans every tenant's due reminders and sends them; retries and the 08:00 window wait for
     # this, so it runs often. Idempotent: two beats, or a late run, send nothing twice.
     "reminders-plan": {"task": "web.reminders.tasks.plan_all_tenants", "schedule": 120.0},
+    # Offered examples → redacted entries for HR's review (one task per tenant); hourly, and on
+    # demand from HR's review page.
+    "collections-compile": {"task": "web.collections.tasks.compile_all_collections",
+                            "schedule": 3600.0},
+    # Daily check of every tenant's Hovedudvalg meeting dates (a report lead days before each).
+    "reports-schedule": {"task": "web.reports.tasks.schedule_all_reports",
+                         "schedule": crontab(hour=6, minute=15)},
 }
 
 

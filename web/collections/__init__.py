@@ -1,0 +1,1 @@
+"""The inspirationskatalog: offered examples, redacted and reviewed by HR, shared tenant-wide."""

@@ -1,0 +1,304 @@
+"""The inspirationskatalog: HR's review, and the published collection.
+
+The flow: a team offers an example (``Example.is_offered``, the author's consent) → the periodic
+compilation (``compilation.py``) makes one entry per offered example: no author, no team, the texts redacted with the
+tenant's directory (names incl. genitives, e-mails, phones, CPR) → HR reads the redacted text
+beside the original with the findings marked, edits it (the edit is redacted again and refused
+while anything is still found), approves or rejects → only approved entries are published, and
+only while the example still stands as it was compiled: a team's later edit hides the entry
+at once and the next compilation sends it back to review; withdrawing the offer deletes it.
+
+Writers take the acting user, check everything and raise ``ReviewError`` before writing, then
+flush; the caller (request or task) commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, func, or_, select
+
+from web.collections.directory import directory_redactor
+from web.collections.models import MAX_REASON, TEXT_FIELDS, CollectionEntry, EntryStatus
+from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleKind
+from web.examples.redaction import Finding, Redactor
+from web.extensions import db
+from web.models import utcnow
+from web.orgs.models import OrgUnit
+from web.users.models import User
+
+FORM = "_form"  # the key of an error about the form as a whole
+MAX_PUBLISHED = 500  # the collection page shows at most this many entries (newest first)
+
+FINDING_LABELS = {
+    "name": _l("et navn"),
+    "email": _l("en e-mailadresse"),
+    "phone": _l("et telefonnummer"),
+    "cpr": _l("et CPR-nummer"),
+}
+
+
+KIND_HEADINGS = {
+    ExampleKind.GOOD: _l("Gode eksempler på aktørskab"),
+    ExampleKind.LESSON: _l("Læring: aktørskab, der ikke gik som forventet"),
+}
+
+STATUS_LABELS = {
+    EntryStatus.PENDING: _l("Venter"),
+    EntryStatus.APPROVED: _l("Godkendt"),
+    EntryStatus.REJECTED: _l("Afvist"),
+}
+
+
+class ReviewError(ValueError):
+    """Bad input; nothing was written. ``errors`` maps a field (or ``FORM``) to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+# --- review (HR) -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    kind: str | None = None  # the kind of a finding, None for plain text
+
+
+@dataclass(frozen=True)
+class ReviewField:
+    name: str
+    original: list[Segment]  # the example's text with the findings marked
+    redacted: str | None
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    entry: CollectionEntry
+    area_name: str | None
+    fields: list[ReviewField]
+    is_stale: bool  # the team changed or withdrew the example since the compilation
+
+
+def segments(text: str, findings: Iterable[Finding]) -> list[Segment]:
+    """``text`` cut at the findings' offsets, so a page can mark each finding."""
+    parts, pos = [], 0
+    for f in findings:
+        if f.start > pos:
+            parts.append(Segment(text[pos:f.start]))
+        parts.append(Segment(text[f.start:f.end], f.kind))
+        pos = f.end
+    if pos < len(text):
+        parts.append(Segment(text[pos:]))
+    return parts
+
+
+def review_counts() -> dict[EntryStatus, int]:
+    rows = db.session.execute(select(CollectionEntry.status, func.count())
+                              .group_by(CollectionEntry.status))
+    counts = dict.fromkeys(EntryStatus, 0)
+    counts.update({EntryStatus(s): n for s, n in rows})
+    return counts
+
+
+def review_queue(status: EntryStatus) -> list[CollectionEntry]:
+    order = CollectionEntry.compiled_at.asc() if status == EntryStatus.PENDING \
+        else CollectionEntry.reviewed_at.desc()
+    return list(db.session.scalars(select(CollectionEntry).where(CollectionEntry.status == status)
+                                   .order_by(order, CollectionEntry.id)))
+
+
+def review_item(entry: CollectionEntry) -> ReviewItem:
+    """The entry beside its original (the caller has checked ``CURATE_COLLECTIONS``)."""
+    example = db.session.get(Example, entry.example_id)
+    redactor = directory_redactor()
+    fields = []
+    for name in TEXT_FIELDS:
+        original = getattr(example, name) if example else None
+        marked = segments(original, redactor.redact(original).findings) if original else []
+        fields.append(ReviewField(name, marked, getattr(entry, name)))
+    return ReviewItem(entry, _area_name(entry.area_id), fields, _is_stale(entry, example))
+
+
+def save_entry(user: User, entry: CollectionEntry, *, revision: object, title: str | None,
+               text: str | None, lesson: str | None, approve: bool = False) -> None:
+    """HR's edit of the redacted text (and optionally its approval). Refused while the redactor
+    still finds a name, an e-mail, a phone or a CPR number in it."""
+    errors: dict[str, str] = {}
+    _check_current(errors, entry, revision)
+    values = {"title": _clean(title), "text": _clean(text), "lesson": _clean(lesson) or None}
+    _check_length(errors, "title", values["title"], MAX_TITLE, required=True)
+    _check_length(errors, "text", values["text"], MAX_TEXT, required=True)
+    _check_length(errors, "lesson", values["lesson"] or "", MAX_TEXT,
+                  required=entry.kind == ExampleKind.LESSON)
+    _check_redacted(errors, values, directory_redactor())
+    if errors:
+        raise ReviewError(errors)
+    if any(getattr(entry, k) != v for k, v in values.items()):
+        for name, value in values.items():
+            setattr(entry, name, value)
+        entry.is_edited = True
+        entry.revision += 1
+        # A changed text is a new text: published only once approved as it now stands.
+        _decide(user, entry, EntryStatus.APPROVED if approve else EntryStatus.PENDING)
+    elif approve:
+        _decide(user, entry, EntryStatus.APPROVED)
+
+
+def approve_entry(user: User, entry: CollectionEntry, *, revision: object) -> None:
+    errors: dict[str, str] = {}
+    _check_current(errors, entry, revision)
+    values = {name: getattr(entry, name) for name in TEXT_FIELDS}
+    _check_redacted(errors, values, directory_redactor())  # the directory may have grown
+    if errors:
+        raise ReviewError(errors)
+    _decide(user, entry, EntryStatus.APPROVED)
+
+
+def reject_entry(user: User, entry: CollectionEntry, *, revision: object,
+                 reason: str | None = None) -> None:
+    errors: dict[str, str] = {}
+    _check_current(errors, entry, revision, stale_ok=True)
+    reason = _clean(reason)
+    _check_length(errors, "reason", reason, MAX_REASON)
+    if errors:
+        raise ReviewError(errors)
+    _decide(user, entry, EntryStatus.REJECTED)
+    entry.rejection_reason = reason or None
+
+
+def _decide(user: User, entry: CollectionEntry, status: EntryStatus) -> None:
+    entry.status = status
+    decided = status != EntryStatus.PENDING
+    entry.reviewed_at = utcnow() if decided else None
+    entry.reviewed_by_id = user.id if decided else None
+    entry.rejection_reason = None
+    db.session.flush()
+
+
+def _check_current(errors: dict[str, str], entry: CollectionEntry, revision: object, *,
+                   stale_ok: bool = False) -> None:
+    if str(revision) != str(entry.revision):
+        errors[FORM] = _("Eksemplet er blevet ændret, siden du åbnede det. Læs det igen, og "
+                         "prøv så igen.")
+    elif not stale_ok and _is_stale(entry, db.session.get(Example, entry.example_id)):
+        errors[FORM] = _("Teamet har ændret eller trukket eksemplet tilbage. Det kommer til "
+                         "gennemsyn igen ved næste opdatering af kataloget.")
+
+
+def _check_redacted(errors: dict[str, str], values: dict[str, str | None],
+                    redactor: Redactor) -> None:
+    for name, value in values.items():
+        if not value or name in errors:
+            continue
+        findings = redactor.redact(value).findings
+        if findings:
+            what = sorted({f.kind for f in findings}, key=list(FINDING_LABELS).index)
+            errors[name] = _(
+                "Teksten indeholder stadig %(what)s: %(found)s. Fjern det, før du gemmer.",
+                what=", ".join(str(FINDING_LABELS[k]) for k in what),
+                found=", ".join(f"»{value[f.start:f.end]}«" for f in findings))
+
+
+def _check_length(errors: dict[str, str], name: str, value: str, limit: int, *,
+                  required: bool = False) -> None:
+    if required and not value:
+        errors[name] = _("Skal udfyldes.")
+    elif len(value) > limit:
+        errors[name] = _("Højst %(limit)s tegn (du har skrevet %(length)s).", limit=limit,
+                         length=len(value))
+
+
+def _clean(value: str | None) -> str:
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def _is_stale(entry: CollectionEntry, example: Example | None) -> bool:
+    return (example is None or not example.is_offered
+            or example.updated_at > entry.source_updated_at)
+
+
+def _area_name(area_id: int | None) -> str | None:
+    return db.session.scalar(select(OrgUnit.name).where(OrgUnit.id == area_id)) \
+        if area_id else None
+
+
+# --- the published collection ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedEntry:
+    entry: CollectionEntry
+    area_name: str | None
+
+
+@dataclass
+class Group:
+    key: str | None  # the enum value, or None for entries without one
+    label: str
+    entries: list[PublishedEntry] = field(default_factory=list)
+
+
+def published_filter() -> ColumnElement[bool]:
+    """Approved, and the example still offered and unchanged since it was compiled (a team's
+    edit hides the entry at once, before the next compilation sends it back to review)."""
+    return and_(CollectionEntry.status == EntryStatus.APPROVED,
+                Example.is_offered.is_(True),
+                Example.updated_at <= CollectionEntry.source_updated_at)
+
+
+def published_entries(*, query: str | None = None, kind: ExampleKind | None = None,
+                      limit: int = MAX_PUBLISHED) -> list[PublishedEntry]:
+    """The published entries of the current tenant, newest approval first. Two queries."""
+    stmt = (select(CollectionEntry, OrgUnit.name)
+            .join(Example, Example.id == CollectionEntry.example_id)
+            .outerjoin(OrgUnit, OrgUnit.id == CollectionEntry.area_id)
+            .where(published_filter())
+            .order_by(CollectionEntry.reviewed_at.desc(), CollectionEntry.id.desc())
+            .limit(limit))
+    if kind is not None:
+        stmt = stmt.where(CollectionEntry.kind == kind)
+    if query and query.strip():
+        stmt = stmt.where(_matches(query.strip()))
+    return [PublishedEntry(entry, area) for entry, area in db.session.execute(stmt)]
+
+
+def _matches(query: str) -> ColumnElement[bool]:
+    """Every word of ``query`` in the title, text or lesson (case-insensitive substring); on
+    PostgreSQL Danish full-text search as well, so "møder" finds "mødet" and "møde"."""
+    fields = (CollectionEntry.title, CollectionEntry.text,
+              func.coalesce(CollectionEntry.lesson, ""))
+    words = query.split()[:10]
+    substring = and_(*(or_(*(f.icontains(w, autoescape=True) for f in fields)) for w in words))
+    if db.session.get_bind().dialect.name != "postgresql":
+        return substring  # SQLite: lower() folds ASCII only, so "Ø" ≠ "ø" there
+    document = func.to_tsvector("danish", func.concat_ws(" ", *fields))
+    return or_(substring, document.op("@@")(func.websearch_to_tsquery("danish", query)))
+
+
+def grouped(entries: Iterable[PublishedEntry], by: str) -> dict[ExampleKind, list[Group]]:
+    """Good examples and lessons apart, each grouped by ``by``: "expectation", "kkc" or "olfa".
+
+    An entry with several expectations appears under each; one without goes under "not given".
+    """
+    from web.cycles.vocabulary import KKC, OLFA, Expectation
+
+    vocabulary = {"expectation": Expectation, "kkc": KKC, "olfa": OLFA}[by]
+    result: dict[ExampleKind, list[Group]] = {}
+    for kind in ExampleKind:
+        groups = {m.value: Group(m.value, m.label) for m in vocabulary}
+        groups[None] = Group(None, str(_("Ikke angivet")))
+        for item in entries:
+            if item.entry.kind != kind:
+                continue
+            keys = ([e.value for e in item.entry.expectations] if by == "expectation"
+                    else [getattr(item.entry, by)])
+            for key in keys or [None]:
+                groups[key].entries.append(item)
+        result[kind] = [g for g in groups.values() if g.entries]
+    return result

@@ -1,0 +1,32 @@
+"""Compiling the collection: a beat task fans out one task per tenant."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from sqlalchemy import select
+
+from web.collections import compilation
+from web.extensions import db
+from web.tasking import tenant_task
+from web.tenants.models import Tenant
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="web.collections.tasks.compile_all_collections")
+def compile_all_collections() -> int:
+    """Queue one compilation per tenant (so one tenant's failure or size delays no other)."""
+    tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
+    for tenant_id in tenant_ids:
+        compile_collection.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(name="web.collections.tasks.compile_collection")
+@tenant_task
+def compile_collection(tenant_id: int) -> dict[str, int]:
+    result = compilation.compile_collection()
+    log.info("collection compiled: %s", result.as_dict())
+    return result.as_dict()

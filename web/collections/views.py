@@ -1,0 +1,137 @@
+"""The inspirationskatalog for every employee, its PDF, and HR's review pages."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from web.collections import services
+from web.collections.export import collection_pdf
+from web.collections.models import TEXT_FIELDS, CollectionEntry, EntryStatus
+from web.examples.models import ExampleKind
+from web.extensions import db
+from web.permissions import Permission, require
+from web.tasking import enqueue_after_commit
+from web.tenancy import get_or_404
+
+bp = Blueprint("collections", __name__, url_prefix="/inspiration", template_folder="templates")
+
+GROUPINGS = ("expectation", "kkc", "olfa")
+
+
+@bp.before_request
+def _signed_in() -> None:
+    if g.get("user") is None:
+        abort(401)
+
+
+@bp.context_processor
+def _labels() -> dict[str, object]:
+    return {"kind_headings": services.KIND_HEADINGS, "finding_labels": services.FINDING_LABELS,
+            "status_labels": services.STATUS_LABELS}
+
+
+# --- the published collection (every employee of the tenant) ------------------------------------
+
+
+@bp.get("/")
+def index():
+    query, by, kind = _filters()
+    entries = services.published_entries(query=query, kind=kind)
+    return render_template("collections/index.html", groups=services.grouped(entries, by),
+                           query=query or "", by=by, kind=kind, total=len(entries),
+                           groupings=_grouping_labels())
+
+
+@bp.get("/katalog.pdf")
+def export():
+    query, by, kind = _filters()
+    entries = services.published_entries(query=query, kind=kind)
+    pdf = collection_pdf(g.tenant, services.grouped(entries, by), by=by, query=query)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": 'attachment; filename="inspirationskatalog.pdf"'})
+
+
+def _filters() -> tuple[str | None, str, ExampleKind | None]:
+    by = request.args.get("group", "expectation")
+    kind = request.args.get("kind") or None
+    return (request.args.get("q", "").strip()[:200] or None,
+            by if by in GROUPINGS else "expectation",
+            ExampleKind(kind) if kind in {k.value for k in ExampleKind} else None)
+
+
+def _grouping_labels() -> list[tuple[str, str]]:
+    return [("expectation", _("De fire forventninger")), ("kkc", _("KKC")),
+            ("olfa", _("OLFA"))]
+
+
+# --- HR's review -------------------------------------------------------------------------------
+
+
+@bp.get("/review")
+def review():
+    require(g.user, Permission.CURATE_COLLECTIONS)
+    raw = request.args.get("status", EntryStatus.PENDING.value)
+    status = EntryStatus(raw) if raw in {s.value for s in EntryStatus} else EntryStatus.PENDING
+    return render_template("collections/review.html", status=status,
+                           counts=services.review_counts(), entries=services.review_queue(status))
+
+
+@bp.route("/review/<int:entry_id>", methods=["GET", "POST"])
+def review_entry(entry_id: int):
+    entry = get_or_404(CollectionEntry, entry_id)
+    require(g.user, Permission.CURATE_COLLECTIONS)
+    errors: dict[str, str] = {}
+    values = None
+    if request.method == "POST":
+        decision = request.form.get("decision")
+        form = request.form
+        try:
+            if decision in {"save", "save_approve"}:
+                services.save_entry(g.user, entry, revision=form.get("revision"),
+                                    title=form.get("title"), text=form.get("text"),
+                                    lesson=form.get("lesson"), approve=decision == "save_approve")
+            elif decision == "reject":
+                services.reject_entry(g.user, entry, revision=form.get("revision"),
+                                      reason=form.get("reason"))
+            else:
+                abort(400)
+        except services.ReviewError as exc:
+            errors, values = exc.errors, form
+        else:
+            db.session.commit()
+            flash(_DONE[entry.status](), "success")
+            return redirect(url_for(".review"))
+    item = services.review_item(entry)
+    return render_template("collections/review_entry.html", item=item, errors=errors,
+                           values=values or {name: getattr(entry, name) or ""
+                                             for name in TEXT_FIELDS}), \
+        422 if errors else 200
+
+
+_DONE = {
+    EntryStatus.APPROVED: lambda: _("Eksemplet er godkendt og offentliggjort i kataloget."),
+    EntryStatus.REJECTED: lambda: _("Eksemplet er afvist; det offentliggøres ikke."),
+    EntryStatus.PENDING: lambda: _("Ændringerne er gemt; eksemplet venter på godkendelse."),
+}
+
+
+@bp.post("/review/compile")
+def compile_now():
+    require(g.user, Permission.CURATE_COLLECTIONS)
+    from web.collections.tasks import compile_collection
+
+    enqueue_after_commit(compile_collection, g.tenant.id)
+    db.session.commit()
+    flash(_("Kataloget opdateres nu med de tilbudte eksempler. Det tager et øjeblik."), "success")
+    return redirect(url_for(".review"))

@@ -1,0 +1,100 @@
+"""Reports for HR and Hovedudvalg members: the list, a request, progress and the downloads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from web.extensions import db
+from web.permissions import Permission, require
+from web.reports import services
+from web.reports.models import Report, ReportStatus
+from web.tasking import enqueue_after_commit
+from web.tenancy import get_or_404
+
+bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+
+REFRESH_SECONDS = 2
+
+
+@bp.before_request
+def _readers_only() -> None:
+    require(g.get("user"), Permission.READ_REPORTS)
+
+
+@bp.get("/")
+def index():
+    end = services.today()
+    values = {"period_start": (end - timedelta(days=services.DEFAULT_PERIOD_DAYS - 1)).isoformat(),
+              "period_end": end.isoformat()}
+    return _render_index(values, {})
+
+
+def _render_index(values, errors: dict[str, str]):
+    return render_template("reports/index.html", reports=services.list_reports(),
+                           may_request=services.may_request(g.user), values=values,
+                           errors=errors, meetings=services.meeting_dates(g.tenant),
+                           lead_days=services.lead_days(g.tenant)), 422 if errors else 200
+
+
+@bp.post("/")
+def create():
+    if not services.may_request(g.user):
+        abort(403)
+    try:
+        report = services.request_report(g.user, period_start=request.form.get("period_start"),
+                                         period_end=request.form.get("period_end"),
+                                         locale=str(get_locale()))
+    except services.InputError as exc:
+        return _render_index(request.form, exc.errors)
+    from web.reports.tasks import generate_report
+
+    enqueue_after_commit(generate_report, g.tenant.id, report.id)
+    db.session.commit()
+    flash(_("Rapporten dannes nu. Siden opdaterer sig selv, til den er klar."), "success")
+    return redirect(url_for(".detail", report_id=report.id))
+
+
+@bp.get("/<int:report_id>")
+def detail(report_id: int):
+    report = get_or_404(Report, report_id)
+    running = report.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
+    response = Response(render_template("reports/detail.html", report=report, running=running,
+                                        run=services.last_run(report)))
+    if running:  # a plain refresh instead of JavaScript: the page shows the new percentage
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+@bp.get("/<int:report_id>/progress.json")
+def progress(report_id: int):
+    report = get_or_404(Report, report_id)
+    return {"status": report.status.value, "progress": report.progress}
+
+
+@bp.get("/<int:report_id>/rapport.html")
+def html(report_id: int):
+    report = _finished(report_id)
+    response = Response(report.html, mimetype="text/html")
+    # The document is self-contained: inline styles and SVG, no scripts, nothing fetched.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+    return response
+
+
+@bp.get("/<int:report_id>/rapport.pdf")
+def pdf(report_id: int):
+    report = _finished(report_id)
+    name = f"hovedudvalg-rapport-{report.period_start}-{report.period_end}.pdf"
+    return Response(report.pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _finished(report_id: int) -> Report:
+    report = get_or_404(Report, report_id)
+    if report.status != ReportStatus.DONE:
+        abort(404)
+    return report
