@@ -5,7 +5,13 @@ import sys
 
 import pytest
 
-from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env
+from tests.services import (
+    TEST_DATABASE_URL,
+    TEST_QUEUE,
+    TEST_REDIS_URL,
+    celery_worker,
+    child_env,
+)
 from web import create_app
 from web.ops.tasks import count_users
 
@@ -40,7 +46,7 @@ def test_worker_on_the_embedded_default_needs_no_server(tmp_path):
                        capture_output=True, timeout=120)
     worker = celery_worker(env, tmp_path / "worker.log")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": None,
-                      "REDIS_URL": None, "SECRET_KEY": "dev"})
+                      "REDIS_URL": None, "SECRET_KEY": "dev", "CELERY_QUEUE": TEST_QUEUE})
     assert app.config["CELERY"]["broker_url"].startswith("sqla+sqlite:///")
     try:
         with app.app_context():
