@@ -1,0 +1,78 @@
+"""The HR overview is rendered once per OVERVIEW_CACHE_SECONDS per tenant and language (in
+Redis), never per request; it is off in tests unless a test turns it on, as these do."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.querycount import queries_for
+from web import cache
+from web.cycles.models import Phase
+
+
+@pytest.fixture
+def cached(app):
+    app.config["OVERVIEW_CACHE_SECONDS"] = 60
+    yield
+    app.config.pop("OVERVIEW_CACHE_SECONDS")
+    app.extensions.pop(cache._EXTENSION, None)
+
+
+def overview(client, world):
+    response, log = queries_for(client, "get", world.url("/overview"))
+    assert response.status_code == 200
+    return response.get_data(as_text=True), log
+
+
+def test_a_cached_overview_is_served_without_the_aggregates(world, make, login, cached):
+    make.cycle(world.tenant, world.team, phase=Phase.MEETING)
+    first, first_log = overview(login(world.hr), world)
+    second, second_log = overview(login(world.admin), world)
+    assert "Hjemmeplejen" in first
+    # The same tenant-wide part for every HR user or admin; the user's own header differs.
+    assert first.split("<h1>")[1].split("</main>")[0] == second.split("<h1>")[1].split("</main>")[0]
+    assert "Alma" not in first  # nothing about one user in the shared part
+    assert second_log.count < first_log.count
+    assert not any("WITH RECURSIVE" in s or "org_units" in s for s in second_log.statements), \
+        str(second_log)
+
+
+def test_each_tenant_and_language_has_its_own(world, make, login, cached):
+    from tests.dashboards.world import build_world
+
+    other = build_world(make, slug="nabokommune")
+    make.unit(other.tenant, "Kun hos naboen", parent=other.area)
+    ours, _ = overview(login(world.hr), world)
+    theirs, _ = overview(login(other.hr), other)
+    assert "Kun hos naboen" in theirs and "Kun hos naboen" not in ours
+    client = login(world.hr)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    english, _ = overview(client, world)
+    assert "Overview of all units" in english
+    assert "Overblik over alle enheder" in ours
+
+
+def test_a_stale_copy_is_served_while_another_process_recomputes(app, world, make, login,
+                                                                 cached):
+    client = login(world.hr)
+    before, _ = overview(client, world)
+    make.unit(world.tenant, "Ny enhed", parent=world.area)
+    within_ttl, _ = overview(client, world)
+    assert "Ny enhed" not in within_ttl  # at most OVERVIEW_CACHE_SECONDS old
+
+    with app.app_context():
+        redis = cache._client()
+        key = next(k for k in redis.scan_iter(match=f"*overview:{world.tenant.id}:*")
+                   if not k.endswith(b":lock"))
+        value = redis.get(key).partition(b"\n")[2]
+        redis.set(key, f"{time.time() - 61:.3f}\n".encode() + value)  # expired
+        redis.set(key + b":lock", b"1", ex=5)  # another process is recomputing
+        stale, _ = overview(client, world)
+        assert "Ny enhed" not in stale
+        redis.delete(key + b":lock")
+        fresh, _ = overview(client, world)
+        assert "Ny enhed" in fresh
+        redis.delete(key)

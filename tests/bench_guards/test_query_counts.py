@@ -1,0 +1,61 @@
+"""The contribution submit (benchmarked in bench/web.py) sends the same number of SQL statements
+however large the municipality; the overview pages have theirs in tests/dashboards."""
+
+from __future__ import annotations
+
+from tests.querycount import queries_for
+from web.cycles.models import Visibility
+from web.cycles.services.contributions import AnswerInput, save_answers
+from web.orgs.models import UnitKind
+
+MAX_STATEMENTS = 12
+
+
+def populate(world, make, cycle, size: int) -> None:
+    """``size`` more people in the team who answered every prompt, and ``size`` more teams with
+    a running cycle of their own and answers in it."""
+    area = make.unit(world.tenant, f"Område {size}", kind=UnitKind.AREA, parent=world.org)
+    for n in range(size):
+        person = make.user(world.tenant, unit=world.team)
+        team = make.unit(world.tenant, f"Team {size}-{n}", parent=area)
+        leader = make.user(world.tenant, leader_of=team)
+        member = make.user(world.tenant, unit=team)
+        theirs = make.started_cycle(world.tenant, team, leader)
+        with make.scope(world.tenant):
+            for who, which in ((person, cycle), (member, theirs)):
+                save_answers(who, which, [AnswerInput(p.id, f"Svar {n}", Visibility.NAMED)
+                                          for p in which.prompts])
+
+
+def form(cycle, text: str) -> dict[str, str]:
+    data = {}
+    for i, prompt in enumerate(cycle.prompts):
+        data[f"answer-{prompt.id}"] = f"{text} {i}"
+        data[f"visibility-{prompt.id}"] = list(Visibility)[i % 3].value
+    return data
+
+
+def submit_twice(client, url: str, cycle) -> tuple[int, int]:
+    """(statements of a first save, statements of an edit), both answered with a redirect."""
+    created, created_log = queries_for(client, "post", url, data=form(cycle, "Første"))
+    edited, edited_log = queries_for(client, "post", url, data=form(cycle, "Rettet"))
+    assert created.status_code == edited.status_code == 302
+    return created_log.count, edited_log.count
+
+
+def test_the_contribution_submit_does_not_grow_with_the_data(world, make, login):
+    cycle = make.started_cycle(world.tenant, world.team, world.leader)
+    url = world.url(f"/cycles/{cycle.id}/prepare")
+    populate(world, make, cycle, 1)
+    small = submit_twice(login(world.bo), url, cycle)
+    small_form, small_form_log = queries_for(login(world.bo), "get", url)
+
+    populate(world, make, cycle, 8)
+    large = submit_twice(login(world.carl), url, cycle)
+    large_form, large_form_log = queries_for(login(world.carl), "get", url)
+
+    assert large == small, f"submit: {small} statements with little data, {large} with more"
+    assert max(large) <= MAX_STATEMENTS
+    assert small_form.status_code == large_form.status_code == 200
+    assert large_form_log.count == small_form_log.count, str(large_form_log)
+    assert large_form_log.count <= MAX_STATEMENTS, str(large_form_log)
