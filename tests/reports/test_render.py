@@ -155,3 +155,13 @@ def test_a_failed_run_is_recorded(town, scope, monkeypatch):
                           services.Timer(0.0))
         assert (report.status, run.status) == (ReportStatus.FAILED, RunStatus.FAILED)
         assert run.error == "RuntimeError: chart library exploded"
+
+
+def test_a_run_interrupted_by_a_dying_worker_is_closed_when_the_task_comes_back(town, scope):
+    with scope(town.tenant):
+        report = services.request_report(town.hr, period_start=PERIOD[0].isoformat(),
+                                         period_end=PERIOD[1].isoformat(), locale="da")
+        first = services.start_run(report)  # ... and the worker died here
+        second = services.start_run(report)
+        assert (first.status, first.error) == (RunStatus.FAILED, "interrupted")
+        assert second.status == RunStatus.RUNNING

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import render_template
 
 from web.collections.services import Group
@@ -12,6 +14,7 @@ from web.tenants.models import Tenant
 
 def collection_pdf(tenant: Tenant, groups: dict[ExampleKind, list[Group]], *, by: str,
                    query: str | None) -> bytes:
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per step
     from weasyprint import HTML  # imported when needed: it takes a second
 
     html = render_template("collections/export.html", tenant=tenant, groups=groups, by=by,

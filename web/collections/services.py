@@ -1,12 +1,13 @@
 """The inspirationskatalog: HR's review, and the published collection.
 
-The flow: a team offers an example (``Example.is_offered``, the author's consent) → the periodic
-compilation (``compilation.py``) makes one entry per offered example: no author, no team, the texts redacted with the
-tenant's directory (names incl. genitives, e-mails, phones, CPR) → HR reads the redacted text
-beside the original with the findings marked, edits it (the edit is redacted again and refused
-while anything is still found), approves or rejects → only approved entries are published, and
-only while the example still stands as it was compiled: a team's later edit hides the entry
-at once and the next compilation sends it back to review; withdrawing the offer deletes it.
+The flow: a team offers an example (``Example.is_offered``, the author's consent) → the
+periodic compilation (``compilation.py``) makes one entry per offered example: no author, no
+team, the texts redacted with the tenant's directory (names incl. genitives, e-mails, phones,
+CPR) → HR reads the redacted text beside the original with the findings marked, edits it (the
+edit is redacted again and refused while anything is still found), approves or rejects → only
+approved entries are published, and only while the example still stands as it was compiled: a
+team's later edit hides the entry at once and the next compilation sends it back to review;
+withdrawing the offer deletes it.
 
 Writers take the acting user, check everything and raise ``ReviewError`` before writing, then
 flush; the caller (request or task) commits.

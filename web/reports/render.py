@@ -129,9 +129,10 @@ def render_html(document: Document) -> str:
 
 def render_pdf(html: str) -> tuple[bytes, int]:
     """The PDF (tagged, PDF/UA-1) and its number of pages."""
+    # WeasyPrint logs a line per step (also on import, parsing its own stylesheets).
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     from weasyprint import HTML  # imported when needed: it takes a second, most requests don't
 
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per layout step
     rendered = HTML(string=html).render(pdf_variant="pdf/ua-1")
     return rendered.write_pdf(pdf_variant="pdf/ua-1"), len(rendered.pages)
 
@@ -243,6 +244,7 @@ def _activity_chart(totals: dict[str, int]) -> str:
             values = [totals.get(n, 0) for n in names]
             ax.bar([_wrap(labels[n], 12) for n in names], values, color=colour)
             ax.set_title(title)
+            ax.set_ylim(0, max(1, *values) * 1.15)  # room for the labels; no axis below zero
             ax.yaxis.get_major_locator().set_params(integer=True)
             for i, value in enumerate(values):
                 ax.text(i, value, format_decimal(value), ha="center", va="bottom")
@@ -265,6 +267,7 @@ def _distribution_chart(view: dict) -> str:
                 ax.text(value, y, " " + format_decimal(value), va="center")
         ax.set_yticks([i + height * (len(series) - 1) / 2 for i in range(len(labels))], labels)
         ax.invert_yaxis()
+        ax.set_xlim(0, max(1, *(v for values in series for v in values)) * 1.1)
         ax.xaxis.get_major_locator().set_params(integer=True)
         if len(series) > 1:
             ax.legend(loc="lower right", frameon=False)
@@ -280,6 +283,12 @@ def _wrap(text: str, width: int = 40) -> str:
 
 _SVG_START = re.compile(r"<svg\b")
 _SVG_IDS = re.compile(r'(\bid="|href="#|url\(#)')
+_STYLE = re.compile(r'\sstyle="([^"]*)"')
+
+
+def _as_attributes(match: re.Match[str]) -> str:
+    pairs = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
 
 
 def _svg(fig: Figure, caption_id: str) -> str:
@@ -293,5 +302,8 @@ def _svg(fig: Figure, caption_id: str) -> str:
                 metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
     svg = _SVG_IDS.sub(lambda m: f"{m.group(1)}{caption_id}-", svg[svg.index("<svg"):])
+    # WeasyPrint reads SVG properties such as text-anchor or stroke-linejoin as attributes, not
+    # in a style (there it warns and drops them): matplotlib's styles become attributes.
+    svg = _STYLE.sub(_as_attributes, svg)
     return _SVG_START.sub(f'<svg role="img" aria-labelledby="{caption_id}" class="chart"', svg,
                           count=1)

@@ -154,7 +154,14 @@ class Timer:
 
 
 def start_run(report: Report) -> ReportRun:
-    """Mark the report running and open its run log entry. Flushes."""
+    """Mark the report running and open its run log entry. Flushes.
+
+    A run still "running" from before was interrupted (its worker died and the task came back):
+    it is closed as failed, so the log never shows two runs at once.
+    """
+    for stale in db.session.scalars(select(ReportRun).where(
+            ReportRun.report_id == report.id, ReportRun.status == RunStatus.RUNNING)):
+        stale.status, stale.error, stale.finished_at = RunStatus.FAILED, "interrupted", utcnow()
     report.status, report.progress, report.error = ReportStatus.RUNNING, 1, None
     run = ReportRun(report_id=report.id, started_at=utcnow(), status=RunStatus.RUNNING,
                     counts={})
