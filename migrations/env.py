@@ -3,9 +3,13 @@
 from alembic import context
 from flask import current_app
 
+from sqlalchemy import create_engine
+
 config = context.config
 migrate_ext = current_app.extensions["migrate"]
-engine = migrate_ext.db.engine
+# Migrations run as the schema owner; the app itself connects as the non-owner role.
+owner_url = current_app.config.get("SQLALCHEMY_OWNER_URI")
+engine = create_engine(owner_url) if owner_url else migrate_ext.db.engine
 target_metadata = migrate_ext.db.metadata
 config.set_main_option(
     "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
@@ -32,6 +36,8 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+    if owner_url:
+        engine.dispose()
 
 
 if context.is_offline_mode():

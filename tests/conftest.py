@@ -12,11 +12,12 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import factories
 from tests.services import (
+    APP_DATABASE_URL,
     TEST_DATABASE_URL,
     TEST_QUEUE,
     TEST_REDIS_URL,
@@ -34,7 +35,8 @@ def app() -> Iterator[Flask]:
         "ENV": "test",
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+        "SQLALCHEMY_DATABASE_URI": APP_DATABASE_URL,
+        "SQLALCHEMY_OWNER_URI": TEST_DATABASE_URL,
         "REDIS_URL": TEST_REDIS_URL,
         "CELERY_QUEUE": TEST_QUEUE,
         "WTF_CSRF_ENABLED": False,
@@ -76,9 +78,11 @@ def committed_db(app: Flask) -> Iterator[None]:
     yield
     with app.app_context():
         db.session.remove()
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    owner = create_engine(TEST_DATABASE_URL)
+    with owner.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    owner.dispose()
 
 
 @pytest.fixture

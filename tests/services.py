@@ -19,6 +19,10 @@ RUN_ID = f"{os.getpid()}"
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/aktorskab_test"
 ) + f"_{RUN_ID}"
+# The app and workers connect as the non-owner role that row-level security binds; migrations
+# and test housekeeping connect as the owner.
+APP_DATABASE_URL = make_url(TEST_DATABASE_URL).set(username="aktorskab_app").render_as_string(
+    hide_password=False)
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TEST_QUEUE = f"aktorskab-test-{RUN_ID}"
 

@@ -52,8 +52,11 @@ def test_bulk_update_is_scoped(two_tenants, ctx):
     with tenant_scope(a.id):
         db.session.execute(update(User).values(display_name="Renamed"))
         db.session.flush()
-    names = db.session.execute(text("SELECT display_name FROM users ORDER BY id")).scalars().all()
-    assert names == ["Renamed", "Bent Beta"]
+        assert db.session.execute(text("SELECT current_user")).scalar() == "aktorskab_app"
+    for tenant, expected in ((a, ["Renamed"]), (b, ["Bent Beta"])):
+        with tenant_scope(tenant.id):
+            names = db.session.execute(text("SELECT display_name FROM users")).scalars().all()
+        assert names == expected
 
 
 def test_get_or_404_hides_another_tenants_row(two_tenants, ctx):

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from tests.services import (
-    TEST_DATABASE_URL,
+    APP_DATABASE_URL,
     TEST_QUEUE,
     TEST_REDIS_URL,
     celery_worker,
@@ -26,7 +26,7 @@ def test_worker_runs_a_tenant_task_against_postgresql_and_redis(app, committed_m
     committed_make.user(b)
     celery = app.extensions["celery"]
     celery.control.purge()
-    env = child_env(DATABASE_URL=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, AKTOR_ENV="test",
+    env = child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, AKTOR_ENV="test",
                     SECRET_KEY="test-secret")
     worker = celery_worker(env, tmp_path / "worker.log")
     try:

@@ -79,6 +79,10 @@ SETTINGS: tuple[Setting, ...] = (
             _url("postgresql+psycopg", "postgresql", "sqlite"),
             "postgresql+psycopg://user@host/db; default: a SQLite file in instance/",
             required_in_production=True),
+    Setting("DATABASE_OWNER_URL", "SQLALCHEMY_OWNER_URI",
+            _url("postgresql+psycopg", "postgresql", "sqlite"),
+            "the schema owner's connection, used only by `flask db` migrations; default: "
+            "DATABASE_URL"),
     Setting("REDIS_URL", "REDIS_URL", _url("redis", "rediss"),
             "Celery broker and result backend; default: Celery's SQLAlchemy transport on SQLite",
             required_in_production=True),

@@ -43,14 +43,54 @@ def current_tenant_id() -> int | None:
 def tenant_scope(tenant_id: int) -> Iterator[int]:
     """Run the enclosed block as ``tenant_id``; restores the previous scope afterwards."""
     previous = g.get("tenant_id", _NO_TENANT)
-    g.tenant_id = tenant_id
+    set_current_tenant(tenant_id)
     try:
         yield tenant_id
     finally:
-        if previous is _NO_TENANT:
-            g.pop("tenant_id", None)
-        else:
-            g.tenant_id = previous
+        set_current_tenant(None if previous is _NO_TENANT else previous)
+
+
+def set_current_tenant(tenant_id: int | None) -> None:
+    """Enter (or leave, with None) a tenant's scope, in the ORM filter and in the database."""
+    if tenant_id is None:
+        g.pop("tenant_id", None)
+    else:
+        g.tenant_id = tenant_id
+    _sync_database_tenant(db.session())
+
+
+# PostgreSQL row-level security is the third net: each transaction carries the tenant as the
+# transaction-local setting app.tenant_id (set_config(..., true)), which the policies compare
+# with tenant_id. It ends with the transaction, so a pooled connection never carries a tenant
+# into the next request or task.
+_RLS_KEY = "aktorskab_rls_tenant"
+
+
+def _sync_database_tenant(session: Session) -> None:
+    if not session.in_transaction():
+        return  # after_begin sets it when the next transaction starts
+    connection = session.connection()
+    _apply(connection)
+
+
+def _apply(connection) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    wanted = current_tenant_id()
+    if connection.info.get(_RLS_KEY, _NO_TENANT) == wanted:
+        return
+    connection.exec_driver_sql(
+        "SELECT set_config('app.tenant_id', %(tenant)s, true)",
+        {"tenant": "" if wanted is None else str(wanted)},
+    )
+    connection.info[_RLS_KEY] = wanted
+
+
+@event.listens_for(Session, "after_begin")
+def _tenant_into_transaction(session: Session, transaction, connection) -> None:
+    # A new transaction starts without the setting (it is transaction-local).
+    connection.info[_RLS_KEY] = None
+    _apply(connection)
 
 
 def get_or_404(model: type[T], ident: object) -> T:
@@ -116,7 +156,7 @@ def make_tenant_blueprint(children: list[Blueprint]) -> Blueprint:
         if tenant is None:
             abort(404)
         g.tenant = tenant
-        g.tenant_id = tenant.id
+        set_current_tenant(tenant.id)
         g.user = load_user(tenant.id)
 
     @parent.url_defaults

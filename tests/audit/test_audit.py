@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from web.tenancy import tenant_scope
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -69,7 +71,8 @@ def test_postgresql_refuses_updates_too(app, make):
     tenant = make.tenant("trigger")
     with make.scope(tenant):
         entry = record("auth.login", subject="s")
-    with app.app_context():
+    # Row-level security hides every row outside the tenant's scope, so update inside it.
+    with app.app_context(), tenant_scope(tenant.id):
         with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
             db.session.execute(text("UPDATE audit_log SET event = 'x' WHERE id = :id"),
                                {"id": entry.id})
@@ -81,7 +84,7 @@ def test_deleting_a_user_keeps_their_entries(app, make):
     user = make.user(tenant, "Søren Slettet")
     with make.scope(tenant):
         entry = record("auth.login", actor=user)
-    with app.app_context():
+    with app.app_context(), tenant_scope(tenant.id):
         db.session.execute(text("DELETE FROM users WHERE id = :id"), {"id": user.id})
         db.session.commit()
         with tenant_scope(tenant.id):

@@ -5,6 +5,7 @@ from sqlalchemy import func, select, text
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.tenancy import tenant_scope
+from web.tenants.models import Tenant
 from web.users.models import RoleSource, TenantRole, TenantRoleName, User
 
 UNITS = """external_id,name,kind,parent_external_id
@@ -133,7 +134,7 @@ def test_demo_is_idempotent(app, db_session):
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
     assert "Demo tenant 'demo': 13 units, 28 people." in second.output
     with app.app_context():
-        rows = db.session.execute(text(
-            "SELECT count(*) FROM users u JOIN tenants t ON t.id = u.tenant_id "
-            "WHERE t.slug = 'demo'")).scalar()
+        demo = db.session.scalar(select(Tenant).filter_by(slug="demo"))
+        with tenant_scope(demo.id):
+            rows = db.session.execute(text("SELECT count(*) FROM users")).scalar()
     assert rows == 28

@@ -1,0 +1,79 @@
+"""Row-level security: the database itself keeps tenants apart, whatever the SQL."""
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.services import APP_DATABASE_URL, TEST_DATABASE_URL
+from web.extensions import db
+from web.tenancy import tenant_scope
+
+
+@pytest.fixture
+def two_tenants(committed_make):
+    a, b = committed_make.tenant("rls-a"), committed_make.tenant("rls-b")
+    committed_make.user(a, "Alma RLS", unit=committed_make.unit(a, "Team A"))
+    committed_make.user(b, "Bent RLS", unit=committed_make.unit(b, "Team B"))
+    return a, b
+
+
+def raw(sql: str, tenant: int | None = None):
+    """Plain SQL over a fresh connection as the application role; no ORM, no scoping."""
+    engine = create_engine(APP_DATABASE_URL)
+    try:
+        with engine.begin() as conn:
+            if tenant is not None:
+                conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"),
+                             {"t": str(tenant)})
+            return conn.execute(text(sql)).scalars().all()
+    finally:
+        engine.dispose()
+
+
+def test_raw_sql_without_a_tenant_sees_nothing(two_tenants):
+    assert raw("SELECT display_name FROM users") == []
+    assert raw("SELECT name FROM org_units") == []
+
+
+def test_raw_sql_with_tenant_a_sees_nothing_of_b(two_tenants):
+    a, b = two_tenants
+    assert raw("SELECT display_name FROM users", a.id) == ["Alma RLS"]
+    assert raw("SELECT name FROM org_units", b.id) == ["Team B"]
+
+
+def test_writing_into_another_tenant_is_refused(two_tenants):
+    a, b = two_tenants
+    with pytest.raises(Exception, match="row-level security"):
+        raw(f"INSERT INTO org_units (tenant_id, name, kind, external_id, created_at) "
+            f"VALUES ({b.id}, 'Smuglet', 'team', 'x', now()) RETURNING id", a.id)
+
+
+def test_the_setting_ends_with_the_transaction(app, two_tenants):
+    a, _ = two_tenants
+    with app.app_context():
+        with tenant_scope(a.id):
+            assert db.session.execute(text("SELECT count(*) FROM users")).scalar() == 1
+            db.session.commit()
+            # A new transaction in the same scope gets the tenant again.
+            assert db.session.execute(text("SELECT count(*) FROM users")).scalar() == 1
+        db.session.commit()
+        # Out of the scope, the pooled connection carries no tenant into the next transaction.
+        assert db.session.execute(text("SELECT count(*) FROM users")).scalar() == 0
+
+
+def test_every_tenant_table_is_forced_under_a_policy(app, db_session):
+    owner = create_engine(TEST_DATABASE_URL)
+    with owner.connect() as conn:
+        tables = conn.execute(text(
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+            "  EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) "
+            "FROM pg_class c JOIN information_schema.columns col "
+            "  ON col.table_name = c.relname AND col.column_name = 'tenant_id' "
+            "WHERE c.relkind = 'r' AND col.table_schema = 'public'")).all()
+        owns = conn.execute(text(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+            "AND tableowner = 'aktorskab_app'")).scalar()
+    owner.dispose()
+    assert len(tables) >= 10
+    unprotected = [t[0] for t in tables if not (t[1] and t[2] and t[3])]
+    assert unprotected == []
+    assert owns == 0
