@@ -21,13 +21,22 @@ def is_postgresql() -> bool:
 
 
 def ensure_app_role() -> None:
-    """Create the application's login role if it does not exist yet and grant it the data."""
+    """Create the application's login role if it does not exist yet and grant it the data.
+
+    When DATABASE_URL names this role with a password, the role gets that password, so a
+    fresh deployment needs nothing but its two URLs.
+    """
     op.execute(f"""
         DO $$ BEGIN
           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
             CREATE ROLE {APP_ROLE} LOGIN;
           END IF;
         END $$""")
+    password = _app_password()
+    if password:
+        # Utility statements take no bind parameters: quote as a standard SQL literal.
+        literal = "'" + password.replace("'", "''") + "'"
+        op.execute(f"ALTER ROLE {APP_ROLE} PASSWORD {literal}")
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
@@ -35,6 +44,16 @@ def ensure_app_role() -> None:
                f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}")
     op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
                f"GRANT USAGE, SELECT ON SEQUENCES TO {APP_ROLE}")
+
+
+def _app_password() -> str | None:
+    from flask import current_app, has_app_context
+    from sqlalchemy.engine import make_url
+
+    if not has_app_context():
+        return None
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    return url.password if url.username == APP_ROLE else None
 
 
 def tenant_tables() -> list[str]:
