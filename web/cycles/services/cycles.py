@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from web.cycles.labels import PHASE_LABELS
 from web.cycles.models import (
@@ -34,8 +34,8 @@ from web.cycles.services.common import (
 from web.extensions import db
 from web.models import utcnow
 from web.orgs.models import Membership, OrgUnit
-from web.permissions import cycle_unit_ids
-from web.users.models import User
+from web.permissions import cycle_unit_ids, has_role, led_unit_ids, member_unit_ids
+from web.users.models import TenantRoleName, User
 
 
 @dataclass(frozen=True)
@@ -266,3 +266,43 @@ def _apply_dates(cycle: Cycle, dates: CycleDates) -> None:
     cycle.meeting_at = dates.meeting_at
     cycle.meeting_place = dates.meeting_place
     cycle.follow_up_on = dates.follow_up_on
+
+
+# --- the cycles a user may see (for the JSON API's list; added with web/api) -----------------
+
+
+def visible_cycles(user: User, *, phase: Phase | None = None, page: int = 1,
+                   per_page: int = 50) -> tuple[list[Cycle], bool]:
+    """The cycles ``user`` may see (``Permission.VIEW_CYCLE``), newest first; and whether
+    there is a next page.
+
+    The rule of ``permissions._view_cycle`` as one query: HR and admins see every cycle;
+    others the cycles they lead, those of the units they lead and below, and those they take
+    part in (of their units, or of a unit above one of them that includes its sub-units).
+    Unit, leader and facilitator come along; the prompts do not.
+    """
+    query = select(Cycle)
+    if not has_role(user, TenantRoleName.HR, TenantRoleName.ADMIN):
+        members, led = member_unit_ids(user), led_unit_ids(user)
+        seen = [Cycle.leader_id == user.id]
+        if led:
+            seen.append(Cycle.unit_id.in_(led))
+        if members:
+            above = select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id.in_(members)) \
+                .cte("units_above", recursive=True)
+            parent = aliased(OrgUnit)
+            above = above.union_all(select(parent.id, parent.parent_id)
+                                    .join(above, parent.id == above.c.parent_id))
+            seen += [Cycle.unit_id.in_(members),
+                     and_(Cycle.include_subunits, Cycle.unit_id.in_(select(above.c.id)))]
+        query = query.where(or_(*seen))
+    if phase is not None:
+        query = query.where(Cycle.phase == phase)
+    page = max(1, page)
+    rows = list(db.session.scalars(
+        query.options(joinedload(Cycle.unit), joinedload(Cycle.leader).lazyload(User.roles),
+                      joinedload(Cycle.facilitator).lazyload(User.roles),
+                      lazyload(Cycle.prompts))
+        .order_by(Cycle.created_at.desc(), Cycle.id.desc())
+        .offset((page - 1) * per_page).limit(per_page + 1)))
+    return rows[:per_page], len(rows) > per_page
