@@ -65,6 +65,7 @@ MODEL_MODULES = (
     "web.reminders.models",
     "web.collections.models",
     "web.reports.models",
+    "web.api.models",
 )
 
 
@@ -84,6 +85,8 @@ def _init_auth(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from web import tenancy
     from web.admin.views import bp as admin_bp
+    from web.api import bp as api_bp
+    from web.api.pages import bp as api_tokens_bp
     from web.auth.views import bp as auth_bp
     from web.collections.views import bp as collections_bp
     from web.cycles.actions_views import bp as actions_bp
@@ -99,13 +102,20 @@ def _register_blueprints(app: Flask) -> None:
     tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp, auth_bp, admin_bp,
                                                         cycles_bp, actions_bp, examples_bp,
                                                         dashboards_bp, reminders_bp,
-                                                        collections_bp, reports_bp])
+                                                        collections_bp, reports_bp,
+                                                        api_bp, api_tokens_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 
 
 def _register_errors(app: Flask) -> None:
+    from werkzeug.exceptions import HTTPException
+
+    from web.api import errors as api_errors
+
     def render_error(code: int, title: str, message: str):
+        if api_errors.is_api_request():  # /t/<tenant>/api/…: the API's JSON errors
+            return api_errors.http_error_response(code)
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             return {"error": {"code": f"http_{code}", "message": message}}, code
         return render_template("errors/error.html", code=code, title=title, message=message), code
@@ -131,6 +141,11 @@ def _register_errors(app: Flask) -> None:
     def server_error(exc):
         return render_error(500, _("Der opstod en fejl"),
                             _("Noget gik galt hos os. Prøv igen om lidt."))
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(exc):
+        # Routing errors under the API prefix (e.g. 405) as JSON; elsewhere werkzeug's default.
+        return api_errors.http_error_response(exc) if api_errors.is_api_request() else exc
 
 
 def _register_cli(app: Flask) -> None:

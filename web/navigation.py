@@ -41,6 +41,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("t.collections.index", _l("Inspiration"), _signed_in),
     NavItem("t.collections.review", _l("Godkend eksempler"), _may(Permission.CURATE_COLLECTIONS)),
     NavItem("t.reports.index", _l("Rapporter"), _may(Permission.READ_REPORTS)),
+    NavItem("t.api_tokens.index", _l("API-nøgler"), _signed_in),
 ]
 
 

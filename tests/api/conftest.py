@@ -1,0 +1,214 @@
+"""A small municipality for the API tests, and a client that checks every response against the
+app's own OpenAPI document (status documented for the operation, body valid for its schema)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+import pytest
+from flask import Flask
+
+from web.api import tokens
+from web.extensions import db
+from web.orgs.models import OrgUnit, UnitKind
+from web.tenancy import tenant_scope
+from web.tenants.models import Tenant
+from web.users.models import TenantRoleName, User
+
+API_PATH = re.compile(r"^/t/(?P<tenant>[^/]+)/api/v1(?P<path>/[^?]*)")
+
+
+@dataclass
+class World:
+    tenant: Tenant
+    area: OrgUnit
+    department: OrgUnit
+    team: OrgUnit  # Solsikken: Lars leads; Anna, Bo and Carl work there
+    other_team: OrgUnit  # Mælkebøtten: Mia leads; Emil works there
+    leader: User
+    department_leader: User
+    other_leader: User
+    anna: User
+    bo: User
+    carl: User
+    emil: User
+    hr: User
+    hovedudvalg: User
+    admin: User
+    stranger_tenant: Tenant
+    stranger_unit: OrgUnit
+    stranger: User  # leader, HR and admin in the other tenant
+
+
+@pytest.fixture
+def world(make) -> World:
+    tenant = make.tenant("solby", name="Solby Kommune")
+    org = make.unit(tenant, "Solby Kommune", UnitKind.ORGANISATION)
+    area = make.unit(tenant, "Børn og Unge", UnitKind.AREA, parent=org)
+    department = make.unit(tenant, "Dagtilbud Nord", UnitKind.DEPARTMENT, parent=area)
+    team = make.unit(tenant, "Solsikken", UnitKind.TEAM, parent=department)
+    other_team = make.unit(tenant, "Mælkebøtten", UnitKind.TEAM, parent=department)
+    staff = make.unit(tenant, "Stab", UnitKind.DEPARTMENT, parent=org)
+    other = make.tenant("nabo")
+    other_unit = make.unit(other, "Nabo-team")
+    return World(
+        tenant=tenant, area=area, department=department, team=team, other_team=other_team,
+        leader=make.user(tenant, "Lars Leder", leader_of=team),
+        department_leader=make.user(tenant, "Dorte Afdelingsleder", leader_of=department),
+        other_leader=make.user(tenant, "Mia Leder", leader_of=other_team),
+        anna=make.user(tenant, "Anna Andersen", unit=team),
+        bo=make.user(tenant, "Bo Bech", unit=team),
+        carl=make.user(tenant, "Carl Christensen", unit=team),
+        emil=make.user(tenant, "Emil Eriksen", unit=other_team),
+        hr=make.user(tenant, "Hanne HR", unit=staff, roles=(TenantRoleName.HR,)),
+        hovedudvalg=make.user(tenant, "Karen HU", unit=staff,
+                              roles=(TenantRoleName.HOVEDUDVALG,)),
+        admin=make.user(tenant, "Birgitte Admin", unit=staff, roles=(TenantRoleName.ADMIN,)),
+        stranger_tenant=other, stranger_unit=other_unit,
+        stranger=make.user(other, "Olga Udefra", leader_of=other_unit,
+                           roles=(TenantRoleName.HR, TenantRoleName.ADMIN)),
+    )
+
+
+@pytest.fixture(scope="session")
+def openapi_doc(app: Flask) -> dict[str, Any]:
+    """The document as served (the server URL aside, it is the same for every tenant)."""
+    from web.api import openapi
+
+    with app.test_request_context("/t/x/api/v1/openapi.json"):
+        from flask import g
+
+        g.tenant = type("T", (), {"slug": "x"})()
+        return openapi.document()
+
+
+class ResponseChecker:
+    """Every API response: its status documented for the operation, its body valid."""
+
+    def __init__(self, doc: dict[str, Any]):
+        self.doc = doc
+        self.routes = [(re.compile("^" + re.sub(r"\{\w+\}", r"[^/]+", path) + "$"), path)
+                       for path in doc["paths"]]
+
+    def operation(self, method: str, url: str) -> dict[str, Any] | None:
+        match = API_PATH.match(url)
+        if match is None:
+            return None
+        for pattern, path in self.routes:
+            if pattern.match(match["path"]):
+                return self.doc["paths"][path].get(method.lower())
+        return None
+
+    def check(self, method: str, url: str, response) -> None:
+        op = self.operation(method, url)
+        if op is None:
+            if API_PATH.match(url) and response.is_json:
+                self._validate({"$ref": "#/components/schemas/Error"}, response.get_json())
+            return
+        documented = op["responses"].get(str(response.status_code))
+        assert documented is not None, (
+            f"{method} {url} answered {response.status_code}, not documented: "
+            f"{response.get_data(as_text=True)[:500]}")
+        content = documented.get("content", {}).get("application/json")
+        if content is None:
+            assert not response.get_data(), f"{method} {url}: body where none is documented"
+            return
+        assert response.mimetype == "application/json"
+        self._validate(content["schema"], response.get_json())
+
+    def _validate(self, schema: dict[str, Any], body: Any) -> None:
+        jsonschema.Draft202012Validator(
+            {**schema, "components": self.doc["components"]}).validate(body)
+
+
+class Api:
+    """A test client for one caller (a session user, a bearer token, or nobody)."""
+
+    def __init__(self, app: Flask, tenant: Tenant, checker: ResponseChecker,
+                 user: User | None = None, token: str | None = None):
+        self.client = app.test_client()
+        self.prefix = f"/t/{tenant.slug}/api/v1"
+        self.checker = checker
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if user is not None:
+            from web.auth.session import session_payload
+
+            with self.client.session_transaction() as session:
+                session.update(session_payload(user))
+
+    def request(self, method: str, path: str, **kw):
+        url = path if path.startswith("/t/") else self.prefix + path
+        headers = {**self.headers, **kw.pop("headers", {})}
+        response = self.client.open(url, method=method, headers=headers, **kw)
+        self.checker.check(method, url, response)
+        return response
+
+    def get(self, path: str, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw):
+        return self.request("POST", path, json=json, **kw)
+
+    def put(self, path: str, json: Any = None, **kw):
+        return self.request("PUT", path, json=json, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw):
+        return self.request("PATCH", path, json=json, **kw)
+
+    def delete(self, path: str, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def checker(openapi_doc) -> ResponseChecker:
+    return ResponseChecker(openapi_doc)
+
+
+@pytest.fixture
+def api(app, world, checker, db_session):
+    """``api(user)``: a client signed in as ``user`` (None: nobody) in the world's tenant."""
+
+    def for_user(user: User | None, tenant: Tenant | None = None) -> Api:
+        return Api(app, tenant or world.tenant, checker, user=user)
+
+    return for_user
+
+
+@pytest.fixture
+def token_api(app, world, checker, db_session):
+    """``token_api(user)``: a client with a fresh bearer token of ``user``."""
+
+    def for_user(user: User, tenant: Tenant | None = None) -> Api:
+        secret = new_token(app, user)
+        return Api(app, tenant or world.tenant, checker, token=secret)
+
+    return for_user
+
+
+def new_token(app: Flask, user: User, name: str = "Test", days: int = 30) -> str:
+    with app.test_request_context("/"), tenant_scope(user.tenant_id):
+        created = tokens.create_token(user, name, days)
+        db.session.commit()
+        return created.secret
+
+
+def error_of(response) -> dict[str, Any]:
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    return body["error"]
+
+
+def count(app: Flask, tenant: Tenant, model, *where) -> int:
+    """How many rows of ``model`` the tenant has (to show that nothing was saved)."""
+    from sqlalchemy import func, select
+
+    with app.app_context(), tenant_scope(tenant.id):
+        return db.session.scalar(select(func.count(model.id)).where(*where))
+
+
+def load(app: Flask, tenant: Tenant, model, ident: int):
+    with app.app_context(), tenant_scope(tenant.id):
+        return db.session.get(model, ident)
