@@ -12,7 +12,7 @@ import logging
 import time
 
 from celery import shared_task
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from web.extensions import db
 from web.reports import services
@@ -23,13 +23,21 @@ from web.tenants.models import Tenant
 log = logging.getLogger(__name__)
 
 
-def progress_writer(report_id: int) -> services.Progress:
-    """Write the percentage in its own short transaction (visible at once to the web page)."""
+def progress_writer(tenant_id: int, report_id: int) -> services.Progress:
+    """Write the percentage in its own short transaction (visible at once to the web page).
+
+    A connection of its own carries no tenant: it names it for row-level security itself, and
+    the statement names both the tenant and the report.
+    """
 
     def write(percent: int) -> None:
         table = Report.__table__
         with db.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == report_id)
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT set_config('app.tenant_id', :tenant, true)"),
+                             {"tenant": str(tenant_id)})
+            conn.execute(update(table)
+                         .where(table.c.id == report_id, table.c.tenant_id == tenant_id)
                          .values(progress=max(1, min(99, percent))))
 
     return write
@@ -46,7 +54,7 @@ def generate_report(tenant_id: int, report_id: int) -> dict:
     run_id = run.id
     db.session.commit()
     try:
-        counts = services.build(report, progress_writer(report_id))
+        counts = services.build(report, progress_writer(tenant_id, report_id))
         services.finish_run(report, run, counts, timer)
         db.session.commit()
     except Exception as exc:
