@@ -136,3 +136,14 @@ def test_the_navigation(town, login):
     assert "Inspiration" in page and "Godkend eksempler" not in page
     page = login(town.hr).get("/t/solby/inspiration/").get_data(as_text=True)
     assert "Godkend eksempler" in page and "Rapporter" in page
+
+
+def test_no_inline_styles_the_stylesheet_is_a_file(town, login, entry_id):
+    """The Content-Security-Policy allows styles from our origin only."""
+    client = login(town.hr)
+    for url in ("/t/solby/inspiration/", f"/t/solby/inspiration/review/{entry_id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<style" not in page and ' style="' not in page
+        assert "/t/solby/inspiration/static/collections.css" in page
+    with client.get("/t/solby/inspiration/static/collections.css") as css:
+        assert css.status_code == 200 and b"mark.finding" in css.data

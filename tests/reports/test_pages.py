@@ -68,6 +68,7 @@ def test_downloads(town, login, done):
         "Content-Security-Policy"]
     listing = client.get("/t/solby/reports/").get_data(as_text=True)
     assert "Klar" in listing and "Dan rapport" not in listing  # no request form for HU
+    assert "<style" not in listing and ' style="' not in listing  # the CSP allows none
     # The published groups are person ids: on no page.
     assert "[1, 2, 3, 4, 5]" not in listing
     assert "1, 2, 3" not in client.get(f"/t/solby/reports/{done.id}").get_data(as_text=True)

@@ -24,7 +24,8 @@ from web.permissions import Permission, require
 from web.tasking import enqueue_after_commit
 from web.tenancy import get_or_404
 
-bp = Blueprint("collections", __name__, url_prefix="/inspiration", template_folder="templates")
+bp = Blueprint("collections", __name__, url_prefix="/inspiration", template_folder="templates",
+               static_folder="static")
 
 GROUPINGS = ("expectation", "kkc", "olfa")
 
