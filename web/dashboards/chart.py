@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from web.dashboards.queries import AreaParticipation
+from web.security import svg_without_inline_styles
 
 BLUE = "#0059b3"  # Det Fælles Designsystem's primary colour
 _RC = {"svg.fonttype": "none", "svg.hashsalt": "aktorskab-overview",
@@ -54,8 +55,9 @@ def participation_svg(rows: Sequence[AreaParticipation]) -> Markup | None:
         fig.savefig(buffer, format="svg", bbox_inches="tight",
                     metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
-    # The SVG alone: matplotlib writes text through its XML writer, which escapes it.
-    return Markup(svg[svg.index("<svg"):])  # noqa: S704
+    # The SVG alone, with its styles as attributes (the pages' CSP has no 'unsafe-inline').
+    # matplotlib writes text through its XML writer, which escapes it.
+    return Markup(svg_without_inline_styles(svg[svg.index("<svg"):]))  # noqa: S704
 
 
 def text_alternative(rows: Sequence[AreaParticipation]) -> str:

@@ -1,0 +1,67 @@
+"""Rate limits on the SSO login start, its callback and the API: a translated 429."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from flask import Flask
+
+from web import create_app
+from web.users.models import TenantRoleName
+
+
+@pytest.fixture
+def limited_app(app: Flask, db_session) -> Flask:
+    """The app with its limits on (they are off in the test environment), small, in Redis under
+    a key prefix of its own."""
+    keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI",
+            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED")
+    limited = create_app({**{k: app.config[k] for k in keys}, "RATELIMIT_ENABLED": True,
+                          "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
+                          "RATELIMIT_SSO": "3 per minute", "RATELIMIT_API": "4 per minute"})
+    app.extensions["celery"].set_current()
+    return limited
+
+
+def test_login_start_and_callback_are_limited_per_address(limited_app, make):
+    make.tenant("solby")
+    client = limited_app.test_client()
+    for _ in range(3):
+        assert client.get("/t/solby/auth/login").status_code != 429
+    refused = client.get("/t/solby/auth/login")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    page = refused.get_data(as_text=True)
+    assert "For mange forsøg" in page and "Vent et minut" in page
+    english = client.get("/t/solby/auth/login", headers={"Accept-Language": "en"})
+    assert english.status_code == 429 and "Too many attempts" in english.get_data(as_text=True)
+    # The callback counts on its own, and another address is not affected.
+    for _ in range(3):
+        assert client.get("/t/solby/auth/callback?state=x").status_code != 429
+    assert client.get("/t/solby/auth/callback?state=x").status_code == 429
+    other = client.get("/t/solby/auth/login", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code != 429
+
+
+def test_api_is_limited_per_token_with_a_json_error(limited_app, make):
+    from web.api import tokens
+
+    tenant = make.tenant("solby")
+    user = make.user(tenant, roles=(TenantRoleName.HR,))
+    with make.scope(tenant):
+        secret = tokens.create_token(user, "test", 30).secret
+    client = limited_app.test_client()
+    auth = {"Authorization": f"Bearer {secret}"}
+    for _ in range(4):
+        assert client.get("/t/solby/api/v1/me", headers=auth).status_code == 200
+    refused = client.get("/t/solby/api/v1/me", headers=auth)
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "rate_limited"
+    assert "Retry-After" in refused.headers
+    # A bad token is counted before it is checked.
+    for _ in range(4):
+        assert client.get("/t/solby/api/v1/me",
+                          headers={"Authorization": "Bearer akt_guess"}).status_code == 401
+    assert client.get("/t/solby/api/v1/me",
+                      headers={"Authorization": "Bearer akt_guess"}).status_code == 429

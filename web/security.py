@@ -1,0 +1,163 @@
+"""Security headers on every response and rate limits on sign-in and the API.
+
+Headers: a small ``after_request`` of our own rather than flask-talisman, because (1) a few
+views serve self-contained documents and set their own, stricter Content-Security-Policy
+(the stored report, ``reports.html``), which Talisman would overwrite; (2) TLS ends at the
+load balancer and the session cookie's ``Secure`` flag is already set by ``create_app`` in
+production, so Talisman's HTTPS redirect and cookie handling would only need switching off.
+What remains is six fixed headers.
+
+- ``Content-Security-Policy``: scripts, styles, images, fonts and fetches only from our own
+  origin; no ``'unsafe-inline'``, no ``eval``; no plugins; ``frame-ancestors 'none'``.
+  ``form-action`` is left open on purpose: the login and logout forms end in redirects to the
+  municipality's identity provider, which browsers check against ``form-action``.
+- ``Strict-Transport-Security`` when ``AKTOR_ENV=production`` (never in local development,
+  where the app is plain HTTP).
+- ``X-Frame-Options: DENY`` (for browsers without ``frame-ancestors``), ``Referrer-Policy``,
+  ``X-Content-Type-Options: nosniff``.
+
+Rate limits (Flask-Limiter, stored in Redis when ``REDIS_URL`` is set, in memory otherwise):
+the SSO login start and callback per client address, the JSON API per token (or session or
+address). A refused request is 429 with ``Retry-After``: a translated page, or the API's JSON
+error ``rate_limited``. Limits are off in the test environment unless a test turns them on
+(``RATELIMIT_ENABLED``), so the suite's many logins from 127.0.0.1 do not trip them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from flask import Flask, Response, current_app, g, render_template, request
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+])
+HSTS = "max-age=31536000; includeSubDomains"
+
+SSO_LIMIT = "20 per minute; 200 per hour"  # one client address, one tenant
+API_LIMIT = "300 per minute"  # one token (or session, or address), one tenant
+SSO_ENDPOINTS = ("t.auth.login", "t.auth.callback")
+
+
+def init_app(app: Flask) -> None:
+    """Call after the blueprints are registered (the limits wrap their views)."""
+    app.after_request(_security_headers)
+    _init_limiter(app)
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    # A view that serves a self-contained document sets its own (stricter) policy: keep it.
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if current_app.config["ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+# --- rate limits ---------------------------------------------------------------------------------
+
+
+def _tenant_part() -> str:
+    tenant = g.get("tenant")
+    return f"t{tenant.id}" if tenant is not None else "-"
+
+
+def sso_key() -> str:
+    return f"sso:{_tenant_part()}:{get_remote_address()}"
+
+
+def api_key() -> str:
+    header = request.headers.get("Authorization", "")
+    if header:
+        # Never the token itself in Redis: a digest of it.
+        return f"api:{_tenant_part()}:tok:{hashlib.sha256(header.encode()).hexdigest()[:32]}"
+    user = g.get("user")
+    if user is not None:
+        return f"api:{_tenant_part()}:user:{user.id}"
+    return f"api:{_tenant_part()}:ip:{get_remote_address()}"
+
+
+def _init_limiter(app: Flask) -> None:
+    config = app.config
+    config.setdefault("RATELIMIT_ENABLED", config["ENV"] != "test")
+    config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
+    config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1,
+                                                    "socket_timeout": 1}
+                      if config.get("REDIS_URL") else {})
+    config.setdefault("RATELIMIT_KEY_PREFIX", f"aktorskab-{config.get('CELERY_QUEUE') or 'rl'}")
+    # Redis down: count in this process's memory rather than refuse or fail every request.
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_SSO", SSO_LIMIT)
+    config.setdefault("RATELIMIT_API", API_LIMIT)
+    # One limiter per app (not a module global): its state must not leak between apps.
+    limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+    limiter.init_app(app)
+
+    for endpoint in SSO_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(
+                lambda: config["RATELIMIT_SSO"], key_func=sso_key)(view)
+    api_bp = app.blueprints.get("t.api")
+    if api_bp is not None:
+        # Checked before the API authenticates the request, so guessing tokens is limited too.
+        limiter.limit(lambda: config["RATELIMIT_API"], key_func=api_key)(api_bp)
+
+    app.register_error_handler(429, _too_many_requests)
+
+
+def _too_many_requests(exc) -> Response:
+    if "t.api" in request.blueprints:
+        from web.api import errors as api_errors
+
+        response = api_errors.http_error_response(429)
+    else:
+        response = Response(render_template(
+            "errors/error.html", code=429, title=_("For mange forsøg"),
+            message=_("Du har prøvet for mange gange på kort tid. Vent et minut, og prøv så "
+                      "igen.")), status=429)
+    retry_after = getattr(exc, "retry_after", None) or 60
+    response.headers.setdefault("Retry-After", str(int(retry_after)))
+    return response
+
+
+# --- inline SVG under the policy -----------------------------------------------------------------
+
+_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>\*\{([^}]*)\}</style>")
+_SVG_ROOT = re.compile(r"<svg\b")
+
+
+def _declarations(css: str) -> str:
+    pairs = (part.split(":", 1) for part in css.split(";") if ":" in part)
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
+def svg_without_inline_styles(svg: str) -> str:
+    """matplotlib's SVG with its CSS turned into presentation attributes.
+
+    The policy has no ``'unsafe-inline'`` for styles, so an SVG embedded in a page may carry
+    neither ``style="…"`` attributes nor a ``<style>`` element; SVG's presentation attributes
+    (``fill="…"``, ``text-anchor="…"``) are not CSS and are allowed. matplotlib's one
+    ``<style>`` rule (``*{stroke-linejoin: round; …}``) is inherited, so it moves to the root.
+    """
+    root_rules = "".join(_declarations(m.group(1)) for m in _STYLE_ELEMENT.finditer(svg))
+    svg = _STYLE_ELEMENT.sub("", svg)
+    svg = _STYLE_ATTRIBUTE.sub(lambda m: _declarations(m.group(1)), svg)
+    return _SVG_ROOT.sub("<svg" + root_rules, svg, count=1)
