@@ -40,6 +40,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     celery_init_app(app)
     _init_auth(app)
     _register_blueprints(app)
+    _init_security(app)
     _register_errors(app)
     _register_cli(app)
     _register_template_helpers(app)
@@ -80,6 +81,12 @@ def _init_auth(app: Flask) -> None:
     from web import auth
 
     auth.init_app(app)
+
+
+def _init_security(app: Flask) -> None:
+    from web import security
+
+    security.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
