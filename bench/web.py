@@ -1,0 +1,385 @@
+"""Benchmark: the product's busiest pages under load, against a bare Flask + SQLAlchemy stack.
+
+Not a test. Run from the repository root::
+
+    .venv/bin/python bench/web.py [--duration 10] [--repeat 3] [--connections 10] [--profile]
+
+Starts two gunicorn servers with the production settings (``web/gunicorn_conf.py``: sync
+workers, (2 × cores) + 1 of them, ``GUNICORN_BIND``/``GUNICORN_WORKERS`` from the environment)
+against the generated 50,000-person tenant in the benchmark database (``benchlib``): the product
+(``web:create_app`` with CSRF switched off, since wrk cannot read a form's token) and the bare
+stack (``bench/bare_app.py``). wrk, a separate process on loopback, loads each target in turn
+with requests drawn from a few hundred prepared ones (``bench/requests.lua``), each with a
+session cookie signed with the app's ``SECRET_KEY`` through Flask's own session interface:
+
+- employee home ``/t/bench/`` as employees whose team has an open cycle;
+- contribution submit ``POST /t/bench/cycles/<id>/prepare`` (nine answers) as members of a
+  cycle in preparation;
+- leader dashboard ``/t/bench/units`` as department leaders;
+- HR overview ``/t/bench/overview`` as HR;
+- bare: ``GET /items/<id>`` (one indexed SELECT) and ``POST /items`` (one INSERT).
+
+The targets run round-robin ``--repeat`` times (so the machine's noise spreads over all of
+them); the table shows the median requests/s, p50 and p99, and each page's ratio to the bare
+endpoint of its kind (GET pages to the SELECT, the submit to the INSERT). ``--profile`` also
+writes a pyinstrument profile of each page (in this process, through the test client) to
+``bench/results/profile-<page>.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib  # puts the repository root on sys.path
+
+PRODUCT_PORT, BARE_PORT = 18_401, 18_402
+SLUG = "bench"
+USERS_PER_PAGE = 400
+
+
+@dataclass
+class Target:
+    key: str
+    label: str
+    port: int
+    baseline: str | None  # the bare target this page is compared with
+    requests: list[tuple[str, str, str, str]] = field(default_factory=list)  # method, path, …
+    expect_status: int = 200
+    runs: list[dict] = field(default_factory=list)
+
+
+# --- preparing the requests --------------------------------------------------------------------
+
+
+def prepare_targets(app, tenant_id: int) -> list[Target]:
+    rows = benchlib.psql
+    home_users = [r[0] for r in rows(
+        "SELECT DISTINCT m.user_id, md5(m.user_id::text) FROM memberships m "
+        "JOIN org_units u ON u.id = m.unit_id AND u.kind = 'team' "
+        "JOIN cycles c ON c.unit_id = u.id AND c.phase <> 'closed' "
+        "JOIN users p ON p.id = m.user_id AND p.is_active "
+        "WHERE m.tenant_id = %s AND m.role = 'employee' ORDER BY 2 LIMIT %s",
+        tenant_id, USERS_PER_PAGE)]
+    writers = rows(
+        "SELECT m.user_id, c.id, array_agg(cp.id ORDER BY cp.position), md5(m.user_id::text) "
+        "FROM memberships m JOIN cycles c ON c.unit_id = m.unit_id AND c.phase = 'preparation' "
+        "AND NOT c.include_subunits JOIN cycle_prompts cp ON cp.cycle_id = c.id "
+        "JOIN users p ON p.id = m.user_id AND p.is_active "
+        "WHERE m.tenant_id = %s AND m.role = 'employee' "
+        "GROUP BY m.user_id, c.id ORDER BY 4 LIMIT %s", tenant_id, USERS_PER_PAGE)
+    leaders = [r[0] for r in rows(
+        "SELECT m.user_id FROM memberships m JOIN org_units u ON u.id = m.unit_id "
+        "WHERE m.tenant_id = %s AND m.role = 'leader' AND u.kind = 'department' "
+        "ORDER BY m.user_id", tenant_id)]
+    hr = [r[0] for r in rows("SELECT user_id FROM tenant_roles WHERE tenant_id = %s "
+                             "AND role = 'hr' ORDER BY user_id", tenant_id)]
+    cookies = session_cookies(app, tenant_id, {*home_users, *(w[0] for w in writers), *leaders,
+                                               *hr})
+    rng = random.Random(benchlib.SEED)  # noqa: S311 - reproducible, not secret
+    visibilities = ("private", "named", "anonymous")
+
+    def answers(prompts: list[int]) -> str:
+        form = {}
+        for prompt in prompts:
+            form[f"answer-{prompt}"] = (f"Vi tager et ekstra ansvar, når borgeren har brug for "
+                                        f"det ({rng.randrange(10_000)}).")
+            form[f"visibility-{prompt}"] = rng.choice(visibilities)
+        return urllib.parse.urlencode(form)
+
+    base = f"/t/{SLUG}"
+    return [
+        Target("home", "Employee home", PRODUCT_PORT, "bare_select",
+               [("GET", f"{base}/", cookies[u], "") for u in home_users]),
+        Target("submit", "Contribution submit (9 answers)", PRODUCT_PORT, "bare_insert",
+               [("POST", f"{base}/cycles/{c}/prepare", cookies[u], answers(p))
+                for u, c, p, _ in writers], expect_status=302),
+        Target("leader", "Leader dashboard", PRODUCT_PORT, "bare_select",
+               [("GET", f"{base}/units", cookies[u], "") for u in leaders]),
+        Target("overview", "HR overview", PRODUCT_PORT, "bare_select",
+               [("GET", f"{base}/overview", cookies[u], "") for u in hr]),
+        Target("bare_select", "Bare: one indexed SELECT", BARE_PORT, None,
+               [("GET", f"/items/{rng.randint(1, 50_000)}", "", "") for _ in range(1000)]),
+        Target("bare_insert", "Bare: one INSERT", BARE_PORT, None,
+               [("POST", "/items", "", urllib.parse.urlencode(
+                   {"name": f"Item {i}", "note": "x" * 100})) for i in range(1000)],
+               expect_status=302),
+    ]
+
+
+def session_cookies(app, tenant_id: int, user_ids: set[int]) -> dict[int, str]:
+    """A signed session cookie per user, made by Flask's own session interface."""
+    from sqlalchemy import select
+
+    from web.auth.session import session_payload
+    from web.extensions import db
+    from web.tenancy import tenant_scope
+    from web.users.models import User
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    with app.app_context(), tenant_scope(tenant_id):
+        users = db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
+        # As a browser's cookie looks after its first page: signed in, permanent, and holding
+        # the CSRF token the logout form put there (else every response would set a new one).
+        return {u.id: serializer.dumps({**session_payload(u), "_permanent": True,
+                                        "csrf_token": secrets.token_hex(20)}) for u in users}
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+
+def start_server(app_spec: str, port: int, log: Path) -> subprocess.Popen:
+    env = benchlib.app_env(GUNICORN_BIND=f"127.0.0.1:{port}")
+    env.pop("GUNICORN_WORKERS", None)  # the production rule: (2 × cores) + 1
+    with log.open("wb") as errors:
+        return subprocess.Popen(  # noqa: S603 - our own fixed command
+            [str(benchlib.BIN / "gunicorn"), "-c", "web/gunicorn_conf.py", app_spec],
+            cwd=benchlib.REPO, env=env, stdout=subprocess.DEVNULL, stderr=errors,
+            start_new_session=True)
+
+
+def wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
+    for _ in range(120):
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited:\n{log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=30).read()  # noqa: S310 - loopback only
+            return
+        except OSError:  # not listening yet, or still starting
+            time.sleep(0.5)
+    raise SystemExit(f"{url} did not come up")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def preflight(target: Target, app) -> None:
+    """One request of each kind by hand: the right status, and the signed-in page (not the
+    login page) — so the load never measures an error page."""
+    opener = urllib.request.build_opener(NoRedirect)
+    method, path, cookie, body = target.requests[0]
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{target.port}{path}", method=method,
+        data=body.encode() if body else None,
+        headers={"Cookie": f"session={cookie}"} if cookie else {})
+    try:
+        response = opener.open(request, timeout=60)
+        status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        status, text = exc.code, exc.read().decode(errors="replace")
+    if status != target.expect_status:
+        raise SystemExit(f"{target.label}: {method} {path} answered {status}, expected "
+                         f"{target.expect_status}:\n{text[:2000]}")
+    if method == "GET" and target.port == PRODUCT_PORT and 'class="logout"' not in text:
+        raise SystemExit(f"{target.label}: the page does not show a signed-in user")
+
+
+# --- wrk --------------------------------------------------------------------------------------
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def run_wrk(target: Target, seconds: int, connections: int, workdir: Path) -> dict:
+    requests_file = workdir / f"{target.key}.tsv"
+    requests_file.write_text("".join("\t".join(r) + "\n" for r in target.requests))
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+               "-s", str(benchlib.REPO / "bench" / "requests.lua"),
+               f"http://127.0.0.1:{target.port}", "--", str(requests_file)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    settle(target.port)
+    return parse_wrk(output)
+
+
+def settle(port: int, timeout: float = 120) -> None:
+    """Wait until the server has worked off what wrk left queued (sync workers finish every
+    accepted request even after wrk hung up), so one target's backlog never slows the next."""
+    probe = "/healthz" if port == PRODUCT_PORT else "/items/1"
+    deadline, quick = time.monotonic() + timeout, 0
+    while quick < 3 and time.monotonic() < deadline:
+        started = time.monotonic()
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=timeout).read()
+        quick = quick + 1 if time.monotonic() - started < 0.05 else 0
+
+
+def parse_wrk(output: str) -> dict:
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output,
+                                re.MULTILINE).groups()
+        return float(value) * UNITS[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                       output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "p50_ms": latency("50"), "p90_ms": latency("90"), "p99_ms": latency("99"),
+        "bad_status": int(errors.group(1)) if errors else 0,
+        "socket_errors": sum(map(int, socket.groups())) if socket else 0,
+    }
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+
+def write_profiles(app, targets: list[Target], count: int = 30) -> None:
+    """pyinstrument over ``count`` requests of each page, in this process (test client)."""
+    from pyinstrument import Profiler
+
+    for target in targets:
+        if target.port != PRODUCT_PORT:
+            continue
+        client = app.test_client()
+        profiler = Profiler(interval=0.0005)
+        for i in range(count + 3):
+            method, path, cookie, body = target.requests[i % len(target.requests)]
+            client.set_cookie("session", cookie)
+            if i == 3:
+                profiler.start()
+            client.open(path, method=method, data=body,
+                        content_type="application/x-www-form-urlencoded")
+        profiler.stop()
+        path = benchlib.RESULTS / f"profile-{target.key}.txt"
+        path.write_text(profiler.output_text(unicode=False, color=False))
+        print(f"Profile of {target.label} ({count} requests): {path.relative_to(benchlib.REPO)}")
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+
+    from bare_app import prepare
+
+    from web import create_app
+
+    benchlib.ensure_tenant(SLUG)
+    tenant_id = benchlib.tenant_id(SLUG)
+    prepare(benchlib.OWNER_URL, benchlib.APP_ROLE)
+    app = create_app({**benchlib.app_config(), "WTF_CSRF_ENABLED": False})
+    targets = prepare_targets(app, tenant_id)
+    by_key = {t.key: t for t in targets}
+    workdir = Path(tempfile.mkdtemp(prefix="aktor-bench-web-"))
+    logs = {"product": workdir / "product.log", "bare": workdir / "bare.log"}
+    servers = {
+        "product": start_server("web:create_app({'WTF_CSRF_ENABLED': False})", PRODUCT_PORT,
+                                logs["product"]),
+        "bare": start_server("bench.bare_app:create_app()", BARE_PORT, logs["bare"]),
+    }
+    try:
+        wait_ready(f"http://127.0.0.1:{PRODUCT_PORT}/healthz", servers["product"],
+                   logs["product"])
+        wait_ready(f"http://127.0.0.1:{BARE_PORT}/items/1", servers["bare"], logs["bare"])
+        for target in targets:
+            preflight(target, app)
+        print(f"wrk: 2 threads, {args.connections} connections, {args.duration} s per run, "
+              f"{args.repeat} rounds; gunicorn: {os.cpu_count() * 2 + 1} sync workers each")
+        for target in targets:  # warm every worker: templates, catalogues, pools, caches
+            run_wrk(target, 3, args.connections, workdir)
+        for round_ in range(args.repeat):
+            for target in targets:
+                if target.port == PRODUCT_PORT:  # fresh "seen_at" in the cookies
+                    target.requests = refreshed(app, tenant_id, target)
+                result = run_wrk(target, args.duration, args.connections, workdir)
+                target.runs.append(result)
+                print(f"  round {round_ + 1} {target.label:34} {result['rps']:8.1f} req/s  "
+                      f"p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms"
+                      + (f"  BAD {result['bad_status']}" if result["bad_status"] else ""))
+    finally:
+        for process in servers.values():
+            stop_server(process)
+    for name, log in logs.items():
+        tail = [line for line in log.read_text(errors="replace").splitlines()
+                if "Traceback" in line or "ERROR" in line]
+        if tail:
+            print(f"{name} server logged errors ({log}):", *tail[:5], sep="\n  ")
+    if args.profile:
+        write_profiles(app, targets)
+    report(targets, by_key, args)
+
+
+def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, str]]:
+    serializer = app.session_interface.get_signing_serializer(app)
+    fresh = []
+    now = int(time.time())
+    for method, path, cookie, body in target.requests:
+        payload = serializer.loads(cookie)
+        payload["seen_at"] = now
+        fresh.append((method, path, serializer.dumps(payload), body))
+    return fresh
+
+
+def report(targets: list[Target], by_key: dict[str, Target], args) -> None:
+    rows = []
+    for t in targets:
+        rps = [r["rps"] for r in t.runs]
+        row = {"key": t.key, "label": t.label, "rps": benchlib.median(rps),
+               "rps_spread": benchlib.spread(rps),
+               "p50_ms": benchlib.median([r["p50_ms"] for r in t.runs]),
+               "p99_ms": benchlib.median([r["p99_ms"] for r in t.runs]),
+               "bad_status": sum(r["bad_status"] for r in t.runs),
+               "socket_errors": sum(r["socket_errors"] for r in t.runs), "runs": t.runs}
+        if t.baseline:
+            base = benchlib.median([r["rps"] for r in by_key[t.baseline].runs])
+            row["baseline"] = t.baseline
+            row["ratio"] = row["rps"] / base
+        rows.append(row)
+    print()
+    print(f"{'':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}  target")
+    for row in rows:
+        ratio = f"{row['ratio']:.2f}" if "ratio" in row else "-"
+        print(f"{row['label']:36} {row['rps']:8.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
+              f"{ratio:>7}  {verdict(row)}")
+    benchlib.save("web", {"settings": {"duration_s": args.duration, "repeat": args.repeat,
+                                       "connections": args.connections, "wrk_threads": 2,
+                                       "gunicorn_workers": os.cpu_count() * 2 + 1},
+                          "rows": rows})
+
+
+def verdict(row: dict) -> str:
+    if row["key"] == "overview":
+        return "met" if row["p99_ms"] < 300 else "NOT MET (p99 < 300 ms)"
+    if "ratio" in row:
+        return "met" if row["ratio"] >= 0.5 else "NOT MET (ratio >= 0.5)"
+    return ""
+
+
+if __name__ == "__main__":
+    main()
