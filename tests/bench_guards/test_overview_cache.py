@@ -16,6 +16,10 @@ from web.cycles.models import Phase
 def cached(app):
     app.config["OVERVIEW_CACHE_SECONDS"] = 60
     yield
+    with app.app_context():
+        client = cache._client()
+        for key in client.scan_iter(match=cache._full_key("overview:*")):
+            client.delete(key)
     app.config.pop("OVERVIEW_CACHE_SECONDS")
     app.extensions.pop(cache._EXTENSION, None)
 
