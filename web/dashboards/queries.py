@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, and_, case, distinct, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, exists, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from web.cycles.actions import actions_owned_by, today
@@ -72,14 +72,31 @@ def _members_and_contributors(cycle_units, *group_by):
 
 
 def participation_counts(cycle_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """{cycle id: (members, members who contributed)} in one statement."""
+    """{cycle id: (members, members who contributed)} in one statement.
+
+    For a handful of cycles: each covered unit's members come from a LATERAL subquery and each
+    member's participation from a correlated EXISTS, so PostgreSQL looks them up by index per
+    unit and per member. (Joined plainly, it misjudges the recursive CTE's size and hashes every
+    membership, user and participation of the tenant: 50 ms at 50,000 people.)
+    """
     ids = list(cycle_ids)
     if not ids:
         return {}
     units = _cycle_units(select(Cycle.id, Cycle.unit_id, Cycle.include_subunits)
                          .where(Cycle.id.in_(ids)))
+    took_part = exists().where(Participation.cycle_id == units.c.cycle_id,
+                               Participation.user_id == Membership.user_id) \
+        .correlate_except(Participation)
+    # OFFSET 0 keeps PostgreSQL from pulling the subquery up into a plain (hash) join.
+    members = (select(Membership.user_id, took_part.label("took_part"))
+               .join(User, and_(User.id == Membership.user_id, User.is_active))
+               .where(Membership.unit_id == units.c.unit_id)
+               .offset(0).lateral("unit_members"))
+    contributed = case((members.c.took_part, members.c.user_id))
     rows = db.session.execute(
-        _members_and_contributors(units, units.c.cycle_id).group_by(units.c.cycle_id))
+        select(units.c.cycle_id, func.count(distinct(members.c.user_id)),
+               func.count(distinct(contributed)))
+        .select_from(units).join(members, true()).group_by(units.c.cycle_id))
     counts = {cycle_id: (members, contributors) for cycle_id, members, contributors in rows}
     return {cycle_id: counts.get(cycle_id, (0, 0)) for cycle_id in ids}
 
