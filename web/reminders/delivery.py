@@ -9,6 +9,11 @@
    in the recipient's language, hand it to the SMTP server, and commit ``sent`` right after the
    server accepted it. A temporary failure goes back to ``pending`` with exponential back-off;
    a permanent refusal (5xx) or the last attempt ends ``failed``, visible on the failed page.
+   Right before the final "." of DATA (the moment the server takes the message over) the row's
+   Message-ID is committed as handed over: a row handed over is never handed over again, also
+   when the worker dies (or the connection breaks) before the server's "250" and the ``sent``
+   commit. Such a row counts as sent, with "in doubt" in ``last_error`` (see
+   ``services.release_expired``); without this a worker killed in that window sent it twice.
 3. Stop early (rows back to pending, attempt not counted) when the connection breaks or half
    the lease has gone, so a claim never outlives its lease while this worker still works on it.
 """
@@ -16,11 +21,16 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.generator import BytesGenerator
+from email.message import Message
+from email.utils import getaddresses, parseaddr
+from io import BytesIO
 
 from flask import current_app
 from sqlalchemy import select, text, update
@@ -178,10 +188,11 @@ def deliver_chunk(tenant_id: int, now: datetime, settings: Settings | None = Non
                 log.exception("reminder %s could not be rendered", row.id)
                 _failed_attempt(row, f"render: {exc!r}", now, settings, False, outcome)
                 continue
+            handover = Handover(row, str(message["Message-ID"]), now)
             try:
                 if smtp is None:
                     smtp = connect_to(settings)
-                smtp.send_message(message)
+                send(smtp, message, handover)
             except smtplib.SMTPResponseException as exc:
                 permanent = 500 <= exc.smtp_code < 600
                 _failed_attempt(row, f"{exc.smtp_code} {exc.smtp_error!r}", now, settings,
@@ -193,7 +204,12 @@ def deliver_chunk(tenant_id: int, now: datetime, settings: Settings | None = Non
             except (OSError, smtplib.SMTPException) as exc:
                 # The connection itself is gone (or never came): this row counts as tried,
                 # the rest of the chunk goes back untouched.
-                _failed_attempt(row, f"connection: {exc!r}", now, settings, False, outcome)
+                if handover.done:
+                    # After the final ".": the server may have it. Never twice (see above).
+                    _mark_sent(row, handover.message_id, now, in_doubt=f"connection: {exc!r}")
+                    outcome.sent += 1
+                else:
+                    _failed_attempt(row, f"connection: {exc!r}", now, settings, False, outcome)
                 outcome.errors.append(repr(exc))
                 # Not before the tried row: hammering a server that is down helps nobody.
                 outcome.released += _release(batch.rows[index + 1:], now, repr(exc),
@@ -212,22 +228,98 @@ def deliver_chunk(tenant_id: int, now: datetime, settings: Settings | None = Non
     return outcome
 
 
-def _mark_sent(row: ReminderOutbox, message_id: str, now: datetime) -> None:
-    """Commit 'sent' at once: a worker that dies after this line never sends it again.
+class Handover:
+    """Commits "handed over" (the Message-ID) right before the final "." of one message."""
 
-    One plain UPDATE (no unit-of-work flush): this runs once per e-mail. On PostgreSQL the
-    commit does not wait for the disk (synchronous_commit off, this transaction only): a
-    worker's death loses nothing, only a crash of PostgreSQL itself could lose the last
-    fraction of a second of 'sent' marks, whose messages would then go again with the same
-    Message-ID. Waiting for the disk per e-mail would cost more than sending it.
+    def __init__(self, row: ReminderOutbox, message_id: str, now: datetime) -> None:
+        self.row, self.message_id, self.now = row, message_id, now
+        self.done = False
+
+    def __call__(self) -> None:
+        _commit_fast(update(ReminderOutbox.__table__)
+                     .where(ReminderOutbox.__table__.c.id == self.row.id)
+                     .values(message_id=self.message_id, updated_at=self.now))
+        set_committed_value(self.row, "message_id", self.message_id)
+        self.done = True
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def send(smtp: smtplib.SMTP, message: Message, handing_over: Callable[[], None]) -> None:
+    """``smtp.send_message(message)`` for one recipient, pausing before the final ".".
+
+    The same SMTP conversation as smtplib's (MAIL, RCPT, DATA, the message, "."), the same
+    exceptions; ``handing_over`` runs after the server agreed to take the data and before the
+    "." that makes it the server's.
+    """
+    sender = parseaddr(str(message["From"]))[1]
+    recipients = [address for _, address in getaddresses([str(message["To"])])]
+    smtp.ehlo_or_helo_if_needed()
+    international = not all(a.isascii() for a in (sender, *recipients))
+    if international and not smtp.has_extn("smtputf8"):
+        raise smtplib.SMTPNotSupportedError(
+            "an address needs SMTPUTF8, which the server does not offer")
+    buffer = BytesIO()
+    generator = BytesGenerator(buffer, policy=message.policy.clone(utf8=True)) \
+        if international else BytesGenerator(buffer)
+    generator.flatten(message, linesep="\r\n")
+    data = buffer.getvalue()
+    options = ["SMTPUTF8", "BODY=8BITMIME"] if international else []
+    if smtp.does_esmtp and smtp.has_extn("size"):
+        options.append(f"size={len(data)}")
+    code, reply = smtp.mail(sender, options)
+    if code != 250:
+        if code == 421:
+            smtp.close()
+        else:
+            smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {}
+    for address in recipients:
+        code, reply = smtp.rcpt(address)
+        if code not in (250, 251):
+            refused[address] = (code, reply)
+    if len(refused) == len(recipients):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused(refused)
+    code, reply = smtp.docmd("data")
+    if code != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, reply)
+    data = _LEADING_DOT.sub(b"..", data)
+    smtp.send(data if data.endswith(b"\r\n") else data + b"\r\n")
+    handing_over()
+    smtp.send(b".\r\n")
+    code, reply = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _commit_fast(statement) -> None:
+    """One plain UPDATE and its commit, not waiting for the disk (this transaction only).
+
+    Runs once or twice per e-mail. A worker's death loses nothing committed this way; only a
+    crash of PostgreSQL itself could lose the last fraction of a second of marks.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    db.session.execute(
+    db.session.execute(statement)
+    db.session.commit()
+
+
+def _mark_sent(row: ReminderOutbox, message_id: str, now: datetime,
+               in_doubt: str | None = None) -> None:
+    """Commit 'sent' at once (one plain UPDATE, no unit-of-work flush; see ``_commit_fast``).
+
+    ``in_doubt``: the server's answer to the final "." never came; the message counts as sent.
+    """
+    note = f"in doubt: handed to the server, no answer ({in_doubt})"[:ERROR_LENGTH] \
+        if in_doubt else None
+    _commit_fast(
         update(ReminderOutbox.__table__).where(ReminderOutbox.__table__.c.id == row.id)
         .values(status=OutboxStatus.SENT.value, sent_at=now, claimed_until=None,
-                last_error=None, message_id=message_id, updated_at=now))
-    db.session.commit()
+                last_error=note, message_id=message_id, updated_at=now))
     set_committed_value(row, "status", OutboxStatus.SENT)
 
 
@@ -245,6 +337,7 @@ def _failed_attempt(row: ReminderOutbox, error: str, now: datetime, settings: Se
                     permanent: bool, outcome: Outcome) -> None:
     row.last_error = error[:ERROR_LENGTH]
     row.claimed_until = None
+    row.message_id = None  # refused: not the server's, may go again
     if permanent or row.attempts >= settings.max_attempts:
         row.status = OutboxStatus.FAILED
         outcome.failed += 1

@@ -317,19 +317,26 @@ def due_count(tenant_id: int, now: datetime) -> int:
 def release_expired(tenant_id: int, now: datetime, max_attempts: int | None = None) -> int:
     """Rows left in 'sending' past their lease (a worker died): back to pending, or failed.
 
-    The dead worker may have handed a message to the server before it died; sending it again
-    carries the same Message-ID (see delivery.message_id), so the copies are recognisable.
+    A row whose Message-ID was committed as handed over (right before the final "." of DATA,
+    see ``delivery.send``) may be at the server already: it counts as sent, "in doubt", and is
+    never sent again. Every other row was not the server's yet and goes again.
     """
     max_attempts = max_attempts or current_app.config["REMINDER_MAX_ATTEMPTS"]
     expired = and_(ReminderOutbox.tenant_id == tenant_id,
                    ReminderOutbox.status == OutboxStatus.SENDING,
                    ReminderOutbox.claimed_until < now)
+    handed_over = ReminderOutbox.message_id.is_not(None)
     result = db.session.execute(
         update(ReminderOutbox).where(expired).values(
-            status=case((ReminderOutbox.attempts >= max_attempts, OutboxStatus.FAILED.value),
+            status=case((handed_over, OutboxStatus.SENT.value),
+                        (ReminderOutbox.attempts >= max_attempts, OutboxStatus.FAILED.value),
                         else_=OutboxStatus.PENDING.value),
+            sent_at=case((handed_over, ReminderOutbox.updated_at), else_=None),
             claimed_until=None, next_attempt_at=now,
-            last_error="lease expired: the delivering worker stopped before finishing")
+            last_error=case(
+                (handed_over, "in doubt: the worker stopped after handing it to the server; "
+                              "counted as sent, not sent again"),
+                else_="lease expired: the delivering worker stopped before finishing"))
         .execution_options(synchronize_session=False))
     return result.rowcount or 0
 
