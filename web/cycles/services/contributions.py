@@ -77,6 +77,9 @@ def save_answers(actor: User, cycle: Cycle, answers: list[AnswerInput]) -> list[
         check_text(errors, f"answer-{a.prompt_id}", a.text, MAX_ANSWER)
         if a.text and a.visibility not in tuple(Visibility):
             errors[f"visibility-{a.prompt_id}"] = _("Vælg, hvem der må se svaret.")
+    # One save at a time per person (a double click, two tabs): the second waits for the first
+    # to commit and then updates its answers instead of inserting them again.
+    db.session.execute(select(User.id).where(User.id == actor.id).with_for_update())
     existing = my_answers(actor, cycle)
     if not errors and not existing and not any(a.text for a in answers):
         errors[FORM] = _("Skriv mindst ét svar, før du gemmer.")

@@ -1,0 +1,56 @@
+"""Found by bench/web.py: two saves of one person's answers at once (a double click, two tabs)
+must not fail on the unique (prompt, author) key; the second waits and updates."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+from web.cycles.models import Contribution, Cycle, Visibility
+from web.cycles.services.contributions import AnswerInput, save_answers
+from web.extensions import db
+from web.tenancy import tenant_scope
+from web.users.models import User
+
+
+def test_a_second_concurrent_save_waits_and_updates(app, committed_make):
+    tenant = committed_make.tenant("samtidig")
+    team = committed_make.unit(tenant, "Teamet")
+    leader = committed_make.user(tenant, "Lise Leder", leader_of=team)
+    anna = committed_make.user(tenant, "Anna", unit=team)
+    cycle_id = committed_make.started_cycle(tenant, team, leader).id
+    first_holds_lock, let_first_commit = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def save(text: str, hold: bool) -> None:
+        try:
+            with app.app_context(), tenant_scope(tenant.id):
+                cycle = db.session.get(Cycle, cycle_id)
+                user = db.session.get(User, anna.id)
+                save_answers(user, cycle, [AnswerInput(p.id, text, Visibility.NAMED)
+                                           for p in cycle.prompts])
+                if hold:
+                    first_holds_lock.set()
+                    let_first_commit.wait(10)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    first = threading.Thread(target=save, args=("Første", True))
+    first.start()
+    assert first_holds_lock.wait(10)
+    second = threading.Thread(target=save, args=("Anden", False))
+    second.start()
+    second.join(0.5)
+    assert second.is_alive()  # waiting for the first save's lock
+    let_first_commit.set()
+    first.join(10)
+    second.join(10)
+    assert errors == []
+    with app.app_context(), tenant_scope(tenant.id):
+        texts = db.session.scalars(select(Contribution.text).where(
+            Contribution.cycle_id == cycle_id, Contribution.author_id == anna.id)).all()
+        db.session.remove()
+    assert texts and set(texts) == {"Anden"}
