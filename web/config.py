@@ -112,6 +112,8 @@ SETTINGS: tuple[Setting, ...] = (
             "reminders one delivery task claims and sends over one SMTP connection (default 200)"),
     Setting("REMINDER_LEASE_SECONDS", "REMINDER_LEASE_SECONDS", _int,
             "how long a claimed chunk is reserved before it counts as abandoned (default 600)"),
+    Setting("REMINDER_PLAN_SECONDS", "REMINDER_PLAN_SECONDS", _int,
+            "how often the beat plans and sends every tenant's reminders (default 120)"),
 )
 
 
@@ -134,6 +136,7 @@ class Defaults:
     REMINDER_RETRY_SECONDS = 60
     REMINDER_CHUNK_SIZE = 200
     REMINDER_LEASE_SECONDS = 600
+    REMINDER_PLAN_SECONDS = 120
 
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"

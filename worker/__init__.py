@@ -29,6 +29,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 
+def beat_schedule(plan_seconds: float) -> dict[str, dict]:
+    """The schedule, with the reminder planner's interval from REMINDER_PLAN_SECONDS."""
+    schedule = dict(BEAT_SCHEDULE)
+    schedule["reminders-plan"] = {**BEAT_SCHEDULE["reminders-plan"],
+                                  "schedule": float(plan_seconds)}
+    return schedule
+
+
 def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
@@ -46,7 +54,7 @@ def celery_init_app(app: Flask) -> Celery:
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
             "timezone": "Europe/Copenhagen",
-            "beat_schedule": BEAT_SCHEDULE,
+            "beat_schedule": beat_schedule(app.config["REMINDER_PLAN_SECONDS"]),
             "include": TASK_MODULES,
             **app.config["CELERY"],
         }
