@@ -108,6 +108,9 @@ def _init_limiter(app: Flask) -> None:
     # One limiter per app (not a module global): its state must not leak between apps.
     limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
     limiter.init_app(app)
+    # Limits hold their limiter weakly, and a disabled limiter registers nothing on the app:
+    # keep it alive with the app.
+    app.extensions["rate_limiter"] = limiter
 
     for endpoint in SSO_ENDPOINTS:
         view = app.view_functions.get(endpoint)

@@ -1,0 +1,30 @@
+"""Retention: the beat → one pseudonymisation task per tenant."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from sqlalchemy import select
+
+from web.extensions import db
+from web.gdpr import services
+from web.tasking import tenant_task
+from web.tenants.models import Tenant
+
+
+@shared_task(name="web.gdpr.tasks.pseudonymise_all_tenants")
+def pseudonymise_all_tenants() -> int:
+    """Fan out one task per tenant (tenants are not tenant-scoped)."""
+    tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
+    for tenant_id in tenant_ids:
+        pseudonymise_tenant.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(name="web.gdpr.tasks.pseudonymise_tenant")
+@tenant_task
+def pseudonymise_tenant(tenant_id: int) -> dict[str, int]:
+    """Pseudonymise the tenant's cycles closed longer ago than its retention. Idempotent."""
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None:  # offboarded meanwhile
+        return {}
+    return services.pseudonymise_closed_cycles(tenant)

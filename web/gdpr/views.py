@@ -1,0 +1,126 @@
+"""Privacy and accessibility pages (everyone), "Mine data" (signed in), and the admin's GDPR
+pages: retention and page texts, erasing a person."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from web.audit.services import record
+from web.cycles.services.common import InputError
+from web.extensions import db
+from web.gdpr import services
+from web.permissions import Permission, require
+from web.tenancy import get_or_404
+from web.users.models import User
+
+bp = Blueprint("gdpr", __name__, template_folder="templates")
+
+
+def _page(page: str, title: str):
+    text = services.page_text(g.tenant, page, str(get_locale()))
+    return render_template("gdpr/page.html", title=title,
+                           paragraphs=services.paragraphs(text), page=page,
+                           accessibility_url=services.accessibility_url(g.tenant))
+
+
+@bp.get("/privacy")
+def privacy():
+    return _page("privacy", _("Privatlivspolitik"))
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return _page("accessibility", _("Tilgængelighedserklæring"))
+
+
+# --- the signed-in person's own data ------------------------------------------------------------
+
+
+def _signed_in() -> User:
+    user = g.get("user")
+    if user is None:
+        abort(401)
+    return user
+
+
+@bp.get("/my-data")
+def my_data():
+    _signed_in()
+    return render_template("gdpr/my_data.html",
+                           retention=services.retention_months(g.tenant))
+
+
+@bp.get("/my-data.json")
+def my_data_download():
+    user = _signed_in()
+    data = services.export_user_data(user)
+    record("gdpr.data_exported", actor=user, target=user)
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": 'attachment; filename="mine-data.json"',
+        "Cache-Control": "no-store"})
+
+
+# --- the tenant admin ----------------------------------------------------------------------------
+
+
+@bp.route("/admin/privacy", methods=["GET", "POST"])
+def settings():
+    require(g.get("user"), Permission.ADMINISTER)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            changed = services.update_settings(g.tenant, g.user, request.form)
+        except InputError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            flash(_("Indstillingerne er gemt.") if changed else _("Intet er ændret."), "success")
+            return redirect(url_for(".settings"))
+    values = request.form if errors else _current_values()
+    return render_template("gdpr/settings.html", values=values, errors=errors,
+                           low=services.MIN_RETENTION_MONTHS,
+                           high=services.MAX_RETENTION_MONTHS,
+                           max_text=services.MAX_PAGE_TEXT), 422 if errors else 200
+
+
+def _current_values() -> dict[str, object]:
+    tenant_settings = g.tenant.settings or {}
+    values: dict[str, object] = {
+        "retention_months": services.retention_months(g.tenant),
+        "accessibility_url": tenant_settings.get("accessibility_url") or ""}
+    for page in services.PAGES:
+        for locale in services.LOCALES:
+            values[f"{page}_text_{locale}"] = services.page_text(g.tenant, page, locale)
+    return values
+
+
+@bp.get("/admin/people")
+def people():
+    require(g.get("user"), Permission.ADMINISTER)
+    return render_template("gdpr/people.html", people=services.erasable_people())
+
+
+@bp.route("/admin/people/<int:user_id>/erase", methods=["GET", "POST"])
+def erase(user_id: int):
+    person = get_or_404(User, user_id)
+    require(g.get("user"), Permission.ADMINISTER)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            services.erase_person(g.user, person, confirmed=request.form.get("confirm") == "yes")
+        except InputError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            flash(_("Personens oplysninger er slettet."), "success")
+            return redirect(url_for(".people"))
+    return render_template("gdpr/erase.html", person=person, errors=errors,
+                           erased=services.is_erased(person)), 422 if errors else 200
