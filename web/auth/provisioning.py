@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from web.audit.services import record
 from web.auth.models import SsoSettings, UnitClaimKind
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit
@@ -182,11 +183,17 @@ def _replace_memberships(user: User, units: list[OrgUnit], role: MembershipRole)
 
 
 def _replace_roles(user: User, roles: set[TenantRoleName]) -> None:
+    before = {r.role for r in user.roles}
     for held in [r for r in user.roles if r.source == RoleSource.SSO]:
         user.roles.remove(held)
     db.session.flush()
     for role in sorted(roles):
         user.roles.append(TenantRole(role=role, source=RoleSource.SSO))
+    after = {r.role for r in user.roles}
+    if after != before:
+        record("auth.roles_changed", actor=user, target=user, source=RoleSource.SSO.value,
+               added=sorted(r.value for r in after - before),
+               removed=sorted(r.value for r in before - after))
 
 
 def has_unit(user: User) -> bool:

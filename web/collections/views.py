@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from web.audit.services import record
 from web.collections import services
 from web.collections.export import collection_pdf
 from web.collections.models import TEXT_FIELDS, CollectionEntry, EntryStatus
@@ -59,6 +60,9 @@ def export():
     query, by, kind = _filters()
     entries = services.published_entries(query=query, kind=kind)
     pdf = collection_pdf(g.tenant, services.grouped(entries, by), by=by, query=query)
+    record("collections.exported", actor=g.user, entries=len(entries), group=by,
+           kind=kind.value if kind else None, searched=bool(query))
+    db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": 'attachment; filename="inspirationskatalog.pdf"'})
 
@@ -110,6 +114,8 @@ def review_entry(entry_id: int):
         except services.ReviewError as exc:
             errors, values = exc.errors, form
         else:
+            record(f"collections.entry_{entry.status.value}", actor=g.user, target=entry,
+                   decision=decision)
             db.session.commit()
             flash(_DONE[entry.status](), "success")
             return redirect(url_for(".review"))

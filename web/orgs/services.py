@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from web.audit.services import record as audit
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit, UnitKind
 from web.users.models import RoleSource, TenantRole, TenantRoleName, User
@@ -176,6 +177,7 @@ def import_org(units_csv: str, people_csv: str | None = None,
 
 def _replace_imported(user: User, row: PersonRow, units: dict[str, OrgUnit]) -> None:
     """Imported memberships and roles mirror the file; those granted in the app are kept."""
+    before = {r.role for r in user.roles}
     for m in db.session.scalars(select(Membership).filter_by(user_id=user.id,
                                                              source=RoleSource.IMPORT)):
         db.session.delete(m)
@@ -187,6 +189,11 @@ def _replace_imported(user: User, row: PersonRow, units: dict[str, OrgUnit]) -> 
                                   role=row.unit_role, source=RoleSource.IMPORT))
     for role in row.tenant_roles:
         user.roles.append(TenantRole(role=role, source=RoleSource.IMPORT))
+    after = {r.role for r in user.roles}
+    if after != before:
+        audit("auth.roles_changed", target=user, source=RoleSource.IMPORT.value,
+              added=sorted(r.value for r in after - before),
+              removed=sorted(r.value for r in before - after))
 
 
 def _records(text: str, columns: Sequence[str], what: str, problems: list[str]):

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from web.audit.services import record
 from web.extensions import db
 from web.permissions import Permission, require
 from web.reports import services
@@ -53,6 +54,8 @@ def create():
     from web.reports.tasks import generate_report
 
     enqueue_after_commit(generate_report, g.tenant.id, report.id)
+    record("reports.requested", actor=g.user, target=report,
+           period_start=report.period_start.isoformat(), period_end=report.period_end.isoformat())
     db.session.commit()
     flash(_("Rapporten dannes nu. Siden opdaterer sig selv, til den er klar."), "success")
     return redirect(url_for(".detail", report_id=report.id))
@@ -78,6 +81,8 @@ def progress(report_id: int):
 @bp.get("/<int:report_id>/rapport.html")
 def html(report_id: int):
     report = _finished(report_id)
+    record("reports.downloaded", actor=g.user, target=report, format="html")
+    db.session.commit()
     response = Response(report.html, mimetype="text/html")
     # The document is self-contained: inline styles and SVG, no scripts, nothing fetched.
     response.headers["Content-Security-Policy"] = (
@@ -88,6 +93,8 @@ def html(report_id: int):
 @bp.get("/<int:report_id>/rapport.pdf")
 def pdf(report_id: int):
     report = _finished(report_id)
+    record("reports.downloaded", actor=g.user, target=report, format="pdf")
+    db.session.commit()
     name = f"hovedudvalg-rapport-{report.period_start}-{report.period_end}.pdf"
     return Response(report.pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
