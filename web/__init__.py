@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.cycles.views import bp as cycles_bp
     from web.dashboards.views import bp as dashboards_bp
     from web.examples.views import bp as examples_bp
+    from web.gdpr.views import bp as gdpr_bp
     from web.ops.views import bp as ops_bp
     from web.reminders.views import bp as reminders_bp
     from web.reports.views import bp as reports_bp
@@ -110,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
                                                         cycles_bp, actions_bp, examples_bp,
                                                         dashboards_bp, reminders_bp,
                                                         collections_bp, reports_bp,
-                                                        api_bp, api_tokens_bp])
+                                                        api_bp, api_tokens_bp, gdpr_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 
@@ -158,6 +159,7 @@ def _register_errors(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from web.auth.cli import sso_cli
     from web.collections.cli import collections_cli
+    from web.gdpr import cli as gdpr_cli  # noqa: F401  (adds `flask tenants offboard`)
     from web.i18n_cli import translations_cli
     from web.orgs.cli import orgs_cli
     from web.reminders.cli import reminders_cli

@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from flask import Flask
 
 TASK_MODULES = ["web.ops.tasks", "web.reminders.tasks", "web.collections.tasks",
-                "web.reports.tasks"]
+                "web.reports.tasks", "web.gdpr.tasks"]
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "web.ops.tasks.heartbeat", "schedule": 300.0},
@@ -26,6 +26,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # Daily check of every tenant's Hovedudvalg meeting dates (a report lead days before each).
     "reports-schedule": {"task": "web.reports.tasks.schedule_all_reports",
                          "schedule": crontab(hour=6, minute=15)},
+    # Nightly retention: personal data of cycles closed longer ago than each tenant's
+    # retention_months is pseudonymised (one task per tenant; idempotent).
+    "gdpr-retention": {"task": "web.gdpr.tasks.pseudonymise_all_tenants",
+                       "schedule": crontab(hour=3, minute=30)},
 }
 
 
