@@ -7,7 +7,7 @@ export FLASK_APP := web
 NODE_PROVIDER := tests/auth/node_provider/node_modules/.package-lock.json
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install assets translations lint bench services
+.PHONY: run test install assets translations lint bench services chromium
 
 run: install
 	$(BIN)/flask db upgrade
@@ -17,7 +17,7 @@ run: install
 	@echo
 	$(BIN)/honcho start -f Procfile
 
-test: install services $(NODE_PROVIDER)
+test: install services $(NODE_PROVIDER) chromium
 	$(BIN)/flask translations check
 	$(BIN)/ruff check web worker tests
 	$(BIN)/pytest
@@ -56,6 +56,11 @@ lint: $(VENV)/.installed
 
 bench: install services
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The browser tests (tests/e2e) drive Debian's Chromium through Playwright (never
+# `playwright install`).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 # Start PostgreSQL and Redis when they are installed here but not running.
 services:

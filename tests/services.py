@@ -107,3 +107,20 @@ def celery_worker(env: dict[str, str], log: Path, *extra: str) -> Process:
                     "--loglevel=INFO", "--pool=solo", "--without-gossip", "--without-mingle",
                     "-Q", env.get("CELERY_QUEUE", TEST_QUEUE),
                     *extra], env, log)
+
+
+def gunicorn_server(env: dict[str, str], log: Path, port: int, workers: int = 2) -> Process:
+    """The app as production serves it (web/gunicorn_conf.py), on loopback at ``port``."""
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    return Process([sys.executable, "-m", "gunicorn", "-c", "web/gunicorn_conf.py",
+                    "web:create_app()"], env, log)
+
+
+def flask_command(env: dict[str, str], *args: str, timeout: float = 180) -> str:
+    """Run ``flask ARGS`` in a child process (FLASK_APP=web); its output, or an error with it."""
+    result = subprocess.run([sys.executable, "-m", "flask", *args],
+                            env={**env, "FLASK_APP": "web"}, cwd=ROOT, capture_output=True,
+                            text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
