@@ -184,7 +184,6 @@ def _celery_app_is_current(request):
     shared tasks bound to theirs (they would publish to another queue)."""
     if "app" in request.fixturenames:
         request.getfixturevalue("app").extensions["celery"].set_current()
-    yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-from web.tenancy import tenant_scope
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
