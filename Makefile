@@ -54,8 +54,21 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check web worker tests
 	$(BIN)/ruff format --check web worker tests
 
-bench: install services
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+# Benchmarks at municipal scale (bench/README.md): the data is generated once into its own
+# database (aktorskab_bench) and reused by every script and every later run.
+bench: install services $(VENV)/.bench-installed
+	@command -v wrk >/dev/null || { echo "bench/web.py needs wrk: apt-get install wrk"; exit 1; }
+	@mkdir -p bench/results
+	@set -o pipefail; echo "== bench/redaction.py" && \
+	  $(BIN)/python bench/redaction.py --sample 100 | tee bench/results/redaction.txt
+	@echo "== bench/web.py" && $(BIN)/python bench/web.py
+	@echo "== bench/reminders.py" && $(BIN)/python bench/reminders.py --repeat 1
+	@echo "== bench/report.py" && $(BIN)/python bench/report.py --repeat 2
+	@echo "== bench/summary.py (the table in bench/README.md)" && $(BIN)/python bench/summary.py
+
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	@touch $@
 
 # The browser tests (tests/e2e) drive Debian's Chromium through Playwright (never
 # `playwright install`).

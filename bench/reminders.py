@@ -76,9 +76,22 @@ def stop_worker(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def product_run(celery, tenant_id: int, now: str, sink: Sink, expected: int, phase: int) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and its children that are alive, from /proc."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    pids = [pid, *(int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    for each in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def product_run(celery, tenant_id: int, now: str, sink: Sink, expected: int, phase: int,
+                worker_pid: int) -> dict:
     reset_outbox(tenant_id)
     sink.begin(phase)
+    worker_cpu, sink_cpu = cpu_seconds(worker_pid), cpu_seconds(sink.process.pid)
     started = time.monotonic()
     plan = celery.send_task("web.reminders.tasks.plan_tenant", args=(tenant_id, now))
     planned = plan.get(timeout=600)
@@ -91,27 +104,35 @@ def product_run(celery, tenant_id: int, now: str, sink: Sink, expected: int, pha
             raise SystemExit(f"stalled at {last:,} of {expected:,} messages")
         time.sleep(0.05)
     seconds = time.monotonic() - started
+    worker_cpu = cpu_seconds(worker_pid) - worker_cpu
+    sink_cpu = cpu_seconds(sink.process.pid) - sink_cpu
     statuses = dict(benchlib.psql(
         "SELECT status, count(*) FROM reminder_outbox WHERE tenant_id = %s GROUP BY status",
         tenant_id))
     return {"seconds": seconds, "plan_seconds": planned_at, "planned": planned,
             "messages": sink.messages.value, "smtp_connections": sink.connections.value,
-            "per_second": expected / seconds, "outbox": statuses}
+            "per_second": expected / seconds, "outbox": statuses,
+            "worker_cpu_ms_per_email": worker_cpu / expected * 1000,
+            "smtp_server_cpu_ms_per_email": sink_cpu / expected * 1000}
 
 
 def baseline_run(sink: Sink, spool: Path, port: int, phase: int) -> dict:
     messages = list(read_spool(spool))
     sink.begin(phase)
-    started = time.monotonic()
+    sink_cpu = cpu_seconds(sink.process.pid)
+    started, cpu = time.monotonic(), time.process_time()
     smtp = smtplib.SMTP("127.0.0.1", port)
     for mail_from, rcpt, data in messages:
         smtp.sendmail(mail_from, rcpt, data)
     smtp.quit()
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, time.process_time() - cpu
+    sink_cpu = cpu_seconds(sink.process.pid) - sink_cpu
     while sink.messages.value < len(messages):  # the last reply came after the count
         time.sleep(0.01)
     return {"seconds": seconds, "messages": len(messages), "per_second": len(messages) / seconds,
-            "mean_bytes": sum(len(m[2]) for m in messages) // max(1, len(messages))}
+            "mean_bytes": sum(len(m[2]) for m in messages) // max(1, len(messages)),
+            "sender_cpu_ms_per_email": cpu / len(messages) * 1000,
+            "smtp_server_cpu_ms_per_email": sink_cpu / len(messages) * 1000}
 
 
 def main() -> None:
@@ -143,15 +164,18 @@ def main() -> None:
         print(f"{expected:,} reminders, worker: prefork x{args.concurrency}, chunk "
               f"{app.config['REMINDER_CHUNK_SIZE']}, SMTP sink on port {port}")
         for round_ in range(args.repeat):
-            run = product_run(celery, tenant_id, now, sink, expected, phase=2 * round_ + 1)
+            run = product_run(celery, tenant_id, now, sink, expected, phase=2 * round_ + 1,
+                              worker_pid=worker.pid)
             product.append(run)
             print(f"  round {round_ + 1} product:  {run['seconds']:6.1f} s "
                   f"({run['per_second']:,.0f}/s; planning {run['plan_seconds']:.1f} s, "
-                  f"{run['smtp_connections']} SMTP connections)")
+                  f"{run['smtp_connections']} SMTP connections, workers' CPU "
+                  f"{run['worker_cpu_ms_per_email']:.2f} ms per e-mail)")
             base = baseline_run(sink, sink.spool(1), port, phase=2 * round_ + 2)
             baseline.append(base)
             print(f"  round {round_ + 1} baseline: {base['seconds']:6.1f} s "
-                  f"({base['per_second']:,.0f}/s)")
+                  f"({base['per_second']:,.0f}/s; sender's CPU "
+                  f"{base['sender_cpu_ms_per_email']:.2f} ms per e-mail)")
     finally:
         stop_worker(worker)
         sink.stop()

@@ -2,7 +2,7 @@
 
 Not a test. Run from the repository root::
 
-    .venv/bin/python bench/web.py [--duration 10] [--repeat 3] [--connections 10] [--profile]
+    .venv/bin/python bench/web.py [--duration 8] [--repeat 3] [--connections 10] [--profile]
 
 Starts two gunicorn servers with the production settings (``web/gunicorn_conf.py``: sync
 workers, (2 × cores) + 1 of them, ``GUNICORN_BIND``/``GUNICORN_WORKERS`` from the environment)
@@ -213,9 +213,10 @@ def run_wrk(target: Target, seconds: int, connections: int, workdir: Path) -> di
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                "-s", str(benchlib.REPO / "bench" / "requests.lua"),
                f"http://127.0.0.1:{target.port}", "--", str(requests_file)]
+    load = os.getloadavg()[0]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     settle(target.port)
-    return parse_wrk(output)
+    return {**parse_wrk(output), "loadavg_1m_before": round(load, 2)}
 
 
 def settle(port: int, timeout: float = 120) -> None:
@@ -248,6 +249,28 @@ def parse_wrk(output: str) -> dict:
     }
 
 
+# --- CPU per request, in this process ---------------------------------------------------------
+
+
+def app_cpu_ms(app, bare, targets: list[Target], count: int = 60) -> dict[str, float]:
+    """CPU milliseconds per request inside the application (Flask test client, no HTTP, no
+    gunicorn): a measure that the machine's other load hardly moves, unlike requests/s."""
+    measured = {}
+    for target in targets:
+        client = (app if target.port == PRODUCT_PORT else bare).test_client()
+        for i in range(count + 5):
+            method, path, cookie, body = target.requests[i % len(target.requests)]
+            if cookie:
+                client.set_cookie("session", cookie)
+            if i == 5:
+                started = time.process_time()
+            response = client.open(path, method=method, data=body,
+                                   content_type="application/x-www-form-urlencoded")
+            assert response.status_code == target.expect_status, (target.key, response.status)
+        measured[target.key] = (time.process_time() - started) / count * 1000
+    return measured
+
+
 # --- profiles ---------------------------------------------------------------------------------
 
 
@@ -278,7 +301,7 @@ def write_profiles(app, targets: list[Target], count: int = 30) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--profile", action="store_true")
@@ -286,13 +309,13 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
 
-    from bare_app import prepare
+    import bare_app
 
     from web import create_app
 
     benchlib.ensure_tenant(SLUG)
     tenant_id = benchlib.tenant_id(SLUG)
-    prepare(benchlib.OWNER_URL, benchlib.APP_ROLE)
+    bare_app.prepare(benchlib.OWNER_URL, benchlib.APP_ROLE)
     app = create_app({**benchlib.app_config(), "WTF_CSRF_ENABLED": False})
     targets = prepare_targets(app, tenant_id)
     by_key = {t.key: t for t in targets}
@@ -327,12 +350,14 @@ def main() -> None:
             stop_server(process)
     for name, log in logs.items():
         tail = [line for line in log.read_text(errors="replace").splitlines()
-                if "Traceback" in line or "ERROR" in line]
+                if ("Traceback" in line or "ERROR" in line) and "was sent SIGTERM" not in line]
         if tail:
             print(f"{name} server logged errors ({log}):", *tail[:5], sep="\n  ")
+    os.environ["DATABASE_URL"] = benchlib.DATABASE_URL
+    cpu = app_cpu_ms(app, bare_app.create_app(), targets)
     if args.profile:
         write_profiles(app, targets)
-    report(targets, by_key, args)
+    report(targets, by_key, args, cpu)
 
 
 def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, str]]:
@@ -346,11 +371,13 @@ def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, 
     return fresh
 
 
-def report(targets: list[Target], by_key: dict[str, Target], args) -> None:
+def report(targets: list[Target], by_key: dict[str, Target], args, cpu: dict[str, float]
+           ) -> None:
     rows = []
     for t in targets:
         rps = [r["rps"] for r in t.runs]
         row = {"key": t.key, "label": t.label, "rps": benchlib.median(rps),
+               "app_cpu_ms": cpu[t.key],
                "rps_spread": benchlib.spread(rps),
                "p50_ms": benchlib.median([r["p50_ms"] for r in t.runs]),
                "p99_ms": benchlib.median([r["p99_ms"] for r in t.runs]),
@@ -362,11 +389,14 @@ def report(targets: list[Target], by_key: dict[str, Target], args) -> None:
             row["ratio"] = row["rps"] / base
         rows.append(row)
     print()
-    print(f"{'':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}  target")
+    print(f"{'':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7} {'CPU ms':>7}  "
+          f"target")
     for row in rows:
         ratio = f"{row['ratio']:.2f}" if "ratio" in row else "-"
         print(f"{row['label']:36} {row['rps']:8.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
-              f"{ratio:>7}  {verdict(row)}")
+              f"{ratio:>7} {row['app_cpu_ms']:7.1f}  {verdict(row)}")
+    print("CPU ms: the application's CPU time per request, in-process (test client); the "
+          "machine's other load moves it far less than requests/s.")
     benchlib.save("web", {"settings": {"duration_s": args.duration, "repeat": args.repeat,
                                        "connections": args.connections, "wrk_threads": 2,
                                        "gunicorn_workers": os.cpu_count() * 2 + 1},

@@ -165,8 +165,10 @@ def _register_cli(app: Flask) -> None:
     from web.reminders.cli import reminders_cli
     from web.reports.cli import reports_cli
     from web.tenants.cli import demo_command, tenants_cli
+    from web.tenants.generate import generate_command
 
     app.cli.add_command(tenants_cli)
+    app.cli.add_command(generate_command)
     app.cli.add_command(orgs_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(translations_cli)

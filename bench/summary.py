@@ -1,0 +1,128 @@
+"""Write the results table of bench/README.md from the last run's bench/results/*.
+
+Not a benchmark. ``make bench`` runs it last; run it alone after any single script::
+
+    .venv/bin/python bench/summary.py
+
+Replaces what stands between the ``results:start`` and ``results:end`` markers of
+bench/README.md; the explanations around the table are written by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib  # puts the repository root on sys.path
+
+README = benchlib.REPO / "bench" / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def load(name: str) -> dict | None:
+    path = benchlib.RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def web_rows(web: dict) -> list[str]:
+    by_key = {r["key"]: r for r in web["rows"]}
+    rows = []
+    for r in web["rows"]:
+        if r["key"] == "overview":
+            target = f"p99 < 300 ms: {verdict(r['p99_ms'] < 300)}"
+        elif "ratio" in r:
+            target = f"≥ 0.5 × bare: {verdict(r['ratio'] >= 0.5)}"
+        else:
+            target = "(baseline)"
+        ratio = f"{r['ratio']:.2f} × {by_key[r['baseline']]['label'].split(': ')[1]}" \
+            if "ratio" in r else "–"
+        rows.append(f"| Web: {r['label']} | {r['rps']:.1f} req/s ({r['rps_spread']}) | "
+                    f"p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms | {ratio} | "
+                    f"{r['app_cpu_ms']:.1f} ms | {target} |")
+    return rows
+
+
+def reminder_rows(rem: dict) -> list[str]:
+    product = rem["product_runs"]
+    connections = product[0]["smtp_connections"]
+    seconds = [r["seconds"] for r in product]
+    base = [r["seconds"] for r in rem["baseline_runs"]]
+    return [
+        f"| Reminders: {rem['reminders']:,} through Celery (prefork ×{rem['concurrency']}, "
+        f"chunks of {rem['chunk_size']}, {connections} SMTP connections) | "
+        f"{rem['product_seconds']:.1f} s ({benchlib.spread(seconds)}) | "
+        f"{rem['reminders'] / rem['product_seconds']:,.0f} e-mails/s | "
+        f"{rem['ratio']:.2f} × baseline | – | ≤ 120 s: {verdict(rem['product_seconds'] <= 120)}; "
+        f"ratio ≥ 0.5: {verdict(rem['ratio'] >= 0.5)} |",
+        f"| Reminders baseline: smtplib, one connection, the same messages | "
+        f"{rem['baseline_seconds']:.1f} s ({benchlib.spread(base)}) | "
+        f"{rem['reminders'] / rem['baseline_seconds']:,.0f} e-mails/s | – | – | (baseline) |",
+    ]
+
+
+def report_rows(rep: dict) -> list[str]:
+    rows = []
+    for slug, s in rep["summary"].items():
+        rows.append(
+            f"| Report: {s['people']:,} people ({slug}) | aggregates {s['aggregates_s']:.2f} s, "
+            f"HTML + PDF {s['pdf_s']:.2f} s, total {s['total_s']:.2f} s ({s['total_spread']}) | "
+            f"peak RSS {s['peak_rss_mb']:.0f} MB | – | – | "
+            + ("(half size)" if slug != "bench" else
+               f"aggregates ≤ 10 s: {verdict(rep['met']['aggregates_s'])}; PDF ≤ 20 s: "
+               f"{verdict(rep['met']['pdf_s'])}; ≤ 500 MB: {verdict(rep['met']['peak_rss_mb'])}")
+            + " |")
+    rows.append(f"| Report: 50,000 vs 25,000 people | {rep['doubling']:.2f} × the time | – | – | "
+                f"– | ≤ 2.2×: {verdict(rep['met']['doubling'])} |")
+    return rows
+
+
+def redaction_rows(text: str) -> list[str]:
+    def seconds(label: str) -> float:
+        return float(re.search(rf"^{re.escape(label)}\s+\S+ texts\s+([\d.]+)", text,
+                               re.MULTILINE).group(1))
+
+    ours, naive = seconds("Redactor: total"), seconds("Baseline: total (extrapolated)")
+    return [f"| Redaction: 20,000 texts vs 50,000 names (Aho-Corasick) | {ours:.2f} s | "
+            f"{20_000 / ours:,.0f} texts/s | {naive / ours:,.0f}× faster than the naive "
+            f"regex baseline ({naive:,.0f} s, extrapolated) | – | ≤ 10 s: {verdict(ours <= 10)} |"]
+
+
+def table() -> str:
+    lines = ["| Benchmark | Time or rate (median; min–max) | Latency / detail | Ratio | "
+             "App CPU per request | Target |", "|---|---|---|---|---|---|"]
+    machines = []
+    web, rem, rep = load("web"), load("reminders"), load("report")
+    redaction = benchlib.RESULTS / "redaction.txt"
+    for data, rows in ((web, web_rows), (rem, reminder_rows), (rep, report_rows)):
+        if data:
+            lines += rows(data)
+            machines.append(f"{data['benchmark']}: {data['finished_at']}, load average "
+                            f"{data['machine']['loadavg_1m_at_start']} at start")
+    if redaction.exists():
+        lines += redaction_rows(redaction.read_text())
+    machine = (web or rem or rep or {}).get("machine", {})
+    head = (f"Machine: {machine.get('cores', '?')} cores ({machine.get('cpu', '?')}), "
+            f"Python {machine.get('python', '?')}. Runs: " + "; ".join(machines) + ".")
+    return head + "\n\n" + "\n".join(lines)
+
+
+def main() -> None:
+    text = README.read_text()
+    if START not in text or END not in text:
+        raise SystemExit(f"{README} lacks the {START} … {END} markers")
+    before, rest = text.split(START, 1)
+    _, after = rest.split(END, 1)
+    README.write_text(f"{before}{START}\n{table()}\n{END}{after}")
+    print(table())
+
+
+if __name__ == "__main__":
+    main()
