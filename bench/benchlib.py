@@ -165,4 +165,7 @@ def median(values: list[float]) -> float:
 
 def spread(values: list[float]) -> str:
     """min–max of the repetitions, for the noise note."""
-    return f"{min(values):.4g}–{max(values):.4g}"
+    def shown(v: float) -> str:
+        return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 1 else f"{v:.2f}"
+
+    return f"{shown(min(values))}–{shown(max(values))}"
