@@ -62,6 +62,12 @@ def _memberships(user: User) -> list[tuple[int, MembershipRole]]:
     return cache[user.id]
 
 
+def remember_memberships(user: User, pairs: list[tuple[int, MembershipRole]]) -> None:
+    """Prime ``_memberships`` with pairs loaded together with the user (``load_user``)."""
+    if has_app_context():
+        g.setdefault("_memberships", {})[user.id] = pairs
+
+
 def member_unit_ids(user: User) -> set[int]:
     """Units the user belongs to, as employee or leader."""
     return {unit_id for unit_id, _ in _memberships(user)}

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import abort, current_app, g, session
 from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload
 
 from web.users.models import User
 
@@ -94,15 +95,24 @@ def load_user(tenant_id: int) -> User | None:
 
     from web.auth.models import RevokedSession
     from web.extensions import db
+    from web.orgs.models import Membership
+    from web.permissions import remember_memberships
 
-    query = select(User).where(User.id == user_id, User.tenant_id == tenant_id)
+    # One round trip for what every page needs: the user, their tenant roles (joined) and
+    # their memberships (one row each), which the navigation's permission checks use.
+    query = (select(User, Membership.unit_id, Membership.role)
+             .outerjoin(Membership, Membership.user_id == User.id)
+             .where(User.id == user_id, User.tenant_id == tenant_id)
+             .options(joinedload(User.roles)))
     sid = session.get("sid")
     if sid:
         query = query.where(~exists().where(RevokedSession.sid == sid))
-    user = db.session.scalar(query)
+    rows = db.session.execute(query).unique().all()
+    user = rows[0][0] if rows else None
     if user is None or not user.is_active:
         drop_login()
         return None
+    remember_memberships(user, [(unit, role) for _, unit, role in rows if unit is not None])
     if now - seen_at >= SEEN_RESOLUTION:
         session["seen_at"] = now
     return user
