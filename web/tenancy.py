@@ -9,13 +9,21 @@ tenant-owned data raises ``TenantScopeMissing`` rather than silently seeing ever
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from flask import Blueprint, abort, g, has_app_context
+from flask import Blueprint, abort, current_app, g, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm import (
+    ORMExecuteState,
+    Session,
+    make_transient_to_detached,
+    with_loader_criteria,
+)
+from sqlalchemy.orm.util import identity_key
 
 from web.extensions import db
 from web.models import TenantScoped
@@ -142,17 +150,64 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:
             raise CrossTenantWrite(f"{type(obj).__name__} of tenant {obj.tenant_id}")
 
 
+# --- the tenant of a URL ----------------------------------------------------------------------
+# Every request starts by resolving /t/<slug>/, a row that changes a few times a year (name,
+# language, settings). Each process keeps a copy for ``tenant_cache_seconds()`` and drops it at
+# once when it writes a tenant itself; other processes see a change within those seconds.
+_tenant_copies: dict[str, tuple[float, dict]] = {}
+_TENANT_COLUMNS = ("id", "slug", "name", "default_locale", "settings", "created_at")
+
+
+def tenant_cache_seconds() -> float:
+    """5 s by default; 0 (no copies) in tests, where each test creates its own tenants."""
+    config = current_app.config
+    return float(config.get("TENANT_CACHE_SECONDS", 0 if config["ENV"] == "test" else 5))
+
+
+def tenant_by_slug(slug: str):
+    """The tenant with ``slug`` as a row of this request's session, or None."""
+    from web.tenants.models import Tenant
+
+    ttl = tenant_cache_seconds()
+    copied = _tenant_copies.get(slug) if ttl > 0 else None
+    if copied is not None and time.monotonic() - copied[0] < ttl:
+        values = copied[1]
+        key = identity_key(Tenant, values["id"])
+        tenant = db.session.identity_map.get(key)
+        if tenant is None:
+            # Attached as if just loaded: no SQL, no pending changes (settings copied, since
+            # code may change the dict in place).
+            tenant = Tenant(**{**values, "settings": copy.deepcopy(values["settings"])})
+            make_transient_to_detached(tenant)
+            db.session.add(tenant)
+        return tenant
+    tenant = db.session.scalar(db.select(Tenant).filter_by(slug=slug))
+    if tenant is None:
+        _tenant_copies.pop(slug, None)
+    elif ttl > 0:
+        _tenant_copies[slug] = (time.monotonic(),
+                                {c: copy.deepcopy(getattr(tenant, c)) for c in _TENANT_COLUMNS})
+    return tenant
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_changed_tenants(session: Session, flush_context, instances) -> None:
+    from web.tenants.models import Tenant
+
+    if any(isinstance(obj, Tenant) for obj in [*session.dirty, *session.deleted]):
+        _tenant_copies.clear()
+
+
 def make_tenant_blueprint(children: list[Blueprint]) -> Blueprint:
     """The parent of every tenant page: resolves ``/t/<tenant>/`` once per request."""
     from web.auth.session import load_user
-    from web.tenants.models import Tenant
 
     parent = Blueprint("t", __name__, url_prefix="/t/<tenant>")
 
     @parent.url_value_preprocessor
     def _resolve_tenant(endpoint, values) -> None:
         slug = (values or {}).pop("tenant", None)
-        tenant = db.session.scalar(db.select(Tenant).filter_by(slug=slug)) if slug else None
+        tenant = tenant_by_slug(slug) if slug else None
         if tenant is None:
             abort(404)
         g.tenant = tenant

@@ -21,25 +21,29 @@ def prepare(cycle_id: int):
     user = require_user()
     cycle = get_or_404(Cycle, cycle_id)
     require(user, Permission.CONTRIBUTE, cycle)
-    mine = contributions.my_answers(user, cycle)
-    context = {"cycle": cycle, "reference": reference_for(g.tenant),
-               "sealed": contributions.has_sealed_answers(cycle)}
     if request.method == "GET":
+        mine = contributions.my_answers(user, cycle)
         form = {}
         for prompt_id, answer in mine.items():
             form[f"answer-{prompt_id}"] = answer.text
             form[f"visibility-{prompt_id}"] = answer.visibility.value
-        return render_template("cycles/prepare.html", form=form, errors={}, mine=mine,
-                               **context)
+        return render_template("cycles/prepare.html", form=form, errors={},
+                               **_prepare_context(user, cycle, mine))
     try:
         contributions.save_answers(
             user, cycle, forms.parse_answers(request.form, [p.id for p in cycle.prompts]))
     except InputError as exc:
-        return invalid("cycles/prepare.html", exc.errors, form=request.form, mine=mine,
-                       **context)
+        # The page's other parts only when it is shown again (a saved form just redirects).
+        return invalid("cycles/prepare.html", exc.errors, form=request.form,
+                       **_prepare_context(user, cycle, contributions.my_answers(user, cycle)))
     db.session.commit()
     flash(_("Dine svar er gemt. Du kan rette dem, indtil dialogmødet begynder."))
     return redirect(url_for(".prepare", cycle_id=cycle.id))
+
+
+def _prepare_context(user, cycle: Cycle, mine: dict) -> dict:
+    return {"cycle": cycle, "mine": mine, "reference": reference_for(g.tenant),
+            "sealed": contributions.has_sealed_answers(cycle)}
 
 
 @bp.route("/cycles/<int:cycle_id>/meeting", methods=["GET", "POST"], endpoint="meeting")
