@@ -56,3 +56,18 @@ def test_signed_out_and_another_tenant(world, client, login):
     assert client.get(world.url("/units")).status_code == 401  # not signed in here
     html = client.get(f"/t/{world.other_tenant.slug}/units").get_data(as_text=True)
     assert "Hjemmeplejen" not in html
+
+
+def test_a_long_overdue_list_shows_the_oldest_and_says_how_many(world, make, login):
+    from web.dashboards.queries import LEADER_OVERDUE
+
+    cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
+    for days in range(1, LEADER_OVERDUE + 4):
+        make.action(world.tenant, cycle, world.carl, text=f"Handling {days:02d} dage over",
+                    due_on=date.today() - timedelta(days=days))
+    html = login(world.leader).get(world.url("/units")).get_data(as_text=True)
+    overdue = html.split('id="overdue"')[1]
+    assert overdue.count("dage over</a>") == LEADER_OVERDUE
+    oldest = LEADER_OVERDUE + 3
+    assert f"Handling {oldest:02d} dage over" in overdue and "Handling 01 dage over" not in overdue
+    assert f"de {LEADER_OVERDUE} ældste af {LEADER_OVERDUE + 3}" in overdue

@@ -37,6 +37,7 @@ from web.users.models import User
 
 HOME_ACTIONS = 10
 HOME_EXAMPLES = 5
+LEADER_OVERDUE = 20  # the oldest; each cycle's actions page has them all
 
 
 # --- building blocks --------------------------------------------------------------------------
@@ -186,8 +187,12 @@ class LeaderCycle:
 class LeaderDashboard:
     cycles: list[LeaderCycle]  # the open cycles of the units the user leads (and below)
     idle_units: list[OrgUnit]  # led units without an open cycle
-    overdue: list[Action]  # overdue open actions of those cycles, oldest first
+    overdue: list[Action]  # the LEADER_OVERDUE oldest overdue open actions of those cycles
     today: date
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(row.overdue_actions for row in self.cycles)
 
 
 def leader_dashboard(user: User) -> LeaderDashboard:
@@ -207,7 +212,7 @@ def leader_dashboard(user: User) -> LeaderDashboard:
         .options(selectinload(Action.owner).lazyload(User.roles),
                  joinedload(Action.cycle).options(joinedload(Cycle.unit),
                                                   lazyload(Cycle.prompts)))
-        .order_by(Action.due_on, Action.id))) if ids else []
+        .order_by(Action.due_on, Action.id).limit(LEADER_OVERDUE))) if ids else []
     busy = {c.unit_id for c in cycles}
     idle = list(db.session.scalars(
         select(OrgUnit).where(OrgUnit.id.in_(unit_ids - busy)).order_by(OrgUnit.name)))
