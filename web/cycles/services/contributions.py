@@ -86,6 +86,7 @@ def save_answers(actor: User, cycle: Cycle, answers: list[AnswerInput]) -> list[
     if errors:
         raise InputError(errors)
 
+    had_answers = bool(existing)
     for a in answers:
         row = existing.get(a.prompt_id)
         if not a.text:
@@ -98,7 +99,9 @@ def save_answers(actor: User, cycle: Cycle, answers: list[AnswerInput]) -> list[
             db.session.add(row)
             existing[a.prompt_id] = row
         row.text, row.visibility = a.text, a.visibility
-    _record_participation(actor, cycle, contributed=bool(existing))
+    if not (had_answers and existing):
+        # Changing answers one already had changes nothing about taking part.
+        _record_participation(actor, cycle, contributed=bool(existing))
     db.session.flush()
     return sorted(existing.values(), key=lambda c: c.prompt_id)
 
