@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from flask import Flask
 
 TASK_MODULES = ["web.ops.tasks", "web.reminders.tasks", "web.collections.tasks",
-                "web.reports.tasks", "web.gdpr.tasks"]
+                "web.reports.tasks", "web.gdpr.tasks", "web.dashboards.tasks"]
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "web.ops.tasks.heartbeat", "schedule": 300.0},
@@ -23,6 +23,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # demand from HR's review page.
     "collections-compile": {"task": "web.collections.tasks.compile_all_collections",
                             "schedule": 3600.0},
+    # The HR overview copies read within the last hour are recomputed once half their
+    # OVERVIEW_CACHE_SECONDS old, so HR normally finds a fresh one (web.dashboards.tasks).
+    "dashboards-overview-refresh": {"task": "web.dashboards.tasks.refresh_read_overviews",
+                                    "schedule": 15.0},
     # Daily check of every tenant's Hovedudvalg meeting dates (a report lead days before each).
     "reports-schedule": {"task": "web.reports.tasks.schedule_all_reports",
                          "schedule": crontab(hour=6, minute=15)},

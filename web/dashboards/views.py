@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template
-from flask_babel import format_percent, get_locale
-from flask_babel import lazy_gettext as _l
+from datetime import UTC, datetime
+
+from flask import Blueprint, g, render_template
+from flask_babel import get_locale, to_user_timezone
 from markupsafe import Markup
 
-from web import cache
-from web.cycles.models import PHASE_ORDER
-from web.dashboards import chart, queries
-from web.orgs.models import UnitKind
+from web.dashboards import queries, tasks
 from web.permissions import Permission, require
 
 bp = Blueprint("dashboards", __name__, template_folder="templates")
-
-UNIT_KIND_LABELS = {
-    UnitKind.ORGANISATION: _l("Organisation"),
-    UnitKind.AREA: _l("Område"),
-    UnitKind.DEPARTMENT: _l("Afdeling"),
-    UnitKind.TEAM: _l("Team"),
-}
 
 
 def employee_home():
@@ -39,26 +30,12 @@ def overview():
     require(g.get("user"), Permission.VIEW_ALL_UNITS)
     k = g.tenant.k_threshold
     # Tenant-wide and costly (aggregates over every cycle, member and participation, and a
-    # table of every unit): rendered once per OVERVIEW_CACHE_SECONDS for all HR users of the
-    # tenant in this language, never per request (web.cache).
-    body = cache.remember(f"overview:{g.tenant.id}:{get_locale()}:{k}", overview_cache_seconds(),
-                          lambda: overview_body(k))
-    # The body was rendered (and escaped) by our own template above.
-    return render_template("dashboards/overview.html", body=Markup(body))  # noqa: S704
-
-
-def overview_cache_seconds() -> int:
-    """60 s by default; 0 (no cache) in tests, so a test sees its own changes at once."""
-    config = current_app.config
-    return int(config.get("OVERVIEW_CACHE_SECONDS", 0 if config["ENV"] == "test" else 60))
-
-
-def overview_body(k: int) -> str:
-    data = queries.overview(k)
-    rows = [*data.areas, *([data.merged] if data.merged else [])]
+    # table of every unit): kept rendered in Redis for all HR users of the tenant in this
+    # language and refreshed by the worker, never computed per request (web.dashboards.tasks).
+    copy = tasks.cached_overview(g.tenant.id, str(get_locale()), k)
+    computed_at = to_user_timezone(copy.computed_at)
     return render_template(
-        "dashboards/_overview_body.html", data=data, area_rows=rows,
-        area_label=chart.area_label, chart_svg=chart.participation_svg(rows),
-        chart_text=chart.text_alternative(rows), phases=PHASE_ORDER,
-        kind_labels=UNIT_KIND_LABELS, percent=format_percent,
-        campaign_names={row.campaign.id: row.campaign.name for row in data.campaigns})
+        "dashboards/overview.html", k=k,
+        body=Markup(copy.value),  # noqa: S704 - rendered (and escaped) by our own template
+        computed_at=computed_at, is_stale=copy.is_stale,
+        computed_today=computed_at.date() == to_user_timezone(datetime.now(UTC)).date())
