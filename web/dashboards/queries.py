@@ -212,9 +212,9 @@ def leader_dashboard(user: User) -> LeaderDashboard:
     overdue = list(db.session.scalars(
         select(Action).where(Action.cycle_id.in_(ids), Action.status.in_(OPEN_ACTION_STATUSES),
                              Action.due_on < on)
-        .options(selectinload(Action.owner).lazyload(User.roles),
-                 joinedload(Action.cycle).options(joinedload(Cycle.unit),
-                                                  lazyload(Cycle.prompts)))
+        # Action.cycle is not joined: its cycles (with their units) are already in the session
+        # (``cycles`` above), so the many-to-one is answered from the identity map.
+        .options(selectinload(Action.owner).lazyload(User.roles))
         .order_by(Action.due_on, Action.id).limit(LEADER_OVERDUE))) if ids else []
     busy = {c.unit_id for c in cycles}
     idle = list(db.session.scalars(
