@@ -142,6 +142,9 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
     LANGUAGES = ("da", "en")
 
+    # Not Flask's "session": the dev identity provider (a Flask app too) sets that one, and
+    # cookies are kept per host, not per port, so on 127.0.0.1 each would overwrite the other.
+    SESSION_COOKIE_NAME = "aktorskab_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

@@ -226,10 +226,11 @@ def test_unknown_state_is_refused(app, flow, mock_provider):
 def test_replayed_state_is_refused_even_with_the_old_cookie(app, flow, mock_provider):
     mock_provider.set_user("rita.replay", name="Rita", unit="team-sol")
     callback = mock_provider.authorize(flow.start(), "rita.replay")
-    cookie = flow.client.get_cookie("session").value  # the cookie that still holds the state
+    # The cookie that still holds the state:
+    cookie = flow.client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
     assert flow.callback(callback).status_code == 302
     flow.client.post("/t/solby/auth/logout")
-    flow.client.set_cookie("session", cookie, domain="localhost")
+    flow.client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie, domain="localhost")
     assert_refused(app, flow, flow.callback(callback), "state_replayed", text=STATE_DA)
 
 

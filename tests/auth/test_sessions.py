@@ -88,7 +88,7 @@ def test_session_ends_at_the_absolute_timeout_however_active(app, flow, mock_pro
 def test_logout_is_local_then_at_the_provider(app, flow, mock_provider):
     signed_in(flow, mock_provider, "lars.logout")
     id_token = flow.session()["id_token"]
-    old_cookie = flow.client.get_cookie("session").value
+    old_cookie = flow.client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
 
     reply = flow.client.post("/t/solby/auth/logout")
     assert reply.status_code == 302
@@ -107,7 +107,7 @@ def test_logout_is_local_then_at_the_provider(app, flow, mock_provider):
     assert "Du er logget ud" in page
 
     # A copy of the old cookie is refused: the session id was revoked.
-    flow.client.set_cookie("session", old_cookie, domain="localhost")
+    flow.client.set_cookie(app.config["SESSION_COOKIE_NAME"], old_cookie, domain="localhost")
     assert "Navn lars.logout" not in flow.client.get("/t/solby/").get_data(as_text=True)
 
 
@@ -155,3 +155,11 @@ def test_a_new_secret_key_asks_for_the_client_secret_again(app, db_session, sso_
     reply = rotated.test_client().get("/t/solby/auth/login")
     assert reply.status_code == 503
     assert "Fejlkode: client_secret_unreadable" in reply.get_data(as_text=True)
+
+
+def test_the_session_cookie_is_not_named_like_other_flask_apps_on_the_host(client):
+    """`make run` serves the dev identity provider (a Flask app, cookie "session") on the same
+    host; cookies ignore ports, so a shared name would let each overwrite the other's."""
+    reply = client.post("/lang/en", data={"next": "/"})
+    cookies = [c.split("=", 1)[0] for c in reply.headers.getlist("Set-Cookie")]
+    assert cookies == ["aktorskab_session"]
