@@ -19,6 +19,14 @@ session cookie signed with the app's ``SECRET_KEY`` through Flask's own session 
 - HR overview ``/t/bench/overview`` as HR;
 - bare: ``GET /items/<id>`` (one indexed SELECT) and ``POST /items`` (one INSERT).
 
+As in production (web + worker), one real Celery worker (prefork, one process) runs against the
+same database and Redis on a queue of its own for the whole run: it recomputes the HR overview
+when a request finds a stale copy, and when the beat's overview entry finds a copy read lately
+half stale (``web.dashboards.tasks``). The bench sends that entry's task on its schedule itself
+instead of running beat, whose other entries would plan the generated tenants' reminders. The
+overview's copies are dropped at the start, so the preflight request computes it (the cold
+path) and the worker refreshes it during the rounds; the number of refreshes is reported.
+
 The targets run round-robin ``--repeat`` times (so the machine's noise spreads over all of
 them); the table shows the median requests/s, p50 and p99, and each page's ratio to the bare
 endpoint of its kind (GET pages to the SELECT, the submit to the INSERT). ``--profile`` also
@@ -39,6 +47,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -51,8 +60,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # puts the repository root on sys.path
 
 PRODUCT_PORT, BARE_PORT = 18_401, 18_402
+COOKIE = "aktorskab_session"  # web.config's SESSION_COOKIE_NAME
 SLUG = "bench"
 USERS_PER_PAGE = 400
+QUEUE = f"bench-web-{os.getpid()}"
 
 
 @dataclass
@@ -99,8 +110,10 @@ def prepare_targets(app, tenant_id: int) -> list[Target]:
     def answers(prompts: list[int]) -> str:
         form = {}
         for prompt in prompts:
+            # "__N__": a new number in every request (bench/requests.lua), so that each
+            # submit really changes the stored answers.
             form[f"answer-{prompt}"] = (f"Vi tager et ekstra ansvar, når borgeren har brug for "
-                                        f"det ({rng.randrange(10_000)}).")
+                                        f"det ({rng.randrange(10_000)}, __N__).")
             form[f"visibility-{prompt}"] = rng.choice(visibilities)
         return urllib.parse.urlencode(form)
 
@@ -146,7 +159,7 @@ def session_cookies(app, tenant_id: int, user_ids: set[int]) -> dict[int, str]:
 
 
 def start_server(app_spec: str, port: int, log: Path) -> subprocess.Popen:
-    env = benchlib.app_env(GUNICORN_BIND=f"127.0.0.1:{port}")
+    env = benchlib.app_env(GUNICORN_BIND=f"127.0.0.1:{port}", CELERY_QUEUE=QUEUE)
     env.pop("GUNICORN_WORKERS", None)  # the production rule: (2 × cores) + 1
     with log.open("wb") as errors:
         return subprocess.Popen(  # noqa: S603 - our own fixed command
@@ -176,6 +189,65 @@ def stop_server(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def start_worker(log: Path) -> subprocess.Popen:
+    """The product's Celery worker (one prefork process), as in bench/reminders.py."""
+    with log.open("wb") as out:
+        return subprocess.Popen(  # noqa: S603 - our own fixed command
+            [str(benchlib.BIN / "python"), "-m", "celery", "-A", "worker.main", "worker",
+             "--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle",
+             "--without-heartbeat", "--loglevel=INFO", "-Q", QUEUE],
+            cwd=benchlib.REPO, env=benchlib.app_env(CELERY_QUEUE=QUEUE), stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def overview_refreshes(log: Path) -> list[float]:
+    """Seconds each overview refresh took in the worker (its log's "succeeded in" lines)."""
+    return [float(seconds) for seconds in re.findall(
+        r"refresh_overview\[[^]]+\] succeeded in ([\d.]+)s", log.read_text(errors="replace"))]
+
+
+def drop_overview_copies(app, tenant_id: int) -> None:
+    """A cold start, as after a deploy with an empty Redis: no copy of the tenant's overview."""
+    from web import cache
+    from web.dashboards import tasks
+
+    with app.app_context():
+        client = cache._client()
+        copies = cache._full_key(tasks.cache_key(tenant_id, "*", "*"))
+        for key in client.scan_iter(match=f"{copies}*"):  # the copies and their locks
+            client.delete(key)
+
+
+@contextlib.contextmanager
+def overview_beat(celery):
+    """Send the beat's overview entry on its schedule (only that entry; see the docstring)."""
+    from worker import BEAT_SCHEDULE
+
+    entry = BEAT_SCHEDULE["dashboards-overview-refresh"]
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(entry["schedule"]):
+            celery.send_task(entry["task"])
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def drop_queue() -> None:
+    import redis
+
+    with contextlib.suppress(redis.RedisError):
+        client = redis.Redis.from_url(benchlib.REDIS_URL)
+        for key in client.scan_iter(match=f"*{QUEUE}*"):
+            client.delete(key)
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -189,7 +261,7 @@ def preflight(target: Target, app) -> None:
     request = urllib.request.Request(
         f"http://127.0.0.1:{target.port}{path}", method=method,
         data=body.encode() if body else None,
-        headers={"Cookie": f"session={cookie}"} if cookie else {})
+        headers={"Cookie": f"{COOKIE}={cookie}"} if cookie else {})
     try:
         response = opener.open(request, timeout=60)
         status, text = response.status, response.read().decode()
@@ -212,7 +284,7 @@ def run_wrk(target: Target, seconds: int, connections: int, workdir: Path) -> di
     requests_file.write_text("".join("\t".join(r) + "\n" for r in target.requests))
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                "-s", str(benchlib.REPO / "bench" / "requests.lua"),
-               f"http://127.0.0.1:{target.port}", "--", str(requests_file)]
+               f"http://127.0.0.1:{target.port}", "--", str(requests_file), COOKIE]
     load = os.getloadavg()[0]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     settle(target.port)
@@ -237,6 +309,7 @@ def parse_wrk(output: str) -> dict:
                                 re.MULTILINE).groups()
         return float(value) * UNITS[unit]
 
+    slowest = re.search(r"^\s+Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s|m)\s", output, re.MULTILINE)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
                        output)
@@ -244,6 +317,8 @@ def parse_wrk(output: str) -> dict:
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "p50_ms": latency("50"), "p90_ms": latency("90"), "p99_ms": latency("99"),
+        # The slowest request: one request computing the overview would show here first.
+        "max_ms": float(slowest.group(1)) * UNITS[slowest.group(2)],
         "bad_status": int(errors.group(1)) if errors else 0,
         "socket_errors": sum(map(int, socket.groups())) if socket else 0,
     }
@@ -261,7 +336,7 @@ def app_cpu_ms(app, bare, targets: list[Target], count: int = 60) -> dict[str, f
         for i in range(count + 5):
             method, path, cookie, body = target.requests[i % len(target.requests)]
             if cookie:
-                client.set_cookie("session", cookie)
+                client.set_cookie(COOKIE, cookie)
             if i == 5:
                 started = time.process_time()
             response = client.open(path, method=method, data=body,
@@ -285,7 +360,7 @@ def write_profiles(app, targets: list[Target], count: int = 30) -> None:
         profiler = Profiler(interval=0.0005)
         for i in range(count + 3):
             method, path, cookie, body = target.requests[i % len(target.requests)]
-            client.set_cookie("session", cookie)
+            client.set_cookie(COOKIE, cookie)
             if i == 3:
                 profiler.start()
             client.open(path, method=method, data=body,
@@ -316,24 +391,31 @@ def main() -> None:
     benchlib.ensure_tenant(SLUG)
     tenant_id = benchlib.tenant_id(SLUG)
     bare_app.prepare(benchlib.OWNER_URL, benchlib.APP_ROLE)
-    app = create_app({**benchlib.app_config(), "WTF_CSRF_ENABLED": False})
+    app = create_app({**benchlib.app_config(), "WTF_CSRF_ENABLED": False, "CELERY_QUEUE": QUEUE})
     targets = prepare_targets(app, tenant_id)
     by_key = {t.key: t for t in targets}
     workdir = Path(tempfile.mkdtemp(prefix="aktor-bench-web-"))
-    logs = {"product": workdir / "product.log", "bare": workdir / "bare.log"}
+    logs = {"product": workdir / "product.log", "bare": workdir / "bare.log",
+            "worker": workdir / "worker.log"}
+    drop_overview_copies(app, tenant_id)
+    worker = start_worker(logs["worker"])
+    stack = contextlib.ExitStack()
     servers = {
         "product": start_server("web:create_app({'WTF_CSRF_ENABLED': False})", PRODUCT_PORT,
                                 logs["product"]),
         "bare": start_server("bench.bare_app:create_app()", BARE_PORT, logs["bare"]),
     }
     try:
+        app.extensions["celery"].send_task("web.ops.tasks.heartbeat").get(timeout=120)
+        stack.enter_context(overview_beat(app.extensions["celery"]))
         wait_ready(f"http://127.0.0.1:{PRODUCT_PORT}/healthz", servers["product"],
                    logs["product"])
         wait_ready(f"http://127.0.0.1:{BARE_PORT}/items/1", servers["bare"], logs["bare"])
         for target in targets:
             preflight(target, app)
         print(f"wrk: 2 threads, {args.connections} connections, {args.duration} s per run, "
-              f"{args.repeat} rounds; gunicorn: {os.cpu_count() * 2 + 1} sync workers each")
+              f"{args.repeat} rounds; gunicorn: {os.cpu_count() * 2 + 1} sync workers each; "
+              f"one Celery worker (prefork x1)")
         for target in targets:  # warm every worker: templates, catalogues, pools, caches
             run_wrk(target, 3, args.connections, workdir)
         for round_ in range(args.repeat):
@@ -343,11 +425,18 @@ def main() -> None:
                 result = run_wrk(target, args.duration, args.connections, workdir)
                 target.runs.append(result)
                 print(f"  round {round_ + 1} {target.label:34} {result['rps']:8.1f} req/s  "
-                      f"p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms"
+                      f"p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms  "
+                      f"max {result['max_ms']:7.1f} ms"
                       + (f"  BAD {result['bad_status']}" if result["bad_status"] else ""))
     finally:
+        stack.close()
         for process in servers.values():
             stop_server(process)
+        stop_server(worker)
+        drop_queue()
+    refreshes = overview_refreshes(logs["worker"])
+    print(f"HR overview refreshed by the worker {len(refreshes)} times"
+          + (f" ({', '.join(f'{s:.1f}' for s in refreshes)} s each)" if refreshes else ""))
     for name, log in logs.items():
         tail = [line for line in log.read_text(errors="replace").splitlines()
                 if ("Traceback" in line or "ERROR" in line) and "was sent SIGTERM" not in line]
@@ -357,7 +446,8 @@ def main() -> None:
     cpu = app_cpu_ms(app, bare_app.create_app(), targets)
     if args.profile:
         write_profiles(app, targets)
-    report(targets, by_key, args, cpu)
+    drop_queue()  # what those in-process requests may have sent to the stopped worker
+    report(targets, by_key, args, cpu, refreshes)
 
 
 def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, str]]:
@@ -371,8 +461,8 @@ def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, 
     return fresh
 
 
-def report(targets: list[Target], by_key: dict[str, Target], args, cpu: dict[str, float]
-           ) -> None:
+def report(targets: list[Target], by_key: dict[str, Target], args, cpu: dict[str, float],
+           refreshes: list[float]) -> None:
     rows = []
     for t in targets:
         rps = [r["rps"] for r in t.runs]
@@ -399,8 +489,9 @@ def report(targets: list[Target], by_key: dict[str, Target], args, cpu: dict[str
           "machine's other load moves it far less than requests/s.")
     benchlib.save("web", {"settings": {"duration_s": args.duration, "repeat": args.repeat,
                                        "connections": args.connections, "wrk_threads": 2,
-                                       "gunicorn_workers": os.cpu_count() * 2 + 1},
-                          "rows": rows})
+                                       "gunicorn_workers": os.cpu_count() * 2 + 1,
+                                       "celery_workers": 1},
+                          "overview_refreshes_s": refreshes, "rows": rows})
 
 
 def verdict(row: dict) -> str:
