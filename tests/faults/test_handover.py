@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.reminders.conftest import NOW, make_team, outbox
 from tests.reminders.helpers import deliver, plan, settings_for
 from web.extensions import db
@@ -21,7 +23,9 @@ def test_a_row_handed_over_before_its_worker_died_is_never_sent_again(app, make,
         claimed, _ = delivery.claim(team.tenant.id, NOW, settings)
         [first] = delivery.load_batch(team.tenant.id, claimed[:1]).rows
         # The worker committed the hand-over, wrote the final "." and died before the "250".
-        delivery.Handover(first, "<r.test@aktorskab.local>", NOW)()
+        marks = delivery.Marks(NOW)
+        delivery.Handover(first, "<r.test@aktorskab.local>", marks)()
+        marks.close()
         later = NOW + timedelta(minutes=11)
         assert services.release_expired(team.tenant.id, later) == 4
         db.session.commit()
@@ -71,3 +75,57 @@ def test_a_refusal_after_the_final_dot_clears_the_mark_and_retries(app, make, sm
         rows = outbox(team.tenant.id)
     assert {(r.status, r.message_id) for r in rows} == {(OutboxStatus.PENDING, None)}
     assert all("451" in r.last_error for r in rows)
+
+
+class Died(BaseException):
+    """kill -9 in-process: nothing after it runs (no except, no finally of ours)."""
+
+
+def test_a_worker_that_dies_after_a_250_before_its_sent_mark_never_sends_twice(
+        app, make, smtp_server, monkeypatch):
+    # "sent" rides along with the next hand-over; die right before that next commit, when the
+    # first e-mail is the server's and recorded only as handed over.
+    team = make_team(make)
+    plan(app, team.tenant.id)
+    calls = []
+    original = delivery.Marks.hand_over
+
+    def hand_over_then_die(self, row, message_id):
+        calls.append(row.id)
+        if len(calls) == 2:
+            raise Died
+        original(self, row, message_id)
+
+    def dead(self):
+        raise Died
+
+    monkeypatch.setattr(delivery.Marks, "hand_over", hand_over_then_die)
+    monkeypatch.setattr(delivery.Marks, "flush", dead)
+    connections = []
+
+    def connect(settings):
+        connections.append(delivery.connect(settings))
+        return connections[-1]
+
+    with pytest.raises(Died):
+        deliver(app, team.tenant.id, settings_for(smtp_server), connect_to=connect)
+    connections[0].close()  # the dead worker's socket, closed by its kernel
+    with app.app_context():
+        db.session.rollback()
+        first = next(r for r in outbox(team.tenant.id) if r.id == calls[0])
+    assert (first.status, first.message_id is not None) == (OutboxStatus.SENDING, True)
+    assert len(smtp_server.messages) == 1  # the second one never got its "."
+    monkeypatch.undo()
+
+    later = NOW + timedelta(minutes=11)
+    with app.app_context(), tenant_scope(team.tenant.id):
+        assert services.release_expired(team.tenant.id, later) == 4
+        db.session.commit()
+    assert deliver(app, team.tenant.id, settings_for(smtp_server), later).sent == 3
+    with app.app_context():
+        rows = {r.id: r for r in outbox(team.tenant.id)}
+    assert {r.status for r in rows.values()} == {OutboxStatus.SENT}
+    assert rows[calls[0]].last_error.startswith("in doubt")
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == len(set(ids)) == 4
+    assert set(ids) == {r.message_id for r in rows.values()}

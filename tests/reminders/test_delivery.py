@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from collections import Counter
 from datetime import timedelta
 from itertools import count
 
@@ -311,7 +312,7 @@ def test_a_template_error_is_an_attempt_not_a_crash(app, make, smtp_server, monk
     def broken(*args, **kwargs):
         raise RuntimeError("template bug")
 
-    monkeypatch.setattr(delivery.mail, "build_message", broken)
+    monkeypatch.setattr(delivery.mail.Composer, "compose", broken)
     outcome = deliver(app, team.tenant.id, settings_for(smtp_server))
     assert outcome.retried == 4
     with app.app_context():
@@ -322,3 +323,34 @@ def test_a_template_error_is_an_attempt_not_a_crash(app, make, smtp_server, monk
 def test_connection_errors_are_smtp_errors(app):
     # The classes delivery treats as "the connection is gone".
     assert issubclass(smtplib.SMTPServerDisconnected, smtplib.SMTPException)
+
+
+def test_one_write_per_e_mail_and_every_row_ends_sent(app, make, smtp_server, sql_counter):
+    team = make_team(make)
+    plan(app, team.tenant.id)
+    with sql_counter() as log:
+        outcome = deliver(app, team.tenant.id, settings_for(smtp_server))
+    assert outcome.sent == 4
+    updates = [s for s in log.statements if s.startswith("UPDATE reminder_outbox")]
+    # The claim, one hand-over per e-mail (carrying the previous one's "sent"), the last "sent".
+    assert len(updates) == 1 + 4 + 1, str(log)
+    with app.app_context():
+        rows = outbox(team.tenant.id)
+    assert {(r.status, r.sent_at, r.claimed_until, r.last_error) for r in rows} == {
+        (OutboxStatus.SENT, NOW, None, None)}
+    assert {r.message_id for r in rows} == {m["Message-ID"] for m in smtp_server.messages}
+
+
+def test_sent_marks_are_written_when_a_chunk_stops_early(app, make, smtp_server):
+    team = make_team(make)
+    smtp_server.refuse(team.brit.email, "550 5.1.1 No such user")
+    plan(app, team.tenant.id)
+    ticks = count(step=100)  # the lease (600 s) is half over after three rows
+    outcome = deliver(app, team.tenant.id, settings_for(smtp_server), clock=lambda: next(ticks))
+    with app.app_context():
+        rows = outbox(team.tenant.id)
+    by_status = Counter(r.status for r in rows)
+    assert outcome.sent + outcome.failed + outcome.released == 4
+    assert outcome.sent >= 1 and outcome.released == 1
+    assert by_status[OutboxStatus.SENT] == outcome.sent
+    assert by_status[OutboxStatus.SENDING] == 0

@@ -219,3 +219,23 @@ def test_two_planners_at_once_make_one_row_per_key(app, committed_make):
         with tenant_scope(team.tenant.id):
             assert db.session.get(ReminderMeeting, team.cycle.id).sequence == 0
         db.session.remove()
+
+
+def test_rows_of_one_cycle_are_planned_together(app, make):
+    # Delivery claims chunks in id order, and a chunk renders each distinct text once: the
+    # members of a team should be neighbours, whatever order the database found them in.
+    first = make_team(make)
+    for n in range(3):
+        make.user(first.tenant, f"Nyt medlem {n}", unit=first.unit)
+    other_unit = make.unit(first.tenant, "Team Syd")
+    for n in range(4):
+        make.user(first.tenant, f"Syd {n}", unit=other_unit)
+    make.cycle(first.tenant, other_unit, preparation_starts_on=first.cycle.preparation_starts_on,
+               preparation_ends_on=first.cycle.preparation_ends_on)
+    plan(app, first.tenant.id)
+    with app.app_context():
+        opened = sorted((r for r in outbox(first.tenant.id)
+                         if r.kind == ReminderKind.PREPARATION_OPENED), key=lambda r: r.id)
+    assert len(opened) == 6 + 4
+    assert [(r.target_id, r.recipient_id) for r in opened] == \
+        sorted((r.target_id, r.recipient_id) for r in opened)

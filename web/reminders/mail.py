@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass, field
+import secrets
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.charset import BASE64, Charset
 from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime as rfc2822_date
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -20,8 +18,10 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress
+from markupsafe import escape
 from werkzeug.routing import BuildError
 
+from web.reminders import mime
 from web.reminders.cadence import COPENHAGEN
 from web.reminders.labels import PHASE_LABELS
 from web.reminders.models import ESSENTIAL_KINDS, ReminderKind
@@ -64,11 +64,11 @@ def outbox_key(tenant_id: int, recipient_id: int, kind: str, target_id: int, due
     return f"{tenant_id}:{recipient_id}:{kind}:{target_id}:{due_key}"
 
 
-def message_id(key: str) -> str:
+def message_id(key: str, domain: str | None = None) -> str:
     """The same outbox row always gets the same Message-ID, also when it is sent again after a
     crash, so a duplicate is recognisable (and dropped by many mail systems)."""
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # short: one header line
-    return f"<r.{digest}@{mail_domain()}>"
+    return f"<r.{digest}@{domain or mail_domain()}>"
 
 
 def mail_domain() -> str:
@@ -93,9 +93,14 @@ class Links:
         base = urlsplit(current_app.config["BASE_URL"])
         self._adapter = current_app.url_map.bind(
             base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+        self._built: dict[tuple, str] = {}  # a chunk asks for its few cycles' links many times
 
     def build(self, endpoint: str, **values: Any) -> str:
-        return self._adapter.build(endpoint, values, force_external=True)
+        key = (endpoint, *sorted(values.items()))
+        url = self._built.get(key)
+        if url is None:
+            url = self._built[key] = self._adapter.build(endpoint, values, force_external=True)
+        return url
 
     def cycle(self, tenant_slug: str, cycle_id: int) -> str:
         try:
@@ -232,38 +237,120 @@ def meeting_ics(letter: Letter, summary: str, description: str, stamp: datetime)
 
 # --- the message --------------------------------------------------------------------------------
 
-def build_message(letter: Letter, links: Links, now: datetime) -> Message:
-    """A multipart/alternative (plain text, HTML) message; a meeting adds its .ics file.
+@dataclass(frozen=True)
+class Outgoing:
+    """One e-mail as it goes on the wire: envelope, Message-ID and the message's bytes."""
 
-    Built with the email package's compat32 classes: several times faster than EmailMessage's
-    header objects, which matters at tens of thousands of reminders per run.
+    sender: str
+    recipient: str
+    message_id: str
+    data: bytes
+
+
+# Stand-ins for what differs between the recipients of one text (kind, language, cycle or
+# action): the template is rendered once with these, and each recipient's name and unsubscribe
+# link replace them. Random per process, so no typed text (a unit's name) can contain them.
+_NAME = f"aktorskab-name-{secrets.token_hex(8)}"
+_UNSUBSCRIBE = f"https://aktorskab-unsubscribe-{secrets.token_hex(8)}.invalid/"
+_ALTERNATIVE_BOUNDARY_KIND, _MIXED_BOUNDARY_KIND = "a", "m"
+
+
+class Composer:
+    """Builds the e-mails of one delivery chunk.
+
+    Rendering two Jinja templates in the recipient's language per e-mail, then building and
+    flattening a MIME tree, was most of a worker's time in a fan-out: the members of one team
+    get the same text but for their name and unsubscribe link. So each distinct text (kind,
+    language, tenant and the letter's values: unit, dates, links; a meeting's facts) is
+    rendered once per chunk with stand-ins, and each e-mail substitutes its recipient's parts
+    (HTML-escaped in the HTML, as the template would) and writes its bytes directly
+    (``mime.py``). A text that differs per person (an action's, a leader's digest) is simply
+    rendered for each.
     """
-    unsubscribe_url = None if letter.kind in ESSENTIAL_KINDS else links.unsubscribe(letter)
-    rendered = render(letter, links, unsubscribe_url)
-    body = MIMEMultipart("alternative")
-    body.attach(MIMEText(rendered.text, "plain", "utf-8"))
-    body.attach(MIMEText(rendered.html, "html", "utf-8"))
-    message: Message = body
-    if letter.meeting is not None:
-        with force_locale(letter.locale):
-            summary = _("Dialogmøde om aktørskab – %(unit)s", unit=letter.meeting.unit)
-        calendar = MIMEText(meeting_ics(letter, summary, rendered.text, now).decode(),
-                            "calendar", "utf-8")
-        calendar.set_param("method", "REQUEST")
-        calendar.add_header("Content-Disposition", "attachment", filename="dialogmoede.ics")
-        message = MIMEMultipart("mixed")
-        message.attach(body)
-        message.attach(calendar)
-    sender_name, sender = parseaddr(current_app.config["MAIL_FROM"])
-    message["Subject"] = Header(rendered.subject, UTF8)
-    message["From"] = formataddr((sender_name, sender), charset=UTF8)
-    message["To"] = formataddr((letter.to_name, letter.to_email), charset=UTF8)
-    message["Date"] = rfc2822_date(now.astimezone(UTC))
-    message["Message-ID"] = message_id(letter.key)
-    message["Content-Language"] = letter.locale
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Aktorskab-Kind"] = letter.kind.value
-    if unsubscribe_url is not None:
-        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return message
+
+    def __init__(self, links: Links, now: datetime) -> None:
+        self.links, self.now = links, now
+        self._rendered: dict[tuple, Rendered] = {}
+        self._subjects: dict[str, bytes] = {}
+        sender_name, self.sender = parseaddr(current_app.config["MAIL_FROM"])
+        self._from = mime.header("From", formataddr((sender_name, self.sender), charset=UTF8))
+        self._date = mime.header("Date", rfc2822_date(now.astimezone(UTC)))
+        self._domain = mail_domain()
+
+    def compose(self, letter: Letter) -> Outgoing:
+        essential = letter.kind in ESSENTIAL_KINDS
+        unsubscribe_url = None if essential else self.links.unsubscribe(letter)
+        shared = self._render_shared(letter)
+        text, html = shared.text.replace(_NAME, letter.to_name), \
+            shared.html.replace(_NAME, escape(letter.to_name))
+        if unsubscribe_url is not None:
+            text = text.replace(_UNSUBSCRIBE, unsubscribe_url)
+            html = html.replace(_UNSUBSCRIBE, escape(unsubscribe_url))
+        ident = message_id(letter.key, self._domain)
+        alternative = mime.boundary(letter.key, _ALTERNATIVE_BOUNDARY_KIND)
+        body_parts = [mime.text_part("plain", text), mime.text_part("html", html)]
+        if letter.meeting is None:
+            content = mime.multipart_headers("alternative", alternative)
+            body = mime.multipart_body(alternative, body_parts)
+        else:
+            with force_locale(letter.locale):
+                summary = _("Dialogmøde om aktørskab – %(unit)s", unit=letter.meeting.unit)
+            mixed = mime.boundary(letter.key, _MIXED_BOUNDARY_KIND)
+            content = mime.multipart_headers("mixed", mixed)
+            body = mime.multipart_body(mixed, [
+                mime.multipart_headers("alternative", alternative) + mime.CRLF
+                + mime.multipart_body(alternative, body_parts),
+                mime.calendar_part(meeting_ics(letter, summary, text, self.now),
+                                   "dialogmoede.ics")])
+        headers = [
+            content, self._subject(shared.subject), self._from,
+            mime.header("To", formataddr((letter.to_name, letter.to_email), charset=UTF8)),
+            self._date, mime.header("Message-ID", ident),
+            mime.header("Content-Language", letter.locale),
+            b"Auto-Submitted: auto-generated\r\n",
+            mime.header("X-Aktorskab-Kind", letter.kind.value)]
+        if unsubscribe_url is not None:
+            headers += [mime.header("List-Unsubscribe", f"<{unsubscribe_url}>"),
+                        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"]
+        return Outgoing(self.sender, letter.to_email, ident,
+                        b"".join(headers) + mime.CRLF + body)
+
+    def _render_shared(self, letter: Letter) -> Rendered:
+        key = _text_key(letter)
+        rendered = self._rendered.get(key) if key is not None else None
+        if rendered is None:
+            rendered = render(replace(letter, to_name=_NAME), self.links,
+                              None if letter.kind in ESSENTIAL_KINDS else _UNSUBSCRIBE)
+            if key is not None:
+                self._rendered[key] = rendered
+        return rendered
+
+    def _subject(self, subject: str) -> bytes:
+        folded = self._subjects.get(subject)
+        if folded is None:
+            folded = self._subjects[subject] = mime.header("Subject", Header(subject, UTF8))
+        return folded
+
+
+def _text_key(letter: Letter) -> tuple | None:
+    """What a letter's text depends on besides name and unsubscribe link; None: not cacheable."""
+    try:
+        key = (letter.kind, letter.locale, letter.tenant_name, letter.tenant_slug,
+               _frozen(letter.values), letter.meeting)
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def build_message(letter: Letter, links: Links, now: datetime) -> Outgoing:
+    """One e-mail on its own (the delivery uses a ``Composer`` per chunk)."""
+    return Composer(links, now).compose(letter)

@@ -256,12 +256,14 @@ def _insert(tenant_id: int, c: Candidate, now: datetime, not_before: datetime) -
                                          ReminderUnsubscribe.kind == c.kind))
     else:
         kind_expr = c.kind  # the meetings' CASE; the candidate brings its own NOT EXISTS
+    # Ordered by cycle (or action): ids follow it, so a delivery chunk (claimed in id order)
+    # holds whole teams, whose e-mails share one rendering (``mail.Composer``).
     rows = select(
         literal(tenant_id), kind_expr, c.recipient_id, c.target_id, c.due_key, c.cycle_id,
         c.action_id, literal(OutboxStatus.PENDING.value), literal(0),
         literal(not_before, ReminderOutbox.next_attempt_at.type),
         literal(now, ReminderOutbox.created_at.type), literal(now, ReminderOutbox.updated_at.type),
-    ).where(*where)
+    ).where(*where).order_by(c.target_id, c.recipient_id)
     insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
     statement = (insert(ReminderOutbox.__table__).from_select(_INSERT_COLUMNS, rows)
                  .on_conflict_do_nothing(index_elements=OUTBOX_KEY))
@@ -318,8 +320,10 @@ def release_expired(tenant_id: int, now: datetime, max_attempts: int | None = No
     """Rows left in 'sending' past their lease (a worker died): back to pending, or failed.
 
     A row whose Message-ID was committed as handed over (right before the final "." of DATA,
-    see ``delivery.send``) may be at the server already: it counts as sent, "in doubt", and is
-    never sent again. Every other row was not the server's yet and goes again.
+    see ``delivery.send``) may be at the server already, or was accepted and its "sent" (which
+    rides along with the next commit, ``delivery.Marks``) never came: it counts as sent,
+    "in doubt", and is never sent again. Every other row was not the server's yet and goes
+    again.
     """
     max_attempts = max_attempts or current_app.config["REMINDER_MAX_ATTEMPTS"]
     expired = and_(ReminderOutbox.tenant_id == tenant_id,
