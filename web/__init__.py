@@ -24,6 +24,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     if app.config["ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
+    if app.config["TRUSTED_PROXIES"] > 0:
+        # Behind a load balancer the connection comes from the proxy: the client's address (rate
+        # limits, audit log) and the original scheme and host come from its headers, believed
+        # for exactly as many proxies as are configured (more would let a client forge them).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     logs.init_app(app)
     _import_models()

@@ -114,6 +114,9 @@ SETTINGS: tuple[Setting, ...] = (
             "how long a claimed chunk is reserved before it counts as abandoned (default 600)"),
     Setting("REMINDER_PLAN_SECONDS", "REMINDER_PLAN_SECONDS", _int,
             "how often the beat plans and sends every tenant's reminders (default 120)"),
+    Setting("TRUSTED_PROXIES", "TRUSTED_PROXIES", _int,
+            "reverse proxies in front of the web tier whose X-Forwarded-For/-Proto/-Host "
+            "headers are believed (default 0: none)"),
 )
 
 
@@ -137,6 +140,7 @@ class Defaults:
     REMINDER_CHUNK_SIZE = 200
     REMINDER_LEASE_SECONDS = 600
     REMINDER_PLAN_SECONDS = 120
+    TRUSTED_PROXIES = 0
 
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"

@@ -65,3 +65,36 @@ def test_api_is_limited_per_token_with_a_json_error(limited_app, make):
                           headers={"Authorization": "Bearer akt_guess"}).status_code == 401
     assert client.get("/t/solby/api/v1/me",
                       headers={"Authorization": "Bearer akt_guess"}).status_code == 429
+
+
+def _limited_behind(app: Flask, proxies: int) -> Flask:
+    keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI",
+            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED")
+    limited = create_app({**{k: app.config[k] for k in keys}, "RATELIMIT_ENABLED": True,
+                          "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
+                          "RATELIMIT_SSO": "2 per minute", "TRUSTED_PROXIES": proxies})
+    app.extensions["celery"].set_current()
+    return limited
+
+
+def test_behind_a_trusted_proxy_each_person_has_their_own_limit(app, db_session, make):
+    make.tenant("solby")
+    client = _limited_behind(app, proxies=1).test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}  # every request arrives from the load balancer
+
+    def login(person: str):
+        return client.get("/t/solby/auth/login", environ_base=proxy,
+                          headers={"X-Forwarded-For": person})
+
+    assert [login("203.0.113.7").status_code for _ in range(3)][-1] == 429
+    assert login("198.51.100.4").status_code != 429  # someone else behind the same proxy
+
+
+def test_without_trusted_proxies_a_forged_header_does_not_escape_the_limit(app, db_session,
+                                                                            make):
+    make.tenant("solby")
+    client = _limited_behind(app, proxies=0).test_client()
+    for n in range(2):
+        client.get("/t/solby/auth/login", headers={"X-Forwarded-For": f"192.0.2.{n}"})
+    forged = client.get("/t/solby/auth/login", headers={"X-Forwarded-For": "192.0.2.99"})
+    assert forged.status_code == 429
