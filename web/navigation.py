@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from web.permissions import Permission, can, led_unit_ids
+from web.permissions import Permission, can
 from web.users.models import User
 
 
@@ -35,7 +35,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("t.examples.index", _l("Eksempler"), _signed_in),
     NavItem("t.dashboards.leader", _l("Mine enheder"), _may(Permission.LEAD_UNITS)),
     NavItem("t.dashboards.overview", _l("Overblik"), _may(Permission.VIEW_ALL_UNITS)),
-    NavItem("t.cycles.new", _l("Start forløb"), lambda user: bool(led_unit_ids(user))),
+    NavItem("t.cycles.new", _l("Start forløb"), _may(Permission.LEAD_UNITS)),
     NavItem("t.cycles.campaign_list", _l("Kampagner"), _may(Permission.START_CAMPAIGN)),
     NavItem("t.cycles.templates", _l("Skabeloner"), _may(Permission.MANAGE_TEMPLATES)),
     NavItem("t.collections.index", _l("Inspiration"), _signed_in),

@@ -125,7 +125,10 @@ _RULES: dict[Permission, Callable[[User, object], bool]] = {
     Permission.READ_REPORTS: lambda u, _: has_role(u, TenantRoleName.HR,
                                                    TenantRoleName.HOVEDUDVALG),
     Permission.ADMINISTER: lambda u, _: has_role(u, TenantRoleName.ADMIN),
-    Permission.LEAD_UNITS: lambda u, _: bool(led_unit_ids(u)),
+    # Leading any unit at all (no need to walk the tree below it: the navigation asks this on
+    # every page).
+    Permission.LEAD_UNITS: lambda u, _: any(role == MembershipRole.LEADER
+                                            for _, role in _memberships(u)),
     # The owner updates their own action's status; the leader may update any in the cycle.
     Permission.UPDATE_ACTION: lambda u, a: a.owner_id == u.id or _manages(u, a.cycle),
     Permission.RECORD_FOLLOW_UP: lambda u, a: _team_answers(u, a.cycle),

@@ -68,9 +68,13 @@ def team_examples(user: User, *, unit_ids: Iterable[int] | None = None, page: in
     ``unit_ids`` narrows the teams (never widens them). One query for the page, one for the
     expectation tags.
     """
-    visible = visible_unit_ids(user)
-    if unit_ids is not None:
-        visible &= set(unit_ids)
+    if unit_ids is None:
+        visible = visible_unit_ids(user)
+    else:
+        wanted = set(unit_ids)
+        visible = wanted & member_unit_ids(user)
+        if wanted - visible:  # the units below the ones led only when asked for
+            visible |= (wanted - visible) & led_unit_ids(user)
     if not visible:
         return [], False
     page = max(1, page)
