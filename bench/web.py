@@ -339,7 +339,7 @@ def app_cpu_ms(app, bare, targets: list[Target], count: int = 60) -> dict[str, f
                 client.set_cookie(COOKIE, cookie)
             if i == 5:
                 started = time.process_time()
-            response = client.open(path, method=method, data=body,
+            response = client.open(path, method=method, data=body.replace("__N__", str(i)),
                                    content_type="application/x-www-form-urlencoded")
             assert response.status_code == target.expect_status, (target.key, response.status)
         measured[target.key] = (time.process_time() - started) / count * 1000
@@ -363,7 +363,7 @@ def write_profiles(app, targets: list[Target], count: int = 30) -> None:
             client.set_cookie(COOKIE, cookie)
             if i == 3:
                 profiler.start()
-            client.open(path, method=method, data=body,
+            client.open(path, method=method, data=body.replace("__N__", str(i)),
                         content_type="application/x-www-form-urlencoded")
         profiler.stop()
         path = benchlib.RESULTS / f"profile-{target.key}.txt"
