@@ -1,76 +1,28 @@
-"""A small municipality for the API tests, and a client that checks every response against the
+"""Solby (tests/world.py) for the API tests, and a client that checks every response against the
 app's own OpenAPI document (status documented for the operation, body valid for its schema)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 import pytest
 from flask import Flask
 
+from tests.world import World, build_world
 from web.api import tokens
 from web.extensions import db
-from web.orgs.models import OrgUnit, UnitKind
 from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
-from web.users.models import TenantRoleName, User
+from web.users.models import User
 
 API_PATH = re.compile(r"^/t/(?P<tenant>[^/]+)/api/v1(?P<path>/[^?]*)")
 
 
-@dataclass
-class World:
-    tenant: Tenant
-    area: OrgUnit
-    department: OrgUnit
-    team: OrgUnit  # Solsikken: Lars leads; Anna, Bo and Carl work there
-    other_team: OrgUnit  # Mælkebøtten: Mia leads; Emil works there
-    leader: User
-    department_leader: User
-    other_leader: User
-    anna: User
-    bo: User
-    carl: User
-    emil: User
-    hr: User
-    hovedudvalg: User
-    admin: User
-    stranger_tenant: Tenant
-    stranger_unit: OrgUnit
-    stranger: User  # leader, HR and admin in the other tenant
-
-
 @pytest.fixture
 def world(make) -> World:
-    tenant = make.tenant("solby", name="Solby Kommune")
-    org = make.unit(tenant, "Solby Kommune", UnitKind.ORGANISATION)
-    area = make.unit(tenant, "Børn og Unge", UnitKind.AREA, parent=org)
-    department = make.unit(tenant, "Dagtilbud Nord", UnitKind.DEPARTMENT, parent=area)
-    team = make.unit(tenant, "Solsikken", UnitKind.TEAM, parent=department)
-    other_team = make.unit(tenant, "Mælkebøtten", UnitKind.TEAM, parent=department)
-    staff = make.unit(tenant, "Stab", UnitKind.DEPARTMENT, parent=org)
-    other = make.tenant("nabo")
-    other_unit = make.unit(other, "Nabo-team")
-    return World(
-        tenant=tenant, area=area, department=department, team=team, other_team=other_team,
-        leader=make.user(tenant, "Lars Leder", leader_of=team),
-        department_leader=make.user(tenant, "Dorte Afdelingsleder", leader_of=department),
-        other_leader=make.user(tenant, "Mia Leder", leader_of=other_team),
-        anna=make.user(tenant, "Anna Andersen", unit=team),
-        bo=make.user(tenant, "Bo Bech", unit=team),
-        carl=make.user(tenant, "Carl Christensen", unit=team),
-        emil=make.user(tenant, "Emil Eriksen", unit=other_team),
-        hr=make.user(tenant, "Hanne HR", unit=staff, roles=(TenantRoleName.HR,)),
-        hovedudvalg=make.user(tenant, "Karen HU", unit=staff,
-                              roles=(TenantRoleName.HOVEDUDVALG,)),
-        admin=make.user(tenant, "Birgitte Admin", unit=staff, roles=(TenantRoleName.ADMIN,)),
-        stranger_tenant=other, stranger_unit=other_unit,
-        stranger=make.user(other, "Olga Udefra", leader_of=other_unit,
-                           roles=(TenantRoleName.HR, TenantRoleName.ADMIN)),
-    )
+    return build_world(make)
 
 
 @pytest.fixture(scope="session")
