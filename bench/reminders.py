@@ -87,11 +87,25 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on the machine (backends of other users included:
+    run under the bench lock, this is mostly the workers' and the planner's connections)."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            name, fields = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+            if name.startswith("postgres"):
+                fields = fields.split()
+                total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def product_run(celery, tenant_id: int, now: str, sink: Sink, expected: int, phase: int,
                 worker_pid: int) -> dict:
     reset_outbox(tenant_id)
     sink.begin(phase)
     worker_cpu, sink_cpu = cpu_seconds(worker_pid), cpu_seconds(sink.process.pid)
+    postgres_cpu, load = postgres_cpu_seconds(), os.getloadavg()[0]
     started = time.monotonic()
     plan = celery.send_task("web.reminders.tasks.plan_tenant", args=(tenant_id, now))
     planned = plan.get(timeout=600)
@@ -106,6 +120,7 @@ def product_run(celery, tenant_id: int, now: str, sink: Sink, expected: int, pha
     seconds = time.monotonic() - started
     worker_cpu = cpu_seconds(worker_pid) - worker_cpu
     sink_cpu = cpu_seconds(sink.process.pid) - sink_cpu
+    postgres_cpu = postgres_cpu_seconds() - postgres_cpu
     statuses = dict(benchlib.psql(
         "SELECT status, count(*) FROM reminder_outbox WHERE tenant_id = %s GROUP BY status",
         tenant_id))
@@ -113,7 +128,9 @@ def product_run(celery, tenant_id: int, now: str, sink: Sink, expected: int, pha
             "messages": sink.messages.value, "smtp_connections": sink.connections.value,
             "per_second": expected / seconds, "outbox": statuses,
             "worker_cpu_ms_per_email": worker_cpu / expected * 1000,
-            "smtp_server_cpu_ms_per_email": sink_cpu / expected * 1000}
+            "smtp_server_cpu_ms_per_email": sink_cpu / expected * 1000,
+            "postgres_cpu_ms_per_email": postgres_cpu / expected * 1000,
+            "load_average_at_start": load}
 
 
 def baseline_run(sink: Sink, spool: Path, port: int, phase: int) -> dict:
@@ -169,8 +186,11 @@ def main() -> None:
             product.append(run)
             print(f"  round {round_ + 1} product:  {run['seconds']:6.1f} s "
                   f"({run['per_second']:,.0f}/s; planning {run['plan_seconds']:.1f} s, "
-                  f"{run['smtp_connections']} SMTP connections, workers' CPU "
-                  f"{run['worker_cpu_ms_per_email']:.2f} ms per e-mail)")
+                  f"{run['smtp_connections']} SMTP connections; CPU per e-mail: workers "
+                  f"{run['worker_cpu_ms_per_email']:.2f} ms, PostgreSQL "
+                  f"{run['postgres_cpu_ms_per_email']:.2f} ms, SMTP server "
+                  f"{run['smtp_server_cpu_ms_per_email']:.2f} ms; load average "
+                  f"{run['load_average_at_start']:.2f} at start)")
             base = baseline_run(sink, sink.spool(1), port, phase=2 * round_ + 2)
             baseline.append(base)
             print(f"  round {round_ + 1} baseline: {base['seconds']:6.1f} s "
