@@ -5,8 +5,9 @@
 - ``admin``: templates and HR's campaigns.
 
 Each view loads its rows (by id only through ``tenancy.get_or_404``), checks a permission with
-``require``, calls a service, and commits once. A failed POST re-renders its form with every
-message at its field and answers 422; nothing is written.
+``require``, calls a service, and ends as every form does (``web.forms``): ``saved`` commits once,
+flashes and redirects; ``invalid`` re-renders the form with every message at its field and answers
+422, nothing written.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app
 from flask_babel import get_locale
 
 from web.cycles import labels
@@ -31,7 +32,7 @@ from web.cycles.models import (
     PromptKind,
     Visibility,
 )
-from web.extensions import db
+from web.forms import invalid  # kept here too: the dialogue views import it from this module
 
 bp = Blueprint("cycles", "web.cycles", template_folder="templates")
 
@@ -69,12 +70,6 @@ def _cycle_helpers() -> dict[str, Any]:
     }
 
 
-def invalid(template: str, errors: dict[str, str], **context: Any):
-    """A failed POST: drop anything pending, show the form again with its messages, 422."""
-    db.session.rollback()
-    return render_template(template, errors=errors, **context), 422
-
-
 from web.cycles.views import admin, cycle, dialogue  # noqa: E402  (routes register on bp)
 
-__all__ = ["admin", "bp", "cycle", "dialogue"]
+__all__ = ["admin", "bp", "cycle", "dialogue", "invalid"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from web.auth.session import require_user
@@ -12,8 +12,9 @@ from web.cycles import forms
 from web.cycles.models import Campaign, DialogueTemplate
 from web.cycles.services import InputError, campaigns
 from web.cycles.services import templates as template_service
-from web.cycles.views import bp, invalid
+from web.cycles.views import bp
 from web.extensions import db
+from web.forms import form_page, invalid, saved
 from web.models import utcnow
 from web.permissions import Permission, require
 from web.tenancy import get_or_404
@@ -38,9 +39,8 @@ def template_copy(template_id: int):
     require(user, Permission.MANAGE_TEMPLATES)
     template = get_or_404(DialogueTemplate, template_id)
     copy = template_service.copy_template(user, template)
-    db.session.commit()
-    flash(_("Skabelonen er kopieret. Ret kopien herunder."))
-    return redirect(url_for(".template_edit", template_id=copy.id))
+    return saved(_("Skabelonen er kopieret. Ret kopien herunder."),
+                 url_for(".template_edit", template_id=copy.id))
 
 
 @bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
@@ -52,13 +52,13 @@ def template_edit(template_id: int):
         rows = [forms.PromptRow(i, p.id, p.kind.value, p.text_da, p.text_en or "",
                                 p.help_da or "", p.help_en or "", str(i + 1))
                 for i, p in enumerate(template.prompts)]
-        return _template_form(template, template.name, rows, {})
+        return _template_form(template, template.name, rows)
 
     rows = forms.template_rows(request.form)
     name = request.form.get("name", "")
     if request.form.get("action") == "add":
         # Another empty row; nothing is saved until the form is submitted with "Gem".
-        return _template_form(template, name, rows, {}, extra=BLANK_ROWS)
+        return _template_form(template, name, rows, extra=BLANK_ROWS)
     errors: dict[str, str] = {}
     prompts, indexes = forms.prompts_from_rows(errors, rows)
     if not errors:
@@ -69,21 +69,19 @@ def template_edit(template_id: int):
         except InputError as exc:
             errors = forms.reindex_errors(exc.errors, indexes)
     if errors:
-        db.session.rollback()
-        return _template_form(template, name, rows, errors, status=422)
-    db.session.commit()
-    flash(_("Skabelonen er gemt (version %(version)s). Igangværende forløb beholder deres "
-            "spørgsmål.", version=template.version))
-    return redirect(url_for(".template_edit", template_id=template.id))
+        return _template_form(template, name, rows, errors)
+    return saved(_("Skabelonen er gemt (version %(version)s). Igangværende forløb beholder deres "
+                   "spørgsmål.", version=template.version),
+                 url_for(".template_edit", template_id=template.id))
 
 
 def _template_form(template: DialogueTemplate, name: str, rows: list[forms.PromptRow],
-                   errors: dict[str, str], *, extra: int = BLANK_ROWS, status: int = 200):
+                   errors: dict[str, str] | None = None, *, extra: int = BLANK_ROWS):
     start = max((r.index for r in rows), default=-1) + 1
     blanks = [forms.PromptRow(start + i, None, "next_step", "", "", "", "", "")
               for i in range(extra)]
-    return render_template("cycles/template_edit.html", template=template, name=name,
-                           rows=[*rows, *blanks], errors=errors), status
+    return form_page("cycles/template_edit.html", errors, template=template, name=name,
+                     rows=[*rows, *blanks])
 
 
 @bp.get("/campaigns")
@@ -128,9 +126,7 @@ def campaign_new():
         plan = campaigns.plan_campaign(chosen) if chosen else None
         if not chosen:
             errors["units"] = _("Vælg mindst én enhed.")
-        if errors:
-            return invalid("cycles/campaign_new.html", errors, plan=plan, **page)
-        return render_template("cycles/campaign_new.html", errors={}, plan=plan, **page)
+        return form_page("cycles/campaign_new.html", errors, plan=plan, **page)
     if not errors:
         try:
             result = campaigns.start_campaign(user, request.form.get("name", ""), template,
@@ -147,8 +143,9 @@ def campaign_new():
     if errors:
         plan = campaigns.plan_campaign(chosen) if chosen and "units" not in errors else None
         return invalid("cycles/campaign_new.html", errors, plan=plan, **page)
-    db.session.commit()
-    flash(_("Kampagnen er startet med %(count)s forløb.", count=len(result.cycles)))
+    done = saved(_("Kampagnen er startet med %(count)s forløb.", count=len(result.cycles)),
+                 url_for(".campaign_detail", campaign_id=result.campaign.id))
+    # Saved and on its way to the campaign's page; what was left out is said after the news.
     skipped = [u.name for u in result.plan.without_leader]
     if skipped:
         flash(_("Disse teams har ingen leder og fik derfor intet forløb: %(units)s.",
@@ -157,4 +154,4 @@ def campaign_new():
     if busy:
         flash(_("Disse teams har allerede et forløb i gang og fik ikke et nyt: %(units)s.",
                 units=", ".join(busy)), "error")
-    return redirect(url_for(".campaign_detail", campaign_id=result.campaign.id))
+    return done

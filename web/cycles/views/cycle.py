@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 
@@ -17,8 +17,9 @@ from web.cycles.services import cycles as cycle_service
 from web.cycles.services import templates as template_service
 from web.cycles.services.campaigns import unit_tree
 from web.cycles.services.common import FORM
-from web.cycles.views import bp, invalid
+from web.cycles.views import bp
 from web.extensions import db
+from web.forms import form_page, invalid, saved
 from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.permissions import Permission, can, led_unit_ids, require
@@ -34,12 +35,11 @@ def detail(cycle_id: int):
     return _render_detail(user, cycle)
 
 
-def _render_detail(user: User, cycle: Cycle, errors: dict[str, str] | None = None,
-                   status: int = 200):
+def _render_detail(user: User, cycle: Cycle, errors: dict[str, str] | None = None):
     in_team = can(user, Permission.VIEW_TEAM_ANSWERS, cycle)
     manages = can(user, Permission.MANAGE_CYCLE, cycle)
-    page = render_template(
-        "cycles/detail.html", cycle=cycle, errors=errors or {}, form=request.form,
+    return form_page(
+        "cycles/detail.html", errors, cycle=cycle, form=request.form,
         in_team=in_team, manages=manages,
         may_contribute=can(user, Permission.CONTRIBUTE, cycle),
         may_facilitate=can(user, Permission.FACILITATE, cycle),
@@ -52,7 +52,6 @@ def _render_detail(user: User, cycle: Cycle, errors: dict[str, str] | None = Non
         next_cycle_id=cycle_service.next_cycle_id(cycle) if cycle.phase == Phase.CLOSED
         else None,
     )
-    return page, status
 
 
 @bp.post("/cycles/<int:cycle_id>/phase")
@@ -67,11 +66,9 @@ def move(cycle_id: int):
         cycle_service.move_phase(user, cycle, to_phase, request.form.get("reason"),
                                  expected_from=forms.parse_phase(request.form, "from_phase"))
     except InputError as exc:
-        db.session.rollback()
-        return _render_detail(user, cycle, exc.errors, 422)
-    db.session.commit()
-    flash(_("Forløbet er nu i fasen %(phase)s.", phase=PHASE_LABELS[cycle.phase]))
-    return redirect(url_for(".detail", cycle_id=cycle.id))
+        return _render_detail(user, cycle, exc.errors)
+    return saved(_("Forløbet er nu i fasen %(phase)s.", phase=PHASE_LABELS[cycle.phase]),
+                 url_for(".detail", cycle_id=cycle.id))
 
 
 @bp.route("/cycles/new", methods=["GET", "POST"])
@@ -107,9 +104,8 @@ def new():
     if errors:
         return invalid("cycles/new.html", errors, form=request.form, units=units,
                        templates=templates)
-    db.session.commit()
-    flash(_("Forløbet er startet. Teamet kan nu forberede sig."))
-    return redirect(url_for(".detail", cycle_id=cycle.id))
+    return saved(_("Forløbet er startet. Teamet kan nu forberede sig."),
+                 url_for(".detail", cycle_id=cycle.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
@@ -132,9 +128,7 @@ def edit(cycle_id: int):
     if errors:
         return invalid("cycles/edit.html", errors, cycle=cycle, form=request.form,
                        candidates=candidates)
-    db.session.commit()
-    flash(_("Forløbet er opdateret."))
-    return redirect(url_for(".detail", cycle_id=cycle.id))
+    return saved(_("Forløbet er opdateret."), url_for(".detail", cycle_id=cycle.id))
 
 
 @bp.route("/cycles/<int:cycle_id>/next", methods=["GET", "POST"])
@@ -164,10 +158,8 @@ def next_cycle(cycle_id: int):
             errors = exc.errors
     if errors:
         return invalid("cycles/next.html", errors, form=request.form, **context)
-    db.session.commit()
-    flash(_("Det næste forløb er startet med %(count)s åbne aftaler overført.",
-            count=len(carried)))
-    return redirect(url_for(".detail", cycle_id=new_cycle.id))
+    return saved(_("Det næste forløb er startet med %(count)s åbne aftaler overført.",
+                   count=len(carried)), url_for(".detail", cycle_id=new_cycle.id))
 
 
 def _templates() -> list[DialogueTemplate]:
