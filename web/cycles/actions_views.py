@@ -21,6 +21,7 @@ from web.cycles.models import MAX_ACTION, Action, Cycle, Phase
 from web.cycles.services.common import FORM, InputError
 from web.cycles.vocabulary import KKC, Expectation
 from web.extensions import db
+from web.forms import form_page, saved
 from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
 
@@ -71,53 +72,41 @@ def new(cycle_id: int):
     if cycle.phase not in services.RECORD_PHASES:
         flash(_("Handlinger aftales i aftalefasen."), "error")
         return redirect(url_for(".for_cycle", cycle_id=cycle.id))
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            services.create_action(g.user, cycle, **_form_values())
-        except InputError as exc:
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("Handlingen er gemt."), "success")
-            return redirect(url_for(".for_cycle", cycle_id=cycle.id))
-    values = request.form if request.method == "POST" else {}
-    return _render_form(cycle, None, values, errors)
+    if request.method == "GET":
+        return _render_form(cycle, None, {})
+    try:
+        services.create_action(g.user, cycle, **_form_values())
+    except InputError as exc:
+        return _render_form(cycle, None, request.form, exc.errors)
+    return saved(_("Handlingen er gemt."), url_for(".for_cycle", cycle_id=cycle.id))
 
 
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
 def edit(action_id: int):
     action = get_or_404(Action, action_id)
     require(g.get("user"), Permission.MANAGE_CYCLE, action.cycle)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            services.update_action(g.user, action, **_form_values())
-        except InputError as exc:
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("Handlingen er gemt."), "success")
-            return redirect(url_for(".for_cycle", cycle_id=action.cycle_id))
-    values = request.form if request.method == "POST" else {
-        "text": action.text, "owner_id": action.owner_id, "due_on": action.due_on.isoformat(),
-        "expectation": action.expectation or "", "kkc": action.kkc or ""}
-    return _render_form(action.cycle, action, values, errors)
+    if request.method == "GET":
+        return _render_form(action.cycle, action, {
+            "text": action.text, "owner_id": action.owner_id,
+            "due_on": action.due_on.isoformat(), "expectation": action.expectation or "",
+            "kkc": action.kkc or ""})
+    try:
+        services.update_action(g.user, action, **_form_values())
+    except InputError as exc:
+        return _render_form(action.cycle, action, request.form, exc.errors)
+    return saved(_("Handlingen er gemt."), url_for(".for_cycle", cycle_id=action.cycle_id))
 
 
 @bp.post("/actions/<int:action_id>/delete")
 def delete(action_id: int):
     action = get_or_404(Action, action_id)
     require(g.get("user"), Permission.MANAGE_CYCLE, action.cycle)
-    cycle_id = action.cycle_id
+    back = url_for(".for_cycle", cycle_id=action.cycle_id)
     try:
         services.delete_action(g.user, action)
     except InputError as exc:
-        flash(exc.errors[FORM], "error")
-    else:
-        db.session.commit()
-        flash(_("Handlingen er slettet."), "success")
-    return redirect(url_for(".for_cycle", cycle_id=cycle_id))
+        return _refused(exc.errors[FORM], back)
+    return saved(_("Handlingen er slettet."), back)
 
 
 @bp.post("/actions/<int:action_id>/status")
@@ -127,12 +116,9 @@ def status(action_id: int):
     try:
         services.set_status(g.user, action, request.form.get("status"))
     except InputError as exc:
-        flash(next(iter(exc.errors.values())), "error")
-    else:
-        db.session.commit()
-        flash(_("Status er opdateret: %(status)s.", status=ACTION_STATUS_LABELS[action.status]),
-              "success")
-    return redirect(_back(action))
+        return _refused(next(iter(exc.errors.values())), _back(action))
+    return saved(_("Status er opdateret: %(status)s.", status=ACTION_STATUS_LABELS[action.status]),
+                 _back(action))
 
 
 @bp.route("/actions/<int:action_id>/follow-up", methods=["GET", "POST"])
@@ -142,22 +128,15 @@ def follow_up(action_id: int):
     if action.cycle.phase not in services.FOLLOW_UP_PHASES:
         flash(_("Handlingerne følges op i opfølgningsfasen."), "error")
         return redirect(url_for(".for_cycle", cycle_id=action.cycle_id))
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            services.record_follow_up(g.user, action, outcome=request.form.get("outcome"),
-                                      learning=request.form.get("learning"))
-        except InputError as exc:
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("Opfølgningen er gemt."), "success")
-            return redirect(url_for(".for_cycle", cycle_id=action.cycle_id))
-    values = request.form if request.method == "POST" else {
-        "outcome": action.outcome or "", "learning": action.learning or ""}
-    return render_template("actions/follow_up.html", action=action, values=values,
-                           errors=errors, max_length=services.MAX_FOLLOW_UP), \
-        422 if errors else 200
+    if request.method == "GET":
+        return _render_follow_up(action, {"outcome": action.outcome or "",
+                                          "learning": action.learning or ""})
+    try:
+        services.record_follow_up(g.user, action, outcome=request.form.get("outcome"),
+                                  learning=request.form.get("learning"))
+    except InputError as exc:
+        return _render_follow_up(action, request.form, exc.errors)
+    return saved(_("Opfølgningen er gemt."), url_for(".for_cycle", cycle_id=action.cycle_id))
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -166,14 +145,27 @@ def _form_values() -> dict[str, object]:
     return {name: request.form.get(name) for name in FIELDS}
 
 
-def _render_form(cycle: Cycle, action: Action | None, values, errors: dict[str, str]):
-    return render_template(
-        "actions/form.html", cycle=cycle, action=action, values=values, errors=errors,
+def _render_form(cycle: Cycle, action: Action | None, values,
+                 errors: dict[str, str] | None = None):
+    return form_page(
+        "actions/form.html", errors, cycle=cycle, action=action, values=values,
         owner_options=[(u.id, u.display_name) for u in services.team_members(cycle)],
         expectation_options=[(e.value, e.label) for e in Expectation],
         kkc_options=[(k.value, k.label) for k in KKC],
         max_length=MAX_ACTION,
-    ), 422 if errors else 200
+    )
+
+
+def _render_follow_up(action: Action, values, errors: dict[str, str] | None = None):
+    return form_page("actions/follow_up.html", errors, action=action, values=values,
+                     max_length=services.MAX_FOLLOW_UP)
+
+
+def _refused(message: str, back: str):
+    """A button's POST the service refused (no form to show again): say why and go back."""
+    db.session.rollback()
+    flash(message, "error")
+    return redirect(back)
 
 
 def _back(action: Action) -> str:

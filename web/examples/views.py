@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from web.cycles.services.common import InputError
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples import services
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example
-from web.extensions import db
+from web.forms import form_page, saved
 from web.permissions import Permission, require
 from web.tenancy import get_or_404
 
@@ -33,24 +33,18 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     units = services.recording_units(g.user)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            example = services.record_example(
-                g.user, unit_id=request.form.get("unit_id"),
-                cycle_id=request.form.get("cycle_id"), **_form_values())
-        except InputError as exc:
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("Eksemplet er gemt."), "success")
-            return redirect(url_for(".detail", example_id=example.id))
-        values = _posted()
-    else:
-        values = {"unit_id": units[0].id if len(units) == 1 else "",
-                  "cycle_id": request.args.get("cycle_id", type=int) or "",
-                  "kind": request.args.get("kind", "good"), "expectations": []}
-    return _render_form(None, units, values, errors)
+    if request.method == "GET":
+        return _render_form(None, units, {
+            "unit_id": units[0].id if len(units) == 1 else "",
+            "cycle_id": request.args.get("cycle_id", type=int) or "",
+            "kind": request.args.get("kind", "good"), "expectations": []})
+    try:
+        example = services.record_example(g.user, unit_id=request.form.get("unit_id"),
+                                          cycle_id=request.form.get("cycle_id"),
+                                          **_form_values())
+    except InputError as exc:
+        return _render_form(None, units, _posted(), exc.errors)
+    return saved(_("Eksemplet er gemt."), url_for(".detail", example_id=example.id))
 
 
 @bp.get("/<int:example_id>")
@@ -65,23 +59,17 @@ def detail(example_id: int):
 def edit(example_id: int):
     example = get_or_404(Example, example_id)
     require(g.user, Permission.EDIT_EXAMPLE, example)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            services.update_example(g.user, example, **_form_values())
-        except InputError as exc:
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("Eksemplet er gemt."), "success")
-            return redirect(url_for(".detail", example_id=example.id))
-        values = _posted()
-    else:
-        values = {"kind": example.kind.value, "title": example.title, "text": example.text,
-                  "lesson": example.lesson or "", "kkc": example.kkc or "",
-                  "olfa": example.olfa or "", "offer": example.is_offered,
-                  "expectations": [e.value for e in example.expectations]}
-    return _render_form(example, [], values, errors)
+    if request.method == "GET":
+        return _render_form(example, [], {
+            "kind": example.kind.value, "title": example.title, "text": example.text,
+            "lesson": example.lesson or "", "kkc": example.kkc or "",
+            "olfa": example.olfa or "", "offer": example.is_offered,
+            "expectations": [e.value for e in example.expectations]})
+    try:
+        services.update_example(g.user, example, **_form_values())
+    except InputError as exc:
+        return _render_form(example, [], _posted(), exc.errors)
+    return saved(_("Eksemplet er gemt."), url_for(".detail", example_id=example.id))
 
 
 @bp.post("/<int:example_id>/delete")
@@ -89,9 +77,7 @@ def delete(example_id: int):
     example = get_or_404(Example, example_id)
     require(g.user, Permission.EDIT_EXAMPLE, example)
     services.delete_example(g.user, example)
-    db.session.commit()
-    flash(_("Eksemplet er slettet."), "success")
-    return redirect(url_for(".index"))
+    return saved(_("Eksemplet er slettet."), url_for(".index"))
 
 
 def _form_values() -> dict[str, object]:
@@ -108,13 +94,13 @@ def _posted() -> dict[str, object]:
     return values
 
 
-def _render_form(example: Example | None, units, values, errors: dict[str, str]):
-    return render_template(
-        "examples/form.html", example=example, values=values, errors=errors,
+def _render_form(example: Example | None, units, values, errors: dict[str, str] | None = None):
+    return form_page(
+        "examples/form.html", errors, example=example, values=values,
         unit_options=[(u.id, u.name) for u in units],
         kind_options=[(k.value, str(label)) for k, label in services.KIND_LABELS.items()],
         expectation_options=[(e.value, e.label) for e in Expectation],
         kkc_options=[(k.value, k.label) for k in KKC],
         olfa_options=[(o.value, f"{o.label}: {o.question}") for o in OLFA],
         max_title=MAX_TITLE, max_text=MAX_TEXT,
-    ), 422 if errors else 200
+    )
