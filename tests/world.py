@@ -27,6 +27,10 @@ from web.users.models import TenantRoleName, User
 
 T = TypeVar("T")
 
+HR = (TenantRoleName.HR,)
+HOVEDUDVALG = (TenantRoleName.HOVEDUDVALG,)
+ADMIN = (TenantRoleName.ADMIN,)
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -45,6 +49,19 @@ class Person:
     roles: tuple[TenantRoleName, ...] = ()
 
 
+def works_in(unit: str, **names: str) -> tuple[Person, ...]:
+    """Employees of ``unit``: ``works_in("team", anna="Anna Andersen", ...)``."""
+    return tuple(Person(key, name, unit=unit) for key, name in names.items())
+
+
+def tenant_roles(*, hr: str, hovedudvalg: str, admin: str,
+                 unit: str | None = None) -> tuple[Person, ...]:
+    """One person in each tenant role (keys ``hr``, ``hovedudvalg``, ``admin``)."""
+    return (Person("hr", hr, unit=unit, roles=HR),
+            Person("hovedudvalg", hovedudvalg, unit=unit, roles=HOVEDUDVALG),
+            Person("admin", admin, unit=unit, roles=ADMIN))
+
+
 def build_tenant(make, slug: str, units: Iterable[Unit], people: Iterable[Person],
                  **tenant: Any) -> dict[str, Any]:
     """A tenant (key ``tenant``), then its units, then its people, each under its key."""
@@ -54,8 +71,10 @@ def build_tenant(make, slug: str, units: Iterable[Unit], people: Iterable[Person
         return rows[key] if key is not None else None  # a mistyped key fails, not drops
 
     for u in units:
+        assert u.key not in rows, u.key
         rows[u.key] = make.unit(rows["tenant"], u.name, u.kind, parent=unit(u.parent))
     for p in people:
+        assert p.key not in rows, p.key
         rows[p.key] = make.user(rows["tenant"], p.name, unit=unit(p.unit),
                                 leader_of=unit(p.leads), roles=p.roles)
     return rows
@@ -66,10 +85,6 @@ def picked(cls: type[T], rows: dict[str, Any], **more: Any) -> T:
     values = {**rows, **more}
     return cls(**{f.name: values[f.name] for f in fields(cls)})
 
-
-HR = (TenantRoleName.HR,)
-HOVEDUDVALG = (TenantRoleName.HOVEDUDVALG,)
-ADMIN = (TenantRoleName.ADMIN,)
 
 # Solby's organisation down to the team Solsikken, which more than one suite's world shares.
 SOLSIKKEN = (
@@ -112,13 +127,10 @@ def build_world(make, *, settings: dict[str, Any] | None = None) -> World:
             Person("leader", "Lars Leder", leads="team"),
             Person("department_leader", "Dorte Afdelingsleder", leads="department"),
             Person("other_leader", "Mia Leder", leads="other_team"),
-            Person("anna", "Anna Andersen", unit="team"),
-            Person("bo", "Bo Bech", unit="team"),
-            Person("carl", "Carl Christensen", unit="team"),
-            Person("emil", "Emil Eriksen", unit="other_team"),
-            Person("hr", "Hanne HR", unit="staff", roles=HR),
-            Person("hovedudvalg", "Karen HU", unit="staff", roles=HOVEDUDVALG),
-            Person("admin", "Birgitte Admin", unit="staff", roles=ADMIN),
+            *works_in("team", anna="Anna Andersen", bo="Bo Bech", carl="Carl Christensen"),
+            *works_in("other_team", emil="Emil Eriksen"),
+            *tenant_roles(hr="Hanne HR", hovedudvalg="Karen HU", admin="Birgitte Admin",
+                          unit="staff"),
         ))
     nabo = build_tenant(
         make, "nabo", units=[Unit("unit", "Nabo-team")],

@@ -1,4 +1,5 @@
-"""A municipality with an area big enough to be named, its people, and a neighbour tenant."""
+"""A municipality with an area big enough to be named, its people, and a neighbour tenant
+(built as every test world is, by tests/world.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,22 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.world import (
+    HR,
+    SOLSIKKEN,
+    STAB,
+    Person,
+    Unit,
+    build_tenant,
+    picked,
+    tenant_roles,
+    works_in,
+)
 from web.examples.models import ExampleKind
 from web.orgs.models import OrgUnit, UnitKind
 from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
-from web.users.models import TenantRoleName, User
+from web.users.models import User
 
 TEXT = ("Hanne Jensen tog ordet, og Hanne Jensens idé blev til en plan. Ring på 12 34 56 78 "
         "eller skriv til hanne@solby.dk. CPR 010203-1234 hører ikke hjemme her. "
@@ -39,33 +51,19 @@ class Town:
 
 @pytest.fixture
 def town(make) -> Town:
-    tenant = make.tenant("solby", name="Solby Kommune")
-    org = make.unit(tenant, "Solby Kommune", UnitKind.ORGANISATION)
-    area = make.unit(tenant, "Børn og Unge", UnitKind.AREA, parent=org)
-    department = make.unit(tenant, "Dagtilbud Nord", UnitKind.DEPARTMENT, parent=area)
-    team = make.unit(tenant, "Solsikken", UnitKind.TEAM, parent=department)
-    small_area = make.unit(tenant, "Teknik", UnitKind.AREA, parent=org)
-    small_team = make.unit(tenant, "Vej og Park", UnitKind.TEAM, parent=small_area)
-    staff = make.unit(tenant, "Stab", UnitKind.DEPARTMENT, parent=org)
-    author = make.user(tenant, "Hanne Jensen", unit=team)
-    colleague = make.user(tenant, "Anne Marie Holm Hansen", unit=team)
-    for name in ("Bo Bech", "Carl Christensen", "Emil Eriksen"):
-        make.user(tenant, name, unit=team)
-    make.user(tenant, "Søren Østergård", unit=small_team)
-    neighbour = make.tenant("nabo", name="Nabo Kommune")
-    neighbour_unit = make.unit(neighbour, "Nabo-team")
-    return Town(
-        tenant=tenant, area=area, department=department, team=team, small_area=small_area,
-        small_team=small_team, author=author, colleague=colleague,
-        leader=make.user(tenant, "Mette Sørensen", leader_of=team),
-        hr=make.user(tenant, "Henrik Rask", unit=staff, roles=(TenantRoleName.HR,)),
-        hovedudvalg=make.user(tenant, "Karen Mortensen", unit=staff,
-                              roles=(TenantRoleName.HOVEDUDVALG,)),
-        admin=make.user(tenant, "Birgitte Holm", unit=staff, roles=(TenantRoleName.ADMIN,)),
-        neighbour=neighbour,
-        neighbour_hr=make.user(neighbour, "Kirsten Berg", unit=neighbour_unit,
-                               roles=(TenantRoleName.HR,)),
-    )
+    solby = build_tenant(
+        make, "solby", name="Solby Kommune",
+        units=(*SOLSIKKEN, Unit("small_area", "Teknik", UnitKind.AREA, parent="org"),
+               Unit("small_team", "Vej og Park", parent="small_area"), STAB),
+        people=(*works_in("team", author="Hanne Jensen", colleague="Anne Marie Holm Hansen",
+                          bo="Bo Bech", carl="Carl Christensen", emil="Emil Eriksen"),
+                *works_in("small_team", soren="Søren Østergård"),  # Teknik's only one
+                Person("leader", "Mette Sørensen", leads="team"),
+                *tenant_roles(hr="Henrik Rask", hovedudvalg="Karen Mortensen",
+                              admin="Birgitte Holm", unit="staff")))
+    nabo = build_tenant(make, "nabo", name="Nabo Kommune", units=[Unit("unit", "Nabo-team")],
+                        people=[Person("hr", "Kirsten Berg", unit="unit", roles=HR)])
+    return picked(Town, solby, neighbour=nabo["tenant"], neighbour_hr=nabo["hr"])
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """A small municipality with one person in every role, shared by the tests of actions,
-examples and the overview pages.
+examples and the overview pages (built as every test world is, by tests/world.py).
 
     Kommune (organisation)
     └── Sundhed (area)          area_leader leads it
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.world import Person, Unit, build_tenant, picked, tenant_roles, works_in
 from web.orgs.models import OrgUnit, UnitKind
 from web.tenants.models import Tenant
-from web.users.models import TenantRoleName, User
+from web.users.models import User
 
 
 @dataclass
@@ -42,25 +43,19 @@ class World:
 
 
 def build_world(make, slug: str = "solby") -> World:
-    tenant = make.tenant(slug, name="Solby Kommune")
-    org = make.unit(tenant, "Solby Kommune", kind=UnitKind.ORGANISATION)
-    area = make.unit(tenant, "Sundhed", kind=UnitKind.AREA, parent=org)
-    team = make.unit(tenant, "Hjemmeplejen", parent=area)
-    other_team = make.unit(tenant, "Tandplejen", parent=area)
-    other_tenant = make.tenant(f"{slug}-nabo", name="Nabo Kommune")
-    other_unit = make.unit(other_tenant, "Nabo-teamet")
-    return World(
-        tenant=tenant, org=org, area=area, team=team, other_team=other_team,
-        leader=make.user(tenant, "Lene Leder", leader_of=team),
-        anna=make.user(tenant, "Anna Andersen", unit=team),
-        bo=make.user(tenant, "Bo Berg", unit=team),
-        carl=make.user(tenant, "Carl Clausen", unit=team),
-        other_leader=make.user(tenant, "Ole Olsen", leader_of=other_team),
-        dina=make.user(tenant, "Dina Dahl", unit=other_team),
-        area_leader=make.user(tenant, "Alma Områdechef", leader_of=area),
-        hr=make.user(tenant, "Hanne HR", roles=(TenantRoleName.HR,)),
-        hovedudvalg=make.user(tenant, "Hugo HU", roles=(TenantRoleName.HOVEDUDVALG,)),
-        admin=make.user(tenant, "Ada Admin", roles=(TenantRoleName.ADMIN,)),
-        other_tenant=other_tenant,
-        stranger=make.user(other_tenant, "Svend Fremmed", leader_of=other_unit),
-    )
+    solby = build_tenant(
+        make, slug, name="Solby Kommune",
+        units=(Unit("org", "Solby Kommune", UnitKind.ORGANISATION),
+               Unit("area", "Sundhed", UnitKind.AREA, parent="org"),
+               Unit("team", "Hjemmeplejen", parent="area"),
+               Unit("other_team", "Tandplejen", parent="area")),
+        people=(Person("leader", "Lene Leder", leads="team"),
+                *works_in("team", anna="Anna Andersen", bo="Bo Berg", carl="Carl Clausen"),
+                Person("other_leader", "Ole Olsen", leads="other_team"),
+                *works_in("other_team", dina="Dina Dahl"),
+                Person("area_leader", "Alma Områdechef", leads="area"),
+                *tenant_roles(hr="Hanne HR", hovedudvalg="Hugo HU", admin="Ada Admin")))
+    nabo = build_tenant(make, f"{slug}-nabo", name="Nabo Kommune",
+                        units=[Unit("unit", "Nabo-teamet")],
+                        people=[Person("stranger", "Svend Fremmed", leads="unit")])
+    return picked(World, solby, other_tenant=nabo["tenant"], stranger=nabo["stranger"])
