@@ -5,9 +5,10 @@ input by raising ``InputError`` before it writes anything; the view then ends in
 
 - ``saved(message, target)``: the input was accepted. Commit once, flash the translated message
   and redirect (Post/Redirect/Get), so a reload does not post again.
-- ``invalid(template, errors, **context)``: the input was refused. Roll back anything pending, so
-  nothing of the request can be committed later, and show the form again with each message at its
-  field, answering 422.
+- ``invalid(template_name, errors, **context)``: the input was refused. Roll back anything
+  pending (and the tasks waiting for the commit, ``web.tasking.enqueue_after_commit``), so nothing
+  of the request can be committed later, and show the form again with each message at its field,
+  answering 422.
 
 ``form_page`` renders a form that is shown both on GET (200) and after a refused POST (``invalid``).
 The JSON API ends its writes the same way in ``web.api.routing.operation``: one commit, or a
@@ -36,8 +37,8 @@ def invalid(template_name: str, errors: Mapping[str, str], /,
             **context: Any) -> tuple[str, int]:
     """A refused POST: drop anything pending, show the form again with its messages, 422.
 
-    The service raised before it wrote anything, so ``context`` (built by the caller before this
-    rollback) already shows the rows as they are; the rollback makes sure of it.
+    ``context`` is built by the caller before this rollback; it shows the rows as they are
+    because a service raises before it writes.
     """
     db.session.rollback()
     return render_template(template_name, errors=errors, **context), 422
