@@ -114,3 +114,17 @@ def test_headers_fold_as_the_email_package_folds_them():
             assert mime.header(name, value) == crlf.fold_binary(name, value)
     subject = Header("Forberedelsen lukker 17. december 2026 – Team Nord " * 2, mail.UTF8)
     assert mime.header("Subject", subject) == crlf.fold_binary("Subject", subject)
+
+
+def test_a_chunks_tokens_are_make_tokens_and_read_back(app):
+    from web.reminders.unsubscribe import TokenMaker, make_token, read_token
+
+    with app.app_context():
+        tokens = TokenMaker()
+        for kind in (ReminderKind.PREPARATION_OPENED, ReminderKind.WEEKLY_DIGEST):
+            token = tokens(4, 123456, kind)
+            assert token == make_token(4, 123456, kind)
+            assert read_token(token, 4).user_id == 123456
+        link = mail.Links().unsubscribe(letter(5, "Dorte Dansk"))
+        assert link == mail.Links().build("t.reminders.unsubscribe", tenant="k",
+                                          token=make_token(1, 5, ReminderKind.PREPARATION_OPENED))

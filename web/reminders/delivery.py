@@ -340,7 +340,9 @@ class Marks:
                 # connection; a session takes one connection per engine and transaction.
                 db.session.commit()
             bind = {"bind": self._held}
-        db.session.execute(self._statements[name], parameters, bind_arguments=bind)
+        # The session's connection (its transaction begun through the tenancy hook), then the
+        # statement straight on it: session.execute's ORM layer has nothing to do for plain SQL.
+        db.session.connection(bind_arguments=bind).execute(self._statements[name], parameters)
         db.session.commit()
 
     def _ids(self) -> list[int]:
