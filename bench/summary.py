@@ -48,6 +48,11 @@ def web_rows(web: dict) -> list[str]:
         rows.append(f"| Web: {r['label']} | {r['rps']:.1f} req/s ({spread}) | "
                     f"p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms | {ratio} | "
                     f"{r['app_cpu_ms']:.1f} ms | {target} |")
+    floor = web.get("floor_cpu_ms")
+    if floor:
+        rows.append(f"| Web: floor of any signed-in page (in-process only: an empty response; "
+                    f"an empty page in the layout) | – | – | – | {floor['signed_in']:.1f} ms; "
+                    f"{floor['layout']:.1f} ms | (for comparison) |")
     return rows
 
 

@@ -346,6 +346,40 @@ def app_cpu_ms(app, bare, targets: list[Target], count: int = 60) -> dict[str, f
     return measured
 
 
+# --- the floor: what every signed-in page costs before it does anything ------------------------
+
+FLOOR_LAYOUT = "{% extends 'base.html' %}{% block content %}<h1>Tom side</h1>{% endblock %}"
+
+
+def add_floor_pages(app) -> None:
+    """Two tenant pages for the in-process measurement only (never served by gunicorn here):
+    one answers the signed-in user's id, one renders an empty page in the product's layout.
+    Everything a real page pays before its own work — tenant, session, user with roles and
+    memberships, row-level security, rate limiter, headers (and the layout with its menu) —
+    and nothing else."""
+    from flask import g, render_template
+
+    layout = app.jinja_env.from_string(FLOOR_LAYOUT)
+    app.add_url_rule("/t/<tenant>/bench-floor", endpoint="t.bench_floor",
+                     view_func=lambda: str(g.user.id))
+    app.add_url_rule("/t/<tenant>/bench-layout", endpoint="t.bench_layout",
+                     view_func=lambda: render_template(layout))
+
+
+def floor_cpu_ms(app, home: Target, count: int = 300) -> dict[str, float]:
+    client = app.test_client()
+    measured = {}
+    for key, path in (("signed_in", f"/t/{SLUG}/bench-floor"),
+                      ("layout", f"/t/{SLUG}/bench-layout")):
+        for i in range(count + 10):
+            client.set_cookie(COOKIE, home.requests[i % len(home.requests)][2])
+            if i == 10:
+                started = time.process_time()
+            assert client.get(path).status_code == 200, path
+        measured[key] = (time.process_time() - started) / count * 1000
+    return measured
+
+
 # --- profiles ---------------------------------------------------------------------------------
 
 
@@ -392,6 +426,7 @@ def main() -> None:
     tenant_id = benchlib.tenant_id(SLUG)
     bare_app.prepare(benchlib.OWNER_URL, benchlib.APP_ROLE)
     app = create_app({**benchlib.app_config(), "WTF_CSRF_ENABLED": False, "CELERY_QUEUE": QUEUE})
+    add_floor_pages(app)
     targets = prepare_targets(app, tenant_id)
     by_key = {t.key: t for t in targets}
     workdir = Path(tempfile.mkdtemp(prefix="aktor-bench-web-"))
@@ -444,10 +479,11 @@ def main() -> None:
             print(f"{name} server logged errors ({log}):", *tail[:5], sep="\n  ")
     os.environ["DATABASE_URL"] = benchlib.DATABASE_URL
     cpu = app_cpu_ms(app, bare_app.create_app(), targets)
+    floor = floor_cpu_ms(app, by_key["home"])
     if args.profile:
         write_profiles(app, targets)
     drop_queue()  # what those in-process requests may have sent to the stopped worker
-    report(targets, by_key, args, cpu, refreshes)
+    report(targets, by_key, args, cpu, refreshes, floor)
 
 
 def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, str]]:
@@ -462,7 +498,7 @@ def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, 
 
 
 def report(targets: list[Target], by_key: dict[str, Target], args, cpu: dict[str, float],
-           refreshes: list[float]) -> None:
+           refreshes: list[float], floor: dict[str, float]) -> None:
     rows = []
     for t in targets:
         rps = [r["rps"] for r in t.runs]
@@ -487,11 +523,14 @@ def report(targets: list[Target], by_key: dict[str, Target], args, cpu: dict[str
               f"{ratio:>7} {row['app_cpu_ms']:7.1f}  {verdict(row)}")
     print("CPU ms: the application's CPU time per request, in-process (test client); the "
           "machine's other load moves it far less than requests/s.")
+    print(f"Floor of a signed-in page (in-process CPU): {floor['signed_in']:.2f} ms for an "
+          f"empty response, {floor['layout']:.2f} ms in the page layout.")
     benchlib.save("web", {"settings": {"duration_s": args.duration, "repeat": args.repeat,
                                        "connections": args.connections, "wrk_threads": 2,
                                        "gunicorn_workers": os.cpu_count() * 2 + 1,
                                        "celery_workers": 1},
-                          "overview_refreshes_s": refreshes, "rows": rows})
+                          "overview_refreshes_s": refreshes, "floor_cpu_ms": floor,
+                          "rows": rows})
 
 
 def verdict(row: dict) -> str:
