@@ -174,6 +174,28 @@ def forget(key: str) -> None:
             log.warning("could not drop %s from the cache", key, exc_info=True)
 
 
+def forget_prefix(prefix: str) -> int:
+    """Drop every copy whose key starts with ``prefix`` (e.g. a tenant being offboarded: its
+    figures must not outlive it), with their locks and read notes. Returns how many."""
+    client = _client()
+    if client is None:
+        return 0
+    import redis
+
+    try:
+        full = _full_key(prefix)
+        keys = list(client.scan_iter(match=f"{full}*"))
+        if keys:
+            client.delete(*keys)
+        reads = [k for k in client.zrange(_reads_key(), 0, -1) if k.decode().startswith(prefix)]
+        if reads:
+            client.zrem(_reads_key(), *reads)
+        return sum(1 for k in keys if not k.endswith(b":lock"))
+    except redis.RedisError:
+        log.warning("could not drop %s* from the cache", prefix, exc_info=True)
+        return 0
+
+
 # --- internals ---------------------------------------------------------------------------------
 
 

@@ -190,12 +190,17 @@ def tenant_by_slug(slug: str):
     return tenant
 
 
+def forget_tenant_copies() -> None:
+    """Drop this process's copies (after a change to tenants that bypassed the ORM's flush)."""
+    _tenant_copies.clear()
+
+
 @event.listens_for(Session, "before_flush")
 def _forget_changed_tenants(session: Session, flush_context, instances) -> None:
     from web.tenants.models import Tenant
 
     if any(isinstance(obj, Tenant) for obj in [*session.dirty, *session.deleted]):
-        _tenant_copies.clear()
+        forget_tenant_copies()
 
 
 def make_tenant_blueprint(children: list[Blueprint]) -> Blueprint:

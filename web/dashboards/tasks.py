@@ -44,7 +44,12 @@ def cache_seconds() -> int:
 
 
 def cache_key(tenant_id: int, locale: str, k: int) -> str:
-    return f"{KEY_PREFIX}{tenant_id}:{locale}:{k}"
+    return f"{overview_prefix(tenant_id)}{locale}:{k}"
+
+
+def overview_prefix(tenant_id: int) -> str:
+    """What every cached overview of ``tenant_id`` (any language, any k) starts with."""
+    return f"{KEY_PREFIX}{tenant_id}:"
 
 
 def cached_overview(tenant_id: int, locale: str, k: int) -> cache.Copy:

@@ -15,8 +15,10 @@ from collections.abc import Callable
 
 from sqlalchemy import Table, delete
 
+from web import cache
+from web.dashboards.tasks import overview_prefix
 from web.extensions import db
-from web.tenancy import tenant_scope
+from web.tenancy import forget_tenant_copies, tenant_scope
 from web.tenants.models import Tenant
 
 
@@ -37,4 +39,7 @@ def offboard(tenant: Tenant, progress: Callable[[str], None] | None = None) -> d
         db.session.execute(delete(Tenant).where(Tenant.id == tenant.id),
                            execution_options={"synchronize_session": False})
     db.session.expunge_all()
+    # Cached figures (the HR overview) go too, and this process forgets the tenant at once.
+    cache.forget_prefix(overview_prefix(tenant.id))
+    forget_tenant_copies()
     return counts
