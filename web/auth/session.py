@@ -8,12 +8,13 @@ records the session id as revoked so that a copy of the old cookie is refused as
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
 from flask import abort, current_app, g, session
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import joinedload
 
 from web.users.models import User
@@ -93,21 +94,12 @@ def load_user(tenant_id: int) -> User | None:
         drop_login()
         return None
 
-    from web.auth.models import RevokedSession
     from web.extensions import db
-    from web.orgs.models import Membership
     from web.permissions import remember_memberships
 
-    # One round trip for what every page needs: the user, their tenant roles (joined) and
-    # their memberships (one row each), which the navigation's permission checks use.
-    query = (select(User, Membership.unit_id, Membership.role)
-             .outerjoin(Membership, Membership.user_id == User.id)
-             .where(User.id == user_id, User.tenant_id == tenant_id)
-             .options(joinedload(User.roles)))
     sid = session.get("sid")
-    if sid:
-        query = query.where(~exists().where(RevokedSession.sid == sid))
-    rows = db.session.execute(query).unique().all()
+    params = {"user_id": user_id, "tenant_id": tenant_id, "sid": sid}
+    rows = db.session.execute(_user_statement(with_sid=bool(sid)), params).unique().all()
     user = rows[0][0] if rows else None
     if user is None or not user.is_active:
         drop_login()
@@ -116,6 +108,24 @@ def load_user(tenant_id: int) -> User | None:
     if now - seen_at >= SEEN_RESOLUTION:
         session["seen_at"] = now
     return user
+
+
+@functools.cache
+def _user_statement(*, with_sid: bool):
+    """One round trip for what every page needs: the user, their tenant roles (joined) and
+    their memberships (one row each), which the navigation's permission checks use; the
+    session must not have been revoked. Built once: constructing it costs more than running
+    it from SQLAlchemy's compiled cache."""
+    from web.auth.models import RevokedSession
+    from web.orgs.models import Membership
+
+    query = (select(User, Membership.unit_id, Membership.role)
+             .outerjoin(Membership, Membership.user_id == User.id)
+             .where(User.id == bindparam("user_id"), User.tenant_id == bindparam("tenant_id"))
+             .options(joinedload(User.roles)))
+    if with_sid:
+        query = query.where(~exists().where(RevokedSession.sid == bindparam("sid")))
+    return query
 
 
 def drop_login() -> None:
