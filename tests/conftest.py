@@ -7,7 +7,8 @@ so that the other process sees its rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 from flask import Flask
@@ -26,6 +27,8 @@ from tests.services import (
 )
 from web import create_app
 from web.extensions import db
+from web.tenancy import tenant_scope
+from web.tenants.models import Tenant
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +98,18 @@ def ctx(app: Flask, db_session) -> Iterator[None]:
     """A request context, for calling services directly."""
     with app.test_request_context("/"):
         yield
+
+
+@pytest.fixture
+def scope(app: Flask, db_session) -> Callable[[Tenant], AbstractContextManager[None]]:
+    """Run a block as a tenant, in a request context (services use gettext and ``g``)."""
+
+    @contextmanager
+    def enter(tenant: Tenant) -> Iterator[None]:
+        with app.test_request_context("/"), tenant_scope(tenant.id):
+            yield
+
+    return enter
 
 
 @pytest.fixture

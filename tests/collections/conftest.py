@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 
+from tests import conftest as shared
 from tests.world import (
     HR,
     SOLSIKKEN,
@@ -22,7 +21,6 @@ from tests.world import (
 )
 from web.examples.models import ExampleKind
 from web.orgs.models import OrgUnit, UnitKind
-from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
 from web.users.models import User
 
@@ -66,16 +64,8 @@ def town(make) -> Town:
     return picked(Town, solby, neighbour=nabo["tenant"], neighbour_hr=nabo["hr"])
 
 
-@pytest.fixture
-def scope(app, db_session):
-    """Run a block as a tenant, in a request context (services use gettext and ``g``)."""
-
-    @contextmanager
-    def enter(tenant: Tenant) -> Iterator[None]:
-        with app.test_request_context("/"), tenant_scope(tenant.id):
-            yield
-
-    return enter
+# The shared fixture, named here too because tests/security/conftest.py imports it from here.
+scope = shared.scope
 
 
 def offered(make, town: Town, **kw):

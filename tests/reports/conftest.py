@@ -16,8 +16,6 @@ Dorte is an employee of Solsikken and leads Skoler: she counts once, in Solsikke
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -26,7 +24,6 @@ import pytest
 from web.cycles.models import ActionStatus, Phase
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.orgs.models import OrgUnit, UnitKind
-from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
 from web.users.models import TenantRoleName, User
 
@@ -165,15 +162,3 @@ def town(make) -> Town:
     town.neighbour = neighbour
     town.neighbour_hr = make.user(neighbour, "Nabo HR", unit=unit, roles=(TenantRoleName.HR,))
     return town
-
-
-@pytest.fixture
-def scope(app, db_session):
-    """Run a block as a tenant, in a request context (services use gettext and ``g``)."""
-
-    @contextmanager
-    def enter(tenant: Tenant) -> Iterator[None]:
-        with app.test_request_context("/"), tenant_scope(tenant.id):
-            yield
-
-    return enter
