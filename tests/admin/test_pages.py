@@ -41,6 +41,7 @@ def test_admin_places_a_user_and_the_placement_is_kept(app, make, login, client)
                         data={f"u{newcomer.id}-unit_id": team.id,
                               f"u{newcomer.id}-role": "leader"})
     assert reply.status_code == 302
+    assert "Nina Ny er placeret i Team Sol." in client.get(reply.location).get_data(as_text=True)
     with app.app_context(), tenant_scope(tenant.id):
         membership = db.session.scalar(select(Membership).filter_by(user_id=newcomer.id))
         assert (membership.unit_id, membership.role, membership.source) == (

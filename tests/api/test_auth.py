@@ -66,6 +66,11 @@ def test_token_lifecycle_through_the_page(api, app, checker, world):
 
     revoked = browser.post(f"/t/solby/api-tokens/{row.id}/revoke")
     assert revoked.status_code == 302
+    assert "Nøglen »Mit regneark« er tilbagekaldt og virker ikke længere." in browser.get(
+        revoked.location).get_data(as_text=True)
+    again = browser.post(f"/t/solby/api-tokens/{row.id}/revoke")  # it already was: no message
+    assert again.status_code == 302 and again.location == revoked.location
+    assert "er tilbagekaldt og virker" not in browser.get(again.location).get_data(as_text=True)
     refused = caller.get("/me")
     assert refused.status_code == 401 and error_of(refused)["code"] == "invalid_token"
     assert refused.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'

@@ -80,6 +80,8 @@ def test_hr_reviews_side_by_side_then_approves(town, make, login, entry_id):
     done = review(hr, entry_id, decision="save_approve", revision=1,
                   title="[navn] morgenmøde", text="En kollega tog ordet.", lesson="")
     assert done.status_code == 302
+    assert "Eksemplet er godkendt og offentliggjort i kataloget." in hr.get(
+        done.location).get_data(as_text=True)
     assert status_of(make, town, entry_id) == EntryStatus.APPROVED
 
     employee = login(town.colleague)
@@ -93,7 +95,10 @@ def test_hr_reviews_side_by_side_then_approves(town, make, login, entry_id):
 
 def test_reject_from_the_page(town, make, login, entry_id):
     hr = login(town.hr)
-    assert review(hr, entry_id, decision="reject", revision=1, reason="Nej").status_code == 302
+    rejected = review(hr, entry_id, decision="reject", revision=1, reason="Nej")
+    assert rejected.status_code == 302
+    assert "Eksemplet er afvist; det offentliggøres ikke." in hr.get(
+        rejected.location).get_data(as_text=True)
     assert status_of(make, town, entry_id) == EntryStatus.REJECTED
     assert review(hr, entry_id, decision="publish-everything", revision=1).status_code == 400
 

@@ -30,7 +30,8 @@ def test_admin_erases_a_person(team, make, login):
         assert db.session.get(User, team.anna.id).is_active  # nothing changed
 
     done = client.post(f"/t/solby/admin/people/{team.anna.id}/erase", data={"confirm": "yes"})
-    assert done.status_code == 302
+    assert done.status_code == 302 and done.location.endswith("/t/solby/admin/people")
+    assert "Personens oplysninger er slettet." in client.get(done.location).get_data(as_text=True)
     with make.scope(team.tenant):
         anna = db.session.get(User, team.anna.id)
         assert (anna.is_active, anna.display_name, anna.email) == (False, "Slettet person", None)

@@ -30,6 +30,12 @@ def test_admin_edits_the_texts_and_retention(team, make, client, login):
         "privacy_text_en": "", "accessibility_text_da": "", "accessibility_text_en": "",
         "accessibility_url": "https://was.digst.dk/solby"})
     assert saved.status_code == 302
+    assert "Indstillingerne er gemt." in admin.get(saved.location).get_data(as_text=True)
+    same = admin.post("/t/solby/admin/privacy", data={
+        "retention_months": "24", "privacy_text_da": "Vores tekst.\n\n<script>alert(1)</script>",
+        "accessibility_url": "https://was.digst.dk/solby"})
+    assert same.status_code == 302
+    assert "Intet er ændret." in admin.get(same.location).get_data(as_text=True)
     page = client.get("/t/solby/privacy").get_data(as_text=True)
     assert "<p>Vores tekst.</p>" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page

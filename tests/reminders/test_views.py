@@ -120,8 +120,10 @@ def test_failed_reminders_are_visible_to_admins_and_their_leaders(app, make, log
 
     with app.app_context():
         [row] = [r for r in outbox(team.tenant.id) if r.status == OutboxStatus.FAILED]
-    retried = login(admin).post("/t/fejl/reminders/failed/retry", data={"outbox_id": row.id})
+    browser = login(admin)
+    retried = browser.post("/t/fejl/reminders/failed/retry", data={"outbox_id": row.id})
     assert retried.status_code == 302
+    assert "1 påmindelse prøves igen." in browser.get(retried.location).get_data(as_text=True)
     with app.app_context():
         [again] = [r for r in outbox(team.tenant.id) if r.id == row.id]
     assert (again.status, again.attempts) == (OutboxStatus.PENDING, 0)

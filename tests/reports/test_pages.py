@@ -81,6 +81,8 @@ def test_hr_requests_a_report_and_watches_its_progress(town, make, login, no_tas
     assert response.status_code == 302
     report_url = response.headers["Location"]
     page = client.get(report_url)
+    assert "Rapporten dannes nu. Siden opdaterer sig selv, til den er klar." in page.get_data(
+        as_text=True)
     assert page.headers["Refresh"] == "2"  # a plain refresh while it runs, no JavaScript
     assert '<progress max="100" value="0"' in page.get_data(as_text=True)
     assert client.get(report_url + "/progress.json").json == {"status": "queued", "progress": 0}
@@ -116,3 +118,21 @@ def test_bad_periods_are_refused_and_nothing_is_made(town, make, login, form, fi
 def test_the_navigation(town, login):
     assert "Rapporter" in login(town.hovedudvalg).get("/t/solby/").get_data(as_text=True)
     assert "Rapporter" not in login(town.employee).get("/t/solby/").get_data(as_text=True)
+
+
+def test_a_refused_request_lists_the_reports_in_as_few_queries_as_the_page(town, make, login,
+                                                                           sql_counter):
+    with make.scope(town.tenant):
+        db.session.add_all(
+            Report(period_start=TODAY - timedelta(days=30 + n), period_end=TODAY,
+                   trigger=ReportTrigger.ON_DEMAND, status=ReportStatus.DONE, progress=100,
+                   html="<h1>Rapport</h1>", pdf=b"%PDF-1.7 stand-in", published_groups=[])
+            for n in range(12))
+    browser = login(town.hr)
+    browser.get("/t/solby/reports/")  # the session and the tenant are cached
+    with sql_counter() as page:
+        browser.get("/t/solby/reports/")
+    with sql_counter() as refused:
+        response = browser.post("/t/solby/reports/", data={"period_start": "", "period_end": ""})
+    assert response.status_code == 422
+    assert refused.count <= page.count, str(refused)  # no report is loaded twice
