@@ -101,9 +101,10 @@ def _tenant_into_transaction(session: Session, transaction, connection) -> None:
     _apply(connection)
 
 
-def get_or_404(model: type[T], ident: object) -> T:
-    """Fetch a tenant-owned row by id; another tenant's row is indistinguishable from none."""
-    obj = db.session.get(model, ident) if _valid_ident(ident) else None
+def get_or_404(model: type[T], ident: object, *options) -> T:
+    """Fetch a tenant-owned row by id; another tenant's row is indistinguishable from none.
+    ``options``: loader options for the row's relationships (e.g. ``joinedload``)."""
+    obj = db.session.get(model, ident, options=options) if _valid_ident(ident) else None
     if obj is None or getattr(obj, "tenant_id", None) != current_tenant_id():
         abort(404)
     return obj

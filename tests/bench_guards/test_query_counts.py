@@ -9,9 +9,9 @@ from web.cycles.services.contributions import AnswerInput, save_answers
 from web.orgs.models import UnitKind
 
 # The user with roles and memberships (one statement), row-level security's tenant (one per
-# transaction), the cycle and its prompts, the lock on the person's row (a double submit waits
-# instead of failing), their answers, the participation on a first save, the writes.
-MAX_STATEMENTS = 10
+# transaction), the cycle with its prompts (one), the lock on the person's row (a double submit
+# waits instead of failing), their answers, the participation on a first save, the writes.
+MAX_STATEMENTS = 9
 
 
 def populate(world, make, cycle, size: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from web.auth.session import require_user
 from web.cycles import forms
@@ -19,7 +20,7 @@ from web.tenancy import get_or_404
 @bp.route("/cycles/<int:cycle_id>/prepare", methods=["GET", "POST"])
 def prepare(cycle_id: int):
     user = require_user()
-    cycle = get_or_404(Cycle, cycle_id)
+    cycle = get_or_404(Cycle, cycle_id, joinedload(Cycle.prompts))  # one round trip, not two
     require(user, Permission.CONTRIBUTE, cycle)
     if request.method == "GET":
         mine = contributions.my_answers(user, cycle)
