@@ -17,7 +17,7 @@ from web.auth.services import (
     parse_values,
     update_settings,
 )
-from web.extensions import db
+from web.forms import form_page, invalid, saved
 from web.orgs.models import MembershipRole, OrgUnit
 from web.permissions import Permission, require
 from web.tenancy import get_or_404
@@ -62,15 +62,13 @@ def sso():
         try:
             update_settings(data, actor=g.user)
         except SettingsInvalid as exc:
-            db.session.rollback()
             for name, message in exc.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
         else:
-            db.session.commit()
-            flash(_("Login-opsætningen er gemt."), "success")
-            return redirect(url_for(".sso"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/sso.html", form=form, settings=settings), status
+            return saved(_("Login-opsætningen er gemt."), url_for(".sso"))
+    if request.method == "POST":  # refused by the form or by update_settings
+        return invalid("admin/sso.html", form.errors, form=form, settings=settings)
+    return form_page("admin/sso.html", form=form, settings=settings)
 
 
 @bp.get("/users/unplaced")
@@ -96,10 +94,8 @@ def place(user_id: int):
         return redirect(url_for(".unplaced"))
     unit = get_or_404(OrgUnit, form.unit_id.data)
     services.place_user(user, unit, MembershipRole(form.role.data), actor=g.user)
-    db.session.commit()
-    flash(_("%(name)s er placeret i %(unit)s.", name=user.display_name, unit=unit.name),
-          "success")
-    return redirect(url_for(".unplaced"))
+    return saved(_("%(name)s er placeret i %(unit)s.", name=user.display_name, unit=unit.name),
+                 url_for(".unplaced"))
 
 
 @bp.get("/audit")

@@ -6,9 +6,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    flash,
     g,
-    redirect,
     render_template,
     request,
     url_for,
@@ -21,6 +19,7 @@ from web.collections.export import collection_pdf
 from web.collections.models import TEXT_FIELDS, CollectionEntry, EntryStatus
 from web.examples.models import ExampleKind
 from web.extensions import db
+from web.forms import form_page, saved
 from web.permissions import Permission, require
 from web.tasking import enqueue_after_commit
 from web.tenancy import get_or_404
@@ -96,34 +95,30 @@ def review():
 def review_entry(entry_id: int):
     entry = get_or_404(CollectionEntry, entry_id)
     require(g.user, Permission.CURATE_COLLECTIONS)
-    errors: dict[str, str] = {}
-    values = None
-    if request.method == "POST":
-        decision = request.form.get("decision")
-        form = request.form
-        try:
-            if decision in {"save", "save_approve"}:
-                services.save_entry(g.user, entry, revision=form.get("revision"),
-                                    title=form.get("title"), text=form.get("text"),
-                                    lesson=form.get("lesson"), approve=decision == "save_approve")
-            elif decision == "reject":
-                services.reject_entry(g.user, entry, revision=form.get("revision"),
-                                      reason=form.get("reason"))
-            else:
-                abort(400)
-        except services.ReviewError as exc:
-            errors, values = exc.errors, form
+    if request.method == "GET":
+        return _review_form(entry, {name: getattr(entry, name) or "" for name in TEXT_FIELDS})
+    decision = request.form.get("decision")
+    form = request.form
+    try:
+        if decision in {"save", "save_approve"}:
+            services.save_entry(g.user, entry, revision=form.get("revision"),
+                                title=form.get("title"), text=form.get("text"),
+                                lesson=form.get("lesson"), approve=decision == "save_approve")
+        elif decision == "reject":
+            services.reject_entry(g.user, entry, revision=form.get("revision"),
+                                  reason=form.get("reason"))
         else:
-            record(f"collections.entry_{entry.status.value}", actor=g.user, target=entry,
-                   decision=decision)
-            db.session.commit()
-            flash(_DONE[entry.status](), "success")
-            return redirect(url_for(".review"))
-    item = services.review_item(entry)
-    return render_template("collections/review_entry.html", item=item, errors=errors,
-                           values=values or {name: getattr(entry, name) or ""
-                                             for name in TEXT_FIELDS}), \
-        422 if errors else 200
+            abort(400)
+    except services.ReviewError as exc:
+        return _review_form(entry, form, exc.errors)
+    record(f"collections.entry_{entry.status.value}", actor=g.user, target=entry,
+           decision=decision)
+    return saved(_DONE[entry.status](), url_for(".review"))
+
+
+def _review_form(entry: CollectionEntry, values, errors: dict[str, str] | None = None):
+    return form_page("collections/review_entry.html", errors, item=services.review_item(entry),
+                     values=values)
 
 
 _DONE = {
@@ -139,6 +134,5 @@ def compile_now():
     from web.collections.tasks import compile_collection
 
     enqueue_after_commit(compile_collection, g.tenant.id)
-    db.session.commit()
-    flash(_("Kataloget opdateres nu med de tilbudte eksempler. Det tager et øjeblik."), "success")
-    return redirect(url_for(".review"))
+    return saved(_("Kataloget opdateres nu med de tilbudte eksempler. Det tager et øjeblik."),
+                 url_for(".review"))

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from web.audit.services import record
 from web.cycles.services.common import InputError
 from web.extensions import db
+from web.forms import form_page, saved
 from web.gdpr import services
 from web.permissions import Permission, require
 from web.tenancy import get_or_404
@@ -72,22 +73,20 @@ def my_data_download():
 @bp.route("/admin/privacy", methods=["GET", "POST"])
 def settings():
     require(g.get("user"), Permission.ADMINISTER)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            changed = services.update_settings(g.tenant, g.user, request.form)
-        except InputError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("Indstillingerne er gemt.") if changed else _("Intet er ændret."), "success")
-            return redirect(url_for(".settings"))
-    values = request.form if errors else _current_values()
-    return render_template("gdpr/settings.html", values=values, errors=errors,
-                           low=services.MIN_RETENTION_MONTHS,
-                           high=services.MAX_RETENTION_MONTHS,
-                           max_text=services.MAX_PAGE_TEXT), 422 if errors else 200
+    if request.method == "GET":
+        return _settings_form(_current_values())
+    try:
+        changed = services.update_settings(g.tenant, g.user, request.form)
+    except InputError as exc:
+        return _settings_form(request.form, exc.errors)
+    return saved(_("Indstillingerne er gemt.") if changed else _("Intet er ændret."),
+                 url_for(".settings"))
+
+
+def _settings_form(values, errors: dict[str, str] | None = None):
+    return form_page("gdpr/settings.html", errors, values=values,
+                     low=services.MIN_RETENTION_MONTHS, high=services.MAX_RETENTION_MONTHS,
+                     max_text=services.MAX_PAGE_TEXT)
 
 
 def _current_values() -> dict[str, object]:
@@ -111,16 +110,15 @@ def people():
 def erase(user_id: int):
     person = get_or_404(User, user_id)
     require(g.get("user"), Permission.ADMINISTER)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            services.erase_person(g.user, person, confirmed=request.form.get("confirm") == "yes")
-        except InputError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        else:
-            db.session.commit()
-            flash(_("Personens oplysninger er slettet."), "success")
-            return redirect(url_for(".people"))
-    return render_template("gdpr/erase.html", person=person, errors=errors,
-                           erased=services.is_erased(person)), 422 if errors else 200
+    if request.method == "GET":
+        return _erase_form(person)
+    try:
+        services.erase_person(g.user, person, confirmed=request.form.get("confirm") == "yes")
+    except InputError as exc:
+        return _erase_form(person, exc.errors)
+    return saved(_("Personens oplysninger er slettet."), url_for(".people"))
+
+
+def _erase_form(person: User, errors: dict[str, str] | None = None):
+    return form_page("gdpr/erase.html", errors, person=person,
+                     erased=services.is_erased(person))
