@@ -7,7 +7,7 @@ dates are shown. The page answers with ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from web.api import tokens
@@ -15,6 +15,7 @@ from web.api.models import MAX_TOKEN_NAME, ApiToken
 from web.auth.session import require_user
 from web.cycles.services.common import InputError
 from web.extensions import db
+from web.forms import saved
 from web.models import utcnow
 from web.tenancy import get_or_404
 
@@ -54,8 +55,7 @@ def revoke(token_id: int):
     token = get_or_404(ApiToken, token_id)
     if token.user_id != user.id:
         abort(404)  # another person's token does not exist for the caller
-    if tokens.revoke_token(user, token):
-        db.session.commit()
-        flash(_("Nøglen »%(name)s« er tilbagekaldt og virker ikke længere.", name=token.name),
-              "success")
-    return redirect(url_for(".index"))
+    if not tokens.revoke_token(user, token):
+        return redirect(url_for(".index"))  # it already was: nothing to say
+    return saved(_("Nøglen »%(name)s« er tilbagekaldt og virker ikke længere.", name=token.name),
+                 url_for(".index"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import or_, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from web.cycles.models import Cycle
 from web.extensions import csrf, db
+from web.forms import saved
 from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.permissions import Permission, can, led_unit_ids, require
@@ -97,8 +98,6 @@ def retry():
     count = services.retry_failed(g.tenant_id, ids, utcnow())
     if count:
         enqueue_after_commit(plan_tenant, g.tenant_id)
-    db.session.commit()
-    flash(ngettext("%(num)s påmindelse prøves igen.", "%(num)s påmindelser prøves igen.",
-                   count), "success")
-    return redirect(url_for(".failed"))
+    return saved(ngettext("%(num)s påmindelse prøves igen.", "%(num)s påmindelser prøves igen.",
+                          count), url_for(".failed"))
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from web.audit.services import record
 from web.extensions import db
+from web.forms import saved
 from web.permissions import Permission, require
 from web.reports import services
 from web.reports.models import Report, ReportStatus
@@ -35,6 +36,9 @@ def index():
 
 
 def _render_index(values, errors: dict[str, str]):
+    # Not web.forms.form_page: its rollback on a refused request would expire the listed
+    # reports, and the page would then load them again one by one. request_report refuses
+    # before it writes, so there is nothing to roll back.
     return render_template("reports/index.html", reports=services.list_reports(),
                            may_request=services.may_request(g.user), values=values,
                            errors=errors, meetings=services.meeting_dates(g.tenant),
@@ -56,9 +60,8 @@ def create():
     enqueue_after_commit(generate_report, g.tenant.id, report.id)
     record("reports.requested", actor=g.user, target=report,
            period_start=report.period_start.isoformat(), period_end=report.period_end.isoformat())
-    db.session.commit()
-    flash(_("Rapporten dannes nu. Siden opdaterer sig selv, til den er klar."), "success")
-    return redirect(url_for(".detail", report_id=report.id))
+    return saved(_("Rapporten dannes nu. Siden opdaterer sig selv, til den er klar."),
+                 url_for(".detail", report_id=report.id))
 
 
 @bp.get("/<int:report_id>")
