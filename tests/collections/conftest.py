@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests import conftest as shared
 from tests.world import (
     HR,
     SOLSIKKEN,
@@ -62,10 +61,6 @@ def town(make) -> Town:
     nabo = build_tenant(make, "nabo", name="Nabo Kommune", units=[Unit("unit", "Nabo-team")],
                         people=[Person("hr", "Kirsten Berg", unit="unit", roles=HR)])
     return picked(Town, solby, neighbour=nabo["tenant"], neighbour_hr=nabo["hr"])
-
-
-# The shared fixture, named here too because tests/security/conftest.py imports it from here.
-scope = shared.scope
 
 
 def offered(make, town: Town, **kw):
