@@ -62,7 +62,7 @@ bench: install services $(VENV)/.bench-installed
 	@set -o pipefail; echo "== bench/redaction.py" && \
 	  $(BIN)/python bench/redaction.py --sample 100 | tee bench/results/redaction.txt
 	@echo "== bench/web.py" && $(BIN)/python bench/web.py
-	@echo "== bench/reminders.py" && $(BIN)/python bench/reminders.py --repeat 1
+	@echo "== bench/reminders.py" && $(BIN)/python bench/reminders.py --repeat 3
 	@echo "== bench/report.py" && $(BIN)/python bench/report.py --repeat 2
 	@echo "== bench/summary.py (the table in bench/README.md)" && $(BIN)/python bench/summary.py
 

@@ -32,6 +32,12 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
+def cpu_cell(row: dict) -> str:
+    """The application's CPU per request, and PostgreSQL's where it was measured."""
+    db = row.get("db_cpu_ms")
+    return f"{row['app_cpu_ms']:.1f} ms" + (f" + database {db:.1f} ms" if db is not None else "")
+
+
 def web_rows(web: dict) -> list[str]:
     by_key = {r["key"]: r for r in web["rows"]}
     rows = []
@@ -47,7 +53,7 @@ def web_rows(web: dict) -> list[str]:
         spread = benchlib.spread([run["rps"] for run in r["runs"]])
         rows.append(f"| Web: {r['label']} | {r['rps']:.1f} req/s ({spread}) | "
                     f"p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms | {ratio} | "
-                    f"{r['app_cpu_ms']:.1f} ms | {target} |")
+                    f"{cpu_cell(r)} | {target} |")
     floor = web.get("floor_cpu_ms")
     if floor:
         rows.append(f"| Web: floor of any signed-in page (in-process only: an empty response; "

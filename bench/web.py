@@ -327,10 +327,12 @@ def parse_wrk(output: str) -> dict:
 # --- CPU per request, in this process ---------------------------------------------------------
 
 
-def app_cpu_ms(app, bare, targets: list[Target], count: int = 60) -> dict[str, float]:
+def app_cpu_ms(app, bare, targets: list[Target], count: int = 100
+               ) -> tuple[dict[str, float], dict[str, float | None]]:
     """CPU milliseconds per request inside the application (Flask test client, no HTTP, no
-    gunicorn): a measure that the machine's other load hardly moves, unlike requests/s."""
-    measured = {}
+    gunicorn) and in PostgreSQL for it (the backends of this process's connections, from
+    /proc): measures that the machine's other load hardly moves, unlike requests/s."""
+    measured, database = {}, {}
     for target in targets:
         client = (app if target.port == PRODUCT_PORT else bare).test_client()
         for i in range(count + 5):
@@ -338,12 +340,41 @@ def app_cpu_ms(app, bare, targets: list[Target], count: int = 60) -> dict[str, f
             if cookie:
                 client.set_cookie(COOKIE, cookie)
             if i == 5:
-                started = time.process_time()
+                started, db_started = time.process_time(), backend_cpu_s()
             response = client.open(path, method=method, data=body.replace("__N__", str(i)),
                                    content_type="application/x-www-form-urlencoded")
             assert response.status_code == target.expect_status, (target.key, response.status)
         measured[target.key] = (time.process_time() - started) / count * 1000
-    return measured
+        db_now = backend_cpu_s()
+        database[target.key] = None if db_now is None or db_started is None \
+            else (db_now - db_started) / count * 1000
+    return measured, database
+
+
+_backend_pids: set[int] = set()
+
+
+def track_backends() -> None:
+    """Note the PostgreSQL backend of every connection this process opens from now on."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _remember(dbapi_connection, record) -> None:
+        _backend_pids.add(dbapi_connection.info.backend_pid)
+
+
+def backend_cpu_s() -> float | None:
+    """CPU seconds the noted backends have used (None where /proc cannot tell: PostgreSQL
+    elsewhere)."""
+    ticks, seen = 0, False
+    for pid in _backend_pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks, seen = ticks + int(fields[11]) + int(fields[12]), True  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK") if seen else None
 
 
 # --- the floor: what every signed-in page costs before it does anything ------------------------
@@ -415,6 +446,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
+    track_backends()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
 
@@ -478,12 +510,12 @@ def main() -> None:
         if tail:
             print(f"{name} server logged errors ({log}):", *tail[:5], sep="\n  ")
     os.environ["DATABASE_URL"] = benchlib.DATABASE_URL
-    cpu = app_cpu_ms(app, bare_app.create_app(), targets)
+    cpu, db_cpu = app_cpu_ms(app, bare_app.create_app(), targets)
     floor = floor_cpu_ms(app, by_key["home"])
     if args.profile:
         write_profiles(app, targets)
     drop_queue()  # what those in-process requests may have sent to the stopped worker
-    report(targets, by_key, args, cpu, refreshes, floor)
+    report(targets, by_key, args, cpu, db_cpu, refreshes, floor)
 
 
 def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, str]]:
@@ -498,12 +530,13 @@ def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, 
 
 
 def report(targets: list[Target], by_key: dict[str, Target], args, cpu: dict[str, float],
-           refreshes: list[float], floor: dict[str, float]) -> None:
+           db_cpu: dict[str, float | None], refreshes: list[float], floor: dict[str, float]
+           ) -> None:
     rows = []
     for t in targets:
         rps = [r["rps"] for r in t.runs]
         row = {"key": t.key, "label": t.label, "rps": benchlib.median(rps),
-               "app_cpu_ms": cpu[t.key],
+               "app_cpu_ms": cpu[t.key], "db_cpu_ms": db_cpu[t.key],
                "rps_spread": benchlib.spread(rps),
                "p50_ms": benchlib.median([r["p50_ms"] for r in t.runs]),
                "p99_ms": benchlib.median([r["p99_ms"] for r in t.runs]),
@@ -515,14 +548,15 @@ def report(targets: list[Target], by_key: dict[str, Target], args, cpu: dict[str
             row["ratio"] = row["rps"] / base
         rows.append(row)
     print()
-    print(f"{'':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7} {'CPU ms':>7}  "
-          f"target")
+    print(f"{'':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7} {'CPU ms':>7} "
+          f"{'DB ms':>6}  target")
     for row in rows:
         ratio = f"{row['ratio']:.2f}" if "ratio" in row else "-"
+        db = f"{row['db_cpu_ms']:6.1f}" if row["db_cpu_ms"] is not None else f"{'-':>6}"
         print(f"{row['label']:36} {row['rps']:8.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
-              f"{ratio:>7} {row['app_cpu_ms']:7.1f}  {verdict(row)}")
-    print("CPU ms: the application's CPU time per request, in-process (test client); the "
-          "machine's other load moves it far less than requests/s.")
+              f"{ratio:>7} {row['app_cpu_ms']:7.1f} {db}  {verdict(row)}")
+    print("CPU ms / DB ms: the application's and PostgreSQL's CPU time per request, in-process "
+          "(test client); the machine's other load moves them far less than requests/s.")
     print(f"Floor of a signed-in page (in-process CPU): {floor['signed_in']:.2f} ms for an "
           f"empty response, {floor['layout']:.2f} ms in the page layout.")
     benchlib.save("web", {"settings": {"duration_s": args.duration, "repeat": args.repeat,
