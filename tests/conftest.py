@@ -215,3 +215,19 @@ def _drop_this_runs_queue() -> Iterator[None]:
         client.close()
     except redis.RedisError:
         pass
+
+
+@pytest.fixture
+def overview_cache(app: Flask) -> Iterator[int]:
+    """The HR overview's Redis cache on for one test (it is off in tests, so a test sees its own
+    changes at once); yields its seconds. Afterwards every cached key of this run is dropped."""
+    from web import cache
+
+    app.config["OVERVIEW_CACHE_SECONDS"] = 60
+    yield 60
+    with app.app_context():
+        client = cache._client()
+        for key in client.scan_iter(match=cache._full_key("*")):
+            client.delete(key)
+    app.config.pop("OVERVIEW_CACHE_SECONDS")
+    app.extensions.pop(cache._EXTENSION, None)

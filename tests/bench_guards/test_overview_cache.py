@@ -13,15 +13,8 @@ from web.cycles.models import Phase
 
 
 @pytest.fixture
-def cached(app):
-    app.config["OVERVIEW_CACHE_SECONDS"] = 60
-    yield
-    with app.app_context():
-        client = cache._client()
-        for key in client.scan_iter(match=cache._full_key("overview:*")):
-            client.delete(key)
-    app.config.pop("OVERVIEW_CACHE_SECONDS")
-    app.extensions.pop(cache._EXTENSION, None)
+def cached(overview_cache):
+    return overview_cache
 
 
 def overview(client, world):

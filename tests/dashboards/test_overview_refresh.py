@@ -28,15 +28,8 @@ TTL = 60
 
 
 @pytest.fixture
-def cached(app):
-    app.config["OVERVIEW_CACHE_SECONDS"] = TTL
-    yield
-    with app.app_context():
-        client = cache._client()
-        for key in client.scan_iter(match=cache._full_key("*")):
-            client.delete(key)
-    app.config.pop("OVERVIEW_CACHE_SECONDS")
-    app.extensions.pop(cache._EXTENSION, None)
+def cached(overview_cache):
+    return overview_cache
 
 
 @pytest.fixture(scope="module")

@@ -81,25 +81,20 @@ def test_offboard_deletes_the_tenant_and_only_it(team, make, app):
     assert neighbour_after["contributions"] == 3 and neighbour_after["users"] == 1
 
 
-def test_offboarding_drops_the_tenants_cached_overview(team, make, app, login):
+def test_offboarding_drops_the_tenants_cached_overview(team, make, app, login, overview_cache):
     from web import cache
     from web.dashboards.tasks import overview_prefix
 
     hr = make.user(team.tenant, "Hanne HR", roles=(TenantRoleName.HR,))
-    app.config["OVERVIEW_CACHE_SECONDS"] = 60
-    try:
-        assert login(hr).get("/t/solby/overview").status_code == 200
-        with app.app_context():
-            client = cache._client()
-            ours = cache._full_key(overview_prefix(team.tenant.id))
-            cached = list(client.scan_iter(match=f"{ours}*"))
-            assert cached  # the overview was computed once and kept
-        result = app.test_cli_runner().invoke(args=["tenants", "offboard", "solby", "--yes"])
-        assert result.exit_code == 0, result.output
-        with app.app_context():
-            assert not client.exists(*cached)
-            assert not [k for k in client.zrange(cache._reads_key(), 0, -1)
-                        if k.decode().startswith(overview_prefix(team.tenant.id))]
-    finally:
-        app.config.pop("OVERVIEW_CACHE_SECONDS")
-        app.extensions.pop(cache._EXTENSION, None)
+    assert login(hr).get("/t/solby/overview").status_code == 200
+    with app.app_context():
+        client = cache._client()
+        ours = cache._full_key(overview_prefix(team.tenant.id))
+        cached = list(client.scan_iter(match=f"{ours}*"))
+        assert cached  # the overview was computed once and kept
+    result = app.test_cli_runner().invoke(args=["tenants", "offboard", "solby", "--yes"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert not client.exists(*cached)
+        assert not [k for k in client.zrange(cache._reads_key(), 0, -1)
+                    if k.decode().startswith(overview_prefix(team.tenant.id))]
