@@ -188,6 +188,26 @@ def test_a_permanent_refusal_fails_at_once(app, make, smtp_server):
     assert "550" in row.last_error
 
 
+def test_a_non_ascii_address_fails_at_once_and_the_rest_of_the_chunk_goes(app, make,
+                                                                          smtp_server):
+    team = make_team(make)
+    with app.app_context(), tenant_scope(team.tenant.id):
+        db.session.get(type(team.dane), team.dane.id).email = "dørte@solby.dk"
+        db.session.get(type(team.brit), team.brit.id).email = "bob@ærø.dk"  # a Danish IDN
+        db.session.commit()
+    outcome = run(app, team.tenant.id, smtp_server)
+    assert (outcome.failed, outcome.released) == (1, 0)
+    assert smtp_server.connections == 1
+    with app.app_context():
+        rows = {r.recipient_id: r for r in outbox(team.tenant.id)}
+    dane = rows[team.dane.id]
+    assert (dane.status, dane.attempts) == (OutboxStatus.FAILED, 1)  # not retried for days
+    assert "SMTPUTF8" in dane.last_error
+    assert rows[team.brit.id].status == OutboxStatus.SENT
+    [to_bob] = [m for m in smtp_server.messages if "bob@" in m["To"]]
+    assert "bob@xn--r-3fa9c.dk" in to_bob["To"]  # the domain in its IDNA form
+
+
 def test_smtp_down_then_up_sends_everything_once(app, make, smtp_server):
     team = make_team(make)
     plan(app, team.tenant.id)

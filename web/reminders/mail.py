@@ -240,6 +240,26 @@ def meeting_ics(letter: Letter, summary: str, description: str, stamp: datetime)
 
 # --- the message --------------------------------------------------------------------------------
 
+class UnsupportedAddress(ValueError):
+    """An address whose local part is not ASCII (RFC 6531, SMTPUTF8): not sent; its reminder
+    fails at once, visible on the failed reminders page, instead of being retried for days."""
+
+
+def ascii_address(address: str) -> str:
+    """``address`` as it goes on the wire: an internationalised domain (ærø.dk) in its IDNA
+    form; a non-ASCII local part cannot be sent (UnsupportedAddress)."""
+    if address.isascii():
+        return address
+    local, _, domain = address.rpartition("@")
+    if not local.isascii() or not local:
+        raise UnsupportedAddress(f"{address}: an address with non-ASCII characters before the "
+                                 "@ needs SMTPUTF8, which reminders do not use")
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError as exc:
+        raise UnsupportedAddress(f"{address}: not a valid domain ({exc})") from None
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One e-mail as it goes on the wire: envelope, Message-ID and the message's bytes."""
@@ -281,6 +301,7 @@ class Composer:
         self._domain = mail_domain()
 
     def compose(self, letter: Letter) -> Outgoing:
+        address = ascii_address(letter.to_email)
         essential = letter.kind in ESSENTIAL_KINDS
         unsubscribe_url = None if essential else self.links.unsubscribe(letter)
         shared = self._render_shared(letter)
@@ -307,7 +328,7 @@ class Composer:
                                    "dialogmoede.ics")])
         headers = [
             content, self._subject(shared.subject), self._from,
-            mime.header("To", formataddr((letter.to_name, letter.to_email), charset=UTF8)),
+            mime.header("To", formataddr((letter.to_name, address), charset=UTF8)),
             self._date, mime.header("Message-ID", ident),
             mime.header("Content-Language", letter.locale),
             b"Auto-Submitted: auto-generated\r\n",
@@ -315,7 +336,7 @@ class Composer:
         if unsubscribe_url is not None:
             headers += [mime.header("List-Unsubscribe", f"<{unsubscribe_url}>"),
                         b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"]
-        return Outgoing(self.sender, letter.to_email, ident,
+        return Outgoing(self.sender, address, ident,
                         b"".join(headers) + mime.CRLF + body)
 
     def _render_shared(self, letter: Letter) -> Rendered:
