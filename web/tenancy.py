@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, g, has_app_context
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import (
     ORMExecuteState,
     Session,
@@ -156,7 +157,6 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:
 # language, settings). Each process keeps a copy for ``tenant_cache_seconds()`` and drops it at
 # once when it writes a tenant itself; other processes see a change within those seconds.
 _tenant_copies: dict[str, tuple[float, dict]] = {}
-_TENANT_COLUMNS = ("id", "slug", "name", "default_locale", "settings", "created_at")
 
 
 def tenant_cache_seconds() -> float:
@@ -187,7 +187,8 @@ def tenant_by_slug(slug: str):
         _tenant_copies.pop(slug, None)
     elif ttl > 0:
         _tenant_copies[slug] = (time.monotonic(),
-                                {c: copy.deepcopy(getattr(tenant, c)) for c in _TENANT_COLUMNS})
+                                {attr.key: copy.deepcopy(getattr(tenant, attr.key))
+                                 for attr in sa_inspect(Tenant).column_attrs})
     return tenant
 
 
