@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -169,3 +170,24 @@ def spread(values: list[float]) -> str:
         return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 1 else f"{v:.2f}"
 
     return f"{shown(min(values))}–{shown(max(values))}"
+
+
+def start_worker(env: dict[str, str], queue: str, concurrency: int, log: Path,
+                 loglevel: str = "WARNING") -> subprocess.Popen:
+    """The product's Celery worker (prefork) on ``queue``, in its own process group."""
+    with log.open("wb") as out:
+        return subprocess.Popen(  # noqa: S603 - our own fixed command
+            [str(BIN / "python"), "-m", "celery", "-A", "worker.main", "worker",
+             "--pool=prefork", f"--concurrency={concurrency}", "--without-gossip",
+             "--without-mingle", "--without-heartbeat", f"--loglevel={loglevel}", "-Q", queue],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 60) -> None:
+    """SIGTERM to the process group (a server or worker with its children), then SIGKILL."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)

@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import smtplib
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -55,25 +53,6 @@ def reset_outbox(tenant_id: int) -> None:
     for table in ("reminder_day_slots", "reminder_outbox", "reminder_meetings"):
         benchlib.psql(f"DELETE FROM {table} WHERE tenant_id = %s", tenant_id)  # noqa: S608
     benchlib.psql("VACUUM ANALYZE reminder_outbox")
-
-
-def start_worker(env: dict, concurrency: int, log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        return subprocess.Popen(  # noqa: S603 - our own fixed command
-            [str(benchlib.BIN / "python"), "-m", "celery", "-A", "worker.main", "worker",
-             "--pool=prefork", f"--concurrency={concurrency}", "--without-gossip",
-             "--without-mingle", "--without-heartbeat", "--loglevel=WARNING", "-Q", QUEUE],
-            cwd=benchlib.REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -175,7 +154,7 @@ def main() -> None:
 
     app = create_app({**benchlib.app_config(), "CELERY_QUEUE": QUEUE})
     celery = app.extensions["celery"]
-    worker = start_worker(env, args.concurrency, workdir / "worker.log")
+    worker = benchlib.start_worker(env, QUEUE, args.concurrency, workdir / "worker.log")
     product, baseline = [], []
     try:
         celery.send_task("web.ops.tasks.heartbeat").get(timeout=120)  # the worker is up
@@ -198,7 +177,7 @@ def main() -> None:
                   f"({base['per_second']:,.0f}/s; sender's CPU "
                   f"{base['sender_cpu_ms_per_email']:.2f} ms per e-mail)")
     finally:
-        stop_worker(worker)
+        benchlib.stop_process(worker)
         sink.stop()
         reset_outbox(tenant_id)
         with contextlib.suppress(Exception):

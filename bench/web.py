@@ -43,7 +43,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -178,26 +177,6 @@ def wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
         except OSError:  # not listening yet, or still starting
             time.sleep(0.5)
     raise SystemExit(f"{url} did not come up")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def start_worker(log: Path) -> subprocess.Popen:
-    """The product's Celery worker (one prefork process), as in bench/reminders.py."""
-    with log.open("wb") as out:
-        return subprocess.Popen(  # noqa: S603 - our own fixed command
-            [str(benchlib.BIN / "python"), "-m", "celery", "-A", "worker.main", "worker",
-             "--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "--loglevel=INFO", "-Q", QUEUE],
-            cwd=benchlib.REPO, env=benchlib.app_env(CELERY_QUEUE=QUEUE), stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def overview_refreshes(log: Path) -> list[float]:
@@ -465,7 +444,9 @@ def main() -> None:
     logs = {"product": workdir / "product.log", "bare": workdir / "bare.log",
             "worker": workdir / "worker.log"}
     drop_overview_copies(app, tenant_id)
-    worker = start_worker(logs["worker"])
+    # The product's worker, one process, as production runs beside the web tier.
+    worker = benchlib.start_worker(benchlib.app_env(CELERY_QUEUE=QUEUE), QUEUE, 1,
+                                   logs["worker"], loglevel="INFO")
     stack = contextlib.ExitStack()
     servers = {
         "product": start_server("web:create_app({'WTF_CSRF_ENABLED': False})", PRODUCT_PORT,
@@ -498,8 +479,8 @@ def main() -> None:
     finally:
         stack.close()
         for process in servers.values():
-            stop_server(process)
-        stop_server(worker)
+            benchlib.stop_process(process, timeout=30)
+        benchlib.stop_process(worker)
         drop_queue()
     refreshes = overview_refreshes(logs["worker"])
     print(f"HR overview refreshed by the worker {len(refreshes)} times"
