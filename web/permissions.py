@@ -73,12 +73,15 @@ def member_unit_ids(user: User) -> set[int]:
     return {unit_id for unit_id, _ in _memberships(user)}
 
 
+def _directly_led(user: User) -> set[int]:
+    return {u for u, role in _memberships(user) if role == MembershipRole.LEADER}
+
+
 def led_unit_ids(user: User) -> set[int]:
     """Units the user leads, and every unit below them."""
     cache = g.setdefault("_led_units", {}) if has_app_context() else {}
     if user.id not in cache:
-        direct = {u for u, role in _memberships(user) if role == MembershipRole.LEADER}
-        cache[user.id] = descendant_ids(direct)
+        cache[user.id] = descendant_ids(_directly_led(user))
     return cache[user.id]
 
 
@@ -127,8 +130,7 @@ _RULES: dict[Permission, Callable[[User, object], bool]] = {
     Permission.ADMINISTER: lambda u, _: has_role(u, TenantRoleName.ADMIN),
     # Leading any unit at all (no need to walk the tree below it: the navigation asks this on
     # every page).
-    Permission.LEAD_UNITS: lambda u, _: any(role == MembershipRole.LEADER
-                                            for _, role in _memberships(u)),
+    Permission.LEAD_UNITS: lambda u, _: bool(_directly_led(u)),
     # The owner updates their own action's status; the leader may update any in the cycle.
     Permission.UPDATE_ACTION: lambda u, a: a.owner_id == u.id or _manages(u, a.cycle),
     Permission.RECORD_FOLLOW_UP: lambda u, a: _team_answers(u, a.cycle),

@@ -213,11 +213,6 @@ def deliver_chunk(tenant_id: int, now: datetime, settings: Settings | None = Non
                 codes = [code for code, _ in exc.recipients.values()]
                 _failed_attempt(row, f"refused: {exc.recipients!r}", now, settings,
                                 all(500 <= c < 600 for c in codes), outcome)
-            except smtplib.SMTPNotSupportedError as exc:
-                # An address this server cannot take (non-ASCII, no SMTPUTF8), found before
-                # anything was sent: this row fails at once, visibly; the connection and the
-                # rest of the chunk go on.
-                _failed_attempt(row, f"not supported: {exc}", now, settings, True, outcome)
             except (OSError, smtplib.SMTPException) as exc:
                 # The connection itself is gone (or never came): this row counts as tried,
                 # the rest of the chunk goes back untouched.
