@@ -7,6 +7,7 @@ so that the other process sees its rows.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -14,6 +15,7 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import factories
@@ -83,8 +85,17 @@ def committed_db(app: Flask) -> Iterator[None]:
         db.session.remove()
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     owner = create_engine(TEST_DATABASE_URL)
-    with owner.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    for attempt in range(5):
+        # A worker process that a test stopped a moment ago may still hold a lock on one
+        # table while TRUNCATE takes them all: PostgreSQL breaks that deadlock; try again.
+        try:
+            with owner.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            break
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
     owner.dispose()
 
 
