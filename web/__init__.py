@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g, render_template, request
-from flask_babel import gettext as _
+from flask import Flask, g
 
 from web import config, extensions, logs
 from web.i18n import select_locale
@@ -125,43 +124,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    from werkzeug.exceptions import HTTPException
+    """Every error answered by web.errorpages (translated, with the headers, never failing),
+    and the request guard that refuses forbidden characters before any view runs."""
+    from web import errorpages, requestguard
 
-    from web.api import errors as api_errors
-
-    def render_error(code: int, title: str, message: str):
-        if api_errors.is_api_request():  # /t/<tenant>/api/…: the API's JSON errors
-            return api_errors.http_error_response(code)
-        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-            return {"error": {"code": f"http_{code}", "message": message}}, code
-        return render_template("errors/error.html", code=code, title=title, message=message), code
-
-    @app.errorhandler(400)
-    def bad_request(exc):
-        return render_error(400, _("Ugyldig forespørgsel"), _("Forespørgslen kunne ikke forstås."))
-
-    @app.errorhandler(401)
-    def unauthorized(exc):
-        return render_error(401, _("Log ind"), _("Du skal logge ind for at se denne side."))
-
-    @app.errorhandler(403)
-    def forbidden(exc):
-        return render_error(403, _("Ingen adgang"), _("Du har ikke adgang til denne side."))
-
-    @app.errorhandler(404)
-    def not_found(exc):
-        return render_error(404, _("Siden findes ikke"),
-                            _("Vi kunne ikke finde den side, du ledte efter."))
-
-    @app.errorhandler(500)
-    def server_error(exc):
-        return render_error(500, _("Der opstod en fejl"),
-                            _("Noget gik galt hos os. Prøv igen om lidt."))
-
-    @app.errorhandler(HTTPException)
-    def other_http_error(exc):
-        # Routing errors under the API prefix (e.g. 405) as JSON; elsewhere werkzeug's default.
-        return api_errors.http_error_response(exc) if api_errors.is_api_request() else exc
+    errorpages.init_app(app)
+    requestguard.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -28,8 +28,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from flask import Flask, Response, current_app, g, render_template, request
-from flask_babel import gettext as _
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -126,18 +125,20 @@ def _init_limiter(app: Flask) -> None:
 
 
 def _too_many_requests(exc) -> Response:
-    if "t.api" in request.blueprints:
-        from web.api import errors as api_errors
+    from web.errorpages import error_response
 
-        response = api_errors.http_error_response(429)
-    else:
-        response = Response(render_template(
-            "errors/error.html", code=429, title=_("For mange forsøg"),
-            message=_("Du har prøvet for mange gange på kort tid. Vent et minut, og prøv så "
-                      "igen.")), status=429)
+    response = error_response(exc)  # the API's JSON error under /t/<tenant>/api/, else a page
     retry_after = getattr(exc, "retry_after", None) or 60
     response.headers.setdefault("Retry-After", str(int(retry_after)))
     return response
+
+
+# --- charts: user text is text ------------------------------------------------------------------
+
+# matplotlib's rcParams for every chart that shows names people typed (units, areas): without
+# this, "$...$" in a label is parsed as mathtext ("$x^{2}$" drawn as math, "$\\foo$" an error
+# that fails the whole report). Merged into each chart's rc_context.
+LITERAL_TEXT_RC = {"text.parse_math": False}
 
 
 # --- inline SVG under the policy -----------------------------------------------------------------

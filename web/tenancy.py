@@ -218,13 +218,19 @@ def make_tenant_blueprint(children: list[Blueprint]) -> Blueprint:
         if tenant is None:
             abort(404)
         g.tenant = tenant
+        # Plain strings for the error path (logs, error pages): readable when the session is
+        # broken, where the ORM object's attributes are not.
+        g.tenant_slug, g.tenant_name = tenant.slug, tenant.name
         set_current_tenant(tenant.id)
         g.user = load_user(tenant.id)
 
     @parent.url_defaults
     def _add_tenant(endpoint, values) -> None:
-        if "tenant" not in values and g.get("tenant") is not None:
-            values["tenant"] = g.tenant.slug
+        slug = g.get("tenant_slug")
+        if slug is None and g.get("tenant") is not None:
+            slug = g.tenant.slug  # a context that set g.tenant by hand (a script, a test)
+        if "tenant" not in values and slug is not None:
+            values["tenant"] = slug
 
     for child in children:
         parent.register_blueprint(child)
