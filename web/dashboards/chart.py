@@ -17,10 +17,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from web.dashboards.queries import AreaParticipation
-from web.security import svg_without_inline_styles
+from web.security import LITERAL_TEXT_RC, svg_without_inline_styles
 
 BLUE = "#0059b3"  # Det Fælles Designsystem's primary colour
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "aktorskab-overview",
+_RC = {**LITERAL_TEXT_RC, "svg.fonttype": "none", "svg.hashsalt": "aktorskab-overview",
        "font.family": "DejaVu Sans", "font.size": 10,
        "axes.spines.top": False, "axes.spines.right": False}
 

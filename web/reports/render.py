@@ -42,6 +42,7 @@ from web.reports.figures import (
     Period,
     distribution_key,
 )
+from web.security import LITERAL_TEXT_RC
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -50,8 +51,9 @@ log = logging.getLogger(__name__)
 
 ENTRIES_PER_KIND = 3
 BLUE, ORANGE = "#0059b3", "#b35900"  # tell apart in grey too; the second series is hatched
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "aktorskab", "font.family": "DejaVu Sans",
-       "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+_RC = {**LITERAL_TEXT_RC, "svg.fonttype": "none", "svg.hashsalt": "aktorskab",
+       "font.family": "DejaVu Sans", "font.size": 9,
+       "axes.spines.top": False, "axes.spines.right": False}
 
 
 @dataclass(frozen=True)
