@@ -24,7 +24,7 @@ import html
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_babel import force_locale
@@ -192,8 +192,11 @@ def _rollback() -> None:
 
 @dataclass(frozen=True)
 class _TenantStrings:
+    """What base.html reads of the tenant; no settings (the links take their defaults)."""
+
     name: str
     slug: str
+    settings: dict = field(default_factory=dict)
 
 
 def _tenant_strings() -> _TenantStrings | None:
