@@ -109,11 +109,12 @@ def celery_worker(env: dict[str, str], log: Path, *extra: str) -> Process:
                     *extra], env, log)
 
 
-def gunicorn_server(env: dict[str, str], log: Path, port: int, workers: int = 2) -> Process:
+def gunicorn_server(env: dict[str, str], log: Path, port: int, workers: int = 2,
+                    app: str = "web:create_app()") -> Process:
     """The app as production serves it (web/gunicorn_conf.py), on loopback at ``port``."""
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
-    return Process([sys.executable, "-m", "gunicorn", "-c", "web/gunicorn_conf.py",
-                    "web:create_app()"], env, log)
+    return Process([sys.executable, "-m", "gunicorn", "-c", "web/gunicorn_conf.py", app],
+                   env, log)
 
 
 def flask_command(env: dict[str, str], *args: str, timeout: float = 180) -> str:
