@@ -1,0 +1,46 @@
+"""A claim from the identity provider with a NUL byte or a control character (the callback's
+input that no form or guard sees) is refused with a translated page, never a 500, and nothing
+of the login is stored. (Cleaning such claims at provisioning, where possible, is the input
+edge's; here the point is that the failure path is a refusal.)"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.auth import conftest as auth
+from web.extensions import db
+from web.tenancy import tenant_scope
+from web.users.models import User
+
+# The auth tests' provider and tenant (fixtures of tests/auth/conftest.py).
+mock_provider = auth.mock_provider
+sso_tenant = auth.sso_tenant
+flow = auth.flow
+_provider_deprecations = auth._provider_deprecations
+
+
+def users(app, tenant) -> int:
+    with app.app_context(), tenant_scope(tenant.id):
+        return db.session.scalar(select(func.count()).select_from(User))
+
+
+@pytest.mark.parametrize(("locale", "message"), [
+    ("da", "Det, du sendte, indeholder en værdi, der ikke kan gemmes."),
+    ("en", "What you sent contains a value that cannot be saved."),
+])
+@pytest.mark.parametrize("claim", ["name", "email", "unit"])
+def test_a_nul_byte_in_a_claim_is_a_translated_refusal(app, flow, mock_provider, claim, locale,
+                                                       message):
+    claims = {"name": "Nina Nul", "email": "nina@solby.dk", "unit": "team-sol"}
+    claims[claim] = claims[claim].replace("@", "\x00@") if claim == "email" else \
+        claims[claim] + "\x00"
+    mock_provider.set_user(f"nina.{claim}", **claims)
+    before = users(app, flow.tenant)
+    reply = flow.login(mock_provider, f"nina.{claim}", **{"Accept-Language": locale})
+    body = reply.get_data(as_text=True)
+    assert 400 <= reply.status_code < 500, body[:1000]
+    assert message in body
+    assert reply.headers["X-Request-ID"] and reply.headers["Content-Security-Policy"]
+    assert flow.signed_in_user_id() is None
+    assert users(app, flow.tenant) == before
