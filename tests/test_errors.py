@@ -9,6 +9,7 @@ database, as it did before the request guard existed.
 
 from __future__ import annotations
 
+import io
 import logging
 import uuid
 from dataclasses import dataclass
@@ -166,6 +167,9 @@ API_CASES = [
     # Refused input is the API's validation_failed, named by field, as its models answer.
     Case(422, "anna", "GET", f"{API}/me?q=a%00b"),
     Case(401, None, "GET", f"{API}/me"),
+    Case(403, "anna", "POST", f"{API}/cycles", data={  # only a leader starts a cycle
+        "template_id": 1, "preparation_starts_on": "2027-01-01",
+        "preparation_ends_on": "2027-01-10"}),
     Case(404, "anna", "GET", f"{API}/findes-ikke"),
     Case(405, "anna", "DELETE", f"{API}/me"),
     Case(413, "anna", "POST", f"{API}/examples", data=b"x" * TOO_BIG),
@@ -201,6 +205,31 @@ def test_every_api_error_is_json_with_the_headers(request, world, case, locale):
         assert API_MESSAGES[locale] in error["message"]
     if case.status == 405:
         assert "GET" in response.headers["Allow"]
+    assert examples(app, world.tenant) == 0
+
+
+# --- the guard reads every kind of input -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "kwargs", "field"), [
+    ("/t/solby/?a=1&bad=x%00y", {}, "bad"),
+    ("/t/a%00b/", {}, "tenant"),  # a URL argument, before the tenant is looked up
+    ("/t/solby/examples/new", {"data": b"title=ok&text=%1B%5B2J",
+                               "content_type": "application/x-www-form-urlencoded"}, "text"),
+    ("/t/solby/examples/new", {"data": b"title=%ED%A0%80",  # a lone surrogate, as bytes
+                               "content_type": "application/x-www-form-urlencoded"}, "title"),
+    ("/t/solby/examples/new", {"data": {"title": "a\x85b"}}, "title"),  # multipart (C1)
+    ("/t/solby/examples/new", {"data": {"upload": (io.BytesIO(b"x"), "a\x00.csv")}}, "upload"),
+    ("/t/solby/examples/new", {"json": {"outer": {"in\x07ner": "x"}}}, "outer.in\ufffdner"),
+])
+def test_the_guard_reads_every_kind_of_input(app, world, login, path, kwargs, field):
+    client = login(world.anna)
+    method = "GET" if not kwargs else "POST"
+    if "data" in kwargs and isinstance(kwargs["data"], dict):
+        kwargs = {**kwargs, "content_type": "multipart/form-data"}
+    response = client.open(path, method=method, **kwargs)
+    body = assert_error_answer(response, 400, "da")
+    assert f"<code>{field}</code>" in body
     assert examples(app, world.tenant) == 0
 
 
