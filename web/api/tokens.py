@@ -18,8 +18,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from web.api.models import MAX_TOKEN_NAME, ApiToken
-from web.cycles.services.common import InputError, check_text, clean_text
+from web.cycles.services.common import clean_text
+from web.errors import InputError
 from web.extensions import db
+from web.inputs import check_text
 from web.models import utcnow
 from web.users.models import User
 

@@ -9,8 +9,8 @@ approved entries are published, and only while the example still stands as it wa
 team's later edit hides the entry at once and the next compilation sends it back to review;
 withdrawing the offer deletes it.
 
-Writers take the acting user, check everything and raise ``ReviewError`` before writing, then
-flush; the caller (request or task) commits.
+Writers take the acting user, check everything and raise ``InputError`` (or ``Conflict``)
+before writing, then flush; the caller (request or task) commits.
 """
 
 from __future__ import annotations
@@ -24,14 +24,15 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from web.collections.directory import directory_redactor
 from web.collections.models import MAX_REASON, TEXT_FIELDS, CollectionEntry, EntryStatus
+from web.errors import Conflict, InputError
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleKind
 from web.examples.redaction import Finding, Redactor
 from web.extensions import db
+from web.inputs import check_text, normalise_newlines
 from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.users.models import User
 
-FORM = "_form"  # the key of an error about the form as a whole
 MAX_PUBLISHED = 500  # the collection page shows at most this many entries (newest first)
 
 FINDING_LABELS = {
@@ -52,14 +53,6 @@ STATUS_LABELS = {
     EntryStatus.APPROVED: _l("Godkendt"),
     EntryStatus.REJECTED: _l("Afvist"),
 }
-
-
-class ReviewError(ValueError):
-    """Bad input; nothing was written. ``errors`` maps a field (or ``FORM``) to a message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 # --- review (HR) -------------------------------------------------------------------------------
@@ -139,7 +132,7 @@ def save_entry(user: User, entry: CollectionEntry, *, revision: object, title: s
                   required=entry.kind == ExampleKind.LESSON)
     _check_redacted(errors, values, directory_redactor())
     if errors:
-        raise ReviewError(errors)
+        raise InputError(errors)
     if any(getattr(entry, k) != v for k, v in values.items()):
         for name, value in values.items():
             setattr(entry, name, value)
@@ -157,7 +150,7 @@ def approve_entry(user: User, entry: CollectionEntry, *, revision: object) -> No
     values = {name: getattr(entry, name) for name in TEXT_FIELDS}
     _check_redacted(errors, values, directory_redactor())  # the directory may have grown
     if errors:
-        raise ReviewError(errors)
+        raise InputError(errors)
     _decide(user, entry, EntryStatus.APPROVED)
 
 
@@ -168,7 +161,7 @@ def reject_entry(user: User, entry: CollectionEntry, *, revision: object,
     reason = _clean(reason)
     _check_length(errors, "reason", reason, MAX_REASON)
     if errors:
-        raise ReviewError(errors)
+        raise InputError(errors)
     _decide(user, entry, EntryStatus.REJECTED)
     entry.rejection_reason = reason or None
 
@@ -184,12 +177,13 @@ def _decide(user: User, entry: CollectionEntry, status: EntryStatus) -> None:
 
 def _check_current(errors: dict[str, str], entry: CollectionEntry, revision: object, *,
                    stale_ok: bool = False) -> None:
+    """Raise ``Conflict`` when the entry changed since the reviewer opened it."""
     if str(revision) != str(entry.revision):
-        errors[FORM] = _("Eksemplet er blevet ændret, siden du åbnede det. Læs det igen, og "
-                         "prøv så igen.")
-    elif not stale_ok and _is_stale(entry, db.session.get(Example, entry.example_id)):
-        errors[FORM] = _("Teamet har ændret eller trukket eksemplet tilbage. Det kommer til "
-                         "gennemsyn igen ved næste opdatering af kataloget.")
+        raise Conflict(_("Eksemplet er blevet ændret, siden du åbnede det. Læs det igen, og "
+                         "prøv så igen."))
+    if not stale_ok and _is_stale(entry, db.session.get(Example, entry.example_id)):
+        raise Conflict(_("Teamet har ændret eller trukket eksemplet tilbage. Det kommer til "
+                         "gennemsyn igen ved næste opdatering af kataloget."))
 
 
 def _check_redacted(errors: dict[str, str], values: dict[str, str | None],
@@ -208,15 +202,11 @@ def _check_redacted(errors: dict[str, str], values: dict[str, str | None],
 
 def _check_length(errors: dict[str, str], name: str, value: str, limit: int, *,
                   required: bool = False) -> None:
-    if required and not value:
-        errors[name] = _("Skal udfyldes.")
-    elif len(value) > limit:
-        errors[name] = _("Højst %(limit)s tegn (du har skrevet %(length)s).", limit=limit,
-                         length=len(value))
+    check_text(errors, name, value, limit, required=required)
 
 
 def _clean(value: str | None) -> str:
-    return (value or "").replace("\r\n", "\n").strip()
+    return normalise_newlines(value or "").strip()
 
 
 def _is_stale(entry: CollectionEntry, example: Example | None) -> bool:

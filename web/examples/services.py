@@ -21,10 +21,12 @@ from sqlalchemy import select
 
 from web.cycles.actions import parse_choice, parse_id
 from web.cycles.models import Cycle
-from web.cycles.services.common import InputError, check_text, clean_text
+from web.cycles.services.common import clean_text
 from web.cycles.vocabulary import KKC, OLFA, Expectation
+from web.errors import InputError
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleExpectation, ExampleKind
 from web.extensions import db
+from web.inputs import check_text
 from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.permissions import Permission, can, cycle_unit_ids, led_unit_ids, member_unit_ids

@@ -5,14 +5,18 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from web.errors import InputError
 from web.extensions import db
 from web.tenants.models import Tenant
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-class TenantError(ValueError):
-    pass
+class TenantError(InputError):
+    """A tenant that cannot be created: one translated message about the input as a whole."""
+
+    def __init__(self, message: str):
+        super().__init__({}, message)
 
 
 def create_tenant(slug: str, name: str, default_locale: str = "da",

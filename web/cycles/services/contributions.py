@@ -24,8 +24,10 @@ from web.cycles.models import (
     PhaseChange,
     Visibility,
 )
-from web.cycles.services.common import FORM, InputError, check_text, clean_text
+from web.cycles.services.common import clean_text
+from web.errors import FORM, Conflict, InputError
 from web.extensions import db
+from web.inputs import check_text
 from web.users.models import User
 
 
@@ -67,8 +69,7 @@ def save_answers(actor: User, cycle: Cycle, answers: list[AnswerInput]) -> list[
     answers = [AnswerInput(a.prompt_id, clean_text(a.text), a.visibility) for a in answers]
     errors: dict[str, str] = {}
     if cycle.phase != Phase.PREPARATION:
-        raise InputError({FORM: _("Dialogmødet er begyndt, så svarene kan ikke længere "
-                                  "ændres.")})
+        raise Conflict(_("Dialogmødet er begyndt, så svarene kan ikke længere ændres."))
     prompt_ids = {p.id for p in cycle.prompts}
     for a in answers:
         if a.prompt_id not in prompt_ids:

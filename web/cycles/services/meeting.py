@@ -8,8 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
 from web.cycles.models import MAX_CONCLUSION, Conclusion, Contribution, Cycle, Phase, Visibility
-from web.cycles.services.common import FORM, InputError, check_text, clean_text
+from web.cycles.services.common import clean_text
+from web.errors import FORM, Conflict, InputError
 from web.extensions import db
+from web.inputs import check_text
 from web.users.models import User
 
 CONCLUSION_PHASES = (Phase.MEETING, Phase.AGREEMENTS)
@@ -61,7 +63,7 @@ def record_conclusions(actor: User, cycle: Cycle, texts: dict[int, str]) -> dict
     """
     texts = {prompt_id: clean_text(text) for prompt_id, text in texts.items()}
     if cycle.phase not in CONCLUSION_PHASES:
-        raise InputError({FORM: _("Konklusioner skrives under dialogmødet og aftalerne.")})
+        raise Conflict(_("Konklusioner skrives under dialogmødet og aftalerne."))
     errors: dict[str, str] = {}
     prompt_ids = {p.id for p in cycle.prompts}
     for prompt_id, text in texts.items():

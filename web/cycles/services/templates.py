@@ -15,8 +15,10 @@ from web.cycles.models import (
     PromptKind,
     TemplatePrompt,
 )
-from web.cycles.services.common import FORM, InputError, check_text, clean_text
+from web.cycles.services.common import clean_text
+from web.errors import FORM, InputError
 from web.extensions import db
+from web.inputs import check_text
 from web.users.models import User
 
 DEFAULT_TEMPLATE_NAME = "Dialog om aktørskab (notatets dialogguide)"
