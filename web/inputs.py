@@ -176,24 +176,25 @@ def read(errors: dict[str, str], field: str, raw: object, kind: Any, *,
     A posted string (or a list of them) is read as the API reads a JSON body's strings
     (pydantic's strict string mode), so both edges accept and refuse the same values; a
     value that is already typed (a ``date``, an enum member, an ``int`` from the API or a
-    command) is validated as it is, so the range and the limits still apply. A blank value
-    that is not text is absent: ``None``, or the message "Skal udfyldes." when ``required``.
+    command) is validated as it is, so the range and the limits still apply. An empty value
+    that is not text (an empty date field, no choice made) is absent, as a field left out of
+    a JSON body: ``None``, or the message "Skal udfyldes." when ``required``.
     """
-    if raw is None or (isinstance(raw, str) and not raw.strip() and not _is_text(kind)):
+    if raw is None or (raw == "" and not _is_text(kind)):
         if required:
             errors[field] = message_for({"type": "missing"})
         return None
     adapter = _adapter(kind)
     try:
-        if isinstance(raw, str) and _origin(kind) is int:
+        if isinstance(raw, str) and _is_number(kind):
             # A number as the API receives it: a JSON number (so the same checks run).
-            number = raw.strip()
-            if not _INTEGER.fullmatch(number):
+            if not _INTEGER.fullmatch(raw):
                 errors[field] = message_for({"type": "int_parsing"})
                 return None
-            return adapter.validate_json(number, strict=True)
+            return adapter.validate_json(raw, strict=True)
         if isinstance(raw, str):
-            return adapter.validate_strings(raw if _is_text(kind) else raw.strip(), strict=True)
+            # As sent (nothing trimmed), as the API reads a JSON string.
+            return adapter.validate_strings(raw, strict=True)
         if isinstance(raw, list | tuple) and all(isinstance(v, str) for v in raw):
             # Posted strings as a JSON list: its items are read as from a query string.
             return adapter.validate_json(json.dumps(list(raw)), strict=False)
@@ -206,13 +207,23 @@ def read(errors: dict[str, str], field: str, raw: object, kind: Any, *,
 
 def check_text(errors: dict[str, str], field: str, value: str | None, limit: int, *,
                required: bool = False) -> str:
-    """``value`` as free text (``text(limit)``), or a message at ``field``; returns the text
-    with its newlines normalised (unchanged when refused)."""
-    checked = read(errors, field, value or "", text(limit, required=required))
-    return (value or "") if checked is None else checked
+    """``value`` checked as free text (``text(limit)``, a message at ``field`` when refused)
+    and returned as it is stored: newlines normalised, trimmed.
+
+    The check sees the value as sent, before trimming, as the API's schema does, so a form
+    and the API give the same verdict on the same text.
+    """
+    read(errors, field, value or "", text(limit, required=required))
+    return normalise_newlines(value or "").strip()
 
 
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
+
+
+@functools.cache
+def _is_number(kind: Any) -> bool:
+    """Whether the API receives ``kind`` as a JSON number (an id, a count, a choice of days)."""
+    return _adapter(kind).json_schema().get("type") == "integer"
 
 
 def _origin(kind: Any) -> Any:
@@ -239,6 +250,7 @@ SIMPLE_MESSAGES = {
     "string_too_short": _l("Skal udfyldes."),
     "string_type": _l("Skal være tekst."),
     "control_character": _l("Teksten indeholder tegn, der ikke er tilladt."),
+    "string_unicode": _l("Teksten indeholder tegn, der ikke er tilladt."),  # a lone surrogate
     "int_type": _l("Skal være et helt tal."),
     "int_parsing": _l("Skal være et helt tal."),
     "int_from_float": _l("Skal være et helt tal."),

@@ -60,11 +60,14 @@ def test_a_lesson_needs_what_was_learned(world, scope):
     assert example.lesson == "Aftal det med lederen"
 
 
-def test_tags_are_optional_and_duplicates_collapse(world, scope):
+def test_tags_are_optional_and_each_is_given_once(world, scope):
     example = services.record_example(
-        world.anna, **valid(world, expectations=["context", "context"], kkc="", olfa=None))
+        world.anna, **valid(world, expectations=["context"], kkc="", olfa=None))
     assert example.expectations == [Expectation.CONTEXT]
     assert example.kkc is None and example.olfa is None
+    with pytest.raises(InputError) as refused:  # as the API refuses it
+        services.record_example(world.anna, **valid(world, expectations=["context"] * 2))
+    assert refused.value.errors == {"expectations": "Må kun forekomme én gang."}
 
 
 @pytest.mark.parametrize(("overrides", "field", "message"), [

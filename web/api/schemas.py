@@ -30,7 +30,8 @@ from web.cycles.models import (
 )
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import MAX_TEXT, MAX_TITLE, ExampleKind
-from web.inputs import Day, Id, Moment, text, unique
+from web.examples.services import Expectations
+from web.inputs import Day, Id, Moment, text
 from web.orgs.models import MembershipRole
 from web.users.models import TenantRoleName
 
@@ -296,7 +297,6 @@ class FollowUpPut(Body):
 # --- examples ---------------------------------------------------------------------------------
 
 
-Expectations = unique(Expectation, max_length=len(Expectation))
 
 
 class ExampleOut(Out):

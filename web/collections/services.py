@@ -28,7 +28,7 @@ from web.errors import Conflict, InputError
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleKind
 from web.examples.redaction import Finding, Redactor
 from web.extensions import db
-from web.inputs import check_text, normalise_newlines
+from web.inputs import check_text
 from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.users.models import User
@@ -125,11 +125,10 @@ def save_entry(user: User, entry: CollectionEntry, *, revision: object, title: s
     still finds a name, an e-mail, a phone or a CPR number in it."""
     errors: dict[str, str] = {}
     _check_current(errors, entry, revision)
-    values = {"title": _clean(title), "text": _clean(text), "lesson": _clean(lesson) or None}
-    _check_length(errors, "title", values["title"], MAX_TITLE, required=True)
-    _check_length(errors, "text", values["text"], MAX_TEXT, required=True)
-    _check_length(errors, "lesson", values["lesson"] or "", MAX_TEXT,
-                  required=entry.kind == ExampleKind.LESSON)
+    values = {"title": check_text(errors, "title", title, MAX_TITLE, required=True),
+              "text": check_text(errors, "text", text, MAX_TEXT, required=True),
+              "lesson": check_text(errors, "lesson", lesson, MAX_TEXT,
+                                   required=entry.kind == ExampleKind.LESSON) or None}
     _check_redacted(errors, values, directory_redactor())
     if errors:
         raise InputError(errors)
@@ -158,8 +157,7 @@ def reject_entry(user: User, entry: CollectionEntry, *, revision: object,
                  reason: str | None = None) -> None:
     errors: dict[str, str] = {}
     _check_current(errors, entry, revision, stale_ok=True)
-    reason = _clean(reason)
-    _check_length(errors, "reason", reason, MAX_REASON)
+    reason = check_text(errors, "reason", reason, MAX_REASON)
     if errors:
         raise InputError(errors)
     _decide(user, entry, EntryStatus.REJECTED)
@@ -198,15 +196,6 @@ def _check_redacted(errors: dict[str, str], values: dict[str, str | None],
                 "Teksten indeholder stadig %(what)s: %(found)s. Fjern det, før du gemmer.",
                 what=", ".join(str(FINDING_LABELS[k]) for k in what),
                 found=", ".join(f"»{value[f.start:f.end]}«" for f in findings))
-
-
-def _check_length(errors: dict[str, str], name: str, value: str, limit: int, *,
-                  required: bool = False) -> None:
-    check_text(errors, name, value, limit, required=required)
-
-
-def _clean(value: str | None) -> str:
-    return normalise_newlines(value or "").strip()
 
 
 def _is_stale(entry: CollectionEntry, example: Example | None) -> bool:

@@ -20,7 +20,6 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from web.cycles.models import MAX_ACTION, OPEN_ACTION_STATUSES, Action, ActionStatus, Cycle, Phase
-from web.cycles.services.common import clean_text
 from web.cycles.vocabulary import KKC, Expectation
 from web.errors import Conflict, InputError
 from web.extensions import db
@@ -138,9 +137,8 @@ def record_follow_up(user: User, action: Action, *, outcome: str | None,
     if action.cycle.phase not in FOLLOW_UP_PHASES:
         raise Conflict(_("Handlingerne følges op i opfølgningsfasen."))
     errors: dict[str, str] = {}
-    outcome, learning = clean_text(outcome), clean_text(learning)
-    check_text(errors, "outcome", outcome, MAX_FOLLOW_UP, required=True)
-    check_text(errors, "learning", learning, MAX_FOLLOW_UP)
+    outcome = check_text(errors, "outcome", outcome, MAX_FOLLOW_UP, required=True)
+    learning = check_text(errors, "learning", learning, MAX_FOLLOW_UP)
     if errors:
         raise InputError(errors)
     action.outcome, action.learning = outcome, learning or None
@@ -158,8 +156,7 @@ def _check_phase(cycle: Cycle, phases: tuple[Phase, ...]) -> None:
 
 def _validated(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on, expectation,
                kkc, earliest: date | None) -> dict[str, object]:
-    text = clean_text(text)
-    check_text(errors, "text", text, MAX_ACTION, required=True)
+    text = check_text(errors, "text", text, MAX_ACTION, required=True)
     owner = _parse_owner(errors, cycle, owner_id)
     due = parse_date(errors, "due_on", due_on)
     if due is not None and earliest is not None and due < earliest:
@@ -174,10 +171,11 @@ def _validated(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on, 
 
 
 def _parse_owner(errors: dict[str, str], cycle: Cycle, value: object) -> int | None:
-    owner_id = parse_id(value)
     if value in (None, ""):
         errors["owner_id"] = _("Vælg en ansvarlig.")
-    elif owner_id is None or owner_id not in {u.id for u in team_members(cycle)}:
+        return None
+    owner_id = read(errors, "owner_id", value, Id)
+    if owner_id is not None and owner_id not in {u.id for u in team_members(cycle)}:
         errors["owner_id"] = _("Den ansvarlige skal være med i teamet.")
     return owner_id
 

@@ -40,7 +40,6 @@ from web.cycles.models import (
     PhaseChange,
     Visibility,
 )
-from web.cycles.services.common import clean_text
 from web.errors import FORM, Conflict, InputError
 from web.examples.models import Example
 from web.extensions import db
@@ -162,12 +161,10 @@ def update_settings(tenant: Tenant, actor: User, form: dict[str, Any]) -> list[s
     for page in PAGES:
         for locale in LOCALES:
             name = f"{page}_text_{locale}"
-            value = clean_text(form.get(name))
-            check_text(errors, name, value, MAX_PAGE_TEXT)
+            value = check_text(errors, name, form.get(name), MAX_PAGE_TEXT)
             if value:
                 texts.setdefault(page, {})[locale] = value
-    url = clean_text(form.get("accessibility_url"))
-    check_text(errors, "accessibility_url", url, MAX_URL)
+    url = check_text(errors, "accessibility_url", form.get("accessibility_url"), MAX_URL)
     if url and "accessibility_url" not in errors and (
             not url.startswith("https://") or any(c.isspace() for c in url)):
         errors["accessibility_url"] = _("Skriv en fuld adresse, der begynder med https://.")

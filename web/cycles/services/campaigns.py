@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from web.cycles.models import MAX_NAME, Campaign, Cycle, DialogueTemplate, Phase
-from web.cycles.services.common import CycleDates, check_dates, clean_text
+from web.cycles.services.common import CycleDates, check_dates
 from web.cycles.services.cycles import build_cycle, open_cycle_unit_ids
 from web.errors import InputError
 from web.extensions import db
@@ -74,10 +74,9 @@ def start_campaign(actor: User, name: str, template: DialogueTemplate | None,
     caller has checked ``Permission.START_CAMPAIGN``. Raises ``InputError`` (fields ``name``,
     ``template_id``, ``units`` and the dates) before writing anything.
     """
-    name = clean_text(name)
     unit_ids = sorted(set(unit_ids))
     errors: dict[str, str] = {}
-    check_text(errors, "name", name, MAX_NAME, required=True)
+    name = check_text(errors, "name", name, MAX_NAME, required=True)
     if template is None:
         errors["template_id"] = _("Vælg en skabelon.")
     elif not template.prompts:

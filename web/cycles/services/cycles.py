@@ -67,8 +67,8 @@ def update_cycle(actor: User, cycle: Cycle, dates: CycleDates,
     if cycle.phase == Phase.CLOSED:
         raise Conflict(_("Forløbet er afsluttet og kan ikke længere ændres."))
     errors: dict[str, str] = {}
-    dates = _clean_dates(dates)
     check_dates(errors, dates)
+    dates = _clean_dates(dates)
     if facilitator_id is not None and facilitator_id != cycle.facilitator_id \
             and facilitator_id not in {u.id for u in cycle_members(cycle)}:
         errors["facilitator_id"] = _("Ordstyreren skal være med i forløbet.")
@@ -97,9 +97,9 @@ def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = 
     then on nothing links them to their authors. Closing stamps ``closed_at``. A closed cycle
     that already has a next cycle cannot be reopened.
     """
-    reason = clean_text(reason)
     moves = allowed_moves(cycle)
     errors: dict[str, str] = {}
+    reason = check_text(errors, "reason", reason, MAX_REASON)
     if expected_from is not None and expected_from != cycle.phase:
         raise Conflict(_("Forløbet er allerede flyttet til %(phase)s. Se siden igen.",
                          phase=PHASE_LABELS[cycle.phase]))
@@ -109,12 +109,8 @@ def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = 
     if cycle.phase == Phase.CLOSED and to_phase == moves.back \
             and next_cycle_id(cycle) is not None:
         raise Conflict(_("Det næste forløb er allerede startet, så dette kan ikke genåbnes."))
-    if to_phase == moves.forward:
-        check_text(errors, "reason", reason, MAX_REASON)
-    elif to_phase == moves.back:
-        if not reason:
-            errors["reason"] = _("Skriv, hvorfor forløbet går et skridt tilbage.")
-        check_text(errors, "reason", reason, MAX_REASON)
+    if to_phase == moves.back and not reason:
+        errors["reason"] = _("Skriv, hvorfor forløbet går et skridt tilbage.")
     if errors:
         raise InputError(errors)
 
@@ -224,7 +220,7 @@ def _check_new_cycle(unit_id: int, template: DialogueTemplate | None,
         errors["template_id"] = _("Vælg en skabelon.")
     elif not template.prompts:
         errors["template_id"] = _("Skabelonen har ingen spørgsmål.")
-    check_dates(errors, _clean_dates(dates))
+    check_dates(errors, dates)
     return errors
 
 
