@@ -73,8 +73,8 @@ def test_the_leader_may_own_an_action_too(world, cycle, scope):
 @pytest.mark.parametrize(("overrides", "field", "message"), [
     ({"text": "   "}, "text", "Skal udfyldes."),
     ({"text": "x" * (MAX_ACTION + 1)}, "text", f"Højst {MAX_ACTION} tegn"),
+    ({"owner_id": ""}, "owner_id", "Vælg en ansvarlig."),
     ({"owner_id": "abc"}, "owner_id", "Skal være et helt tal."),  # as the API says it
-    ({"owner_id": "abc"}, "owner_id", "Den ansvarlige skal være med i teamet."),
     ({"due_on": ""}, "due_on", "Skal udfyldes."),
     ({"due_on": "31-12-2030"}, "due_on", "Skriv datoen som åååå-mm-dd."),
     ({"due_on": "2020-01-01"}, "due_on", "Fristen kan ikke ligge før i dag."),
