@@ -205,6 +205,11 @@ def read(errors: dict[str, str], field: str, raw: object, kind: Any, *,
         return None
 
 
+def read_ids(values: list[str]) -> list[int]:
+    """The valid ids (``Id``) among posted values (checkboxes, multiple selects); others go."""
+    return [n for n in (read({}, "id", v, Id) for v in values) if n is not None]
+
+
 def check_text(errors: dict[str, str], field: str, value: str | None, limit: int, *,
                required: bool = False) -> str:
     """``value`` checked as free text (``text(limit)``, a message at ``field`` when refused)

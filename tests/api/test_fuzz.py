@@ -4,7 +4,11 @@ to the WSGI app directly, as a leader with a bearer token, over a seeded municip
 For every operation: valid requests (random ids, and the ids of seeded rows so the requests
 reach the services) and invalid ones (bodies and parameters that break the schema). Each
 response must not be a server error (with TESTING on, an exception would fail the test
-outright), must have a documented status and content type, and must match its schema.
+outright), must have a documented status and content type, and must match its schema; and the
+document must state every constraint the edge enforces: data that breaks the schema is refused
+(``negative_data_rejection``) and data that matches it is never refused by the edge
+(``positive_data_acceptance``, ST202; only a service's own rule about rows or between fields
+may refuse it, and the document cannot state those).
 
 Bounded for CI: a fixed number of examples per operation, derandomized (the same requests on
 every run), no example database.

@@ -19,7 +19,7 @@ from web.cycles.services.common import CycleDates
 from web.cycles.services.contributions import AnswerInput
 from web.cycles.services.templates import PromptInput
 from web.errors import FORM
-from web.inputs import Clock, Day, Id, read
+from web.inputs import Clock, Day, Id, read, read_ids
 
 Form = Mapping[str, str]
 
@@ -40,7 +40,7 @@ def parse_int(form: Form, field: str) -> int | None:
 
 
 def parse_ids(values: list[str]) -> list[int]:
-    return [n for n in (read({}, "id", v, Id) for v in values) if n is not None]
+    return read_ids(values)
 
 
 def parse_dates(errors: dict[str, str], form: Form, *, with_meeting: bool = True
