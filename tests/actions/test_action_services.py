@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from web.cycles import actions as services
 from web.cycles.models import MAX_ACTION, Action, ActionStatus, Phase
-from web.cycles.services.common import FORM, InputError
 from web.cycles.vocabulary import KKC, Expectation
+from web.errors import FORM, Conflict, InputError
 from web.extensions import db
 from web.tenancy import tenant_scope
 
@@ -74,7 +74,7 @@ def test_the_leader_may_own_an_action_too(world, cycle, scope):
     ({"text": "   "}, "text", "Skal udfyldes."),
     ({"text": "x" * (MAX_ACTION + 1)}, "text", f"Højst {MAX_ACTION} tegn"),
     ({"owner_id": ""}, "owner_id", "Vælg en ansvarlig."),
-    ({"owner_id": "abc"}, "owner_id", "Den ansvarlige skal være med i teamet."),
+    ({"owner_id": "abc"}, "owner_id", "Skal være et helt tal."),  # as the API says it
     ({"due_on": ""}, "due_on", "Skal udfyldes."),
     ({"due_on": "31-12-2030"}, "due_on", "Skriv datoen som åååå-mm-dd."),
     ({"due_on": "2020-01-01"}, "due_on", "Fristen kan ikke ligge før i dag."),
@@ -118,7 +118,7 @@ def test_every_error_is_reported_at_once(world, cycle, scope):
                                    Phase.CLOSED])
 def test_actions_are_recorded_only_in_the_agreements_phase(world, make, scope, phase):
     cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=phase)
-    with pytest.raises(InputError) as raised:
+    with pytest.raises(Conflict) as raised:
         services.create_action(world.leader, cycle, **valid(world))
     assert FORM in raised.value.errors
     assert count_actions() == 0
@@ -152,7 +152,7 @@ def test_status_can_be_set_in_agreements_and_follow_up_only(world, make, scope):
         services.set_status(world.anna, action, "")
     closed = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.CLOSED)
     frozen = fresh(make.action(world.tenant, closed, world.anna))
-    with pytest.raises(InputError) as raised:
+    with pytest.raises(Conflict) as raised:
         services.set_status(world.anna, frozen, "done")
     assert FORM in raised.value.errors
     db.session.refresh(frozen)
@@ -178,7 +178,7 @@ def test_follow_up_records_what_happened_and_what_was_learned(world, make, scope
 
 def test_follow_up_only_in_the_follow_up_phase(world, make, cycle, scope):
     action = fresh(make.action(world.tenant, cycle, world.anna))
-    with pytest.raises(InputError) as raised:
+    with pytest.raises(Conflict) as raised:
         services.record_follow_up(world.bo, action, outcome="For tidligt", learning=None)
     assert FORM in raised.value.errors
 
@@ -189,7 +189,7 @@ def test_delete_only_while_agreeing(world, make, cycle, scope):
     assert count_actions() == 0
     later = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
     kept = fresh(make.action(world.tenant, later, world.anna))
-    with pytest.raises(InputError):
+    with pytest.raises(Conflict):
         services.delete_action(world.leader, kept)
     assert count_actions() == 1
 

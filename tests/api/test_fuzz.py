@@ -4,7 +4,11 @@ to the WSGI app directly, as a leader with a bearer token, over a seeded municip
 For every operation: valid requests (random ids, and the ids of seeded rows so the requests
 reach the services) and invalid ones (bodies and parameters that break the schema). Each
 response must not be a server error (with TESTING on, an exception would fail the test
-outright), must have a documented status and content type, and must match its schema.
+outright), must have a documented status and content type, and must match its schema; and the
+document must state every constraint the edge enforces: data that breaks the schema is refused
+(``negative_data_rejection``) and data that matches it is never refused by the edge
+(``positive_data_acceptance``, ST202; only a service's own rule about rows or between fields
+may refuse it, and the document cannot state those).
 
 Bounded for CI: a fixed number of examples per operation, derandomized (the same requests on
 every run), no example database.
@@ -24,6 +28,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -31,11 +37,38 @@ from schemathesis.specs.openapi.checks import (
 from tests.api.conftest import new_token
 from web.cycles.models import Phase, Visibility
 from web.extensions import db
+from web.inputs import SIMPLE_MESSAGES, message_for
 from web.orgs.models import Membership, MembershipRole, UnitKind
 
 EXAMPLES_PER_OPERATION = 15
+
+
+def edge_message(message: str) -> bool:
+    """Whether ``message`` is one the edge's kinds give (``web.inputs``' catalogue)."""
+    return message.startswith("Højst ") or message in (
+        {str(m) for m in SIMPLE_MESSAGES.values()} | {message_for({"type": "date_out_of_range"})})
+
+
+def positive_data_accepted_by_the_edge(ctx, response, case):
+    """ST202, except where the service refused a rule the document cannot state.
+
+    Data that matches the document must never be refused by the edge: a 422 whose messages
+    are all the services' own (an end before the start, an owner who is not on the team, a
+    due date in the past: rules between fields or about rows) is the service speaking, and
+    it is accepted here; a 422 with any of the edge's messages is a constraint the document
+    does not state, and fails.
+    """
+    if case.meta is not None and case.meta.generation.mode.is_positive \
+            and response.status_code == 422:
+        error = response.json()["error"]
+        if not any(edge_message(m) for m in error.get("fields", {}).values()):
+            return None
+    return positive_data_acceptance(ctx, response, case)
+
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+          response_schema_conformance, positive_data_accepted_by_the_edge,
+          negative_data_rejection]
 
 
 @dataclass
@@ -116,6 +149,8 @@ def test_no_server_errors_and_responses_match_the_document(app, world, seeded):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 20
 
+    with app.test_request_context("/"):  # the messages in the API's default language
+        assert edge_message(message_for({"type": "control_character"}))
     for operation in operations:
         @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
                   database=None, phases=[HypothesisPhase.explicit, HypothesisPhase.generate],

@@ -83,3 +83,36 @@ def test_limits_are_the_documented_constants(served):
     assert schemas["ContributionCreate"]["properties"]["text"]["maxLength"] == MAX_ANSWER
     assert schemas["ActionCreate"]["properties"]["text"]["maxLength"] == MAX_ACTION
     assert schemas["ExampleCreate"]["properties"]["title"]["maxLength"] == MAX_TITLE
+
+
+def test_the_document_states_every_constraint_of_the_edge(served):
+    """The constraints the kinds of ``web.inputs`` enforce, as the document says them."""
+    import re
+
+    from web.inputs import DATE_PATTERN, TEXT_PATTERN
+
+    schemas = served["components"]["schemas"]
+
+    def prop(model: str, name: str) -> dict:
+        schema = schemas[model]["properties"][name]
+        options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+        return options[0]
+
+    for model, name in [("ActionCreate", "text"), ("ExampleCreate", "title"),
+                        ("FollowUpPut", "learning"), ("CycleCreate", "meeting_place")]:
+        text = prop(model, name)
+        assert text["pattern"] == TEXT_PATTERN and "maxLength" in text
+        banned = re.compile(text["pattern"])
+        assert banned.search("Linje et\nlinje to\tmed tab")
+        assert not any(banned.search(f"a{c}b") for c in "\x00\x01\x1b\x7f\x85")
+    for model, name in [("CycleCreate", "preparation_starts_on"), ("ActionCreate", "due_on"),
+                        ("CycleCreate", "meeting_at")]:
+        day = prop(model, name)
+        assert day["pattern"] == DATE_PATTERN and day["format"] in ("date", "date-time")
+        in_range = re.compile(day["pattern"])
+        assert in_range.search("2000-01-01") and in_range.search("2100-12-31")
+        assert not in_range.search("0001-01-01") and not in_range.search("9999-12-31")
+    assert prop("ExampleCreate", "expectations")["uniqueItems"] is True
+    assert schemas["ContributionUpdate"]["minProperties"] == 1
+    owner = prop("ActionCreate", "owner_id")
+    assert (owner["type"], owner["minimum"], owner["maximum"]) == ("integer", 1, 2**31 - 1)

@@ -140,3 +140,20 @@ def test_a_disabled_provider_stops_logins(app, make, admin_client, mock_provider
     assert admin_client.post("/t/adminby/admin/sso", data=data).status_code == 302
     reply = app.test_client().get("/t/adminby/auth/login")
     assert reply.status_code == 503
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"unit_claim_kind": "nonsense"}, "Ugyldigt valg."),
+    ({"client_id": ""}, "Skal udfyldes."),
+    ({"client_id": "x" * 256}, "Højst 255 tegn (du har skrevet 256)."),
+    ({"name_claim": "name\x00"}, "Teksten indeholder tegn, der ikke er tilladt."),
+])
+def test_the_form_refuses_in_danish_with_the_messages_of_every_form(app, admin_client, fields,
+                                                                    message):
+    reply = admin_client.post("/t/adminby/admin/sso",
+                              data=form("https://login.example.dk", **fields))
+    assert reply.status_code == 422
+    html = reply.get_data(as_text=True)
+    assert message in html
+    assert "Not a valid choice" not in html and "This field is required" not in html
+    assert stored(app, admin_client.tenant) is None

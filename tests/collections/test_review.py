@@ -9,6 +9,7 @@ from sqlalchemy import select
 from tests.collections.conftest import offered
 from web.collections import services
 from web.collections.models import CollectionEntry, EntryStatus
+from web.errors import Refusal
 from web.examples.models import ExampleKind
 from web.extensions import db
 
@@ -52,7 +53,7 @@ def test_an_edit_that_still_names_someone_is_refused_and_nothing_is_saved(town, 
     with scope(town.tenant):
         entry = load(entry_id)
         before = (entry.title, entry.text, entry.status, entry.revision)
-        with pytest.raises(services.ReviewError) as refused:
+        with pytest.raises(Refusal) as refused:
             services.save_entry(town.hr, entry, revision=entry.revision, title="Ny titel",
                                 text="Spørg Anne Hansen på 11223344.", lesson=None,
                                 approve=True)
@@ -69,7 +70,7 @@ def test_an_edit_that_still_names_someone_is_refused_and_nothing_is_saved(town, 
 def test_errors_are_translated(town, scope, entry_id):
     with scope(town.tenant), force_locale("en"):
         entry = load(entry_id)
-        with pytest.raises(services.ReviewError) as refused:
+        with pytest.raises(Refusal) as refused:
             services.save_entry(town.hr, entry, revision=entry.revision, title="",
                                 text="Ring til hanne@solby.dk", lesson=None)
         assert refused.value.errors["title"] == "Required."
@@ -87,7 +88,7 @@ def test_bad_input_is_refused(town, scope, entry_id, changes, field):
         entry = load(entry_id)
         values = {"revision": entry.revision, "title": "T", "text": "Tekst", "lesson": None,
                   **changes}
-        with pytest.raises(services.ReviewError) as refused:
+        with pytest.raises(Refusal) as refused:
             services.save_entry(town.hr, entry, approve=True, **values)
         assert field in refused.value.errors
         assert load(entry_id).status == EntryStatus.PENDING
@@ -98,7 +99,7 @@ def test_a_lesson_needs_its_lesson(town, make, scope, compiled):
     compiled()
     with scope(town.tenant):
         entry = db.session.scalars(select(CollectionEntry)).one()
-        with pytest.raises(services.ReviewError) as refused:
+        with pytest.raises(Refusal) as refused:
             services.save_entry(town.hr, entry, revision=entry.revision, title="T", text="T",
                                 lesson=" ")
         assert refused.value.errors == {"lesson": "Skal udfyldes."}
@@ -107,7 +108,7 @@ def test_a_lesson_needs_its_lesson(town, make, scope, compiled):
 def test_reject_keeps_it_unpublished(town, scope, entry_id):
     with scope(town.tenant):
         entry = load(entry_id)
-        with pytest.raises(services.ReviewError):
+        with pytest.raises(Refusal):
             services.reject_entry(town.hr, entry, revision=entry.revision, reason="x" * 1001)
         services.reject_entry(town.hr, entry, revision=entry.revision, reason="For genkendeligt")
         db.session.commit()
@@ -125,7 +126,7 @@ def test_a_stale_entry_cannot_be_approved(town, make, scope, entry_id):
         db.session.scalars(select(Example)).one().text = "Ændret af teamet."
     with scope(town.tenant):
         entry = load(entry_id)
-        with pytest.raises(services.ReviewError) as refused:
+        with pytest.raises(Refusal) as refused:
             services.approve_entry(town.hr, entry, revision=entry.revision)
         assert "Teamet har ændret" in refused.value.errors["_form"]
         assert services.review_item(entry).is_stale

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from web.cycles.models import Campaign, Cycle, Phase
-from web.cycles.services import InputError
 from web.cycles.services import campaigns as svc
 from web.cycles.services.common import CycleDates
 from web.cycles.services.templates import ensure_default_template
+from web.errors import InputError
 from web.extensions import db
 from web.orgs.models import UnitKind
 

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from web.cycles.models import Conclusion, Contribution, Participation, Phase, Visibility
-from web.cycles.services import InputError, contributions, meeting
+from web.cycles.services import contributions, meeting
 from web.cycles.services import cycles as cycle_service
 from web.cycles.services.contributions import AnswerInput
+from web.errors import Conflict, InputError
 from web.extensions import db
 
 
@@ -106,7 +107,7 @@ def test_no_editing_once_the_meeting_has_started(scoped, cycle):
     w = scoped
     contributions.save_answers(w.anna, cycle, [answer(cycle, 0, "Før mødet")])
     cycle_service.move_phase(w.leader, cycle, Phase.MEETING)
-    with pytest.raises(InputError) as exc:
+    with pytest.raises(Conflict) as exc:
         contributions.save_answers(w.anna, cycle, [answer(cycle, 0, "Efter mødet")])
     assert "_form" in exc.value.errors
     assert [r.text for r in rows(cycle)] == ["Før mødet"]
@@ -142,7 +143,7 @@ def test_shared_answers_hide_private_ones_and_anonymous_names(scoped, cycle):
 
 def test_conclusions_are_recorded_per_prompt(scoped, cycle):
     w = scoped
-    with pytest.raises(InputError):  # not before the meeting
+    with pytest.raises(Conflict):  # not before the meeting
         meeting.record_conclusions(w.leader, cycle, {cycle.prompts[0].id: "For tidligt"})
     cycle_service.move_phase(w.leader, cycle, Phase.MEETING)
     first, second = cycle.prompts[0].id, cycle.prompts[1].id
@@ -167,6 +168,6 @@ def test_bad_conclusions_write_nothing(scoped, cycle):
     assert db.session.scalar(select(func.count(Conclusion.id))) == 0
     for phase in (Phase.AGREEMENTS, Phase.FOLLOW_UP):
         cycle_service.move_phase(w.leader, cycle, phase)
-    with pytest.raises(InputError) as exc:
+    with pytest.raises(Conflict) as exc:
         meeting.record_conclusions(w.leader, cycle, {first: "For sent"})
     assert "_form" in exc.value.errors

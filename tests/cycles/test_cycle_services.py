@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from web.cycles.models import Action, ActionStatus, Cycle, Phase, PhaseChange
-from web.cycles.services import InputError
 from web.cycles.services import cycles as svc
 from web.cycles.services.common import CycleDates
 from web.cycles.services.templates import ensure_default_template
+from web.errors import Conflict, InputError
 from web.extensions import db
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -76,9 +76,9 @@ def test_equal_dates_are_in_order(scoped):
 def test_one_open_cycle_per_unit(scoped):
     w = scoped
     svc.start_cycle(w.leader, w.team, ensure_default_template(), dates())
-    with pytest.raises(InputError) as exc:
+    with pytest.raises(Conflict) as exc:
         svc.start_cycle(w.leader, w.team, ensure_default_template(), dates())
-    assert "unit_id" in exc.value.errors
+    assert "afsluttet" in exc.value.message
     assert count(Cycle) == 1
 
 
@@ -114,7 +114,7 @@ def test_moves_that_are_not_allowed(scoped, make, start, target):
     w = scoped
     cycle = make.started_cycle(w.tenant, w.team, w.leader, phase=start)
     changes = count(PhaseChange)
-    with pytest.raises(InputError) as exc:
+    with pytest.raises(Conflict) as exc:
         svc.move_phase(w.leader, cycle, target, reason="fordi")
     assert "_form" in exc.value.errors
     assert cycle.phase == start and count(PhaseChange) == changes
@@ -138,7 +138,7 @@ def test_a_step_back_needs_a_reason(scoped, make):
 def test_a_stale_move_is_refused(scoped, make):
     w = scoped
     cycle = make.started_cycle(w.tenant, w.team, w.leader, phase=Phase.MEETING)
-    with pytest.raises(InputError):
+    with pytest.raises(Conflict):
         svc.move_phase(w.leader, cycle, Phase.AGREEMENTS, expected_from=Phase.PREPARATION)
     assert cycle.phase == Phase.MEETING
 
@@ -175,9 +175,9 @@ def test_next_cycle_carries_the_open_actions_over(scoped, make):
     assert db.session.scalar(select(func.count(Action.id)).where(Action.cycle_id == cycle.id)) \
         == 4
 
-    with pytest.raises(InputError):  # only one next cycle
+    with pytest.raises(Conflict):  # only one next cycle
         svc.start_next_cycle(w.leader, cycle, ensure_default_template(), dates())
-    with pytest.raises(InputError) as exc:  # and the closed one cannot reopen any more
+    with pytest.raises(Conflict) as exc:  # and the closed one cannot reopen any more
         svc.move_phase(w.leader, cycle, Phase.FOLLOW_UP, "Hov")
     assert "_form" in exc.value.errors
 
@@ -185,7 +185,7 @@ def test_next_cycle_carries_the_open_actions_over(scoped, make):
 def test_next_cycle_only_after_closing(scoped, make):
     w = scoped
     cycle = make.started_cycle(w.tenant, w.team, w.leader, phase=Phase.FOLLOW_UP)
-    with pytest.raises(InputError):
+    with pytest.raises(Conflict):
         svc.start_next_cycle(w.leader, cycle, ensure_default_template(), dates())
     assert count(Cycle) == 1
 

@@ -69,7 +69,7 @@ def test_leader_starts_a_cycle(client, world, start_form, app):
 
 
 @pytest.mark.parametrize(("change", "field", "message"), [
-    ({"preparation_starts_on": ""}, "preparation_starts_on", "Vælg en dato."),
+    ({"preparation_starts_on": ""}, "preparation_starts_on", "Skal udfyldes."),
     ({"preparation_ends_on": "14-03-2027"}, "preparation_ends_on", "Skriv datoen som åååå-mm-dd."),
     ({"preparation_ends_on": "2027-02-01"}, "preparation_ends_on",
      "Forberedelsen kan ikke slutte, før den begynder."),

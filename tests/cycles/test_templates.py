@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from web.cycles.models import DialogueTemplate, PromptKind, TemplatePrompt
-from web.cycles.services import InputError
 from web.cycles.services import templates as svc
+from web.errors import InputError
 from web.extensions import db
 
 MEMO_SENTENCES = [

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from tests.dashboards.world import build_world
 from web.cycles.models import Phase
-from web.cycles.services.common import InputError
 from web.cycles.vocabulary import KKC, OLFA, Expectation
+from web.errors import InputError
 from web.examples import services
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleExpectation, ExampleKind
 from web.extensions import db
@@ -60,11 +60,14 @@ def test_a_lesson_needs_what_was_learned(world, scope):
     assert example.lesson == "Aftal det med lederen"
 
 
-def test_tags_are_optional_and_duplicates_collapse(world, scope):
+def test_tags_are_optional_and_each_is_given_once(world, scope):
     example = services.record_example(
-        world.anna, **valid(world, expectations=["context", "context"], kkc="", olfa=None))
+        world.anna, **valid(world, expectations=["context"], kkc="", olfa=None))
     assert example.expectations == [Expectation.CONTEXT]
     assert example.kkc is None and example.olfa is None
+    with pytest.raises(InputError) as refused:  # as the API refuses it
+        services.record_example(world.anna, **valid(world, expectations=["context"] * 2))
+    assert refused.value.errors == {"expectations": "Må kun forekomme én gang."}
 
 
 @pytest.mark.parametrize(("overrides", "field", "message"), [
@@ -73,7 +76,7 @@ def test_tags_are_optional_and_duplicates_collapse(world, scope):
     ({"text": "  "}, "text", "Skal udfyldes."),
     ({"text": "x" * (MAX_TEXT + 1)}, "text", f"Højst {MAX_TEXT} tegn"),
     ({"lesson": "x" * (MAX_TEXT + 1)}, "lesson", f"Højst {MAX_TEXT} tegn"),
-    ({"kind": ""}, "kind", "Vælg en af mulighederne."),
+    ({"kind": ""}, "kind", "Skal udfyldes."),
     ({"kind": "bad"}, "kind", "Ugyldigt valg."),
     ({"expectations": ["responsibility", "obedience"]}, "expectations", "Ugyldigt valg."),
     ({"kkc": "control"}, "kkc", "Ugyldigt valg."),

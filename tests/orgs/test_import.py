@@ -138,3 +138,23 @@ def test_demo_is_idempotent(app, db_session):
         with tenant_scope(demo.id):
             rows = db.session.execute(text("SELECT count(*) FROM users")).scalar()
     assert rows == 28
+
+
+def test_control_characters_are_line_numbered_errors_and_nothing_is_written(app, make,
+                                                                            tmp_path):
+    """A NUL byte, a line break inside a quoted name (it would reach a mail header), ESC."""
+    tenant = make.tenant()
+    bad_units = UNITS + "t2,Team\x1b[31m To,team,a\n"
+    bad_people = PEOPLE + 's4,b@x.dk,Bent\x00 Berg,da,t1,,\ns5,c@x.dk,"Carl\r\nBcc: x@y.dk",da,,,\n'
+    result = run_import(app, tmp_path, tenant, units=bad_units, people=None)
+    assert result.exit_code == 1
+    assert "Linje 5: name indeholder tegn, der ikke er tilladt (kontroltegn eller linjeskift)." \
+        in result.output
+    result = run_import(app, tmp_path, tenant, people=bad_people)
+    assert result.exit_code == 1
+    out = result.output
+    assert "Traceback" not in out and "NUL" not in out
+    assert "Linje 5: display_name indeholder tegn, der ikke er tilladt" in out
+    assert "Linje 7: display_name indeholder tegn, der ikke er tilladt" in out
+    assert count(app, tenant, OrgUnit) == 0
+    assert count(app, tenant, User) == 0

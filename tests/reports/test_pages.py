@@ -99,7 +99,7 @@ def test_hr_requests_a_report_and_watches_its_progress(town, make, login, no_tas
 @pytest.mark.parametrize(("form", "field", "message"), [
     ({"period_start": "", "period_end": "2026-01-01"}, "period_start", "Skal udfyldes."),
     ({"period_start": "1. januar", "period_end": "2026-01-01"}, "period_start",
-     "Skriv en dato som ÅÅÅÅ-MM-DD."),
+     "Skriv datoen som åååå-mm-dd."),
     ({"period_start": "2026-02-01", "period_end": "2026-01-01"}, "period_end",
      "Perioden kan ikke slutte, før den begynder."),
     ({"period_start": "2020-01-01", "period_end": "2026-01-01"}, "period_start",

@@ -12,11 +12,11 @@ from web.auth.models import ROLE_KEYS, UnitClaimKind
 from web.auth.provisioning import unplaced_users
 from web.auth.services import (
     SettingsInput,
-    SettingsInvalid,
     current_settings,
     parse_values,
     update_settings,
 )
+from web.errors import InputError
 from web.forms import form_page, invalid, saved
 from web.orgs.models import MembershipRole, OrgUnit
 from web.permissions import Permission, require
@@ -61,7 +61,7 @@ def sso():
         )
         try:
             update_settings(data, actor=g.user)
-        except SettingsInvalid as exc:
+        except InputError as exc:
             for name, message in exc.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
         else:

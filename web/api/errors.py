@@ -4,10 +4,11 @@
 
 ``code`` never changes meaning (clients branch on it); ``message`` and the per-field messages
 are in the request's language. Every error the API answers goes through ``error_response``:
-``ApiError`` raised by a view, an ``InputError`` of a service (``from_input_error``), a
-werkzeug ``HTTPException`` (``abort(404)`` from ``tenancy.get_or_404``, ``abort(403)`` from
-``permissions.require``), and the routing errors (an unknown path, a method the path does not
-have), which the app's error handlers hand over for paths under ``/t/<tenant>/api/``.
+``ApiError`` raised by a view, an ``InputError`` or ``Conflict`` of a service
+(``from_input_error``), a werkzeug ``HTTPException`` (``abort(404)`` from
+``tenancy.get_or_404``, ``abort(403)`` from ``permissions.require``), and the routing errors
+(an unknown path, a method the path does not have), which the app's error handlers hand over
+for paths under ``/t/<tenant>/api/``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from web.cycles.services.common import FORM, InputError
+from web.errors import FORM, Conflict, Refusal
 
 API_PATH = re.compile(r"^/t/[^/]+/api/")
 
@@ -96,17 +97,17 @@ def http_error_response(exc: HTTPException | int) -> Response:
     return error_response(ApiError(status, code, headers=headers))
 
 
-def from_input_error(exc: InputError, rename: Mapping[str, str] | None = None) -> ApiError:
-    """A service's ``InputError`` as the API's error.
+def from_input_error(exc: Refusal, rename: Mapping[str, str] | None = None) -> ApiError:
+    """A service's refusal as the API's error, by its type (``web.errors``).
 
-    Only a message about the whole form (``FORM``) means the request was well-formed but the
-    cycle's state does not allow it (a phase move, answering after the meeting began): 409
-    ``conflict``. Messages at fields are 422 ``validation_failed``, with the service's field
-    names translated to the API's by ``rename``.
+    A ``Conflict`` (the object's state does not allow it) is 409 ``conflict``; an
+    ``InputError`` is 422 ``validation_failed`` with its messages at the fields, the
+    service's field names translated to the API's by ``rename``, and a message about the
+    input as a whole (``FORM``) as the error's message.
     """
     errors = dict(exc.errors)
     form_message = errors.pop(FORM, None)
-    if not errors:
+    if isinstance(exc, Conflict):
         return ApiError(409, "conflict", form_message)
     rename = rename or {}
     fields = {rename.get(name, name): message for name, message in errors.items()}

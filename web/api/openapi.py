@@ -26,7 +26,7 @@ ERROR_DESCRIPTIONS = {
     403: "Not allowed for this user, or a session request without its CSRF token "
          "(forbidden, csrf_failed)",
     404: "No such tenant or object, or one the caller may not see (not_found)",
-    409: "The cycle's current phase does not allow it (conflict)",
+    409: "The current state of the cycle (or the row) does not allow it (conflict)",
     413: "The body is too large (payload_too_large)",
     415: "The body is not application/json (unsupported_media_type)",
     422: "Invalid input, one message per field; nothing was saved (validation_failed)",

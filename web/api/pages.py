@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from web.api import tokens
 from web.api.models import MAX_TOKEN_NAME, ApiToken
 from web.auth.session import require_user
-from web.cycles.services.common import InputError
+from web.errors import Refusal
 from web.extensions import db
 from web.forms import saved
 from web.models import utcnow
@@ -34,7 +34,7 @@ def index():
                   "expires_in_days": request.form.get("expires_in_days", "")}
         try:
             created = tokens.create_token(user, values["name"], values["expires_in_days"])
-        except InputError as exc:
+        except Refusal as exc:
             db.session.rollback()
             errors, status = exc.errors, 422
         else:

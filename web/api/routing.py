@@ -9,7 +9,8 @@ The wrapper does what every view would otherwise repeat, in the order of a reque
 401 without a user (unless the operation is public), the body and query checked at the edge,
 the view (which loads its rows with ``tenancy.get_or_404``, checks its permission with
 ``permissions.require`` and calls a service), then one commit, or a rollback on any error so
-nothing is half-saved. An ``InputError`` the view lets through becomes a 409 or 422 error.
+nothing is half-saved. A service's ``Conflict`` the view lets through becomes a 409, an
+``InputError`` a 422 (``web.api.errors.from_input_error``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pydantic import BaseModel
 
 from web.api.errors import ApiError, from_input_error
 from web.api.validation import parse_body, parse_query
-from web.cycles.services.common import InputError
+from web.errors import Refusal
 from web.extensions import db
 
 
@@ -79,7 +80,7 @@ def operation(bp: Blueprint, method: str, rule: str, *, tag: str, summary: str,
             try:
                 result = view(user, **values)
                 db.session.commit()
-            except InputError as exc:
+            except Refusal as exc:
                 db.session.rollback()
                 raise from_input_error(exc, op.rename) from None
             except BaseException:

@@ -12,10 +12,10 @@ import enum
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from web.api.validation import Body, Day, Id, Out, Query, date_in_range, text
+from web.api.validation import Body, Out, Query
 from web.cycles.actions import MAX_FOLLOW_UP
 from web.cycles.models import (
     MAX_ACTION,
@@ -30,6 +30,8 @@ from web.cycles.models import (
 )
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import MAX_TEXT, MAX_TITLE, ExampleKind
+from web.examples.services import Expectations
+from web.inputs import Day, Id, Moment, text
 from web.orgs.models import MembershipRole
 from web.users.models import TenantRoleName
 
@@ -45,16 +47,7 @@ Learning = text(MAX_FOLLOW_UP)
 Title = text(MAX_TITLE, required=True)
 ExampleText = text(MAX_TEXT, required=True)
 Lesson = text(MAX_TEXT)
-Moment = Annotated[AwareDatetime, AfterValidator(date_in_range),
-                   Field(description="ISO 8601 date and time with a time zone, "
-                                     "between 2000 and 2100")]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
-
-
-def _unique(values: list) -> list:
-    if len(set(values)) != len(values):
-        raise PydanticCustomError("duplicate", "duplicate")
-    return values
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -206,8 +199,13 @@ class ContributionCreate(Body):
 
 
 class ContributionUpdate(Body):
-    text: Answer | None = None
-    visibility: Visibility | None = None
+    """At least one of the fields (``minProperties``); an absent field is left as it is."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    # Not nullable: absent means unchanged, so null would be a second way to say nothing.
+    text: Answer = None
+    visibility: Visibility = None
 
     @model_validator(mode="after")
     def _something(self) -> ContributionUpdate:
@@ -299,8 +297,6 @@ class FollowUpPut(Body):
 # --- examples ---------------------------------------------------------------------------------
 
 
-Expectations = Annotated[list[Expectation], Field(max_length=len(Expectation)),
-                         AfterValidator(_unique)]
 
 
 class ExampleOut(Out):

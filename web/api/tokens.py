@@ -13,19 +13,22 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from web.api.models import MAX_TOKEN_NAME, ApiToken
-from web.cycles.services.common import InputError, check_text, clean_text
+from web.errors import InputError
 from web.extensions import db
+from web.inputs import check_text, read
 from web.models import utcnow
 from web.users.models import User
 
 PREFIX = "akt_"
 MAX_PRESENTED_LENGTH = 200
 EXPIRY_CHOICES = (7, 30, 90, 365)  # days
+Expiry = Literal[EXPIRY_CHOICES]
 DEFAULT_EXPIRY = 90
 MAX_ACTIVE_TOKENS = 20
 # ``last_used_at`` is rewritten at most this often, not on every request.
@@ -54,13 +57,9 @@ def is_active(token: ApiToken, now: datetime | None = None) -> bool:
 
 def create_token(user: User, name: str | None, expires_in_days: object) -> NewToken:
     """A new token for ``user``; raises ``InputError`` (``name``, ``expires_in_days``) first."""
-    name = clean_text(name)
     errors: dict[str, str] = {}
-    check_text(errors, "name", name, MAX_TOKEN_NAME, required=True)
-    days = int(expires_in_days) if str(expires_in_days) in {str(d) for d in EXPIRY_CHOICES} \
-        else None
-    if days is None:
-        errors["expires_in_days"] = _("Vælg en af mulighederne.")
+    name = check_text(errors, "name", name, MAX_TOKEN_NAME, required=True)
+    days = read(errors, "expires_in_days", expires_in_days, Expiry, required=True)
     now = utcnow()
     active = db.session.scalar(select(func.count(ApiToken.id)).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now))

@@ -1,31 +1,28 @@
 """Input checked at the edge: request bodies and query strings through pydantic models.
 
-The models (``web.api.schemas``) state the types and the documented limits (the constants of
+The models (``web.api.schemas``) are built from the kinds of value in ``web.inputs`` (the same
+kinds the HTML forms are read with) and the documented limits (the constants of
 ``web.cycles.models`` and ``web.examples.models``); the same models give the OpenAPI schemas,
 so what is documented is what is checked. Bodies are validated in strict mode (``"5"`` is not
 a number, ``1`` is not a boolean), with no unknown fields. Every problem found here is reported
-at once, one translated message per field (``conclusions.0.text``); the service then checks the
-rules that depend on data, and nothing is written before it has accepted the whole input.
+at once, one translated message per field (``conclusions.0.text``, from ``web.inputs``'
+catalogue); the service then checks the rules that depend on data, and nothing is written
+before it has accepted the whole input.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import TypeVar
 
 from flask import request
-from flask_babel import gettext as _
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from web.api.errors import ApiError, validation_error
+from web.inputs import messages
 
 M = TypeVar("M", bound=BaseModel)
 
 MAX_BODY_BYTES = 256 * 1024
-FIRST_DATE = date(2000, 1, 1)
-LAST_DATE = date(2100, 12, 31)
-MAX_ID = 2**31 - 1
 
 
 class Body(BaseModel):
@@ -44,39 +41,6 @@ class Out(BaseModel):
     """A response body (documented in serialization mode)."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-def _no_control_chars(value: str) -> str:
-    # PostgreSQL cannot store NUL; other C0 controls (but tab and line breaks) are never text.
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise PydanticCustomError("control_character", "control character")
-    return value
-
-
-def date_in_range(value: date) -> date:
-    day = value.date() if isinstance(value, datetime) else value
-    if not FIRST_DATE <= day <= LAST_DATE:
-        raise PydanticCustomError("date_out_of_range", "date out of range")
-    return value
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise PydanticCustomError("blank", "blank")
-    return value
-
-
-def text(limit: int, *, required: bool = False) -> Any:
-    """A text field of at most ``limit`` characters (and not blank when ``required``)."""
-    checks = [AfterValidator(_no_control_chars)]
-    if required:
-        checks.append(AfterValidator(_not_blank))
-    return Annotated[str, Field(max_length=limit, min_length=1 if required else 0), *checks]
-
-
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Day = Annotated[date, AfterValidator(date_in_range),
-                Field(description="ISO 8601 date between 2000-01-01 and 2100-12-31")]
 
 
 def parse_body(model: type[M]) -> M:
@@ -102,54 +66,6 @@ def parse_query(model: type[M]) -> M:
 
 
 def _as_api_error(exc: ValidationError) -> ApiError:
-    errors = exc.errors(include_url=False)
-    if any(e["type"] == "json_invalid" for e in errors):
+    if any(e["type"] == "json_invalid" for e in exc.errors(include_url=False)):
         return ApiError(400, "invalid_json")
-    fields: dict[str, str] = {}
-    for error in errors:
-        name = ".".join(str(part) for part in error["loc"]) or "body"
-        fields.setdefault(name, message_for(error))
-    return validation_error(fields)
-
-
-def message_for(error: dict[str, Any]) -> str:
-    """A translated message for one pydantic error (by its stable ``type``)."""
-    kind, ctx = error["type"], error.get("ctx") or {}
-    if kind == "string_too_long":
-        value = error.get("input")
-        return _("Højst %(limit)s tegn (du har skrevet %(length)s).",
-                 limit=ctx.get("max_length"), length=len(value) if isinstance(value, str) else 0)
-    if kind in ("missing", "blank", "string_too_short"):
-        return _("Skal udfyldes.")
-    if kind == "too_long":
-        return _("Højst %(limit)s elementer.", limit=ctx.get("max_length"))
-    if kind == "date_out_of_range":
-        return _("Datoen skal ligge mellem %(first)s og %(last)s.",
-                 first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat())
-    simple = {
-        "string_type": _("Skal være tekst."),
-        "control_character": _("Teksten indeholder tegn, der ikke er tilladt."),
-        "int_type": _("Skal være et helt tal."),
-        "int_parsing": _("Skal være et helt tal."),
-        "int_from_float": _("Skal være et helt tal."),
-        "greater_than_equal": _("Tallet er for lille."),
-        "less_than_equal": _("Tallet er for stort."),
-        "bool_type": _("Skal være true eller false."),
-        "list_type": _("Skal være en liste."),
-        "model_type": _("Skal være et JSON-objekt."),
-        "dict_type": _("Skal være et JSON-objekt."),
-        "model_attributes_type": _("Skal være et JSON-objekt."),
-        "enum": _("Ugyldigt valg."),
-        "literal_error": _("Ugyldigt valg."),
-        "extra_forbidden": _("Ukendt felt."),
-        "duplicate": _("Må kun forekomme én gang."),
-        "at_least_one": _("Angiv mindst ét felt."),
-        "timezone_aware": _("Angiv tidspunktet med tidszone, fx 2027-03-15T09:00:00+01:00."),
-    }
-    if kind in simple:
-        return simple[kind]
-    if kind.startswith("date"):
-        return _("Skriv datoen som åååå-mm-dd.")
-    if kind.startswith(("datetime", "timezone")):
-        return _("Angiv tidspunktet med tidszone, fx 2027-03-15T09:00:00+01:00.")
-    return _("Ugyldig værdi.")
+    return validation_error(messages(exc))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from web.audit.models import AuditEntry
 from web.extensions import db
+from web.inputs import one_line
 from web.users.models import User
 
 REDACTED = "[skjult]"
@@ -31,7 +32,10 @@ def record(event: str, *, actor: User | None = None, subject: str | None = None,
     entry = AuditEntry(
         event=event,
         actor_id=actor.id if actor is not None else None,
-        subject=(subject or (actor.subject if actor is not None else None) or None),
+        # A refused login records what the provider sent: on one line (PostgreSQL cannot
+        # store NUL, and a log line must not be split by what it quotes).
+        subject=one_line(subject or (actor.subject if actor is not None else None))[:255]
+        or None,
         target_type=getattr(target, "__tablename__", None) if target is not None else None,
         target_id=getattr(target, "id", None) if target is not None else None,
         details={key: _clean(key, value) for key, value in details.items()},
@@ -50,7 +54,7 @@ def _clean(key: str, value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):
-        return value[:MAX_DETAIL_LENGTH]
+        return one_line(value)[:MAX_DETAIL_LENGTH]
     if isinstance(value, dict):
         return {str(k): _clean(str(k), v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -14,11 +14,11 @@ from flask.cli import AppGroup
 from web.auth.models import ROLE_KEYS, UnitClaimKind
 from web.auth.services import (
     SettingsInput,
-    SettingsInvalid,
     current_settings,
     parse_values,
     update_settings,
 )
+from web.errors import InputError
 from web.extensions import db
 from web.tenancy import tenant_scope
 from web.tenants.services import get_by_slug
@@ -26,7 +26,7 @@ from web.tenants.services import get_by_slug
 sso_cli = AppGroup("sso", help="A tenant's single sign-on (OpenID Connect).")
 
 
-def _errors(exc: SettingsInvalid) -> str:
+def _errors(exc: InputError) -> str:
     return "\n".join(f"{field}: {message}" for field, message in exc.errors.items())
 
 
@@ -84,7 +84,7 @@ def configure_command(tenant_slug: str, issuer: str, discovery_url: str | None, 
         try:
             settings = update_settings(data, check_provider=not no_check)
             db.session.commit()
-        except SettingsInvalid as exc:
+        except InputError as exc:
             db.session.rollback()
             raise click.ClickException(_errors(exc)) from None
     click.echo(f"SSO for {tenant.slug}: {settings.issuer} (client {settings.client_id}, "
@@ -125,7 +125,7 @@ def point_demo_command(issuer: str, discovery_url: str | None, allow_http: bool)
         try:
             update_settings(data)
             db.session.commit()
-        except SettingsInvalid as exc:
+        except InputError as exc:
             db.session.rollback()
             raise click.ClickException(_errors(exc)) from None
     click.echo(f"The demo tenant now logs in through {issuer}.")

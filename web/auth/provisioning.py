@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from web.audit.services import record
 from web.auth.models import SsoSettings, UnitClaimKind
 from web.extensions import db
+from web.inputs import one_line
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.users.models import RoleSource, TenantRole, TenantRoleName, User
 
@@ -75,23 +76,28 @@ def claim(claims: dict[str, Any], path: str | None) -> Any:
 
 
 def _strings(value: Any) -> list[str]:
-    if value is None:
-        return []
+    """A claim's values as strings on one line (``web.inputs.one_line``), blanks dropped."""
     if isinstance(value, str):
-        return [value] if value.strip() else []
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value if isinstance(v, str | int) and str(v).strip()]
-    return []
+        values = [value]
+    elif isinstance(value, list | tuple):
+        values = [str(v) for v in value if isinstance(v, str | int) and not isinstance(v, bool)]
+    else:
+        return []
+    return [v for v in map(one_line, values) if v]
 
 
 def identity_from_claims(settings: SsoSettings, claims: dict[str, Any]) -> Identity:
     subject = claims.get("sub")
-    name = claim(claims, settings.name_claim)
-    if not isinstance(name, str) or not name.strip():
-        given, family = claims.get("given_name"), claims.get("family_name")
-        name = " ".join(p for p in (given, family) if isinstance(p, str) and p.strip())
+    # Names end up in mail headers (a reminder's To:) and on every page: one line, no controls.
+    name = one_line(raw) if isinstance(raw := claim(claims, settings.name_claim), str) else ""
+    if not name:
+        given, family = (one_line(p) if isinstance(p, str) else ""
+                         for p in (claims.get("given_name"), claims.get("family_name")))
+        name = " ".join(p for p in (given, family) if p)
     missing = []
-    if not isinstance(subject, str) or not subject or len(subject) > 255:
+    # A subject is an opaque key: one with a control character is refused, not cleaned.
+    if not isinstance(subject, str) or not subject or len(subject) > 255 \
+            or one_line(subject) != subject:
         missing.append("sub")
     if not name:
         missing.append(settings.name_claim)
@@ -99,7 +105,8 @@ def identity_from_claims(settings: SsoSettings, claims: dict[str, Any]) -> Ident
         raise MissingClaims(missing)
 
     email = claim(claims, settings.email_claim)
-    if not isinstance(email, str) or "@" not in email or len(email) > MAX_EMAIL:
+    if not isinstance(email, str) or "@" not in email or len(email) > MAX_EMAIL \
+            or one_line(email) != email or " " in email:
         email = None
     locale = claims.get("locale")
     locale = locale[:2].lower() if isinstance(locale, str) and locale[:2].lower() in (
@@ -110,7 +117,7 @@ def identity_from_claims(settings: SsoSettings, claims: dict[str, Any]) -> Ident
              if values & set(settings.values_for(key))}
     return Identity(
         subject=subject,
-        display_name=name.strip()[:MAX_NAME],
+        display_name=name[:MAX_NAME].strip(),
         email=email,
         locale=locale,
         unit_refs=_strings(claim(claims, settings.unit_claim)),

@@ -1,6 +1,6 @@
 """A tenant's SSO settings: validated, checked against the provider, then saved.
 
-Bad input raises ``SettingsInvalid`` (field → translated message) before anything is written;
+Bad input raises ``web.errors.InputError`` (field → translated message) before anything is written;
 nothing about one tenant's settings touches another tenant.
 """
 
@@ -18,18 +18,13 @@ from sqlalchemy import select
 from web.audit.services import record
 from web.auth import crypto, oidc
 from web.auth.models import DEFAULT_SCOPES, ROLE_KEYS, SsoSettings, UnitClaimKind
+from web.errors import InputError
 from web.extensions import db
 from web.users.models import User
 
 CLAIM_NAME_RE = re.compile(r"^[A-Za-z0-9_:./-]{1,100}$")
 MAX_ROLE_VALUES = 50
 MAX_ROLE_VALUE_LENGTH = 200
-
-
-class SettingsInvalid(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass
@@ -149,7 +144,7 @@ def _validated(data: SettingsInput, allow_http: bool) -> SettingsInput:
     if any(role_values.values()) and not claims["roles_claim"]:
         errors["roles_claim"] = _("Angiv hvilket claim der bærer grupper eller roller.")
     if errors:
-        raise SettingsInvalid(errors)
+        raise InputError(errors)
     return SettingsInput(
         issuer=issuer, client_id=client_id, client_secret=data.client_secret,
         discovery_url=discovery, scopes=scopes, role_values=role_values,
@@ -193,11 +188,11 @@ def _check_provider(clean: SettingsInput) -> None:
         oidc.fetch_metadata(url, clean.issuer)
     except oidc.ProviderUnavailable as exc:
         current_app.logger.info("SSO discovery failed for %s: %s", url, exc.reason)
-        raise SettingsInvalid({field_name: _(
+        raise InputError({field_name: _(
             "Vi kunne ikke hente login-tjenestens oplysninger fra %(url)s. Tjek adressen, og "
             "at login-tjenesten kan nås herfra.", url=url)}) from exc
     except oidc.ProviderMisconfigured as exc:
-        raise SettingsInvalid({field_name: _provider_message(exc, clean.issuer)}) from exc
+        raise InputError({field_name: _provider_message(exc, clean.issuer)}) from exc
 
 
 def _provider_message(exc: oidc.ProviderMisconfigured, issuer: str) -> str:

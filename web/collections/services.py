@@ -9,8 +9,8 @@ approved entries are published, and only while the example still stands as it wa
 team's later edit hides the entry at once and the next compilation sends it back to review;
 withdrawing the offer deletes it.
 
-Writers take the acting user, check everything and raise ``ReviewError`` before writing, then
-flush; the caller (request or task) commits.
+Writers take the acting user, check everything and raise ``InputError`` (or ``Conflict``)
+before writing, then flush; the caller (request or task) commits.
 """
 
 from __future__ import annotations
@@ -24,14 +24,15 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from web.collections.directory import directory_redactor
 from web.collections.models import MAX_REASON, TEXT_FIELDS, CollectionEntry, EntryStatus
+from web.errors import Conflict, InputError
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleKind
 from web.examples.redaction import Finding, Redactor
 from web.extensions import db
+from web.inputs import check_text
 from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.users.models import User
 
-FORM = "_form"  # the key of an error about the form as a whole
 MAX_PUBLISHED = 500  # the collection page shows at most this many entries (newest first)
 
 FINDING_LABELS = {
@@ -52,14 +53,6 @@ STATUS_LABELS = {
     EntryStatus.APPROVED: _l("Godkendt"),
     EntryStatus.REJECTED: _l("Afvist"),
 }
-
-
-class ReviewError(ValueError):
-    """Bad input; nothing was written. ``errors`` maps a field (or ``FORM``) to a message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 # --- review (HR) -------------------------------------------------------------------------------
@@ -132,14 +125,13 @@ def save_entry(user: User, entry: CollectionEntry, *, revision: object, title: s
     still finds a name, an e-mail, a phone or a CPR number in it."""
     errors: dict[str, str] = {}
     _check_current(errors, entry, revision)
-    values = {"title": _clean(title), "text": _clean(text), "lesson": _clean(lesson) or None}
-    _check_length(errors, "title", values["title"], MAX_TITLE, required=True)
-    _check_length(errors, "text", values["text"], MAX_TEXT, required=True)
-    _check_length(errors, "lesson", values["lesson"] or "", MAX_TEXT,
-                  required=entry.kind == ExampleKind.LESSON)
+    values = {"title": check_text(errors, "title", title, MAX_TITLE, required=True),
+              "text": check_text(errors, "text", text, MAX_TEXT, required=True),
+              "lesson": check_text(errors, "lesson", lesson, MAX_TEXT,
+                                   required=entry.kind == ExampleKind.LESSON) or None}
     _check_redacted(errors, values, directory_redactor())
     if errors:
-        raise ReviewError(errors)
+        raise InputError(errors)
     if any(getattr(entry, k) != v for k, v in values.items()):
         for name, value in values.items():
             setattr(entry, name, value)
@@ -157,7 +149,7 @@ def approve_entry(user: User, entry: CollectionEntry, *, revision: object) -> No
     values = {name: getattr(entry, name) for name in TEXT_FIELDS}
     _check_redacted(errors, values, directory_redactor())  # the directory may have grown
     if errors:
-        raise ReviewError(errors)
+        raise InputError(errors)
     _decide(user, entry, EntryStatus.APPROVED)
 
 
@@ -165,10 +157,9 @@ def reject_entry(user: User, entry: CollectionEntry, *, revision: object,
                  reason: str | None = None) -> None:
     errors: dict[str, str] = {}
     _check_current(errors, entry, revision, stale_ok=True)
-    reason = _clean(reason)
-    _check_length(errors, "reason", reason, MAX_REASON)
+    reason = check_text(errors, "reason", reason, MAX_REASON)
     if errors:
-        raise ReviewError(errors)
+        raise InputError(errors)
     _decide(user, entry, EntryStatus.REJECTED)
     entry.rejection_reason = reason or None
 
@@ -184,12 +175,13 @@ def _decide(user: User, entry: CollectionEntry, status: EntryStatus) -> None:
 
 def _check_current(errors: dict[str, str], entry: CollectionEntry, revision: object, *,
                    stale_ok: bool = False) -> None:
+    """Raise ``Conflict`` when the entry changed since the reviewer opened it."""
     if str(revision) != str(entry.revision):
-        errors[FORM] = _("Eksemplet er blevet ændret, siden du åbnede det. Læs det igen, og "
-                         "prøv så igen.")
-    elif not stale_ok and _is_stale(entry, db.session.get(Example, entry.example_id)):
-        errors[FORM] = _("Teamet har ændret eller trukket eksemplet tilbage. Det kommer til "
-                         "gennemsyn igen ved næste opdatering af kataloget.")
+        raise Conflict(_("Eksemplet er blevet ændret, siden du åbnede det. Læs det igen, og "
+                         "prøv så igen."))
+    if not stale_ok and _is_stale(entry, db.session.get(Example, entry.example_id)):
+        raise Conflict(_("Teamet har ændret eller trukket eksemplet tilbage. Det kommer til "
+                         "gennemsyn igen ved næste opdatering af kataloget."))
 
 
 def _check_redacted(errors: dict[str, str], values: dict[str, str | None],
@@ -204,19 +196,6 @@ def _check_redacted(errors: dict[str, str], values: dict[str, str | None],
                 "Teksten indeholder stadig %(what)s: %(found)s. Fjern det, før du gemmer.",
                 what=", ".join(str(FINDING_LABELS[k]) for k in what),
                 found=", ".join(f"»{value[f.start:f.end]}«" for f in findings))
-
-
-def _check_length(errors: dict[str, str], name: str, value: str, limit: int, *,
-                  required: bool = False) -> None:
-    if required and not value:
-        errors[name] = _("Skal udfyldes.")
-    elif len(value) > limit:
-        errors[name] = _("Højst %(limit)s tegn (du har skrevet %(length)s).", limit=limit,
-                         length=len(value))
-
-
-def _clean(value: str | None) -> str:
-    return (value or "").replace("\r\n", "\n").strip()
 
 
 def _is_stale(entry: CollectionEntry, example: Example | None) -> bool:

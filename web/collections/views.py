@@ -17,6 +17,7 @@ from web.audit.services import record
 from web.collections import services
 from web.collections.export import collection_pdf
 from web.collections.models import TEXT_FIELDS, CollectionEntry, EntryStatus
+from web.errors import Refusal
 from web.examples.models import ExampleKind
 from web.extensions import db
 from web.forms import form_page, saved
@@ -109,7 +110,7 @@ def review_entry(entry_id: int):
                                   reason=form.get("reason"))
         else:
             abort(400)
-    except services.ReviewError as exc:
+    except Refusal as exc:
         return _review_form(entry, form, exc.errors)
     record(f"collections.entry_{entry.status.value}", actor=g.user, target=entry,
            decision=decision)

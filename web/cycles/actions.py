@@ -20,9 +20,10 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from web.cycles.models import MAX_ACTION, OPEN_ACTION_STATUSES, Action, ActionStatus, Cycle, Phase
-from web.cycles.services.common import FORM, InputError, check_text, clean_text
 from web.cycles.vocabulary import KKC, Expectation
+from web.errors import Conflict, InputError
 from web.extensions import db
+from web.inputs import Day, Id, check_text, read
 from web.orgs.models import Membership
 from web.permissions import cycle_unit_ids
 from web.users.models import User
@@ -82,7 +83,7 @@ def create_action(user: User, cycle: Cycle, *, text: str | None, owner_id: objec
     """Record an agreed action; the due date may not lie in the past."""
     errors: dict[str, str] = {}
     if cycle.phase not in RECORD_PHASES:
-        raise InputError({FORM: _("Handlinger aftales i aftalefasen.")})
+        raise Conflict(_("Handlinger aftales i aftalefasen."))
     values = _validated(errors, cycle, text=text, owner_id=owner_id, due_on=due_on,
                         expectation=expectation, kkc=kkc, earliest=today())
     if errors:
@@ -114,7 +115,7 @@ def update_action(user: User, action: Action, *, text: str | None, owner_id: obj
 def delete_action(user: User, action: Action) -> None:
     """Remove an action agreed by mistake; only while the agreements are being made."""
     if action.cycle.phase not in RECORD_PHASES:
-        raise InputError({FORM: _("Handlinger kan kun slettes i aftalefasen.")})
+        raise Conflict(_("Handlinger kan kun slettes i aftalefasen."))
     db.session.delete(action)
     db.session.flush()
 
@@ -134,11 +135,10 @@ def record_follow_up(user: User, action: Action, *, outcome: str | None,
                      learning: str | None) -> Action:
     """The team's follow-up of one action: what happened (required), what was learned."""
     if action.cycle.phase not in FOLLOW_UP_PHASES:
-        raise InputError({FORM: _("Handlingerne følges op i opfølgningsfasen.")})
+        raise Conflict(_("Handlingerne følges op i opfølgningsfasen."))
     errors: dict[str, str] = {}
-    outcome, learning = clean_text(outcome), clean_text(learning)
-    check_text(errors, "outcome", outcome, MAX_FOLLOW_UP, required=True)
-    check_text(errors, "learning", learning, MAX_FOLLOW_UP)
+    outcome = check_text(errors, "outcome", outcome, MAX_FOLLOW_UP, required=True)
+    learning = check_text(errors, "learning", learning, MAX_FOLLOW_UP)
     if errors:
         raise InputError(errors)
     action.outcome, action.learning = outcome, learning or None
@@ -151,13 +151,12 @@ def record_follow_up(user: User, action: Action, *, outcome: str | None,
 
 def _check_phase(cycle: Cycle, phases: tuple[Phase, ...]) -> None:
     if cycle.phase not in phases:
-        raise InputError({FORM: _("Handlingerne kan kun ændres i aftale- og opfølgningsfasen.")})
+        raise Conflict(_("Handlingerne kan kun ændres i aftale- og opfølgningsfasen."))
 
 
 def _validated(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on, expectation,
                kkc, earliest: date | None) -> dict[str, object]:
-    text = clean_text(text)
-    check_text(errors, "text", text, MAX_ACTION, required=True)
+    text = check_text(errors, "text", text, MAX_ACTION, required=True)
     owner = _parse_owner(errors, cycle, owner_id)
     due = parse_date(errors, "due_on", due_on)
     if due is not None and earliest is not None and due < earliest:
@@ -172,49 +171,27 @@ def _validated(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on, 
 
 
 def _parse_owner(errors: dict[str, str], cycle: Cycle, value: object) -> int | None:
-    owner_id = parse_id(value)
     if value in (None, ""):
         errors["owner_id"] = _("Vælg en ansvarlig.")
-    elif owner_id is None or owner_id not in {u.id for u in team_members(cycle)}:
+        return None
+    owner_id = read(errors, "owner_id", value, Id)
+    if owner_id is not None and owner_id not in {u.id for u in team_members(cycle)}:
         errors["owner_id"] = _("Den ansvarlige skal være med i teamet.")
     return owner_id
 
 
 def parse_id(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
-        return int(value.strip())
-    return None
+    """An id (``web.inputs.Id``), or ``None`` for anything else."""
+    return read({}, "id", value, Id)
 
 
 def parse_date(errors: dict[str, str], field: str, value: object) -> date | None:
+    """A required date in the documented range (``web.inputs.Day``)."""
     if isinstance(value, datetime):
         value = value.date()
-    if isinstance(value, date):
-        return value
-    if value is None or (isinstance(value, str) and not value.strip()):
-        errors[field] = _("Skal udfyldes.")
-        return None
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[field] = _("Skriv datoen som åååå-mm-dd.")
-        return None
+    return read(errors, field, value, Day, required=True)
 
 
 def parse_choice(errors: dict[str, str], field: str, enum_cls: type[E], value: object, *,
-                  required: bool = False) -> E | None:
-    if isinstance(value, enum_cls):
-        return value
-    if value is None or value == "":
-        if required:
-            errors[field] = _("Vælg en af mulighederne.")
-        return None
-    try:
-        return enum_cls(value)
-    except ValueError:
-        errors[field] = _("Ugyldigt valg.")
-        return None
+                 required: bool = False) -> E | None:
+    return read(errors, field, value, enum_cls, required=required)

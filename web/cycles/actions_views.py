@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from web.cycles import actions as services
 from web.cycles.labels import ACTION_STATUS_LABELS, PHASE_LABELS
 from web.cycles.models import MAX_ACTION, Action, Cycle, Phase
-from web.cycles.services.common import FORM, InputError
 from web.cycles.vocabulary import KKC, Expectation
+from web.errors import FORM, Refusal
 from web.extensions import db
 from web.forms import form_page, saved
 from web.permissions import Permission, can, require
@@ -76,7 +76,7 @@ def new(cycle_id: int):
         return _render_form(cycle, None, {})
     try:
         services.create_action(g.user, cycle, **_form_values())
-    except InputError as exc:
+    except Refusal as exc:
         return _render_form(cycle, None, request.form, exc.errors)
     return saved(_("Handlingen er gemt."), url_for(".for_cycle", cycle_id=cycle.id))
 
@@ -92,7 +92,7 @@ def edit(action_id: int):
             "kkc": action.kkc or ""})
     try:
         services.update_action(g.user, action, **_form_values())
-    except InputError as exc:
+    except Refusal as exc:
         return _render_form(action.cycle, action, request.form, exc.errors)
     return saved(_("Handlingen er gemt."), url_for(".for_cycle", cycle_id=action.cycle_id))
 
@@ -104,7 +104,7 @@ def delete(action_id: int):
     back = url_for(".for_cycle", cycle_id=action.cycle_id)
     try:
         services.delete_action(g.user, action)
-    except InputError as exc:
+    except Refusal as exc:
         return _refused(exc.errors[FORM], back)
     return saved(_("Handlingen er slettet."), back)
 
@@ -115,7 +115,7 @@ def status(action_id: int):
     require(g.get("user"), Permission.UPDATE_ACTION, action)
     try:
         services.set_status(g.user, action, request.form.get("status"))
-    except InputError as exc:
+    except Refusal as exc:
         return _refused(next(iter(exc.errors.values())), _back(action))
     return saved(_("Status er opdateret: %(status)s.", status=ACTION_STATUS_LABELS[action.status]),
                  _back(action))
@@ -134,7 +134,7 @@ def follow_up(action_id: int):
     try:
         services.record_follow_up(g.user, action, outcome=request.form.get("outcome"),
                                   learning=request.form.get("learning"))
-    except InputError as exc:
+    except Refusal as exc:
         return _render_follow_up(action, request.form, exc.errors)
     return saved(_("Opfølgningen er gemt."), url_for(".for_cycle", cycle_id=action.cycle_id))
 

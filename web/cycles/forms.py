@@ -15,44 +15,32 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from web.cycles.models import Phase, PromptKind, Visibility
-from web.cycles.services.common import FORM, CycleDates
+from web.cycles.services.common import CycleDates
 from web.cycles.services.contributions import AnswerInput
 from web.cycles.services.templates import PromptInput
+from web.errors import FORM
+from web.inputs import Clock, Day, Id, read, read_ids
 
 Form = Mapping[str, str]
 
 
 def parse_date(errors: dict[str, str], form: Form, field: str, *, required: bool) -> date | None:
-    raw = (form.get(field) or "").strip()
-    if not raw:
-        if required:
-            errors[field] = _("Vælg en dato.")
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[field] = _("Skriv datoen som åååå-mm-dd.")
-        return None
+    """A date in the documented range (``web.inputs.Day``, the API's ``Day``)."""
+    return read(errors, field, form.get(field), Day, required=required)
 
 
 def parse_time(errors: dict[str, str], form: Form, field: str) -> time | None:
-    raw = (form.get(field) or "").strip()
-    if not raw:
-        return None
-    try:
-        return time.fromisoformat(raw).replace(second=0, microsecond=0, tzinfo=None)
-    except ValueError:
-        errors[field] = _("Skriv klokkeslættet som tt:mm.")
-        return None
+    value = read(errors, field, form.get(field), Clock)
+    return value.replace(second=0, microsecond=0, tzinfo=None) if value is not None else None
 
 
 def parse_int(form: Form, field: str) -> int | None:
-    raw = (form.get(field) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    """An id (``web.inputs.Id``), or ``None`` when absent or malformed."""
+    return read({}, field, form.get(field), Id)
 
 
 def parse_ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) < 10]
+    return read_ids(values)
 
 
 def parse_dates(errors: dict[str, str], form: Form, *, with_meeting: bool = True
@@ -79,17 +67,13 @@ def parse_dates(errors: dict[str, str], form: Form, *, with_meeting: bool = True
 
 
 def parse_phase(form: Form, field: str) -> Phase | None:
-    try:
-        return Phase(form.get(field, ""))
-    except ValueError:
-        return None
+    return read({}, field, form.get(field), Phase)
 
 
 def parse_answers(form: Form, prompt_ids: list[int]) -> list[AnswerInput]:
     answers = []
     for prompt_id in prompt_ids:
-        raw = form.get(f"visibility-{prompt_id}", "")
-        visibility = Visibility(raw) if raw in tuple(Visibility) else None
+        visibility = read({}, "visibility", form.get(f"visibility-{prompt_id}"), Visibility)
         answers.append(AnswerInput(prompt_id, form.get(f"answer-{prompt_id}", ""), visibility))
     return answers
 

@@ -21,10 +21,11 @@ from sqlalchemy import select
 
 from web.cycles.actions import parse_choice, parse_id
 from web.cycles.models import Cycle
-from web.cycles.services.common import InputError, check_text, clean_text
 from web.cycles.vocabulary import KKC, OLFA, Expectation
+from web.errors import InputError
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleExpectation, ExampleKind
 from web.extensions import db
+from web.inputs import check_text, read, unique
 from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.permissions import Permission, can, cycle_unit_ids, led_unit_ids, member_unit_ids
@@ -156,20 +157,18 @@ def delete_example(user: User, example: Example) -> None:
 # --- validation -------------------------------------------------------------------------------
 
 
+Expectations = unique(Expectation, max_length=len(Expectation))  # the API's too
+
+
 def _validated(errors: dict[str, str], *, kind, title, text, lesson, expectations, kkc,
                olfa) -> dict[str, object]:
     kind = parse_choice(errors, "kind", ExampleKind, kind, required=True)
-    title, text, lesson = clean_text(title), clean_text(text), clean_text(lesson)
-    check_text(errors, "title", title, MAX_TITLE, required=True)
-    check_text(errors, "text", text, MAX_TEXT, required=True)
-    check_text(errors, "lesson", lesson, MAX_TEXT, required=kind == ExampleKind.LESSON)
+    title = check_text(errors, "title", title, MAX_TITLE, required=True)
+    text = check_text(errors, "text", text, MAX_TEXT, required=True)
+    lesson = check_text(errors, "lesson", lesson, MAX_TEXT, required=kind == ExampleKind.LESSON)
     if kind == ExampleKind.LESSON and "lesson" in errors and not lesson:
         errors["lesson"] = _("Skriv, hvad I lærte af det.")
-    tags: list[Expectation] = []
-    for raw in expectations or ():
-        tag = parse_choice(errors, "expectations", Expectation, raw)
-        if tag is not None and tag not in tags:
-            tags.append(tag)
+    tags = read(errors, "expectations", list(expectations or ()), Expectations) or []
     return {
         "kind": kind, "title": title, "text": text, "lesson": lesson or None,
         "kkc": parse_choice(errors, "kkc", KKC, kkc),

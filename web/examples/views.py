@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 
-from web.cycles.services.common import InputError
 from web.cycles.vocabulary import KKC, OLFA, Expectation
+from web.errors import Refusal
 from web.examples import services
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example
 from web.forms import form_page, saved
@@ -42,7 +42,7 @@ def new():
         example = services.record_example(g.user, unit_id=request.form.get("unit_id"),
                                           cycle_id=request.form.get("cycle_id"),
                                           **_form_values())
-    except InputError as exc:
+    except Refusal as exc:
         return _render_form(None, units, _posted(), exc.errors)
     return saved(_("Eksemplet er gemt."), url_for(".detail", example_id=example.id))
 
@@ -67,7 +67,7 @@ def edit(example_id: int):
             "expectations": [e.value for e in example.expectations]})
     try:
         services.update_example(g.user, example, **_form_values())
-    except InputError as exc:
+    except Refusal as exc:
         return _render_form(example, [], _posted(), exc.errors)
     return saved(_("Eksemplet er gemt."), url_for(".detail", example_id=example.id))
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
+from pydantic import Field
 from sqlalchemy import delete, or_, select, update
 
 from web.api.models import ApiToken
@@ -39,9 +40,10 @@ from web.cycles.models import (
     PhaseChange,
     Visibility,
 )
-from web.cycles.services.common import FORM, InputError, check_text, clean_text
+from web.errors import FORM, Conflict, InputError
 from web.examples.models import Example
 from web.extensions import db
+from web.inputs import check_text, read
 from web.models import utcnow
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.reminders.models import ReminderDaySlot, ReminderOutbox, ReminderUnsubscribe
@@ -52,6 +54,7 @@ from web.users.models import TenantRole, User
 DEFAULT_RETENTION_MONTHS = 36
 MIN_RETENTION_MONTHS = 6
 MAX_RETENTION_MONTHS = 120
+Months = Annotated[int, Field(ge=MIN_RETENTION_MONTHS, le=MAX_RETENTION_MONTHS)]
 MAX_PAGE_TEXT = 20_000
 MAX_URL = 500
 ERASED_NAME = "Slettet person"  # stored, not shown through gettext: the row is data
@@ -147,9 +150,10 @@ def accessibility_url(tenant: Tenant) -> str | None:
 def update_settings(tenant: Tenant, actor: User, form: dict[str, Any]) -> list[str]:
     """Retention and the two pages' texts; raises ``InputError`` before changing anything."""
     errors: dict[str, str] = {}
-    raw_months = (form.get("retention_months") or "").strip()
-    months = int(raw_months) if raw_months.isdigit() else None
-    if months is None or not MIN_RETENTION_MONTHS <= months <= MAX_RETENTION_MONTHS:
+    months = read(errors, "retention_months", form.get("retention_months"), Months,
+                  required=True)
+    if months is None:
+        # The range itself is the clearest message here (rather than "too small").
         errors["retention_months"] = _(
             "Skriv et helt antal måneder mellem %(low)s og %(high)s.",
             low=MIN_RETENTION_MONTHS, high=MAX_RETENTION_MONTHS)
@@ -157,13 +161,12 @@ def update_settings(tenant: Tenant, actor: User, form: dict[str, Any]) -> list[s
     for page in PAGES:
         for locale in LOCALES:
             name = f"{page}_text_{locale}"
-            value = clean_text(form.get(name))
-            check_text(errors, name, value, MAX_PAGE_TEXT)
+            value = check_text(errors, name, form.get(name), MAX_PAGE_TEXT)
             if value:
                 texts.setdefault(page, {})[locale] = value
-    url = clean_text(form.get("accessibility_url"))
-    if url and (not url.startswith("https://") or len(url) > MAX_URL or any(
-            c.isspace() for c in url)):
+    url = check_text(errors, "accessibility_url", form.get("accessibility_url"), MAX_URL)
+    if url and "accessibility_url" not in errors and (
+            not url.startswith("https://") or any(c.isspace() for c in url)):
         errors["accessibility_url"] = _("Skriv en fuld adresse, der begynder med https://.")
     if errors:
         raise InputError(errors)
@@ -324,7 +327,7 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
         raise InputError({FORM: _("Du kan ikke slette dine egne oplysninger her. Bed en anden "
                                   "administrator om det.")})
     if is_erased(person):
-        raise InputError({FORM: _("Personens oplysninger er allerede slettet.")})
+        raise Conflict(_("Personens oplysninger er allerede slettet."))
 
     counts = {
         "private_texts_deleted": _rowcount(

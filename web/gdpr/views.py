@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from web.audit.services import record
-from web.cycles.services.common import InputError
+from web.errors import Refusal
 from web.extensions import db
 from web.forms import form_page, saved
 from web.gdpr import services
@@ -77,7 +77,7 @@ def settings():
         return _settings_form(_current_values())
     try:
         changed = services.update_settings(g.tenant, g.user, request.form)
-    except InputError as exc:
+    except Refusal as exc:
         return _settings_form(request.form, exc.errors)
     return saved(_("Indstillingerne er gemt.") if changed else _("Intet er ændret."),
                  url_for(".settings"))
@@ -114,7 +114,7 @@ def erase(user_id: int):
         return _erase_form(person)
     try:
         services.erase_person(g.user, person, confirmed=request.form.get("confirm") == "yes")
-    except InputError as exc:
+    except Refusal as exc:
         return _erase_form(person, exc.errors)
     return saved(_("Personens oplysninger er slettet."), url_for(".people"))
 

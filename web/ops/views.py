@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
 
+from web.inputs import has_controls
 from web.ops import checks
 
 bp = Blueprint("ops", __name__)
@@ -27,6 +28,6 @@ def set_language(code: str):
         session["lang"] = code
     target = request.form.get("next", "")
     # Only ever redirect within this site.
-    if not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target.startswith("//") or has_controls(target):
         target = url_for("public.index")
     return redirect(target)

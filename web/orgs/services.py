@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from web.audit.services import record as audit
+from web.errors import InputError
 from web.extensions import db
+from web.inputs import has_controls
 from web.orgs.models import Membership, MembershipRole, OrgUnit, UnitKind
 from web.users.models import RoleSource, TenantRole, TenantRoleName, User
 
@@ -21,11 +23,15 @@ PEOPLE_COLUMNS = ("subject", "email", "display_name", "locale", "unit_external_i
 MAX_NAME = 200
 
 
-class CsvImportError(ValueError):
-    """The CSV files are malformed; ``problems`` names each line and what is wrong."""
+class CsvImportError(InputError):
+    """The CSV files are malformed; ``problems`` names each line and what is wrong.
+
+    An ``InputError`` about the file as a whole (``FORM``: every problem, one per line), so a
+    caller that knows only the vocabulary of ``web.errors`` reports it too.
+    """
 
     def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
+        super().__init__({}, "\n".join(problems))
         self.problems = problems
 
 
@@ -208,6 +214,14 @@ def _records(text: str, columns: Sequence[str], what: str, problems: list[str]):
             line = reader.line_num
             if None in record or any(v is None for v in record.values()):
                 problems.append(_("Linje %(line)s: forkert antal felter.", line=line))
+                continue
+            # Names go into mail headers and everything into PostgreSQL (which cannot store
+            # NUL): a field with a control character or a line break is refused, not guessed.
+            bad = [name for name, value in record.items() if has_controls(value)]
+            if bad:
+                problems.append(_("Linje %(line)s: %(fields)s indeholder tegn, der ikke er "
+                                  "tilladt (kontroltegn eller linjeskift).", line=line,
+                                  fields=", ".join(bad)))
                 continue
             yield line, record
     except csv.Error as exc:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from web.cycles.models import Cycle
 from web.extensions import csrf, db
 from web.forms import saved
+from web.inputs import read_ids
 from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.permissions import Permission, can, led_unit_ids, require
@@ -94,7 +95,7 @@ def _progress(counts: dict[OutboxStatus, int] | None) -> int | None:
 @bp.post("/failed/retry")
 def retry():
     require(g.get("user"), Permission.ADMINISTER)
-    ids = [int(i) for i in request.form.getlist("outbox_id") if i.isdigit()]
+    ids = read_ids(request.form.getlist("outbox_id"))
     count = services.retry_failed(g.tenant_id, ids, utcnow())
     if count:
         enqueue_after_commit(plan_tenant, g.tenant_id)

@@ -25,7 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from web.collections.compilation import tenant_lock
+from web.errors import InputError
 from web.extensions import db
+from web.inputs import Day, read
 from web.models import utcnow
 from web.permissions import Permission, can, has_role
 from web.reports import figures as figures_module
@@ -41,17 +43,8 @@ log = logging.getLogger(__name__)
 DEFAULT_LEAD_DAYS = 10
 MAX_PERIOD_DAYS = 3 * 366
 DEFAULT_PERIOD_DAYS = 365
-FORM = "_form"
 
 Progress = Callable[[int], None]
-
-
-class InputError(ValueError):
-    """Bad input; nothing was written. ``errors`` maps a field (or ``FORM``) to a message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 def may_request(user: User | None) -> bool:
@@ -89,14 +82,8 @@ def request_report(user: User, *, period_start: object, period_end: object,
 
 
 def _parse_date(errors: dict[str, str], field: str, value: object) -> date | None:
-    if value in (None, ""):
-        errors[field] = _("Skal udfyldes.")
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        errors[field] = _("Skriv en dato som ÅÅÅÅ-MM-DD.")
-        return None
+    raw = value.isoformat() if isinstance(value, date) else value
+    return read(errors, field, raw if isinstance(raw, str) else None, Day, required=True)
 
 
 def meeting_dates(tenant: Tenant) -> list[date]:

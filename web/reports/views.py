@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from web.audit.services import record
+from web.errors import Refusal
 from web.extensions import db
 from web.forms import saved
 from web.permissions import Permission, require
@@ -53,7 +54,7 @@ def create():
         report = services.request_report(g.user, period_start=request.form.get("period_start"),
                                          period_end=request.form.get("period_end"),
                                          locale=str(get_locale()))
-    except services.InputError as exc:
+    except Refusal as exc:
         return _render_index(request.form, exc.errors)
     from web.reports.tasks import generate_report
 

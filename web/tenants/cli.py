@@ -20,7 +20,7 @@ def create_command(slug: str, name: str, locale: str) -> None:
         db.session.commit()
     except services.TenantError as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc.message or str(exc)) from None
     click.echo(f"Created tenant {tenant.slug} (id {tenant.id}): /t/{tenant.slug}/")
 
 

@@ -5,14 +5,19 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from web.errors import InputError
 from web.extensions import db
+from web.inputs import has_controls
 from web.tenants.models import Tenant
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-class TenantError(ValueError):
-    pass
+class TenantError(InputError):
+    """A tenant that cannot be created: one translated message about the input as a whole."""
+
+    def __init__(self, message: str):
+        super().__init__({}, message)
 
 
 def create_tenant(slug: str, name: str, default_locale: str = "da",
@@ -20,7 +25,7 @@ def create_tenant(slug: str, name: str, default_locale: str = "da",
     slug, name = slug.strip().lower(), name.strip()
     if not SLUG_RE.match(slug):
         raise TenantError(_("Kortnavnet må kun indeholde a-z, 0-9 og bindestreg (højst 63 tegn)."))
-    if not name or len(name) > 200:
+    if not name or len(name) > 200 or has_controls(name):  # it reaches mail headers
         raise TenantError(_("Navnet skal være 1-200 tegn."))
     if default_locale not in ("da", "en"):
         raise TenantError(_("Sproget skal være da eller en."))

@@ -47,9 +47,9 @@ def get_cycle(user: User, cycle_id: int) -> s.CycleDetailOut:
 @operation(bp, "POST", "/cycles", tag="cycles", summary="Start a cycle for a unit",
            description="In the preparation phase, led by the caller, with the template's "
                        "prompts copied in. Dates in order: preparation start ≤ end ≤ meeting "
-                       "day ≤ follow-up.",
+                       "day ≤ follow-up. 409 while the unit has a cycle that is not closed.",
            permission=Permission.START_CYCLE, body=s.CycleCreate, response=s.CycleDetailOut,
-           status=201, rename=DATE_FIELDS)
+           status=201, rename=DATE_FIELDS, conflicts=True)
 def create_cycle(user: User, body: s.CycleCreate) -> s.CycleDetailOut:
     require(user, Permission.START_CYCLE, body.unit_id)
     unit = get_or_404(OrgUnit, body.unit_id)

@@ -15,8 +15,9 @@ from web.api import schemas as s
 from web.api.errors import ApiError, from_input_error, validation_error
 from web.api.routing import operation
 from web.cycles.models import Contribution, Cycle
-from web.cycles.services import InputError, contributions, meeting
+from web.cycles.services import contributions, meeting
 from web.cycles.services.contributions import AnswerInput
+from web.errors import Refusal
 from web.permissions import Permission, require
 from web.tenancy import get_or_404
 from web.users.models import User
@@ -91,7 +92,7 @@ def _own_answer(user: User, contribution_id: int) -> tuple[Contribution, Cycle]:
 def _save(user: User, cycle: Cycle, answer: AnswerInput) -> Contribution | None:
     try:
         saved = contributions.save_answers(user, cycle, [answer])
-    except InputError as exc:
+    except Refusal as exc:
         raise from_input_error(exc, {f"answer-{answer.prompt_id}": "text",
                                      f"visibility-{answer.prompt_id}": "visibility"}) from None
     return next((c for c in saved if c.prompt_id == answer.prompt_id), None)
@@ -144,7 +145,7 @@ def put_conclusions(user: User, cycle_id: int, body: s.ConclusionsPut) -> s.Conc
         raise validation_error(errors)
     try:
         meeting.record_conclusions(user, cycle, {c.prompt_id: c.text for c in body.conclusions})
-    except InputError as exc:
+    except Refusal as exc:
         raise from_input_error(exc, {f"conclusion-{c.prompt_id}": f"conclusions.{n}.text"
                                      for n, c in enumerate(body.conclusions)}) from None
     return _conclusions(cycle)

@@ -6,12 +6,9 @@
 - ``meeting``: the team's shared answers and the conclusions per prompt.
 
 Every function takes the acting user (when one acts) and the rows it works on, validates all
-of its input first and raises ``InputError`` before writing anything; then it writes and
+of its input first and raises ``web.errors.InputError`` (bad input) or ``Conflict`` (the cycle's
+state does not allow it) before writing anything; then it writes and
 flushes. The caller (a request, a task, a command) commits once. Permissions are checked by the
 caller with ``web.permissions.require`` before calling; the services enforce the rules that
 depend on data (phases, dates, membership).
 """
-
-from web.cycles.services.common import InputError
-
-__all__ = ["InputError"]

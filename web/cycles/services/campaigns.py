@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from web.cycles.models import MAX_NAME, Campaign, Cycle, DialogueTemplate, Phase
-from web.cycles.services.common import CycleDates, InputError, check_dates, check_text, clean_text
+from web.cycles.services.common import CycleDates, check_dates
 from web.cycles.services.cycles import build_cycle, open_cycle_unit_ids
+from web.errors import InputError
 from web.extensions import db
+from web.inputs import check_text
 from web.orgs.models import Membership, MembershipRole, OrgUnit, UnitKind
 from web.orgs.services import descendant_ids
 from web.users.models import User
@@ -72,10 +74,9 @@ def start_campaign(actor: User, name: str, template: DialogueTemplate | None,
     caller has checked ``Permission.START_CAMPAIGN``. Raises ``InputError`` (fields ``name``,
     ``template_id``, ``units`` and the dates) before writing anything.
     """
-    name = clean_text(name)
     unit_ids = sorted(set(unit_ids))
     errors: dict[str, str] = {}
-    check_text(errors, "name", name, MAX_NAME, required=True)
+    name = check_text(errors, "name", name, MAX_NAME, required=True)
     if template is None:
         errors["template_id"] = _("Vælg en skabelon.")
     elif not template.prompts:

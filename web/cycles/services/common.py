@@ -1,4 +1,4 @@
-"""What the cycle services share: the input error, text checks and the cycle's dates."""
+"""What the cycle services share: trimming text and the cycle's dates."""
 
 from __future__ import annotations
 
@@ -9,35 +9,12 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 
 from web.cycles.models import MAX_PLACE
-
-FORM = "_form"  # the key of an error about the form as a whole rather than one field
-
-
-class InputError(ValueError):
-    """Bad input; nothing was written.
-
-    ``errors`` maps a form field's name to a translated message (``FORM`` for the whole form),
-    so a page can show each message at its field and an API can return them as they are.
-    """
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+from web.inputs import Day, Moment, check_text, normalise_newlines, read
 
 
 def clean_text(value: str | None) -> str:
-    """Trimmed text with Windows line endings normalised (browsers send CRLF)."""
-    return (value or "").replace("\r\n", "\n").strip()
-
-
-def check_text(errors: dict[str, str], field: str, value: str, limit: int, *,
-               required: bool = False) -> None:
-    """Record a message for ``field`` when ``value`` is empty (if required) or too long."""
-    if required and not value:
-        errors[field] = _("Skal udfyldes.")
-    elif len(value) > limit:
-        errors[field] = _("Højst %(limit)s tegn (du har skrevet %(length)s).", limit=limit,
-                          length=len(value))
+    """Trimmed text with line endings normalised (browsers send CRLF)."""
+    return normalise_newlines(value or "").strip()
 
 
 @dataclass(frozen=True)
@@ -63,6 +40,17 @@ def check_dates(errors: dict[str, str], dates: CycleDates) -> None:
     """Record a message at the first field that breaks the order of the dates."""
     if dates.meeting_at is not None and dates.meeting_at.tzinfo is None:
         raise ValueError("meeting_at must be timezone-aware")
+    check_text(errors, "meeting_place", dates.meeting_place or "", MAX_PLACE)
+    # The edges read dates with the same kinds; this keeps any other caller in range too.
+    out_of_range: dict[str, str] = {}
+    for field, value, kind in (("preparation_starts_on", dates.preparation_starts_on, Day),
+                               ("preparation_ends_on", dates.preparation_ends_on, Day),
+                               ("meeting_on", dates.meeting_at, Moment),
+                               ("follow_up_on", dates.follow_up_on, Day)):
+        read(out_of_range, field, value, kind)
+    if out_of_range:
+        errors.update(out_of_range)
+        return
     if dates.preparation_ends_on < dates.preparation_starts_on:
         errors["preparation_ends_on"] = _(
             "Forberedelsen kan ikke slutte, før den begynder.")
@@ -75,4 +63,3 @@ def check_dates(errors: dict[str, str], dates: CycleDates) -> None:
             errors["follow_up_on"] = (
                 _("Opfølgningen skal ligge på eller efter dialogmødet.") if meeting_on
                 else _("Opfølgningen skal ligge på eller efter forberedelsens sidste dag."))
-    check_text(errors, "meeting_place", dates.meeting_place or "", MAX_PLACE)

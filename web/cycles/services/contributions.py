@@ -24,8 +24,9 @@ from web.cycles.models import (
     PhaseChange,
     Visibility,
 )
-from web.cycles.services.common import FORM, InputError, check_text, clean_text
+from web.errors import FORM, Conflict, InputError
 from web.extensions import db
+from web.inputs import check_text
 from web.users.models import User
 
 
@@ -64,19 +65,21 @@ def save_answers(actor: User, cycle: Cycle, answers: list[AnswerInput]) -> list[
     meeting has ever started removes it again. The caller has checked
     ``Permission.CONTRIBUTE``. Returns the actor's answers after saving.
     """
-    answers = [AnswerInput(a.prompt_id, clean_text(a.text), a.visibility) for a in answers]
     errors: dict[str, str] = {}
     if cycle.phase != Phase.PREPARATION:
-        raise InputError({FORM: _("Dialogmødet er begyndt, så svarene kan ikke længere "
-                                  "ændres.")})
+        raise Conflict(_("Dialogmødet er begyndt, så svarene kan ikke længere ændres."))
     prompt_ids = {p.id for p in cycle.prompts}
+    cleaned = []
     for a in answers:
+        a = AnswerInput(a.prompt_id, check_text(errors, f"answer-{a.prompt_id}", a.text,
+                                                MAX_ANSWER), a.visibility)
+        cleaned.append(a)
         if a.prompt_id not in prompt_ids:
+            errors.pop(f"answer-{a.prompt_id}", None)
             errors[FORM] = _("Et af spørgsmålene hører ikke til forløbet. Genindlæs siden.")
-            continue
-        check_text(errors, f"answer-{a.prompt_id}", a.text, MAX_ANSWER)
-        if a.text and a.visibility not in tuple(Visibility):
+        elif a.text and a.visibility not in tuple(Visibility):
             errors[f"visibility-{a.prompt_id}"] = _("Vælg, hvem der må se svaret.")
+    answers = cleaned
     # One save at a time per person (a double click, two tabs): the second waits for the first
     # to commit and then updates its answers instead of inserting them again.
     db.session.execute(select(User.id).where(User.id == actor.id).with_for_update())

@@ -23,15 +23,10 @@ from web.cycles.models import (
     PhaseChange,
 )
 from web.cycles.services import contributions
-from web.cycles.services.common import (
-    FORM,
-    CycleDates,
-    InputError,
-    check_dates,
-    check_text,
-    clean_text,
-)
+from web.cycles.services.common import CycleDates, check_dates, clean_text
+from web.errors import Conflict, InputError
 from web.extensions import db
+from web.inputs import check_text
 from web.models import utcnow
 from web.orgs.models import Membership, OrgUnit
 from web.permissions import cycle_unit_ids, has_role, led_unit_ids, member_unit_ids
@@ -69,11 +64,11 @@ def update_cycle(actor: User, cycle: Cycle, dates: CycleDates,
     The facilitator (who may run the meeting in the leader's place) must take part in the
     cycle; ``None`` removes the facilitator.
     """
-    errors: dict[str, str] = {}
     if cycle.phase == Phase.CLOSED:
-        errors[FORM] = _("Forløbet er afsluttet og kan ikke længere ændres.")
-    dates = _clean_dates(dates)
+        raise Conflict(_("Forløbet er afsluttet og kan ikke længere ændres."))
+    errors: dict[str, str] = {}
     check_dates(errors, dates)
+    dates = _clean_dates(dates)
     if facilitator_id is not None and facilitator_id != cycle.facilitator_id \
             and facilitator_id not in {u.id for u in cycle_members(cycle)}:
         errors["facilitator_id"] = _("Ordstyreren skal være med i forløbet.")
@@ -102,23 +97,20 @@ def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = 
     then on nothing links them to their authors. Closing stamps ``closed_at``. A closed cycle
     that already has a next cycle cannot be reopened.
     """
-    reason = clean_text(reason)
     moves = allowed_moves(cycle)
     errors: dict[str, str] = {}
+    reason = check_text(errors, "reason", reason, MAX_REASON)
     if expected_from is not None and expected_from != cycle.phase:
-        errors[FORM] = _("Forløbet er allerede flyttet til %(phase)s. Se siden igen.",
-                         phase=PHASE_LABELS[cycle.phase])
-    elif to_phase == moves.forward:
-        check_text(errors, "reason", reason, MAX_REASON)
-    elif to_phase == moves.back:
-        if not reason:
-            errors["reason"] = _("Skriv, hvorfor forløbet går et skridt tilbage.")
-        check_text(errors, "reason", reason, MAX_REASON)
-        if cycle.phase == Phase.CLOSED and next_cycle_id(cycle) is not None:
-            errors[FORM] = _("Det næste forløb er allerede startet, så dette kan ikke genåbnes.")
-    else:
-        errors[FORM] = _("Forløbet kan ikke gå fra %(from)s til %(to)s.",
-                         **{"from": PHASE_LABELS[cycle.phase], "to": PHASE_LABELS[to_phase]})
+        raise Conflict(_("Forløbet er allerede flyttet til %(phase)s. Se siden igen.",
+                         phase=PHASE_LABELS[cycle.phase]))
+    if to_phase not in (moves.forward, moves.back):
+        raise Conflict(_("Forløbet kan ikke gå fra %(from)s til %(to)s.",
+                         **{"from": PHASE_LABELS[cycle.phase], "to": PHASE_LABELS[to_phase]}))
+    if cycle.phase == Phase.CLOSED and to_phase == moves.back \
+            and next_cycle_id(cycle) is not None:
+        raise Conflict(_("Det næste forløb er allerede startet, så dette kan ikke genåbnes."))
+    if to_phase == moves.back and not reason:
+        errors["reason"] = _("Skriv, hvorfor forløbet går et skridt tilbage.")
     if errors:
         raise InputError(errors)
 
@@ -146,13 +138,11 @@ def start_next_cycle(actor: User, cycle: Cycle, template: DialogueTemplate | Non
     The open actions (planned or in progress) are carried over as new actions pointing back
     with ``carried_from_id``; the old ones stay as they were, part of the closed cycle.
     """
-    errors: dict[str, str] = {}
     if cycle.phase != Phase.CLOSED:
-        errors[FORM] = _("Et nyt forløb kan først startes, når dette er afsluttet.")
-    elif next_cycle_id(cycle) is not None:
-        errors[FORM] = _("Det næste forløb er allerede startet.")
-    else:
-        errors.update(_check_new_cycle(cycle.unit_id, template, dates))
+        raise Conflict(_("Et nyt forløb kan først startes, når dette er afsluttet."))
+    if next_cycle_id(cycle) is not None:
+        raise Conflict(_("Det næste forløb er allerede startet."))
+    errors = _check_new_cycle(cycle.unit_id, template, dates)
     if errors:
         raise InputError(errors)
     new = build_cycle(cycle.unit, actor.id, template, dates,
@@ -223,14 +213,14 @@ def open_cycle_unit_ids(unit_ids: Iterable[int]) -> set[int]:
 
 def _check_new_cycle(unit_id: int, template: DialogueTemplate | None,
                      dates: CycleDates) -> dict[str, str]:
+    if open_cycle_unit_ids([unit_id]):
+        raise Conflict(_("Enheden har allerede et forløb, der ikke er afsluttet."))
     errors: dict[str, str] = {}
     if template is None:
         errors["template_id"] = _("Vælg en skabelon.")
     elif not template.prompts:
         errors["template_id"] = _("Skabelonen har ingen spørgsmål.")
-    if open_cycle_unit_ids([unit_id]):
-        errors["unit_id"] = _("Enheden har allerede et forløb, der ikke er afsluttet.")
-    check_dates(errors, _clean_dates(dates))
+    check_dates(errors, dates)
     return errors
 
 

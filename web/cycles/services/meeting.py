@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
 from web.cycles.models import MAX_CONCLUSION, Conclusion, Contribution, Cycle, Phase, Visibility
-from web.cycles.services.common import FORM, InputError, check_text, clean_text
+from web.errors import FORM, Conflict, InputError
 from web.extensions import db
+from web.inputs import check_text
 from web.users.models import User
 
 CONCLUSION_PHASES = (Phase.MEETING, Phase.AGREEMENTS)
@@ -59,16 +60,14 @@ def record_conclusions(actor: User, cycle: Cycle, texts: dict[int, str]) -> dict
     Allowed at the meeting and while agreeing on actions. Errors are keyed
     ``conclusion-<prompt id>``. The caller has checked ``Permission.FACILITATE``.
     """
-    texts = {prompt_id: clean_text(text) for prompt_id, text in texts.items()}
     if cycle.phase not in CONCLUSION_PHASES:
-        raise InputError({FORM: _("Konklusioner skrives under dialogmødet og aftalerne.")})
+        raise Conflict(_("Konklusioner skrives under dialogmødet og aftalerne."))
     errors: dict[str, str] = {}
     prompt_ids = {p.id for p in cycle.prompts}
-    for prompt_id, text in texts.items():
+    for prompt_id, text in list(texts.items()):
         if prompt_id not in prompt_ids:
             errors[FORM] = _("Et af spørgsmålene hører ikke til forløbet. Genindlæs siden.")
-        else:
-            check_text(errors, f"conclusion-{prompt_id}", text, MAX_CONCLUSION)
+        texts[prompt_id] = check_text(errors, f"conclusion-{prompt_id}", text, MAX_CONCLUSION)
     if errors:
         raise InputError(errors)
 

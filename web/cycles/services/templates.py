@@ -15,8 +15,9 @@ from web.cycles.models import (
     PromptKind,
     TemplatePrompt,
 )
-from web.cycles.services.common import FORM, InputError, check_text, clean_text
+from web.errors import FORM, InputError
 from web.extensions import db
+from web.inputs import check_text
 from web.users.models import User
 
 DEFAULT_TEMPLATE_NAME = "Dialog om aktørskab (notatets dialogguide)"
@@ -137,9 +138,9 @@ def ensure_default_template() -> DialogueTemplate:
 def copy_template(actor: User, template: DialogueTemplate, name: str | None = None
                   ) -> DialogueTemplate:
     """A new, non-default template with the same prompts, at version 1."""
-    name = clean_text(name) or _("Kopi af %(name)s", name=template.name)[:MAX_NAME]
     errors: dict[str, str] = {}
-    check_text(errors, "name", name, MAX_NAME, required=True)
+    name = check_text(errors, "name", name, MAX_NAME) \
+        or _("Kopi af %(name)s", name=template.name)[:MAX_NAME]
     if errors:
         raise InputError(errors)
     copy = DialogueTemplate(name=name, is_default=False, version=1)
@@ -166,21 +167,20 @@ def update_template(actor: User, template: DialogueTemplate, name: str,
     prompts (``CyclePrompt``), so nothing here changes them. Raises ``InputError`` (with fields
     ``name``, ``prompt-<n>-<field>`` counted from 0 in the given order) before writing.
     """
-    name = clean_text(name)
-    prompts = [PromptInput(p.kind, clean_text(p.text_da), clean_text(p.text_en),
-                           clean_text(p.help_da), clean_text(p.help_en), p.id) for p in prompts]
     errors: dict[str, str] = {}
-    check_text(errors, "name", name, MAX_NAME, required=True)
+    name = check_text(errors, "name", name, MAX_NAME, required=True)
+    prompts = [PromptInput(
+        p.kind, check_text(errors, f"prompt-{n}-text_da", p.text_da, MAX_PROMPT, required=True),
+        check_text(errors, f"prompt-{n}-text_en", p.text_en, MAX_PROMPT),
+        check_text(errors, f"prompt-{n}-help_da", p.help_da, MAX_HELP),
+        check_text(errors, f"prompt-{n}-help_en", p.help_en, MAX_HELP), p.id)
+        for n, p in enumerate(prompts)]
     own_ids = {p.id for p in template.prompts}
     for n, p in enumerate(prompts):
         if p.id is not None and p.id not in own_ids:
             errors[FORM] = _("Et af spørgsmålene hører ikke til skabelonen. Genindlæs siden.")
         if p.kind not in tuple(PromptKind):
             errors[f"prompt-{n}-kind"] = _("Vælg en type.")
-        check_text(errors, f"prompt-{n}-text_da", p.text_da, MAX_PROMPT, required=True)
-        check_text(errors, f"prompt-{n}-text_en", p.text_en, MAX_PROMPT)
-        check_text(errors, f"prompt-{n}-help_da", p.help_da, MAX_HELP)
-        check_text(errors, f"prompt-{n}-help_en", p.help_en, MAX_HELP)
     if not prompts:
         errors.setdefault(FORM, _("En skabelon skal have mindst ét spørgsmål."))
     if errors:

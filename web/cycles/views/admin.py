@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from web.auth.session import require_user
 from web.cycles import forms
 from web.cycles.models import Campaign, DialogueTemplate
-from web.cycles.services import InputError, campaigns
+from web.cycles.services import campaigns
 from web.cycles.services import templates as template_service
 from web.cycles.views import bp
+from web.errors import Refusal
 from web.extensions import db
 from web.forms import form_page, invalid, saved
 from web.models import utcnow
@@ -66,7 +67,7 @@ def template_edit(template_id: int):
             template_service.update_template(
                 user, template, name, prompts,
                 make_default=bool(request.form.get("make_default")))
-        except InputError as exc:
+        except Refusal as exc:
             errors = forms.reindex_errors(exc.errors, indexes)
     if errors:
         return _template_form(template, name, rows, errors)
@@ -131,7 +132,7 @@ def campaign_new():
         try:
             result = campaigns.start_campaign(user, request.form.get("name", ""), template,
                                               chosen, dates)
-        except InputError as exc:
+        except Refusal as exc:
             errors = exc.errors
     else:  # the dates could not be read: say what else is missing too
         if not request.form.get("name", "").strip():

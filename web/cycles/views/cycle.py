@@ -12,12 +12,12 @@ from web.auth.session import require_user
 from web.cycles import forms
 from web.cycles.labels import PHASE_LABELS
 from web.cycles.models import Cycle, DialogueTemplate, Phase
-from web.cycles.services import InputError, meeting
 from web.cycles.services import cycles as cycle_service
+from web.cycles.services import meeting
 from web.cycles.services import templates as template_service
 from web.cycles.services.campaigns import unit_tree
-from web.cycles.services.common import FORM
 from web.cycles.views import bp
+from web.errors import FORM, InputError, Refusal
 from web.extensions import db
 from web.forms import form_page, invalid, saved
 from web.models import utcnow
@@ -65,7 +65,7 @@ def move(cycle_id: int):
             raise InputError({FORM: _("Vælg, hvilken fase forløbet skal gå til.")})
         cycle_service.move_phase(user, cycle, to_phase, request.form.get("reason"),
                                  expected_from=forms.parse_phase(request.form, "from_phase"))
-    except InputError as exc:
+    except Refusal as exc:
         return _render_detail(user, cycle, exc.errors)
     return saved(_("Forløbet er nu i fasen %(phase)s.", phase=PHASE_LABELS[cycle.phase]),
                  url_for(".detail", cycle_id=cycle.id))
@@ -99,7 +99,7 @@ def new():
             cycle = cycle_service.start_cycle(
                 user, unit, template, dates,
                 include_subunits=bool(request.form.get("include_subunits")))
-        except InputError as exc:
+        except Refusal as exc:
             errors = exc.errors
     if errors:
         return invalid("cycles/new.html", errors, form=request.form, units=units,
@@ -123,7 +123,7 @@ def edit(cycle_id: int):
     if not errors:
         try:
             cycle_service.update_cycle(user, cycle, dates, facilitator_id)
-        except InputError as exc:
+        except Refusal as exc:
             errors = exc.errors
     if errors:
         return invalid("cycles/edit.html", errors, cycle=cycle, form=request.form,
@@ -154,7 +154,7 @@ def next_cycle(cycle_id: int):
     if not errors:
         try:
             new_cycle = cycle_service.start_next_cycle(user, cycle, template, dates)
-        except InputError as exc:
+        except Refusal as exc:
             errors = exc.errors
     if errors:
         return invalid("cycles/next.html", errors, form=request.form, **context)

@@ -10,8 +10,9 @@ from web.auth.session import require_user
 from web.cycles import forms
 from web.cycles.models import Cycle
 from web.cycles.reference import reference_for
-from web.cycles.services import InputError, contributions, meeting
+from web.cycles.services import contributions, meeting
 from web.cycles.views import bp, invalid
+from web.errors import Refusal
 from web.extensions import db
 from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
@@ -33,7 +34,7 @@ def prepare(cycle_id: int):
     try:
         contributions.save_answers(
             user, cycle, forms.parse_answers(request.form, [p.id for p in cycle.prompts]))
-    except InputError as exc:
+    except Refusal as exc:
         # The page's other parts only when it is shown again (a saved form just redirects).
         return invalid("cycles/prepare.html", exc.errors, form=request.form,
                        **_prepare_context(user, cycle, contributions.my_answers(user, cycle)))
@@ -65,7 +66,7 @@ def meeting_page(cycle_id: int):
              if f"conclusion-{p.id}" in request.form}
     try:
         meeting.record_conclusions(user, cycle, texts)
-    except InputError as exc:
+    except Refusal as exc:
         return invalid("cycles/meeting.html", exc.errors, form=request.form, **context)
     db.session.commit()
     flash(_("Teamets konklusioner er gemt."))
