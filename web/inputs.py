@@ -49,6 +49,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from web.textrules import forbidden_character
+
 T = TypeVar("T")
 
 FIRST_DATE = date(2000, 1, 1)
@@ -62,7 +64,6 @@ MAX_ID = 2**31 - 1
 # as invalid JSON), so only text from other sources meets that check.
 _CONTROLS = "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f"
 TEXT_PATTERN = f"^[^{_CONTROLS}]*$"
-_BANNED_RE = re.compile(f"[{_CONTROLS}\\ud800-\\udfff]")
 # The year 2000..2100 at the start of a date or a date-time (the rest is the format's).
 DATE_PATTERN = "^(20[0-9][0-9]|2100)-"
 DATE_RANGE = f"between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}"
@@ -76,7 +77,7 @@ def normalise_newlines(value: Any) -> Any:
 
 
 def _allowed_characters(value: str) -> str:
-    if _BANNED_RE.search(value):
+    if forbidden_character(value):  # the request guard's rule (web.textrules), per field
         raise PydanticCustomError("control_character", "control character")
     return value
 

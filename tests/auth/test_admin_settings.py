@@ -152,7 +152,8 @@ def test_the_form_refuses_in_danish_with_the_messages_of_every_form(app, admin_c
                                                                     message):
     reply = admin_client.post("/t/adminby/admin/sso",
                               data=form("https://login.example.dk", **fields))
-    assert reply.status_code == 422
+    # A character no text may hold is refused by the request guard, before the form (400).
+    assert reply.status_code == (400 if any("\x00" in v for v in fields.values()) else 422)
     html = reply.get_data(as_text=True)
     assert message in html
     assert "Not a valid choice" not in html and "This field is required" not in html

@@ -61,7 +61,6 @@ REFUSAL = {"da": "Teksten indeholder tegn, der ikke er tilladt.",
 HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
            "Referrer-Policy", "X-Request-ID")
 OUTSIDE_TENANT = {"code": "da", "filename": "app.css"}  # URL arguments of the other routes
-DATE_XFAIL = "needs input-edge date range"
 
 world = cross_tenant.world  # the cross-tenant walk's two municipalities (a module fixture)
 
@@ -449,7 +448,6 @@ def walk_api(walk: Walk, role: str, token: str, method: str, url: str, where: st
 # --- extreme dates in the forms (last: a date a form wrongly accepts is stored) ---------------
 
 
-@pytest.mark.xfail(strict=False, reason=DATE_XFAIL)
 def test_every_form_date_field_refuses_extreme_dates(app, world, digest, shown_forms):
     walk = Walk(app, world, digest)
     _requests, forms = shown_forms
