@@ -20,8 +20,9 @@ Rate limits (Flask-Limiter, stored in Redis when ``REDIS_URL`` is set, in memory
 the SSO login start and callback per client address; the JSON API per *identity* (the token
 after parsing the header, else the signed-in user of the session cookie, else the address),
 one counter shared by every operation; and failed authentications (401s) per address and
-tenant, so guessing tokens is limited however many different ones are tried. A refused request is 429 with ``Retry-After``: a translated page, or the API's JSON
-error ``rate_limited``. Limits are off in the test environment unless a test turns them on
+tenant, so guessing tokens is limited however many different ones are tried. A refused
+request is 429 with ``Retry-After``: a translated page, or the API's JSON error
+``rate_limited``. Limits are off in the test environment unless a test turns them on
 (``RATELIMIT_ENABLED``), so the suite's many logins from 127.0.0.1 do not trip them.
 """
 
