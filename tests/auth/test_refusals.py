@@ -274,12 +274,16 @@ def test_disabled_user_is_refused(app, make, flow, mock_provider):
     assert entry.actor_id == user.id
 
 
-def test_a_refused_login_ends_an_earlier_session(app, flow, mock_provider):
+def test_a_callback_without_this_browsers_state_keeps_an_earlier_session(app, flow,
+                                                                          mock_provider):
+    # Issue 15: this used to sign the person out, so any page could log people out with a
+    # link. A session only ever ends through a login attempt this browser started, and a
+    # sign-in clears the browser's pending states, so a signed-in session is not touched.
     mock_provider.set_user("erik.earlier", name="Erik", unit="team-sol")
     flow.login(mock_provider, "erik.earlier")
     assert flow.signed_in_user_id() is not None
     flow.callback("/t/solby/auth/callback?code=x")
-    assert flow.signed_in_user_id() is None
+    assert flow.signed_in_user_id() is not None
 
 
 def test_unreachable_provider_is_a_clear_error(app, make, client):
