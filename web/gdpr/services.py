@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
 from web.api.models import ApiToken
+from web.audit import retention as audit_retention
 from web.audit.models import AuditEntry
 from web.audit.services import record
 from web.collections.models import CollectionEntry
@@ -359,6 +360,7 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
         _rowcount(delete(model).where(column == person.id))
     db.session.expire(person, ["roles"])
 
+    former_subject = person.subject
     person.is_active = False
     person.subject = f"{ERASED_SUBJECT_PREFIX}{person.id}-{secrets.token_hex(8)}"
     person.email = None
@@ -366,6 +368,9 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
     person.locale = None
     person.last_login_at = None
     db.session.flush()
+    # The audit log keeps what they did, under their pseudonym (web.audit.retention).
+    counts["audit_entries_pseudonymised"] = audit_retention.pseudonymise_subject(
+        person, former_subject)
     record("gdpr.person_erased", actor=actor, target=person, **counts)
     return counts
 
