@@ -4,6 +4,7 @@ Each tenant has its own provider, so each gets its own registered client, named 
 tenant and rebuilt when the tenant's settings change (``SsoSettings.version``) or its cached
 provider metadata grows old. On top of Authlib's defaults this module:
 
+- sends every request to the provider through the guarded client (``web.outbound``);
 - turns PKCE (S256) on for every client;
 - refuses provider metadata whose ``issuer`` is not the tenant's configured issuer;
 - validates the id_token itself: only asymmetric algorithms the provider advertises ("none"
@@ -37,6 +38,7 @@ from joserfc.errors import (
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
+from web import outbound
 from web.auth import crypto
 from web.auth.models import SsoSettings
 
@@ -102,11 +104,9 @@ def check_metadata(metadata: object, issuer: str) -> dict[str, Any]:
 def fetch_metadata(url: str, issuer: str) -> dict[str, Any]:
     """Fetch and check a discovery document (used when an admin saves settings)."""
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT, allow_redirects=False)
-        response.raise_for_status()
-        metadata = response.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise ProviderUnavailable("metadata_unreachable", type(exc).__name__) from exc
+        metadata = outbound.get_json(url)
+    except outbound.OutboundRefused as exc:
+        raise ProviderUnavailable("metadata_unreachable", exc.reason) from exc
     return check_metadata(metadata, issuer)
 
 
@@ -114,6 +114,11 @@ class TenantOIDCApp(FlaskOAuth2App):
     """Authlib's Flask OAuth 2 app, bound to one tenant's issuer."""
 
     expected_issuer: str = ""
+
+    # Every request to the provider (discovery, JWKS, token, userinfo) goes through the
+    # guarded client: the addresses come from a tenant admin (web/outbound.py).
+    def _get_session(self):
+        return outbound.guard(super()._get_session())
 
     def load_server_metadata(self) -> dict[str, Any]:
         try:
@@ -124,7 +129,7 @@ class TenantOIDCApp(FlaskOAuth2App):
         return check_metadata(metadata, self.expected_issuer)
 
     def _get_oauth_client(self, **metadata):
-        session = super()._get_oauth_client(**metadata)
+        session = outbound.guard(super()._get_oauth_client(**metadata))
         # client_secret_basic unless the provider says it only takes the secret in the body.
         supported = metadata.get("token_endpoint_auth_methods_supported") or []
         if self.client_secret and "client_secret_basic" not in supported \
