@@ -9,7 +9,9 @@ provider metadata grows old. On top of Authlib's defaults this module:
 - refuses provider metadata whose ``issuer`` is not the tenant's configured issuer;
 - validates the id_token itself: only asymmetric algorithms the provider advertises ("none"
   and HMAC are refused whatever the provider says), the signature against the provider's
-  JWKS (an unknown ``kid`` refetches the JWKS once, then fails), and the claims through
+  JWKS (an unknown ``kid`` or a signature that fails with a cached key refetches the JWKS
+  once, then fails; an asymmetric algorithm missing from the cached discovery refetches
+  discovery once), and the claims through
   Authlib's ``CodeIDToken`` with claims options that require ``iss`` (the tenant's issuer)
   and ``aud`` (the tenant's client id), plus ``sub``, ``exp`` and ``iat``; ``azp``, ``nonce``
   and ``at_hash`` are checked whenever present or expected.
@@ -128,6 +130,12 @@ class TenantOIDCApp(FlaskOAuth2App):
             raise ProviderUnavailable("metadata_unreachable", type(exc).__name__) from exc
         return check_metadata(metadata, self.expected_issuer)
 
+    def refresh_server_metadata(self) -> dict[str, Any]:
+        """Discovery (and with it the JWKS) read again, whatever the cache holds."""
+        self.server_metadata.pop("_loaded_at", None)
+        self.server_metadata.pop("jwks", None)
+        return self.load_server_metadata()
+
     def _get_oauth_client(self, **metadata):
         session = outbound.guard(super()._get_oauth_client(**metadata))
         # client_secret_basic unless the provider says it only takes the secret in the body.
@@ -180,6 +188,10 @@ class TenantOIDCApp(FlaskOAuth2App):
             header = jws.extract_compact(raw.encode()).protected
         except (JoseError, ValueError) as exc:
             raise IdTokenInvalid("id_token_malformed", "not a compact JWS") from exc
+        if header.get("alg") not in allowed and header.get("alg") in ASYMMETRIC_ALGORITHMS:
+            # The provider may have moved to another algorithm since discovery was cached:
+            # read its discovery document again, once ("none" and HMAC never get this far).
+            allowed = acceptable_algorithms(self.refresh_server_metadata())
         if header.get("alg") not in allowed:
             raise IdTokenInvalid("id_token_alg", f"alg {header.get('alg')!r} refused")
 
@@ -187,8 +199,9 @@ class TenantOIDCApp(FlaskOAuth2App):
         try:
             try:
                 decoded = jwt.decode(raw, self._public_keys(force=False), registry=registry)
-            except InvalidKeyIdError:
-                # The provider may have rotated its keys: fetch the JWKS again, once.
+            except (InvalidKeyIdError, BadSignatureError):
+                # The provider may have rotated its keys, as a new kid or a new key under the
+                # same kid: fetch the JWKS again, once.
                 decoded = jwt.decode(raw, self._public_keys(force=True), registry=registry)
         except InvalidKeyIdError as exc:
             raise IdTokenInvalid("id_token_unknown_kid", str(header.get("kid"))) from exc
@@ -217,6 +230,11 @@ class TenantOIDCApp(FlaskOAuth2App):
             reason = "id_token_nonce" if exc.claim == "nonce" else "id_token_claims_missing"
             raise IdTokenInvalid(reason, f"missing {exc.claim}") from exc
         except InvalidClaimError as exc:
+            if exc.claim in ("iat", "nbf") and _in_the_future(decoded.claims.get(exc.claim)):
+                # Issued "later" than now: the provider's clock runs ahead of ours.
+                ahead = int(decoded.claims[exc.claim] - time.time())
+                raise IdTokenInvalid("provider_clock_ahead",
+                                     f"{exc.claim} is {ahead} s ahead of our clock") from exc
             reason = {"iss": "id_token_issuer", "aud": "id_token_audience",
                       "azp": "id_token_audience", "nonce": "id_token_nonce",
                       "iat": "id_token_not_yet_valid", "nbf": "id_token_not_yet_valid",
@@ -225,6 +243,10 @@ class TenantOIDCApp(FlaskOAuth2App):
         except JoseError as exc:
             raise IdTokenInvalid("id_token_claim_invalid", type(exc).__name__) from exc
         return dict(claims)
+
+
+def _in_the_future(value: object) -> bool:
+    return isinstance(value, int | float) and value > time.time() + CLOCK_LEEWAY
 
 
 class TenantOAuth(OAuth):

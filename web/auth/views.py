@@ -167,6 +167,11 @@ def _explain(exc: flow.LoginRefused) -> tuple[str, str, int]:
                 _("Login-tjenesten sendte ikke de oplysninger om dig, som Aktørskab skal bruge "
                   "(%(claims)s). Kontakt jeres it-afdeling.", claims=", ".join(exc.missing)),
                 400)
+    if reason == "provider_clock_ahead":
+        return (_("Login-tjenestens ur går forkert"),
+                _("Login-tjenestens ur går foran vores, så dens svar ser ud til at komme fra "
+                  "fremtiden og kan ikke godkendes. Bed jeres it-afdeling om at rette uret på "
+                  "login-tjenesten."), 400)
     if reason == "user_disabled":
         return (_("Ingen adgang"),
                 _("Din adgang til Aktørskab er lukket. Kontakt din leder eller HR, hvis det er "
