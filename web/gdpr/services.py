@@ -43,6 +43,7 @@ from web.cycles.models import (
 from web.cycles.services.common import FORM, InputError, check_text, clean_text
 from web.examples.models import Example
 from web.extensions import db
+from web.gdpr import export
 from web.models import utcnow
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.reminders.models import ReminderDaySlot, ReminderOutbox, ReminderUnsubscribe
@@ -274,7 +275,10 @@ def export_user_data(user: User) -> dict[str, Any]:
         return units[unit_id].name if unit_id in units else None
 
     return {
+        "format": export.FORMAT,
         "exported_at": utcnow().isoformat(),
+        # Everything, table by table (web/gdpr/export.py); the sections below read easier.
+        "records": export.records_of(user),
         "profile": {
             "id": user.id, "subject": user.subject, "email": user.email,
             "display_name": user.display_name, "locale": user.locale,
