@@ -184,3 +184,12 @@ def test_the_sso_settings_are_no_port_scanner(guarded_app, make, internal):
 def _message(page: str) -> str:
     start = page.index(ONE_MESSAGE)
     return page[start:start + 200]
+
+
+def test_a_name_that_rebinds_to_loopback_is_caught_at_connect(internal, monkeypatch):
+    # The check's DNS answer says public, the connection's lands on loopback (DNS rebinding):
+    # the socket's actual peer is checked, and nothing is sent.
+    monkeypatch.setattr(outbound, "_resolve", lambda host, port: ["93.184.215.14"])
+    with pytest.raises(OutboundRefused):
+        outbound.get_json(internal.url("/x"), NO_ONE)
+    assert internal.hits == []
