@@ -117,6 +117,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", "TRUSTED_PROXIES", _int,
             "reverse proxies in front of the web tier whose X-Forwarded-For/-Proto/-Host "
             "headers are believed (default 0: none)"),
+    Setting("OUTBOUND_ALLOWED_HOSTS", "OUTBOUND_ALLOWED_HOSTS", str,
+            "hosts (host or host:port, comma-separated) that server-side requests to "
+            "addresses a tenant admin entered may reach although they are not public "
+            "(default: none in production; localhost, 127.0.0.1 and [::1] otherwise)"),
 )
 
 

@@ -76,3 +76,50 @@ def disable(table: str) -> None:
     op.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
     op.execute(f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY')
     op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
+
+
+# --- the tenants table ---------------------------------------------------------------------------
+# Every tenant may read the tenants table (a request finds its tenant by slug before it has a
+# scope), but only change or delete its own row; a new tenant is created outside any tenant's
+# scope (the operator's command). So one tenant's transaction cannot lower another's k or
+# retention, whatever SQL it runs.
+_TENANT_POLICIES = {
+    "tenants_read": "FOR SELECT USING (true)",
+    "tenants_create": "FOR INSERT WITH CHECK (true)",
+    "tenants_change_own": f"FOR UPDATE USING (id = {_CURRENT}) WITH CHECK (id = {_CURRENT})",
+    "tenants_delete_own": f"FOR DELETE USING (id = {_CURRENT})",
+}
+
+
+def enable_for_tenants() -> None:
+    op.execute("ALTER TABLE tenants ENABLE ROW LEVEL SECURITY")
+    op.execute("ALTER TABLE tenants FORCE ROW LEVEL SECURITY")
+    for name, rule in _TENANT_POLICIES.items():
+        op.execute(f"DROP POLICY IF EXISTS {name} ON tenants")
+        op.execute(f"CREATE POLICY {name} ON tenants {rule}")
+
+
+def disable_for_tenants() -> None:
+    for name in _TENANT_POLICIES:
+        op.execute(f"DROP POLICY IF EXISTS {name} ON tenants")
+    op.execute("ALTER TABLE tenants NO FORCE ROW LEVEL SECURITY")
+    op.execute("ALTER TABLE tenants DISABLE ROW LEVEL SECURITY")
+
+
+# --- the audit log's retention role --------------------------------------------------------------
+# Nobody logs in as this role: it owns the two SECURITY DEFINER functions through which the
+# retention task expires old entries and pseudonymises an erased person's subject, and it is
+# the only role besides the owner that the audit log's trigger lets change a row.
+RETENTION_ROLE = "aktorskab_audit_retention"
+
+
+def ensure_retention_role() -> None:
+    op.execute(f"""
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{RETENTION_ROLE}') THEN
+            CREATE ROLE {RETENTION_ROLE} NOLOGIN;
+          END IF;
+        END $$""")
+    # The migrating role hands the functions to it (ALTER … OWNER needs membership).
+    op.execute(f"GRANT {RETENTION_ROLE} TO CURRENT_USER")
+    op.execute(f"GRANT USAGE ON SCHEMA public TO {RETENTION_ROLE}")

@@ -17,18 +17,20 @@ What remains is six fixed headers.
   ``X-Content-Type-Options: nosniff``.
 
 Rate limits (Flask-Limiter, stored in Redis when ``REDIS_URL`` is set, in memory otherwise):
-the SSO login start and callback per client address, the JSON API per token (or session or
-address). A refused request is 429 with ``Retry-After``: a translated page, or the API's JSON
-error ``rate_limited``. Limits are off in the test environment unless a test turns them on
+the SSO login start and callback per client address; the JSON API per *identity* (the token
+after parsing the header, else the signed-in user of the session cookie, else the address),
+one counter shared by every operation; and failed authentications (401s) per address and
+tenant, so guessing tokens is limited however many different ones are tried. A refused
+request is 429 with ``Retry-After``: a translated page, or the API's JSON error
+``rate_limited``. Limits are off in the test environment unless a test turns them on
 (``RATELIMIT_ENABLED``), so the suite's many logins from 127.0.0.1 do not trip them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -46,7 +48,10 @@ CONTENT_SECURITY_POLICY = "; ".join([
 HSTS = "max-age=31536000; includeSubDomains"
 
 SSO_LIMIT = "20 per minute; 200 per hour"  # one client address, one tenant
-API_LIMIT = "300 per minute"  # one token (or session, or address), one tenant
+API_LIMIT = "300 per minute"  # one token (or user, or address), one tenant, all operations
+# 401s from one address in one tenant: enough for a client with a mistyped token to notice,
+# far too few to guess a 256-bit token (or to probe which of many stolen ones still work).
+API_FAILED_AUTH_LIMIT = "20 per minute; 100 per hour"
 SSO_ENDPOINTS = ("t.auth.login", "t.auth.callback")
 
 
@@ -81,14 +86,31 @@ def sso_key() -> str:
 
 
 def api_key() -> str:
-    header = request.headers.get("Authorization", "")
-    if header:
-        # Never the token itself in Redis: a digest of it.
-        return f"api:{_tenant_part()}:tok:{hashlib.sha256(header.encode()).hexdigest()[:32]}"
-    user = g.get("user")
-    if user is not None:
-        return f"api:{_tenant_part()}:user:{user.id}"
+    """The caller's identity, never the header's bytes: ``Bearer  akt_x`` and ``bearer akt_x``
+    are one token, and so one counter (the token's digest, never the token itself in Redis)."""
+    from web.api import tokens
+
+    header = request.headers.get("Authorization")
+    if header is not None:
+        secret = tokens.parse_authorization(header)
+        if secret is not None:
+            return f"api:{_tenant_part()}:tok:{tokens.hash_token(secret)[:32]}"
+        return f"api:{_tenant_part()}:ip:{get_remote_address()}"
+    # The session cookie is signed, so its user id cannot be made up; every session of one
+    # user shares the counter. (The limit runs before the tenant blueprint loads ``g.user``.)
+    user_id = session.get("user_id")
+    if isinstance(user_id, int) and session.get("tenant_id") == getattr(g.get("tenant"), "id",
+                                                                         None):
+        return f"api:{_tenant_part()}:user:{user_id}"
     return f"api:{_tenant_part()}:ip:{get_remote_address()}"
+
+
+def failed_auth_key() -> str:
+    return f"api-auth:{_tenant_part()}:{get_remote_address()}"
+
+
+def _is_failed_auth(response: Response) -> bool:
+    return response.status_code == 401
 
 
 def _init_limiter(app: Flask) -> None:
@@ -104,6 +126,7 @@ def _init_limiter(app: Flask) -> None:
     config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     config.setdefault("RATELIMIT_SSO", SSO_LIMIT)
     config.setdefault("RATELIMIT_API", API_LIMIT)
+    config.setdefault("RATELIMIT_API_FAILED_AUTH", API_FAILED_AUTH_LIMIT)
     # One limiter per app (not a module global): its state must not leak between apps.
     limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
     limiter.init_app(app)
@@ -118,8 +141,12 @@ def _init_limiter(app: Flask) -> None:
                 lambda: config["RATELIMIT_SSO"], key_func=sso_key)(view)
     api_bp = app.blueprints.get("t.api")
     if api_bp is not None:
-        # Checked before the API authenticates the request, so guessing tokens is limited too.
-        limiter.limit(lambda: config["RATELIMIT_API"], key_func=api_key)(api_bp)
+        # Shared limits: one counter per key for the whole API, not one per operation.
+        limiter.shared_limit(lambda: config["RATELIMIT_API"], scope="api",
+                             key_func=api_key)(api_bp)
+        # Checked before the request is authenticated, counted when it answered 401.
+        limiter.shared_limit(lambda: config["RATELIMIT_API_FAILED_AUTH"], scope="api-auth",
+                             key_func=failed_auth_key, deduct_when=_is_failed_auth)(api_bp)
 
     app.register_error_handler(429, _too_many_requests)
 

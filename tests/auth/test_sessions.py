@@ -36,7 +36,9 @@ def test_session_cookie_is_httponly_and_samesite_lax(flow, mock_provider):
 def test_session_cookie_is_secure_in_production(app, db_session, sso_tenant):
     production = create_app({"ENV": "production", "SECRET_KEY": app.config["SECRET_KEY"],
                              "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-                             "REDIS_URL": TEST_REDIS_URL, "BASE_URL": "https://aktorskab.example"})
+                             "REDIS_URL": TEST_REDIS_URL, "BASE_URL": "https://aktorskab.example",
+                             # The loopback test provider, named by the operator.
+                             "OUTBOUND_ALLOWED_HOSTS": "127.0.0.1,localhost"})
     reply = production.test_client().get("/t/solby/auth/login")
     assert reply.status_code == 302
     # Behind the proxy the provider must send people back to the public address.

@@ -32,8 +32,8 @@ def authenticate_request() -> None:
     """The API blueprint's ``before_request``: sets ``g.user`` and ``g.api_auth``."""
     header = request.headers.get("Authorization")
     if header is not None:
-        scheme, _, presented = header.partition(" ")
-        user = tokens.authenticate(presented.strip()) if scheme.lower() == "bearer" else None
+        presented = tokens.parse_authorization(header)
+        user = tokens.authenticate(presented) if presented is not None else None
         if user is None:
             db.session.rollback()
             raise ApiError(401, "invalid_token")

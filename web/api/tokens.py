@@ -45,6 +45,20 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def parse_authorization(header: str) -> str | None:
+    """The token of an ``Authorization`` header, or None when it is not a bearer credential.
+
+    RFC 9110: the scheme is case-insensitive and is separated from the credential by
+    whitespace; the rate limits key on this result, so every spelling of one header counts
+    against one token.
+    """
+    parts = header.split(None, 1)
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return None
+    secret = parts[1].strip()
+    return secret or None
+
+
 def user_tokens(user: User) -> list[ApiToken]:
     """The user's tokens, newest first (revoked and expired ones too, for the record)."""
     return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)

@@ -4,11 +4,14 @@ Each tenant has its own provider, so each gets its own registered client, named 
 tenant and rebuilt when the tenant's settings change (``SsoSettings.version``) or its cached
 provider metadata grows old. On top of Authlib's defaults this module:
 
+- sends every request to the provider through the guarded client (``web.outbound``);
 - turns PKCE (S256) on for every client;
 - refuses provider metadata whose ``issuer`` is not the tenant's configured issuer;
 - validates the id_token itself: only asymmetric algorithms the provider advertises ("none"
   and HMAC are refused whatever the provider says), the signature against the provider's
-  JWKS (an unknown ``kid`` refetches the JWKS once, then fails), and the claims through
+  JWKS (an unknown ``kid`` or a signature that fails with a cached key refetches the JWKS
+  once, then fails; an asymmetric algorithm missing from the cached discovery refetches
+  discovery once), and the claims through
   Authlib's ``CodeIDToken`` with claims options that require ``iss`` (the tenant's issuer)
   and ``aud`` (the tenant's client id), plus ``sub``, ``exp`` and ``iat``; ``azp``, ``nonce``
   and ``at_hash`` are checked whenever present or expected.
@@ -37,6 +40,7 @@ from joserfc.errors import (
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
+from web import outbound
 from web.auth import crypto
 from web.auth.models import SsoSettings
 
@@ -102,11 +106,9 @@ def check_metadata(metadata: object, issuer: str) -> dict[str, Any]:
 def fetch_metadata(url: str, issuer: str) -> dict[str, Any]:
     """Fetch and check a discovery document (used when an admin saves settings)."""
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT, allow_redirects=False)
-        response.raise_for_status()
-        metadata = response.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise ProviderUnavailable("metadata_unreachable", type(exc).__name__) from exc
+        metadata = outbound.get_json(url)
+    except outbound.OutboundRefused as exc:
+        raise ProviderUnavailable("metadata_unreachable", exc.reason) from exc
     return check_metadata(metadata, issuer)
 
 
@@ -114,6 +116,11 @@ class TenantOIDCApp(FlaskOAuth2App):
     """Authlib's Flask OAuth 2 app, bound to one tenant's issuer."""
 
     expected_issuer: str = ""
+
+    # Every request to the provider (discovery, JWKS, token, userinfo) goes through the
+    # guarded client: the addresses come from a tenant admin (web/outbound.py).
+    def _get_session(self):
+        return outbound.guard(super()._get_session())
 
     def load_server_metadata(self) -> dict[str, Any]:
         try:
@@ -123,8 +130,14 @@ class TenantOIDCApp(FlaskOAuth2App):
             raise ProviderUnavailable("metadata_unreachable", type(exc).__name__) from exc
         return check_metadata(metadata, self.expected_issuer)
 
+    def refresh_server_metadata(self) -> dict[str, Any]:
+        """Discovery (and with it the JWKS) read again, whatever the cache holds."""
+        self.server_metadata.pop("_loaded_at", None)
+        self.server_metadata.pop("jwks", None)
+        return self.load_server_metadata()
+
     def _get_oauth_client(self, **metadata):
-        session = super()._get_oauth_client(**metadata)
+        session = outbound.guard(super()._get_oauth_client(**metadata))
         # client_secret_basic unless the provider says it only takes the secret in the body.
         supported = metadata.get("token_endpoint_auth_methods_supported") or []
         if self.client_secret and "client_secret_basic" not in supported \
@@ -175,6 +188,10 @@ class TenantOIDCApp(FlaskOAuth2App):
             header = jws.extract_compact(raw.encode()).protected
         except (JoseError, ValueError) as exc:
             raise IdTokenInvalid("id_token_malformed", "not a compact JWS") from exc
+        if header.get("alg") not in allowed and header.get("alg") in ASYMMETRIC_ALGORITHMS:
+            # The provider may have moved to another algorithm since discovery was cached:
+            # read its discovery document again, once ("none" and HMAC never get this far).
+            allowed = acceptable_algorithms(self.refresh_server_metadata())
         if header.get("alg") not in allowed:
             raise IdTokenInvalid("id_token_alg", f"alg {header.get('alg')!r} refused")
 
@@ -182,8 +199,9 @@ class TenantOIDCApp(FlaskOAuth2App):
         try:
             try:
                 decoded = jwt.decode(raw, self._public_keys(force=False), registry=registry)
-            except InvalidKeyIdError:
-                # The provider may have rotated its keys: fetch the JWKS again, once.
+            except (InvalidKeyIdError, BadSignatureError):
+                # The provider may have rotated its keys, as a new kid or a new key under the
+                # same kid: fetch the JWKS again, once.
                 decoded = jwt.decode(raw, self._public_keys(force=True), registry=registry)
         except InvalidKeyIdError as exc:
             raise IdTokenInvalid("id_token_unknown_kid", str(header.get("kid"))) from exc
@@ -212,6 +230,11 @@ class TenantOIDCApp(FlaskOAuth2App):
             reason = "id_token_nonce" if exc.claim == "nonce" else "id_token_claims_missing"
             raise IdTokenInvalid(reason, f"missing {exc.claim}") from exc
         except InvalidClaimError as exc:
+            if exc.claim in ("iat", "nbf") and _in_the_future(decoded.claims.get(exc.claim)):
+                # Issued "later" than now: the provider's clock runs ahead of ours.
+                ahead = int(decoded.claims[exc.claim] - time.time())
+                raise IdTokenInvalid("provider_clock_ahead",
+                                     f"{exc.claim} is {ahead} s ahead of our clock") from exc
             reason = {"iss": "id_token_issuer", "aud": "id_token_audience",
                       "azp": "id_token_audience", "nonce": "id_token_nonce",
                       "iat": "id_token_not_yet_valid", "nbf": "id_token_not_yet_valid",
@@ -220,6 +243,10 @@ class TenantOIDCApp(FlaskOAuth2App):
         except JoseError as exc:
             raise IdTokenInvalid("id_token_claim_invalid", type(exc).__name__) from exc
         return dict(claims)
+
+
+def _in_the_future(value: object) -> bool:
+    return isinstance(value, int | float) and value > time.time() + CLOCK_LEEWAY
 
 
 class TenantOAuth(OAuth):

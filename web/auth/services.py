@@ -95,9 +95,13 @@ def update_settings(data: SettingsInput, actor: User | None = None, *,
         settings.client_secret_encrypted = crypto.encrypt(clean.client_secret) \
             if clean.client_secret else None
         changed.append("client_secret")
-    if changed:
+    # A save that checked the provider moves the version even when nothing changed: each
+    # process then rebuilds its client and reads discovery and the JWKS afresh (an admin's
+    # way to say "look again"). Without the check (the demo seed) only a change does.
+    if changed or (check_provider and clean.is_enabled):
         settings.version = (settings.version or 0) + 1
         db.session.flush()
+    if changed:
         record("sso.settings_updated", actor=actor, target=settings, changed=changed,
                issuer=settings.issuer)
     return settings

@@ -22,6 +22,7 @@ from web.auth import crypto, flow, oidc, provisioning
 from web.auth import session as auth_session
 from web.auth.services import current_settings
 from web.extensions import db
+from web.redirects import safe_target
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 log = logging.getLogger(__name__)
@@ -53,6 +54,12 @@ def callback():
         settings = flow.settings_for_login()
         pending = flow.consume(args)
     except flow.LoginRefused as exc:
+        if exc.reason.startswith("state_") and g.user is not None:
+            # A link to the callback with no or a stale state is no login attempt of the
+            # signed-in person (a page elsewhere may send them here): their session stays,
+            # and nothing goes into the audit log under their name.
+            db.session.commit()  # the state, if there was one, is burnt all the same
+            return _refusal_page(exc)
         # The state is burnt even when refused: commit that along with the audit entry.
         return _refused(exc)
     db.session.commit()  # the state is used up, whatever happens next
@@ -126,6 +133,10 @@ def _refused(exc: flow.LoginRefused):
            detail=exc.detail)
     db.session.commit()
     log.warning("login refused: %s", exc)
+    return _refusal_page(exc)
+
+
+def _refusal_page(exc: flow.LoginRefused):
     title, message, status = _explain(exc)
     return render_template("auth/refused.html", title=title, message=message,
                            reason=exc.reason, status=status), status
@@ -156,6 +167,11 @@ def _explain(exc: flow.LoginRefused) -> tuple[str, str, int]:
                 _("Login-tjenesten sendte ikke de oplysninger om dig, som Aktørskab skal bruge "
                   "(%(claims)s). Kontakt jeres it-afdeling.", claims=", ".join(exc.missing)),
                 400)
+    if reason == "provider_clock_ahead":
+        return (_("Login-tjenestens ur går forkert"),
+                _("Login-tjenestens ur går foran vores, så dens svar ser ud til at komme fra "
+                  "fremtiden og kan ikke godkendes. Bed jeres it-afdeling om at rette uret på "
+                  "login-tjenesten."), 400)
     if reason == "user_disabled":
         return (_("Ingen adgang"),
                 _("Din adgang til Aktørskab er lukket. Kontakt din leder eller HR, hvis det er "
@@ -174,7 +190,4 @@ def _absolute(endpoint: str) -> str:
 
 def _safe_next(target: str | None) -> str | None:
     """Only a page of this tenant; anything else (another site, another tenant) is dropped."""
-    prefix = f"/t/{g.tenant.slug}/"
-    if not target or len(target) > 500 or "\\" in target or not target.startswith(prefix):
-        return None
-    return target
+    return safe_target(target, within=f"/t/{g.tenant.slug}/")

@@ -5,8 +5,9 @@ Every tenant-owned table has ``tenant_id … REFERENCES tenants ON DELETE CASCAD
 the tenant alone would do; we delete table by table instead (children first, in the metadata's
 dependency order) to show progress and count what went. The deletes run inside the tenant's
 scope, so row-level security admits exactly this tenant's rows to the non-owner app role.
-The audit log goes before the users (its actor link is ``SET NULL``, an UPDATE the log's
-trigger refuses).
+The audit log is the exception: the app role may not delete from it (migration 0008), so its
+entries go with the tenant row itself, through the foreign key's cascade, which PostgreSQL
+runs as the table's owner.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from web.tenants.models import Tenant
 
 def tenant_tables() -> list[Table]:
     """Tables with a tenant_id, children before parents."""
-    return [t for t in reversed(db.metadata.sorted_tables) if "tenant_id" in t.c]
+    return [t for t in reversed(db.metadata.sorted_tables)
+            if "tenant_id" in t.c and t.name != "audit_log"]
 
 
 def offboard(tenant: Tenant, progress: Callable[[str], None] | None = None) -> dict[str, int]:

@@ -26,6 +26,7 @@ from pydantic import Field
 from sqlalchemy import delete, or_, select, update
 
 from web.api.models import ApiToken
+from web.audit import retention as audit_retention
 from web.audit.models import AuditEntry
 from web.audit.services import record
 from web.collections.models import CollectionEntry
@@ -43,6 +44,7 @@ from web.cycles.models import (
 from web.errors import FORM, Conflict, InputError
 from web.examples.models import Example
 from web.extensions import db
+from web.gdpr import export
 from web.inputs import check_text, read
 from web.models import utcnow
 from web.orgs.models import Membership, MembershipRole, OrgUnit
@@ -276,7 +278,10 @@ def export_user_data(user: User) -> dict[str, Any]:
         return units[unit_id].name if unit_id in units else None
 
     return {
+        "format": export.FORMAT,
         "exported_at": utcnow().isoformat(),
+        # Everything, table by table (web/gdpr/export.py); the sections below read easier.
+        "records": export.records_of(user),
         "profile": {
             "id": user.id, "subject": user.subject, "email": user.email,
             "display_name": user.display_name, "locale": user.locale,
@@ -362,6 +367,7 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
         _rowcount(delete(model).where(column == person.id))
     db.session.expire(person, ["roles"])
 
+    former_subject = person.subject
     person.is_active = False
     person.subject = f"{ERASED_SUBJECT_PREFIX}{person.id}-{secrets.token_hex(8)}"
     person.email = None
@@ -369,6 +375,9 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
     person.locale = None
     person.last_login_at = None
     db.session.flush()
+    # The audit log keeps what they did, under their pseudonym (web.audit.retention).
+    counts["audit_entries_pseudonymised"] = audit_retention.pseudonymise_subject(
+        person, former_subject)
     record("gdpr.person_erased", actor=actor, target=person, **counts)
     return counts
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from sqlalchemy import select
 
+from web.audit import retention as audit_retention
 from web.extensions import db
 from web.gdpr import services
 from web.tasking import tenant_task
@@ -23,8 +24,11 @@ def pseudonymise_all_tenants() -> int:
 @shared_task(name="web.gdpr.tasks.pseudonymise_tenant")
 @tenant_task
 def pseudonymise_tenant(tenant_id: int) -> dict[str, int]:
-    """Pseudonymise the tenant's cycles closed longer ago than its retention. Idempotent."""
+    """Pseudonymise the tenant's cycles closed longer ago than its retention, and expire its
+    audit entries older than the audit log's (web.audit.retention). Idempotent."""
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None:  # offboarded meanwhile
         return {}
-    return services.pseudonymise_closed_cycles(tenant)
+    counts = services.pseudonymise_closed_cycles(tenant)
+    expired = audit_retention.expire_old_entries()
+    return {**counts, "audit_entries_expired": expired} if expired else counts

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
 
-from web.inputs import has_controls
 from web.ops import checks
+from web.redirects import safe_target
 
 bp = Blueprint("ops", __name__)
 
@@ -26,8 +26,4 @@ def readyz():
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.form.get("next", "")
-    # Only ever redirect within this site.
-    if not target.startswith("/") or target.startswith("//") or has_controls(target):
-        target = url_for("public.index")
-    return redirect(target)
+    return redirect(safe_target(request.form.get("next")) or url_for("public.index"))
