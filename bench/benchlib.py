@@ -160,6 +160,16 @@ def save(name: str, data: dict) -> Path:
     return path
 
 
+# A page's requests/s against its bare endpoint's: 0.5 (issue 8), the leader dashboard 0.25
+# (issue 12: it aggregates over the units below the leader).
+RATIO_TARGETS = {"leader": 0.25}
+DEFAULT_RATIO_TARGET = 0.5
+
+
+def ratio_target(key: str) -> float:
+    return RATIO_TARGETS.get(key, DEFAULT_RATIO_TARGET)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

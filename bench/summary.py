@@ -45,7 +45,8 @@ def web_rows(web: dict) -> list[str]:
         if r["key"] == "overview":
             target = f"p99 < 300 ms: {verdict(r['p99_ms'] < 300)}"
         elif "ratio" in r:
-            target = f"≥ 0.5 × bare: {verdict(r['ratio'] >= 0.5)}"
+            goal = benchlib.ratio_target(r["key"])
+            target = f"≥ {goal} × bare: {verdict(r['ratio'] >= goal)}"
         else:
             target = "(baseline)"
         ratio = f"{r['ratio']:.2f} × {by_key[r['baseline']]['label'].split(': ')[1]}" \

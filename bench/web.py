@@ -552,7 +552,8 @@ def verdict(row: dict) -> str:
     if row["key"] == "overview":
         return "met" if row["p99_ms"] < 300 else "NOT MET (p99 < 300 ms)"
     if "ratio" in row:
-        return "met" if row["ratio"] >= 0.5 else "NOT MET (ratio >= 0.5)"
+        target = benchlib.ratio_target(row["key"])
+        return "met" if row["ratio"] >= target else f"NOT MET (ratio >= {target})"
     return ""
 
 

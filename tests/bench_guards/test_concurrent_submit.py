@@ -1,5 +1,6 @@
 """Found by bench/web.py: two saves of one person's answers at once (a double click, two tabs)
-must not fail on the unique (prompt, author) key; the second waits and updates."""
+must not fail on the unique (prompt, author) key; the second waits and updates. And two
+members' first answers at once must both count in the cycle's participation counters."""
 
 from __future__ import annotations
 
@@ -54,3 +55,48 @@ def test_a_second_concurrent_save_waits_and_updates(app, committed_make):
             Contribution.cycle_id == cycle_id, Contribution.author_id == anna.id)).all()
         db.session.remove()
     assert texts and set(texts) == {"Anden"}
+
+
+def test_two_first_answers_at_once_both_count(app, committed_make):
+    """Two members' first answers in overlapping transactions: the second waits for the first's
+    lock on the cycle's counters and then adds to them, so neither increment is lost."""
+    tenant = committed_make.tenant("samtidig-to")
+    team = committed_make.unit(tenant, "Teamet")
+    leader = committed_make.user(tenant, "Lise Leder", leader_of=team)
+    anna = committed_make.user(tenant, "Anna", unit=team)
+    bo = committed_make.user(tenant, "Bo", unit=team)
+    cycle_id = committed_make.started_cycle(tenant, team, leader).id
+    first_holds_lock, let_first_commit = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def save(user_id: int, hold: bool) -> None:
+        try:
+            with app.app_context(), tenant_scope(tenant.id):
+                cycle = db.session.get(Cycle, cycle_id)
+                user = db.session.get(User, user_id)
+                save_answers(user, cycle, [AnswerInput(cycle.prompts[0].id, "Svar",
+                                                       Visibility.NAMED)])
+                if hold:
+                    first_holds_lock.set()
+                    let_first_commit.wait(10)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    first = threading.Thread(target=save, args=(anna.id, True))
+    first.start()
+    assert first_holds_lock.wait(10)
+    second = threading.Thread(target=save, args=(bo.id, False))
+    second.start()
+    second.join(0.5)
+    assert second.is_alive()  # waiting for the first transaction's lock on the cycle row
+    let_first_commit.set()
+    first.join(10)
+    second.join(10)
+    assert errors == []
+    with app.app_context(), tenant_scope(tenant.id):
+        counts = db.session.execute(select(Cycle.member_count, Cycle.contributor_count)
+                                    .where(Cycle.id == cycle_id)).one()
+        db.session.remove()
+    assert tuple(counts) == (3, 2)  # Lise, Anna, Bo asked; Anna and Bo took part

@@ -134,6 +134,11 @@ class Cycle(TenantScoped, Timestamped, Updated, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     previous_cycle_id: Mapped[int | None] = mapped_column(
         ForeignKey("cycles.id", ondelete="SET NULL"))
+    # Participation kept by web.cycles.tally in the transactions that change it, so no page
+    # counts members at read time: the members fixed when preparation opened (plus anyone who
+    # contributed after joining), and the members who contributed.
+    member_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    contributor_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit: Mapped[OrgUnit] = relationship()
     leader: Mapped[User | None] = relationship(foreign_keys=[leader_id])
@@ -211,6 +216,17 @@ class Participation(TenantScoped, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
 
+class CycleMember(TenantScoped, db.Model):
+    """Who a cycle asks to take part: fixed when its preparation opens (web.cycles.tally)."""
+
+    __tablename__ = "cycle_members"
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+
+
 class Conclusion(TenantScoped, Timestamped, Updated, db.Model):
     """The team's conclusion per prompt, recorded at the meeting."""
 
@@ -250,3 +266,7 @@ class Action(TenantScoped, Timestamped, Updated, db.Model):
 
     cycle: Mapped[Cycle] = relationship()
     owner: Mapped[User | None] = relationship()
+
+
+# The counters' listeners need the models above.
+from web.cycles import tally as _tally  # noqa: E402,F401

@@ -5,18 +5,21 @@ figures are computed by the database (GROUP BY over recursive CTEs for "the unit
 covers" and "the area a unit lies in"), related rows are loaded with joins or selectinload, and
 nothing is fetched per row. ``tests/dashboards/test_query_counts.py`` holds the pages to that.
 
-Who counts as a member of a cycle: every active person with a membership (employee or leader)
-in one of the units the cycle covers. A member *contributed* when they have a Participation row
-for the cycle (which records that, never which answer).
+Participation per cycle (members who contributed / members) is never counted here: the
+counters on ``Cycle`` are kept when it changes (``web.cycles.tally``), so the leader dashboard
+reads two columns of rows it loads anyway. The HR overview's areas still count (their members are
+people, counted once per area across cycles): every active person with a membership (employee or
+leader) in one of the units a cycle covers; a member *contributed* when they have a
+Participation row for the cycle (which records that, never which answer).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, and_, case, distinct, exists, func, or_, select, true
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from web.cycles.actions import actions_owned_by, today
@@ -70,36 +73,6 @@ def _members_and_contributors(cycle_units, *group_by):
         .outerjoin(Participation, and_(Participation.cycle_id == cycle_units.c.cycle_id,
                                        Participation.user_id == Membership.user_id))
     )
-
-
-def participation_counts(cycle_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """{cycle id: (members, members who contributed)} in one statement.
-
-    For a handful of cycles: each covered unit's members come from a LATERAL subquery and each
-    member's participation from a correlated EXISTS, so PostgreSQL looks them up by index per
-    unit and per member. (Joined plainly, it misjudges the recursive CTE's size and hashes every
-    membership, user and participation of the tenant: 50 ms at 50,000 people.)
-    """
-    ids = list(cycle_ids)
-    if not ids:
-        return {}
-    units = _cycle_units(select(Cycle.id, Cycle.unit_id, Cycle.include_subunits)
-                         .where(Cycle.id.in_(ids)))
-    took_part = exists().where(Participation.cycle_id == units.c.cycle_id,
-                               Participation.user_id == Membership.user_id) \
-        .correlate_except(Participation)
-    # OFFSET 0 keeps PostgreSQL from pulling the subquery up into a plain (hash) join.
-    members = (select(Membership.user_id, took_part.label("took_part"))
-               .join(User, and_(User.id == Membership.user_id, User.is_active))
-               .where(Membership.unit_id == units.c.unit_id)
-               .offset(0).lateral("unit_members"))
-    contributed = case((members.c.took_part, members.c.user_id))
-    rows = db.session.execute(
-        select(units.c.cycle_id, func.count(distinct(members.c.user_id)),
-               func.count(distinct(contributed)))
-        .select_from(units).join(members, true()).group_by(units.c.cycle_id))
-    counts = {cycle_id: (members, contributors) for cycle_id, members, contributors in rows}
-    return {cycle_id: counts.get(cycle_id, (0, 0)) for cycle_id in ids}
 
 
 def _ancestor_ids(unit_ids: set[int]) -> Select:
@@ -207,7 +180,6 @@ def leader_dashboard(user: User) -> LeaderDashboard:
                                              Cycle.phase != Phase.CLOSED)
                          .order_by(Cycle.preparation_ends_on, Cycle.id))
     ids = [c.id for c in cycles]
-    counts = participation_counts(ids)
     actions = action_counts(ids, on)
     overdue = list(db.session.scalars(
         select(Action).where(Action.cycle_id.in_(ids), Action.status.in_(OPEN_ACTION_STATUSES),
@@ -220,7 +192,8 @@ def leader_dashboard(user: User) -> LeaderDashboard:
     idle = list(db.session.scalars(
         select(OrgUnit).where(OrgUnit.id.in_(unit_ids - busy)).order_by(OrgUnit.name)))
     return LeaderDashboard(
-        cycles=[LeaderCycle(c, *counts[c.id], *actions.get(c.id, (0, 0))) for c in cycles],
+        cycles=[LeaderCycle(c, c.member_count, c.contributor_count, *actions.get(c.id, (0, 0)))
+                for c in cycles],
         idle_units=idle, overdue=overdue, today=on)
 
 

@@ -11,7 +11,8 @@ Every function runs inside the tenant's scope, flushes and leaves the commit to 
 - **Erasure** (``erase_person``): the person's answers pseudonymised (private texts deleted),
   actions reassigned to a leader of the cycle's unit (or left without owner), examples without
   author, memberships, roles, tokens and pending e-mails deleted, the user row deactivated with
-  its personal fields replaced. The row itself stays so that participation counts hold.
+  its personal fields replaced. The row itself stays so that participation counts hold (and so
+  do its Participation and cycle_members rows: the cycles' counters are not touched).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from web.cycles.models import (
     Conclusion,
     Contribution,
     Cycle,
+    CycleMember,
     CyclePrompt,
     Participation,
     PhaseChange,
@@ -265,6 +267,9 @@ def export_user_data(user: User) -> dict[str, Any]:
                                   .order_by(Example.id))
     participations = db.session.scalars(select(Participation.cycle_id)
                                         .where(Participation.user_id == user.id))
+    # The cycles that asked the person to take part (web.cycles.tally's member sets).
+    asked = db.session.scalars(select(CycleMember.cycle_id).where(CycleMember.user_id == user.id)
+                               .order_by(CycleMember.cycle_id))
     tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id))
     unsubscribed = db.session.scalars(select(ReminderUnsubscribe.kind)
                                       .where(ReminderUnsubscribe.user_id == user.id))
@@ -292,6 +297,7 @@ def export_user_data(user: User) -> dict[str, Any]:
                          "source": m.source.value} for m in memberships],
         "roles": sorted({r.role.value for r in user.roles}),
         "participations": [{"cycle_id": cycle_id} for cycle_id in participations],
+        "cycles_asked": [{"cycle_id": cycle_id} for cycle_id in asked],
         "contributions": [
             {"id": c.id, "cycle_id": c.cycle_id, "unit": unit_name(unit_id), "prompt": prompt,
              "visibility": c.visibility.value, "text": c.text,

@@ -11,11 +11,9 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from web.cycles.models import OPEN_ACTION_STATUSES, Action, Cycle, Participation, Phase
+from web.cycles.models import OPEN_ACTION_STATUSES, Action, Cycle, Phase
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole
-from web.orgs.services import descendant_ids
-from web.users.models import User
 
 
 def digest_lines(user_id: int, links, tenant_slug: str, today: date) -> list[dict[str, Any]]:
@@ -27,19 +25,12 @@ def digest_lines(user_id: int, links, tenant_slug: str, today: date) -> list[dic
         .order_by(Cycle.preparation_ends_on, Cycle.id)).all()
     lines = []
     for cycle in cycles:
-        units = descendant_ids([cycle.unit_id]) if cycle.include_subunits else {cycle.unit_id}
-        members = db.session.scalar(
-            select(func.count(func.distinct(Membership.user_id)))
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.unit_id.in_(units), User.is_active.is_(True))) or 0
-        contributed = db.session.scalar(
-            select(func.count(Participation.id)).where(Participation.cycle_id == cycle.id)) or 0
         overdue = db.session.scalar(
             select(func.count(Action.id)).where(Action.cycle_id == cycle.id,
                                                 Action.status.in_(OPEN_ACTION_STATUSES),
                                                 Action.due_on < today)) or 0
         lines.append({"unit": cycle.unit.name, "phase": cycle.phase,
-                      "meeting_at": cycle.meeting_at, "members": members,
-                      "contributed": contributed, "overdue": overdue,
+                      "meeting_at": cycle.meeting_at, "members": cycle.member_count,
+                      "contributed": cycle.contributor_count, "overdue": overdue,
                       "url": links.cycle(tenant_slug, cycle.id)})
     return lines

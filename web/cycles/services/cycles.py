@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from web.cycles.labels import PHASE_LABELS
@@ -18,7 +18,6 @@ from web.cycles.models import (
     Cycle,
     CyclePrompt,
     DialogueTemplate,
-    Participation,
     Phase,
     PhaseChange,
 )
@@ -181,16 +180,13 @@ def cycle_members(cycle: Cycle) -> list[User]:
 
 
 def member_count(cycle: Cycle) -> int:
-    return db.session.scalar(
-        select(func.count(func.distinct(Membership.user_id)))
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.unit_id.in_(cycle_unit_ids(cycle)), User.is_active.is_(True))) or 0
+    """The people the cycle asks (fixed when preparation opened; see ``web.cycles.tally``)."""
+    return cycle.member_count
 
 
 def participation_count(cycle: Cycle) -> int:
     """How many members have contributed (for the team; never shown outside it below k)."""
-    return db.session.scalar(select(func.count(Participation.id))
-                             .where(Participation.cycle_id == cycle.id)) or 0
+    return cycle.contributor_count
 
 
 def phase_history(cycle: Cycle) -> list[tuple[PhaseChange, str | None]]:

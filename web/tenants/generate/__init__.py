@@ -166,7 +166,8 @@ REFERENCES = [
     ("cycles", "unit_id", "org_units"), ("cycles", "leader_id", "users"),
     ("cycle_prompts", "cycle_id", "cycles"), ("contributions", "cycle_id", "cycles"),
     ("contributions", "prompt_id", "cycle_prompts"), ("contributions", "author_id", "users"),
-    ("participations", "user_id", "users"), ("actions", "cycle_id", "cycles"),
+    ("participations", "user_id", "users"), ("cycle_members", "cycle_id", "cycles"),
+    ("cycle_members", "user_id", "users"), ("actions", "cycle_id", "cycles"),
     ("actions", "owner_id", "users"), ("examples", "unit_id", "org_units"),
     ("examples", "author_id", "users"),
 ]

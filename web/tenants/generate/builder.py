@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy import select
 
-from web.cycles.models import Campaign, Phase
+from web.cycles import tally
+from web.cycles.models import Campaign, Cycle, Phase
 from web.extensions import db
 from web.tenants.generate import words
 from web.tenants.generate.activity import LOCAL, Activity
@@ -108,6 +110,9 @@ class Builder(Activity):
                 self.write_contributions(planned)
                 self.write_actions(planned)
                 self.write_examples(planned)
+            # COPY bypasses the ORM listener that keeps each cycle's member set and counters.
+            tally.rebuild(select(Cycle.id).where(Cycle.tenant_id == self.copier.tenant_id),
+                          db.session)
         return self.counts
 
     # --- the tree -----------------------------------------------------------------------------
