@@ -4,8 +4,8 @@ Existing cycles get their member sets from today's data (the active members of t
 cover) and both counters from those rows, so every figure shown stays what it was (members who
 contributed / members, as counted before).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-07 08:00:00
 
 """
@@ -16,8 +16,8 @@ from web import rls
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
