@@ -32,13 +32,15 @@ def users(app, tenant) -> int:
         return db.session.scalar(select(func.count()).select_from(User))
 
 
-@pytest.mark.parametrize(("locale", "message"), [
-    ("da", "Det, du sendte, indeholder en værdi, der ikke kan gemmes."),
-    ("en", "What you sent contains a value that cannot be saved."),
-])
+
+@pytest.mark.parametrize("locale", ["da", "en"])
 @pytest.mark.parametrize("claim", ["name", "email", "unit"])
-def test_a_nul_byte_in_a_claim_is_a_translated_refusal(app, flow, mock_provider, claim, locale,
-                                                       message):
+def test_a_nul_byte_in_a_claim_is_cleaned_or_refused_never_stored(app, flow, mock_provider,
+                                                                  claim, locale):
+    """The input edge puts a name on one line and refuses an e-mail it cannot clean; either
+    way nothing that holds a forbidden character is stored, and there is no 5xx."""
+    from web.textrules import forbidden_character
+
     claims = {"name": "Nina Nul", "email": "nina@solby.dk", "unit": "team-sol"}
     claims[claim] = claims[claim].replace("@", "\x00@") if claim == "email" else \
         claims[claim] + "\x00"
@@ -46,8 +48,14 @@ def test_a_nul_byte_in_a_claim_is_a_translated_refusal(app, flow, mock_provider,
     before = users(app, flow.tenant)
     reply = flow.login(mock_provider, f"nina.{claim}", **{"Accept-Language": locale})
     body = reply.get_data(as_text=True)
-    assert 400 <= reply.status_code < 500, body[:1000]
-    assert message in body
+    assert reply.status_code < 500, body[:1000]
     assert reply.headers["X-Request-ID"] and reply.headers["Content-Security-Policy"]
-    assert flow.signed_in_user_id() is None
-    assert users(app, flow.tenant) == before
+    if reply.status_code >= 400:
+        assert flow.signed_in_user_id() is None
+        assert users(app, flow.tenant) == before
+        assert f'<html lang="{locale}"' in body
+        return
+    with app.app_context(), tenant_scope(flow.tenant.id):
+        stored = db.session.scalars(select(User)).all()
+        assert not any(forbidden_character(f"{u.display_name}{u.email or ''}{u.subject}")
+                       for u in stored)

@@ -70,4 +70,7 @@ def test_the_language_switch_refuses_a_tab_trick(client):
 @pytest.mark.parametrize("target", HOSTILE)
 def test_the_language_switch_stays_on_site(client, target):
     reply = client.post("/lang/en", data={"next": target})
+    if reply.status_code == 400:  # a character no text may hold: the request guard's refusal
+        assert "Location" not in reply.headers
+        return
     assert lands_on_site(reply.headers["Location"])

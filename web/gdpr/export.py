@@ -58,6 +58,8 @@ PERSON_COLUMNS: dict[tuple[str, str], str] = {
     ("reminder_day_slots", "recipient_id"): "deleted",
     ("reminder_outbox", "recipient_id"): "deleted",
     ("participations", "user_id"): "kept: who took part, now pointing at the erased row",
+    ("cycle_members", "user_id"): "kept: whom a cycle asked (its member count stays), now "
+                                  "pointing at the erased row",
     ("audit_log", "actor_id"): "kept: the subject replaced by the pseudonym",
 }
 # Never exported: a secret's digest is no personal data and helps nobody.
