@@ -15,22 +15,16 @@ from web.tenancy import tenant_scope
 from web.users.models import User
 
 
-def test_a_second_concurrent_save_waits_and_updates(app, committed_make):
-    tenant = committed_make.tenant("samtidig")
-    team = committed_make.unit(tenant, "Teamet")
-    leader = committed_make.user(tenant, "Lise Leder", leader_of=team)
-    anna = committed_make.user(tenant, "Anna", unit=team)
-    cycle_id = committed_make.started_cycle(tenant, team, leader).id
+def overlapping(app, tenant_id: int, first, second) -> None:
+    """Run ``first(session)`` and ``second(session)`` in two transactions that overlap: the
+    first holds its locks until the second has been seen waiting for them, then commits."""
     first_holds_lock, let_first_commit = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
-    def save(text: str, hold: bool) -> None:
+    def run(work, hold: bool) -> None:
         try:
-            with app.app_context(), tenant_scope(tenant.id):
-                cycle = db.session.get(Cycle, cycle_id)
-                user = db.session.get(User, anna.id)
-                save_answers(user, cycle, [AnswerInput(p.id, text, Visibility.NAMED)
-                                           for p in cycle.prompts])
+            with app.app_context(), tenant_scope(tenant_id):
+                work()
                 if hold:
                     first_holds_lock.set()
                     let_first_commit.wait(10)
@@ -39,17 +33,34 @@ def test_a_second_concurrent_save_waits_and_updates(app, committed_make):
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
-    first = threading.Thread(target=save, args=("Første", True))
-    first.start()
+    one = threading.Thread(target=run, args=(first, True))
+    one.start()
     assert first_holds_lock.wait(10)
-    second = threading.Thread(target=save, args=("Anden", False))
-    second.start()
-    second.join(0.5)
-    assert second.is_alive()  # waiting for the first save's lock
+    two = threading.Thread(target=run, args=(second, False))
+    two.start()
+    two.join(0.5)
+    assert two.is_alive()  # waiting for the first transaction's lock
     let_first_commit.set()
-    first.join(10)
-    second.join(10)
+    one.join(10)
+    two.join(10)
     assert errors == []
+
+
+def test_a_second_concurrent_save_waits_and_updates(app, committed_make):
+    tenant = committed_make.tenant("samtidig")
+    team = committed_make.unit(tenant, "Teamet")
+    leader = committed_make.user(tenant, "Lise Leder", leader_of=team)
+    anna = committed_make.user(tenant, "Anna", unit=team)
+    cycle_id = committed_make.started_cycle(tenant, team, leader).id
+
+    def save(text: str):
+        def work() -> None:
+            cycle = db.session.get(Cycle, cycle_id)
+            save_answers(db.session.get(User, anna.id), cycle,
+                         [AnswerInput(p.id, text, Visibility.NAMED) for p in cycle.prompts])
+        return work
+
+    overlapping(app, tenant.id, save("Første"), save("Anden"))
     with app.app_context(), tenant_scope(tenant.id):
         texts = db.session.scalars(select(Contribution.text).where(
             Contribution.cycle_id == cycle_id, Contribution.author_id == anna.id)).all()
@@ -66,35 +77,15 @@ def test_two_first_answers_at_once_both_count(app, committed_make):
     anna = committed_make.user(tenant, "Anna", unit=team)
     bo = committed_make.user(tenant, "Bo", unit=team)
     cycle_id = committed_make.started_cycle(tenant, team, leader).id
-    first_holds_lock, let_first_commit = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
 
-    def save(user_id: int, hold: bool) -> None:
-        try:
-            with app.app_context(), tenant_scope(tenant.id):
-                cycle = db.session.get(Cycle, cycle_id)
-                user = db.session.get(User, user_id)
-                save_answers(user, cycle, [AnswerInput(cycle.prompts[0].id, "Svar",
-                                                       Visibility.NAMED)])
-                if hold:
-                    first_holds_lock.set()
-                    let_first_commit.wait(10)
-                db.session.commit()
-                db.session.remove()
-        except BaseException as exc:  # reported by the assertion below
-            errors.append(exc)
+    def save(user_id: int):
+        def work() -> None:
+            cycle = db.session.get(Cycle, cycle_id)
+            save_answers(db.session.get(User, user_id), cycle,
+                         [AnswerInput(cycle.prompts[0].id, "Svar", Visibility.NAMED)])
+        return work
 
-    first = threading.Thread(target=save, args=(anna.id, True))
-    first.start()
-    assert first_holds_lock.wait(10)
-    second = threading.Thread(target=save, args=(bo.id, False))
-    second.start()
-    second.join(0.5)
-    assert second.is_alive()  # waiting for the first transaction's lock on the cycle row
-    let_first_commit.set()
-    first.join(10)
-    second.join(10)
-    assert errors == []
+    overlapping(app, tenant.id, save(anna.id), save(bo.id))
     with app.app_context(), tenant_scope(tenant.id):
         counts = db.session.execute(select(Cycle.member_count, Cycle.contributor_count)
                                     .where(Cycle.id == cycle_id)).one()
