@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from flask import (
     Blueprint,
@@ -42,6 +42,7 @@ def _cycle_helpers() -> dict[str, object]:
         "status_labels": _StatusLabels(),
         "phase_label": lambda phase: _phase_labels(str(get_locale()))[Phase(phase)],
         "cycle_url": cycle_url,
+        "cycle_links": cycle_links,
     }
 
 
@@ -75,6 +76,19 @@ def cycle_url(cycle_id: int, endpoint: str = "t.cycles.detail") -> str | None:
     if endpoint not in current_app.view_functions:
         return None
     return url_for(endpoint, cycle_id=cycle_id)
+
+
+_SENTINEL_ID = 2_147_483_647  # the largest id; no URL of ours holds it otherwise
+
+
+def cycle_links(endpoint: str = "t.cycles.detail") -> Callable[[int], str] | None:
+    """``cycle id -> URL`` of one page of cycles, for a table with a link per row: the URL is
+    built once (``url_for``, ~10 µs) and each row's id put in its place."""
+    pattern = cycle_url(_SENTINEL_ID, endpoint)
+    if pattern is None:
+        return None
+    before, after = pattern.split(str(_SENTINEL_ID), 1)
+    return lambda cycle_id: f"{before}{int(cycle_id)}{after}"
 
 
 @bp.get("/actions/mine")
