@@ -47,7 +47,7 @@ def child(slug: str) -> dict:
     from web.extensions import db
     from web.reports import figures as figures_module
     from web.reports.render import Document, render_html, render_pdf, selection
-    from web.reports.services import DEFAULT_PERIOD_DAYS, earlier_groups, today
+    from web.reports.services import DEFAULT_PERIOD_DAYS, today
     from web.tenancy import tenant_scope
     from web.tenants.models import Tenant
 
@@ -61,7 +61,7 @@ def child(slug: str) -> dict:
         end = today()
         period = figures_module.Period(end - timedelta(days=DEFAULT_PERIOD_DAYS - 1), end)
         started = time.monotonic()
-        figures = figures_module.compute(period, tenant.k_threshold, earlier_groups(None), end)
+        figures = figures_module.compute(period, tenant.k_threshold, [], end)
         aggregated = time.monotonic()
         document = Document(tenant_name=tenant.name, period=period, k=tenant.k_threshold,
                             figures=figures, entries=selection(period), generated_on=end,

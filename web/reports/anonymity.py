@@ -282,11 +282,13 @@ class _Column:
             if _people_sensitive(len(cell), value, k):
                 forced.add(i)
                 items.append(_Item(cell, min(k, len(cell)), cell=i))
-        groups = [tree.people[u] for u in tree.preorder] + _atoms(cells + [s for s, _ in old])
+        row_sets = cells + [s for s, _ in old]
+        groups = [tree.people[u] for u in tree.preorder] + _atoms(row_sets)
         for group in groups:
             size = len(group)
             if size and _people_sensitive(size, sum(truth.get(p, 0) for p in group), k):
                 items.append(_Item(group, min(k, size)))
+        items += [_Item(g, len(g)) for g in _small_pairs(row_sets, lambda e: 1, k)]
         return cls(name, True, truth, cells, values, old, [p.key for p in earlier
                                                                if name in p.cells],
                    _dedupe(items), forced, [max(1, len(r.people)) for r in rows],
@@ -309,10 +311,12 @@ class _Column:
                 forced.add(i)
                 items.append(_Item(cells[i], k, cell=i))
         groups = [tree.parts[u] for u in tree.preorder if 0 < len(tree.people[u]) < k]
-        for atom in _atoms(cells + [s for s, _ in old]):
+        row_sets = cells + [s for s, _ in old]
+        for atom in _atoms(row_sets):
             people = sum(len(tree.part_people.get(p, ())) for p in atom)
             if 0 < people < k:
                 groups.append(atom)
+        groups += _small_pairs(row_sets, lambda p: len(tree.part_people.get(p, ())), k)
         items += [_Item(g, k) for g in groups if g]
         return cls(name, False, truth, cells, values, old,
                    [p.key for p in earlier if name in p.cells], _dedupe(items), forced,
@@ -345,6 +349,28 @@ def _atoms(sets: Sequence[frozenset]) -> list[frozenset]:
     for e, sig in signature.items():
         by_sig.setdefault(tuple(sig), set()).add(e)
     return [frozenset(a) for a in by_sig.values()]
+
+
+def _small_pairs(sets: Sequence[frozenset], weight, k: int) -> list[frozenset]:
+    """Differences and intersections of two sets that are about 1..k-1 people: what a reader
+    gets by subtracting one published row from another (within a report or across reports,
+    say before and after a reorganisation)."""
+    atoms = _atoms(sets)
+    where = {e: a for a, atom in enumerate(atoms) for e in atom}
+    size = [sum(weight(e) for e in atom) for atom in atoms]
+    of_set = [frozenset(where[e] for e in s) for s in sets]
+    rows_of: dict[int, list[int]] = {}
+    for i, atom_ids in enumerate(of_set):
+        for a in atom_ids:
+            rows_of.setdefault(a, []).append(i)
+    found: set[frozenset[int]] = set()
+    for i, mine in enumerate(of_set):
+        partners = {j for a in mine for j in rows_of[a] if j != i}
+        for j in partners:
+            for piece in (mine - of_set[j], mine & of_set[j]):
+                if piece and 0 < sum(size[a] for a in piece) < k:
+                    found.add(piece)
+    return [frozenset().union(*(atoms[a] for a in piece)) for piece in found]
 
 
 @dataclass
@@ -407,31 +433,28 @@ def intervals(system: _System, constraints: Sequence[tuple[frozenset, float]],
 def _suppress_column(column: _Column, rows: list[ShownRow], previous: set[tuple[str, str]],
                      stats: dict[str, int]) -> None:
     system = _System.of(column)
+    audit = _Audit(column, system)
     hidden = set(column.forced)
     stats["cells"] += len(column.cells)
     stats["hidden_primary"] += len(column.forced)
-    needed = _needed_widths(column, system)
-    if needed is None:
-        hidden = set(range(len(column.cells)))
-    else:
-        active: dict[int, float] = {i: needed[i] for i, it in enumerate(column.items)
-                                    if it.cell is not None}
-        for _round in range(MAX_ROUNDS):
-            stats["rounds"] += 1
-            failing = _failing(column, system, hidden, needed)
-            if failing is None:
-                hidden = set(range(len(column.cells)))
-                break
-            if not failing:
-                break
-            active.update({i: needed[i] for i in failing})
-            chosen = _optimise(column, system, active, previous)
-            if chosen is None:
-                hidden = set(range(len(column.cells)))
-                break
-            hidden = chosen | column.forced
-        else:
+    active: dict[int, float] = {i: it.width for i, it in enumerate(column.items)
+                                if it.cell is not None}
+    for _round in range(MAX_ROUNDS):
+        stats["rounds"] += 1
+        failing = audit.failing(hidden)
+        if failing is None:  # the published figures contradict today's data: show none
             hidden = set(range(len(column.cells)))
+            break
+        if not failing:
+            break
+        active.update(failing)
+        chosen = _optimise(column, system, active, previous)
+        if chosen is None:
+            hidden = set(range(len(column.cells)))
+            break
+        hidden = chosen | column.forced
+    else:
+        hidden = set(range(len(column.cells)))
     if len(hidden) == len(column.cells) and column.cells:
         stats["columns_fully_hidden"] += 1
     stats["hidden_secondary"] += len(hidden - column.forced)
@@ -439,78 +462,181 @@ def _suppress_column(column: _Column, rows: list[ShownRow], previous: set[tuple[
         row.figures[column.name] = None if i in hidden else column.values[i]
 
 
-def _needed_widths(column: _Column, system: _System) -> list[float] | None:
-    """Each item's required width: its own, or what the earlier reports already leave."""
-    base = intervals(system, column.earlier, [i.elements for i in column.items])
-    if base is None:
-        return None
-    return [min(item.width, hi - lo) for item, (lo, hi) in zip(column.items, base, strict=True)]
+class _Audit:
+    """The exact audit of one figure: which sensitive items the published cells leave narrower
+    than required. An item whose values at feasible points already seen (earlier LP optima)
+    span the width needs no LP of its own; every other item gets its two LPs."""
+
+    def __init__(self, column: _Column, system: _System) -> None:
+        self.column, self.system = column, system
+        self.vectors = [system.vector(i.elements) for i in column.items]
+        self.baseline: dict[int, float] = {}  # item -> its width given the earlier reports alone
+
+    def failing(self, hidden: set[int]) -> dict[int, float] | None:
+        """Item -> the width it needs, for every unprotected item; None if infeasible."""
+        c = self.column
+        shown = [(c.cells[i], c.values[i]) for i in range(len(c.cells)) if i not in hidden]
+        solver = _Solver(self.system, c.earlier + shown)
+        failing: dict[int, float] = {}
+        for i, item in enumerate(c.items):
+            found = solver.width(self.vectors[i], item.width)
+            if found is None:
+                return None
+            if found >= item.width - TOLERANCE:
+                continue
+            needed = min(item.width, self._baseline(i))
+            if found < needed - TOLERANCE:
+                failing[i] = needed
+        return failing
+
+    def _baseline(self, i: int) -> float:
+        if i not in self.baseline:
+            width = _Solver(self.system, self.column.earlier).width(self.vectors[i], math.inf)
+            self.baseline[i] = math.inf if width is None else width
+        return self.baseline[i]
 
 
-def _failing(column: _Column, system: _System, hidden: set[int],
-             needed: list[float]) -> list[int] | None:
-    shown = [(column.cells[i], column.values[i]) for i in range(len(column.cells))
-             if i not in hidden]
-    found = intervals(system, column.earlier + shown, [i.elements for i in column.items])
-    if found is None:
-        return None
-    return [i for i, (lo, hi) in enumerate(found) if hi - lo < needed[i] - TOLERANCE]
+class _Solver:
+    """min and max of a linear function over the atoms' polytope, with a pool of feasible
+    points (each LP's optimum) that proves most items wide enough without an LP."""
+
+    def __init__(self, system: _System, constraints: Sequence[tuple[frozenset, float]]) -> None:
+        self.a_eq = system.matrix([s for s, _ in constraints]) if constraints else None
+        self.b_eq = np.array([v for _, v in constraints], dtype=float) if constraints else None
+        self.bounds = [(0.0, None if math.isinf(cap) else cap) for cap in system.caps]
+        self.points: list[np.ndarray] = []
+
+    def width(self, c: np.ndarray, enough: float) -> float | None:
+        """The feasible interval's width (stops early once it is ``enough``); None if the
+        constraints are infeasible."""
+        if self.points:
+            values = [float(c @ x) for x in self.points]
+            if max(values) - min(values) >= enough - TOLERANCE:
+                return max(values) - min(values)
+        ends = []
+        for sign in (1.0, -1.0):
+            lp = linprog(sign * c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bounds,
+                         method="highs")
+            if lp.status == 2:
+                return None
+            if lp.status == 3:
+                return math.inf
+            self.points.append(lp.x)
+            ends.append(sign * lp.fun)
+        return ends[1] - ends[0]
 
 
 def _optimise(column: _Column, system: _System, active: Mapping[int, float],
               previous: set[tuple[str, str]]) -> set[int] | None:
-    """The cheapest cells to hide so every active item has two tables ``width`` apart."""
-    n_cells, n_atoms = len(column.cells), len(system.atoms)
+    """The cheapest cells to hide so every active item has two tables ``width`` apart.
+
+    Each item's two tables may differ from the true one only inside a region: the row above
+    the smallest row that holds the item (room to trade with a sibling or to go up), which
+    keeps the programme small at municipal scale. A restriction only removes solutions, so
+    what is found is still a proof; if nothing is found the whole table is tried."""
     items = [(column.items[i].elements, w) for i, w in active.items() if w > TOLERANCE]
     if not items:
         return set()
+    matrix = system.matrix(column.cells)
+    cell_atoms = [frozenset(matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]])
+                  for i in range(len(column.cells))]
+    regions = [_region(system, cell_atoms, elements) for elements, _ in items]
+    found = _solve(column, system, items, regions, previous)
+    if found is None and any(r is not None for r in regions):
+        found = _solve(column, system, items, [None] * len(items), previous)
+    return found
+
+
+def _region(system: _System, cell_atoms: list[frozenset], elements: frozenset):
+    mine = frozenset(system.index[e] for e in elements)
+    holding = sorted((c for c in cell_atoms if mine <= c), key=len)
+    if len(holding) >= 2:
+        return np.array(sorted(holding[1]))
+    return None
+
+
+def _solve(column: _Column, system: _System, items: list[tuple[frozenset, float]], regions,
+           previous: set[tuple[str, str]]) -> set[int] | None:
+    n_cells, n_atoms = len(column.cells), len(system.atoms)
+    everything = np.arange(n_atoms)
     width = max(w for _, w in items)
-    lower = -system.truth
-    upper = np.where(np.isinf(system.caps), width, system.caps - system.truth)
-    cell_matrix = system.matrix(column.cells)
-    big = np.asarray(abs(cell_matrix) @ np.maximum(-lower, upper)).ravel() + 1.0
-    old_matrix = system.matrix([s for s, _ in column.earlier]) if column.earlier else None
-    old_gap = (np.array([v for _, v in column.earlier], dtype=float)
-               - (old_matrix @ system.truth if old_matrix is not None else 0))
-    n_vars = n_cells + 2 * len(items) * n_atoms
-    blocks, lo_b, hi_b = [], [], []
-    y_part = sparse.diags(-big)
-    for j, (elements, w) in enumerate(items):
-        for side in (0, 1):
-            offset = n_cells + (2 * j + side) * n_atoms
+    lower_all = -system.truth
+    upper_all = np.where(np.isinf(system.caps), width, system.caps - system.truth)
+    cells = system.matrix(column.cells).tocsc()
+    old = system.matrix([s for s, _ in column.earlier]).tocsc() if column.earlier else None
+    old_gap = (np.array([v for _, v in column.earlier], dtype=float) - old @ system.truth
+               if old is not None else None)
+    lb_parts, ub_parts, offset = [np.zeros(n_cells)], [np.ones(n_cells)], n_cells
+    rows_a, lo_all, hi_all = [], [], []
 
-            def place(m: sparse.spmatrix, with_y: sparse.spmatrix | None,
-                      offset: int = offset) -> sparse.csr_matrix:
-                left = with_y if with_y is not None else sparse.csr_matrix((m.shape[0], n_cells))
-                mid = sparse.csr_matrix((m.shape[0], offset - n_cells))
-                right = sparse.csr_matrix((m.shape[0], n_vars - offset - n_atoms))
-                return sparse.hstack([left, mid, m, right]).tocsr()
+    def add(matrix: sparse.spmatrix, at: int, y: np.ndarray | None, lo, hi) -> None:
+        m = matrix.tocoo()
+        rows_a.append((m, at, y))
+        lo_all.append(lo)
+        hi_all.append(hi)
 
-            # a shown cell keeps its value: |sum of d over the cell| <= big * hidden
-            blocks += [place(cell_matrix, y_part), place(-cell_matrix, y_part)]
-            lo_b += [np.full(n_cells, -np.inf)] * 2
-            hi_b += [np.zeros(n_cells)] * 2
-            if old_matrix is not None:  # an earlier report's cell keeps its value
-                blocks.append(place(old_matrix, None))
-                lo_b.append(old_gap)
-                hi_b.append(old_gap)
-        vec = sparse.csr_matrix(system.vector(elements))
-        up = n_cells + 2 * j * n_atoms
-        row = sparse.hstack([sparse.csr_matrix((1, up)), vec, -vec,
-                             sparse.csr_matrix((1, n_vars - up - 2 * n_atoms))]).tocsr()
-        blocks.append(row)
-        lo_b.append(np.array([w]))
-        hi_b.append(np.array([np.inf]))
-    a = sparse.vstack(blocks).tocsr()
-    cost = np.zeros(n_vars)
+    for (elements, w), region in zip(items, regions, strict=True):
+        atoms = everything if region is None else region
+        sub_cells = cells[:, atoms]
+        lower, upper = lower_all[atoms], upper_all[atoms]
+        big_all = np.asarray(abs(sub_cells) @ np.maximum(-lower, upper)).ravel() + 1.0
+        touched = np.flatnonzero(sub_cells.getnnz(axis=1))
+        sub_cells, big = sub_cells[touched], big_all[touched]
+        target = np.zeros(len(atoms))
+        positions = {a: i for i, a in enumerate(atoms)}
+        for a in {system.index[e] for e in elements}:
+            if a in positions:
+                target[positions[a]] = 1.0
+        starts = []
+        for _side in (0, 1):
+            starts.append(offset)
+            add(sub_cells, offset, (touched, -big), -np.inf, 0.0)
+            add(-sub_cells, offset, (touched, -big), -np.inf, 0.0)
+            if old is not None:
+                sub_old = old[:, atoms]
+                keep = np.flatnonzero(sub_old.getnnz(axis=1))
+                if len(keep):
+                    add(sub_old[keep], offset, None, old_gap[keep], old_gap[keep])
+            lb_parts.append(lower)
+            ub_parts.append(upper)
+            offset += len(atoms)
+        rows_a.append(("target", starts, target))
+        lo_all.append(np.array([w]))
+        hi_all.append(np.array([np.inf]))
+    data, rr, cc, lo_b, hi_b, row = [], [], [], [], [], 0
+    for entry, lo, hi in zip(rows_a, lo_all, hi_all, strict=True):
+        if isinstance(entry[0], str):
+            _, (up, down), target = entry
+            nz = np.flatnonzero(target)
+            rr += [row] * (2 * len(nz))
+            cc += list(up + nz) + list(down + nz)
+            data += [1.0] * len(nz) + [-1.0] * len(nz)
+            lo_b.append(lo)
+            hi_b.append(hi)
+            row += 1
+            continue
+        m, at, y = entry
+        rr += list(row + m.row)
+        cc += list(at + m.col)
+        data += list(m.data)
+        if y is not None:
+            touched, weights = y
+            rr += list(row + np.arange(len(touched)))
+            cc += list(touched)
+            data += list(weights)
+        n = m.shape[0]
+        lo_b.append(np.broadcast_to(lo, (n,)))
+        hi_b.append(np.broadcast_to(hi, (n,)))
+        row += n
+    a = sparse.csr_matrix((data, (rr, cc)), shape=(row, offset))
+    cost = np.zeros(offset)
     for i in range(n_cells):
         factor = 0.5 if (column.keys[i], column.name) in previous else 1.0
         cost[i] = column.costs[i] * factor
-    lb = np.concatenate([np.zeros(n_cells)] + [lower] * (2 * len(items)))
-    ub = np.concatenate([np.ones(n_cells)] + [upper] * (2 * len(items)))
+    lb, ub = np.concatenate(lb_parts), np.concatenate(ub_parts)
     for i in column.forced:
         lb[i] = 1.0
-    integrality = np.concatenate([np.ones(n_cells), np.zeros(n_vars - n_cells)])
+    integrality = np.concatenate([np.ones(n_cells), np.zeros(offset - n_cells)])
     result = milp(cost, constraints=LinearConstraint(a, np.concatenate(lo_b),
                                                      np.concatenate(hi_b)),
                   bounds=Bounds(lb, ub), integrality=integrality,

@@ -21,6 +21,7 @@ every count is a GROUP BY in the database, per org unit (the audit's parts).
 
 from __future__ import annotations
 
+import time as clock
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -91,7 +92,9 @@ def compute(period: Period, k: int, earlier: Sequence[PublishedRow], today: date
             figures[unit_id][name] = figures[unit_id].get(name, 0) + int(value or 0)
     inputs = _unit_figures(units, people, figures)
     took_part = frozenset(db.session.scalars(_took_part(period).distinct()))
+    started = clock.monotonic()
     result = protect(inputs, {"contributors": took_part}, k, earlier, previously_hidden)
+    audit_ms = int((clock.monotonic() - started) * 1000)
     rows = result.rows
     shown_units = {r.unit_id for r in rows if not r.is_other}
     roots = [r for r in rows if r.depth == 0 and not r.is_other]
@@ -114,6 +117,7 @@ def compute(period: Period, k: int, earlier: Sequence[PublishedRow], today: date
         "rows_shown": len(rows),
         "units_merged": len(units.names) - len(shown_units),
         "earlier_rows": len(earlier),
+        "audit_ms": audit_ms,
         **{f"audit_{name}": value for name, value in result.stats.items()},
     })
 

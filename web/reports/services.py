@@ -22,8 +22,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from web.collections.compilation import tenant_lock
 from web.errors import InputError
