@@ -46,3 +46,15 @@ def interval(cells: Sequence[Cell], group: Iterable, people: bool) -> tuple[floa
 
 def required_width(size: int, k: int, people: bool) -> float:
     return min(k, size) if people else k
+
+
+def smallest_groups(sets: Sequence[set]) -> set[frozenset]:
+    """People (or units) with the same memberships in every set: what the sets tell apart."""
+    signature: dict = {}
+    for i, members in enumerate(sets):
+        for m in members:
+            signature[m] = (*signature.get(m, ()), i)
+    groups: dict[tuple, set] = {}
+    for m, sig in signature.items():
+        groups.setdefault(sig, set()).add(m)
+    return {frozenset(g) for g in groups.values()}

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from tests.reports.lp_check import Cell, interval, required_width
+from tests.reports.lp_check import Cell, interval, required_width, smallest_groups
 from web.reports.anonymity import Part, PublishedRow, ShownRow, UnitFigures, protect, published
 
 K = 5
@@ -105,18 +105,6 @@ def cells_of(reports: Sequence[Published], name: str) -> list[Cell]:
                 cells.append(Cell(frozenset(units), value))
             assert value == truth, "a shown cell is not the true figure"
     return cells
-
-
-def smallest_groups(sets: Sequence[set]) -> set[frozenset]:
-    """People (or units) with the same memberships in every set: what the sets tell apart."""
-    signature: dict = {}
-    for i, members in enumerate(sets):
-        for m in members:
-            signature[m] = (*signature.get(m, ()), i)
-    groups: dict[tuple, set] = {}
-    for m, sig in signature.items():
-        groups.setdefault(sig, set()).add(m)
-    return {frozenset(g) for g in groups.values()}
 
 
 def sensitive_people_groups(reports: Sequence[Published], took: set[int]) -> set[frozenset]:
@@ -233,7 +221,7 @@ def test_hidden_cells_of_merged_units_are_not_exact():
     w.took_part[0] = set(range(7, 17)) | set(range(27, 37))
     w.actions[0] = {"D": 7, "E": 9}
     history: list[Published] = []
-    report = run(w, 0, history)
+    run(w, 0, history)
     assert_nothing_narrower_than_k(history)
     for unit in ("A", "B", "C"):
         lo, hi = interval(cells_of(history, "actions"), {unit}, people=False)
@@ -247,7 +235,7 @@ def test_a_municipality_below_k_shows_no_row_and_says_how_many():
 
 
 def test_k_below_three_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 3"):
         protect([], {}, 2)
 
 
