@@ -17,9 +17,10 @@ report published to the same audience: all periods, before and after any reorgan
   are the same figure). *Count figures* (cycles, actions, the distributions) count a unit's
   events; they are about that unit's people.
 - Primary suppression (what is *sensitive*): every figure of a group of 1..k-1 people (a unit
-  of the tree, a row, or any of the smallest groups the published rows distinguish: their
-  *atoms*, such as "report B's department minus report A's two departments"); and a people
-  figure that counts 1..k-1 people, or leaves 1..k-1 people out, of a larger group. Zeros and
+  of the tree, a row, any of the smallest groups the published rows distinguish: their
+  *atoms*, such as "report B's department minus report A's two departments", and any
+  difference or intersection of two rows); and a people figure that counts 1..k-1 people, or
+  leaves 1..k-1 people out, of a row or an atom. Zeros and
   full cells of a group of at least k people are not sensitive in themselves (they say
   something about the whole group); they are audited like any figure, so a zero that would
   make a smaller group's figure exact is hidden (the optimiser decides).
@@ -36,8 +37,12 @@ The audit, per figure: the people (for people figures) or the org units (for cou
 of every published row and every sensitive group are cut into atoms (elements with the same
 memberships). A published cell is an equality ``sum of its atoms = value``; a people atom's
 variable lies in [0, its size], a count atom's in [0, inf). HiGHS (``scipy.optimize.linprog``)
-minimises and maximises each sensitive figure over that polytope. Figures are audited one at a
-time: relations between figures (done <= agreed) are not used by the audit.
+minimises and maximises each sensitive figure over that polytope; the optima found are kept as
+feasible points, and a figure whose values at those points already span its width needs no LP
+of its own. Figures are audited one at a time: relations between figures (done <= agreed) are
+not used by the audit. Why scipy rather than pytauargus: a well-kept wheel with HiGHS inside
+for both the LP and the MIP and no external binary, and the audit spans rows of several
+reports over atoms, which tau-ARGUS's one-table input does not express.
 
 Secondary suppression, per figure: a mixed-integer programme (``scipy.optimize.milp``, HiGHS)
 chooses the cheapest set of cells to hide such that, for every sensitive figure in its active
@@ -322,9 +327,6 @@ class _Column:
                    [p.key for p in earlier if name in p.cells], _dedupe(items), forced,
                    [max(1, r.people_count) for r in rows], [r.key for r in rows])
 
-    def cap(self, element) -> float:
-        return 1.0 if self.is_people else math.inf
-
 
 def _people_sensitive(size: int, value: int, k: int) -> bool:
     return 0 < size < k or 0 < value < k or 0 < size - value < k
@@ -405,26 +407,6 @@ class _System:
                 cols.append(a)
         return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
                                  shape=(len(sets), len(self.atoms)))
-
-
-def intervals(system: _System, constraints: Sequence[tuple[frozenset, float]],
-              items: Sequence[frozenset]) -> list[tuple[float, float]] | None:
-    """Each item's feasible interval given the published constraints; None if infeasible."""
-    a_eq = system.matrix([s for s, _ in constraints]) if constraints else None
-    b_eq = np.array([v for _, v in constraints], dtype=float) if constraints else None
-    bounds = [(0.0, None if math.isinf(c) else c) for c in system.caps]
-    result = []
-    for elements in items:
-        c = system.vector(elements)
-        ends = []
-        for sign in (1.0, -1.0):
-            lp = linprog(sign * c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-            if lp.status == 2:
-                return None
-            ends.append(math.inf if lp.status == 3 else sign * lp.fun)
-        lo, hi = ends[0], ends[1]
-        result.append((lo, hi))
-    return result
 
 
 # --- secondary suppression --------------------------------------------------------------------
