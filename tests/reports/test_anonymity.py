@@ -17,7 +17,7 @@ from web.reports.anonymity import Part, PublishedRow, ShownRow, UnitFigures, pro
 
 K = 5
 # database=None: no .hypothesis directory in the shared tree; deadline=None: CI machines vary.
-PROPERTY = settings(max_examples=25, deadline=None, database=None,
+PROPERTY = settings(max_examples=40, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -108,14 +108,16 @@ def cells_of(reports: Sequence[Published], name: str) -> list[Cell]:
 
 
 def sensitive_people_groups(reports: Sequence[Published], took: set[int]) -> set[frozenset]:
-    """The threat model's sensitive people figures: every unit (of any report's tree) below k,
+    """The threat model's sensitive people figures: every unit of today's tree below k,
     every row and every smallest group the rows tell apart that is below k or counts 1..k-1
     people who took part or did not, and every difference of two rows below k."""
     rows = [people for r in reports for people, _ in row_sets(r)]
     small: set[frozenset] = set()
-    for r in reports:
-        for unit in r.world.parent:
-            small.add(frozenset(p for p, u in r.world.home.items() if u in r.world.subtree(unit)))
+    # The units of today's tree; an earlier tree's units count through the rows they were in
+    # (an earlier report's rows and today's tell them apart, or they were never published).
+    latest = reports[-1].world
+    for unit in latest.parent:
+        small.add(frozenset(p for p, u in latest.home.items() if u in latest.subtree(unit)))
     for a, b in combinations(rows, 2):
         small |= {frozenset(a - b), frozenset(b - a), frozenset(a & b)}
     by_value = {frozenset(r) for r in rows} | smallest_groups(rows)

@@ -288,7 +288,9 @@ class _Column:
                 forced.add(i)
                 items.append(_Item(cell, min(k, len(cell)), cell=i))
         row_sets = cells + [s for s, _ in old]
-        groups = [tree.people[u] for u in tree.preorder] + _atoms(row_sets)
+        # An earlier report's hidden cell stays a figure to protect.
+        hidden_before = [p.people for p in earlier if name not in p.cells]
+        groups = [tree.people[u] for u in tree.preorder] + _atoms(row_sets) + hidden_before
         for group in groups:
             size = len(group)
             if size and _people_sensitive(size, sum(truth.get(p, 0) for p in group), k):
@@ -322,6 +324,7 @@ class _Column:
             if 0 < people < k:
                 groups.append(atom)
         groups += _small_pairs(row_sets, lambda p: len(tree.part_people.get(p, ())), k)
+        groups += [p.parts for p in earlier if name not in p.cells and 0 < len(p.people) < k]
         items += [_Item(g, k) for g in groups if g]
         return cls(name, False, truth, cells, values, old,
                    [p.key for p in earlier if name in p.cells], _dedupe(items), forced,
