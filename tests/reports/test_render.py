@@ -63,7 +63,9 @@ def test_the_html_has_every_section_no_figure_below_k_and_no_names(town, scope, 
     assert members == [28, 18, 7, 6, 5, 5, 5, 5]  # every row is about at least k = 5 people
     assert "Øvrige enheder under Børn og Unge" in html
     assert "Specialtilbud" not in html  # merged: its 2 people have no row of their own
-    assert "57\xa0%" in html  # Dagtilbud Nord: 4 of 7 took part (Danish: a no-break space)
+    assert "50\xa0%" in html  # Børn og Unge: 9 of 18 took part (Danish: a no-break space)
+    # Dagtilbud Nord: 4 of 7 took part, so 3 did not: a figure about 3 people, hidden.
+    assert '<span class="hidden-cell">skjult</span>' in html
     # Five charts (participation, activity, three distributions), each labelled by a caption,
     # and tables with the same numbers.
     assert html.count('<svg role="img" aria-labelledby="chart-') == 5
@@ -86,7 +88,7 @@ def test_the_html_has_every_section_no_figure_below_k_and_no_names(town, scope, 
         groups, pdf_size = stored.published_groups, len(stored.pdf)
         [run] = db.session.scalars(select(ReportRun).where(ReportRun.report_id == report.id))
     # The published groups (person ids, for the next report only) are never in the document.
-    assert len(groups) == 7  # the distinct people sets of the 8 rows (Teknik = Vej og Park)
+    assert len(groups) == 8  # one people set per row (person ids, for the audit only)
     assert all(g == sorted(g) for g in groups) and str(min(groups, key=len)) not in html
 
     # The run log: inputs' counts and duration; progress rose to the end.
@@ -105,23 +107,31 @@ def test_the_pdf_opens_with_pages_figures_and_headings_and_no_names(town, genera
     text = " ".join(page.extract_text() for page in reader.pages).replace("\xa0", " ")
     assert "Aktørskab: rapport til Hovedudvalget" in text
     assert "Deltagelse pr. område og afdeling" in text
-    assert "Dagtilbud Nord" in text and "57 %" in text
+    assert "Dagtilbud Nord" in text and "50 %" in text and "skjult" in text
     for name in town.names:
         assert name not in text, name
     catalog = reader.trailer["/Root"]
     assert "/StructTreeRoot" in catalog and catalog["/Lang"] == "da"  # tagged, with language
 
 
-def test_the_next_report_respects_the_groups_this_one_published(town, make, scope):
-    from web.reports.figures import Period, compute
+def test_the_next_report_is_audited_against_the_one_published(town, make, scope):
+    from sqlalchemy.orm import undefer
+
+    from tests.reports.lp_check import Cell, interval
 
     generate(town, scope)
-    # A new member of Skoler: the Skoler group would differ by one person from the one
-    # published, and the two reports side by side could reveal her figures.
-    make.user(town.tenant, "Ny Kollega", unit=town.units["nord"])
+    # A new member of Skoler: next to the first report, the second one (same period) could
+    # give her participation by subtraction; the audit must leave it open.
+    newcomer = make.user(town.tenant, "Ny Kollega", unit=town.units["nord"])
+    generate(town, scope)
     with scope(town.tenant):
-        figures = compute(Period(*PERIOD), 5, services.earlier_groups(None), services.today())
-    assert "Skoler" not in [r.label for r in figures.rows]
+        stored = db.session.scalars(select(Report).options(undefer(Report.published_rows))
+                                    .order_by(Report.id)).all()
+        assert stored[1].k_threshold == 5
+        cells = [Cell(frozenset(row["people"]), row["cells"]["contributors"])
+                 for report in stored for row in report.published_rows
+                 if "contributors" in row["cells"]]
+    assert interval(cells, {newcomer.id}, people=True) == (0.0, 1.0)
 
 
 def test_in_english(town, scope):
@@ -132,7 +142,7 @@ def test_in_english(town, scope):
 
     with scope(town.tenant), force_locale("en"):
         period = Period(*PERIOD)
-        figures = compute(period, 5, frozenset(), services.today())
+        figures = compute(period, 5, [], services.today())
         html = render_html(Document("Solby Kommune", period, 5, figures, [], services.today(),
                                     None))
     assert '<html lang="en">' in html

@@ -33,7 +33,7 @@ def area_label(row: AreaParticipation) -> str:
 
 def participation_svg(rows: Sequence[AreaParticipation]) -> Markup | None:
     """A horizontal bar per shown row: the share of members who contributed (0-100 %)."""
-    shown = [r for r in rows if r.is_shown]
+    shown = [r for r in rows if r.share is not None]
     if not shown:
         return None
     import matplotlib  # imported when needed: most requests draw nothing
@@ -65,7 +65,7 @@ def text_alternative(rows: Sequence[AreaParticipation]) -> str:
     parts = [
         _("%(area)s: %(share)s (%(contributors)s af %(members)s)", area=area_label(r),
           share=format_percent(r.share or 0), contributors=r.contributors, members=r.members)
-        for r in rows if r.is_shown
+        for r in rows if r.share is not None
     ]
     return _("Andel af medlemmerne, der har bidraget, pr. område: %(list)s.",
              list="; ".join(parts))

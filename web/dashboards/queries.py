@@ -307,7 +307,7 @@ class AreaParticipation:
 
     label: str | None  # the area's name; None for "outside any area"
     members: int | None  # None: below k, not shown
-    contributors: int | None
+    contributors: int | None  # None also when the anonymity engine hides it
     merged_names: tuple[str | None, ...] = ()  # for the merged row: the areas it holds
 
     @property
@@ -316,7 +316,7 @@ class AreaParticipation:
 
     @property
     def share(self) -> float | None:
-        if not self.members:
+        if not self.members or self.contributors is None:
             return None
         return self.contributors / self.members
 
@@ -381,47 +381,58 @@ def overview(k: int) -> Overview:
 def participation_by_area(k: int, unit_names: dict[int, str]
                           ) -> tuple[list[AreaParticipation], list[str | None],
                                      AreaParticipation | None]:
-    """Participation in each area's units' latest cycles, people counted once per area.
+    """Participation in each area's units' latest cycles, people counted once per area, through
+    the reports' anonymity engine (``web.reports.anonymity.protect``: the same threat model,
+    primary suppression, audit and cell suppression; no earlier reports, as the page is live).
 
-    An area about fewer than k people shows no figures; those areas are merged into one row,
-    which shows figures only if it is about at least k people itself. No total is shown, so no
-    merged figure can be recovered by subtraction.
+    An area of fewer than k people gets no row: those areas are merged into one row of the
+    people in no shown area, which shows figures only if it is about at least k people. A
+    participation figure about 1..k-1 people (or one that would give such a figure back) is
+    hidden. No total is shown (the audit counts it as shown, which only protects more).
     """
+    from web.reports.anonymity import Part, UnitFigures, protect
+
     covered = _cycle_units(_latest_cycles())
     areas = _unit_areas()
-    base = _members_and_contributors(covered, areas.c.area_id) \
+    contributed = func.max(case((Participation.id.is_not(None), 1), else_=0))
+    pairs = db.session.execute(
+        select(areas.c.area_id, Membership.user_id, contributed)
+        .select_from(covered)
+        .join(Membership, Membership.unit_id == covered.c.unit_id)
+        .join(User, and_(User.id == Membership.user_id, User.is_active))
+        .outerjoin(Participation, and_(Participation.cycle_id == covered.c.cycle_id,
+                                       Participation.user_id == Membership.user_id))
         .outerjoin(areas, areas.c.unit_id == covered.c.unit_id)
-    rows = db.session.execute(base.group_by(areas.c.area_id)).all()
-    shown, small_ids = [], []
-    for area_id, members, contributors in rows:
-        if members >= k:
-            shown.append(AreaParticipation(_area_label(area_id, unit_names), members,
-                                           contributors))
-        else:
-            small_ids.append(area_id)
+        .group_by(areas.c.area_id, Membership.user_id)).all()
+    people: dict[int | None, set[int]] = {}
+    took_part: set[int] = set()
+    for area_id, user_id, did in pairs:
+        people.setdefault(area_id, set()).add(user_id)
+        if did:
+            took_part.add(user_id)
+    if not people:
+        return [], [], None
+    key = {a: f"area:{a}" for a in people}
+    units = [UnitFigures("all", None, "all")] + [
+        UnitFigures(key[a], "all", key[a], (Part(key[a], frozenset(members)),))
+        for a, members in people.items()]
+    rows = protect(units, {"contributors": frozenset(took_part)}, k).rows
+    by_key = {r.unit_id: r for r in rows if not r.is_other}
+    shown = [AreaParticipation(_area_label(a, unit_names), by_key[key[a]].people_count,
+                               by_key[key[a]].figures["contributors"])
+             for a in people if key[a] in by_key]
     shown.sort(key=lambda a: (a.label is None, a.label or ""))
-    small_names = sorted((_area_label(a, unit_names) for a in small_ids),
+    small_names = sorted((_area_label(a, unit_names) for a in people if key[a] not in by_key),
                          key=lambda name: (name is None, name or ""))
     merged = None
-    if small_ids:
-        merged = _merged(k, small_ids, small_names)
+    if small_names:
+        other = next((r for r in rows if r.is_other), None)
+        if other is None or other.people_count < k:
+            merged = AreaParticipation(None, None, None, tuple(small_names))
+        else:
+            merged = AreaParticipation(None, other.people_count, other.figures["contributors"],
+                                       tuple(small_names))
     return shown, small_names, merged
-
-
-def _merged(k: int, area_ids: list[int | None], names: list[str | None]) -> AreaParticipation:
-    covered = _cycle_units(_latest_cycles())
-    areas = _unit_areas()
-    known = [a for a in area_ids if a is not None]
-    where = areas.c.area_id.in_(known) if known else None
-    if None in area_ids:
-        where = or_(areas.c.area_id.is_(None), where) if where is not None \
-            else areas.c.area_id.is_(None)
-    members, contributors = db.session.execute(
-        _members_and_contributors(covered).outerjoin(areas, areas.c.unit_id == covered.c.unit_id)
-        .where(where)).one()
-    if members < k:
-        return AreaParticipation(None, None, None, tuple(names))
-    return AreaParticipation(None, members, contributors, tuple(names))
 
 
 def _area_label(area_id: int | None, unit_names: dict[int, str]) -> str | None:

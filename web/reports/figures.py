@@ -4,7 +4,7 @@ What is counted (period = [start, end]; statuses as they stand when the report i
 
 - *members* of a unit: its active people. Each person counts once, in one unit: the lowest-id
   unit they are an employee of, else the lowest-id unit they lead (so no figure is about a
-  person twice, which ``anonymity.suppress`` asks for);
+  person twice: the audit's people sets partition the people);
 - *contributors*: members who took part (``Participation``) in a cycle of the period;
 - *cycles of the period*: cycles whose preparation starts in the period; *completed*: of those,
   closed; *overdue*: of those, not closed and past their follow-up date;
@@ -13,14 +13,17 @@ What is counted (period = [start, end]; statuses as they stand when the report i
   recorded in the period (their classification only, never their text).
 
 Rows are areas and departments (and the organisation): a team is counted in its department.
-Every per-unit figure goes through ``anonymity.suppress`` with the tenant's k and the groups
-published by the tenant's earlier reports. The only per-person rows read are (person, unit)
-pairs: ``suppress`` needs the people sets; every count is a GROUP BY in the database.
+Every figure goes through ``anonymity.protect`` with the report series' k and the rows published
+by the earlier reports whose period overlaps this one. The only per-person rows read are
+(person, unit) pairs and the ids of the people who took part: the audit needs the people sets;
+every count is a GROUP BY in the database, per org unit (the audit's parts).
 """
 
 from __future__ import annotations
 
+import time as clock
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -39,7 +42,7 @@ from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import Example, ExampleExpectation
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit, UnitKind
-from web.reports.anonymity import ShownRow, UnitFigures, suppress
+from web.reports.anonymity import Part, PublishedRow, ShownRow, UnitFigures, protect
 from web.users.models import User
 
 REPORT_KINDS = (UnitKind.ORGANISATION, UnitKind.AREA, UnitKind.DEPARTMENT)
@@ -69,38 +72,53 @@ class Period:
 
 @dataclass
 class Figures:
-    """What the report shows: the rows that passed the anonymity rules, and the input sizes."""
+    """What the report shows: the rows and cells that passed the audit, and the input sizes."""
 
     rows: list[ShownRow]
-    totals: dict[str, int]  # summed over the shown top rows: tenant-wide, or empty if withheld
+    totals: dict[str, int | None]  # the root row's cells (None: hidden); empty if withheld
     counts: dict[str, int] = field(default_factory=dict)  # for the run log; numbers only
+    withheld_people: int = 0  # people of a tree below k: nothing of theirs may be shown
 
 
-def compute(period: Period, k: int, published: frozenset[frozenset[int]], today: date) -> Figures:
+def compute(period: Period, k: int, earlier: Sequence[PublishedRow], today: date,
+            previously_hidden: Iterable[tuple[str, str]] = ()) -> Figures:
+    """The report's figures through ``anonymity.protect`` (primary suppression, the exact audit
+    against ``earlier``, the rows of overlapping earlier reports, and secondary suppression)."""
     units = _report_units()
     people = _people(units.report_unit)
     figures: dict[int, dict[str, int]] = defaultdict(dict)
     for query in _aggregates(period, units.report_unit, today):
         for unit_id, name, value in db.session.execute(query):
             figures[unit_id][name] = figures[unit_id].get(name, 0) + int(value or 0)
-    inputs, unplaced = _unit_figures(units, people, figures)
-    rows = suppress(inputs, k=k, published=published)
+    inputs = _unit_figures(units, people, figures)
+    took_part = frozenset(db.session.scalars(_took_part(period).distinct()))
+    started = clock.monotonic()
+    result = protect(inputs, {"contributors": took_part}, k, earlier, previously_hidden)
+    audit_ms = int((clock.monotonic() - started) * 1000)
+    rows = result.rows
     shown_units = {r.unit_id for r in rows if not r.is_other}
-    totals: dict[str, int] = defaultdict(int)
-    for row in rows:
-        if row.depth == 0 and not row.is_other:
-            for name, value in row.figures.items():
-                totals[name] += value
-    return Figures(rows=rows, totals=dict(totals), counts={
+    roots = [r for r in rows if r.depth == 0 and not r.is_other]
+    totals: dict[str, int | None] = {}
+    if len(roots) == 1:
+        totals = {"members": roots[0].people_count, **roots[0].figures}
+    elif roots:
+        names = {n for r in roots for n in r.figures}
+        totals = {n: (None if any(r.figures.get(n) is None for r in roots)
+                      else sum(r.figures.get(n) or 0 for r in roots)) for n in names}
+        totals["members"] = sum(r.people_count for r in roots)
+    all_people = set().union(*people.values()) if people else set()
+    return Figures(rows=rows, totals=totals, withheld_people=result.withheld_people, counts={
         "org_units": len(units.report_unit),
         "report_units": len(units.names),
-        "people": len(set().union(*people.values())) if people else 0,
+        "people": len(all_people),
         "cycles": sum(f.get("cycles_started", 0) for f in figures.values()),
         "actions": sum(f.get("actions_agreed", 0) for f in figures.values()),
         "examples": _examples_in(period),
         "rows_shown": len(rows),
         "units_merged": len(units.names) - len(shown_units),
-        "figures_unplaced": unplaced,
+        "earlier_rows": len(earlier),
+        "audit_ms": audit_ms,
+        **{f"audit_{name}": value for name, value in result.stats.items()},
     })
 
 
@@ -145,29 +163,31 @@ def _primary_units() -> Select:
 
 
 def _people(report_unit: dict[int, int]) -> dict[int, set[int]]:
+    """Org unit → the active people counted in it (their one unit)."""
     people: dict[int, set[int]] = defaultdict(set)
     for user_id, unit_id in db.session.execute(_primary_units()):
         if unit_id in report_unit:
-            people[report_unit[unit_id]].add(user_id)
+            people[unit_id].add(user_id)
     return people
+
+
+def _took_part(period: Period) -> Select:
+    """The people who took part in a cycle of the period (a people figure: ``contributors``)."""
+    return (select(Participation.user_id).join(Cycle, Cycle.id == Participation.cycle_id)
+            .where(Cycle.preparation_starts_on.between(period.start, period.end)))
 
 
 # --- the aggregates ---------------------------------------------------------------------------
 
 
 def _aggregates(period: Period, report_unit: dict[int, int], today: date) -> list[Select]:
-    """Queries yielding (unit_id, figure name, value), each one GROUP BY in the database.
+    """Queries yielding (org unit id, figure name, value), each one GROUP BY in the database.
 
-    They group by org unit; units are then added up per row (a handful of units per row)."""
+    Members and contributors are not among them: they are people figures, counted from the
+    people sets (``_people``, ``_took_part``) that the audit needs anyway."""
     start, end = period.bounds()
     in_period = Cycle.preparation_starts_on.between(period.start, period.end)
-    primary = _primary_units().subquery()
-    took_part = (select(Participation.user_id).join(Cycle, Cycle.id == Participation.cycle_id)
-                 .where(in_period))
-    people = select(primary.c.unit_id.label("unit_id"))
-    queries = _figures(people.group_by(primary.c.unit_id), members=func.count())
-    queries += _figures(people.where(primary.c.user_id.in_(took_part))
-                        .group_by(primary.c.unit_id), contributors=func.count())
+    queries: list[Select] = []
     cycles = select(Cycle.unit_id.label("unit_id")).where(in_period).group_by(Cycle.unit_id)
     queries += _figures(cycles, cycles_started=func.count(),
                         cycles_completed=_sum(Cycle.phase == Phase.CLOSED),
@@ -227,61 +247,20 @@ def _examples_in(period: Period) -> int:
 
 
 def _unit_figures(units: _Units, people: dict[int, set[int]],
-                  by_org_unit: dict[int, dict[str, int]]) -> tuple[list[UnitFigures], int]:
-    """One ``UnitFigures`` per row unit; returns also how many figures had nobody to be about.
-
-    A unit's figures are about its own people. A department without people of its own but with
-    a cycle of its own (run for all its teams) has figures about its whole subtree: those people
-    are its group. A unit with no people at all below it hands its figures to its parent.
-    """
-    figures: dict[int, dict[str, int]] = {u: defaultdict(int) for u in units.names}
-    for org_unit, values in by_org_unit.items():
-        row = units.report_unit.get(org_unit)
-        if row is None:
-            continue
-        for name, value in values.items():
-            figures[row][name] += value
-    subtree = _subtree_people(units, people)
-    unplaced = 0
-    own = {u: frozenset(people.get(u, ())) for u in units.names}
-    for unit in _children_first(units):
-        if own[unit] or not any(figures[unit].values()):
-            continue
-        if subtree[unit]:
-            own[unit] = frozenset(subtree[unit])
-        elif units.parent[unit] is not None:
-            for name, value in figures[unit].items():
-                figures[units.parent[unit]][name] += value
-            figures[unit] = defaultdict(int)
-        else:
-            unplaced += sum(figures[unit].values())
-            figures[unit] = defaultdict(int)
+                  by_org_unit: dict[int, dict[str, int]]) -> list[UnitFigures]:
+    """One ``UnitFigures`` per row unit, its parts being the org units counted in it: the audit
+    works on org units (count figures) and people (people figures), which a reorganisation
+    moves independently of the rows."""
+    parts: dict[int, list[Part]] = defaultdict(list)
+    for org_unit, row in units.report_unit.items():
+        counts = {n: v for n, v in by_org_unit.get(org_unit, {}).items()
+                  if n not in PARTICIPATION}
+        if counts or people.get(org_unit):
+            parts[row].append(Part(_key(org_unit), frozenset(people.get(org_unit, ())), counts))
     return [UnitFigures(id=_key(u), parent_id=_key(units.parent[u]) if units.parent[u] else None,
-                        label=units.names[u], people=own[u], figures=dict(figures[u]))
-            for u in units.names], unplaced
+                        label=units.names[u], parts=tuple(parts[u])) for u in units.names]
 
 
 def _key(unit_id: int) -> str:
     """Zero-padded, so the rules' order by id (siblings, ties) is the units' creation order."""
     return f"{unit_id:012d}"
-
-
-def _children_first(units: _Units) -> list[int]:
-    depth: dict[int, int] = {}
-
-    def depth_of(u: int) -> int:
-        if u not in depth:
-            parent = units.parent[u]
-            depth[u] = 0 if parent is None else depth_of(parent) + 1
-        return depth[u]
-
-    return sorted(units.names, key=lambda u: (-depth_of(u), u))
-
-
-def _subtree_people(units: _Units, people: dict[int, set[int]]) -> dict[int, set[int]]:
-    subtree = {u: set(people.get(u, ())) for u in units.names}
-    for unit in _children_first(units):
-        parent = units.parent[unit]
-        if parent is not None:
-            subtree[parent] |= subtree[unit]
-    return subtree

@@ -43,8 +43,9 @@ class RunStatus(enum.StrEnum):
 class Report(TenantScoped, Timestamped, db.Model):
     """One anonymised report for one period.
 
-    ``published_groups`` holds the people sets (sorted lists of person ids) this report made
-    visible, for the difference rule of later reports (``web.reports.anonymity``). They are
+    ``published_rows`` holds, per shown row, the people and org units it covered and the cells
+    it showed, for the exact audit of later reports (``web.reports.anonymity``);
+    ``published_groups`` the people sets alone (kept for reports made before). Both hold
     person ids: never render them, export them or log them.
     """
 
@@ -69,6 +70,10 @@ class Report(TenantScoped, Timestamped, db.Model):
     html: Mapped[str | None] = mapped_column(Text, deferred=True)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     published_groups: Mapped[list[list[int]] | None] = mapped_column(JSON, deferred=True)
+    # Per row: {"key", "people": [person ids], "parts": [org unit ids], "cells": {name: value},
+    # "hidden": [names]}: what the exact audit of later overlapping reports needs. Person ids:
+    # never render, export or log them.
+    published_rows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, deferred=True)
 
     runs: Mapped[list[ReportRun]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportRun.id")

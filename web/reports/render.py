@@ -145,9 +145,9 @@ class RowView:
     depth: int
     is_other: bool
     members: int
-    contributors: int
-    share: float | None  # contributors / members, None without members
-    figures: dict[str, int]
+    contributors: int | None  # None: hidden
+    share: float | None  # contributors / members, None without members or when hidden
+    figures: dict[str, int | None]
 
     @property
     def share_text(self) -> str:
@@ -157,13 +157,15 @@ class RowView:
 def _row_view(row: ShownRow, redactor: Redactor) -> RowView:
     name = redactor.redact(row.label).text
     label = _("Øvrige enheder under %(unit)s", unit=name) if row.is_other else name
-    members, contributors = row.figures.get("members", 0), row.figures.get("contributors", 0)
+    members, contributors = row.people_count, row.figures.get("contributors", 0)
     return RowView(label=label, depth=row.depth, is_other=row.is_other, members=members,
                    contributors=contributors,
-                   share=contributors / members if members else None, figures=row.figures)
+                   share=contributors / members if members and contributors is not None
+                   else None, figures=row.figures)
 
 
-def _activity_view(totals: dict[str, int]) -> list[tuple[str, list[tuple[str, int]]]]:
+def _activity_view(totals: dict[str, int | None]
+                   ) -> list[tuple[str, list[tuple[str, int | None]]]]:
     labels = _activity_labels()
     return [(_("Dialogforløb"), [(labels[n], totals.get(n, 0)) for n in CYCLES]),
             (_("Aftalte handlinger"), [(labels[n], totals.get(n, 0)) for n in ACTIONS])]
@@ -243,20 +245,23 @@ def _activity_chart(totals: dict[str, int]) -> str:
         axes = fig.subplots(1, 2)
         for ax, names, title, colour in ((axes[0], CYCLES, _("Dialogforløb"), BLUE),
                                          (axes[1], ACTIONS, _("Aftalte handlinger"), ORANGE)):
-            values = [totals.get(n, 0) for n in names]
+            values = [totals.get(n, 0) or 0 for n in names]  # a hidden total: no bar, "–"
+            hidden = [totals.get(n, 0) is None for n in names]
             ax.bar([_wrap(labels[n], 12) for n in names], values, color=colour)
             ax.set_title(title)
             ax.set_ylim(0, max(1, *values) * 1.15)  # room for the labels; no axis below zero
             ax.yaxis.get_major_locator().set_params(integer=True)
             for i, value in enumerate(values):
-                ax.text(i, value, format_decimal(value), ha="center", va="bottom")
+                ax.text(i, value, "–" if hidden[i] else format_decimal(value), ha="center",
+                        va="bottom")
         fig.tight_layout()
         return _svg(fig, "chart-activity")
 
 
 def _distribution_chart(view: dict) -> str:
     labels = [_wrap(label, 34) for label, _values in view["rows"]]
-    series = list(zip(*(values for _label, values in view["rows"]), strict=True))
+    raw = list(zip(*(values for _label, values in view["rows"]), strict=True))
+    series = [[v or 0 for v in values] for values in raw]  # a hidden cell: no bar, "–"
     with _style():
         fig = _figure(7, 0.3 * len(labels) * len(series) + 1.0)
         ax = fig.subplots()
@@ -265,8 +270,9 @@ def _distribution_chart(view: dict) -> str:
             offsets = [i + s * height for i in range(len(labels))]
             ax.barh(offsets, values, height=height, label=name,
                     color=(BLUE, ORANGE)[s % 2], hatch=("", "//")[s % 2], edgecolor="white")
-            for y, value in zip(offsets, values, strict=True):
-                ax.text(value, y, " " + format_decimal(value), va="center")
+            for y, value, shown in zip(offsets, values, raw[s], strict=True):
+                ax.text(value, y, " " + ("–" if shown is None else format_decimal(value)),
+                        va="center")
         ax.set_yticks([i + height * (len(series) - 1) / 2 for i in range(len(labels))], labels)
         ax.invert_yaxis()
         ax.set_xlim(0, max(1, *(v for values in series for v in values)) * 1.1)

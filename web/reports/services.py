@@ -23,6 +23,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from web.collections.compilation import tenant_lock
 from web.errors import InputError
@@ -31,7 +32,7 @@ from web.inputs import Day, read
 from web.models import utcnow
 from web.permissions import Permission, can, has_role
 from web.reports import figures as figures_module
-from web.reports.anonymity import published_groups
+from web.reports.anonymity import PublishedRow, ShownRow
 from web.reports.models import Report, ReportRun, ReportStatus, ReportTrigger, RunStatus
 from web.reports.render import Document, render_html, render_pdf, selection
 from web.tenancy import current_tenant_id
@@ -161,14 +162,16 @@ def build(report: Report, progress: Progress) -> dict[str, int]:
     """Compute, render and store the report (HTML, PDF, published groups). Flushes.
 
     Holds the tenant's report lock until the caller commits, so two runs of one tenant never
-    miss each other's published groups (the difference rule between reports).
+    miss each other's published rows (the audit between reports).
     """
     tenant = db.session.get(Tenant, current_tenant_id())
     tenant_lock("report")
-    k = tenant.k_threshold
-    progress(10)
     period = figures_module.Period(report.period_start, report.period_end)
-    figures = figures_module.compute(period, k, earlier_groups(report.id), today())
+    audience = overlapping_reports(report.id, period)
+    k = series_k(tenant, audience)
+    progress(10)
+    figures = figures_module.compute(period, k, earlier_rows(audience), today(),
+                                     previously_hidden(report.id))
     progress(40)
     chosen = selection(period)
     progress(50)
@@ -180,8 +183,9 @@ def build(report: Report, progress: Progress) -> dict[str, int]:
         pdf, pages = render_pdf(html)
     progress(95)
     report.html, report.pdf, report.k_threshold = html, pdf, k
-    # Person ids: for the next report's difference rule only, never shown (see the model).
-    report.published_groups = sorted(sorted(g) for g in published_groups(figures.rows))
+    # Person ids: for the audit of later reports only, never shown (see the model).
+    report.published_groups = sorted(sorted(r.people) for r in figures.rows)
+    report.published_rows = [_stored(row) for row in figures.rows]
     db.session.flush()
     return {**figures.counts, "entries": len(chosen), "html_bytes": len(html.encode()),
             "pdf_bytes": len(pdf), "pdf_pages": pages}
@@ -207,11 +211,48 @@ def fail_run(report_id: int, run_id: int | None, error: BaseException, timer: Ti
     db.session.flush()
 
 
-def earlier_groups(report_id: int | None) -> frozenset[frozenset[int]]:
-    """The people groups every earlier finished report of the tenant made visible."""
-    rows = db.session.scalars(select(Report.published_groups).where(
-        Report.status == ReportStatus.DONE, Report.id != (report_id or 0)))
-    return frozenset(frozenset(group) for groups in rows for group in groups or ())
+def overlapping_reports(report_id: int | None, period: figures_module.Period) -> list[Report]:
+    """The finished reports to the same audience (the tenant's Hovedudvalg) whose period
+    overlaps ``period``: their figures count the same events, so the audit covers them.
+    Reports of other periods count other events and do not constrain this one."""
+    return list(db.session.scalars(
+        select(Report).options(undefer(Report.published_rows))
+        .where(Report.status == ReportStatus.DONE, Report.id != (report_id or 0),
+               Report.period_start <= period.end, Report.period_end >= period.start)
+        .order_by(Report.id)))
+
+
+def series_k(tenant: Tenant, overlapping: list[Report]) -> int:
+    """k is fixed for a report series: a period already reported on keeps the k it was
+    published with (the highest, if it changed), a change of the tenant's k applies from the
+    next period on."""
+    used = [r.k_threshold for r in overlapping if r.k_threshold]
+    return max(used) if used else tenant.k_threshold
+
+
+def earlier_rows(reports: list[Report]) -> list[PublishedRow]:
+    return [PublishedRow(key=row["key"], people=frozenset(row["people"]),
+                         parts=frozenset(row["parts"]),
+                         cells={n: int(v) for n, v in row["cells"].items()})
+            for report in reports for row in report.published_rows or ()]
+
+
+def previously_hidden(report_id: int | None) -> set[tuple[str, str]]:
+    """The cells the latest finished report hid, so the optimiser keeps the pattern."""
+    latest = db.session.scalar(
+        select(Report).options(undefer(Report.published_rows))
+        .where(Report.status == ReportStatus.DONE, Report.id != (report_id or 0))
+        .order_by(Report.period_end.desc(), Report.id.desc()).limit(1))
+    if latest is None:
+        return set()
+    return {(row["key"], name) for row in latest.published_rows or ()
+            for name in row.get("hidden", ())}
+
+
+def _stored(row: ShownRow) -> dict:
+    return {"key": row.key, "people": sorted(row.people), "parts": sorted(row.parts),
+            "cells": {n: v for n, v in row.figures.items() if v is not None},
+            "hidden": sorted(n for n, v in row.figures.items() if v is None)}
 
 
 # --- reading ----------------------------------------------------------------------------------
