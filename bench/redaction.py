@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from web.examples.redaction import Redactor, redact_contacts
+from web.collections.redaction import Redactor, redact_contacts
 
 
 def _words(text: str) -> list[str]:

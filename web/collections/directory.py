@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 from sqlalchemy import select
 
-from web.examples.redaction import Redactor
+from web.collections.redaction import Redactor
 from web.extensions import db
 from web.tenancy import TenantScopeMissing, current_tenant_id
 from web.users.models import User

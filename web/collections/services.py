@@ -24,9 +24,9 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from web.collections.directory import directory_redactor
 from web.collections.models import MAX_REASON, TEXT_FIELDS, CollectionEntry, EntryStatus
+from web.collections.redaction import Finding, Redactor
 from web.errors import Conflict, InputError
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleKind
-from web.examples.redaction import Finding, Redactor
 from web.extensions import db
 from web.inputs import check_text
 from web.models import utcnow
