@@ -381,7 +381,8 @@ def loose_name_pattern(name: str) -> re.Pattern[str]:
 
 NAME_ORACLE = [loose_name_pattern(name) for name in PEOPLE]
 PHONE_LIKE = re.compile(
-    r"(?<!\d)(?<!\d[.,])(?:\d{8}|\d\d(?: \d\d){3}|\d{4} \d{4})(?!\d)(?![.,]\d)")
+    r"(?<!\d)(?<!\d[.,])(?!(?:19|20)\d\d (?:19|20)\d\d(?!\d))"  # two years are no phone
+    r"(?:\d{8}|\d\d(?: \d\d){3}|\d{4} \d{4})(?!\d)(?![.,]\d)")
 CPR_LIKE = re.compile(r"(?<!\d)\d{6}[- ]?\d{4}(?!\d)")
 EIGHT_DIGITS_CLOSE = re.compile(r"\d(?:\D?\d){7}")  # anything a phone or CPR needs
 

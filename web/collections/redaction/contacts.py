@@ -3,9 +3,10 @@
 All matchers read :func:`~.fold.fold_contacts`' text (NFKC, lower case, zero-width characters
 gone, each whitespace run one space) and yield ``(start, end, kind)`` in its offsets.
 
-* CPR: six digits of a real date (``python-stdnum``'s ``dk.cpr.get_birth_date`` decides, with
-  the century from the seventh digit; the modulus-11 check is not applied, numbers issued since
-  2007 need not pass it), dots or dashes allowed inside the date ("01.01.90"), then any of
+* CPR: six digits of a date (``python-stdnum``'s ``dk.cpr.get_birth_date`` decides, with the
+  century from the seventh digit; what it refuses only for the day of the month, "300290", is
+  still taken: the safe side; the modulus-11 check is not applied, numbers issued since 2007 need
+  not pass it), dots or dashes allowed inside the date ("01.01.90"), then any of
   nothing, a space, "-", "–", "/", "." with or without spaces around it, then four digits.
 * Phones: eight digits in groups of two to four (or all eight together) with ONE kind of
   separator between the groups (space, "-", ".", "/", optionally with spaces around it), with or
@@ -47,7 +48,11 @@ def _cpr_spans(text: str) -> Iterator[tuple[int, int, str]]:
         try:
             stdnum_cpr.get_birth_date(number)
         except ValidationError:
-            continue
+            # stdnum refuses a day the month lacks (300290) or puts 29 Feb in a non-leap
+            # century: a typo'd or odd CPR number is still one (the safe side), a day over 31 or
+            # a month over 12 is not
+            if not (1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(3)) <= 12):
+                continue
         yield m.start(), m.end(), "cpr"
 
 
@@ -101,7 +106,7 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int, str]]:
                 j += 1
             window = [text[a:b] for a, b in groups[i:j]]
             kinds = set(seps[i:j - 1])
-            if (digits == 8 and len(kinds) <= 1
+            if (digits == 8 and len(kinds) <= 1 and "," not in kinds
                     and (len(window) == 1 or all(2 <= len(g) <= 4 for g in window))
                     and not (i > 0 and raw[i - 1] in (".", ","))  # "1,12345678"
                     and not (j < n and raw[j - 1] in (".", ","))  # "12345678,5"
@@ -126,18 +131,30 @@ _AT = r"(?: ?@ ?| ?[(\[{<] ?(?:at|snabel-?a) ?[)\]}>] ?| (?:at|snabel-?a) )"
 _DOT_OBF = r"(?: ?[(\[{<] ?(?:dot|punktum|prik) ?[)\]}>] ?| (?:dot|punktum|prik) )"
 _LABEL = r"[\w\-]+"
 _LOCAL = r"(?<![\w%+'\-])[^\W_][\w.%+'\-]*(?<![.'\-])"
-_EMAIL = re.compile(
-    rf"{_LOCAL}(?: ?@ ?(?:{_LABEL}(?:\.{_LABEL})+|localhost\b)"  # x@d.dk, x @ d.dk, x@localhost
-    rf"|{_AT}{_LABEL}(?:(?:\.|{_DOT_OBF}){_LABEL})*(?:\.|{_DOT_OBF}){_TLD}(?!\w))"
-)
-_EMAIL_HINT = re.compile(r"@|\bat\b|snabel")
+_AT_FORM = rf"(?: ?@ ?(?:{_LABEL}(?:\.{_LABEL})+|localhost\b))"  # x@d.dk, x @ d.dk, x@localhost
+_OBF_FORM = (rf"(?:{_AT}{_LABEL}(?:(?:\.|{_DOT_OBF}){_LABEL})*(?:\.|{_DOT_OBF}){_TLD}(?!\w))")
+_EMAIL_AT = re.compile(rf"{_LOCAL}{_AT_FORM}")
+_EMAIL_OBF = re.compile(rf"{_LOCAL}{_OBF_FORM}")
+# The obfuscated forms need one of these (plain " at " is an ordinary Danish word).
+_OBF_HINT = re.compile(rf"[(\[{{<] ?(?:at|dot|snabel)| (?:dot|punktum|prik|snabel-?a) |\.{_TLD}\b")
+_LOCAL_CHARS = re.compile(r"[\w.%+'\-]*\Z")
 
 
 def _email_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    if not _EMAIL_HINT.search(text):
-        return
-    for m in _EMAIL.finditer(text):
-        yield m.start(), m.end(), "email"
+    at = text.find("@")
+    while at != -1:  # only around each "@": the local part back from it, then one match
+        back = at - 1 if at > 0 and text[at - 1] == " " else at
+        local = _LOCAL_CHARS.search(text, max(0, back - 64), back)
+        m = _EMAIL_AT.match(text, local.start()) if local else None
+        while m is None and local and local.start() < back:
+            local = _LOCAL_CHARS.search(text, local.start() + 1, back)
+            m = _EMAIL_AT.match(text, local.start()) if local else None
+        if m:
+            yield m.start(), m.end(), "email"
+        at = text.find("@", max(at + 1, m.end() if m else 0))
+    if _OBF_HINT.search(text):
+        for m in _EMAIL_OBF.finditer(text):
+            yield m.start(), m.end(), "email"
 
 
 def contact_spans(text: str) -> Iterator[tuple[int, int, str]]:

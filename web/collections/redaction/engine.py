@@ -25,6 +25,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Literal
 
 from web.collections.redaction.contacts import contact_spans
@@ -45,7 +46,7 @@ TOKENS: dict[str, str] = {
 }
 
 _RANK: dict[str, int] = {"name": 0, "phone": 1, "cpr": 2, "email": 3}
-_WORD = re.compile(r"[^\W_]+")
+_SPLIT = re.compile(r"([^\W_]+)")
 _MAX_WINDOW = 6
 _SENTENCE_END = frozenset(".!?:;\n\r\u2022")
 _QUOTES = " \t\"'«»“”„‘’()[]-–—*_#>"
@@ -82,19 +83,22 @@ def _digest(salt: bytes, form: str) -> str:
 class Redactor:
     """Redacts the names of one directory (plus e-mails, phones and CPR numbers) from texts."""
 
-    __slots__ = ("_dir", "_erased", "_listed", "_ordinary", "_salt")
+    __slots__ = ("_dir", "_erased", "_listed", "_ordinary", "_salt", "_wanted")
 
     def __init__(self, names: Iterable[str], erased: Iterable[str] = (),
                  salt: bytes = b"") -> None:
         if isinstance(names, str):
             raise TypeError("names must be an iterable of display names, not one string")
         self._dir = Directory()
-        for display_name in names:
-            self._dir.add(display_name)
+        self._dir.add_many(names)
         self._erased = frozenset(erased)
         self._salt = salt
         self._listed = list_names()
         self._ordinary = ordinary_words()
+        d = self._dir
+        listed = set(self._listed) | {w + "s" for w in self._listed}
+        self._wanted = frozenset().union(d.firsts, d.givens, d.lasts, d.joined, listed,
+                                         {w + "s" for w in d.lasts}, {w + "s" for w in d.givens})
 
     @property
     def patterns(self) -> int:
@@ -114,40 +118,55 @@ class Redactor:
     def _name_spans(self, original: str, folded: Folded) -> list[tuple[int, int, str, bool]]:
         d = self._dir
         hay = folded.text
-        toks = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(hay)]
-        n = len(toks)
+        parts = _SPLIT.split(hay)  # gap, word, gap, word, ..., gap (all in C)
+        words = parts[1::2]
+        n = len(words)
+        wanted = self._wanted
+        if self._erased:
+            cands = list(range(n))
+        else:
+            cands = [i for i, w in enumerate(words) if w in wanted or len(w) == 1]
+        if not cands:
+            return []
+        offs = [0, *accumulate(map(len, parts))]  # word i spans offs[2i+1]:offs[2i+2]
         out: list[tuple[int, int, str, bool]] = []
-        covered = -1  # tokens up to this index are in a certain finding already
+        covered = -1  # words up to this index are in a certain finding already
         named_firsts: set[str] = set()
-        lone: list[tuple[int, str]] = []  # (token index, key) of possible lone names
+        lone: list[int] = []  # indexes of words that may be possible lone names
 
-        def gap(i: int) -> str:  # the folded text between token i and token i + 1
-            return hay[toks[i][1]:toks[i + 1][0]]
-
-        def base(word: str) -> str:  # genitive off: "hansens" → "hansen"
-            return word[:-1] if word.endswith("s") and len(word) > 3 else word
+        def gap(i: int) -> str:  # the folded text between word i and word i + 1
+            return parts[2 * i + 2]
 
         def end_of(j: int) -> int:
-            end = toks[j][1]
+            end = offs[2 * j + 2]
             return end + 1 if hay[end:end + 1] == "'" else end  # "Mads'"
+
+        taken: set[int] = set()
 
         def certain(i: int, j: int) -> None:
             nonlocal covered
-            out.append((*folded.span(toks[i][0], end_of(j)), "name", True))
+            out.append((*folded.span(offs[2 * i + 1], end_of(j)), "name", True))
             covered = max(covered, j)
+            taken.update(range(i, j + 1))
 
-        for i in range(n):
+        for i in cands:
             if i <= covered:
                 continue
-            key = toks[i][2]
+            key = words[i]
+            # a slipped first name before this exact surname: "Christofer Bækgaard"
+            if (key in d.lasts and i - 1 > covered and i > 0 and gap(i - 1) == " "
+                    and words[i - 1] not in d.firsts
+                    and any((p, key) in d.pairs for p in d.slipped(words[i - 1], d.firsts))):
+                certain(i - 1, i)
+                continue
             # first [middles] last
             if key in d.firsts:
                 j, found = i, -1
                 while j + 1 < n and j - i < _MAX_WINDOW and gap(j) == " ":
                     j += 1
-                    last = toks[j][2]
-                    mids = [t[2] for t in toks[i + 1:j]]
-                    if d.is_person(key, mids, last) or d.is_person(key, mids, base(last)):
+                    last = words[j]
+                    mids = words[i + 1:j]
+                    if d.is_person(key, mids, last) or d.is_person(key, mids, _base(last)):
                         found = j
                     elif not (last in d.givens or last in d.lasts):
                         break
@@ -156,58 +175,56 @@ class Redactor:
                     certain(i, found)
                     continue
                 if i + 1 < n and gap(i) == " ":
-                    nxt = toks[i + 1][2]
-                    if len(nxt) == 1 and hay[toks[i + 1][1]:toks[i + 1][1] + 1] == "." and (
-                            (key, nxt) in d.first_initial):
-                        out.append((*folded.span(toks[i][0], toks[i + 1][1] + 1), "name", True))
+                    nxt = words[i + 1]
+                    if len(nxt) == 1 and gap(i + 1)[:1] == "." and (key, nxt) in d.first_initial:
+                        end = offs[2 * i + 4] + 1
+                        out.append((*folded.span(offs[2 * i + 1], end), "name", True))
                         covered = i + 1
+                        taken.update((i, i + 1))
                         continue
-                    slips = {p for p in d.slipped(base(nxt), d.lasts) if (key, p) in d.pairs}
-                    if slips:
+                    if any((key, p) in d.pairs for p in d.slipped(_base(nxt), d.lasts)):
                         certain(i, i + 1)
                         continue
             # last, first [middles]
             if key in d.lasts and i + 1 < n and gap(i).strip() == ",":
-                first = toks[i + 1][2]
+                first = words[i + 1]
                 if (first, key) in d.pairs:
                     j = i + 1
-                    while (j + 1 < n and gap(j) == " " and toks[j + 1][2] in d.givens
-                           and d.is_person(first, [t[2] for t in toks[i + 2:j + 2]], key)):
+                    while (j + 1 < n and gap(j) == " " and words[j + 1] in d.givens
+                           and d.is_person(first, words[i + 2:j + 2], key)):
                         j += 1
                     certain(i, j)
                     continue
             # initial + last: "s. friis", "s friis"
-            if len(key) == 1 and i + 1 < n and gap(i) in (". ", " ", "."):
-                last = toks[i + 1][2]
-                if (key, last) in d.initial_last or (key, base(last)) in d.initial_last:
-                    certain(i, i + 1)
-                    continue
-            # a slipped first name before an exact surname
-            if (i + 1 < n and gap(i) == " " and key not in d.firsts
-                    and toks[i + 1][2] in d.lasts):
-                last = toks[i + 1][2]
-                if any((p, last) in d.pairs for p in d.slipped(key, d.firsts)):
-                    certain(i, i + 1)
+            if len(key) == 1:
+                if i + 1 < n and gap(i) in (". ", " ", "."):
+                    last = words[i + 1]
+                    if (key, last) in d.initial_last or (key, _base(last)) in d.initial_last:
+                        certain(i, i + 1)
+                        continue
+                if not self._erased:
                     continue
             if key in d.joined:
                 certain(i, i)
                 continue
             if self._erased:
-                hit = self._erased_window(toks, i, gap, base)
+                hit = self._erased_window(words, i, gap)
                 if hit >= 0:
                     certain(i, hit)
                     continue
-            lone.append((i, key))
+            lone.append(i)
 
         # lone words: surnames (certain), first names and listed names (possible)
-        for i, key in lone:
-            b = base(key)
+        for i in lone:
+            if i in taken:
+                continue
+            key = words[i]
+            b = _base(key)
             surname = key if key in d.lasts else b if b in d.lasts else None
             given = key if key in d.givens else b if b in d.givens else None
-            listed = key in self._listed or b in self._listed
-            if not (surname or given or listed):
+            if not (surname or given or key in self._listed or b in self._listed):
                 continue
-            start, end = folded.span(toks[i][0], end_of(i))
+            start, end = folded.span(offs[2 * i + 1], end_of(i))
             if not original[start:start + 1].isupper():
                 continue  # lower case: never a finding
             ordinary = key in self._ordinary or b in self._ordinary
@@ -217,30 +234,32 @@ class Redactor:
             if (given and (given in named_firsts or spelt)) or (surname and not ordinary):
                 out.append((start, end, "name", True))
             else:
-                if i + 1 < n and gap(i) == " ":  # a name-like pair: "Karen Blixen"
-                    ns, ne = folded.span(toks[i + 1][0], end_of(i + 1))
-                    if original[ns:ns + 1].isupper() and not ordinary:
+                if i + 1 < n and gap(i) == " " and not ordinary:  # a name-like pair
+                    ns, ne = folded.span(offs[2 * i + 3], end_of(i + 1))
+                    if original[ns:ns + 1].isupper():
                         end = ne
                 out.append((start, end, "name", False))
         return out
 
-    def _erased_window(self, toks, i, gap, base) -> int:
-        """An erased person's name form in the token window starting at ``i``: certain."""
-        n = len(toks)
-        words = [toks[i][2]]
-        j = i
-        hit = -1
+    def _erased_window(self, words: list[str], i: int, gap) -> int:
+        """An erased person's name form in the word window starting at ``i``: its last index."""
+        n = len(words)
+        j, hit = i, -1
         while j + 1 < n and j - i < 4 and gap(j) in (" ", ", ", ","):
             j += 1
-            words.append(toks[j][2])
-            form = " ".join(words)
-            if (_digest(self._salt, form) in self._erased
-                    or _digest(self._salt, " ".join([*words[:-1], base(words[-1])]))
+            window = words[i:j + 1]
+            if (_digest(self._salt, " ".join(window)) in self._erased
+                    or _digest(self._salt, " ".join([*window[:-1], _base(window[-1])]))
                     in self._erased):
                 hit = j
-        if hit < 0 and _digest(self._salt, toks[i][2]) in self._erased:
+        if hit < 0 and len(words[i]) > 5 and _digest(self._salt, words[i]) in self._erased:
             hit = i  # joined "annalarsen"
         return hit
+
+
+def _base(word: str) -> str:
+    """The genitive off: "hansens" → "hansen"."""
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
 
 
 def _sentence_start(original: str, start: int) -> bool:

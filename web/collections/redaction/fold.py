@@ -4,12 +4,13 @@ Two levels, each a plain string plus an :class:`OffsetMap`:
 
 * :func:`fold_contacts` — what the contact matchers (CPR, phones, e-mails) read: Unicode NFKC
   (fullwidth "＠" and digits become ASCII), lower case, confusable letters folded to their Latin
-  look-alikes (a Cyrillic "е" reads as "e"), typographic apostrophes as ``'``, zero-width
-  characters and soft hyphens removed, a hyphen + line break between letters joined
-  ("Sø-\\nren" → "søren"), every run of whitespace one space.
-* :func:`fold_names` — that, then the Danish letters in one spelling (ø/ö/oe → o, æ/ä/ae → a,
-  å/aa → a, é/è/ü/... without their accents), a hyphen between letters as a space ("Anne-Marie"),
-  and single letters spelt out with dots or spaces joined ("S.ø.r.e.n" → "soren"). Names in the
+  look-alikes (a Cyrillic "е" reads as "e"), the Danish letters in one spelling (ø/ö → o,
+  æ/ä → a, å → a, é/è/ü/... without their accents), typographic apostrophes as ``'``,
+  zero-width characters and soft hyphens removed, a hyphen + line break between letters joined
+  ("Sø-\\nren" → "soren"), every run of whitespace one space.
+  All of it one ``str.translate`` (plus a squeeze where needed).
+* :func:`fold_names` — that, then oe → o, ae → a, aa → a, a hyphen between letters as a space
+  ("Anne-Marie"), and single letters spelt out with dots joined ("S.ø.r.e.n" → "soren"). Names in the
   directory are folded by the same function, so a text matches whatever spelling it uses.
 
 The confusables table comes from ``confusable-homoglyphs`` (Unicode's confusables.txt, packaged
@@ -77,11 +78,10 @@ class _Table(dict):
             if not low.isascii() and low not in _KEEP:
                 low = _confusables().get(low, low)
             out = low if len(low) == 1 else c
+            out = chr(_NAME_TABLE[ord(out)])  # ø → o etc.: harmless for the contact matchers
         self[code] = ord(out)
         return ord(out)
 
-
-_TABLE = _Table()
 
 
 class _NameTable(dict):
@@ -102,6 +102,7 @@ class _NameTable(dict):
 
 
 _NAME_TABLE = _NameTable()
+_TABLE = _Table()
 
 
 class OffsetMap:
@@ -193,21 +194,21 @@ def _squeeze(m: re.Match[str]) -> str:
     return " "
 
 
-_SPELT = rf"(?<!\w){_LETTER}(?:[.·] ?{_LETTER}(?!\w)){{2,}}\.?"  # "s.ø.r.e.n", "S. Ø. R."
-_SECOND = re.compile(
-    rf"{_SPELT}"
-    rf"|(?<={_LETTER})-(?={_LETTER})"  # "anne-marie" → "anne marie"
-    r"|oe|ae|aa"
+# "s.ø.r.e.n": from the first dot after a single letter; the letters stay, the dots go.
+_SPELT = re.compile(
+    rf"[.·](?<=(?<![^\W_]){_LETTER}[.·]) ?{_LETTER}(?![^\W_])"
+    rf"(?:[.·] ?{_LETTER}(?![^\W_]))+[.·]?"
 )
+_SECOND = re.compile(rf"(?<={_LETTER})-(?={_LETTER})|oe|ae|aa")  # "anne-marie" → "anne marie"
 
 
 def _second(m: re.Match[str]) -> str:
     s = m.group()
-    if s == "-":
-        return " "
-    if len(s) == 2:
-        return s[0]  # oe → o, ae → a, aa → a
-    return "".join(c for c in s if c not in ". ·")
+    return " " if s == "-" else s[0]  # oe → o, ae → a, aa → a
+
+
+def _unspell(m: re.Match[str]) -> str:
+    return "".join(c for c in m.group() if c not in ". ·")
 
 
 class Folded:
@@ -235,15 +236,24 @@ class Folded:
 def fold_contacts(text: str) -> Folded:
     normal, where = _nfkc(text)
     low = normal.translate(_TABLE)
-    first, first_map = _sub(_SQUEEZE, _squeeze, low)
-    return Folded(first, where, (first_map,))
+    if "\x00" in low or "\n" in low or "  " in low:
+        low, first_map = _sub(_SQUEEZE, _squeeze, low)
+    else:
+        first_map = _IDENTITY
+    return Folded(low, where, (first_map,))
 
 
 def fold_names(contacts: Folded) -> Folded:
     """The name level on top of :func:`fold_contacts`' result."""
-    second = contacts.text.translate(_NAME_TABLE)
-    text, second_map = _sub(_SECOND, _second, second)
-    return Folded(text, contacts._nfkc, (*contacts._maps, second_map))
+    text = contacts.text  # already in one spelling (the table folds Danish letters too)
+    maps = list(contacts._maps)
+    if "." in text or "·" in text:
+        text, spelt_map = _sub(_SPELT, _unspell, text)
+        maps.append(spelt_map)
+    if "-" in text or "oe" in text or "ae" in text or "aa" in text:
+        text, second_map = _sub(_SECOND, _second, text)
+        maps.append(second_map)
+    return Folded(text, contacts._nfkc, tuple(maps))
 
 
 def fold_key(s: str) -> str:
