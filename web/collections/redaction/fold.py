@@ -10,8 +10,8 @@ Two levels, each a plain string plus an :class:`OffsetMap`:
   ("Sø-\\nren" → "soren"), every run of whitespace one space.
   All of it one ``str.translate`` (plus a squeeze where needed).
 * :func:`fold_names` — that, then oe → o, ae → a, aa → a, a hyphen between letters as a space
-  ("Anne-Marie"), and single letters spelt out with dots joined ("S.ø.r.e.n" → "soren"). Names in the
-  directory are folded by the same function, so a text matches whatever spelling it uses.
+  ("Anne-Marie"), and single letters spelt out with dots joined ("S.ø.r.e.n" → "soren").
+  Names in the directory are folded by the same function, so a text matches any spelling.
 
 The confusables table comes from ``confusable-homoglyphs`` (Unicode's confusables.txt, packaged
 and maintained; chosen over ``confusables`` for its plain JSON data and recent releases): every
