@@ -27,7 +27,7 @@ DIRECTORY = ["Søren Friis", "Ida Holm", "Sofie Kjær Madsen", "Mads Østergaard
              "Karoline Sørensen"]
 REDACTOR = Redactor(DIRECTORY)
 
-_SPAN = re.compile(r"⟦(.*?)⟧")
+_SPAN = re.compile(r"⟦(.*?)⟧", re.DOTALL)
 
 FRAMES = [
     "Tak til {} for hjælpen med tavlemødet.",
