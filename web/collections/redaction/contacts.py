@@ -87,17 +87,17 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int, str]]:
             continue
         a0, b0 = groups[0]
         before = text[max(0, a0 - 2):a0]
-        if (b0 - a0 > 4 and text.startswith("0045", a0)) or (b0 - a0 > 2 and (
-                text.startswith("45", a0) and before.endswith(("+", "(", "+ ")))):
+        rest = sum(b - a for a, b in groups)
+        if (b0 - a0 > 4 and text.startswith("0045", a0) and rest - 4 >= 8) or (
+                b0 - a0 > 2 and text.startswith("45", a0) and rest - 2 >= 8
+                and before.endswith(("+", "(", "+ "))):
             cut = a0 + (4 if text.startswith("0045", a0) else 2)  # "+4512 34 56 78"
             groups[0:1] = [(a0, cut), (cut, b0)]
         raw = [text[a[1]:b[0]] for a, b in pairwise(groups)]
         seps = [r.strip() or " " for r in raw]
         n, i = len(groups), 0
         first = text[groups[0][0]:groups[0][1]]
-        if n > 1 and (first == "0045" or (first == "45" and (
-                before.endswith(("+", "(", "+ "))
-                or sum(b - a for a, b in groups[1:]) >= 8))):
+        if n > 1 and first in ("45", "0045") and sum(b - a for a, b in groups[1:]) >= 8:
             i = 1  # a country code: the number starts after it
         while i < n:
             digits, j = 0, i
