@@ -142,6 +142,7 @@ def test_the_review_item_marks_the_findings_in_the_original(town, scope, entry_i
     assert [s.text for s in text.original if s.kind] == [
         "Hanne Jensen", "Hanne Jensens", "12 34 56 78", "hanne@solby.dk", "010203-1234",
         "Kirsten Berg"]  # the last one possible: someone outside the directory
+    assert [s.kind for s in text.original if s.kind][-1] == "possible"
     assert [(p.field, p.phrase, p.decision) for p in text.possible] == [
         ("text", "Kirsten Berg", None)]
     assert "".join(s.text for s in text.original).startswith("Hanne Jensen tog ordet")

@@ -51,6 +51,8 @@ FINDING_LABELS = {
     "phone": _l("et telefonnummer"),
     "cpr": _l("et CPR-nummer"),
 }
+#: How the review page labels a possible finding (never in an error: those list certain ones).
+POSSIBLE_LABEL = _l("en mulig personoplysning")
 
 
 KIND_HEADINGS = {
@@ -103,13 +105,17 @@ class ReviewItem:
     is_stale: bool  # the team changed or withdrew the example since the compilation
 
 
-def segments(text: str, findings: Iterable[Finding]) -> list[Segment]:
-    """``text`` cut at the findings' offsets, so a page can mark each finding."""
+def segments(text: str, findings: Iterable[Finding],
+             possible: Iterable[Finding] = ()) -> list[Segment]:
+    """``text`` cut at the findings' offsets, so a page can mark each finding (a possible one
+    with the kind "possible")."""
     parts, pos = [], 0
-    for f in findings:
+    marks = sorted([*((f, f.kind) for f in findings), *((f, "possible") for f in possible)],
+                   key=lambda m: m[0].start)
+    for f, kind in marks:
         if f.start > pos:
             parts.append(Segment(text[pos:f.start]))
-        parts.append(Segment(text[f.start:f.end], f.kind))
+        parts.append(Segment(text[f.start:f.end], kind))
         pos = f.end
     if pos < len(text):
         parts.append(Segment(text[pos:]))
@@ -141,8 +147,7 @@ def review_item(entry: CollectionEntry) -> ReviewItem:
         original = getattr(example, name) if example else None
         if original:
             found = redactor.redact(original)
-            marked = segments(original, sorted((*found.findings, *found.possible),
-                                               key=lambda f: f.start))
+            marked = segments(original, found.findings, found.possible)
         else:
             marked = []
         value = getattr(entry, name)

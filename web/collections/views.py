@@ -39,7 +39,8 @@ def _signed_in() -> None:
 
 @bp.context_processor
 def _labels() -> dict[str, object]:
-    return {"kind_headings": services.KIND_HEADINGS, "finding_labels": services.FINDING_LABELS,
+    return {"kind_headings": services.KIND_HEADINGS,
+            "finding_labels": {**services.FINDING_LABELS, "possible": services.POSSIBLE_LABEL},
             "status_labels": services.STATUS_LABELS}
 
 
