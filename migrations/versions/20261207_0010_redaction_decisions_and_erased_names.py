@@ -4,7 +4,7 @@ collection_entry_decisions: one row per (entry, field, phrase) HR decided (redac
 redaction_erased_names: salted hashes of an erased person's name forms (no name kept).
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0014 (was 0009; re-chained after main's 0014 so the branch has one head)
 Create Date: 2026-12-07 12:40:00
 
 """
@@ -16,7 +16,7 @@ from web import rls
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0009'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
