@@ -6,7 +6,7 @@ against it after any reorganisation (web.reports.anonymity). Reports made before
 have only their people groups (no values) and are not part of the audit.
 
 Revision ID: 0011
-Revises: 0014
+Revises: 0010
 Create Date: 2026-12-07 12:30:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0014'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -86,3 +86,8 @@ def compiled(make, town, scope):
         return result
 
     return run
+
+
+# HR's decision on TEXT's one possible finding (a name outside the directory), so it can be
+# approved (issue 13: approval waits until every possible finding is decided).
+KEEP = {("text", "Kirsten Berg"): "keep"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.collections.conftest import offered
+from tests.collections.conftest import KEEP, offered
 from web.collections.models import CollectionEntry, EntryStatus
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import ExampleKind
@@ -16,12 +16,12 @@ def entries(scope, tenant) -> list[CollectionEntry]:
         return list(db.session.scalars(select(CollectionEntry).order_by(CollectionEntry.id)))
 
 
-def approve(user) -> None:
-    """Approve the one entry (inside a scope)."""
+def approve(user, decisions=KEEP) -> None:
+    """Approve the one entry (inside a scope), deciding its possible findings."""
     from web.collections.services import approve_entry
 
     entry = db.session.scalars(select(CollectionEntry)).one()
-    approve_entry(user, entry, revision=entry.revision)
+    approve_entry(user, entry, revision=entry.revision, decisions=decisions)
     db.session.commit()
 
 
@@ -151,7 +151,7 @@ def test_a_name_added_to_the_directory_later_is_caught(town, make, scope, compil
     [entry] = entries(scope, town.tenant)
     assert entry.text == "Vi fik hjælp af Ib Nygaard."  # not (yet) one of ours
     with scope(town.tenant):
-        approve(town.hr)
+        approve(town.hr, {("text", "Ib Nygaard"): "keep"})  # possible: HR kept it
     make.user(town.tenant, "Ib Nygaard", unit=town.team)
 
     result = compiled()

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.collections.conftest import offered
+from tests.collections.conftest import KEEP, offered
 from tests.querycount import queries_for
 from web.collections.models import CollectionEntry, EntryStatus
 from web.extensions import db
@@ -108,7 +108,7 @@ def test_the_pdf_holds_the_published_entries_and_no_names(town, make, login, sco
 
     with scope(town.tenant):
         entry = db.session.get(CollectionEntry, entry_id)
-        approve_entry(town.hr, entry, revision=entry.revision)
+        approve_entry(town.hr, entry, revision=entry.revision, decisions=KEEP)
         db.session.commit()
     response = login(town.colleague).get("/t/solby/inspiration/katalog.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -127,7 +127,7 @@ def test_the_catalogue_page_is_a_few_queries(town, make, login, scope, compiled)
         from web.collections.services import approve_entry
 
         for entry in db.session.scalars(select(CollectionEntry)):
-            approve_entry(town.hr, entry, revision=entry.revision)
+            approve_entry(town.hr, entry, revision=entry.revision, decisions=KEEP)
         db.session.commit()
     client = login(town.colleague)
     response, queries = queries_for(client, "get", "/t/solby/inspiration/")

@@ -6,7 +6,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from tests.collections.conftest import offered
+from tests.collections.conftest import KEEP, offered
 from tests.services import SQLITE
 from web.collections import services
 from web.collections.models import CollectionEntry, EntryStatus
@@ -128,7 +128,7 @@ def test_a_stale_entry_cannot_be_approved(town, make, scope, entry_id):
     with scope(town.tenant):
         entry = load(entry_id)
         with pytest.raises(Refusal) as refused:
-            services.approve_entry(town.hr, entry, revision=entry.revision)
+            services.approve_entry(town.hr, entry, revision=entry.revision, decisions=KEEP)
         assert "Teamet har ændret" in refused.value.errors["_form"]
         assert services.review_item(entry).is_stale
 
@@ -140,7 +140,11 @@ def test_the_review_item_marks_the_findings_in_the_original(town, scope, entry_i
     assert [(s.text, s.kind) for s in title.original] == [("Hanne Jensens", "name"),
                                                           (" morgenmøde", None)]
     assert [s.text for s in text.original if s.kind] == [
-        "Hanne Jensen", "Hanne Jensens", "12 34 56 78", "hanne@solby.dk", "010203-1234"]
+        "Hanne Jensen", "Hanne Jensens", "12 34 56 78", "hanne@solby.dk", "010203-1234",
+        "Kirsten Berg"]  # the last one possible: someone outside the directory
+    assert [s.kind for s in text.original if s.kind][-1] == "possible"
+    assert [(p.field, p.phrase, p.decision) for p in text.possible] == [
+        ("text", "Kirsten Berg", None)]
     assert "".join(s.text for s in text.original).startswith("Hanne Jensen tog ordet")
     assert lesson.original == [] and lesson.redacted is None
     assert item.area_name == "Børn og Unge" and not item.is_stale
@@ -153,7 +157,7 @@ def test_search_finds_words_and_danish_forms(town, make, scope, compiled):
     compiled()
     with scope(town.tenant):
         for entry in db.session.scalars(select(CollectionEntry)):
-            services.approve_entry(town.hr, entry, revision=entry.revision)
+            services.approve_entry(town.hr, entry, revision=entry.revision, decisions=KEEP)
         db.session.commit()
 
         def titles(**kw) -> list[str]:
@@ -174,7 +178,8 @@ def test_search_finds_words_and_danish_forms(town, make, scope, compiled):
 
 def test_another_tenant_sees_none_of_it(town, scope, entry_id):
     with scope(town.tenant):
-        services.approve_entry(town.hr, load(entry_id), revision=load(entry_id).revision)
+        services.approve_entry(town.hr, load(entry_id), revision=load(entry_id).revision,
+                                decisions=KEEP)
         db.session.commit()
     with scope(town.neighbour):
         assert services.published_entries() == []

@@ -20,6 +20,8 @@ from web.reports.models import Report, ReportTrigger
 
 # Tables that link to no person, each with the reason (the meta-test below lists the schema).
 NO_PERSON_LINK = {
+    "collection_entry_decisions": "HR's redact/keep decisions on a phrase of an entry",
+    "redaction_erased_names": "salted hashes of erased people's name forms, no name",
     "tenants": "the municipality",
     "org_units": "the organisation's units",
     "dialogue_templates": "the tenant's question templates",

@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from tests.collections.conftest import KEEP
 from tests.reports.conftest import PERIOD
 from web.extensions import db
 from web.reports import services
@@ -29,7 +30,7 @@ def share_an_example(town, make, scope) -> None:
     with scope(town.tenant):
         compile_collection()
         first = db.session.scalars(select(CollectionEntry).order_by(CollectionEntry.id)).first()
-        approve_entry(town.hr, first, revision=first.revision)
+        approve_entry(town.hr, first, revision=first.revision, decisions=KEEP)
         db.session.commit()
 
 

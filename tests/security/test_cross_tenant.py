@@ -176,7 +176,8 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
         db.session.commit()
         compile_collection()
         entries = db.session.scalars(select(CollectionEntry)).all()
-        approve_entry(users["hr"], entries[0], revision=entries[0].revision)
+        approve_entry(users["hr"], entries[0], revision=entries[0].revision,
+                      decisions={("text", "Kirsten Berg"): "keep"})
         db.session.commit()
         for argument, table in ID_SOURCES.items():
             # Named tenant, not only row-level security's (SQLite has none).

@@ -24,8 +24,8 @@ from web.collections.models import (
     CollectionEntryExpectation,
     EntryStatus,
 )
+from web.collections.redaction import Redactor
 from web.examples.models import Example
-from web.examples.redaction import Redactor
 from web.extensions import db
 from web.models import utcnow
 from web.orgs.models import Membership, OrgUnit, UnitKind

@@ -76,3 +76,35 @@ class CollectionEntryExpectation(TenantScoped, db.Model):
     entry_id: Mapped[int] = mapped_column(
         ForeignKey("collection_entries.id", ondelete="CASCADE"), index=True)
     expectation: Mapped[Expectation] = mapped_column(enum_column(Expectation))
+
+
+class FindingDecision(enum.StrEnum):
+    REDACT = "redact"  # HR: the possible finding is personal data, replaced by [navn]
+    KEEP = "keep"  # HR: not personal data (a place, a word), stays as written
+
+
+class EntryDecision(TenantScoped, db.Model):
+    """HR's decision on one possible finding of an entry (issue 13): remembered per entry, for
+    the phrase as found in that field, so a later review does not ask again."""
+
+    __tablename__ = "collection_entry_decisions"
+    __table_args__ = (UniqueConstraint("entry_id", "field", "phrase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("collection_entries.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(16))
+    phrase: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[FindingDecision] = mapped_column(enum_column(FindingDecision))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ErasedName(TenantScoped, db.Model):
+    """A salted hash of a name form of an erased person (issue 13): their names stay redacted
+    without the name being kept. The salt is per tenant (tenant settings "redaction_salt")."""
+
+    __tablename__ = "redaction_erased_names"
+    __table_args__ = (UniqueConstraint("tenant_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))

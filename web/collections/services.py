@@ -3,8 +3,11 @@
 The flow: a team offers an example (``Example.is_offered``, the author's consent) → the
 periodic compilation (``compilation.py``) makes one entry per offered example: no author, no
 team, the texts redacted with the tenant's directory (names incl. genitives, e-mails, phones,
-CPR) → HR reads the redacted text beside the original with the findings marked, edits it (the
-edit is redacted again and refused while anything is still found), approves or rejects → only
+CPR) → HR reads the redacted text beside the original with the findings marked, decides each
+*possible* finding (a lone first name, a name of someone outside the directory: redact or keep;
+remembered per entry in ``EntryDecision``; approval is refused while one is undecided),
+edits it (the edit is redacted again and refused while anything is still found), approves or
+rejects → only
 approved entries are published, and only while the example still stands as it was compiled: a
 team's later edit hides the entry at once and the next compilation sends it back to review;
 withdrawing the offer deletes it.
@@ -23,10 +26,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from web.collections.directory import directory_redactor
-from web.collections.models import MAX_REASON, TEXT_FIELDS, CollectionEntry, EntryStatus
-from web.errors import Conflict, InputError
+from web.collections.models import (
+    MAX_REASON,
+    TEXT_FIELDS,
+    CollectionEntry,
+    EntryDecision,
+    EntryStatus,
+    FindingDecision,
+)
+from web.collections.redaction import TOKENS, Finding, Redactor
+from web.errors import FORM, Conflict, InputError
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleKind
-from web.examples.redaction import Finding, Redactor
 from web.extensions import db
 from web.inputs import check_text
 from web.models import utcnow
@@ -41,6 +51,8 @@ FINDING_LABELS = {
     "phone": _l("et telefonnummer"),
     "cpr": _l("et CPR-nummer"),
 }
+#: How the review page labels a possible finding (never in an error: those list certain ones).
+POSSIBLE_LABEL = _l("en mulig personoplysning")
 
 
 KIND_HEADINGS = {
@@ -65,10 +77,24 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Possible:
+    """A possible finding in an entry's (redacted) text, and HR's decision if any."""
+
+    field: str
+    phrase: str
+    decision: FindingDecision | None
+
+    @property
+    def key(self) -> str:  # the form field of its decision
+        return f"possible:{self.field}:{self.phrase}"
+
+
+@dataclass(frozen=True)
 class ReviewField:
     name: str
     original: list[Segment]  # the example's text with the findings marked
     redacted: str | None
+    possible: list[Possible] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -79,13 +105,17 @@ class ReviewItem:
     is_stale: bool  # the team changed or withdrew the example since the compilation
 
 
-def segments(text: str, findings: Iterable[Finding]) -> list[Segment]:
-    """``text`` cut at the findings' offsets, so a page can mark each finding."""
+def segments(text: str, findings: Iterable[Finding],
+             possible: Iterable[Finding] = ()) -> list[Segment]:
+    """``text`` cut at the findings' offsets, so a page can mark each finding (a possible one
+    with the kind "possible")."""
     parts, pos = [], 0
-    for f in findings:
+    marks = sorted([*((f, f.kind) for f in findings), *((f, "possible") for f in possible)],
+                   key=lambda m: m[0].start)
+    for f, kind in marks:
         if f.start > pos:
             parts.append(Segment(text[pos:f.start]))
-        parts.append(Segment(text[f.start:f.end], f.kind))
+        parts.append(Segment(text[f.start:f.end], kind))
         pos = f.end
     if pos < len(text):
         parts.append(Segment(text[pos:]))
@@ -112,26 +142,117 @@ def review_item(entry: CollectionEntry) -> ReviewItem:
     example = db.session.get(Example, entry.example_id)
     redactor = directory_redactor()
     fields = []
+    decided = _decisions(entry)
     for name in TEXT_FIELDS:
         original = getattr(example, name) if example else None
-        marked = segments(original, redactor.redact(original).findings) if original else []
-        fields.append(ReviewField(name, marked, getattr(entry, name)))
+        if original:
+            found = redactor.redact(original)
+            marked = segments(original, found.findings, found.possible)
+        else:
+            marked = []
+        value = getattr(entry, name)
+        possible = [Possible(name, phrase, decided.get((name, phrase)))
+                    for phrase in _possible_phrases(redactor, value)]
+        fields.append(ReviewField(name, marked, value, possible))
     return ReviewItem(entry, _area_name(entry.area_id), fields, _is_stale(entry, example))
 
 
+def _possible_phrases(redactor: Redactor, value: str | None) -> list[str]:
+    """The distinct possible findings of a text, as written, in order."""
+    if not value:
+        return []
+    return list(dict.fromkeys(value[f.start:f.end] for f in redactor.redact(value).possible))
+
+
+def _decisions(entry: CollectionEntry) -> dict[tuple[str, str], FindingDecision]:
+    if entry.id is None:
+        return {}
+    return {(d.field, d.phrase): d.decision for d in db.session.scalars(
+        select(EntryDecision).where(EntryDecision.entry_id == entry.id))}
+
+
+def parse_decisions(form: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """``possible:<field>:<phrase>`` = redact | keep, from a review form's items."""
+    out = {}
+    for key, value in form:
+        if key.startswith("possible:") and value:
+            _, name, phrase = key.split(":", 2)
+            out[(name, phrase)] = value
+    return out
+
+
+def _apply_decisions(errors: dict[str, str], values: dict[str, str | None],
+                     decisions: dict[tuple[str, str], str], redactor: Redactor,
+                     ) -> dict[tuple[str, str], FindingDecision]:
+    """Check HR's decisions and replace the phrases to redact in ``values``; the valid ones."""
+    valid: dict[tuple[str, str], FindingDecision] = {}
+    for (name, phrase), raw in decisions.items():
+        if name not in TEXT_FIELDS or raw not in {d.value for d in FindingDecision}:
+            errors.setdefault(FORM, _("Ugyldigt valg for en mulig personoplysning."))
+            continue
+        valid[(name, phrase)] = FindingDecision(raw)
+    for name in TEXT_FIELDS:
+        value = values.get(name)
+        if not value:
+            continue
+        spans = [f for f in redactor.redact(value).possible
+                 if valid.get((name, value[f.start:f.end])) == FindingDecision.REDACT]
+        for f in reversed(spans):
+            value = value[:f.start] + TOKENS["name"] + value[f.end:]
+        values[name] = value
+    return valid
+
+
+def _check_decided(errors: dict[str, str], entry: CollectionEntry,
+                   values: dict[str, str | None],
+                   decisions: dict[tuple[str, str], FindingDecision],
+                   redactor: Redactor) -> None:
+    """Refuse approval while a possible finding has no decision (now or remembered)."""
+    known = _decisions(entry) | decisions
+    for name in TEXT_FIELDS:
+        if name in errors:
+            continue
+        open_ = [p for p in _possible_phrases(redactor, values.get(name))
+                 if (name, p) not in known]
+        if open_:
+            errors[name] = _(
+                "Afgør for hver mulig personoplysning, om den skal fjernes eller blive, før du "
+                "godkender: %(found)s.", found=", ".join(f"»{p}«" for p in open_))
+
+
+def _remember(entry: CollectionEntry, decisions: dict[tuple[str, str], FindingDecision]) -> None:
+    existing = {(d.field, d.phrase): d for d in db.session.scalars(
+        select(EntryDecision).where(EntryDecision.entry_id == entry.id))}
+    now = utcnow()
+    for (name, phrase), decision in decisions.items():
+        row = existing.get((name, phrase))
+        if row is None:
+            db.session.add(EntryDecision(entry_id=entry.id, field=name, phrase=phrase[:200],
+                                         decision=decision, decided_at=now))
+        else:
+            row.decision, row.decided_at = decision, now
+
+
 def save_entry(user: User, entry: CollectionEntry, *, revision: object, title: str | None,
-               text: str | None, lesson: str | None, approve: bool = False) -> None:
+               text: str | None, lesson: str | None, approve: bool = False,
+               decisions: dict[tuple[str, str], str] | None = None) -> None:
     """HR's edit of the redacted text (and optionally its approval). Refused while the redactor
-    still finds a name, an e-mail, a phone or a CPR number in it."""
+    still finds a name, an e-mail, a phone or a CPR number in it, and approval also while a
+    possible finding is undecided. ``decisions``: (field, phrase) → "redact" | "keep"."""
     errors: dict[str, str] = {}
     _check_current(errors, entry, revision)
     values = {"title": check_text(errors, "title", title, MAX_TITLE, required=True),
               "text": check_text(errors, "text", text, MAX_TEXT, required=True),
               "lesson": check_text(errors, "lesson", lesson, MAX_TEXT,
                                    required=entry.kind == ExampleKind.LESSON) or None}
-    _check_redacted(errors, values, directory_redactor())
+    redactor = directory_redactor()
+    _check_redacted(errors, values, redactor)
+    valid = _apply_decisions(errors, values, decisions or {}, redactor)
+    if approve:
+        _check_decided(errors, entry, values, valid, redactor)
     if errors:
         raise InputError(errors)
+    _remember(entry, valid)
     if any(getattr(entry, k) != v for k, v in values.items()):
         for name, value in values.items():
             setattr(entry, name, value)
@@ -143,13 +264,24 @@ def save_entry(user: User, entry: CollectionEntry, *, revision: object, title: s
         _decide(user, entry, EntryStatus.APPROVED)
 
 
-def approve_entry(user: User, entry: CollectionEntry, *, revision: object) -> None:
+def approve_entry(user: User, entry: CollectionEntry, *, revision: object,
+                  decisions: dict[tuple[str, str], str] | None = None) -> None:
+    """Approve the entry as it stands, after HR's ``decisions`` on its possible findings."""
     errors: dict[str, str] = {}
     _check_current(errors, entry, revision)
     values = {name: getattr(entry, name) for name in TEXT_FIELDS}
-    _check_redacted(errors, values, directory_redactor())  # the directory may have grown
+    redactor = directory_redactor()
+    _check_redacted(errors, values, redactor)  # the directory may have grown
+    valid = _apply_decisions(errors, values, decisions or {}, redactor)
+    _check_decided(errors, entry, values, valid, redactor)
     if errors:
         raise InputError(errors)
+    _remember(entry, valid)
+    if any(getattr(entry, k) != v for k, v in values.items()):
+        for name, value in values.items():
+            setattr(entry, name, value)
+        entry.is_edited = True
+        entry.revision += 1
     _decide(user, entry, EntryStatus.APPROVED)
 
 

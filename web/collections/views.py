@@ -39,7 +39,8 @@ def _signed_in() -> None:
 
 @bp.context_processor
 def _labels() -> dict[str, object]:
-    return {"kind_headings": services.KIND_HEADINGS, "finding_labels": services.FINDING_LABELS,
+    return {"kind_headings": services.KIND_HEADINGS,
+            "finding_labels": {**services.FINDING_LABELS, "possible": services.POSSIBLE_LABEL},
             "status_labels": services.STATUS_LABELS}
 
 
@@ -104,7 +105,8 @@ def review_entry(entry_id: int):
         if decision in {"save", "save_approve"}:
             services.save_entry(g.user, entry, revision=form.get("revision"),
                                 title=form.get("title"), text=form.get("text"),
-                                lesson=form.get("lesson"), approve=decision == "save_approve")
+                                lesson=form.get("lesson"), approve=decision == "save_approve",
+                                decisions=services.parse_decisions(form.items(multi=True)))
         elif decision == "reject":
             services.reject_entry(g.user, entry, revision=form.get("revision"),
                                   reason=form.get("reason"))

@@ -30,6 +30,7 @@ from web.api.models import ApiToken
 from web.audit import retention as audit_retention
 from web.audit.models import AuditEntry
 from web.audit.services import record
+from web.collections.directory import remember_erased
 from web.collections.models import CollectionEntry
 from web.cycles.models import (
     Action,
@@ -374,6 +375,8 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
     db.session.expire(person, ["roles"])
 
     former_subject = person.subject
+    # Their names stay redacted in what colleagues write (README), as salted hashes only.
+    counts["name_forms_hashed"] = remember_erased(person.display_name)
     person.is_active = False
     person.subject = f"{ERASED_SUBJECT_PREFIX}{person.id}-{secrets.token_hex(8)}"
     person.email = None

@@ -27,9 +27,9 @@ from sqlalchemy import select
 
 from web.collections.directory import directory_redactor
 from web.collections.models import CollectionEntry
+from web.collections.redaction import Redactor
 from web.collections.services import published_filter
 from web.examples.models import Example, ExampleKind
-from web.examples.redaction import Redactor
 from web.extensions import db
 from web.orgs.models import OrgUnit
 from web.reports.anonymity import ShownRow
