@@ -74,6 +74,7 @@ MODEL_MODULES = (
     "web.collections.models",
     "web.reports.models",
     "web.api.models",
+    "web.scim.models",
 )
 
 

@@ -35,6 +35,8 @@ class User(TenantScoped, Timestamped, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The identity provider's own id for the person (SCIM ``externalId``, Entra's objectId).
+    external_id: Mapped[str | None] = mapped_column(String(255))
 
     roles: Mapped[list[TenantRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
