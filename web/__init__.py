@@ -32,6 +32,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from web import timeouts
+
+    timeouts.engine_options(app.config)
     logs.init_app(app)
     _import_models()
     extensions.db.init_app(app)
@@ -189,4 +192,8 @@ def _configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+    from web import timeouts
+
+    timeouts.init_sqlite(app, engine)
 
