@@ -1,7 +1,8 @@
 """provisioning: archived units, provisioning runs, SCIM tokens and groups, the unit-tree guard
 
 - ``org_units.archived_at``: a complete import archives the empty units it no longer lists.
-- ``users.external_id``: the identity provider's id for a person (SCIM ``externalId``).
+- ``users.external_id``: the identity provider's id for a person (SCIM ``externalId``);
+  ``users.ambiguous_units``: unit claims that matched several units at the last login.
 - ``provisioning_runs``: the last import or sync per source, for the admin.
 - ``scim_tokens``, ``scim_groups``, ``scim_group_members``: SCIM 2.0 provisioning.
 - On PostgreSQL a trigger refuses a parent that would put a unit under itself (whoever writes
@@ -56,6 +57,7 @@ def upgrade():
         batch_op.add_column(sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('external_id', sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column('ambiguous_units', sa.JSON(), nullable=True))
 
     op.create_table('provisioning_runs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -137,6 +139,7 @@ def downgrade():
     for table in reversed(NEW_TABLES):
         op.drop_table(table)
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('ambiguous_units')
         batch_op.drop_column('external_id')
     with op.batch_alter_table('org_units', schema=None) as batch_op:
         batch_op.drop_column('archived_at')

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.extensions import db
@@ -37,6 +37,10 @@ class User(TenantScoped, Timestamped, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The identity provider's own id for the person (SCIM ``externalId``, Entra's objectId).
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # Unit claims of the last login that matched several units (same-named sibling teams):
+    # [{"ref": claim value, "candidates": [{"id", "external_id", "path"}, ...]}]; the person
+    # is not placed by them, and the admin's "to place" list shows the candidates.
+    ambiguous_units: Mapped[list | None] = mapped_column(JSON)
 
     roles: Mapped[list[TenantRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
