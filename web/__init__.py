@@ -115,6 +115,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.ops.views import bp as ops_bp
     from web.reminders.views import bp as reminders_bp
     from web.reports.views import bp as reports_bp
+    from web.scim.admin import bp as scim_admin_bp
+    from web.scim.views import bp as scim_bp
     from web.tenants.views import bp as tenant_home_bp
     from web.tenants.views import public_bp
 
@@ -122,7 +124,8 @@ def _register_blueprints(app: Flask) -> None:
                                                         cycles_bp, actions_bp, examples_bp,
                                                         dashboards_bp, reminders_bp,
                                                         collections_bp, reports_bp,
-                                                        api_bp, api_tokens_bp, gdpr_bp])
+                                                        api_bp, api_tokens_bp, gdpr_bp,
+                                                        scim_bp, scim_admin_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 

@@ -114,9 +114,12 @@ def _database_failed(exc: OperationalError) -> Response:
 
 def _answer(exc: HTTPException, code: int) -> Response:
     from web.api import errors as api_errors
+    from web.scim import views as scim_views
 
     if api_errors.is_api_request():  # /t/<tenant>/api/…: the API's JSON errors
         return api_errors.http_error_response(exc)
+    if scim_views.is_scim_request():  # /t/<tenant>/scim/…: SCIM's error shape
+        return scim_views.scim_error(code, _texts(code, exc)[1])
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         response = Response(status=code)
         response.set_data(_json_error(code))

@@ -2,7 +2,8 @@
 
 - ``org_units.archived_at``: a complete import archives the empty units it no longer lists.
 - ``users.external_id``: the identity provider's id for a person (SCIM ``externalId``);
-  ``users.ambiguous_units``: unit claims that matched several units at the last login.
+  ``users.ambiguous_units``: unit claims that matched several units at the last login;
+  ``users.scim_data``: SCIM attributes kept only to be returned as written.
 - ``provisioning_runs``: the last import or sync per source, for the admin.
 - ``scim_tokens``, ``scim_groups``, ``scim_group_members``: SCIM 2.0 provisioning.
 - On PostgreSQL a trigger refuses a parent that would put a unit under itself (whoever writes
@@ -58,6 +59,7 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('external_id', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('ambiguous_units', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('scim_data', sa.JSON(), nullable=True))
 
     op.create_table('provisioning_runs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -139,6 +141,7 @@ def downgrade():
     for table in reversed(NEW_TABLES):
         op.drop_table(table)
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('scim_data')
         batch_op.drop_column('ambiguous_units')
         batch_op.drop_column('external_id')
     with op.batch_alter_table('org_units', schema=None) as batch_op:

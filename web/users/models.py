@@ -41,6 +41,10 @@ class User(TenantScoped, Timestamped, db.Model):
     # [{"ref": claim value, "candidates": [{"id", "external_id", "path"}, ...]}]; the person
     # is not placed by them, and the admin's "to place" list shows the candidates.
     ambiguous_units: Mapped[list | None] = mapped_column(JSON)
+    # What SCIM sent of the attributes Aktørskab publishes but does not use itself (the name's
+    # parts, the e-mails' types, preferredLanguage as sent, the enterprise department), so
+    # that a GET returns what was written (web.scim.storage).
+    scim_data: Mapped[dict | None] = mapped_column(JSON)
 
     roles: Mapped[list[TenantRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
