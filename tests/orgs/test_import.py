@@ -148,8 +148,8 @@ def test_control_characters_are_line_numbered_errors_and_nothing_is_written(app,
     bad_people = PEOPLE + 's4,b@x.dk,Bent\x00 Berg,da,t1,,\ns5,c@x.dk,"Carl\r\nBcc: x@y.dk",da,,,\n'
     result = run_import(app, tmp_path, tenant, units=bad_units, people=None)
     assert result.exit_code == 1
-    assert "u.csv, linje 5: name indeholder tegn, der ikke er tilladt (kontroltegn eller linjeskift)." \
-        in result.output
+    assert ("u.csv, linje 5: name indeholder tegn, der ikke er tilladt (kontroltegn eller "
+            "linjeskift).") in result.output
     result = run_import(app, tmp_path, tenant, people=bad_people)
     assert result.exit_code == 1
     out = result.output

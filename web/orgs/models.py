@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import enum
-
 from datetime import datetime
 from typing import Any
 

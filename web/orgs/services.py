@@ -115,8 +115,8 @@ def leave(user: User, source: str, actor: User | None = None) -> bool:
     if not user.is_active:
         return False
     user.is_active = False
-    ended = [m for m in db.session.scalars(select(Membership).filter_by(
-        user_id=user.id, source=PROVISIONED))]
+    ended = list(db.session.scalars(select(Membership).filter_by(
+        user_id=user.id, source=PROVISIONED)))
     for membership in ended:
         db.session.delete(membership)
     roles = [r for r in user.roles if r.source == PROVISIONED]
@@ -340,7 +340,7 @@ def check_tree(source: CsvFile, rows: list[UnitRow], existing: dict[str, OrgUnit
         cycle = path[path.index(node):]
         reported.update(path)
         lines = sorted(by_ext[ext].line for ext in cycle if ext in by_ext)
-        names = " → ".join(cycle + [cycle[0]])
+        names = " → ".join([*cycle, cycle[0]])
         problems.add(source.name, ", ".join(map(str, lines)), _(
             "enhederne danner en ring (%(units)s): en enhed kan ikke ligge under sig selv.",
             units=names))

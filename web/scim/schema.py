@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import functools
 
-from scim2_models import AuthenticationScheme, ScimProvider, Schema, ServiceProviderConfig
+from scim2_models import (
+    AuthenticationScheme,
+    Schema,
+    ScimPolicy,
+    ScimProvider,
+    ServiceProviderConfig,
+)
 from scim2_server.utils import load_default_resource_types, load_default_schemas
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -58,4 +64,14 @@ def provider() -> ScimProvider:
             "primary": True}).model_dump()],
     })
     return ScimProvider.from_discovery([user, group, enterprise],
-                                       load_default_resource_types().values(), config=config)
+                                       load_default_resource_types().values(), config=config,
+                                       policy=ENTRA_TOLERANT)
+
+
+# What Microsoft Entra ID sends that the strict reading refuses, each a documented Entra habit:
+# attributes of its default mappings that are not published here (``roles: []`` in every
+# POST), a ``remove`` naming the members to remove in its ``value``, and a ``replace`` of
+# ``emails[type eq "work"].value`` on a user with no work address yet.
+ENTRA_TOLERANT = ScimPolicy(unknown=ScimPolicy.Unknown.ignore,
+                            remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+                            unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create)

@@ -117,9 +117,10 @@ class TenantStorage(ScimStorage):
         if data.get("department"):
             body["schemas"].append(ENTERPRISE)
             body[ENTERPRISE] = {"department": data["department"]}
+        modified = datetime.fromisoformat(data["modified"]) if data.get("modified") \
+            else user.created_at
         body["meta"] = {"resourceType": "User", "created": _iso(user.created_at),
-                        "lastModified": _iso(data.get("modified") and datetime.fromisoformat(
-                            data["modified"]) or user.created_at),
+                        "lastModified": _iso(modified),
                         "version": _version({k: v for k, v in body.items() if k != "meta"})}
         return body
 

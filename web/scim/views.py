@@ -78,7 +78,8 @@ def endpoint(path: str):
                 raise UnauthorizedException(detail="a valid SCIM token of this tenant is "
                                                    "required")
             g.scim_token = token
-        answer = ScimHandler(svc, TenantStorage()).handle(scim_request)
+        with provider():  # its policy (web.scim.schema.ENTRA_TOLERANT) for this request
+            answer = ScimHandler(svc, TenantStorage()).handle(scim_request)
     except Exception as exc:  # every refusal becomes a SCIM error; a bug is logged
         db.session.rollback()
         if not isinstance(exc, SCIMException):
