@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select, union
+from sqlalchemy import select
 
 from web.audit.services import record as audit
 from web.errors import Conflict, InputError
@@ -637,10 +637,11 @@ def record_run(source: ProvisioningSource, *, ok: bool, complete: bool = False,
 
 
 def last_runs() -> dict[ProvisioningSource, ProvisioningRun]:
-    """The latest run per source (the admin's provisioning page)."""
-    latest = union(*(select(ProvisioningRun.id).where(ProvisioningRun.source == source)
-                     .order_by(ProvisioningRun.id.desc()).limit(1).subquery().select()
-                     for source in ProvisioningSource)).subquery()
-    runs = db.session.scalars(select(ProvisioningRun).where(ProvisioningRun.id.in_(
-        select(latest.c.id))))
-    return {run.source: run for run in runs}
+    """The latest run per source (the admin's provisioning page): one query per source."""
+    runs = {}
+    for source in ProvisioningSource:
+        run = db.session.scalar(select(ProvisioningRun).where(ProvisioningRun.source == source)
+                                .order_by(ProvisioningRun.id.desc()).limit(1))
+        if run is not None:
+            runs[source] = run
+    return runs
