@@ -11,7 +11,6 @@ from web.extensions import db
 from web.orgs.models import Membership, ProvisioningSource
 from web.orgs.services import record_run
 from web.scim.models import GroupTarget, ScimGroup, ScimGroupMember
-from web.tenancy import tenant_scope
 from web.users.models import TenantRoleName, User
 
 PAGE = "/t/{slug}/admin/provisioning/"
