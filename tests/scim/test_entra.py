@@ -260,3 +260,16 @@ def test_rate_limited_per_token(app, scim, committed_make):
         assert refused.headers["Retry-After"]
         assert refused.json()["status"] == "429"
         assert get(second).status_code == 200
+
+
+def test_etags_refuse_a_stale_write(app, scim):
+    with scim.client() as http:
+        created = http.post("/Users", json=entra_user("etag@norddjurs.dk", "oid-e"))
+        uid, first = created.json()["id"], created.headers["ETag"]
+        assert http.get(f"/Users/{uid}", headers={"If-None-Match": first}).status_code == 304
+        http.patch(f"/Users/{uid}", json=patch(
+            {"op": "replace", "path": "displayName", "value": "Ny"}))
+        stale = http.patch(f"/Users/{uid}", headers={"If-Match": first}, json=patch(
+            {"op": "replace", "path": "displayName", "value": "Gammel"}))
+        assert stale.status_code == 412
+        assert http.get(f"/Users/{uid}").json()["displayName"] == "Ny"
