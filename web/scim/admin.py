@@ -76,9 +76,9 @@ def create_token():
     return _page(created=created, status=201)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
-def revoke_token(token_id: int):
-    token = get_or_404(ScimToken, token_id)
+@bp.post("/tokens/<int:scim_token_id>/revoke")
+def revoke_token(scim_token_id: int):
+    token = get_or_404(ScimToken, scim_token_id)
     tokens.revoke(token, actor=g.user)
     return saved(_("SCIM-nøglen »%(name)s« er tilbagekaldt.", name=token.name),
                  url_for(".index"))
