@@ -4,11 +4,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from web.extensions import db
-from web.models import TenantScoped, Timestamped, Updated, enum_column
+from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column
 
 DEFAULT_SCOPES = "openid profile email"
 ROLE_KEYS = ("leader", "hr", "hovedudvalg", "admin")
@@ -81,7 +81,7 @@ class PendingLogin(TenantScoped, Timestamped, db.Model):
     nonce: Mapped[str] = mapped_column(String(128))
     code_verifier: Mapped[str] = mapped_column(String(128))
     next_url: Mapped[str | None] = mapped_column(String(500))
-    consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class RevokedSession(db.Model):
@@ -90,4 +90,4 @@ class RevokedSession(db.Model):
     __tablename__ = "revoked_sessions"
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

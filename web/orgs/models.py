@@ -4,11 +4,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.extensions import db
-from web.models import TenantScoped, Timestamped, enum_column
+from web.models import TenantScoped, Timestamped, UtcDateTime, enum_column
 from web.users.models import RoleSource, User
 
 
@@ -40,7 +40,7 @@ class OrgUnit(TenantScoped, Timestamped, db.Model):
     external_id: Mapped[str] = mapped_column(String(100))
     # Set by a complete import that no longer lists the (empty) unit; kept for the record
     # (cycles and reports may name it), left out of the tree's choices.
-    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[OrgUnit]] = relationship(back_populates="parent")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.extensions import db
-from web.models import TenantScoped, Timestamped, enum_column, utcnow
+from web.models import TenantScoped, Timestamped, UtcDateTime, enum_column, utcnow
 from web.orgs.models import OrgUnit
 from web.users.models import TenantRoleName, User
 
@@ -30,8 +30,8 @@ class ScimToken(TenantScoped, Timestamped, db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class GroupTarget(enum.StrEnum):
@@ -55,7 +55,7 @@ class ScimGroup(TenantScoped, Timestamped, db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="SET NULL"))
     role: Mapped[TenantRoleName | None] = mapped_column(enum_column(TenantRoleName))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     unit: Mapped[OrgUnit | None] = relationship()
     members: Mapped[list[ScimGroupMember]] = relationship(
