@@ -260,6 +260,8 @@ def test_rate_limited_per_token(app, scim, committed_make):
         assert refused.headers["Retry-After"]
         assert refused.json()["status"] == "429"
         assert get(second).status_code == 200
+    with limited.app_context():
+        db.engine.dispose()
 
 
 def test_etags_refuse_a_stale_write(app, scim):
