@@ -39,6 +39,14 @@ def import_command(tenant_slug: str, units_path: str | None, people_path: str | 
         try:
             # First pass: validate everything and print the summary, writing nothing.
             plan = services.import_org(**files, complete=complete, dry_run=True)
+            for line in plan.summary.lines():
+                click.echo(line)
+            if dry_run:
+                db.session.rollback()
+                click.echo("Dry run: nothing was written.")
+                return
+            with click.progressbar(length=plan.units + plan.people, label="Importing") as bar:
+                result = services.import_org(**files, complete=complete, progress=bar.update)
         except services.CsvImportError as exc:
             db.session.rollback()
             services.record_run(ProvisioningSource.CSV, ok=False, complete=complete,
@@ -46,15 +54,6 @@ def import_command(tenant_slug: str, units_path: str | None, people_path: str | 
             db.session.commit()
             raise click.ClickException("Nothing was imported:\n" + "\n".join(exc.problems)) \
                 from None
-        for line in plan.summary.lines():
-            click.echo(line)
-        if dry_run:
-            db.session.rollback()
-            click.echo("Dry run: nothing was written.")
-            return
-        total = plan.units + plan.people
-        with click.progressbar(length=total, label="Importing") as bar:
-            result = services.import_org(**files, complete=complete, progress=bar.update)
         services.record_run(ProvisioningSource.CSV, ok=True, complete=complete,
                             summary=result.summary.as_dict())
         db.session.commit()

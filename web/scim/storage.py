@@ -7,8 +7,9 @@ resources and writes a resource's whole new state, in Aktørskab's terms
 are not found (and, on PostgreSQL, are refused by row-level security as well).
 
 Search: a filter ``attr eq "value"`` on ``userName``, ``externalId`` or ``displayName`` (what
-Entra ID sends before it creates anything) is one indexed query; any other filter is
-evaluated by scim2-models on the tenant's resources of that type.
+Entra ID sends before it creates anything) is one query comparing the lower-cased column (the
+attributes are not case-exact, RFC 7643 §4.1.1), so only the matching rows are loaded; any
+other filter is evaluated by scim2-models on the tenant's resources of that type.
 """
 
 from __future__ import annotations
