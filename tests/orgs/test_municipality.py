@@ -209,3 +209,16 @@ def test_the_one_writer_of_parents_refuses_a_cycle(app, imported):
         with pytest.raises(Conflict):
             set_parent(a0, a0)
         db.session.rollback()
+
+
+def test_an_import_cannot_point_at_another_tenants_unit(app, imported, committed_make,
+                                                        tmp_path):
+    other = committed_make.tenant()
+    theirs = [committed_make.unit(other, "Fremmed team").external_id]
+    files = {"memberships": f"subject,unit_external_id,unit_role\nP00500,{theirs[0]},employee\n",
+             "units": f"external_id,name,kind,parent_external_id\nNY,Ny,team,{theirs[0]}\n"}
+    result = run(app, tmp_path, imported, files)
+    assert result.exit_code == 1
+    assert f"memberships.csv, linje 2: enheden '{theirs[0]}' findes ikke." in result.output
+    assert f"units.csv, linje 2: overordnet enhed '{theirs[0]}' findes ikke." in result.output
+    assert counts(app, imported) == (86, 692, len(ORG.memberships))
