@@ -40,7 +40,7 @@ def test_last_runs_summary_errors_and_unplaced(app, make, login, client, scope):
         db.session.commit()
     page = client.get(PAGE.format(slug=tenant.slug)).get_data(as_text=True)
     assert "units.csv, linje 2: enhederne danner en ring (A0 → A0D0 → A0)" in page
-    assert "<dt>created</dt><dd>3</dd>" in page
+    assert "<dt>Oprettet</dt><dd>3</dd>" in page
     assert "Tove Tvilling" in page and "Syd/Team 2 (T2a), Syd/Team 2 (T2b)" in page
 
 

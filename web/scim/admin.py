@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from web.admin.services import units_by_path
 from web.auth.provisioning import unplaced_users
@@ -26,6 +27,19 @@ bp = Blueprint("provisioning", __name__, url_prefix="/admin/provisioning",
 def _require_admin() -> None:
     require(g.get("user"), Permission.ADMINISTER)
 
+
+# i18n: the counters of an import's or a sync's summary, as the provisioning page shows them.
+SUMMARY_LABELS = {
+    "units_new": _l("Nye enheder"), "units_changed": _l("Ændrede enheder"),
+    "units_unchanged": _l("Uændrede enheder"), "units_archived": _l("Arkiverede enheder"),
+    "people_new": _l("Nye personer"), "people_changed": _l("Ændrede personer"),
+    "people_unchanged": _l("Uændrede personer"),
+    "people_leaving": _l("Personer, der har forladt organisationen"),
+    "memberships_added": _l("Nye medlemskaber"), "memberships_ended": _l("Ophørte medlemskaber"),
+    "memberships_unchanged": _l("Uændrede medlemskaber"),
+    "created": _l("Oprettet"), "replaced": _l("Erstattet"), "patched": _l("Ændret"),
+    "deleted": _l("Slettet"), "refused": _l("Afvist"),
+}
 
 ROLE_LABELS = {TenantRoleName.HR: "HR", TenantRoleName.HOVEDUDVALG: "Hovedudvalg",
                TenantRoleName.ADMIN: "Administrator"}
@@ -56,6 +70,7 @@ def _page(created=None, errors=None, status=200):
         scim_run=runs.get(ProvisioningSource.SCIM), unplaced=unplaced_users(),
         tokens=tokens.tokens(), created=created, errors=errors or {}, groups=services.groups(),
         options=_target_options(), current=_current, max_name=MAX_TOKEN_NAME,
+        summary_labels=SUMMARY_LABELS,
         scim_base=url_for("t.scim.endpoint", path="", _external=True).rstrip("/"))
     return body, status, {"Cache-Control": "no-store"}
 
