@@ -119,7 +119,8 @@ def _answer(exc: HTTPException, code: int) -> Response:
     if api_errors.is_api_request():  # /t/<tenant>/api/…: the API's JSON errors
         return api_errors.http_error_response(exc)
     if scim_views.is_scim_request():  # /t/<tenant>/scim/…: SCIM's error shape
-        return scim_views.scim_error(code, _texts(code, exc)[1])
+        return scim_views.scim_error(code, " ".join(
+            [_texts(code, exc)[1], *(f"{k}: {v}" for k, v in _fields(exc).items())]))
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         response = Response(status=code)
         response.set_data(_json_error(code))

@@ -52,7 +52,8 @@ def scim_error(status: int, detail: str | None = None) -> Response:
     body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": str(status)}
     if detail:
         body["detail"] = detail
-    response = Response(json.dumps(body), status=status, mimetype="application/scim+json")
+    response = Response(json.dumps(body, ensure_ascii=False), status=status,
+                        mimetype="application/scim+json")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="scim"'
     return response
