@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, g
 
 from web import config, extensions, logs
-from web.i18n import select_locale
+from web.i18n import cached_date_filters, install_template_gettext, select_locale
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -43,6 +43,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         render_as_batch=True, compare_type=True,
     )
     extensions.babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(cached_date_filters())
+    install_template_gettext(app)
     extensions.csrf.init_app(app)
 
     from worker import celery_init_app

@@ -77,6 +77,12 @@ def _directly_led(user: User) -> set[int]:
     return {u for u, role in _memberships(user) if role == MembershipRole.LEADER}
 
 
+def directly_led_unit_ids(user: User) -> set[int]:
+    """The units the user leads themselves (not those below): from the memberships loaded
+    with the user, no SQL."""
+    return _directly_led(user)
+
+
 def led_unit_ids(user: User) -> set[int]:
     """Units the user leads, and every unit below them."""
     cache = g.setdefault("_led_units", {}) if has_app_context() else {}

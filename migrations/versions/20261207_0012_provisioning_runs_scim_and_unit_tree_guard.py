@@ -10,7 +10,7 @@
   it); ``web.orgs.services.set_parent`` is the same check in the app, on both backends.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0014
 Create Date: 2026-12-07 12:30:00
 
 """
@@ -21,7 +21,7 @@ from web import rls
 
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

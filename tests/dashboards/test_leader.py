@@ -71,3 +71,38 @@ def test_a_long_overdue_list_shows_the_oldest_and_says_how_many(world, make, log
     oldest = LEADER_OVERDUE + 3
     assert f"Handling {oldest:02d} dage over" in overdue and "Handling 01 dage over" not in overdue
     assert f"de {LEADER_OVERDUE} ældste af {LEADER_OVERDUE + 3}" in overdue
+
+
+def test_overdue_action_without_owner_and_a_unit_led_twice(world, make, login, scope):
+    """An action nobody owns says so; a team led directly and through its area is one row."""
+    from web.orgs.models import Membership, MembershipRole
+
+    cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
+    make.action(world.tenant, cycle, None, text="Uden ejer",
+                due_on=date.today() - timedelta(days=1))
+    with scope(world.tenant):
+        from web.extensions import db
+
+        db.session.add(Membership(user_id=world.area_leader.id, unit_id=world.team.id,
+                                  role=MembershipRole.LEADER))
+        db.session.commit()
+    html = login(world.area_leader).get(world.url("/units")).get_data(as_text=True)
+    open_part = html.split('id="open-cycles"')[1].split("</section>")[0]
+    assert open_part.count("<th scope=\"row\">") == 1 and "Hjemmeplejen" in open_part
+    overdue = html.split('id="overdue"')[1].split("</section>")[0]
+    assert "Uden ejer" in overdue and "<td>Ingen</td>" in overdue
+    assert f'/cycles/{cycle.id}/actions"' in open_part and f'/cycles/{cycle.id}/actions"' in overdue
+
+
+def test_the_dashboard_in_english(world, make, login):
+    """Labels, phase and dates come in the page's language (cached per language)."""
+    cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
+    make.action(world.tenant, cycle, world.carl, text="Sent",
+                due_on=date(2026, 3, 2))
+    client = login(world.leader)
+    danish = client.get(world.url("/units")).get_data(as_text=True)
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    english = client.get(world.url("/units")).get_data(as_text=True)
+    assert "2. mar. 2026" in danish and "Mar 2, 2026" in english
+    assert "Overskredne handlinger" in danish and "Overskredne handlinger" not in english

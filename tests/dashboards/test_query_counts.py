@@ -85,3 +85,17 @@ def test_queries_do_not_grow_with_the_data(world, make, login, who, path):
         f"{path}: {small_log.count} statements with little data, {large_log.count} with more:"
         f"\n{large_log}")
     assert large_log.count <= 12, str(large_log)
+
+
+@pytest.mark.parametrize("who", ["leader", "area_leader"])
+def test_the_leader_dashboard_sends_at_most_six_statements(world, make, login, who):
+    """Tenant, its setting for row-level security, the user with roles and memberships, the
+    units led and below, their open cycles with counts, the oldest overdue actions (was 9)."""
+    make_area_leader_lead_everything(world, make)
+    populate(world, make, 3)
+    client = login(getattr(world, who))
+    url = world.url("/units")
+    client.get(url)
+    response, log = queries_for(client, "get", url)
+    assert response.status_code == 200
+    assert log.count <= 6, str(log)

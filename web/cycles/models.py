@@ -245,7 +245,10 @@ class Action(TenantScoped, Timestamped, Updated, db.Model):
 
     __tablename__ = "actions"
     __table_args__ = (
-        Index("ix_actions_tenant_id_cycle_id", "tenant_id", "cycle_id"),
+        # Lookups by cycle, and the open or overdue actions of a few cycles (counted and the
+        # oldest listed on the leader dashboard) read only those actions' index entries.
+        Index("ix_actions_tenant_id_cycle_id_status_due_on", "tenant_id", "cycle_id", "status",
+              "due_on"),
         Index("ix_actions_tenant_id_owner_id_status", "tenant_id", "owner_id", "status"),
         Index("ix_actions_tenant_id_due_on", "tenant_id", "due_on"),
     )

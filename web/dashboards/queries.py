@@ -15,18 +15,19 @@ Participation row for the cycle (which records that, never which answer).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Select, and_, case, distinct, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
+from sqlalchemy import Select, and_, bindparam, case, distinct, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from web.cycles.actions import actions_owned_by, today
 from web.cycles.models import (
     OPEN_ACTION_STATUSES,
     PHASE_ORDER,
     Action,
+    ActionStatus,
     Campaign,
     Cycle,
     Participation,
@@ -35,7 +36,7 @@ from web.cycles.models import (
 from web.examples.services import TeamExample, team_examples
 from web.extensions import db
 from web.orgs.models import Membership, OrgUnit, UnitKind
-from web.permissions import led_unit_ids, member_unit_ids
+from web.permissions import directly_led_unit_ids, led_unit_ids, member_unit_ids
 from web.users.models import User
 
 HOME_ACTIONS = 10
@@ -148,11 +149,33 @@ def employee_home(user: User) -> EmployeeHome:
 
 
 # --- leader dashboard -------------------------------------------------------------------------
+# Read by every leader, often. After the units led and below (``led_unit_ids``, one recursive
+# statement), two statements built once that return plain rows (no ORM entities), executed on
+# the session's connection (its transaction holds the tenant for row-level security) with the
+# tenant named in every table's condition (as the ORM's scoping would add it). The first joins
+# the units' open cycles, with the counters kept on the cycle and their open and overdue
+# actions counted in correlated subqueries (each an index range over one cycle's open
+# actions); the second lists the oldest overdue actions with their owner's name, and is
+# skipped when there are none.
+
+
+@dataclass(frozen=True)
+class LeaderCycleInfo:
+    """What the dashboard shows of an open cycle."""
+
+    id: int
+    unit_id: int
+    unit_name: str
+    include_subunits: bool
+    phase: Phase
+    preparation_ends_on: date
+    meeting_at: datetime | None
+    follow_up_on: date | None
 
 
 @dataclass(frozen=True)
 class LeaderCycle:
-    cycle: Cycle
+    cycle: LeaderCycleInfo
     members: int
     contributors: int
     open_actions: int
@@ -160,10 +183,27 @@ class LeaderCycle:
 
 
 @dataclass(frozen=True)
+class IdleUnit:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class OverdueAction:
+    id: int
+    cycle_id: int
+    text: str
+    due_on: date
+    status: ActionStatus
+    owner_name: str | None  # None: nobody owns it
+    unit_name: str
+
+
+@dataclass(frozen=True)
 class LeaderDashboard:
     cycles: list[LeaderCycle]  # the open cycles of the units the user leads (and below)
-    idle_units: list[OrgUnit]  # led units without an open cycle
-    overdue: list[Action]  # the LEADER_OVERDUE oldest overdue open actions of those cycles
+    idle_units: list[IdleUnit]  # led units without an open cycle, by name
+    overdue: list[OverdueAction]  # the LEADER_OVERDUE oldest overdue open actions of those
     today: date
 
     @property
@@ -171,43 +211,84 @@ class LeaderDashboard:
         return sum(row.overdue_actions for row in self.cycles)
 
 
+@functools.cache
+def _leader_units_statement():
+    """(unit id, unit name, the unit's open cycle's columns or NULLs, its open and overdue
+    action counts) for each of the given units.
+
+    The units are a list, not a recursive CTE in this statement: PostgreSQL estimates a
+    recursive CTE at hundreds of rows, which with the subqueries per row costs the statement
+    past ``jit_above_cost`` (~100 ms of JIT compilation for a 1 ms query)."""
+    units, cycles, actions = OrgUnit.__table__, Cycle.__table__, Action.__table__
+    tenant = bindparam("tenant")
+
+    def open_actions(*more):
+        return select(func.count()).where(
+            actions.c.tenant_id == tenant, actions.c.cycle_id == cycles.c.id,
+            actions.c.status.in_(OPEN_ACTION_STATUSES), *more).scalar_subquery()
+
+    return (
+        select(units.c.id, units.c.name, cycles.c.id, cycles.c.include_subunits,
+               cycles.c.phase, cycles.c.preparation_ends_on, cycles.c.meeting_at,
+               cycles.c.follow_up_on, cycles.c.member_count, cycles.c.contributor_count,
+               open_actions(), open_actions(actions.c.due_on < bindparam("today")))
+        .select_from(units.outerjoin(cycles, and_(cycles.c.unit_id == units.c.id,
+                                                  cycles.c.tenant_id == tenant,
+                                                  cycles.c.phase != Phase.CLOSED)))
+        .where(units.c.id.in_(bindparam("units", expanding=True)), units.c.tenant_id == tenant)
+        .order_by(cycles.c.preparation_ends_on, cycles.c.id, units.c.name, units.c.id))
+
+
+@functools.cache
+def _leader_overdue_statement():
+    """The oldest overdue open actions of the given cycles, with their owner's name (the
+    oldest chosen first, so only those few look their owner up)."""
+    actions, users = Action.__table__, User.__table__
+    tenant = bindparam("tenant")
+    oldest = (
+        select(actions.c.id, actions.c.cycle_id, actions.c.text, actions.c.due_on,
+               actions.c.status, actions.c.owner_id)
+        .where(actions.c.tenant_id == tenant,
+               actions.c.cycle_id.in_(bindparam("cycles", expanding=True)),
+               actions.c.status.in_(OPEN_ACTION_STATUSES),
+               actions.c.due_on < bindparam("today"))
+        .order_by(actions.c.due_on, actions.c.id).limit(LEADER_OVERDUE)
+        .subquery("oldest_overdue"))
+    return (
+        select(oldest.c.id, oldest.c.cycle_id, oldest.c.text, oldest.c.due_on, oldest.c.status,
+               users.c.display_name)
+        .select_from(oldest.outerjoin(users, and_(users.c.id == oldest.c.owner_id,
+                                                  users.c.tenant_id == tenant)))
+        .order_by(oldest.c.due_on, oldest.c.id))
+
+
 def leader_dashboard(user: User) -> LeaderDashboard:
     on = today()
-    unit_ids = led_unit_ids(user)
-    if not unit_ids:
+    if not directly_led_unit_ids(user):
         return LeaderDashboard([], [], [], on)
-    cycles = _cycle_rows(select(Cycle).where(Cycle.unit_id.in_(unit_ids),
-                                             Cycle.phase != Phase.CLOSED)
-                         .order_by(Cycle.preparation_ends_on, Cycle.id))
-    ids = [c.id for c in cycles]
-    actions = action_counts(ids, on)
-    overdue = list(db.session.scalars(
-        select(Action).where(Action.cycle_id.in_(ids), Action.status.in_(OPEN_ACTION_STATUSES),
-                             Action.due_on < on)
-        # Action.cycle is not joined: its cycles (with their units) are already in the session
-        # (``cycles`` above), so the many-to-one is answered from the identity map.
-        .options(selectinload(Action.owner).lazyload(User.roles))
-        .order_by(Action.due_on, Action.id).limit(LEADER_OVERDUE))) if ids else []
-    busy = {c.unit_id for c in cycles}
-    idle = list(db.session.scalars(
-        select(OrgUnit).where(OrgUnit.id.in_(unit_ids - busy)).order_by(OrgUnit.name)))
-    return LeaderDashboard(
-        cycles=[LeaderCycle(c, c.member_count, c.contributor_count, *actions.get(c.id, (0, 0)))
-                for c in cycles],
-        idle_units=idle, overdue=overdue, today=on)
-
-
-def action_counts(cycle_ids: Sequence[int], on: date) -> dict[int, tuple[int, int]]:
-    """{cycle id: (open actions, overdue open actions)} in one statement."""
-    if not cycle_ids:
-        return {}
-    is_open = Action.status.in_(OPEN_ACTION_STATUSES)
-    rows = db.session.execute(
-        select(Action.cycle_id,
-               func.count().filter(is_open),
-               func.count().filter(and_(is_open, Action.due_on < on)))
-        .where(Action.cycle_id.in_(cycle_ids)).group_by(Action.cycle_id))
-    return {cycle_id: (open_, overdue) for cycle_id, open_, overdue in rows}
+    led = led_unit_ids(user)  # and every unit below them (one recursive statement)
+    connection = db.session.connection()
+    params = {"tenant": user.tenant_id, "today": on}
+    cycles: list[LeaderCycle] = []
+    idle: list[IdleUnit] = []
+    unit_names: dict[int, str] = {}
+    for (unit_id, name, cycle_id, deep, phase, ends_on, meeting_at, follow_up_on, members,
+         contributors, open_, overdue) in connection.execute(
+            _leader_units_statement(), {**params, "units": sorted(led)}):
+        if cycle_id is None:
+            idle.append(IdleUnit(unit_id, name))
+            continue
+        unit_names[cycle_id] = name
+        cycles.append(LeaderCycle(
+            LeaderCycleInfo(cycle_id, unit_id, name, deep, phase, ends_on, meeting_at,
+                            follow_up_on), members, contributors, open_, overdue))
+    board = LeaderDashboard(cycles=cycles, idle_units=idle, overdue=[], today=on)
+    if board.overdue_total:
+        board.overdue.extend(
+            OverdueAction(id_, cycle_id, text, due_on, status, owner, unit_names[cycle_id])
+            for id_, cycle_id, text, due_on, status, owner in connection.execute(
+                _leader_overdue_statement(), {**params, "cycles": list(unit_names)}))
+    return board
 
 
 # --- HR overview ------------------------------------------------------------------------------
