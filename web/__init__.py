@@ -32,6 +32,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from web import timeouts
+
+    timeouts.engine_options(app.config)
     logs.init_app(app)
     _import_models()
     extensions.db.init_app(app)
@@ -76,6 +79,7 @@ MODEL_MODULES = (
     "web.collections.models",
     "web.reports.models",
     "web.api.models",
+    "web.scim.models",
 )
 
 
@@ -113,6 +117,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.ops.views import bp as ops_bp
     from web.reminders.views import bp as reminders_bp
     from web.reports.views import bp as reports_bp
+    from web.scim.admin import bp as scim_admin_bp
+    from web.scim.views import bp as scim_bp
     from web.tenants.views import bp as tenant_home_bp
     from web.tenants.views import public_bp
 
@@ -120,7 +126,8 @@ def _register_blueprints(app: Flask) -> None:
                                                         cycles_bp, actions_bp, examples_bp,
                                                         dashboards_bp, reminders_bp,
                                                         collections_bp, reports_bp,
-                                                        api_bp, api_tokens_bp, gdpr_bp])
+                                                        api_bp, api_tokens_bp, gdpr_bp,
+                                                        scim_bp, scim_admin_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 
@@ -190,4 +197,8 @@ def _configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+    from web import timeouts
+
+    timeouts.init_sqlite(app, engine)
 

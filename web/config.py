@@ -117,6 +117,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", "TRUSTED_PROXIES", _int,
             "reverse proxies in front of the web tier whose X-Forwarded-For/-Proto/-Host "
             "headers are believed (default 0: none)"),
+    Setting("DATABASE_STATEMENT_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS", _int,
+            "longest a database statement of the web tier may run before it is ended and the "
+            "request answers 503, in milliseconds (default 30000; 0: no limit)"),
+    Setting("WORKER_STATEMENT_TIMEOUT_MS", "WORKER_STATEMENT_TIMEOUT_MS", _int,
+            "the same for Celery workers and beat (default 600000; 0: no limit)"),
     Setting("OUTBOUND_ALLOWED_HOSTS", "OUTBOUND_ALLOWED_HOSTS", str,
             "hosts (host or host:port, comma-separated) that server-side requests to "
             "addresses a tenant admin entered may reach although they are not public "
@@ -145,6 +150,9 @@ class Defaults:
     REMINDER_LEASE_SECONDS = 600
     REMINDER_PLAN_SECONDS = 120
     TRUSTED_PROXIES = 0
+    DATABASE_STATEMENT_TIMEOUT_MS = 30_000
+    WORKER_STATEMENT_TIMEOUT_MS = 600_000
+    PROCESS_KIND = "web"  # worker.main: "worker" (web.timeouts)
 
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"

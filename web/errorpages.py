@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import DataError
-from werkzeug.exceptions import BadRequest, HTTPException
+from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,9 @@ TEXTS = {
     429: (_l("For mange forsøg"),
           _l("Du har prøvet for mange gange på kort tid. Vent et minut, og prøv så igen.")),
     500: (_l("Der opstod en fejl"), _l("Noget gik galt hos os. Prøv igen om lidt.")),
+    503: (_l("Det tog for lang tid"),
+          _l("Svaret tog for lang tid og blev afbrudt. Prøv igen om lidt, eller bed om "
+             "mindre ad gangen.")),
 }
 # The untranslated originals, for the last fallback when even gettext fails.
 _SOURCE = {code: (title._args[0], message._args[0]) for code, (title, message) in TEXTS.items()}
@@ -74,6 +77,7 @@ class RefusedInput(BadRequest):
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, error_response)
     app.register_error_handler(DataError, _refused_by_database)
+    app.register_error_handler(OperationalError, _database_failed)
 
 
 def error_response(exc: HTTPException) -> Response:
@@ -96,11 +100,27 @@ def _refused_by_database(exc: DataError) -> Response:
     return error_response(RefusedInput({}, REFUSED_BY_DATABASE))
 
 
+def _database_failed(exc: OperationalError) -> Response:
+    """A statement past its timeout (``web.timeouts``) is 503; anything else stays a 500."""
+    from web.timeouts import is_statement_timeout
+
+    _rollback()
+    if is_statement_timeout(exc):
+        log.warning("a statement ran past its timeout: %s", exc.orig)
+        return error_response(ServiceUnavailable())
+    log.error("database error", exc_info=exc)
+    return error_response(InternalServerError())
+
+
 def _answer(exc: HTTPException, code: int) -> Response:
     from web.api import errors as api_errors
+    from web.scim import views as scim_views
 
     if api_errors.is_api_request():  # /t/<tenant>/api/…: the API's JSON errors
         return api_errors.http_error_response(exc)
+    if scim_views.is_scim_request():  # /t/<tenant>/scim/…: SCIM's error shape
+        return scim_views.scim_error(code, " ".join(
+            [_texts(code, exc)[1], *(f"{k}: {v}" for k, v in _fields(exc).items())]))
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         response = Response(status=code)
         response.set_data(_json_error(code))

@@ -53,6 +53,9 @@ API_LIMIT = "300 per minute"  # one token (or user, or address), one tenant, all
 # far too few to guess a 256-bit token (or to probe which of many stolen ones still work).
 API_FAILED_AUTH_LIMIT = "20 per minute; 100 per hour"
 SSO_ENDPOINTS = ("t.auth.login", "t.auth.callback")
+# One SCIM token, one tenant: Entra ID's gallery asks an application to take at least 25
+# requests a second per tenant; this is 40.
+SCIM_LIMIT = "2400 per minute"
 
 
 def init_app(app: Flask) -> None:
@@ -105,6 +108,16 @@ def api_key() -> str:
     return f"api:{_tenant_part()}:ip:{get_remote_address()}"
 
 
+def scim_key() -> str:
+    """The SCIM token's digest (never the token), else the address."""
+    from web.api import tokens
+
+    secret = tokens.parse_authorization(request.headers.get("Authorization") or "")
+    if secret is not None:
+        return f"scim:{_tenant_part()}:tok:{tokens.hash_token(secret)[:32]}"
+    return f"scim:{_tenant_part()}:ip:{get_remote_address()}"
+
+
 def failed_auth_key() -> str:
     return f"api-auth:{_tenant_part()}:{get_remote_address()}"
 
@@ -127,6 +140,7 @@ def _init_limiter(app: Flask) -> None:
     config.setdefault("RATELIMIT_SSO", SSO_LIMIT)
     config.setdefault("RATELIMIT_API", API_LIMIT)
     config.setdefault("RATELIMIT_API_FAILED_AUTH", API_FAILED_AUTH_LIMIT)
+    config.setdefault("RATELIMIT_SCIM", SCIM_LIMIT)
     # One limiter per app (not a module global): its state must not leak between apps.
     limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
     limiter.init_app(app)
@@ -147,6 +161,13 @@ def _init_limiter(app: Flask) -> None:
         # Checked before the request is authenticated, counted when it answered 401.
         limiter.shared_limit(lambda: config["RATELIMIT_API_FAILED_AUTH"], scope="api-auth",
                              key_func=failed_auth_key, deduct_when=_is_failed_auth)(api_bp)
+
+    scim_bp = app.blueprints.get("t.scim")
+    if scim_bp is not None:
+        limiter.shared_limit(lambda: config["RATELIMIT_SCIM"], scope="scim",
+                             key_func=scim_key)(scim_bp)
+        limiter.shared_limit(lambda: config["RATELIMIT_API_FAILED_AUTH"], scope="scim-auth",
+                             key_func=failed_auth_key, deduct_when=_is_failed_auth)(scim_bp)
 
     app.register_error_handler(429, _too_many_requests)
 

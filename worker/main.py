@@ -2,5 +2,6 @@
 
 from web import create_app
 
-flask_app = create_app()
+# A worker's statements may run longer than a request's (web.timeouts).
+flask_app = create_app({"PROCESS_KIND": "worker"})
 celery = flask_app.extensions["celery"]

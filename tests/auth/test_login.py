@@ -192,3 +192,34 @@ def test_cli_configures_and_shows_without_the_secret(app, db_session, make, mock
     bad = runner.invoke(args=["sso", "configure", "kliby", "--issuer", "http://127.0.0.1:9",
                               "--client-id", "kli"])
     assert bad.exit_code != 0 and "issuer:" in bad.output
+
+
+def test_a_path_claim_matching_two_sibling_teams_places_nobody(app, make, client, login,
+                                                                mock_provider):
+    """"Dagtilbud Syd/Team 2" names two teams: the person lands on the "not placed" page and
+    the admin's list shows both candidates; nothing is guessed."""
+    from web.auth.models import UnitClaimKind
+
+    tenant = make.tenant("tvedby")
+    area = make.unit(tenant, "Dagtilbud Syd", kind="department")
+    first = make.unit(tenant, "Team 2", parent=area)
+    second = make.unit(tenant, "Team 2", parent=area)
+    configure(make, tenant, mock_provider.issuer, unit_claim="org.path",
+              unit_claim_kind=UnitClaimKind.PATH)
+    mock_provider.set_user("tvilling", name="Tove Tvilling",
+                           org={"path": "Dagtilbud Syd/Team 2"})
+    flow = Flow(client, tenant)
+    reply = flow.login(mock_provider, "tvilling")
+    assert reply.headers["Location"] == "/t/tvedby/auth/no-unit"
+    page = client.get("/t/tvedby/auth/no-unit").get_data(as_text=True)
+    assert "findes flere gange med samme navn" in page
+    user = user_by_subject(app, tenant, "tvilling")
+    assert memberships_of(app, tenant, user) == set()
+    client.post("/t/tvedby/auth/logout")
+
+    login(make.user(tenant, "Ada Admin", unit=first, roles=(TenantRoleName.ADMIN,)))
+    listing = client.get("/t/tvedby/admin/users/unplaced").get_data(as_text=True)
+    assert "Tove Tvilling" in listing
+    assert "passer på flere enheder" in listing
+    for unit in (first, second):
+        assert f"Dagtilbud Syd/Team 2 ({unit.external_id})" in listing

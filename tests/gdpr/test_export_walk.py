@@ -35,6 +35,8 @@ NO_PERSON_LINK = {
     "example_expectations": "the expectations an example illustrates",
     "collection_entry_expectations": "the same for a catalogue entry",
     "users": "the person themself: the export's profile",
+    "provisioning_runs": "an import's or sync's counts and its refusals (file, line, problem)",
+    "scim_groups": "the identity provider's groups and what their membership gives",
 }
 
 

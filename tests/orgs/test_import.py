@@ -60,11 +60,11 @@ def test_malformed_file_writes_nothing_and_names_the_lines(app, make, tmp_path):
     assert result.exit_code == 1
     out = result.output
     assert "Nothing was imported" in out
-    assert "Linje 5: 'ikke-en-mail' er ikke en e-mailadresse." in out
-    assert "Linje 5: enheden 't9' findes ikke." in out
-    assert "Linje 5: rollen i enheden skal være employee eller leader." in out
-    assert "Linje 5: ukendt rolle 'king'." in out
-    assert "Linje 6: subject mangler." in out
+    assert "p.csv, linje 5: 'ikke-en-mail' er ikke en e-mailadresse." in out
+    assert "p.csv, linje 5: enheden 't9' findes ikke." in out
+    assert "p.csv, linje 5: rollen i enheden skal være employee eller leader." in out
+    assert "p.csv, linje 5: ukendt rolle 'king'." in out
+    assert "p.csv, linje 6: subject mangler." in out
     assert count(app, tenant, OrgUnit) == 0
     assert count(app, tenant, User) == 0
 
@@ -75,10 +75,10 @@ def test_unit_tree_errors(app, make, tmp_path):
              "a,A,area,b\nb,B,area,a\nc,C,galaxy,\nd,D,team,zz\nd,D2,team,\n")
     result = run_import(app, tmp_path, tenant, units=units, people=None)
     assert result.exit_code == 1
-    for expected in ("Linje 2: enheden ligger under sig selv.",
-                     "Linje 4: ukendt type 'galaxy'",
-                     "Linje 5: overordnet enhed 'zz' findes ikke.",
-                     "Linje 6: external_id 'd' står også på linje 5."):
+    for expected in ("u.csv, linje 2, 3: enhederne danner en ring (a → b → a)",
+                     "u.csv, linje 4: ukendt type 'galaxy'",
+                     "u.csv, linje 5: overordnet enhed 'zz' findes ikke.",
+                     "u.csv, linje 6: external_id 'd' står også på linje 5."):
         assert expected in result.output
     assert count(app, tenant, OrgUnit) == 0
 
@@ -86,12 +86,12 @@ def test_unit_tree_errors(app, make, tmp_path):
 def test_missing_columns_and_ragged_rows(app, make, tmp_path):
     tenant = make.tenant()
     result = run_import(app, tmp_path, tenant, units="id,name\n1,x\n", people=None)
-    assert "Linje 1: kolonner mangler i filen med enheder: external_id, kind, " \
+    assert "u.csv, linje 1: kolonner mangler: external_id, kind, " \
            "parent_external_id." in result.output
     result = run_import(app, tmp_path, tenant,
                         units="external_id,name,kind,parent_external_id\nx,X,team\n",
                         people=None)
-    assert "Linje 2: forkert antal felter." in result.output
+    assert "u.csv, linje 2: forkert antal felter." in result.output
 
 
 def test_reimport_is_idempotent_and_keeps_roles_granted_in_the_app(app, make, tmp_path):
@@ -148,13 +148,13 @@ def test_control_characters_are_line_numbered_errors_and_nothing_is_written(app,
     bad_people = PEOPLE + 's4,b@x.dk,Bent\x00 Berg,da,t1,,\ns5,c@x.dk,"Carl\r\nBcc: x@y.dk",da,,,\n'
     result = run_import(app, tmp_path, tenant, units=bad_units, people=None)
     assert result.exit_code == 1
-    assert "Linje 5: name indeholder tegn, der ikke er tilladt (kontroltegn eller linjeskift)." \
-        in result.output
+    assert ("u.csv, linje 5: name indeholder tegn, der ikke er tilladt (kontroltegn eller "
+            "linjeskift).") in result.output
     result = run_import(app, tmp_path, tenant, people=bad_people)
     assert result.exit_code == 1
     out = result.output
     assert "Traceback" not in out and "NUL" not in out
-    assert "Linje 5: display_name indeholder tegn, der ikke er tilladt" in out
-    assert "Linje 7: display_name indeholder tegn, der ikke er tilladt" in out
+    assert "p.csv, linje 5: display_name indeholder tegn, der ikke er tilladt" in out
+    assert "p.csv, linje 7: display_name indeholder tegn, der ikke er tilladt" in out
     assert count(app, tenant, OrgUnit) == 0
     assert count(app, tenant, User) == 0

@@ -67,7 +67,7 @@ ID_SOURCES = {
     "cycle_id": "cycles", "action_id": "actions", "example_id": "examples",
     "report_id": "reports", "user_id": "users", "contribution_id": "contributions",
     "template_id": "dialogue_templates", "token_id": "api_tokens", "campaign_id": "campaigns",
-    "entry_id": "collection_entries",
+    "entry_id": "collection_entries", "group_id": "scim_groups", "scim_token_id": "scim_tokens",
 }
 
 
@@ -171,6 +171,17 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
                               pdf=f"%PDF-1.7 {mark('PDF')}".encode()))
         for role, user in users.items():
             seeded.tokens[role] = tokens.create_token(user, mark("Nøgle"), 30).secret
+        from web.orgs.models import ProvisioningSource
+        from web.orgs.services import record_run
+        from web.scim import tokens as scim_tokens
+        from web.scim.models import ScimGroup, ScimGroupMember
+
+        scim_tokens.create(mark("SCIM"), actor=users["admin"])
+        group = ScimGroup(display_name=mark("Gruppe"), external_id=mark("oid").split()[-1])
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(ScimGroupMember(group_id=group.id, user_id=employees[0].id))
+        record_run(ProvisioningSource.CSV, ok=False, errors=[mark("Importfejl")])
         seeded.unsubscribe_token = make_token(tenant.id, employees[0].id,
                                               ReminderKind.WEEKLY_DIGEST)
         db.session.commit()
@@ -240,7 +251,7 @@ def page_requests(app: Flask, a: Seeded, ids_from: Seeded) -> Iterator[Request]:
         variants = _argument_variants(int_args, ids_from)
         for index, values in enumerate(dict(v) for v in variants):
             values |= {"tenant": a.tenant.slug, "filename": "collections.css",
-                       "token": ids_from.unsubscribe_token}
+                       "token": ids_from.unsubscribe_token, "path": "Users"}
             url = _fill(rule.rule, values)
             ghost = _fill(rule.rule, values | dict.fromkeys(int_args, GHOST_ID))
             foreign = bool(int_args) and ids_from is not a

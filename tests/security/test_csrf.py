@@ -13,6 +13,9 @@ EXEMPT_PREFIXES = {
     # The JSON API: cookie-authenticated writes need the X-CSRFToken header (tested below);
     # bearer tokens are never sent by a browser on its own.
     "t.api.",
+    # SCIM: only the tenant's SCIM bearer tokens are accepted, never the session cookie
+    # (tested below), so a browser cannot be made to send an authenticated request.
+    "t.scim.",
 }
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -65,6 +68,16 @@ def test_api_writes_with_the_session_cookie_need_the_header(app, make, login, cs
             response = client.open(_url(rule, "solby"), method=method, json={})
             assert response.status_code == 403, (method, rule.rule)
             assert response.json["error"]["code"] == "csrf_failed"
+
+
+def test_scim_ignores_the_session_cookie(app, make, login, csrf_on):
+    tenant = make.tenant("solby")
+    client = login(make.user(tenant, roles=(TenantRoleName.ADMIN,)))
+    for method in sorted(UNSAFE):
+        path = "/t/solby/scim/v2/Users" + ("" if method == "POST" else "/1")
+        response = client.open(path, method=method, json={})
+        assert response.status_code == 401, method
+    assert client.get("/t/solby/scim/v2/Users").status_code == 401
 
 
 def test_a_real_forms_token_is_accepted(app, make, login, csrf_on):

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from web.audit.services import record
 from web.auth.models import SsoSettings, UnitClaimKind
 from web.extensions import db
-from web.inputs import one_line
+from web.inputs import email_address, one_line
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.users.models import RoleSource, TenantRole, TenantRoleName, User
 
@@ -59,6 +59,7 @@ class Provisioned:
     created: bool
     units: list[OrgUnit]
     unknown_unit_refs: list[str]
+    ambiguous: dict[str, list[OrgUnit]] = field(default_factory=dict)
 
 
 def claim(claims: dict[str, Any], path: str | None) -> Any:
@@ -105,9 +106,7 @@ def identity_from_claims(settings: SsoSettings, claims: dict[str, Any]) -> Ident
         raise MissingClaims(missing)
 
     email = claim(claims, settings.email_claim)
-    if not isinstance(email, str) or "@" not in email or len(email) > MAX_EMAIL \
-            or one_line(email) != email or " " in email:
-        email = None
+    email = email_address(email) if isinstance(email, str) else None
     locale = claims.get("locale")
     locale = locale[:2].lower() if isinstance(locale, str) and locale[:2].lower() in (
         "da", "en") else None
@@ -126,20 +125,27 @@ def identity_from_claims(settings: SsoSettings, claims: dict[str, Any]) -> Ident
     )
 
 
-def resolve_units(refs: Iterable[str], kind: UnitClaimKind) -> tuple[list[OrgUnit], list[str]]:
-    """The units the claim names (by external id or by path of names) and the unknown refs."""
+def resolve_units(refs: Iterable[str], kind: UnitClaimKind
+                  ) -> tuple[list[OrgUnit], list[str], dict[str, list[OrgUnit]]]:
+    """The units the claim names (by external id or by path of names), the unknown refs, and
+    the refs that name several units (a path through same-named sibling teams): those place
+    the person nowhere, since guessing one would put them in the wrong team."""
     refs = list(dict.fromkeys(r.strip() for r in refs if r.strip()))
     if not refs:
-        return [], []
+        return [], [], {}
     if kind == UnitClaimKind.EXTERNAL_ID:
-        found = {u.external_id: u for u in db.session.scalars(
-            select(OrgUnit).where(OrgUnit.external_id.in_(refs)))}
+        found = {u.external_id: [u] for u in db.session.scalars(
+            select(OrgUnit).where(OrgUnit.external_id.in_(refs), OrgUnit.archived_at.is_(None)))}
     else:
-        found = _units_by_path()
-    return [found[r] for r in refs if r in found], [r for r in refs if r not in found]
+        found = units_by_path()
+    units = [found[r][0] for r in refs if len(found.get(r, ())) == 1]
+    ambiguous = {r: found[r] for r in refs if len(found.get(r, ())) > 1}
+    return units, [r for r in refs if r not in found], ambiguous
 
 
-def _units_by_path() -> dict[str, OrgUnit]:
+def units_by_path() -> dict[str, list[OrgUnit]]:
+    """Path of names ("Kommune/Område/Team 2") → the units at that path (several when sibling
+    units share a name). Archived units are left out."""
     units = {u.id: u for u in db.session.scalars(select(OrgUnit))}
     paths: dict[int, str] = {}
 
@@ -150,7 +156,11 @@ def _units_by_path() -> dict[str, OrgUnit]:
             paths[unit.id] = prefix + unit.name
         return paths[unit.id]
 
-    return {path(u): u for u in units.values()}
+    found: dict[str, list[OrgUnit]] = {}
+    for unit in sorted(units.values(), key=lambda u: u.external_id):
+        if unit.archived_at is None:
+            found.setdefault(path(unit), []).append(unit)
+    return found
 
 
 def provision(identity: Identity, settings: SsoSettings) -> Provisioned:
@@ -169,12 +179,17 @@ def provision(identity: Identity, settings: SsoSettings) -> Provisioned:
     user.last_login_at = datetime.now(UTC)
     db.session.flush()
 
-    units, unknown = resolve_units(identity.unit_refs, settings.unit_claim_kind)
+    units, unknown, ambiguous = resolve_units(identity.unit_refs, settings.unit_claim_kind)
+    user.ambiguous_units = [
+        {"ref": ref, "candidates": [{"id": u.id, "external_id": u.external_id, "path": ref}
+                                    for u in candidates]}
+        for ref, candidates in ambiguous.items()] or None
     _replace_memberships(user, units, MembershipRole.LEADER if identity.is_leader
                          else MembershipRole.EMPLOYEE)
     _replace_roles(user, identity.roles)
     db.session.flush()
-    return Provisioned(user=user, created=created, units=units, unknown_unit_refs=unknown)
+    return Provisioned(user=user, created=created, units=units, unknown_unit_refs=unknown,
+                       ambiguous=ambiguous)
 
 
 def _replace_memberships(user: User, units: list[OrgUnit], role: MembershipRole) -> None:

@@ -77,6 +77,8 @@ def callback():
     record("auth.login", actor=user, target=user,
            units=[u.external_id for u in result.units],
            unknown_units=result.unknown_unit_refs,
+           ambiguous_units={ref: [u.external_id for u in units]
+                            for ref, units in result.ambiguous.items()},
            roles=sorted(r.role.value for r in user.roles))
     auth_session.login(user, id_token=done.id_token)
     db.session.commit()

@@ -51,6 +51,8 @@ PERSON_COLUMNS: dict[tuple[str, str], str] = {
     ("campaigns", "created_by_id"): "unlinked",
     ("collection_entries", "reviewed_by_id"): "unlinked",
     ("reports", "requested_by_id"): "unlinked",
+    ("scim_tokens", "created_by_id"): "unlinked",
+    ("scim_group_members", "user_id"): "deleted",
     ("memberships", "user_id"): "deleted",
     ("tenant_roles", "user_id"): "deleted",
     ("api_tokens", "user_id"): "deleted",
@@ -63,7 +65,7 @@ PERSON_COLUMNS: dict[tuple[str, str], str] = {
     ("audit_log", "actor_id"): "kept: the subject replaced by the pseudonym",
 }
 # Never exported: a secret's digest is no personal data and helps nobody.
-EXCLUDED_COLUMNS = {("api_tokens", "token_hash")}
+EXCLUDED_COLUMNS = {("api_tokens", "token_hash"), ("scim_tokens", "token_hash")}
 
 
 def person_columns() -> dict[Table, list[Column]]:

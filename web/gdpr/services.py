@@ -53,6 +53,7 @@ from web.models import utcnow
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.reminders.models import ReminderDaySlot, ReminderOutbox, ReminderUnsubscribe
 from web.reports.models import Report
+from web.scim.models import ScimGroupMember, ScimToken
 from web.tenants.models import Tenant
 from web.users.models import TenantRole, User
 
@@ -364,13 +365,15 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
                           (PhaseChange, PhaseChange.changed_by_id),
                           (Campaign, Campaign.created_by_id),
                           (CollectionEntry, CollectionEntry.reviewed_by_id),
-                          (Report, Report.requested_by_id)):
+                          (Report, Report.requested_by_id),
+                          (ScimToken, ScimToken.created_by_id)):
         _rowcount(update(model).where(column == person.id).values({column.key: None}))
     for model, column in ((Membership, Membership.user_id), (TenantRole, TenantRole.user_id),
                           (ApiToken, ApiToken.user_id),
                           (ReminderUnsubscribe, ReminderUnsubscribe.user_id),
                           (ReminderDaySlot, ReminderDaySlot.recipient_id),
-                          (ReminderOutbox, ReminderOutbox.recipient_id)):
+                          (ReminderOutbox, ReminderOutbox.recipient_id),
+                          (ScimGroupMember, ScimGroupMember.user_id)):
         _rowcount(delete(model).where(column == person.id))
     db.session.expire(person, ["roles"])
 
@@ -383,6 +386,11 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
     person.display_name = ERASED_NAME
     person.locale = None
     person.last_login_at = None
+    # What provisioning kept about them: the provider's id, SCIM's copy of names and
+    # addresses, an ambiguous unit claim.
+    person.external_id = None
+    person.scim_data = None
+    person.ambiguous_units = None
     db.session.flush()
     # The audit log keeps what they did, under their pseudonym (web.audit.retention).
     counts["audit_entries_pseudonymised"] = audit_retention.pseudonymise_subject(

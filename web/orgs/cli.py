@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from web.extensions import db
 from web.orgs import services
+from web.orgs.models import ProvisioningSource
 from web.tenancy import tenant_scope
 from web.tenants.services import get_by_slug
 
@@ -15,30 +16,53 @@ orgs_cli = AppGroup("orgs", help="The organisation tree and its people.")
 
 @orgs_cli.command("import")
 @click.argument("tenant_slug")
-@click.option("--units", "units_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--units", "units_path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--people", "people_path", type=click.Path(exists=True, dir_okay=False))
-def import_command(tenant_slug: str, units_path: str, people_path: str | None) -> None:
-    """Import org units (and people) from CSV. A malformed file writes nothing at all."""
+@click.option("--memberships", "memberships_path", type=click.Path(exists=True, dir_okay=False),
+              help="Further memberships: subject,unit_external_id,unit_role, one per row.")
+@click.option("--complete", is_flag=True,
+              help="The files are the whole organisation: people absent from them leave, "
+                   "empty units absent from them are archived.")
+@click.option("--dry-run", is_flag=True, help="Only print what the import would change.")
+def import_command(tenant_slug: str, units_path: str | None, people_path: str | None,
+                   memberships_path: str | None, complete: bool, dry_run: bool) -> None:
+    """Import org units, people and memberships from CSV. Any problem writes nothing at all."""
     tenant = get_by_slug(tenant_slug)
     if tenant is None:
         raise click.ClickException(f"No tenant '{tenant_slug}'.")
-    units_csv = _read(units_path)
-    people_csv = _read(people_path) if people_path else None
-    total = units_csv.count("\n") + (people_csv.count("\n") if people_csv else 0)
-    with tenant_scope(tenant.id), click.progressbar(length=total, label="Importing") as bar:
+    if not (units_path or people_path or memberships_path):
+        raise click.UsageError("Give --units, --people and/or --memberships.")
+    files = {key: _read(path) if path else None for key, path in
+             (("units", units_path), ("people", people_path),
+              ("memberships", memberships_path))}
+    with tenant_scope(tenant.id):
         try:
-            result = services.import_org(units_csv, people_csv, progress=bar.update)
-            db.session.commit()
+            # First pass: validate everything and print the summary, writing nothing.
+            plan = services.import_org(**files, complete=complete, dry_run=True)
+            for line in plan.summary.lines():
+                click.echo(line)
+            if dry_run:
+                db.session.rollback()
+                click.echo("Dry run: nothing was written.")
+                return
+            with click.progressbar(length=plan.units + plan.people, label="Importing") as bar:
+                result = services.import_org(**files, complete=complete, progress=bar.update)
         except services.CsvImportError as exc:
             db.session.rollback()
+            services.record_run(ProvisioningSource.CSV, ok=False, complete=complete,
+                                errors=exc.problems)
+            db.session.commit()
             raise click.ClickException("Nothing was imported:\n" + "\n".join(exc.problems)) \
                 from None
+        services.record_run(ProvisioningSource.CSV, ok=True, complete=complete,
+                            summary=result.summary.as_dict())
+        db.session.commit()
     click.echo(f"Imported {result.units} units, {result.people} people, "
                f"{result.memberships} memberships into {tenant.slug}.")
 
 
-def _read(path: str) -> str:
+def _read(path: str) -> services.CsvFile:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return services.CsvFile(Path(path).name, Path(path).read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise click.ClickException(f"{path}: not UTF-8 text.") from None

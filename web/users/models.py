@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.extensions import db
@@ -35,6 +35,16 @@ class User(TenantScoped, Timestamped, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The identity provider's own id for the person (SCIM ``externalId``, Entra's objectId).
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    # Unit claims of the last login that matched several units (same-named sibling teams):
+    # [{"ref": claim value, "candidates": [{"id", "external_id", "path"}, ...]}]; the person
+    # is not placed by them, and the admin's "to place" list shows the candidates.
+    ambiguous_units: Mapped[list | None] = mapped_column(JSON)
+    # What SCIM sent of the attributes Aktørskab publishes but does not use itself (the name's
+    # parts, the e-mails' types, preferredLanguage as sent, the enterprise department), so
+    # that a GET returns what was written (web.scim.storage).
+    scim_data: Mapped[dict | None] = mapped_column(JSON)
 
     roles: Mapped[list[TenantRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
