@@ -46,9 +46,10 @@ def q(ns: str, name: str) -> str:
     return f"{{{ns}}}{name}"
 
 
-def parse(xml: bytes) -> etree._Element:
+def parse(xml: bytes, max_bytes: int = MAX_XML_BYTES,
+          max_depth: int = MAX_DEPTH) -> etree._Element:
     """The document, parsed with every XML feature a response never needs turned off."""
-    if len(xml) > MAX_XML_BYTES:
+    if len(xml) > max_bytes:
         raise Refused("saml_too_large", f"{len(xml)} bytes")
     if DTD_RE.search(xml):
         raise Refused("saml_dtd")
@@ -61,19 +62,19 @@ def parse(xml: bytes) -> etree._Element:
         raise Refused("saml_malformed", str(exc)[:100]) from exc
     if root.getroottree().docinfo.doctype:
         raise Refused("saml_dtd")
-    _check_depth_and_nodes(root)
+    _check_depth_and_nodes(root, max_depth)
     return root
 
 
-def _check_depth_and_nodes(root: etree._Element) -> None:
+def _check_depth_and_nodes(root: etree._Element, max_depth: int) -> None:
     depth = 0
     for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
         if event in ("comment", "pi") or not isinstance(node.tag, str):
             raise Refused("saml_comment", "comments and processing instructions are refused")
         if event == "start":
             depth += 1
-            if depth > MAX_DEPTH:
-                raise Refused("saml_too_deep", f"more than {MAX_DEPTH} levels")
+            if depth > max_depth:
+                raise Refused("saml_too_deep", f"more than {max_depth} levels")
         elif event == "end":
             depth -= 1
     # iterwalk does not report comments outside the root element.
@@ -82,6 +83,17 @@ def _check_depth_and_nodes(root: etree._Element) -> None:
         raise Refused("saml_comment", "a node before the root")
     if root.getnext() is not None:
         raise Refused("saml_comment", "a node after the root")
+
+
+def unwrap_decrypted(root: etree._Element) -> etree._Element:
+    """pysaml2 leaves a decrypted assertion inside its EncryptedAssertion: put it in the
+    wrapper's place, so that ``shape`` sees the document the assertion now stands in."""
+    for wrapper in list(root.iter(q(SAML, "EncryptedAssertion"))):
+        children = [c for c in wrapper if isinstance(c.tag, str)]
+        if len(children) == 1 and children[0].tag == q(SAML, "Assertion"):
+            wrapper.addprevious(children[0])
+            wrapper.getparent().remove(wrapper)
+    return root
 
 
 @dataclass

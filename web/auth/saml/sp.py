@@ -1,0 +1,171 @@
+"""pysaml2's service provider, built per tenant and per operation from the tenant's rows.
+
+pysaml2 reads keys from files (xmlsec1 is a command), so each operation builds its config
+inside ``keys.on_disk()``; building it costs a few milliseconds, which a login can afford, and
+nothing tenant-specific stays in memory or on disk between requests.
+
+RSA-SHA256 signs AuthnRequests (HTTP-Redirect binding: the signature is in the query string)
+and the metadata. RSASSA-PSS: xmlsec1 1.2/1.3 and pysaml2 7.5.5 know no ``rsa-pss`` algorithm
+URI in their signing paths (``saml2.xmldsig`` lists only PKCS#1 v1.5 RSA, DSA and ECDSA), so
+Aktørskab neither signs with it nor can it verify it: an IdP must use RSA-SHA256.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import saml2
+from flask import current_app, g, url_for
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.client import Saml2Client
+from saml2.config import SPConfig
+from saml2.metadata import do_key_descriptor, entity_descriptor, sign_entity_descriptor
+from saml2.saml import AuthnContextClassRef
+from saml2.samlp import RequestedAuthnContext
+from saml2.sigver import security_context
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+from web.auth.models import NSIS_LEVELS, NSIS_LOA_PREFIX, SsoSettings
+from web.auth.saml import keys
+
+XMLSEC_BINARY = "/usr/bin/xmlsec1"
+NAMEID_PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+METADATA_VALID_HOURS = 24 * 7
+
+
+def _base() -> str:
+    if current_app.config["ENV"] == "production":
+        return current_app.config["BASE_URL"].rstrip("/")
+    return url_for("t.tenants.home", _external=True).split("/t/", 1)[0]
+
+
+def _url(endpoint: str) -> str:
+    return _base() + url_for(endpoint)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    entity_id: str
+    acs: str
+    slo: str
+
+
+def endpoints() -> Endpoints:
+    """The tenant's stable SP addresses (the metadata URL is the entityID)."""
+    return Endpoints(entity_id=_url("t.auth.saml_metadata"), acs=_url("t.auth.saml_acs"),
+                     slo=_url("t.auth.saml_slo"))
+
+
+def _config(settings: SsoSettings | None, files: keys.KeyFiles) -> SPConfig:
+    where = endpoints()
+    spec = {
+        "entityid": where.entity_id,
+        "xmlsec_binary": XMLSEC_BINARY,
+        "key_file": files.signing_key,
+        "cert_file": files.signing_cert,
+        "encryption_keypairs": [{"key_file": k, "cert_file": c} for k, c in files.pairs],
+        "accepted_time_diff": 90,
+        "allow_unknown_attributes": True,
+        "name_form": saml2.saml.NAME_FORMAT_URI,
+        "organization": {"name": [(g.tenant.name, "da")], "url": [(where.entity_id, "da")]},
+        "service": {"sp": {
+            "name": f"Aktørskab – {g.tenant.name}",
+            "endpoints": {
+                "assertion_consumer_service": [(where.acs, BINDING_HTTP_POST)],
+                "single_logout_service": [(where.slo, BINDING_HTTP_REDIRECT)],
+            },
+            "name_id_format": [NAMEID_PERSISTENT],
+            "authn_requests_signed": True,
+            "want_assertions_signed": True,
+            "want_response_signed": False,
+            "want_assertions_or_response_signed": True,
+            "allow_unsolicited": False,
+            "logout_requests_signed": True,
+            "signing_algorithm": SIG_RSA_SHA256,
+            "digest_algorithm": DIGEST_SHA256,
+        }},
+    }
+    if settings is not None and settings.saml_metadata_xml:
+        spec["metadata"] = {"inline": [settings.saml_metadata_xml]}
+    config = SPConfig()
+    config.load(spec)
+    return config
+
+
+@contextmanager
+def client(settings: SsoSettings) -> Iterator[Saml2Client]:
+    with keys.on_disk() as files:
+        yield Saml2Client(config=_config(settings, files))
+
+
+def metadata_xml(settings: SsoSettings | None) -> str:
+    """The tenant's signed SP metadata, with every published certificate (rollover)."""
+    with keys.on_disk() as files:
+        config = _config(settings, files)
+        config.valid_for = METADATA_VALID_HOURS
+        descriptor = entity_descriptor(config)
+        sp = descriptor.spsso_descriptor
+        # pysaml2 publishes the signing certificate only: add the others of a rollover.
+        for pem in files.certs[1:]:
+            sp.key_descriptor.extend(do_key_descriptor(cert=_body(pem), use="both"))
+        sp.want_assertions_signed = "true"
+        sp.authn_requests_signed = "true"
+        context = security_context(config)
+        _, signed = sign_entity_descriptor(descriptor, None, context, SIG_RSA_SHA256,
+                                           DIGEST_SHA256)
+        return str(signed)
+
+
+def _body(pem: str) -> str:
+    return "".join(line for line in pem.strip().splitlines() if "-----" not in line)
+
+
+def requested_context(level: str) -> RequestedAuthnContext:
+    """The NSIS level asked for, and any stronger one (comparison "minimum")."""
+    return RequestedAuthnContext(
+        authn_context_class_ref=[AuthnContextClassRef(text=NSIS_LOA_PREFIX + level)],
+        comparison="minimum")
+
+
+def authn_redirect(settings: SsoSettings, relay_state: str) -> tuple[str, str]:
+    """A signed AuthnRequest to the IdP (HTTP-Redirect): its ID and the URL to send to."""
+    with client(settings) as sp:
+        request_id, info = sp.prepare_for_authenticate(
+            entityid=settings.issuer, relay_state=relay_state, binding=BINDING_HTTP_REDIRECT,
+            nameid_format=NAMEID_PERSISTENT,
+            requested_authn_context=requested_context(settings.saml_required_loa),
+            sign=True, sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+    location = dict(info["headers"])["Location"]
+    return request_id, location
+
+
+def loa_rank(value: str | None) -> int:
+    """0 for an unknown level, else 1 (Low) to 3 (High)."""
+    if not value:
+        return 0
+    level = value.rsplit("/", 1)[-1]
+    return NSIS_LEVELS.index(level) + 1 if level in NSIS_LEVELS else 0
+
+
+def logout_redirect(settings: SsoSettings, name_id: str) -> str | None:
+    """A signed LogoutRequest to the IdP's single logout service (HTTP-Redirect), if any."""
+    from saml2.saml import NameID
+
+    try:
+        with client(settings) as sp:
+            services = sp.metadata.single_logout_service(settings.issuer, BINDING_HTTP_REDIRECT,
+                                                         "idpsso")
+            if not services:
+                return None
+            destination = services[0]["location"]
+            _, request = sp.create_logout_request(
+                destination, settings.issuer,
+                name_id=NameID(text=name_id, format=NAMEID_PERSISTENT), sign=False)
+            info = sp.apply_binding(BINDING_HTTP_REDIRECT, str(request), destination,
+                                    relay_state="", sign=True, sigalg=SIG_RSA_SHA256)
+    except Exception:
+        current_app.logger.warning("SAML LogoutRequest skipped", exc_info=True)
+        return None
+    return dict(info["headers"])["Location"]
