@@ -69,7 +69,8 @@ def _config(settings: SsoSettings | None, files: keys.KeyFiles) -> SPConfig:
         "accepted_time_diff": 90,
         "allow_unknown_attributes": True,
         "name_form": saml2.saml.NAME_FORMAT_URI,
-        "organization": {"name": [(g.tenant.name, "da")], "url": [(where.entity_id, "da")]},
+        "organization": {"name": [(g.tenant.name, "da")], "display_name": [(g.tenant.name, "da")],
+                         "url": [(where.entity_id, "da")]},
         "service": {"sp": {
             "name": f"Aktørskab – {g.tenant.name}",
             "endpoints": {
