@@ -104,7 +104,11 @@ def test_error_status(app, saml_flow, forge_idp):
 
 
 def test_level_of_assurance_too_low(app, saml_flow, forge_idp):
-    refused_with(app, saml_flow, signed(saml_flow, forge_idp, loa="Low"), "saml_loa_too_low")
+    reply = saml_flow.complete(signed(saml_flow, forge_idp, loa="Low"))
+    assert reply.status_code == 403
+    assert "NSIS-sikringsniveau Betydelig" in reply.get_data(as_text=True)
+    assert refusals(app, saml_flow.tenant)[-1] == "saml_loa_too_low"
+    assert saml_flow.signed_in_user_id() is None
 
 
 # --- InResponseTo, unsolicited, replay, browser binding -----------------------------------------

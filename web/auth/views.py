@@ -225,7 +225,13 @@ def _explain(exc: flow.LoginRefused) -> tuple[str, str, int]:
     if reason in UNAVAILABLE:
         return (_("Login-tjenesten svarer ikke"),
                 _("Vi kunne ikke kontakte jeres login-tjeneste. Prøv igen om lidt."), 502)
-    if reason == "client_secret_unreadable" or reason.startswith("metadata_"):
+    if reason == "saml_loa_too_low":
+        return (_("Sikringsniveauet er for lavt"),
+                _("Aktørskab kræver, at du logger ind med NSIS-sikringsniveau %(level)s eller "
+                  "højere. Log ind igen, fx med MitID.",
+                  level=_loa_name(current_settings().saml_required_loa)), 403)
+    if reason in ("client_secret_unreadable", "saml_no_metadata", "saml_no_sp_key",
+                  "saml_not_configured") or reason.startswith("metadata_"):
         return (_("Login er ikke sat op"),
                 _("Login-opsætningen passer ikke til jeres login-tjeneste. Kontakt jeres "
                   "administrator."), 503)
@@ -249,6 +255,10 @@ def _explain(exc: flow.LoginRefused) -> tuple[str, str, int]:
     return (_("Login blev afvist"),
             _("Svaret fra login-tjenesten kunne ikke godkendes, så du er ikke logget ind. "
               "Prøv igen, og kontakt jeres it-afdeling, hvis det sker igen."), 400)
+
+
+def _loa_name(level: str) -> str:
+    return {"Low": _("Lav"), "Substantial": _("Betydelig"), "High": _("Høj")}.get(level, level)
 
 
 def _absolute(endpoint: str) -> str:

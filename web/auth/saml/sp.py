@@ -15,22 +15,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import saml2
 from flask import current_app, g, url_for
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import do_key_descriptor, entity_descriptor, sign_entity_descriptor
-from saml2.saml import AuthnContextClassRef
-from saml2.samlp import RequestedAuthnContext
-from saml2.sigver import security_context
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from web.auth.models import NSIS_LEVELS, NSIS_LOA_PREFIX, SsoSettings
 from web.auth.saml import keys
 
+if TYPE_CHECKING:
+    from saml2.client import Saml2Client
+    from saml2.config import SPConfig
+    from saml2.samlp import RequestedAuthnContext
+
+# pysaml2 is imported where it is used: importing it loads its XML schemas (about a second),
+# which every process (CLI, worker, a tenant on OIDC) would pay at start otherwise.
 XMLSEC_BINARY = "/usr/bin/xmlsec1"
+BINDING_HTTP_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+BINDING_HTTP_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SIG_RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+DIGEST_SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+NAME_FORMAT_URI = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
 NAMEID_PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
 METADATA_VALID_HOURS = 24 * 7
 
@@ -59,6 +63,8 @@ def endpoints() -> Endpoints:
 
 
 def _config(settings: SsoSettings | None, files: keys.KeyFiles) -> SPConfig:
+    from saml2.config import SPConfig
+
     where = endpoints()
     spec = {
         "entityid": where.entity_id,
@@ -68,8 +74,9 @@ def _config(settings: SsoSettings | None, files: keys.KeyFiles) -> SPConfig:
         "encryption_keypairs": [{"key_file": k, "cert_file": c} for k, c in files.pairs],
         "accepted_time_diff": 90,
         "allow_unknown_attributes": True,
-        "name_form": saml2.saml.NAME_FORMAT_URI,
-        "organization": {"name": [(g.tenant.name, "da")], "display_name": [(g.tenant.name, "da")],
+        "name_form": NAME_FORMAT_URI,
+        "organization": {"name": [(g.tenant.name, "da")],
+                         "display_name": [(g.tenant.name, "da")],
                          "url": [(where.entity_id, "da")]},
         "service": {"sp": {
             "name": f"Aktørskab – {g.tenant.name}",
@@ -97,12 +104,17 @@ def _config(settings: SsoSettings | None, files: keys.KeyFiles) -> SPConfig:
 
 @contextmanager
 def client(settings: SsoSettings) -> Iterator[Saml2Client]:
+    from saml2.client import Saml2Client
+
     with keys.on_disk() as files:
         yield Saml2Client(config=_config(settings, files))
 
 
 def metadata_xml(settings: SsoSettings | None) -> str:
     """The tenant's signed SP metadata, with every published certificate (rollover)."""
+    from saml2.metadata import do_key_descriptor, entity_descriptor, sign_entity_descriptor
+    from saml2.sigver import security_context
+
     with keys.on_disk() as files:
         config = _config(settings, files)
         config.valid_for = METADATA_VALID_HOURS
@@ -125,6 +137,9 @@ def _body(pem: str) -> str:
 
 def requested_context(level: str) -> RequestedAuthnContext:
     """The NSIS level asked for, and any stronger one (comparison "minimum")."""
+    from saml2.saml import AuthnContextClassRef
+    from saml2.samlp import RequestedAuthnContext
+
     return RequestedAuthnContext(
         authn_context_class_ref=[AuthnContextClassRef(text=NSIS_LOA_PREFIX + level)],
         comparison="minimum")
