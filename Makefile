@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: run test install assets translations lint bench services chromium xmlsec1
 
-run: install xmlsec1
+run: install xmlsec1 $(NODE_SAML_IDP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	@echo

@@ -234,3 +234,25 @@ def _sp_metadata_url(slug: str) -> str:
     from flask import current_app
 
     return f"{current_app.config['BASE_URL'].rstrip('/')}/t/{slug}/auth/saml/metadata"
+
+
+@sso_cli.command("saml-demo")
+@click.option("--idp-url", default="http://127.0.0.1:9500", show_default=True,
+              help="Where the demo's samlify IdP runs (tests/auth/saml_node_idp/idp.mjs).")
+@click.option("--files", type=click.Path(file_okay=False), default=None,
+              help="The IdP's key, certificate and accounts (default: instance/saml-demo).")
+def saml_demo_command(idp_url: str, files: str | None) -> None:
+    """Point the SAML demo tenant (demo-saml) at the samlify IdP."""
+    from pathlib import Path
+
+    from web.auth.demo_saml import DEMO_SAML_SLUG, configure_demo_saml
+
+    tenant = _tenant(DEMO_SAML_SLUG)
+    with tenant_scope(tenant.id):
+        try:
+            configure_demo_saml(idp_url.rstrip("/"), Path(files) if files else None, force=True)
+            db.session.commit()
+        except InputError as exc:
+            db.session.rollback()
+            raise click.ClickException(_errors(exc)) from None
+    click.echo(f"The SAML demo tenant now logs in through {idp_url}.")

@@ -1,8 +1,11 @@
 // A SAML 2.0 identity provider built on samlify (not the SP's library), for the
 // interoperability test in tests/auth/test_saml_node_idp.py. Configuration from the environment:
-//   PORT, IDP_KEY, IDP_CERT (PEM file paths; re-read on POST /rotate), SP_METADATA (file path),
-//   ACCOUNTS (JSON: {"nameid": {"attribute name": ["value", ...]}}), ENCRYPT ("1": encrypt
-//   assertions for the SP's encryption certificate).
+//   SAML_IDP_PORT (or PORT), IDP_KEY, IDP_CERT (PEM file paths; re-read on POST /rotate),
+//   SP_METADATA (a file path, or the SP's metadata URL, read at each request),
+//   ACCOUNTS (JSON: {"nameid": {"attribute name": ["value", ...]}}) or ACCOUNTS_FILE,
+//   ENCRYPT ("1": encrypt assertions for the SP's encryption certificate).
+// `make run` starts it for the SAML demo tenant (web/auth/demo_saml.py); a person picks an
+// account on its page, like the OIDC dev provider's.
 // GET /metadata, GET /idp-initiated?user=NAMEID, GET /sso?SAMLRequest&SigAlg&Signature&user=NAMEID (the user "chooses" an
 // account; answers the auto-submitting POST form), GET /slo (LogoutRequest → LogoutResponse).
 import { createServer } from 'node:http';
@@ -15,12 +18,19 @@ import * as validator from '@authenio/samlify-node-xmllint';
 const samlify = samlifyModule.default ?? samlifyModule;
 samlify.setSchemaValidator(validator.default ?? validator);
 
-const port = Number(process.env.PORT);
-const base = `http://127.0.0.1:${port}`;
-const accounts = JSON.parse(process.env.ACCOUNTS || '{}');
+const port = Number(process.env.SAML_IDP_PORT || process.env.PORT);
+const base = process.env.IDP_BASE || `http://127.0.0.1:${port}`;
+const accounts = JSON.parse(process.env.ACCOUNTS_FILE
+  ? readFileSync(process.env.ACCOUNTS_FILE, 'utf8') : (process.env.ACCOUNTS || '{}'));
 const LOA = 'https://data.gov.dk/concept/core/nsis/loa/Substantial';
 let idp;
-const sp = () => samlify.ServiceProvider({ metadata: readFileSync(process.env.SP_METADATA) });
+let spMetadata = null;
+async function loadSp() {
+  const source = process.env.SP_METADATA;
+  spMetadata = source.startsWith('http') ? await (await fetch(source)).text() : readFileSync(source);
+}
+const sp = () => samlify.ServiceProvider({ metadata: spMetadata });
+const pending = new Map(); // token → a verified AuthnRequest, while the person picks an account
 
 function buildIdp() {
   idp = samlify.IdentityProvider({
@@ -53,10 +63,15 @@ function attributeStatement(attributes) {
 async function loginResponse(url, res, solicited = true) {
   const query = Object.fromEntries(url.searchParams);
   // IdP-initiated (GET /idp-initiated?user=...): a response to no request at all.
-  const request = solicited
-    ? await idp.parseLoginRequest(sp(), 'redirect', { query, octetString: octet(url) })
-    : { extract: { request: { id: '' } } };
+  let request = { extract: { request: { id: '' } } };
+  if (query.token && pending.has(query.token)) {
+    request = pending.get(query.token);
+    pending.delete(query.token);
+  } else if (solicited) {
+    request = await idp.parseLoginRequest(sp(), 'redirect', { query, octetString: octet(url) });
+  }
   const nameId = query.user;
+  if (solicited && nameId === undefined) { chooser(request, res); return; }
   if (!Object.hasOwn(accounts, nameId)) { res.writeHead(403).end('unknown user'); return; }
   const target = sp();
   const now = new Date();
@@ -88,6 +103,17 @@ async function loginResponse(url, res, solicited = true) {
     + '<script>document.getElementById("saml").submit()</script></body></html>');
 }
 
+function chooser(request, res) {
+  const token = randomUUID();
+  pending.set(token, request);
+  const buttons = Object.entries(accounts).map(([id, attrs]) =>
+    `<li><button type="submit" name="user" value="${esc(id)}">${esc((attrs['https://data.gov.dk/model/core/eid/fullName'] || [id])[0])}</button></li>`);
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(
+    '<!doctype html><html lang="en"><head><title>samlify demo IdP</title></head><body>'
+    + '<h1>samlify demo IdP: log in as</h1><form method="get" action="/sso">'
+    + `<input type="hidden" name="token" value="${token}"><ul>${buttons.join('')}</ul></form></body></html>`);
+}
+
 // The HTTP-Redirect signature covers the query exactly as sent (saml-bindings 3.4.4.1).
 function octet(url) {
   const raw = Object.fromEntries(url.search.slice(1).split('&').map((p) => p.split('=')));
@@ -104,6 +130,7 @@ async function logout(url, res) {
 createServer(async (req, res) => {
   const url = new URL(req.url, base);
   try {
+    if (url.pathname !== '/metadata') await loadSp();
     if (url.pathname === '/metadata') {
       res.writeHead(200, { 'Content-Type': 'application/samlmetadata+xml' }).end(idp.getMetadata());
     } else if (url.pathname === '/sso') {
