@@ -62,6 +62,7 @@ class Stack:
     provider: Process
     smtp: object
     logs: Path
+    env: dict[str, str] = field(default_factory=dict)
 
     def output(self) -> str:
         """What the processes said, for a failing test's message."""
@@ -119,7 +120,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             processes.append(worker)
             wait_for(lambda: _http_up(f"{base_url}/healthz", web), 60, "gunicorn")
             wait_for(lambda: "ready" in worker.output(), 60, "the Celery worker")
-            yield Stack(base_url, web, worker, provider, smtp, logs)
+            yield Stack(base_url, web, worker, provider, smtp, logs, env)
     finally:
         for process in reversed(processes):
             process.stop()
