@@ -18,10 +18,15 @@ run: install xmlsec1 $(NODE_SAML_IDP)
 	@echo
 	$(BIN)/honcho start -f Procfile
 
+# The whole suite on PostgreSQL + Redis, then on the embedded default (SQLite + Celery's
+# SQLAlchemy transport); each pass says how long it took.
 test: install services $(NODE_PROVIDER) $(NODE_SAML_IDP) chromium xmlsec1
 	$(BIN)/flask translations check
 	$(BIN)/ruff check web worker tests
-	$(BIN)/pytest
+	@start=$$(date +%s); TEST_BACKEND=postgresql $(BIN)/pytest; status=$$?; \
+	  echo "== PostgreSQL + Redis pass: $$(( $$(date +%s) - start )) s"; exit $$status
+	@start=$$(date +%s); TEST_BACKEND=sqlite $(BIN)/pytest -m "not e2e"; status=$$?; \
+	  echo "== embedded default (SQLite) pass: $$(( $$(date +%s) - start )) s"; exit $$status
 
 install: $(VENV)/.installed web/static/dkfds/.copied
 	@$(BIN)/flask translations compile

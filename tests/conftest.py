@@ -1,31 +1,36 @@
-"""Shared fixtures: one migrated PostgreSQL database per run, one rolled-back transaction per test.
+"""Shared fixtures: one migrated database per run, one rolled-back transaction per test.
 
-Tests talk to the real PostgreSQL and Redis on loopback (see ``tests/services.py``); a test that
-crosses processes (a Celery worker, a served app) uses ``committed_db`` instead of ``db_session``
-so that the other process sees its rows.
+``TEST_BACKEND`` chooses the backend (``tests/services.py``): ``postgresql`` (default) talks to
+the real PostgreSQL and Redis on loopback; ``sqlite`` runs on the embedded default, a SQLite
+file (WAL) and Celery's SQLAlchemy transport in a temporary folder of the run. A test that
+crosses processes (a Celery worker, a served app) uses ``committed_db`` instead of
+``db_session`` so that the other process sees its rows. A test that needs what only PostgreSQL
+has carries ``@pytest.mark.postgres("reason")`` and is skipped, with the reason, on SQLite.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import factories
 from tests.services import (
     APP_DATABASE_URL,
+    INSTANCE_DIR,
+    SQLITE,
+    TEST_BACKEND,
     TEST_DATABASE_URL,
     TEST_QUEUE,
     TEST_REDIS_URL,
     drop_database,
+    empty_tables,
     recreate_database,
+    remove_instance_dir,
 )
 from web import create_app
 from web.extensions import db
@@ -33,25 +38,80 @@ from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
 
 
-@pytest.fixture(scope="session")
-def app() -> Iterator[Flask]:
-    recreate_database(TEST_DATABASE_URL)
-    app = create_app({
+def pytest_report_header(config) -> str:
+    return f"TEST_BACKEND={TEST_BACKEND}" + (f" (instance {INSTANCE_DIR})" if SQLITE else "")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """``postgres(reason)``: a reason is required; on SQLite the test is skipped with it."""
+    for item in items:
+        if "overview_cache" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres(
+                "the overview's cache lives in Redis; the embedded default computes it in the "
+                "request (tests/dashboards/test_overview_refresh.py tests that)"))
+        marker = item.get_closest_marker("postgres")
+        if marker is None:
+            continue
+        reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise pytest.UsageError(
+                f"{item.nodeid}: @pytest.mark.postgres needs a one-line reason")
+        if SQLITE:
+            item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL: {reason}"))
+
+
+def app_overrides(**extra) -> dict:
+    """``create_app`` overrides for an app on this run's database (and Redis on PostgreSQL)."""
+    overrides = {
         "ENV": "test",
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": APP_DATABASE_URL,
-        "SQLALCHEMY_OWNER_URI": TEST_DATABASE_URL,
-        "REDIS_URL": TEST_REDIS_URL,
         "CELERY_QUEUE": TEST_QUEUE,
-        "WTF_CSRF_ENABLED": False,
-    })
+    }
+    if SQLITE:
+        overrides.update(INSTANCE_PATH=str(INSTANCE_DIR), REDIS_URL=None)
+    else:
+        overrides.update(SQLALCHEMY_OWNER_URI=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL)
+    overrides.update(extra)
+    return overrides
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    recreate_database(TEST_DATABASE_URL)
+    app = create_app(app_overrides(WTF_CSRF_ENABLED=False))
+    if SQLITE:
+        _sqlite_savepoints(app)
     with app.app_context():
         upgrade()
     yield app
     with app.app_context():
         db.engine.dispose()
     drop_database(TEST_DATABASE_URL)
+    remove_instance_dir()
+
+
+def _sqlite_savepoints(app: Flask) -> None:
+    """SQLAlchemy's recipe for SAVEPOINTs with pysqlite, on this process's engine only.
+
+    pysqlite begins a transaction only before a write and would commit the per-test outer
+    transaction at the first RELEASE SAVEPOINT; so the DBAPI connection stays in autocommit and
+    SQLAlchemy's "begin" emits ``BEGIN``. (Deferred: the first write takes the lock, as on the
+    product's connections; workers and served apps in child processes keep pysqlite's own.)
+    """
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _autocommit(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN")
 
 
 @pytest.fixture
@@ -83,20 +143,7 @@ def committed_db(app: Flask) -> Iterator[None]:
     yield
     with app.app_context():
         db.session.remove()
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    owner = create_engine(TEST_DATABASE_URL)
-    for attempt in range(5):
-        # A worker process that a test stopped a moment ago may still hold a lock on one
-        # table while TRUNCATE takes them all: PostgreSQL breaks that deadlock; try again.
-        try:
-            with owner.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            break
-        except OperationalError:
-            if attempt == 4:
-                raise
-            time.sleep(0.5)
-    owner.dispose()
+    empty_tables(TEST_DATABASE_URL)
 
 
 @pytest.fixture
@@ -217,6 +264,8 @@ def _drop_this_runs_queue() -> Iterator[None]:
     """Commits in tests without a worker queue tasks (e.g. reminder planning after a cycle's
     dates changed); drop this run's Celery queue at the end so nothing piles up in Redis."""
     yield
+    if TEST_REDIS_URL is None:
+        return  # the SQLite run's broker is a file in its temporary folder
     import redis
 
     try:

@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from tests.services import TEST_DATABASE_URL, drop_database, recreate_database
+from tests.services import SQLITE, TEST_DATABASE_URL, drop_database, recreate_database
 from web import create_app
 from web.extensions import db
 
@@ -18,14 +18,20 @@ def migrated_app(url: str):
 
 
 @pytest.fixture
-def pg_url():
+def pg_url(request):
+    """A fresh PostgreSQL database beside the run's, for the ``postgresql`` case only."""
+    if SQLITE or request.node.callspec.params.get("backend") != "postgresql":
+        yield None
+        return
     url = TEST_DATABASE_URL.replace("/aktorskab_test_", "/aktorskab_migrations_")
     recreate_database(url)
     yield url
     drop_database(url)
 
 
-@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+@pytest.mark.parametrize("backend", [
+    pytest.param("postgresql", marks=pytest.mark.postgres("the PostgreSQL migration path")),
+    "sqlite"])
 def test_upgrade_matches_models_and_downgrades_to_nothing(backend, pg_url, tmp_path):
     url = pg_url if backend == "postgresql" else f"sqlite:///{tmp_path}/m.db"
     app = migrated_app(url)

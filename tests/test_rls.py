@@ -7,6 +7,8 @@ from tests.services import APP_DATABASE_URL, TEST_DATABASE_URL
 from web.extensions import db
 from web.tenancy import tenant_scope
 
+pytestmark = pytest.mark.postgres("row-level security")
+
 
 @pytest.fixture
 def two_tenants(committed_make):

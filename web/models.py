@@ -7,10 +7,56 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment in time, stored in UTC and always read back tz-aware in UTC, on every backend.
+
+    PostgreSQL keeps ``timestamptz`` and returns aware values; SQLite has no time zones and
+    returns naive ones, which would otherwise be read as local or UTC depending on the path
+    (the +1 h shift of every meeting on the embedded default). A naive value is refused at
+    binding: it does not say which moment it means. The DDL is ``DateTime(timezone=True)``'s,
+    so no migration follows from using it.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"UtcDateTime needs a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise ValueError(f"naive datetime {value!r}: give it a time zone (UTC)")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            # SQLite compares the stored text: one format, no offset, for every row.
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return as_utc(value)
+
+
+def as_utc(value: datetime | str | None) -> datetime | None:
+    """A datetime read from either backend (aware, naive-meaning-UTC, or SQLite text) in UTC.
+
+    For raw SQL / Core paths whose columns carry no ``UtcDateTime`` type (aggregates,
+    ``text()`` queries).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str | None = None, **kwargs) -> Enum:
@@ -32,7 +78,7 @@ def enum_column(enum_cls: type[enum.Enum], name: str | None = None, **kwargs) ->
 
 
 class Timestamped:
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class TenantScoped:
@@ -46,6 +92,4 @@ class TenantScoped:
 
 
 class Updated:
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -65,6 +65,7 @@ def test_entries_cannot_be_changed_or_deleted_through_the_orm(app, make):
         db.session.rollback()
 
 
+@pytest.mark.postgres("the app role's missing UPDATE privilege")
 def test_postgresql_refuses_updates_too(app, make):
     tenant = make.tenant("trigger")
     with make.scope(tenant):

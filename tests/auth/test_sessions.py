@@ -8,7 +8,7 @@ import time
 import requests
 
 from tests.auth.conftest import CLIENT_ID, Flow, audit_entries, configure, query
-from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.services import PRODUCTION_REDIS_URL, TEST_DATABASE_URL, TEST_REDIS_URL
 from web import create_app
 
 
@@ -36,7 +36,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(flow, mock_provider):
 def test_session_cookie_is_secure_in_production(app, db_session, sso_tenant):
     production = create_app({"ENV": "production", "SECRET_KEY": app.config["SECRET_KEY"],
                              "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-                             "REDIS_URL": TEST_REDIS_URL, "BASE_URL": "https://aktorskab.example",
+                             "REDIS_URL": PRODUCTION_REDIS_URL, "BASE_URL": "https://aktorskab.example",
                              # The loopback test provider, named by the operator.
                              "OUTBOUND_ALLOWED_HOSTS": "127.0.0.1,localhost"})
     reply = production.test_client().get("/t/solby/auth/login")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from web.cycles.models import Contribution, Cycle, Visibility
@@ -13,6 +14,8 @@ from web.cycles.services.contributions import AnswerInput, save_answers
 from web.extensions import db
 from web.tenancy import tenant_scope
 from web.users.models import User
+
+pytestmark = pytest.mark.postgres("threaded saves that rely on PostgreSQL's row locks")
 
 
 def overlapping(app, tenant_id: int, first, second) -> None:

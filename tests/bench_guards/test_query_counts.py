@@ -40,12 +40,20 @@ def form(cycle, text: str) -> dict[str, str]:
     return data
 
 
+def batches(log) -> int:
+    """Statements, a run of one INSERT repeated counted once: SQLite gets the ORM's batch of
+    new answers row by row (no deterministic multi-row RETURNING there), PostgreSQL as one."""
+    statements = log.statements
+    return sum(1 for i, s in enumerate(statements)
+               if not (i and s.startswith("INSERT") and s == statements[i - 1]))
+
+
 def submit_twice(client, url: str, cycle) -> tuple[int, int]:
     """(statements of a first save, statements of an edit), both answered with a redirect."""
     created, created_log = queries_for(client, "post", url, data=form(cycle, "Første"))
     edited, edited_log = queries_for(client, "post", url, data=form(cycle, "Rettet"))
     assert created.status_code == edited.status_code == 302
-    return created_log.count, edited_log.count
+    return batches(created_log), batches(edited_log)
 
 
 def test_the_contribution_submit_does_not_grow_with_the_data(world, make, login):

@@ -7,6 +7,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.collections.conftest import offered
+from tests.services import SQLITE
 from web.collections import services
 from web.collections.models import CollectionEntry, EntryStatus
 from web.errors import Refusal
@@ -160,7 +161,10 @@ def test_search_finds_words_and_danish_forms(town, make, scope, compiled):
 
         assert titles() == ["Borgermøder om trafik", "Ny vagtplan"]
         assert titles(query="VAGTPLAN") == ["Ny vagtplan"]
-        assert titles(query="mødet borger") == ["Borgermøder om trafik"]  # Danish stems
+        # Danish word forms: PostgreSQL's full-text search; SQLite searches substrings only
+        # (README, "What needs PostgreSQL").
+        assert titles(query="mødet borger") == ([] if SQLITE else ["Borgermøder om trafik"])
+        assert titles(query="møde borger") == ["Borgermøder om trafik"]
         assert titles(query="spørg") == ["Ny vagtplan"]  # the lesson is searched too
         assert titles(query="50%_") == []  # LIKE wildcards are taken literally
         assert titles(kind=ExampleKind.LESSON) == ["Ny vagtplan"]

@@ -49,7 +49,9 @@ INSERT INTO participations (tenant_id, cycle_id, user_id) VALUES
 EXPECTED = {1: (2, 1), 2: (4, 2), 3: (2, 1)}
 
 
-@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+@pytest.mark.parametrize("backend", [
+    pytest.param("postgresql", marks=pytest.mark.postgres("the PostgreSQL migration path")),
+    "sqlite"])
 def test_the_migration_fills_the_counters_from_todays_data(backend, pg_url, tmp_path):
     url = pg_url if backend == "postgresql" else f"sqlite:///{tmp_path}/m.db"
     app = migrated_app(url)

@@ -23,7 +23,8 @@ from web.auth.session import session_payload
 from web.reminders.models import OutboxStatus
 from web.users.models import TenantRoleName
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.postgres(
+    "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims")]
 PEOPLE = 300
 GONE, LATER, UTF8 = "findes.ikke@fault.example", "senere@fault.example", "søren@fault.example"
 SETTINGS = {"REMINDER_PLAN_SECONDS": "1", "REMINDER_RETRY_SECONDS": "1",

@@ -27,7 +27,8 @@ from tests.faults.conftest import (
 )
 from web.reminders.models import OutboxStatus
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.postgres(
+    "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims")]
 PEOPLE = 2000
 SETTINGS = {"REMINDER_PLAN_SECONDS": "3", "REMINDER_LEASE_SECONDS": "20"}
 

@@ -23,7 +23,8 @@ from tests.faults.conftest import (
 )
 from web.reminders.models import OutboxStatus
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.postgres(
+    "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims")]
 PEOPLE = 600
 SETTINGS = {"REMINDER_PLAN_SECONDS": "3", "REMINDER_LEASE_SECONDS": "30"}
 

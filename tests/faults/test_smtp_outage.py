@@ -27,7 +27,8 @@ from web.extensions import db
 from web.reminders.models import OutboxStatus, ReminderOutbox
 from web.tenancy import tenant_scope
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.postgres(
+    "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims")]
 PEOPLE = 600
 OUTAGE = 10
 SETTINGS = {"REMINDER_PLAN_SECONDS": "1", "REMINDER_RETRY_SECONDS": "2",

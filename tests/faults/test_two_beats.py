@@ -19,7 +19,8 @@ from tests.faults.conftest import (
 )
 from web.reminders.models import OutboxStatus
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.postgres(
+    "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims")]
 PEOPLE = 800
 SETTINGS = {"REMINDER_PLAN_SECONDS": "1", "REMINDER_CHUNK_SIZE": "100"}
 

@@ -30,10 +30,10 @@ from datetime import date, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from tests import factories
-from tests.services import TEST_DATABASE_URL
+from tests.services import TEST_DATABASE_URL, empty_tables
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit, UnitKind
 from web.tenancy import tenant_scope
@@ -179,8 +179,10 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
         approve_entry(users["hr"], entries[0], revision=entries[0].revision)
         db.session.commit()
         for argument, table in ID_SOURCES.items():
+            # Named tenant, not only row-level security's (SQLite has none).
             seeded.ids[argument] = list(db.session.scalars(
-                text(f'SELECT id FROM "{table}" ORDER BY id')))
+                text(f'SELECT id FROM "{table}" WHERE tenant_id = :tenant ORDER BY id'),
+                {"tenant": tenant.id}))
     return seeded
 
 
@@ -201,11 +203,7 @@ def world(app: Flask) -> Iterator[World]:
     yield world
     with app.app_context():
         db.session.remove()
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    owner = create_engine(TEST_DATABASE_URL)
-    with owner.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    owner.dispose()
+    empty_tables(TEST_DATABASE_URL)
 
 
 # --- the walk ------------------------------------------------------------------------------------

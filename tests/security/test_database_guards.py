@@ -14,6 +14,8 @@ from tests.services import APP_DATABASE_URL, TEST_DATABASE_URL
 from web.audit.services import record
 from web.rls import RETENTION_ROLE
 
+pytestmark = pytest.mark.postgres("the database's own refusals: roles, privileges, RLS, triggers")
+
 
 def run(sql: str, tenant: int | None = None, *, role: str | None = None, **params):
     """One transaction over a fresh connection: as the app role, or as the owner switched to

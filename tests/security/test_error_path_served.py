@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from tests.services import (
     APP_DATABASE_URL,
-    TEST_REDIS_URL,
+    PRODUCTION_REDIS_URL,
     Process,
     child_env,
     free_port,
@@ -60,7 +60,7 @@ def servers(tmp_path_factory) -> Iterator[dict[str, Server]]:
         for name, (spec, database) in variants.items():
             port = free_port()
             env = child_env(AKTOR_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=database,
-                            REDIS_URL=TEST_REDIS_URL, LOG_LEVEL="WARNING")
+                            REDIS_URL=PRODUCTION_REDIS_URL, LOG_LEVEL="WARNING")
             started[name] = Server(f"http://127.0.0.1:{port}",
                                    gunicorn_server(env, logs / f"{name}.log", port, workers=1,
                                                    app=spec))
@@ -140,6 +140,7 @@ def test_production_refuses_the_audits_nul_byte_with_a_translated_400(
     assert conclusions(app, world.tenant) == 0
 
 
+@pytest.mark.postgres("the failed flush is PostgreSQL refusing a NUL byte; SQLite stores it")
 @pytest.mark.parametrize(("language", "text"), [
     ("da", "Noget gik galt hos os. Prøv igen om lidt."),
     ("en", "Something went wrong on our side. Please try again shortly."),

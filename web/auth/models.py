@@ -4,11 +4,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from web.extensions import db
-from web.models import TenantScoped, Timestamped, Updated, enum_column
+from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column
 
 DEFAULT_SCOPES = "openid profile email"
 ROLE_KEYS = ("leader", "hr", "hovedudvalg", "admin")
@@ -67,7 +67,7 @@ class SsoSettings(TenantScoped, Timestamped, Updated, db.Model):
     # ``issuer`` holds the IdP's entityID.
     saml_metadata_url: Mapped[str | None] = mapped_column(String(500))
     saml_metadata_xml: Mapped[str | None] = mapped_column(Text)
-    saml_metadata_fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    saml_metadata_fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     saml_required_loa: Mapped[str] = mapped_column(String(20), default="Substantial")
     # The attribute whose value is a base64 list of privileges with scopes (Context Handler's
     # dk:gov:saml:attribute:Privileges_intermediate); privileges map through ``role_values``,
@@ -112,7 +112,7 @@ class PendingLogin(TenantScoped, Timestamped, db.Model):
     # SAML: the verified attributes between the IdP's cross-site POST (where the session
     # cookie is not sent) and the same-site GET that binds them to this browser; cleared there.
     claims: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class RevokedSession(db.Model):
@@ -121,7 +121,7 @@ class RevokedSession(db.Model):
     __tablename__ = "revoked_sessions"
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class SamlKey(TenantScoped, Timestamped, db.Model):
@@ -138,7 +138,7 @@ class SamlKey(TenantScoped, Timestamped, db.Model):
     private_key_encrypted: Mapped[str] = mapped_column(Text)
     certificate_pem: Mapped[str] = mapped_column(Text)
     is_signing: Mapped[bool] = mapped_column(default=False)
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class SeenAssertion(TenantScoped, db.Model):
@@ -149,4 +149,4 @@ class SeenAssertion(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assertion_id: Mapped[str] = mapped_column(String(256))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

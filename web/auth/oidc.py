@@ -258,19 +258,23 @@ class ClientRegistry:
 
     def __init__(self, app: Flask):
         self.oauth = TenantOAuth(app)
-        self._built: dict[str, tuple[int, float]] = {}
+        self._built: dict[str, tuple[tuple, float]] = {}
         self._lock = threading.Lock()
 
     def client_for(self, settings: SsoSettings) -> TenantOIDCApp:
         name = f"tenant_{settings.tenant_id}"
         with self._lock:
             built = self._built.get(name)
-            stale = built is None or built[0] != settings.version \
+            # What the client is built from, not only the version: a tenant id can come back
+            # (SQLite reuses the highest id after an offboarding) with version 1 again.
+            fingerprint = (settings.version, settings.issuer, settings.discovery_document_url,
+                           settings.client_id, settings.client_secret_encrypted, settings.scopes)
+            stale = built is None or built[0] != fingerprint \
                 or time.monotonic() - built[1] > METADATA_MAX_AGE
             if stale:
                 self.oauth._clients.pop(name, None)
                 self.oauth.register(name, **_client_config(settings))
-                self._built[name] = (settings.version, time.monotonic())
+                self._built[name] = (fingerprint, time.monotonic())
             client = self.oauth.create_client(name)
         client.expected_issuer = settings.issuer
         return client

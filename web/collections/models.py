@@ -11,13 +11,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import ExampleKind
 from web.extensions import db
-from web.models import TenantScoped, Timestamped, Updated, enum_column
+from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column
 
 MAX_REASON = 1000
 TEXT_FIELDS = ("title", "text", "lesson")  # the free text of an entry: redacted, reviewed
@@ -54,9 +54,9 @@ class CollectionEntry(TenantScoped, Timestamped, Updated, db.Model):
     revision: Mapped[int] = mapped_column(default=1)
     # What the entry was compiled from: a team's later edit shows as a newer updated_at.
     source_digest: Mapped[str] = mapped_column(String(64))
-    source_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    compiled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source_updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    compiled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
 

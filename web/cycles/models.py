@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.cycles.vocabulary import KKC, Expectation
 from web.extensions import db
-from web.models import TenantScoped, Timestamped, Updated, enum_column
+from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column
 from web.orgs.models import OrgUnit
 from web.users.models import User
 
@@ -128,10 +128,10 @@ class Cycle(TenantScoped, Timestamped, Updated, db.Model):
     phase: Mapped[Phase] = mapped_column(enum_column(Phase), default=Phase.PREPARATION)
     preparation_starts_on: Mapped[date] = mapped_column(Date)
     preparation_ends_on: Mapped[date] = mapped_column(Date)
-    meeting_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    meeting_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     meeting_place: Mapped[str | None] = mapped_column(String(MAX_PLACE))
     follow_up_on: Mapped[date | None] = mapped_column(Date)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     previous_cycle_id: Mapped[int | None] = mapped_column(
         ForeignKey("cycles.id", ondelete="SET NULL"))
     # Participation kept by web.cycles.tally in the transactions that change it, so no page
@@ -178,7 +178,7 @@ class PhaseChange(TenantScoped, db.Model):
     to_phase: Mapped[Phase] = mapped_column(enum_column(Phase, name="to_phase"))
     reason: Mapped[str | None] = mapped_column(Text)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Contribution(TenantScoped, Timestamped, Updated, db.Model):

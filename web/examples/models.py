@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.extensions import db
-from web.models import TenantScoped, Timestamped, Updated, enum_column
+from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column
 
 MAX_TITLE = 200
 MAX_TEXT = 4000
@@ -45,7 +45,7 @@ class Example(TenantScoped, Timestamped, Updated, db.Model):
     kkc: Mapped[KKC | None] = mapped_column(enum_column(KKC))
     olfa: Mapped[OLFA | None] = mapped_column(enum_column(OLFA))
     is_offered: Mapped[bool] = mapped_column(default=False)
-    offered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     expectation_tags: Mapped[list[ExampleExpectation]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")

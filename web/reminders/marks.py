@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, bindparam, text
 from sqlalchemy.orm.attributes import set_committed_value
 
 from web.extensions import db
+from web.models import UtcDateTime
 from web.reminders.models import OutboxStatus, ReminderOutbox
 
 # Plain SQL, built once: a Core UPDATE with CASE costs more to build per e-mail than to run.
@@ -32,19 +33,23 @@ _SENT = ("UPDATE reminder_outbox SET updated_at = :now, status = 'sent', sent_at
 
 
 def _statements(postgresql: bool) -> dict[str, object]:
+    # ``:now`` typed, so SQLite stores it as every UtcDateTime column is stored (UTC, one
+    # text format), not as pysqlite's default adapter would.
+    now = bindparam("now", type_=UtcDateTime)
     if postgresql:
         # The ids as one array parameter (an expanding IN is re-rendered for every call), and
         # SET LOCAL synchronous_commit carried by the UPDATE itself: one round trip less per
         # e-mail; it only has to be in place when the COMMIT comes.
         ids, suffix = "id = ANY(:ids)", " RETURNING set_config('synchronous_commit', 'off', true)"
-        return {"hand_over": text(_HAND_OVER + suffix),
-                "hand_over_and_sent": text(_HAND_OVER_AND_SENT.format(ids=ids) + suffix),
-                "sent": text(_SENT.format(ids=ids) + suffix)}
+        return {"hand_over": text(_HAND_OVER + suffix).bindparams(now),
+                "hand_over_and_sent": text(_HAND_OVER_AND_SENT.format(ids=ids) + suffix)
+                .bindparams(now),
+                "sent": text(_SENT.format(ids=ids) + suffix).bindparams(now)}
     expanding = bindparam("ids", expanding=True)
-    return {"hand_over": text(_HAND_OVER),
+    return {"hand_over": text(_HAND_OVER).bindparams(now),
             "hand_over_and_sent": text(_HAND_OVER_AND_SENT.format(ids="id IN :ids"))
-            .bindparams(expanding),
-            "sent": text(_SENT.format(ids="id IN :ids")).bindparams(expanding)}
+            .bindparams(expanding, now),
+            "sent": text(_SENT.format(ids="id IN :ids")).bindparams(expanding, now)}
 
 
 _STATEMENTS = {dialect: _statements(dialect == "postgresql") for dialect in ("postgresql", "")}

@@ -11,11 +11,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from web.extensions import db
-from web.models import TenantScoped, Timestamped, Updated, enum_column, utcnow
+from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column, utcnow
 
 
 class ReminderKind(enum.StrEnum):
@@ -73,10 +73,10 @@ class ReminderOutbox(TenantScoped, Timestamped, Updated, db.Model):
     status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus),
                                                  default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     message_id: Mapped[str | None] = mapped_column(String(255))
 
 
@@ -87,7 +87,7 @@ class ReminderMeeting(TenantScoped, db.Model):
 
     cycle_id: Mapped[int] = mapped_column(
         ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
-    meeting_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    meeting_at: Mapped[datetime] = mapped_column(UtcDateTime)
     meeting_place: Mapped[str | None] = mapped_column(String(200))
     sequence: Mapped[int] = mapped_column(default=0)
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -268,6 +269,10 @@ def _insert(tenant_id: int, c: Candidate, now: datetime, not_before: datetime) -
     statement = (insert(ReminderOutbox.__table__).from_select(_INSERT_COLUMNS, rows)
                  .on_conflict_do_nothing(index_elements=OUTBOX_KEY))
     result = db.session.execute(statement, execution_options={"preserve_rowcount": True})
+    if result.rowcount < 0 and _dialect() == "sqlite":
+        # pysqlite counts no rows for a statement that starts with WITH (the candidates' CTE);
+        # SQLite itself knows what the last statement on this connection inserted.
+        return int(db.session.execute(text("SELECT changes()")).scalar_one())
     return max(result.rowcount, 0)
 
 

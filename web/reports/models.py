@@ -15,11 +15,11 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.extensions import db
-from web.models import TenantScoped, Timestamped, enum_column
+from web.models import TenantScoped, Timestamped, UtcDateTime, enum_column
 
 
 class ReportStatus(enum.StrEnum):
@@ -65,7 +65,7 @@ class Report(TenantScoped, Timestamped, db.Model):
     progress: Mapped[int] = mapped_column(default=0)  # percent, updated while the task runs
     error: Mapped[str | None] = mapped_column(Text)  # technical, never data
     k_threshold: Mapped[int | None] = mapped_column()  # the k the report was made with
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     html: Mapped[str | None] = mapped_column(Text, deferred=True)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     published_groups: Mapped[list[list[int]] | None] = mapped_column(JSON, deferred=True)
@@ -87,8 +87,8 @@ class ReportRun(TenantScoped, db.Model):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
                                            index=True)
     status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.RUNNING)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     duration_ms: Mapped[int | None] = mapped_column()
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)

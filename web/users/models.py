@@ -3,11 +3,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.extensions import db
-from web.models import TenantScoped, Timestamped, enum_column
+from web.models import TenantScoped, Timestamped, UtcDateTime, enum_column
 
 
 class TenantRoleName(enum.StrEnum):
@@ -34,7 +34,7 @@ class User(TenantScoped, Timestamped, db.Model):
     display_name: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(5))
     is_active: Mapped[bool] = mapped_column(default=True)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     roles: Mapped[list[TenantRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
