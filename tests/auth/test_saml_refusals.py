@@ -180,6 +180,19 @@ def test_signed_by_another_key(app, saml_flow, forge_idp):
     refused_with(app, saml_flow, document, "saml_signature")
 
 
+def test_sha1_signature_is_refused(app, saml_flow, forge_idp, monkeypatch):
+    from tests.auth import saml_forge
+
+    weak = saml_forge.SIGNATURE_TEMPLATE.replace(
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1").replace(
+        "http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2000/09/xmldsig#sha1")
+    monkeypatch.setattr(saml_forge, "SIGNATURE_TEMPLATE", weak)
+    document = signed(saml_flow, forge_idp)
+    assert b"rsa-sha1" in document
+    refused_with(app, saml_flow, document, "saml_weak_algorithm")
+
+
 def test_changed_after_signing(app, saml_flow, forge_idp):
     document = signed(saml_flow, forge_idp).replace(b"pia@samlby.dk", b"eva@evil.dk")
     assert b"eva@evil.dk" in document

@@ -32,6 +32,20 @@ SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+# OIOSAML 3 / NSIS: SHA-2 only (SHA-1 and MD5, which pysaml2 still accepts, are refused).
+SIGNATURE_ALGORITHMS = frozenset({
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+})
+DIGEST_ALGORITHMS = frozenset({
+    "http://www.w3.org/2001/04/xmlenc#sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#sha384",
+    "http://www.w3.org/2001/04/xmlenc#sha512",
+})
 DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -139,6 +153,12 @@ def shape(root: etree._Element) -> Shape:
         if len(references) != 1 or references[0].get("URI") != "#" + (parent.get("ID") or ""):
             raise Refused("saml_signature_reference",
                           "the signature does not reference the element it is in")
+        method = signature.find(f"{q(DS, 'SignedInfo')}/{q(DS, 'SignatureMethod')}")
+        digest = references[0].find(q(DS, "DigestMethod"))
+        if method is None or method.get("Algorithm") not in SIGNATURE_ALGORITHMS \
+                or digest is None or digest.get("Algorithm") not in DIGEST_ALGORITHMS:
+            raise Refused("saml_weak_algorithm",
+                          (method.get("Algorithm") if method is not None else "")[:100])
         if id(parent) in signed_parents:
             raise Refused("saml_signature_misplaced", "two signatures on one element")
         signed_parents.add(id(parent))

@@ -5,9 +5,10 @@ inside ``keys.on_disk()``; building it costs a few milliseconds, which a login c
 nothing tenant-specific stays in memory or on disk between requests.
 
 RSA-SHA256 signs AuthnRequests (HTTP-Redirect binding: the signature is in the query string)
-and the metadata. RSASSA-PSS: xmlsec1 1.2/1.3 and pysaml2 7.5.5 know no ``rsa-pss`` algorithm
-URI in their signing paths (``saml2.xmldsig`` lists only PKCS#1 v1.5 RSA, DSA and ECDSA), so
-Aktørskab neither signs with it nor can it verify it: an IdP must use RSA-SHA256.
+and the metadata. RSASSA-PSS does not work with the library here: pysaml2 7.5.5's
+``saml2.xmldsig`` knows only PKCS#1 v1.5 RSA, DSA and ECDSA algorithm URIs, and Debian's
+xmlsec1 1.2.37 lists no RSA-PSS transform (``xmlsec1 --list-transforms``). So Aktørskab neither
+signs with PSS nor verifies it; an IdP must sign with RSA-SHA256 (or stronger PKCS#1/ECDSA).
 """
 
 from __future__ import annotations
