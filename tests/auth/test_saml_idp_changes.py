@@ -114,9 +114,51 @@ def test_logout_sends_a_signed_logout_request_to_the_idp(app, saml_flow, forge_i
     assert saml_flow.signed_in_user_id() is None
 
 
+def idp_logout_query(idp: ForgeIdP, name_id: str, destination: str, *,
+                     key_pem: str | None = None) -> str:
+    """An HTTP-Redirect LogoutRequest from the IdP, signed over the query as sent."""
+    from urllib.parse import quote_plus
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    xml = (f'<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+           f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lr1" Version="2.0" '
+           f'IssueInstant="2026-12-07T12:00:00Z" Destination="{destination}">'
+           f"<saml:Issuer>{idp.entity_id}</saml:Issuer><saml:NameID>{name_id}</saml:NameID>"
+           f"</samlp:LogoutRequest>")
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+    encoded = base64.b64encode(deflater.compress(xml.encode()) + deflater.flush()).decode()
+    query = (f"SAMLRequest={quote_plus(encoded)}&SigAlg="
+             f"{quote_plus('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')}")
+    key = serialization.load_pem_private_key((key_pem or idp.key_pem).encode(), None)
+    signature = key.sign(query.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{query}&Signature={quote_plus(base64.b64encode(signature).decode())}"
+
+
 def test_idp_initiated_logout_ends_the_session(app, saml_flow, forge_idp):
     assert login(saml_flow, forge_idp).status_code == 302
-    reply = saml_flow.client.get(f"/t/{saml_flow.tenant.slug}/auth/saml/slo",
-                                 query_string={"SAMLRequest": "x"})
-    assert reply.headers["Location"] == f"/t/{saml_flow.tenant.slug}/auth/logged-out"
+    slo = f"/t/{saml_flow.tenant.slug}/auth/saml/slo"
+    query = idp_logout_query(forge_idp, PERSON.name_id, "http://localhost" + slo)
+    reply = saml_flow.client.get(f"{slo}?{query}")
     assert saml_flow.signed_in_user_id() is None
+    # ...and the IdP gets its signed LogoutResponse.
+    location = reply.headers["Location"]
+    assert location.startswith(forge_idp.slo_url + "?SAMLResponse=")
+    assert "Signature=" in location
+
+
+def test_forged_idp_logout_request_is_refused(app, saml_flow, forge_idp):
+    from web.auth.saml.keys import generate
+
+    assert login(saml_flow, forge_idp).status_code == 302
+    slo = f"/t/{saml_flow.tenant.slug}/auth/saml/slo"
+    intruder, _ = generate("intruder")
+    query = idp_logout_query(forge_idp, PERSON.name_id, "http://localhost" + slo,
+                             key_pem=intruder)
+    reply = saml_flow.client.get(f"{slo}?{query}")
+    assert reply.status_code == 400
+    assert saml_flow.signed_in_user_id() is not None
+    unsigned = query.split("&SigAlg=")[0]
+    assert saml_flow.client.get(f"{slo}?{unsigned}").status_code == 400
+    assert saml_flow.signed_in_user_id() is not None

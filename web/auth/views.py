@@ -141,13 +141,25 @@ def saml_continue():
 
 @bp.get("/saml/slo")
 def saml_slo():
-    """Where the IdP sends the browser after single logout (or asks us to log out)."""
-    if request.args.get("SAMLRequest") and g.user is not None:
-        record("auth.logout", actor=g.user, target=g.user, initiated_by="idp")
+    """Where the IdP sends the browser after single logout, or with its own LogoutRequest."""
+    settings = current_settings()
+    if "SAMLRequest" not in request.args or settings is None or not settings.is_saml:
+        return redirect(url_for("t.auth.logged_out"))
+    try:
+        name_id = saml_flow.idp_logout_name_id(settings, request.query_string.decode())
+    except flow.LoginRefused as exc:
+        record("auth.logout_refused", reason=exc.reason, detail=exc.detail)
+        db.session.commit()
+        return _refusal_page(exc)
+    user = g.user
+    if user is not None and session.get(saml_flow.NAME_ID_KEY) == name_id:
+        record("auth.logout", actor=user, target=user, initiated_by="idp")
         auth_session.revoke_current()
         auth_session.logout()
-        db.session.commit()
-    return redirect(url_for("t.auth.logged_out"))
+    db.session.commit()
+    return redirect(saml_sp.logout_response_redirect(settings, request.args["SAMLRequest"],
+                                                     request.args.get("RelayState"))
+                    or url_for("t.auth.logged_out"))
 
 
 @bp.post("/logout")

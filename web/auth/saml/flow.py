@@ -188,3 +188,22 @@ def finish(settings: SsoSettings, handoff: str | None) -> tuple[provisioning.Pro
     if flow.aware(pending.consumed_at) < datetime.now(UTC) - HANDOFF_TTL:
         raise flow.LoginRefused("state_expired")
     return flow.provision_from(settings, claims), pending.next_url, claims[NAME_ID_KEY]
+
+
+def idp_logout_name_id(settings: SsoSettings, raw_query: str) -> str:
+    """The NameID of the IdP's signed LogoutRequest (HTTP-Redirect) meant for us."""
+    try:
+        root = checks.parse(sp.verified_redirect_message(settings, raw_query, "SAMLRequest"))
+        if root.tag != checks.q(checks.SAMLP, "LogoutRequest"):
+            raise checks.Refused("saml_malformed", "not a LogoutRequest")
+        issuer = root.findtext(checks.q(checks.SAML, "Issuer")) or ""
+        if issuer != settings.issuer:
+            raise checks.Refused("saml_issuer", issuer[:200])
+        if root.get("Destination") not in (None, sp.endpoints().slo):
+            raise checks.Refused("saml_destination", (root.get("Destination") or "")[:200])
+        name_id = (root.findtext(checks.q(checks.SAML, "NameID")) or "").strip()
+        if not name_id:
+            raise checks.Refused("saml_name_id", "no NameID")
+    except checks.Refused as exc:
+        raise _refused(exc) from exc
+    return name_id

@@ -186,3 +186,84 @@ def logout_redirect(settings: SsoSettings, name_id: str) -> str | None:
         current_app.logger.warning("SAML LogoutRequest skipped", exc_info=True)
         return None
     return dict(info["headers"])["Location"]
+
+
+REDIRECT_SIG_ALGORITHMS = {
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": "SHA256",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": "SHA384",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": "SHA512",
+}
+MAX_INFLATED = 64 * 1024
+
+
+def idp_signing_certificates(settings: SsoSettings) -> list[str]:
+    """The IdP's signing certificates (base64 DER) from its stored metadata."""
+    from web.auth.saml import checks
+
+    md = "urn:oasis:names:tc:SAML:2.0:metadata"
+    root = checks.parse(settings.saml_metadata_xml.encode(), max_bytes=1024 * 1024,
+                        max_depth=40)
+    return ["".join((c.text or "").split()) for k in root.iter(checks.q(md, "KeyDescriptor"))
+            if k.get("use") in (None, "signing") and k.getparent().tag == checks.q(
+                md, "IDPSSODescriptor")
+            for c in k.iter(checks.q(checks.DS, "X509Certificate"))]
+
+
+def verified_redirect_message(settings: SsoSettings, raw_query: str, kind: str) -> bytes:
+    """The message of an HTTP-Redirect binding query whose signature (over the query exactly
+    as sent, saml-bindings 3.4.4.1) verifies with one of the IdP's signing certificates."""
+    import base64
+    import zlib
+    from urllib.parse import unquote_plus
+
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from web.auth.saml import checks
+
+    parts = dict(p.split("=", 1) for p in raw_query.split("&") if "=" in p)
+    algorithm = REDIRECT_SIG_ALGORITHMS.get(unquote_plus(parts.get("SigAlg", "")))
+    if kind not in parts or algorithm is None or "Signature" not in parts:
+        raise checks.Refused("saml_signature", "unsigned or weakly signed redirect message")
+    signed = "&".join(f"{k}={parts[k]}" for k in (kind, "RelayState", "SigAlg") if k in parts)
+    signature = base64.b64decode(unquote_plus(parts["Signature"]))
+    for der in idp_signing_certificates(settings):
+        key = x509.load_der_x509_certificate(base64.b64decode(der)).public_key()
+        try:
+            key.verify(signature, signed.encode(), padding.PKCS1v15(),
+                       getattr(hashes, algorithm)())
+        except (InvalidSignature, TypeError, ValueError):
+            continue
+        inflater = zlib.decompressobj(-15)
+        try:
+            xml = inflater.decompress(base64.b64decode(unquote_plus(parts[kind])),
+                                      MAX_INFLATED)
+        except (zlib.error, ValueError) as exc:
+            raise checks.Refused("saml_malformed", "not deflated base64") from exc
+        if inflater.unconsumed_tail:
+            raise checks.Refused("saml_too_large", "inflated message")
+        return xml
+    raise checks.Refused("saml_signature", "no IdP signing key verifies the message")
+
+
+def logout_response_redirect(settings: SsoSettings, encoded_request: str,
+                             relay_state: str | None) -> str | None:
+    """A signed LogoutResponse (Success) to the IdP's single logout service."""
+    try:
+        with client(settings) as sp:
+            request = sp.parse_logout_request(encoded_request, BINDING_HTTP_REDIRECT)
+            services = sp.metadata.single_logout_service(settings.issuer, BINDING_HTTP_REDIRECT,
+                                                         "idpsso")
+            if request is None or not services:
+                return None
+            response = sp.create_logout_response(request.message, [BINDING_HTTP_REDIRECT],
+                                                 sign=False)
+            info = sp.apply_binding(BINDING_HTTP_REDIRECT, str(response),
+                                    services[0]["location"], relay_state or "", response=True,
+                                    sign=True, sigalg=SIG_RSA_SHA256)
+    except Exception:
+        current_app.logger.warning("SAML LogoutResponse skipped", exc_info=True)
+        return None
+    return dict(info["headers"])["Location"]
