@@ -156,3 +156,33 @@ def test_keys_are_encrypted_at_rest(saml_flow, make):
         key = keys.signing()
         assert "PRIVATE KEY" not in key.private_key_encrypted
         assert key.private_key_encrypted.startswith("gAAAA")  # a Fernet token
+
+
+def test_cli_imports_an_external_key_pair_and_rolls_over(app, saml_flow, make, tmp_path):
+    """An OCES3-like pair from outside: imported as the next key, then activated."""
+    from web.auth.saml.keys import generate
+
+    key_pem, cert_pem = generate("FOCES system certificate")
+    (tmp_path / "k.pem").write_text(key_pem)
+    (tmp_path / "c.pem").write_text(cert_pem)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sso", "saml-keys", saml_flow.tenant.slug, "import",
+                                 "--key-file", str(tmp_path / "k.pem"),
+                                 "--cert-file", str(tmp_path / "c.pem")])
+    assert result.exit_code == 0, result.output
+    assert "published, not yet signing" in result.output
+    assert pem_body(cert_pem) in published_certificates(sp_metadata(saml_flow))
+    new_id = int(result.output.split()[1])
+    result = runner.invoke(args=["sso", "saml-keys", saml_flow.tenant.slug, "activate",
+                                 str(new_id)])
+    assert result.exit_code == 0, result.output
+    assert verify_redirect_signature(login_url(saml_flow), cert_pem)
+
+    # A certificate that is not the key's is refused, and nothing is stored.
+    _, other_cert = generate("other")
+    (tmp_path / "c2.pem").write_text(other_cert)
+    result = runner.invoke(args=["sso", "saml-keys", saml_flow.tenant.slug, "import",
+                                 "--key-file", str(tmp_path / "k.pem"),
+                                 "--cert-file", str(tmp_path / "c2.pem")])
+    assert result.exit_code != 0 and "not the key's" in result.output
+    assert pem_body(other_cert) not in published_certificates(sp_metadata(saml_flow))

@@ -143,17 +143,31 @@ def keycloak_realm_command() -> None:
 
 @sso_cli.command("saml-keys")
 @click.argument("tenant_slug")
-@click.argument("action", type=click.Choice(["list", "create", "activate", "retire"]))
+@click.argument("action", type=click.Choice(["list", "create", "import", "activate",
+                                             "retire"]))
 @click.argument("key_id", type=int, required=False)
-def saml_keys_command(tenant_slug: str, action: str, key_id: int | None) -> None:
-    """TENANT_SLUG's SAML SP keys. Rollover: create (published beside the signing key),
-    wait for the IdP to read the metadata, activate ID, then retire the old ID."""
+@click.option("--key-file", type=click.File("r"), help="import: the PEM private key.")
+@click.option("--cert-file", type=click.File("r"), help="import: its PEM certificate (OCES3).")
+def saml_keys_command(tenant_slug: str, action: str, key_id: int | None, key_file,
+                      cert_file) -> None:
+    """TENANT_SLUG's SAML SP keys. Rollover: create (or import an OCES3 pair), published
+    beside the signing key; wait for the IdP to read the metadata; activate ID; retire the
+    old ID."""
     from web.auth.saml import keys
 
     tenant = _tenant(tenant_slug)
     with tenant_scope(tenant.id):
         try:
-            if action == "create":
+            if action == "import":
+                if key_file is None or cert_file is None:
+                    raise click.ClickException("import needs --key-file and --cert-file.")
+                try:
+                    key = keys.import_pair(key_file.read(), cert_file.read())
+                except keys.KeyUnusable as exc:
+                    raise click.ClickException(str(exc)) from None
+                click.echo(f"Key {key.id} imported" + (" and signing." if key.is_signing else
+                                                       ": published, not yet signing."))
+            elif action == "create":
                 key = keys.create(f"Aktørskab {tenant.slug}")
                 click.echo(f"Key {key.id} created" + (" and signing." if key.is_signing else
                                                       ": published, not yet signing."))

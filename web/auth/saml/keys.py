@@ -75,6 +75,37 @@ def create(common_name: str, actor=None) -> SamlKey:
     return key
 
 
+class KeyUnusable(ValueError):
+    """An imported key pair that does not fit together or is too weak."""
+
+
+def import_pair(key_pem: str, cert_pem: str, actor=None) -> SamlKey:
+    """An externally issued pair (an OCES3 system certificate for Context Handler), published
+    as the next key of a rollover (or signing at once when it is the first)."""
+    try:
+        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+        cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    except (ValueError, TypeError) as exc:
+        raise KeyUnusable("not an unencrypted PEM private key and a PEM certificate") from exc
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 2048:
+        raise KeyUnusable("the key must be RSA, at least 2048 bits")
+    if cert.public_key().public_numbers() != key.public_key().public_numbers():
+        raise KeyUnusable("the certificate is not the key's")
+    if cert.not_valid_after_utc <= datetime.now(UTC):
+        raise KeyUnusable("the certificate has expired")
+    plain = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()).decode()
+    first = not any(k.is_signing for k in published())
+    pair = SamlKey(private_key_encrypted=crypto.encrypt(plain),
+                   certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+                   is_signing=first)
+    db.session.add(pair)
+    db.session.flush()
+    record("sso.saml_key_created", actor=actor, key_id=pair.id, is_signing=first,
+           imported=True, subject_name=cert.subject.rfc4514_string()[:200])
+    return pair
+
+
 def activate(key_id: int, actor=None) -> SamlKey:
     """Make a published key the signing key; the previous one stays published."""
     keys = {k.id: k for k in published()}
