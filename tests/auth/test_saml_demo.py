@@ -29,7 +29,7 @@ def procfile_env() -> dict[str, str]:
 
 def test_procfile_runs_the_idp_where_the_demo_expects_it():
     env = procfile_env()
-    assert SAML_IDP_URL == f"http://127.0.0.1:{env['SAML_IDP_PORT']}"
+    assert f"http://127.0.0.1:{env['SAML_IDP_PORT']}" == SAML_IDP_URL
     assert env["IDP_KEY"] == "instance/saml-demo/idp.key"
     assert env["ACCOUNTS_FILE"] == "instance/saml-demo/accounts.json"
     assert env["SP_METADATA"].endswith(f"/t/{DEMO_SAML_SLUG}/auth/saml/metadata")
