@@ -13,6 +13,10 @@ EXEMPT_PREFIXES = {
     # The JSON API: cookie-authenticated writes need the X-CSRFToken header (tested below);
     # bearer tokens are never sent by a browser on its own.
     "t.api.",
+    # The IdP's cross-site POST of a SAMLResponse (it cannot carry our token): the response
+    # must be signed by the tenant's IdP and answer a single-use pending login of ours, and the
+    # login finishes only in the browser that started it (the same-site hand-off).
+    "t.auth.saml_acs",
 }
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
