@@ -261,9 +261,10 @@ def test_signature_wrapping_is_refused(app, saml_flow, forge_idp, variant):
     response_signed = variant in (1, 2)
     document = forge_idp.sign_tree(tree(saml_flow, forge_idp), response=response_signed)
     assert b"admin-persistent" in xsw(variant, document)
+    # Refused by the product's own shape checks, before pysaml2 is even asked.
     refused_with(app, saml_flow, xsw(variant, document), (
         "saml_assertion_count", "saml_duplicate_id", "saml_signature_misplaced",
-        "saml_signature_reference", "saml_assertion_misplaced", "saml_signature"))
+        "saml_signature_reference", "saml_assertion_misplaced"))
 
 
 # --- the XML itself ------------------------------------------------------------------------------
