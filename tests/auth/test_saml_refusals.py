@@ -317,3 +317,26 @@ def test_any_garbage_is_refused_without_an_error(app, saml_flow, data):
     reply = saml_flow.post(post_value(data))
     assert reply.status_code == 400
     assert saml_flow.signed_in_user_id() is None
+
+
+def test_signature_referencing_another_element(app, saml_flow, forge_idp):
+    root = etree.fromstring(signed(saml_flow, forge_idp))
+    reference = root.find(f"{A}/{{{DS}}}Signature/{{{DS}}}SignedInfo/{{{DS}}}Reference")
+    reference.set("URI", "#" + root.get("ID"))
+    refused_with(app, saml_flow, etree.tostring(root), "saml_signature_reference")
+
+
+def test_signature_outside_the_signed_elements(app, saml_flow, forge_idp):
+    root = etree.fromstring(signed(saml_flow, forge_idp))
+    extensions = etree.Element(f"{{{SAMLP}}}Extensions", ID="_ext")
+    extensions.append(copy.deepcopy(root.find(f"{A}/{{{DS}}}Signature")))
+    root.insert(1, extensions)
+    refused_with(app, saml_flow, etree.tostring(root), "saml_signature_misplaced")
+
+
+def test_the_only_assertion_moved_into_extensions(app, saml_flow, forge_idp):
+    root = etree.fromstring(signed(saml_flow, forge_idp))
+    extensions = etree.Element(f"{{{SAMLP}}}Extensions")
+    extensions.append(root.find(A))
+    root.insert(1, extensions)
+    refused_with(app, saml_flow, etree.tostring(root), "saml_assertion_misplaced")
