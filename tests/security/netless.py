@@ -40,8 +40,8 @@ def strip_nets(app: Flask, *, keep_database_refusal: bool = False) -> Flask:
             raise RuntimeError("a bug")
         abort(code)
 
-    for index, rule in enumerate(STATUS_ROUTES):
-        app.add_url_rule(rule, f"test_status_{index}", any_status, methods=["GET", "POST"])
+    for index, route in enumerate(STATUS_ROUTES):
+        app.add_url_rule(route, f"test_status_{index}", any_status, methods=["GET", "POST"])
     return app
 
 
