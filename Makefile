@@ -5,11 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := web
 NODE_PROVIDER := tests/auth/node_provider/node_modules/.package-lock.json
+NODE_SAML_IDP := tests/auth/saml_node_idp/node_modules/.package-lock.json
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install assets translations lint bench services chromium
+.PHONY: run test install assets translations lint bench services chromium xmlsec1
 
-run: install
+run: install xmlsec1 $(NODE_SAML_IDP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	@echo
@@ -19,7 +20,7 @@ run: install
 
 # The whole suite on PostgreSQL + Redis, then on the embedded default (SQLite + Celery's
 # SQLAlchemy transport); each pass says how long it took.
-test: install services $(NODE_PROVIDER) chromium
+test: install services $(NODE_PROVIDER) $(NODE_SAML_IDP) chromium xmlsec1
 	$(BIN)/flask translations check
 	$(BIN)/ruff check web worker tests
 	@start=$$(date +%s); TEST_BACKEND=postgresql $(BIN)/pytest; status=$$?; \
@@ -42,6 +43,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 # The OpenID-certified Node provider that tests/auth/test_node_provider.py runs against.
 $(NODE_PROVIDER): tests/auth/node_provider/package.json tests/auth/node_provider/package-lock.json
 	cd tests/auth/node_provider && npm ci --no-audit --no-fund
+
+# The samlify SAML IdP that tests/auth/test_saml_node_idp.py runs against.
+$(NODE_SAML_IDP): tests/auth/saml_node_idp/package.json tests/auth/saml_node_idp/package-lock.json
+	cd tests/auth/saml_node_idp && npm ci --no-audit --no-fund
 
 # Det Fælles Designsystem's ready CSS, JS and fonts, served as static files.
 web/static/dkfds/.copied: node_modules/.package-lock.json
@@ -79,6 +84,10 @@ $(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
 # `playwright install`).
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+# SAML signatures and encryption (pysaml2) run Debian's xmlsec1.
+xmlsec1:
+	@command -v xmlsec1 >/dev/null || { apt-get update -qq && apt-get install -y -qq xmlsec1; }
 
 # Start PostgreSQL and Redis when they are installed here but not running.
 services:

@@ -186,3 +186,16 @@ def get_json(url: str, policy: Policy | None = None) -> Any:
         raise
     except (requests.RequestException, ValueError) as exc:
         raise OutboundRefused(type(exc).__name__) from exc
+
+
+def get_bytes(url: str, accept: str = "*/*", policy: Policy | None = None) -> bytes:
+    """GET ``url`` through the guard; the body (at most ``MAX_BODY_BYTES``)."""
+    try:
+        with guarded_session(policy) as session:
+            response = session.get(url, headers={"Accept": accept})
+            response.raise_for_status()
+            return response.content
+    except OutboundRefused:
+        raise
+    except requests.RequestException as exc:
+        raise OutboundRefused(type(exc).__name__) from exc

@@ -52,7 +52,7 @@ API_LIMIT = "300 per minute"  # one token (or user, or address), one tenant, all
 # 401s from one address in one tenant: enough for a client with a mistyped token to notice,
 # far too few to guess a 256-bit token (or to probe which of many stolen ones still work).
 API_FAILED_AUTH_LIMIT = "20 per minute; 100 per hour"
-SSO_ENDPOINTS = ("t.auth.login", "t.auth.callback")
+SSO_ENDPOINTS = ("t.auth.login", "t.auth.callback", "t.auth.saml_acs", "t.auth.saml_continue")
 # One SCIM token, one tenant: Entra ID's gallery asks an application to take at least 25
 # requests a second per tenant; this is 40.
 SCIM_LIMIT = "2400 per minute"

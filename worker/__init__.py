@@ -12,7 +12,8 @@ from celery.schedules import crontab
 from flask import Flask
 
 TASK_MODULES = ["web.ops.tasks", "web.reminders.tasks", "web.collections.tasks",
-                "web.reports.tasks", "web.gdpr.tasks", "web.dashboards.tasks"]
+                "web.reports.tasks", "web.gdpr.tasks", "web.dashboards.tasks",
+                "web.auth.tasks"]
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "web.ops.tasks.heartbeat", "schedule": 300.0},
@@ -32,6 +33,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
                          "schedule": crontab(hour=6, minute=15)},
     # Nightly retention: personal data of cycles closed longer ago than each tenant's
     # retention_months is pseudonymised (one task per tenant; idempotent).
+    # Each SAML tenant's IdP metadata (keys, endpoints) read again from its URL.
+    "saml-metadata-refresh": {"task": "web.auth.tasks.refresh_all_saml_metadata",
+                              "schedule": 3600.0},
     "gdpr-retention": {"task": "web.gdpr.tasks.pseudonymise_all_tenants",
                        "schedule": crontab(hour=3, minute=30)},
 }

@@ -143,6 +143,89 @@ def flow(client, sso_tenant) -> Flow:
     return Flow(client, sso_tenant)
 
 
+SP_ENTITY_ID = "http://localhost/t/{slug}/auth/saml/metadata"
+SAML_ROLE_VALUES = {"leader": ["urn:role:leder"], "hr": ["urn:role:hr"],
+                    "hovedudvalg": ["urn:role:hu"], "admin": ["urn:role:admin"]}
+NAME = "https://data.gov.dk/model/core/eid/fullName"
+EMAIL = "https://data.gov.dk/model/core/eid/email"
+UNIT = "urn:test:unit"
+ROLES = "urn:test:roles"
+
+
+def configure_saml(make, tenant: Tenant, metadata: str | None = None, **overrides: Any):
+    from web.auth.saml import keys
+    from web.auth.saml.services import SamlInput, update_saml_settings
+
+    values = {"metadata_xml": metadata, "name_attribute": NAME, "email_attribute": EMAIL,
+              "unit_attribute": UNIT, "roles_attribute": ROLES,
+              "role_values": SAML_ROLE_VALUES, **overrides}
+    with make.scope(tenant):
+        update_saml_settings(SamlInput(**values))
+        if not keys.published():
+            keys.create(f"test {tenant.slug}")
+
+
+@pytest.fixture
+def forge_idp():
+    from tests.auth.saml_forge import ForgeIdP
+
+    return ForgeIdP()
+
+
+@pytest.fixture
+def saml_tenant(make, forge_idp) -> Tenant:
+    """A tenant with two teams, logging in through SAML (the forge IdP's metadata)."""
+    tenant = make.tenant("saml-by", name="Samlby Kommune")
+    make.unit(tenant, "Team Sol")
+    make.unit(tenant, "Team Måne")
+    _rename_units(make, tenant, {"Team Sol": "team-sol", "Team Måne": "team-maane"})
+    configure_saml(make, tenant, forge_idp.metadata())
+    return tenant
+
+
+@dataclass
+class SamlFlow:
+    """Drives one browser (the Flask test client) through a SAML login."""
+
+    client: FlaskClient
+    tenant: Tenant
+
+    @property
+    def sp_entity_id(self) -> str:
+        return SP_ENTITY_ID.format(slug=self.tenant.slug)
+
+    def start(self, next_url: str | None = None):
+        from tests.auth.saml_forge import read_request
+
+        reply = self.client.get(f"/t/{self.tenant.slug}/auth/login",
+                                query_string={"next": next_url} if next_url else None)
+        assert reply.status_code == 302, reply.get_data(as_text=True)[:500]
+        return read_request(reply.headers["Location"])
+
+    def post(self, document: bytes | str, client: FlaskClient | None = None):
+        from tests.auth.saml_forge import post_value
+
+        value = document if isinstance(document, str) else post_value(document)
+        return (client or self.client).post(f"/t/{self.tenant.slug}/auth/saml/acs",
+                                            data={"SAMLResponse": value})
+
+    def complete(self, document: bytes | str, client: FlaskClient | None = None):
+        """POST to the ACS and follow the hand-off; the final reply."""
+        reply = self.post(document, client)
+        if reply.status_code != 303:
+            return reply
+        return (client or self.client).get(reply.headers["Location"])
+
+    def signed_in_user_id(self) -> int | None:
+        with self.client.session_transaction() as session:
+            return dict(session).get("user_id")
+
+
+@pytest.fixture
+def saml_flow(client, saml_tenant) -> SamlFlow:
+    return SamlFlow(client, saml_tenant)
+
+
 def audit_entries(app, tenant: Tenant, event: str | None = None) -> list[AuditEntry]:
     with app.app_context(), tenant_scope(tenant.id):
         query_ = select(AuditEntry).order_by(AuditEntry.id)

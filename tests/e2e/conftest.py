@@ -59,6 +59,7 @@ class Stack:
     base_url: str
     honcho: Process
     logs: Path
+    env: dict[str, str] = field(default_factory=dict)
 
     def output(self) -> str:
         """What the processes said (honcho prefixes each line with its process), for a failing
@@ -99,7 +100,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         wait_for(lambda: _http_up(f"{base_url}/healthz", honcho), 60, "the web process")
         wait_for(lambda: "ready" in honcho.output(), 90, "the Celery worker")
         wait_for(lambda: "beat: Starting" in honcho.output(), 60, "the beat")
-        yield Stack(base_url, honcho, logs)
+        yield Stack(base_url, honcho, logs, env)
     finally:
         honcho.stop()
 

@@ -28,7 +28,11 @@ NO_PERSON_LINK = {
     "template_prompts": "the questions of a template",
     "cycle_prompts": "the questions of a cycle",
     "sso_settings": "the tenant's identity provider",
-    "sso_pending_logins": "an unfinished login: random state, nonce and verifier, no person",
+    "sso_pending_logins": "an unfinished login: random state, nonce and verifier; a SAML login's "
+                          "verified attributes only between the ACS and the hand-off, which "
+                          "clears them (an abandoned row is deleted after a day)",
+    "sso_saml_keys": "the tenant's SAML SP key pairs, no person",
+    "sso_saml_seen_assertions": "random assertion IDs until they expire (replay cache), no person",
     "revoked_sessions": "random ids of ended sessions",
     "report_runs": "a report's anonymised figures (no figure about fewer than k people)",
     "reminder_meetings": "a cycle's announced meeting time",

@@ -47,8 +47,9 @@ ROLES = ("employee", "leader", "hr", "hovedudvalg", "admin", "anonymous")
 MARKER = re.compile(r"ZZB[0-9a-f]{12}", re.IGNORECASE)
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 # The sign-in start answers 502 while the municipality's identity provider cannot be reached
-# (here it is a closed port on loopback): the upstream's state, not ours.
-SSO_ENDPOINTS = {"t.auth.login", "t.auth.callback"}
+# (here it is a closed port on loopback): the upstream's state, not ours; the SAML ACS and
+# hand-off answer 503 "login is not set up" to a tenant that uses OpenID Connect.
+SSO_ENDPOINTS = {"t.auth.login", "t.auth.callback", "t.auth.saml_acs", "t.auth.saml_continue"}
 GHOST_ID = 2**31 - 1  # a valid id that no tenant has
 VOLATILE = re.compile(r"[0-9a-f]{32,}|[A-Za-z0-9_.-]{40,}")  # request ids, CSRF tokens
 

@@ -16,6 +16,10 @@ EXEMPT_PREFIXES = {
     # SCIM: only the tenant's SCIM bearer tokens are accepted, never the session cookie
     # (tested below), so a browser cannot be made to send an authenticated request.
     "t.scim.",
+    # The IdP's cross-site POST of a SAMLResponse (it cannot carry our token): the response
+    # must be signed by the tenant's IdP and answer a single-use pending login of ours, and the
+    # login finishes only in the browser that started it (the same-site hand-off).
+    "t.auth.saml_acs",
 }
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

@@ -100,3 +100,55 @@ class PlaceUserForm(FlaskForm):
         SelectChoice(MembershipRole.LEADER.value, _l("Leder")),
     ], default=MembershipRole.EMPLOYEE.value, validate_choice=False,
         validators=[Kind(MembershipRole, required=True)])
+
+
+SAML_PRESETS = [
+    SelectChoice("", _l("Ingen – jeg angiver attributterne selv")),
+    SelectChoice("context-handler", _l("KOMBIT Context Handler (OIOSAML 3, privilegier)")),
+    SelectChoice("adfs", _l("ADFS")),
+    SelectChoice("entra", _l("Microsoft Entra ID (SAML)")),
+]
+MAX_METADATA_TEXT = 512 * 1024
+
+
+class SamlSettingsForm(FlaskForm):
+    metadata_url = StringField(
+        _l("Adresse på login-tjenestens metadata"), validators=_text(500),
+        description=_l("Læses igen hver time, så nye nøgler hos login-tjenesten slår igennem "
+                       "af sig selv."))
+    metadata_xml = TextAreaField(
+        _l("… eller indsæt metadata (XML)"), validators=_text(MAX_METADATA_TEXT),
+        description=_l("Bruges i stedet for adressen, hvis feltet er udfyldt."))
+    preset = SelectField(_l("Færdig opsætning af attributter"), choices=SAML_PRESETS,
+                         default="", validate_choice=False,
+                         description=_l("Udfylder de tomme attributfelter nedenfor."))
+    name_attribute = StringField(_l("Attribut med navn"), validators=_text(100))
+    email_attribute = StringField(_l("Attribut med e-mail"), validators=_text(100))
+    unit_attribute = StringField(_l("Attribut med enhed"), validators=_text(100))
+    unit_kind = SelectField(_l("Enheden angives ved"), choices=[
+        SelectChoice(UnitClaimKind.EXTERNAL_ID.value,
+                     _l("enhedens id i HR-systemet (external_id)")),
+        SelectChoice(UnitClaimKind.PATH.value, _l("stien af navne, fx Kommune/Område/Afdeling")),
+    ], default=UnitClaimKind.EXTERNAL_ID.value, validate_choice=False,
+        validators=[Kind(UnitClaimKind, required=True)])
+    roles_attribute = StringField(_l("Attribut med grupper, roller eller privilegier"),
+                                  validators=_text(100))
+    privileges_attribute = StringField(
+        _l("Attribut med privilegieliste (Context Handler)"), validators=_text(100),
+        description=_l("Base64-kodet liste af privilegier med scopes; enheder læses af "
+                       "organisationsenheds-afgrænsningerne."))
+    leader_values = TextAreaField(_l("Værdier der betyder leder"), description=ONE_PER_LINE,
+                                  validators=_text(MAX_ROLE_VALUES_TEXT))
+    hr_values = TextAreaField(_l("Værdier der betyder HR"), description=ONE_PER_LINE,
+                              validators=_text(MAX_ROLE_VALUES_TEXT))
+    hovedudvalg_values = TextAreaField(_l("Værdier der betyder Hovedudvalg"),
+                                       description=ONE_PER_LINE,
+                                       validators=_text(MAX_ROLE_VALUES_TEXT))
+    admin_values = TextAreaField(_l("Værdier der betyder administrator"),
+                                 description=ONE_PER_LINE,
+                                 validators=_text(MAX_ROLE_VALUES_TEXT))
+    required_loa = SelectField(_l("Krævet NSIS-sikringsniveau"), choices=[
+        SelectChoice("Low", _l("Lav")), SelectChoice("Substantial", _l("Betydelig")),
+        SelectChoice("High", _l("Høj")),
+    ], default="Substantial", validate_choice=False)
+    is_enabled = BooleanField(_l("Login er slået til"), default=True)

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from web.admin import services
-from web.admin.forms import PlaceUserForm, SsoSettingsForm
+from web.admin.forms import PlaceUserForm, SamlSettingsForm, SsoSettingsForm
 from web.audit.services import recent
 from web.auth.models import ROLE_KEYS, UnitClaimKind
 from web.auth.provisioning import unplaced_users
@@ -69,6 +69,65 @@ def sso():
     if request.method == "POST":  # refused by the form or by update_settings
         return invalid("admin/sso.html", form.errors, form=form, settings=settings)
     return form_page("admin/sso.html", form=form, settings=settings)
+
+
+@bp.route("/saml", methods=["GET", "POST"])
+def saml():
+    from web.auth.saml import keys
+    from web.auth.saml.services import PRESETS, SamlInput, update_saml_settings
+
+    settings = current_settings()
+    saml_settings = settings if settings and settings.is_saml else None
+    form = SamlSettingsForm()
+    if request.method == "GET" and saml_settings:
+        _fill_saml_form(form, saml_settings)
+    if form.validate_on_submit():
+        preset = PRESETS.get(form.preset.data or "", {})
+        given = {key: parse_values(getattr(form, f"{key}_values").data) for key in ROLE_KEYS}
+        data = SamlInput(
+            metadata_url=form.metadata_url.data or None,
+            metadata_xml=form.metadata_xml.data or None,
+            name_attribute=form.name_attribute.data or preset.get("name_claim") or "",
+            email_attribute=form.email_attribute.data or preset.get("email_claim") or "",
+            unit_attribute=form.unit_attribute.data or preset.get("unit_claim"),
+            unit_kind=UnitClaimKind(form.unit_kind.data),
+            roles_attribute=form.roles_attribute.data or preset.get("roles_claim"),
+            privileges_attribute=form.privileges_attribute.data
+            or preset.get("privileges_attribute"),
+            role_values={key: given[key] or preset.get("role_values", {}).get(key, [])
+                         for key in ROLE_KEYS},
+            required_loa=form.required_loa.data or "Substantial",
+            is_enabled=form.is_enabled.data)
+        try:
+            update_saml_settings(data, actor=g.user)
+            if not keys.published():
+                keys.create(f"Aktørskab {g.tenant.slug}", actor=g.user)
+        except InputError as exc:
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            return saved(_("SAML-opsætningen er gemt."), url_for(".saml"))
+    from web.auth.saml.sp import endpoints
+
+    context = {"form": form, "settings": saml_settings, "sp_keys": keys.published(),
+               "sp": endpoints()}
+    if request.method == "POST":
+        return invalid("admin/saml.html", form.errors, **context)
+    return form_page("admin/saml.html", **context)
+
+
+def _fill_saml_form(form: SamlSettingsForm, settings) -> None:
+    form.metadata_url.data = settings.saml_metadata_url
+    form.name_attribute.data = settings.name_claim
+    form.email_attribute.data = settings.email_claim
+    form.unit_attribute.data = settings.unit_claim
+    form.unit_kind.data = settings.unit_claim_kind.value
+    form.roles_attribute.data = settings.roles_claim
+    form.privileges_attribute.data = settings.saml_privileges_attribute
+    form.required_loa.data = settings.saml_required_loa
+    form.is_enabled.data = settings.is_enabled
+    for key in ROLE_KEYS:
+        getattr(form, f"{key}_values").data = "\n".join(settings.values_for(key))
 
 
 @bp.get("/users/unplaced")

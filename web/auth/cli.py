@@ -139,3 +139,134 @@ def keycloak_realm_command() -> None:
     from web.auth.demo import keycloak_realm
 
     click.echo(json.dumps(keycloak_realm(), indent=2, ensure_ascii=False))
+
+
+@sso_cli.command("saml-keys")
+@click.argument("tenant_slug")
+@click.argument("action", type=click.Choice(["list", "create", "import", "activate",
+                                             "retire"]))
+@click.argument("key_id", type=int, required=False)
+@click.option("--key-file", type=click.File("r"), help="import: the PEM private key.")
+@click.option("--cert-file", type=click.File("r"), help="import: its PEM certificate (OCES3).")
+def saml_keys_command(tenant_slug: str, action: str, key_id: int | None, key_file,
+                      cert_file) -> None:
+    """TENANT_SLUG's SAML SP keys. Rollover: create (or import an OCES3 pair), published
+    beside the signing key; wait for the IdP to read the metadata; activate ID; retire the
+    old ID."""
+    from web.auth.saml import keys
+
+    tenant = _tenant(tenant_slug)
+    with tenant_scope(tenant.id):
+        try:
+            if action == "import":
+                if key_file is None or cert_file is None:
+                    raise click.ClickException("import needs --key-file and --cert-file.")
+                try:
+                    key = keys.import_pair(key_file.read(), cert_file.read())
+                except keys.KeyUnusable as exc:
+                    raise click.ClickException(str(exc)) from None
+                click.echo(f"Key {key.id} imported" + (" and signing." if key.is_signing else
+                                                       ": published, not yet signing."))
+            elif action == "create":
+                key = keys.create(f"Aktørskab {tenant.slug}")
+                click.echo(f"Key {key.id} created" + (" and signing." if key.is_signing else
+                                                      ": published, not yet signing."))
+            elif action in ("activate", "retire"):
+                if key_id is None:
+                    raise click.ClickException(f"{action} needs a KEY_ID.")
+                getattr(keys, action)(key_id)
+                click.echo(f"Key {key_id} {action}d.")
+            db.session.commit()
+        except LookupError:
+            db.session.rollback()
+            raise click.ClickException(f"No published key {key_id} that can be {action}d "
+                                       "(the signing key cannot be retired).") from None
+        for key in keys.published():
+            click.echo(f"{key.id}\t{'signing' if key.is_signing else 'published'}\t"
+                       f"created {key.created_at:%Y-%m-%d %H:%M}")
+
+
+@sso_cli.command("saml-configure")
+@click.argument("tenant_slug")
+@click.option("--metadata-url", help="The IdP's metadata URL (re-read on a schedule).")
+@click.option("--metadata-file", type=click.File("r"), help="The IdP's metadata, uploaded.")
+@click.option("--preset", type=click.Choice(["context-handler", "adfs", "entra"]),
+              help="Ready attribute mapping.")
+@click.option("--name-attribute")
+@click.option("--email-attribute")
+@click.option("--unit-attribute")
+@click.option("--unit-kind", type=click.Choice([k.value for k in UnitClaimKind]),
+              default=UnitClaimKind.EXTERNAL_ID.value, show_default=True)
+@click.option("--roles-attribute")
+@click.option("--privileges-attribute")
+@click.option("--leader-values", default=None)
+@click.option("--hr-values", default=None)
+@click.option("--hovedudvalg-values", default=None)
+@click.option("--admin-values", default=None)
+@click.option("--loa", type=click.Choice(["Low", "Substantial", "High"]), default="Substantial",
+              show_default=True, help="The NSIS level of assurance required.")
+def saml_configure_command(tenant_slug: str, metadata_url: str | None, metadata_file,
+                           preset: str | None, name_attribute: str | None,
+                           email_attribute: str | None, unit_attribute: str | None,
+                           unit_kind: str, roles_attribute: str | None,
+                           privileges_attribute: str | None, leader_values: str | None,
+                           hr_values: str | None, hovedudvalg_values: str | None,
+                           admin_values: str | None, loa: str) -> None:
+    """Switch TENANT_SLUG to SAML 2.0 with the IdP's metadata and an attribute mapping."""
+    from web.auth.saml import keys
+    from web.auth.saml.services import PRESETS, SamlInput, update_saml_settings
+
+    tenant = _tenant(tenant_slug)
+    base = dict(PRESETS.get(preset or "", {}))
+    given = {"leader": leader_values, "hr": hr_values, "hovedudvalg": hovedudvalg_values,
+             "admin": admin_values}
+    role_values = {key: parse_values(given[key]) if given[key] is not None
+                   else base.get("role_values", {}).get(key, []) for key in ROLE_KEYS}
+    data = SamlInput(
+        metadata_url=metadata_url, metadata_xml=metadata_file.read() if metadata_file else None,
+        name_attribute=name_attribute or base.get("name_claim") or SamlInput.name_attribute,
+        email_attribute=email_attribute or base.get("email_claim") or SamlInput.email_attribute,
+        unit_attribute=unit_attribute or base.get("unit_claim"),
+        unit_kind=UnitClaimKind(unit_kind),
+        roles_attribute=roles_attribute or base.get("roles_claim"),
+        privileges_attribute=privileges_attribute or base.get("privileges_attribute"),
+        role_values=role_values, required_loa=loa)
+    with tenant_scope(tenant.id):
+        try:
+            settings = update_saml_settings(data)
+            if not keys.published():
+                keys.create(f"Aktørskab {tenant.slug}")
+            db.session.commit()
+        except InputError as exc:
+            db.session.rollback()
+            raise click.ClickException(_errors(exc)) from None
+    click.echo(f"SAML for {tenant.slug}: IdP {settings.issuer} (settings version "
+               f"{settings.version}). SP metadata: {_sp_metadata_url(tenant.slug)}")
+
+
+def _sp_metadata_url(slug: str) -> str:
+    from flask import current_app
+
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/t/{slug}/auth/saml/metadata"
+
+
+@sso_cli.command("saml-demo")
+@click.option("--idp-url", default="http://127.0.0.1:9500", show_default=True,
+              help="Where the demo's samlify IdP runs (tests/auth/saml_node_idp/idp.mjs).")
+@click.option("--files", type=click.Path(file_okay=False), default=None,
+              help="The IdP's key, certificate and accounts (default: instance/saml-demo).")
+def saml_demo_command(idp_url: str, files: str | None) -> None:
+    """Point the SAML demo tenant (demo-saml) at the samlify IdP."""
+    from pathlib import Path
+
+    from web.auth.demo_saml import DEMO_SAML_SLUG, configure_demo_saml
+
+    tenant = _tenant(DEMO_SAML_SLUG)
+    with tenant_scope(tenant.id):
+        try:
+            configure_demo_saml(idp_url.rstrip("/"), Path(files) if files else None, force=True)
+            db.session.commit()
+        except InputError as exc:
+            db.session.rollback()
+            raise click.ClickException(_errors(exc)) from None
+    click.echo(f"The SAML demo tenant now logs in through {idp_url}.")

@@ -42,7 +42,7 @@ class LoginRefused(Exception):
 @dataclass
 class Completed:
     result: provisioning.Provisioned
-    id_token: str
+    id_token: str | None
     next_url: str | None
     claims: dict[str, Any]
 
@@ -70,16 +70,33 @@ def begin(settings: SsoSettings, redirect_uri: str, next_url: str | None,
         request = client.create_authorization_url(redirect_uri, **extra)
     except oidc.OidcError as exc:
         raise LoginRefused(exc.reason, exc.detail) from exc
+    remember_pending(request["state"], nonce=request["nonce"],
+                     code_verifier=request["code_verifier"], next_url=next_url)
+    return request["url"]
+
+
+def remember_pending(state: str, *, nonce: str, code_verifier: str,
+                     next_url: str | None) -> PendingLogin:
+    """A login attempt kept on the server and named in this browser's session (both
+    protocols: the OIDC state, the SAML AuthnRequest ID). Flushes."""
     now = datetime.now(UTC)
     # Unused attempts older than a day are only clutter.
     db.session.execute(delete(PendingLogin)
                        .where(PendingLogin.created_at < now - timedelta(days=1)))
-    db.session.add(PendingLogin(state=request["state"], nonce=request["nonce"],
-                                code_verifier=request["code_verifier"], next_url=next_url))
-    states = [s for s in session.get(SESSION_KEY, []) if s != request["state"]]
-    session[SESSION_KEY] = [*states, request["state"]][-MAX_PENDING_IN_SESSION:]
+    pending = PendingLogin(state=state, nonce=nonce, code_verifier=code_verifier,
+                           next_url=next_url)
+    db.session.add(pending)
+    states = [s for s in session.get(SESSION_KEY, []) if s != state]
+    session[SESSION_KEY] = [*states, state][-MAX_PENDING_IN_SESSION:]
     db.session.flush()
-    return request["url"]
+    return pending
+
+
+def issued_to_this_browser(state: str) -> bool:
+    """Whether this browser started the attempt; the state leaves the session either way."""
+    issued = state in session.get(SESSION_KEY, [])
+    session[SESSION_KEY] = [s for s in session.get(SESSION_KEY, []) if s != state]
+    return issued
 
 
 def consume(args: dict[str, str]) -> PendingLogin:
@@ -92,15 +109,17 @@ def consume(args: dict[str, str]) -> PendingLogin:
         raise LoginRefused("state_mismatch", "unknown state")
     if pending.consumed_at is not None:
         raise LoginRefused("state_replayed")
-    in_this_browser = state in session.get(SESSION_KEY, [])
     # Used up either way: a state that arrived in the wrong browser is burnt too.
     pending.consumed_at = datetime.now(UTC)
-    session[SESSION_KEY] = [s for s in session.get(SESSION_KEY, []) if s != state]
-    if not in_this_browser:
+    if not issued_to_this_browser(state):
         raise LoginRefused("state_mismatch", "state was not issued to this browser")
-    if _aware(pending.created_at) < datetime.now(UTC) - PENDING_TTL:
+    if is_expired(pending):
         raise LoginRefused("state_expired")
     return pending
+
+
+def is_expired(pending: PendingLogin) -> bool:
+    return aware(pending.created_at) < datetime.now(UTC) - PENDING_TTL
 
 
 def finish(settings: SsoSettings, pending: PendingLogin, args: dict[str, str],
@@ -116,17 +135,21 @@ def finish(settings: SsoSettings, pending: PendingLogin, args: dict[str, str],
     except oidc.OidcError as exc:
         raise LoginRefused(exc.reason, exc.detail) from exc
 
+    return Completed(result=provision_from(settings, claims), id_token=token["id_token"],
+                     next_url=pending.next_url, claims=claims)
+
+
+def provision_from(settings: SsoSettings, claims: dict[str, Any]) -> provisioning.Provisioned:
+    """The one path from verified claims (OIDC) or attributes (SAML) to a provisioned user."""
     try:
         identity = provisioning.identity_from_claims(settings, claims)
     except provisioning.MissingClaims as exc:
         raise LoginRefused("claims_missing", str(exc), subject=_subject(claims),
                            missing=exc.names) from exc
     try:
-        result = provisioning.provision(identity, settings)
+        return provisioning.provision(identity, settings)
     except provisioning.UserDisabled as exc:
         raise LoginRefused("user_disabled", subject=identity.subject, user=exc.user) from exc
-    return Completed(result=result, id_token=token["id_token"], next_url=pending.next_url,
-                     claims=claims)
 
 
 def _check_callback(args: dict[str, str], metadata: dict[str, Any]) -> None:
@@ -160,6 +183,6 @@ def _subject(claims: dict[str, Any]) -> str | None:
     return sub[:255] if isinstance(sub, str) else None
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; they were stored in UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -14,6 +14,19 @@ DEFAULT_SCOPES = "openid profile email"
 ROLE_KEYS = ("leader", "hr", "hovedudvalg", "admin")
 
 
+class Protocol(enum.StrEnum):
+    """How the tenant's identity provider is spoken to."""
+
+    OIDC = "oidc"
+    SAML = "saml"
+
+
+# NSIS levels of assurance as OIOSAML 3 names them (RequestedAuthnContext and the
+# https://data.gov.dk/concept/core/nsis/loa attribute), weakest first.
+NSIS_LEVELS = ("Low", "Substantial", "High")
+NSIS_LOA_PREFIX = "https://data.gov.dk/concept/core/nsis/loa/"
+
+
 class UnitClaimKind(enum.StrEnum):
     """How the unit claim names a unit: by its external id, or by its path of names."""
 
@@ -49,6 +62,21 @@ class SsoSettings(TenantScoped, Timestamped, Updated, db.Model):
     is_plain_http_allowed: Mapped[bool] = mapped_column(default=False)
     # Bumped on every change, so every process rebuilds its cached client.
     version: Mapped[int] = mapped_column(default=1)
+    protocol: Mapped[Protocol] = mapped_column(enum_column(Protocol), default=Protocol.OIDC)
+    # SAML: the IdP's metadata, fetched from the URL (refreshed on a schedule) or uploaded.
+    # ``issuer`` holds the IdP's entityID.
+    saml_metadata_url: Mapped[str | None] = mapped_column(String(500))
+    saml_metadata_xml: Mapped[str | None] = mapped_column(Text)
+    saml_metadata_fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    saml_required_loa: Mapped[str] = mapped_column(String(20), default="Substantial")
+    # The attribute whose value is a base64 list of privileges with scopes (Context Handler's
+    # dk:gov:saml:attribute:Privileges_intermediate); privileges map through ``role_values``,
+    # organisational-unit scopes to units.
+    saml_privileges_attribute: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def is_saml(self) -> bool:
+        return self.protocol == Protocol.SAML
 
     @property
     def discovery_document_url(self) -> str:
@@ -81,6 +109,9 @@ class PendingLogin(TenantScoped, Timestamped, db.Model):
     nonce: Mapped[str] = mapped_column(String(128))
     code_verifier: Mapped[str] = mapped_column(String(128))
     next_url: Mapped[str | None] = mapped_column(String(500))
+    # SAML: the verified attributes between the IdP's cross-site POST (where the session
+    # cookie is not sent) and the same-site GET that binds them to this browser; cleared there.
+    claims: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -90,4 +121,32 @@ class RevokedSession(db.Model):
     __tablename__ = "revoked_sessions"
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class SamlKey(TenantScoped, Timestamped, db.Model):
+    """One of a tenant's SP key pairs; the private key Fernet-encrypted like the client secret.
+
+    Rollover without downtime: a ``next`` key is published in the metadata (for signing and
+    encryption) before it signs anything; ``activate`` makes it the signing key while the old
+    one stays published and still decrypts; ``retire`` takes the old one out.
+    """
+
+    __tablename__ = "sso_saml_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    private_key_encrypted: Mapped[str] = mapped_column(Text)
+    certificate_pem: Mapped[str] = mapped_column(Text)
+    is_signing: Mapped[bool] = mapped_column(default=False)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SeenAssertion(TenantScoped, db.Model):
+    """An assertion ID already consumed: the replay cache, kept until the assertion expires."""
+
+    __tablename__ = "sso_saml_seen_assertions"
+    __table_args__ = (UniqueConstraint("tenant_id", "assertion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assertion_id: Mapped[str] = mapped_column(String(256))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from web.audit.services import record
 from web.auth import crypto, oidc
-from web.auth.models import DEFAULT_SCOPES, ROLE_KEYS, SsoSettings, UnitClaimKind
+from web.auth.models import DEFAULT_SCOPES, ROLE_KEYS, Protocol, SsoSettings, UnitClaimKind
 from web.errors import InputError
 from web.extensions import db
 from web.users.models import User
@@ -86,6 +86,9 @@ def update_settings(data: SettingsInput, actor: User | None = None, *,
         if getattr(settings, name) != getattr(clean, name):
             setattr(settings, name, getattr(clean, name))
             changed.append(name)
+    if settings.protocol != Protocol.OIDC:  # saving OpenID settings switches back to OIDC
+        settings.protocol = Protocol.OIDC
+        changed.append("protocol")
     if settings.is_plain_http_allowed != allow_http:
         settings.is_plain_http_allowed = allow_http
         changed.append("is_plain_http_allowed")

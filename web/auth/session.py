@@ -23,7 +23,7 @@ DEFAULT_IDLE_TIMEOUT = 60 * 60
 DEFAULT_ABSOLUTE_TIMEOUT = 12 * 60 * 60
 # How stale ``seen_at`` may get before the cookie is rewritten (not on every request).
 SEEN_RESOLUTION = 60
-LOGIN_KEYS = ("user_id", "tenant_id", "login_at", "seen_at", "sid", "id_token")
+LOGIN_KEYS = ("user_id", "tenant_id", "login_at", "seen_at", "sid", "id_token", "saml_name_id")
 # An id_token bigger than this stays out of the cookie (browsers cap cookies at 4 KB).
 MAX_ID_TOKEN_IN_COOKIE = 2000
 

@@ -20,8 +20,11 @@ from flask_babel import gettext as _
 from web.audit.services import record
 from web.auth import crypto, flow, oidc, provisioning
 from web.auth import session as auth_session
+from web.auth.saml import flow as saml_flow
+from web.auth.saml import keys as saml_keys
+from web.auth.saml import sp as saml_sp
 from web.auth.services import current_settings
-from web.extensions import db
+from web.extensions import csrf, db
 from web.redirects import safe_target
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
@@ -38,8 +41,11 @@ def login():
         return redirect(next_url or url_for("t.tenants.home"))
     try:
         settings = flow.settings_for_login()
-        url = flow.begin(settings, _absolute("t.auth.callback"), next_url,
-                         ui_locales=str(get_locale()))
+        if settings.is_saml:
+            url = saml_flow.begin(settings, next_url)
+        else:
+            url = flow.begin(settings, _absolute("t.auth.callback"), next_url,
+                             ui_locales=str(get_locale()))
     except flow.LoginRefused as exc:
         db.session.rollback()
         return _refused(exc)
@@ -70,7 +76,12 @@ def callback():
         db.session.rollback()
         return _refused(exc)
 
-    result = done.result
+    return _signed_in(done.result, done.next_url, id_token=done.id_token)
+
+
+def _signed_in(result: provisioning.Provisioned, next_url: str | None, *,
+               id_token: str | None = None, saml_name_id: str | None = None):
+    """The end of every login, whichever protocol: audit entries, a fresh session."""
     user = result.user
     if result.created:
         record("auth.user_created", actor=user, target=user)
@@ -80,23 +91,90 @@ def callback():
            ambiguous_units={ref: [u.external_id for u in units]
                             for ref, units in result.ambiguous.items()},
            roles=sorted(r.role.value for r in user.roles))
-    auth_session.login(user, id_token=done.id_token)
+    auth_session.login(user, id_token=id_token)
+    if saml_name_id:
+        session[saml_flow.NAME_ID_KEY] = saml_name_id  # for the LogoutRequest
     db.session.commit()
     if not provisioning.has_unit(user):
         return redirect(url_for("t.auth.no_unit"))
-    return redirect(done.next_url or url_for("t.tenants.home"))
+    return redirect(next_url or url_for("t.tenants.home"))
+
+
+@bp.get("/saml/metadata")
+def saml_metadata():
+    """The tenant's SP metadata (its URL is the SP's entityID), signed."""
+    settings = current_settings()
+    try:
+        xml = saml_sp.metadata_xml(settings if settings and settings.is_saml else None)
+    except saml_keys.NoSigningKey:
+        return render_template("auth/refused.html", title=_("SAML er ikke sat op"),
+                               message=_("Der er endnu ingen nøgle til SAML. En driftsansvarlig "
+                                         "opretter den med flask sso saml-keys."),
+                               reason="saml_no_sp_key", status=404), 404
+    return current_app.response_class(xml, mimetype="application/samlmetadata+xml")
+
+
+@bp.post("/saml/acs")
+@csrf.exempt
+def saml_acs():
+    """The IdP's POST (cross-site: no session cookie). Verified, then handed to a GET."""
+    try:
+        settings = flow.settings_for_login()
+        if not settings.is_saml:
+            raise flow.LoginRefused("saml_not_configured")
+        handoff = saml_flow.accept(settings, request.form.get("SAMLResponse"))
+    except flow.LoginRefused as exc:
+        # The pending login, if the response named one, stays burnt: commit with the entry.
+        return _refused(exc, touch_session=False)
+    db.session.commit()
+    return redirect(url_for("t.auth.saml_continue", h=handoff), code=303)
+
+
+@bp.get("/saml/continue")
+def saml_continue():
+    try:
+        settings = flow.settings_for_login()
+        result, next_url, name_id = saml_flow.finish(settings, request.args.get("h"))
+    except flow.LoginRefused as exc:
+        db.session.commit()  # the hand-off is used up
+        return _refused(exc)
+    return _signed_in(result, next_url, saml_name_id=name_id)
+
+
+@bp.get("/saml/slo")
+def saml_slo():
+    """Where the IdP sends the browser after single logout, or with its own LogoutRequest."""
+    settings = current_settings()
+    if "SAMLRequest" not in request.args or settings is None or not settings.is_saml:
+        return redirect(url_for("t.auth.logged_out"))
+    try:
+        name_id = saml_flow.idp_logout_name_id(settings, request.query_string.decode())
+    except flow.LoginRefused as exc:
+        record("auth.logout_refused", reason=exc.reason, detail=exc.detail)
+        db.session.commit()
+        return _refusal_page(exc)
+    user = g.user
+    if user is not None and session.get(saml_flow.NAME_ID_KEY) == name_id:
+        record("auth.logout", actor=user, target=user, initiated_by="idp")
+        auth_session.revoke_current()
+        auth_session.logout()
+    db.session.commit()
+    return redirect(saml_sp.logout_response_redirect(settings, request.args["SAMLRequest"],
+                                                     request.args.get("RelayState"))
+                    or url_for("t.auth.logged_out"))
 
 
 @bp.post("/logout")
 def logout():
     user = g.user
     id_token = session.get("id_token")
+    name_id = session.get(saml_flow.NAME_ID_KEY)
     if user is not None:
         record("auth.logout", actor=user, target=user)
     auth_session.revoke_current()
     auth_session.logout()
     db.session.commit()
-    return redirect(_provider_logout_url(id_token) or url_for("t.auth.logged_out"))
+    return redirect(_provider_logout_url(id_token, name_id) or url_for("t.auth.logged_out"))
 
 
 @bp.get("/logged-out")
@@ -111,11 +189,14 @@ def no_unit():
                            has_unit=provisioning.has_unit(user))
 
 
-def _provider_logout_url(id_token: str | None) -> str | None:
-    """RP-initiated logout at the provider, when it advertises an end_session_endpoint."""
+def _provider_logout_url(id_token: str | None, name_id: str | None = None) -> str | None:
+    """RP-initiated logout at the provider, when it advertises an end_session_endpoint
+    (OIDC) or a single logout service (SAML)."""
     settings = current_settings()
     if settings is None or not settings.is_enabled:
         return None
+    if settings.is_saml:
+        return saml_sp.logout_redirect(settings, name_id) if name_id else None
     try:
         client = oidc.client_for(settings)
         if not client.load_server_metadata().get("end_session_endpoint"):
@@ -129,8 +210,9 @@ def _provider_logout_url(id_token: str | None) -> str | None:
         return None
 
 
-def _refused(exc: flow.LoginRefused):
-    auth_session.drop_login()
+def _refused(exc: flow.LoginRefused, *, touch_session: bool = True):
+    if touch_session:
+        auth_session.drop_login()
     record("auth.login_refused", actor=exc.user, subject=exc.subject, reason=exc.reason,
            detail=exc.detail)
     db.session.commit()
@@ -157,7 +239,13 @@ def _explain(exc: flow.LoginRefused) -> tuple[str, str, int]:
     if reason in UNAVAILABLE:
         return (_("Login-tjenesten svarer ikke"),
                 _("Vi kunne ikke kontakte jeres login-tjeneste. Prøv igen om lidt."), 502)
-    if reason == "client_secret_unreadable" or reason.startswith("metadata_"):
+    if reason == "saml_loa_too_low":
+        return (_("Sikringsniveauet er for lavt"),
+                _("Aktørskab kræver, at du logger ind med NSIS-sikringsniveau %(level)s eller "
+                  "højere. Log ind igen, fx med MitID.",
+                  level=_loa_name(current_settings().saml_required_loa)), 403)
+    if reason in ("client_secret_unreadable", "saml_no_metadata", "saml_no_sp_key",
+                  "saml_not_configured") or reason.startswith("metadata_"):
         return (_("Login er ikke sat op"),
                 _("Login-opsætningen passer ikke til jeres login-tjeneste. Kontakt jeres "
                   "administrator."), 503)
@@ -181,6 +269,10 @@ def _explain(exc: flow.LoginRefused) -> tuple[str, str, int]:
     return (_("Login blev afvist"),
             _("Svaret fra login-tjenesten kunne ikke godkendes, så du er ikke logget ind. "
               "Prøv igen, og kontakt jeres it-afdeling, hvis det sker igen."), 400)
+
+
+def _loa_name(level: str) -> str:
+    return {"Low": _("Lav"), "Substantial": _("Betydelig"), "High": _("Høj")}.get(level, level)
 
 
 def _absolute(endpoint: str) -> str:

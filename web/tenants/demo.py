@@ -30,5 +30,20 @@ def load_demo() -> dict:
         ensure_default_template()  # the memo's dialogue guide
         # Log in through the dev identity provider that `make run` starts (web/auth/demo.py).
         configure_demo_sso()
+    load_saml_demo()
     return {"slug": tenant.slug, "units": result.units, "people": result.people,
             "tenant_id": tenant.id}
+
+
+def load_saml_demo() -> None:
+    """The second demo municipality: the same org, logging in with SAML (web/auth/demo_saml.py)."""
+    from web.auth.demo_saml import DEMO_SAML_NAME, DEMO_SAML_SLUG, configure_demo_saml
+
+    tenant = services.get_by_slug(DEMO_SAML_SLUG) or services.create_tenant(
+        DEMO_SAML_SLUG, DEMO_SAML_NAME, "da", settings={"k_threshold": 5, "values": DEMO_VALUES}
+    )
+    with tenant_scope(tenant.id):
+        import_org((DATA / "units.csv").read_text(encoding="utf-8"),
+                   (DATA / "people.csv").read_text(encoding="utf-8"))
+        ensure_default_template()
+        configure_demo_saml()
