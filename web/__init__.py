@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 from web import config, extensions, logs
 from web.i18n import cached_date_filters, install_template_gettext, select_locale
@@ -170,6 +170,8 @@ def _register_template_helpers(app: Flask) -> None:
             "current_user": user,
             "current_locale": str(get_locale()),
             "nav_items": navigation.items_for(user) if g.get("tenant") else [],
+            "user_nav_items": navigation.user_items_for(user) if g.get("tenant") else [],
+            "is_current_nav": lambda item: navigation.is_current(item, request.endpoint),
             "can": lambda permission, obj=None: can(user, Permission(permission), obj),
         }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from web import navigation
 from web.admin import services
 from web.admin.forms import PlaceUserForm, SsoSettingsForm
 from web.audit.services import recent
@@ -34,8 +35,8 @@ def _require_admin() -> None:
 
 @bp.get("/")
 def index():
-    return render_template("admin/index.html", settings=current_settings(),
-                           unplaced=len(unplaced_users()))
+    return render_template("admin/index.html", admin_items=navigation.admin_items(),
+                           settings=current_settings(), unplaced=len(unplaced_users()))
 
 
 @bp.route("/sso", methods=["GET", "POST"])
