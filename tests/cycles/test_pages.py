@@ -119,7 +119,8 @@ def cycle(world, make):
 
 
 def move(client, world, cycle, to_phase, from_phase=None, reason=None):
-    data = {"to_phase": to_phase}
+    """A phase move as confirmed on the confirmation page (test_confirmations.py shows it)."""
+    data = {"to_phase": to_phase, "confirmed": "1", "shorten_preparation": "1"}
     if from_phase:
         data["from_phase"] = from_phase
     if reason is not None:
