@@ -77,7 +77,7 @@ def callback():
     record("auth.login", actor=user, target=user,
            units=[u.external_id for u in result.units],
            unknown_units=result.unknown_unit_refs,
-           roles=sorted(r.role.value for r in user.roles))
+           roles=sorted({r.role.value for r in user.roles}))
     auth_session.login(user, id_token=done.id_token)
     db.session.commit()
     if not provisioning.has_unit(user):
