@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from web import config, extensions, logs
+from web import config, extensions, logs, tablelabels
 from web.i18n import cached_date_filters, install_template_gettext, select_locale
 
 
@@ -53,6 +53,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _register_errors(app)
     _register_cli(app)
     _register_template_helpers(app)
+    tablelabels.install(app)
     _configure_sqlite(app)
     return app
 
