@@ -148,7 +148,8 @@ def test_every_event_the_code_records_has_a_name():
     """An independent check: the event codes written in the source, each with a label."""
     codes = set()
     for path in (ROOT / "web").rglob("*.py"):
-        codes |= set(re.findall(r'\brecord\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text()))
+        codes |= set(re.findall(r'\b(?:record|_audit|audit)\(\s*"([a-z_]+\.[a-z_]+)"',
+                                 path.read_text()))
     assert codes, "no record() calls found"
     assert codes <= set(present.EVENT_LABELS), sorted(codes - set(present.EVENT_LABELS))
 

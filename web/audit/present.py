@@ -32,6 +32,8 @@ EVENT_LABELS: dict[str, object] = {
     "reports.downloaded": _l("Rapport hentet"),
     "collections.exported": _l("Inspirationskatalog hentet"),
     "audit.exported": _l("Revisionslog hentet"),
+    "api_token.created": _l("API-nøgle oprettet"),
+    "api_token.revoked": _l("API-nøgle trukket tilbage"),
 }
 
 ROLE_LABELS: dict[str, object] = {
