@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
 
-from web import config, extensions, logs
+from web import config, extensions, logs, tablelabels
 from web.i18n import cached_date_filters, install_template_gettext, select_locale
 
 
@@ -56,6 +56,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _register_errors(app)
     _register_cli(app)
     _register_template_helpers(app)
+    tablelabels.install(app)
     _configure_sqlite(app)
     return app
 
@@ -177,6 +178,8 @@ def _register_template_helpers(app: Flask) -> None:
             "current_user": user,
             "current_locale": str(get_locale()),
             "nav_items": navigation.items_for(user) if g.get("tenant") else [],
+            "user_nav_items": navigation.user_items_for(user) if g.get("tenant") else [],
+            "is_current_nav": lambda item: navigation.is_current(item, request.endpoint),
             "can": lambda permission, obj=None: can(user, Permission(permission), obj),
         }
 

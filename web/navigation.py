@@ -1,5 +1,14 @@
-"""The main navigation: each area adds its entries here; a link shows when its endpoint exists
-and the signed-in user may use it."""
+"""Where every page is reached from, in one place.
+
+Three lists, each filtered by the signed-in user's permissions and by which endpoints exist
+(an area that is not registered simply has no link):
+
+- ``NAV_ITEMS``: the main menu. Short for an employee; roles add their own work.
+- ``USER_ITEMS``: the menu under the user's name (personal settings, API keys, my data).
+- ``ADMIN_ITEMS``: the sections of the administration page (``/t/<slug>/admin/``), which the
+  main menu links to for an admin. An area that adds an admin page appends one ``AdminItem``
+  here (``register_admin_item``) and it appears there — nothing else to edit.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +27,15 @@ class NavItem:
     endpoint: str
     label: object  # a lazy string
     allowed: Callable[[User], bool]
+    # Other endpoints whose pages count as "in" this entry (the menu marks it current).
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class AdminItem:
+    endpoint: str
+    label: object  # a lazy string
+    description: object  # a lazy string: what the page is for, one sentence
 
 
 def _signed_in(user: User) -> bool:
@@ -41,12 +59,65 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("t.collections.index", _l("Inspiration"), _signed_in),
     NavItem("t.collections.review", _l("Godkend eksempler"), _may(Permission.CURATE_COLLECTIONS)),
     NavItem("t.reports.index", _l("Rapporter"), _may(Permission.READ_REPORTS)),
-    NavItem("t.api_tokens.index", _l("API-nøgler"), _signed_in),
+    NavItem("t.admin.index", _l("Administration"), _may(Permission.ADMINISTER), section="t.admin."),
+]
+
+# Under the user's name in the header.
+USER_ITEMS: list[NavItem] = [
+    NavItem("t.gdpr.my_data", _l("Mine data"), _signed_in),
+    NavItem("t.api_tokens.index", _l("API-nøgler"), _signed_in, section="t.api_tokens."),
+]
+
+# The administration page's sections (every page there requires Permission.ADMINISTER).
+ADMIN_ITEMS: list[AdminItem] = [
+    AdminItem("t.admin.sso", _l("Fælles login (SSO)"),
+              _l("Hvordan medarbejderne logger ind: udsteder, klient og roller.")),
+    AdminItem("t.admin.unplaced", _l("Brugere der skal placeres"),
+              _l("Brugere der er logget ind, men endnu ikke hører til en enhed.")),
+    AdminItem("t.gdpr.people", _l("Slet en persons oplysninger"),
+              _l("Find en person, se hvad der er gemt om vedkommende, og slet det.")),
+    AdminItem("t.gdpr.settings", _l("Databeskyttelse"),
+              _l("Hvor længe svar og log gemmes, og hvem der er dataansvarlig.")),
+    AdminItem("t.reminders.failed", _l("Påmindelser der ikke kunne sendes"),
+              _l("Mails der fejlede, og mulighed for at sende dem igen.")),
+    AdminItem("t.provisioning.index", _l("Brugere og organisation"),
+              _l("Seneste import og SCIM-synkronisering, SCIM-nøgler og grupper.")),
+    AdminItem("t.admin.audit", _l("Revisionslog"),
+              _l("Hvem gjorde hvad og hvornår: login, afviste login, ændringer af opsætningen.")),
 ]
 
 
-def items_for(user: User | None) -> list[NavItem]:
+def register_admin_item(item: AdminItem, *, before: str | None = None) -> None:
+    """Add an administration section (an area's admin page), once, optionally before another."""
+    if any(existing.endpoint == item.endpoint for existing in ADMIN_ITEMS):
+        return
+    at = next((i for i, existing in enumerate(ADMIN_ITEMS) if existing.endpoint == before),
+              len(ADMIN_ITEMS))
+    ADMIN_ITEMS.insert(at, item)
+
+
+def _visible(items: list[NavItem], user: User | None) -> list[NavItem]:
     if user is None:
         return []
-    return [item for item in NAV_ITEMS
+    return [item for item in items
             if item.endpoint in current_app.view_functions and item.allowed(user)]
+
+
+def items_for(user: User | None) -> list[NavItem]:
+    return _visible(NAV_ITEMS, user)
+
+
+def user_items_for(user: User | None) -> list[NavItem]:
+    return _visible(USER_ITEMS, user)
+
+
+def admin_items() -> list[AdminItem]:
+    """The administration sections whose pages exist (the caller has checked ADMINISTER)."""
+    return [item for item in ADMIN_ITEMS if item.endpoint in current_app.view_functions]
+
+
+def is_current(item: NavItem, endpoint: str | None) -> bool:
+    """True on the item's page and, for a section, on every page under it."""
+    if not endpoint:
+        return False
+    return endpoint == item.endpoint or bool(item.section and endpoint.startswith(item.section))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from web.audit.models import AuditEntry
@@ -33,7 +35,8 @@ def test_admin_places_a_user_and_the_placement_is_kept(app, make, login, client)
     login(admin)
 
     page = client.get("/t/placeby/admin/users/unplaced").get_data(as_text=True)
-    assert "<td>Nina Ny</td>" in page and "<td>Adam Admin</td>" not in page
+    assert re.search(r"<td[^>]*>Nina Ny</td>", page)
+    assert not re.search(r"<td[^>]*>Adam Admin</td>", page)
     assert "Børn og Unge / Team Sol" in page
     assert "1 bruger mangler en enhed." in client.get("/t/placeby/admin/").get_data(as_text=True)
 
@@ -50,7 +53,7 @@ def test_admin_places_a_user_and_the_placement_is_kept(app, make, login, client)
         assert entry.actor_id == admin.id and entry.target_id == newcomer.id
         assert entry.details == {"unit": team.external_id, "role": "leader"}
     page = client.get("/t/placeby/admin/users/unplaced").get_data(as_text=True)
-    assert "<td>Nina Ny</td>" not in page
+    assert not re.search(r"<td[^>]*>Nina Ny</td>", page)
 
 
 def test_another_tenants_user_or_unit_cannot_be_placed(make, login, client):
@@ -80,8 +83,10 @@ def test_audit_page_lists_this_tenants_entries_newest_first(app, make, login, cl
         record("auth.login", subject="someone-elsewhere")
     login(admin)
     page = client.get("/t/logby/admin/audit").get_data(as_text=True)
-    assert page.index("sso.settings_updated") < page.index("auth.login")
+    table = page.split("<tbody>")[1]
+    assert table.index("Login-opsætning ændret") < table.index("Logget ind")
     assert "Adam Admin" in page
     assert "someone-elsewhere" not in page
-    filtered = client.get("/t/logby/admin/audit?event=sso.").get_data(as_text=True)
-    assert "sso.settings_updated" in filtered and "note=first" not in filtered
+    filtered = client.get("/t/logby/admin/audit?event=sso.settings_updated").get_data(
+        as_text=True)
+    assert "Ændrede felter: issuer." in filtered and "note: first" not in filtered

@@ -118,6 +118,13 @@ def test_the_pdf_holds_the_published_entries_and_no_names(town, make, login, sco
     assert "Inspirationskatalog" in text and "[navn] morgenmøde" in text
     assert "Hanne" not in text and "12 34 56 78" not in text
 
+    # A search without hits says so, not that the catalogue is empty.
+    response = login(town.colleague).get("/t/solby/inspiration/katalog.pdf?q=zzzingenting")
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "Ingen eksempler i kataloget passer til søgningen." in text
+    assert "endnu ingen godkendte" not in text
+
 
 def test_the_catalogue_page_is_a_few_queries(town, make, login, scope, compiled):
     for n in range(6):

@@ -54,8 +54,12 @@ def test_a_leader_runs_a_whole_cycle_with_three_employees(client, login, world, 
     # The leader sees how many have contributed, then starts the meeting.
     login(w.leader)
     assert "3 af 4 i teamet har bidraget." in html(client.get(cycle_url))
+    confirm = client.post(f"{cycle_url}/phase", data={"from_phase": "preparation",
+                                                      "to_phase": "meeting"})
+    assert "Det kan ikke gøres om" in confirm.get_data(as_text=True)
     assert client.post(f"{cycle_url}/phase", data={"from_phase": "preparation",
-                                                   "to_phase": "meeting"}).status_code == 302
+                                                   "to_phase": "meeting", "confirmed": "1",
+                                                   "shorten_preparation": "1"}).status_code == 302
 
     # The meeting: named answers with names, the anonymous one without, no private one.
     page = html(client.get(f"{cycle_url}/meeting"))

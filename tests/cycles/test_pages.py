@@ -119,7 +119,8 @@ def cycle(world, make):
 
 
 def move(client, world, cycle, to_phase, from_phase=None, reason=None):
-    data = {"to_phase": to_phase}
+    """A phase move as confirmed on the confirmation page (test_confirmations.py shows it)."""
+    data = {"to_phase": to_phase, "confirmed": "1", "shorten_preparation": "1"}
     if from_phase:
         data["from_phase"] = from_phase
     if reason is not None:
@@ -435,6 +436,9 @@ def test_campaign_preview_then_start_reports_teams_without_leader(client, login,
     page = html(client.get(reply.headers["Location"]))
     assert "Kampagnen er startet med 2 forløb." in page
     assert "Disse teams har ingen leder og fik derfor intet forløb: Græshoppen." in page
+    # Information about the result, not an error: a blue info banner, announced politely.
+    notice = page.split("Disse teams har ingen leder")[0].rsplit('<div class="alert ', 1)[1]
+    assert notice.startswith('alert-info" role="status"'), notice
     assert "Solsikken" in page and "Mælkebøtten" in page
     assert "Aktørskab forår 2027" in html(client.get(f"/t/{world.tenant.slug}/campaigns"))
 

@@ -101,7 +101,8 @@ MANAGE = {"anna": 403, "leader": 302, "department_leader": 302, "other_leader": 
 @pytest.mark.parametrize("role", ROLES)
 def test_phase_moves(client, login, world, cycle, role):
     reply = post(client, login, world, role, f"/cycles/{cycle.id}/phase",
-                 {"to_phase": "meeting", "from_phase": "preparation"})
+                 {"to_phase": "meeting", "from_phase": "preparation",
+                  "confirmed": "1", "shorten_preparation": "1"})
     assert reply.status_code == MANAGE[role]
 
 

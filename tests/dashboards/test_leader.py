@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ def test_leader_sees_participation_and_overdue_actions(world, make, login):
                 status=ActionStatus.DONE)
     make.action(world.tenant, cycle, world.anna, text="I tide")
     html = login(world.leader).get(world.url("/units")).get_data(as_text=True)
-    row = html.split("<th scope=\"row\">")[1].split("</tr>")[0]
+    row = re.split(r'<th scope="row"[^>]*>', html)[1].split("</tr>")[0]
     assert "Hjemmeplejen" in row and "Aftaler" in row
     assert "2 af 4" in row  # leader, anna, bo, carl are the members
     assert "For sent" in html and "Carl Clausen" in html
@@ -88,9 +89,9 @@ def test_overdue_action_without_owner_and_a_unit_led_twice(world, make, login, s
         db.session.commit()
     html = login(world.area_leader).get(world.url("/units")).get_data(as_text=True)
     open_part = html.split('id="open-cycles"')[1].split("</section>")[0]
-    assert open_part.count("<th scope=\"row\">") == 1 and "Hjemmeplejen" in open_part
+    assert len(re.findall(r'<th scope="row"[^>]*>', open_part)) == 1 and "Hjemmeplejen" in open_part
     overdue = html.split('id="overdue"')[1].split("</section>")[0]
-    assert "Uden ejer" in overdue and "<td>Ingen</td>" in overdue
+    assert "Uden ejer" in overdue and re.search(r"<td[^>]*>Ingen</td>", overdue)
     assert f'/cycles/{cycle.id}/actions"' in open_part and f'/cycles/{cycle.id}/actions"' in overdue
 
 

@@ -193,6 +193,14 @@ def test_the_whole_story(people, stack, cast: Cast):
     page = leader.go(cycle_url)
     assert f"3 {'of' if L == 'en' else 'af'}" in text_of(page)
     submit(page, t("Start dialogmødet"))
+    # The confirmation spells out what cannot be undone; preparation still runs, so it is
+    # shortened to today first.
+    visits.check(page)
+    assert t("Det kan ikke gøres om") in text_of(page)
+    shorten = page.locator('input[name="shorten_preparation"]')
+    if shorten.count():
+        shorten.check()
+    submit(page, t("Ja, start dialogmødet"))
     visits.check(page)
     page.get_by_role("link", name=t("Hold dialogmødet")).click()
     visits.check(page)

@@ -55,7 +55,8 @@ def _text(limit: int, *, required: bool = False) -> list[Kind]:
 
 class SsoSettingsForm(FlaskForm):
     issuer = StringField(_l("Udsteder (issuer)"), validators=_text(500, required=True),
-                         description=_l("Fx https://login.microsoftonline.com/<tenant-id>/v2.0"))
+                         description=_l("Fx https://login.microsoftonline.com/TENANT-ID/v2.0, "
+                                        "hvor TENANT-ID er jeres tenant-id i Microsoft Entra."))
     discovery_url = StringField(
         _l("Discovery-adresse"), validators=_text(500),
         description=_l("Tom: udstederens /.well-known/openid-configuration."))

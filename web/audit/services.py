@@ -11,9 +11,12 @@ caller's commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import g, has_request_context, request
+from flask_babel import to_utc
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -73,3 +76,42 @@ def recent(limit: int = 100, *, before_id: int | None = None,
     if event_prefix:
         query = query.where(AuditEntry.event.startswith(event_prefix, autoescape=True))
     return db.session.scalars(query).all()
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit log page filters by; every field optional. Days are Copenhagen days."""
+
+    actor_id: int | None = None
+    event: str | None = None  # an exact event code (one of ``present.EVENT_LABELS``)
+    since: date | None = None
+    until: date | None = None  # inclusive
+
+
+def _day_start(day: date) -> datetime:
+    return to_utc(datetime.combine(day, time.min)).replace(tzinfo=UTC)
+
+
+def search(flt: AuditFilter, limit: int = 100, *,
+           before_id: int | None = None) -> Sequence[AuditEntry]:
+    """The current tenant's entries matching ``flt``, newest first (keyset pagination)."""
+    query = (select(AuditEntry).options(selectinload(AuditEntry.actor))
+             .order_by(AuditEntry.id.desc()).limit(limit))
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    if flt.actor_id is not None:
+        query = query.where(AuditEntry.actor_id == flt.actor_id)
+    if flt.event:
+        query = query.where(AuditEntry.event == flt.event)
+    if flt.since is not None:
+        query = query.where(AuditEntry.created_at >= _day_start(flt.since))
+    if flt.until is not None:
+        query = query.where(AuditEntry.created_at < _day_start(flt.until + timedelta(days=1)))
+    return db.session.scalars(query).all()
+
+
+def actors() -> list[User]:
+    """The people who appear in the current tenant's log, by name (the person filter)."""
+    ids = select(AuditEntry.actor_id).where(AuditEntry.actor_id.is_not(None)).distinct()
+    return list(db.session.scalars(select(User).where(User.id.in_(ids))
+                                   .order_by(User.display_name, User.id)))

@@ -90,7 +90,7 @@ def _signed_in(result: provisioning.Provisioned, next_url: str | None, *,
            unknown_units=result.unknown_unit_refs,
            ambiguous_units={ref: [u.external_id for u in units]
                             for ref, units in result.ambiguous.items()},
-           roles=sorted(r.role.value for r in user.roles))
+           roles=sorted({r.role.value for r in user.roles}))
     auth_session.login(user, id_token=id_token)
     if saml_name_id:
         session[saml_flow.NAME_ID_KEY] = saml_name_id  # for the LogoutRequest

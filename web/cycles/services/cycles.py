@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
@@ -85,8 +87,28 @@ def allowed_moves(cycle: Cycle) -> PhaseMoves:
                       back=PHASE_ORDER[i - 1] if i > 0 else None)
 
 
+@dataclass(frozen=True)
+class MoveNotice:
+    """What a person must know before a phase move (the page asks them to confirm it)."""
+
+    seals: bool  # the move seals the answers: anonymous ones lose their author for good
+    preparation_until: date | None  # set when preparation is planned to run past ``today``
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.seals or self.preparation_until is not None
+
+
+def move_notice(cycle: Cycle, to_phase: Phase, today: date) -> MoveNotice:
+    starts_meeting = cycle.phase == Phase.PREPARATION and to_phase == Phase.MEETING
+    early = starts_meeting and today < cycle.preparation_ends_on
+    return MoveNotice(seals=starts_meeting,
+                      preparation_until=cycle.preparation_ends_on if early else None)
+
+
 def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = None, *,
-               expected_from: Phase | None = None) -> PhaseChange:
+               expected_from: Phase | None = None, today: date | None = None,
+               shorten_preparation: bool = False) -> PhaseChange:
     """Move ``cycle`` one step forward, or one step back with a reason; records a PhaseChange.
 
     ``expected_from`` is the phase the actor saw: when the cycle has moved since (a second
@@ -95,6 +117,10 @@ def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = 
     Entering the meeting seals the anonymous answers (``contributions.seal_anonymous``): from
     then on nothing links them to their authors. Closing stamps ``closed_at``. A closed cycle
     that already has a next cycle cannot be reopened.
+
+    With ``today`` given, starting the meeting while preparation is planned to run past today
+    is refused unless ``shorten_preparation``: then preparation ends today (the team was told a
+    date; the change is visible on the cycle page) and the meeting starts.
     """
     moves = allowed_moves(cycle)
     errors: dict[str, str] = {}
@@ -110,9 +136,17 @@ def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = 
         raise Conflict(_("Det næste forløb er allerede startet, så dette kan ikke genåbnes."))
     if to_phase == moves.back and not reason:
         errors["reason"] = _("Skriv, hvorfor forløbet går et skridt tilbage.")
+    notice = move_notice(cycle, to_phase, today) if today is not None else None
+    if notice is not None and notice.preparation_until is not None and not shorten_preparation:
+        errors["shorten_preparation"] = _(
+            "Forberedelsen løber til %(date)s. Forkort forberedelsen til i dag, før dialogmødet "
+            "starter, eller vent.", date=format_date(notice.preparation_until, "long"))
     if errors:
         raise InputError(errors)
 
+    if notice is not None and notice.preparation_until is not None:
+        cycle.preparation_ends_on = today
+        cycle.preparation_starts_on = min(cycle.preparation_starts_on, today)
     now = utcnow()
     change = PhaseChange(cycle_id=cycle.id, from_phase=cycle.phase, to_phase=to_phase,
                          reason=reason or None, changed_by_id=actor.id, changed_at=now)

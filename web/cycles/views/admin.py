@@ -150,9 +150,9 @@ def campaign_new():
     skipped = [u.name for u in result.plan.without_leader]
     if skipped:
         flash(_("Disse teams har ingen leder og fik derfor intet forløb: %(units)s.",
-                units=", ".join(skipped)), "error")
+                units=", ".join(skipped)), "info")
     busy = [u.name for u in result.plan.with_open_cycle]
     if busy:
         flash(_("Disse teams har allerede et forløb i gang og fik ikke et nyt: %(units)s.",
-                units=", ".join(busy)), "error")
+                units=", ".join(busy)), "info")
     return done

@@ -10,6 +10,7 @@ from flask_babel import to_user_timezone
 
 from web.auth.session import require_user
 from web.cycles import forms
+from web.cycles.actions import today as local_today
 from web.cycles.labels import PHASE_LABELS
 from web.cycles.models import Cycle, DialogueTemplate, Phase
 from web.cycles.services import cycles as cycle_service
@@ -56,19 +57,39 @@ def _render_detail(user: User, cycle: Cycle, errors: dict[str, str] | None = Non
 
 @bp.post("/cycles/<int:cycle_id>/phase")
 def move(cycle_id: int):
+    """Move the phase. A move that cannot be undone (starting the meeting seals the answers)
+    first shows what it does and asks to confirm it; the confirmed form posts ``confirmed=1``."""
     user = require_user()
     cycle = get_or_404(Cycle, cycle_id)
     require(user, Permission.MANAGE_CYCLE, cycle)
     to_phase = forms.parse_phase(request.form, "to_phase")
+    today = local_today()
+    notice = None
     try:
         if to_phase is None:
             raise InputError({FORM: _("Vælg, hvilken fase forløbet skal gå til.")})
+        expected_from = forms.parse_phase(request.form, "from_phase")
+        notice = cycle_service.move_notice(cycle, to_phase, today)
+        if notice.needs_confirmation and request.form.get("confirmed") != "1" \
+                and expected_from in (None, cycle.phase):
+            return _render_confirm(cycle, to_phase, notice, today)
         cycle_service.move_phase(user, cycle, to_phase, request.form.get("reason"),
-                                 expected_from=forms.parse_phase(request.form, "from_phase"))
+                                 expected_from=expected_from, today=today,
+                                 shorten_preparation=request.form.get("shorten_preparation") == "1")
     except Refusal as exc:
+        if notice is not None and "shorten_preparation" in exc.errors:
+            return _render_confirm(cycle, to_phase, notice, today, exc.errors)
         return _render_detail(user, cycle, exc.errors)
     return saved(_("Forløbet er nu i fasen %(phase)s.", phase=PHASE_LABELS[cycle.phase]),
                  url_for(".detail", cycle_id=cycle.id))
+
+
+def _render_confirm(cycle: Cycle, to_phase: Phase, notice: cycle_service.MoveNotice,
+                    today, errors: dict[str, str] | None = None):
+    return form_page("cycles/confirm_move.html", errors, cycle=cycle, to_phase=to_phase,
+                     notice=notice, today=today, form=request.form,
+                     members=cycle_service.member_count(cycle),
+                     participants=cycle_service.participation_count(cycle))
 
 
 @bp.route("/cycles/new", methods=["GET", "POST"])
