@@ -116,8 +116,9 @@ def label(theme: Theme) -> str:
 
 
 def periods() -> list[tuple[date, date]]:
-    return list(db.session.execute(select(Theme.period_start, Theme.period_end).distinct()
-                                   .order_by(Theme.period_end.desc())).tuples())
+    rows = db.session.execute(select(Theme.period_start, Theme.period_end).distinct()
+                              .order_by(Theme.period_end.desc(), Theme.period_start.desc()))
+    return [(start, end) for start, end in rows]
 
 
 def teams_behind(entry_ids: list[int]) -> int:
