@@ -24,7 +24,7 @@ test: install services $(NODE_PROVIDER) chromium
 	$(BIN)/ruff check web worker tests
 	@start=$$(date +%s); TEST_BACKEND=postgresql $(BIN)/pytest; status=$$?; \
 	  echo "== PostgreSQL + Redis pass: $$(( $$(date +%s) - start )) s"; exit $$status
-	@start=$$(date +%s); TEST_BACKEND=sqlite $(BIN)/pytest -m "not e2e"; status=$$?; \
+	@start=$$(date +%s); TEST_BACKEND=sqlite $(BIN)/pytest; status=$$?; \
 	  echo "== embedded default (SQLite) pass: $$(( $$(date +%s) - start )) s"; exit $$status
 
 install: $(VENV)/.installed web/static/dkfds/.copied

@@ -53,8 +53,8 @@ TOO_BIG = 3 * 1024 * 1024  # above MAX_CONTENT_LENGTH (2 MiB)
 def extra_app(app: Flask, **overrides) -> Flask:
     """Another app on the same test database (and the test's transaction, via db.session)."""
     keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI",
-            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED")
-    extra = create_app({**{k: app.config[k] for k in keys}, **overrides})
+            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED", "INSTANCE_PATH")
+    extra = create_app({**{k: app.config.get(k) for k in keys}, **overrides})
     app.extensions["celery"].set_current()
     return extra
 
@@ -236,6 +236,7 @@ def test_the_guard_reads_every_kind_of_input(app, world, login, path, kwargs, fi
 # --- the error path cannot fail --------------------------------------------------------------
 
 
+@pytest.mark.postgres("the failed flush is PostgreSQL refusing a NUL byte; SQLite stores it")
 @pytest.mark.parametrize("locale", ["da", "en"])
 def test_the_audits_nul_byte_past_the_nets_is_a_translated_500(netless, world, locale):
     """The audit's request: the flush fails, the session needs a rollback, and the log filter
@@ -256,6 +257,7 @@ def test_with_the_nets_the_same_input_is_a_400_that_stores_nothing(app, world, l
     assert examples(app, world.tenant) == 0
 
 
+@pytest.mark.postgres("PostgreSQL refuses the NUL byte (DataError); SQLite stores it")
 def test_a_value_the_database_refuses_is_a_400(guardless, world):
     """Past the guard (here: taken off) a value the database cannot hold is input, not a bug."""
     client = client_for(guardless, world.anna, "en")

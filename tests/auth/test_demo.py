@@ -72,7 +72,16 @@ def test_procfile_starts_the_dev_provider_where_the_demo_expects_it():
     line = re.search(r"^idp:\s*(.+)$", procfile, re.MULTILINE)
     assert line, "Procfile has no idp process"
     assert "web.auth.dev_provider" in line.group(1)
-    assert "--port 9400" in line.group(1) and DEV_PROVIDER_URL.endswith(":9400")
+    assert "--port ${IDP_PORT:-9400}" in line.group(1) and DEV_PROVIDER_URL.endswith(":9400")
+
+
+def test_the_demo_follows_the_providers_port(monkeypatch):
+    from web.auth.demo import dev_provider_url
+
+    monkeypatch.delenv("IDP_PORT", raising=False)
+    assert dev_provider_url() == DEV_PROVIDER_URL
+    monkeypatch.setenv("IDP_PORT", "19400")
+    assert dev_provider_url() == "http://127.0.0.1:19400"
 
 
 @pytest.mark.parametrize(("role", "subject", "page"), DEMO_ROLES)

@@ -1,17 +1,19 @@
 """The whole product in a real browser: the fixtures.
 
-One stack per test session, every part a real process on loopback, as in production:
+One stack per test session, exactly what ``make run`` starts, in a temporary ``INSTANCE_PATH``
+on the embedded default (a SQLite file and Celery's SQLAlchemy transport):
 
-- PostgreSQL: a database of its own (``…_e2e``), migrated as the owner with ``flask db upgrade``;
-  the app and the worker connect as the non-owner role that row-level security binds;
-- the demo municipality (``flask demo``), pointed at the dev identity provider
-  (``python -m web.auth.dev_provider``, oidc-provider-mock) with ``flask sso demo``;
-- gunicorn with ``web/gunicorn_conf.py`` (2 workers, CSRF on, ``AKTOR_ENV=test``);
-- a Celery worker on a queue of its own, and the loopback SMTP server for its e-mails;
+- ``flask db upgrade`` and ``flask demo`` (the demo municipality, pointed at the dev identity
+  provider on ``IDP_PORT``);
+- ``honcho start -f Procfile``: web (``flask run`` on ``PORT``), worker, beat, the dev identity
+  provider (oidc-provider-mock) and the mail catcher (on ``SMTP_PORT``), each on a free port
+  that the Procfile reads from the environment;
 - Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; one browser context per person.
 
-``Person`` logs in through the provider like a person would; ``checked(page)`` runs axe-core and
-the layout checks on the page it is on (see ``tests/e2e/checks.py``).
+It runs once, on the SQLite pass of ``make test`` (on the PostgreSQL pass it is skipped):
+``make run`` is the embedded default. ``Person`` logs in through the provider like a person
+would; ``checked(page)`` runs axe-core and the layout checks on the page it is on (see
+``tests/e2e/checks.py``).
 """
 
 from __future__ import annotations
@@ -26,49 +28,42 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy.engine import make_url
 
 from tests.services import (
-    TEST_DATABASE_URL,
-    TEST_QUEUE,
-    TEST_REDIS_URL,
+    SQLITE,
     Process,
-    celery_worker,
     child_env,
-    drop_database,
     flask_command,
     free_port,
-    gunicorn_server,
-    recreate_database,
     wait_for,
 )
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-E2E_DATABASE_URL = TEST_DATABASE_URL + "_e2e"
-E2E_APP_DATABASE_URL = make_url(E2E_DATABASE_URL).set(username="aktorskab_app").render_as_string(
-    hide_password=False)
-E2E_QUEUE = TEST_QUEUE + "-e2e"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if SQLITE:
+        return
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.skip(
+                reason="tests/e2e runs on what `make run` starts: the TEST_BACKEND=sqlite pass"))
 
 
 @dataclass
 class Stack:
     base_url: str
-    web: Process
-    worker: Process
-    provider: Process
-    smtp: object
+    honcho: Process
     logs: Path
 
     def output(self) -> str:
-        """What the processes said, for a failing test's message."""
-        parts = []
-        for name in ("web", "worker", "provider"):
-            parts.append(f"--- {name} ---\n{getattr(self, name).output()[-6000:]}")
-        return "\n".join(parts)
+        """What the processes said (honcho prefixes each line with its process), for a failing
+        test's message."""
+        return self.honcho.output()[-12000:]
 
 
 def _http_up(url: str, process: Process) -> bool:
@@ -81,49 +76,32 @@ def _http_up(url: str, process: Process) -> bool:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    from tests.smtp import running_smtp_server
-
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: `apt-get install -y chromium` "
                     "(make test does it)")
     logs = tmp_path_factory.mktemp("e2e")
-    recreate_database(E2E_DATABASE_URL)
-    processes: list[Process] = []
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    port, idp_port, smtp_port = free_port(), free_port(), free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    # As `make run` has it: the checkout's venv on PATH, FLASK_APP=web, no DATABASE_URL or
+    # REDIS_URL (the embedded default), development mode; only the ports and folder are ours.
+    env = child_env(INSTANCE_PATH=str(instance), PORT=str(port), IDP_PORT=str(idp_port),
+                    SMTP_PORT=str(smtp_port), BASE_URL=base_url, FLASK_APP="web",
+                    PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env.pop("CELERY_QUEUE", None)
+    flask_command(env, "db", "upgrade")
+    flask_command(env, "demo")
+    honcho = Process([str(Path(sys.executable).parent / "honcho"), "start", "-f", "Procfile"],
+                     env, logs / "honcho.log")
     try:
-        with running_smtp_server() as smtp:
-            env = child_env(DATABASE_URL=E2E_APP_DATABASE_URL,
-                            DATABASE_OWNER_URL=E2E_DATABASE_URL, REDIS_URL=TEST_REDIS_URL,
-                            CELERY_QUEUE=E2E_QUEUE, AKTOR_ENV="test",
-                            SECRET_KEY="e2e-secret-key", SMTP_HOST=smtp.host,
-                            SMTP_PORT=str(smtp.port), REMINDER_SEND_WINDOW="always",
-                            LOG_LEVEL="WARNING")
-            flask_command(env, "db", "upgrade")
-            flask_command(env, "demo")
-
-            idp_port = free_port()
-            provider = Process([sys.executable, "-m", "web.auth.dev_provider", "--port",
-                                str(idp_port)], env, logs / "idp.log")
-            processes.append(provider)
-            # "localhost", not 127.0.0.1: browsers keep cookies per host, not per port, and
-            # the provider's own session cookie would replace the app's.
-            issuer = f"http://localhost:{idp_port}"
-            wait_for(lambda: _http_up(f"{issuer}/.well-known/openid-configuration", provider),
-                     30, "the identity provider")
-            flask_command(env, "sso", "demo", "--issuer", issuer)
-
-            port = free_port()
-            base_url = f"http://127.0.0.1:{port}"
-            web = gunicorn_server(env, logs / "web.log", port)
-            processes.append(web)
-            worker = celery_worker(env, logs / "worker.log")
-            processes.append(worker)
-            wait_for(lambda: _http_up(f"{base_url}/healthz", web), 60, "gunicorn")
-            wait_for(lambda: "ready" in worker.output(), 60, "the Celery worker")
-            yield Stack(base_url, web, worker, provider, smtp, logs)
+        wait_for(lambda: _http_up(f"http://127.0.0.1:{idp_port}/.well-known/"
+                                  "openid-configuration", honcho), 60, "the identity provider")
+        wait_for(lambda: _http_up(f"{base_url}/healthz", honcho), 60, "the web process")
+        wait_for(lambda: "ready" in honcho.output(), 90, "the Celery worker")
+        wait_for(lambda: "beat: Starting" in honcho.output(), 60, "the beat")
+        yield Stack(base_url, honcho, logs)
     finally:
-        for process in reversed(processes):
-            process.stop()
-        drop_database(E2E_DATABASE_URL)
+        honcho.stop()
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ def strip_nets(app: Flask, *, keep_database_refusal: bool = False) -> Flask:
         app.error_handler_spec[None][None].pop(DataError)
     # The forms' and API's per-field rule (web.inputs) is the same net one level down: off for
     # this app's requests only, so other apps in the same process keep it.
-    rule = inputs.forbidden_character
+    field_rule = inputs.forbidden_character  # (not ``rule``: the loop below reuses that name)
 
     @app.before_request
     def _without_the_field_rule() -> None:
@@ -33,7 +33,7 @@ def strip_nets(app: Flask, *, keep_database_refusal: bool = False) -> Flask:
 
     @app.teardown_request
     def _with_the_field_rule(exc: BaseException | None) -> None:
-        inputs.forbidden_character = rule
+        inputs.forbidden_character = field_rule
 
     def any_status(code: int, tenant: str | None = None):
         if code == 500:

@@ -151,8 +151,8 @@ def test_a_slow_answer_times_out(monkeypatch):
 def guarded_app(app: Flask, db_session) -> Flask:
     """The app as in production as far as outbound requests go: nothing allowed by name."""
     keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI",
-            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED")
-    guarded = create_app({**{k: app.config[k] for k in keys}, "OUTBOUND_ALLOWED_HOSTS": "",
+            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED", "INSTANCE_PATH")
+    guarded = create_app({**{k: app.config.get(k) for k in keys}, "OUTBOUND_ALLOWED_HOSTS": "",
                           "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}"})
     app.extensions["celery"].set_current()
     return guarded

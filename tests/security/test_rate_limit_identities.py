@@ -18,8 +18,8 @@ API = "/t/solby/api/v1"
 
 def _limited(app: Flask, **limits: object) -> Flask:
     keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI",
-            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED")
-    limited = create_app({**{k: app.config[k] for k in keys}, "RATELIMIT_ENABLED": True,
+            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED", "INSTANCE_PATH")
+    limited = create_app({**{k: app.config.get(k) for k in keys}, "RATELIMIT_ENABLED": True,
                           "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}", **limits})
     app.extensions["celery"].set_current()
     return limited

@@ -8,13 +8,14 @@ The same claims are in the Keycloak realm of docker-compose.yml.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Any
 
 from web.auth.models import UnitClaimKind
 from web.auth.services import SettingsInput, current_settings, update_settings
 
-DEV_PROVIDER_URL = "http://127.0.0.1:9400"
+DEV_PROVIDER_URL = "http://127.0.0.1:9400"  # the Procfile's idp, unless IDP_PORT says otherwise
 DEMO_CLIENT_ID = "aktorskab-demo"
 DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 - a demo provider on loopback
 PEOPLE_CSV = Path(__file__).resolve().parent.parent / "tenants" / "demo_data" / "people.csv"
@@ -32,6 +33,12 @@ UNPLACED_PERSON = {"sub": "nina.ny", "name": "Nina Nygaard",
                    "unit": "vikarpuljen", "groups": []}
 
 
+def dev_provider_url() -> str:
+    """Where the Procfile's dev identity provider listens: port ``IDP_PORT`` (default 9400)."""
+    port = os.environ.get("IDP_PORT", "").strip()
+    return f"http://127.0.0.1:{port}" if port.isdigit() else DEV_PROVIDER_URL
+
+
 def demo_settings(issuer: str = DEV_PROVIDER_URL) -> SettingsInput:
     return SettingsInput(
         issuer=issuer, client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET,
@@ -41,11 +48,13 @@ def demo_settings(issuer: str = DEV_PROVIDER_URL) -> SettingsInput:
     )
 
 
-def configure_demo_sso(issuer: str = DEV_PROVIDER_URL) -> bool:
-    """Point the current tenant at the dev provider, unless an operator chose another one.
+def configure_demo_sso(issuer: str | None = None) -> bool:
+    """Point the current tenant at the dev provider (``dev_provider_url()`` by default), unless
+    an operator chose another one.
 
     Idempotent: returns whether anything changed.
     """
+    issuer = issuer or dev_provider_url()
     settings = current_settings()
     if settings is not None and settings.issuer != issuer:
         return False
