@@ -161,3 +161,22 @@ def test_the_hovedudvalg_sees_only_themes_from_at_least_k_teams(town, themed, em
         shown = services.report_themes(today, today, k=5)
         assert len(shown) == 1 and shown[0][1] == 6  # rota: 6 teams; meetings: 2 teams, left out
         assert services.report_themes(today, today, k=7) == []
+
+
+def test_the_report_shows_the_k_safe_themes_with_their_team_counts(town, embedded, scope):
+    from web.reports import services as reports
+
+    today = date.today().isoformat()
+    with scope(town.tenant):
+        report = reports.request_report(town.hr, period_start=today, period_end=today,
+                                        locale="da")
+        run = reports.start_run(report)
+        counts = reports.build(report, lambda _percent: None)
+        reports.finish_run(report, run, counts, reports.Timer(0.0))
+        db.session.commit()
+        html = report.html
+    section = html.split('id="themes"')[1].split("</section>")[0]
+    assert counts["themes"] == 1
+    assert "<td>6</td>" in section and "vagt" in section.lower()
+    assert "<td>2</td>" not in section  # the meetings theme: two teams, below k = 5
+    assert "mindst 5 teams" in section

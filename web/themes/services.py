@@ -146,6 +146,15 @@ def report_themes(start: date, end: date, k: int, limit: int = 10) -> list[tuple
     return shown[:limit]
 
 
+def period_themes(start: date, end: date, k: int) -> list[tuple[str, int]]:
+    """The report's themes: the period's stored themes (computed now when there are none yet,
+    from the published entries' vectors), only those drawn from at least k teams."""
+    if not db.session.scalar(select(Theme.id).where(Theme.period_start == start,
+                                                    Theme.period_end == end).limit(1)):
+        compute(start, end)
+    return report_themes(start, end, k)
+
+
 # --- HR's decisions ----------------------------------------------------------------------------
 
 
