@@ -79,6 +79,7 @@ MODEL_MODULES = (
     "web.reminders.models",
     "web.collections.models",
     "web.reports.models",
+    "web.themes.models",
     "web.api.models",
     "web.scim.models",
 )
@@ -122,11 +123,12 @@ def _register_blueprints(app: Flask) -> None:
     from web.scim.views import bp as scim_bp
     from web.tenants.views import bp as tenant_home_bp
     from web.tenants.views import public_bp
+    from web.themes.views import bp as themes_bp
 
     tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp, auth_bp, admin_bp,
                                                         cycles_bp, actions_bp, examples_bp,
                                                         dashboards_bp, reminders_bp,
-                                                        collections_bp, reports_bp,
+                                                        collections_bp, themes_bp, reports_bp,
                                                         api_bp, api_tokens_bp, gdpr_bp,
                                                         scim_bp, scim_admin_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
@@ -152,6 +154,7 @@ def _register_cli(app: Flask) -> None:
     from web.reports.cli import reports_cli
     from web.tenants.cli import demo_command, tenants_cli
     from web.tenants.generate import generate_command
+    from web.themes.cli import themes_cli
 
     app.cli.add_command(tenants_cli)
     app.cli.add_command(generate_command)
@@ -161,6 +164,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(sso_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(collections_cli)
+    app.cli.add_command(themes_cli)
     app.cli.add_command(reports_cli)
 
 

@@ -12,8 +12,8 @@ from celery.schedules import crontab
 from flask import Flask
 
 TASK_MODULES = ["web.ops.tasks", "web.reminders.tasks", "web.collections.tasks",
-                "web.reports.tasks", "web.gdpr.tasks", "web.dashboards.tasks",
-                "web.auth.tasks"]
+                "web.themes.tasks", "web.reports.tasks", "web.gdpr.tasks",
+                "web.dashboards.tasks", "web.auth.tasks"]
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "web.ops.tasks.heartbeat", "schedule": 300.0},
@@ -24,6 +24,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # demand from HR's review page.
     "collections-compile": {"task": "web.collections.tasks.compile_all_collections",
                             "schedule": 3600.0},
+    # Vectors of approved entries that have none, an older text or an older model's (one task
+    # per tenant); approvals and edits are embedded at once by their own task.
+    "themes-backfill": {"task": "web.themes.tasks.backfill_all", "schedule": 3600.0},
     # The HR overview copies read within the last hour are recomputed once half their
     # OVERVIEW_CACHE_SECONDS old, so HR normally finds a fresh one (web.dashboards.tasks).
     "dashboards-overview-refresh": {"task": "web.dashboards.tasks.refresh_read_overviews",

@@ -365,7 +365,8 @@ def published_filter() -> ColumnElement[bool]:
 
 
 def published_entries(*, query: str | None = None, kind: ExampleKind | None = None,
-                      limit: int = MAX_PUBLISHED) -> list[PublishedEntry]:
+                      limit: int = MAX_PUBLISHED,
+                      ids: Iterable[int] | None = None) -> list[PublishedEntry]:
     """The published entries of the current tenant, newest approval first. Two queries."""
     stmt = (select(CollectionEntry, OrgUnit.name)
             .join(Example, Example.id == CollectionEntry.example_id)
@@ -375,6 +376,8 @@ def published_entries(*, query: str | None = None, kind: ExampleKind | None = No
             .limit(limit))
     if kind is not None:
         stmt = stmt.where(CollectionEntry.kind == kind)
+    if ids is not None:  # the themes' and the meaning search's entries (web/themes)
+        stmt = stmt.where(CollectionEntry.id.in_(list(ids)))
     if query and query.strip():
         stmt = stmt.where(_matches(query.strip()))
     return [PublishedEntry(entry, area) for entry, area in db.session.execute(stmt)]

@@ -24,6 +24,7 @@ from web.forms import form_page, saved
 from web.permissions import Permission, require
 from web.tasking import enqueue_after_commit
 from web.tenancy import get_or_404
+from web.themes.tasks import embed_entry
 
 bp = Blueprint("collections", __name__, url_prefix="/inspiration", template_folder="templates",
                static_folder="static")
@@ -52,6 +53,7 @@ def index():
     query, by, kind = _filters()
     entries = services.published_entries(query=query, kind=kind)
     return render_template("collections/index.html", groups=services.grouped(entries, by),
+                           show_similar=True,
                            query=query or "", by=by, kind=kind, total=len(entries),
                            groupings=_grouping_labels())
 
@@ -116,6 +118,8 @@ def review_entry(entry_id: int):
         return _review_form(entry, form, exc.errors)
     record(f"collections.entry_{entry.status.value}", actor=g.user, target=entry,
            decision=decision)
+    # Approved: embedded as it now stands; edited back to pending or rejected: its vector goes.
+    enqueue_after_commit(embed_entry, g.tenant.id, entry.id)
     return saved(_DONE[entry.status](), url_for(".review"))
 
 

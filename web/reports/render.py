@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -75,6 +75,8 @@ class Document:
     entries: list[SelectedEntry]
     generated_on: date
     meeting_on: date | None
+    # (label, teams) of the period's themes drawn from at least k teams (web.themes)
+    themes: list[tuple[str, int]] = field(default_factory=list)
 
 
 def selection(period: Period) -> list[SelectedEntry]:
@@ -113,6 +115,7 @@ def _clean(redactor: Redactor, text: str) -> str:
 
 def render_html(document: Document) -> str:
     redactor = directory_redactor()
+    document.themes = [(_clean(redactor, label), teams) for label, teams in document.themes]
     rows = [_row_view(row, redactor) for row in document.figures.rows]
     totals = document.figures.totals
     distributions = [_distribution_view(name, totals) for name in DIMENSIONS]

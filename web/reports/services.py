@@ -37,6 +37,7 @@ from web.reports.models import Report, ReportRun, ReportStatus, ReportTrigger, R
 from web.reports.render import Document, render_html, render_pdf, selection
 from web.tenancy import current_tenant_id
 from web.tenants.models import Tenant
+from web.themes.services import period_themes
 from web.users.models import TenantRoleName, User
 
 log = logging.getLogger(__name__)
@@ -174,9 +175,11 @@ def build(report: Report, progress: Progress) -> dict[str, int]:
                                      previously_hidden(report.id))
     progress(40)
     chosen = selection(period)
+    themes = period_themes(report.period_start, report.period_end, k)
     progress(50)
     document = Document(tenant_name=tenant.name, period=period, k=k, figures=figures,
-                        entries=chosen, generated_on=today(), meeting_on=report.meeting_on)
+                        entries=chosen, generated_on=today(), meeting_on=report.meeting_on,
+                        themes=themes)
     with force_locale(report.locale):
         html = render_html(document)
         progress(70)
@@ -188,7 +191,7 @@ def build(report: Report, progress: Progress) -> dict[str, int]:
     report.published_rows = [_stored(row) for row in figures.rows]
     db.session.flush()
     return {**figures.counts, "entries": len(chosen), "html_bytes": len(html.encode()),
-            "pdf_bytes": len(pdf), "pdf_pages": pages}
+            "pdf_bytes": len(pdf), "pdf_pages": pages, "themes": len(themes)}
 
 
 def finish_run(report: Report, run: ReportRun, counts: dict[str, int], timer: Timer) -> None:

