@@ -76,6 +76,7 @@ MODEL_MODULES = (
     "web.collections.models",
     "web.reports.models",
     "web.api.models",
+    "web.meetings.models",
 )
 
 
