@@ -89,7 +89,7 @@ def state(cycle_id: int):
     return jsonify(version=live.current_version(meeting.id), ended=meeting.ended_at is not None)
 
 
-# op -> (facilitator only, the change). Each returns the message to flash.
+# op -> (facilitator only, the change made from the posted form).
 OPERATIONS: dict[str, tuple[bool, Callable]] = {
     "step": (True, lambda u, c, m, f: live.step(u, m, c, f.get("prompt_id"))),
     "timer": (True, lambda u, c, m, f: live.set_timer(u, m, f.get("minutes"))),
