@@ -46,6 +46,13 @@ def current_version(meeting_id: int) -> int | None:
     return db.session.scalar(select(LiveMeeting.version).where(LiveMeeting.id == meeting_id))
 
 
+def version_of_cycle(cycle_id: int) -> tuple[int, bool]:
+    """The live meeting's version and whether it ended, by cycle: (0, False) before it starts."""
+    row = db.session.execute(select(LiveMeeting.version, LiveMeeting.ended_at).where(
+        LiveMeeting.cycle_id == cycle_id)).first()
+    return (0, False) if row is None else (row.version, row.ended_at is not None)
+
+
 def _changed(meeting: LiveMeeting) -> None:
     # An UPDATE in the database, not a Python increment: two nodes changing the same meeting
     # at once both count.
