@@ -8,6 +8,7 @@ Use the ``smtp_server`` fixture (tests/conftest.py), or ``running_smtp_server()`
 
 from __future__ import annotations
 
+import asyncio
 import email
 import threading
 import time
@@ -82,11 +83,40 @@ class SmtpSink:
         raise TimeoutError(f"expected {count} e-mails within {timeout}s, got {len(self.messages)}")
 
 
+class ClosingController(Controller):
+    """aiosmtpd's controller that closes the sessions still open before its loop stops.
+
+    A client (a worker's pooled SMTP connection) may still be connected when a test ends;
+    stopping the loop under it leaves the transport to the garbage collector, whose "unclosed
+    transport" ResourceWarning the suite treats as an error in whichever test runs next."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._sessions: set = set()
+
+    def factory(self):
+        protocol = super().factory()
+        self._sessions.add(protocol)
+        return protocol
+
+    def stop(self, no_assert: bool = False) -> None:
+        async def close_sessions() -> None:
+            for protocol in self._sessions:
+                transport = getattr(protocol, "transport", None)
+                if transport is not None and not transport.is_closing():
+                    transport.close()
+            await asyncio.sleep(0.05)  # let the transports' close callbacks run
+
+        if self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(close_sessions(), self.loop).result(timeout=10)
+        super().stop(no_assert=no_assert)
+
+
 @contextmanager
 def running_smtp_server() -> Iterator[SmtpSink]:
     sink = SmtpSink()
     sink.port = free_port()
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller = ClosingController(sink, hostname=sink.host, port=sink.port)
     controller.start()
     try:
         yield sink

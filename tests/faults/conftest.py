@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from celery import Celery
 from sqlalchemy import func, insert, select
 
@@ -37,7 +36,7 @@ from tests.services import (
     free_port,
     wait_for,
 )
-from tests.smtp import SmtpSink
+from tests.smtp import ClosingController, SmtpSink
 from web.cycles.models import Cycle, Phase
 from web.extensions import db
 from web.models import utcnow
@@ -140,10 +139,10 @@ class SmtpServer:
     def __init__(self) -> None:
         self.sink = CountingSink()
         self.sink.port = self.port = free_port()
-        self._controllers: list[Controller] = []
+        self._controllers: list[ClosingController] = []
 
     def start(self) -> None:
-        controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        controller = ClosingController(self.sink, hostname="127.0.0.1", port=self.port)
         controller.start()
         self._controllers.append(controller)
 
