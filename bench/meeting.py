@@ -90,6 +90,7 @@ def main() -> None:
                       "REDIS_URL": None, "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "WARNING"})
     with app.app_context():
         upgrade()
+    load = round(os.getloadavg()[0], 1)
     started = time.perf_counter()
     tenant, rows = build(app, args.meetings, args.participants)
     print(f"built {args.meetings} meetings x {args.participants} in "
@@ -162,6 +163,8 @@ def main() -> None:
     needed = args.meetings * args.participants
 
     result = {
+        "load average at start": load,
+        "database": url.split(":")[0],
         "one meeting": {
             "participants": len(clients), "writes": len(writes),
             "write median ms": ms(statistics.median(writes)),
