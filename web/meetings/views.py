@@ -116,7 +116,6 @@ OPERATIONS: dict[str, tuple[bool, Callable]] = {
 }
 
 
-@bp.post("/cycles/<int:cycle_id>/live/<op>", endpoint="change")
 def change(cycle_id: int, op: str) -> Response | tuple[str, int]:
     user, cycle, meeting, facilitates = _load(cycle_id)
     view = PRESENT if request.form.get("view") == PRESENT and facilitates else JOIN
@@ -127,7 +126,7 @@ def change(cycle_id: int, op: str) -> Response | tuple[str, int]:
                 abort(403)
             live.start_meeting(user, cycle)
             return saved(_("Mødet er startet."), url_for(".present", cycle_id=cycle.id))
-        if op not in OPERATIONS or meeting is None:
+        if meeting is None:
             abort(404)
         facilitator_only, apply = OPERATIONS[op]
         if facilitator_only and not facilitates:
@@ -149,3 +148,10 @@ def change(cycle_id: int, op: str) -> Response | tuple[str, int]:
 
 
 __all__ = ["bp"]
+
+
+# One URL per change, all one endpoint (``url_for(".change", cycle_id=…, op=…)``): no free
+# string argument in any URL.
+for _op in ("start", *OPERATIONS):
+    bp.add_url_rule(f"/cycles/<int:cycle_id>/live/{_op}", endpoint="change", view_func=change,
+                    methods=["POST"], defaults={"op": _op})
