@@ -82,6 +82,7 @@ MODEL_MODULES = (
     "web.themes.models",
     "web.api.models",
     "web.scim.models",
+    "web.meetings.models",
 )
 
 
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.dashboards.views import bp as dashboards_bp
     from web.examples.views import bp as examples_bp
     from web.gdpr.views import bp as gdpr_bp
+    from web.meetings.views import bp as live_bp
     from web.ops.views import bp as ops_bp
     from web.reminders.views import bp as reminders_bp
     from web.reports.views import bp as reports_bp
@@ -130,7 +132,7 @@ def _register_blueprints(app: Flask) -> None:
                                                         dashboards_bp, reminders_bp,
                                                         collections_bp, themes_bp, reports_bp,
                                                         api_bp, api_tokens_bp, gdpr_bp,
-                                                        scim_bp, scim_admin_bp])
+                                                        scim_bp, scim_admin_bp, live_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 

@@ -1,0 +1,157 @@
+"""The live meeting's pages (``t.live.*``): the presenter view for the shared screen, the
+participant view on each member's device, the one-row state every open view polls, and the
+facilitator's and members' changes, each a POST to one URL.
+
+Every POST works without JavaScript (Post/Redirect/Get back to the page it came from); with it,
+``static/live.js`` posts with ``fetch`` and the polled state brings the change to every view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, g, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from web.auth.session import require_user
+from web.cycles.actions import team_members
+from web.cycles.models import Cycle, Phase
+from web.cycles.reference import reference_for
+from web.cycles.views import localized
+from web.cycles.vocabulary import EXPECTATION_LABELS, KKC_LABELS
+from web.errors import Refusal
+from web.extensions import db
+from web.forms import invalid, saved
+from web.meetings import services as live
+from web.meetings.models import LiveMeeting, Voting
+from web.models import utcnow
+from web.permissions import Permission, can, require
+from web.tenancy import get_or_404
+
+bp = Blueprint("live", "web.meetings", template_folder="templates")
+
+PRESENT, JOIN = "present", "join"
+
+
+def _load(cycle_id: int) -> tuple[object, Cycle, LiveMeeting | None, bool]:
+    user = require_user()
+    cycle = get_or_404(Cycle, cycle_id)
+    facilitates = can(user, Permission.FACILITATE, cycle)
+    if not facilitates:
+        require(user, Permission.CONTRIBUTE, cycle)
+    return user, cycle, live.meeting_for(cycle), facilitates
+
+
+def _context(user, cycle: Cycle, meeting: LiveMeeting | None, facilitates: bool,
+             view: str) -> dict:
+    context = {"cycle": cycle, "meeting": meeting, "facilitates": facilitates, "view": view,
+               "localized": localized, "reference": reference_for(g.tenant), "Voting": Voting,
+               "Phase": Phase, "EXPECTATION_LABELS": EXPECTATION_LABELS,
+               "KKC_LABELS": KKC_LABELS, "now": utcnow()}
+    if meeting is not None:
+        context["board"] = live.board(meeting)
+        context["prompt"] = next((p for p in cycle.prompts
+                                  if p.id == meeting.current_prompt_id), None)
+        context["votes_left"] = live.votes_left(user, meeting)
+        context["members"] = team_members(cycle) if facilitates else []
+    return context
+
+
+def _page(cycle_id: int, view: str):
+    user, cycle, meeting, facilitates = _load(cycle_id)
+    if view == PRESENT and not facilitates:
+        abort(403)
+    if meeting is not None and view == JOIN and meeting.ended_at is None:
+        live.join(user, meeting)
+        db.session.commit()
+    template = "meetings/_board.html" if request.args.get("fragment") else "meetings/live.html"
+    return render_template(template, errors={},
+                           **_context(user, cycle, meeting, facilitates, view))
+
+
+@bp.get("/cycles/<int:cycle_id>/live", endpoint="join")
+def join_page(cycle_id: int):
+    return _page(cycle_id, JOIN)
+
+
+@bp.get("/cycles/<int:cycle_id>/live/present", endpoint="present")
+def present_page(cycle_id: int):
+    return _page(cycle_id, PRESENT)
+
+
+@bp.get("/cycles/<int:cycle_id>/live/state", endpoint="state")
+def state(cycle_id: int):
+    """What the views poll each second: the meeting's version and whether it ended.
+
+    One indexed read and no permission queries: the answer is two numbers that say nothing
+    about the meeting's content (the board itself, fetched when the version moved, checks
+    access as every page does). Signed-in users of the tenant only; another tenant's cycle
+    is filtered out by the tenancy filter and reads as no meeting.
+    """
+    require_user()
+    version, ended = live.version_of_cycle(cycle_id)
+    return jsonify(version=version, ended=ended)
+
+
+# op -> (facilitator only, the change made from the posted form).
+OPERATIONS: dict[str, tuple[bool, Callable]] = {
+    "step": (True, lambda u, c, m, f: live.step(u, m, c, f.get("prompt_id"))),
+    "timer": (True, lambda u, c, m, f: live.set_timer(u, m, f.get("minutes"))),
+    "merge": (True, lambda u, c, m, f: live.merge(u, m, f.get("card_id"), f.get("into_id"))),
+    "open-voting": (True, lambda u, c, m, f: live.open_voting(u, m, f.get("votes"))),
+    "close-voting": (True, lambda u, c, m, f: live.close_voting(u, m)),
+    "conclusion": (True, lambda u, c, m, f: live.record_conclusion(
+        u, m, c, f.get("prompt_id"), f.get("conclusion"))),
+    "action": (True, lambda u, c, m, f: live.action_from_card(u, m, f.get("card_id"))),
+    "edit-action": (True, lambda u, c, m, f: live.edit_action(
+        u, m, c, f.get("action_id"), text=f.get("text"), owner_id=f.get("owner_id"),
+        due_on=f.get("due_on"), expectation=f.get("expectation"), kkc=f.get("kkc"))),
+    "end": (True, lambda u, c, m, f: live.end_meeting(
+        u, m, c, confirmed=f.get("confirm") == "yes")),
+    "card": (False, lambda u, c, m, f: live.add_card(
+        u, m, c, prompt_id=f.get("prompt_id"), text=f.get("text"),
+        visibility=f.get("visibility"))),
+    "vote": (False, lambda u, c, m, f: live.vote(u, m, f.get("card_id"))),
+}
+
+
+def change(cycle_id: int, op: str) -> Response | tuple[str, int]:
+    user, cycle, meeting, facilitates = _load(cycle_id)
+    view = PRESENT if request.form.get("view") == PRESENT and facilitates else JOIN
+    back = url_for(".present" if view == PRESENT else ".join", cycle_id=cycle.id)
+    try:
+        if op == "start":
+            if not facilitates:
+                abort(403)
+            live.start_meeting(user, cycle)
+            return saved(_("Mødet er startet."), url_for(".present", cycle_id=cycle.id))
+        if meeting is None:
+            abort(404)
+        facilitator_only, apply = OPERATIONS[op]
+        if facilitator_only and not facilitates:
+            abort(403)
+        apply(user, cycle, meeting, request.form)
+    except Refusal as exc:
+        if request.headers.get("X-Live") == "1":
+            db.session.rollback()
+            return jsonify(errors=exc.errors), 422
+        return invalid("meetings/live.html", exc.errors,
+                       **_context(user, cycle, meeting, facilitates, view))
+    if request.headers.get("X-Live") == "1":
+        db.session.commit()
+        return jsonify(version=live.current_version(meeting.id)), 200
+    if op == "end":
+        return saved(_("Mødet er afsluttet, og aftalerne er gemt."),
+                     url_for("t.cycles.detail", cycle_id=cycle.id))
+    return saved(_("Gemt."), back)
+
+
+__all__ = ["bp"]
+
+
+# One URL per change, all one endpoint (``url_for(".change", cycle_id=…, op=…)``): no free
+# string argument in any URL.
+for _op in ("start", *OPERATIONS):
+    bp.add_url_rule(f"/cycles/<int:cycle_id>/live/{_op}", endpoint="change", view_func=change,
+                    methods=["POST"], defaults={"op": _op})
