@@ -13,7 +13,7 @@ from tests.auth.conftest import SamlFlow
 from tests.auth.test_login import roles_of, user_by_subject
 from tests.auth.test_saml_node_idp import IDP_DIR, ensure_installed, posted_response
 from tests.services import ROOT, Process, child_env, free_port, wait_for
-from web.auth.demo_saml import DEMO_SAML_SLUG, SAML_IDP_URL, files_dir
+from web.auth.demo_saml import DEMO_SAML_SLUG, SAML_IDP_URL, files_dir, saml_idp_url
 from web.extensions import db
 from web.tenants.demo import load_demo
 from web.tenants.models import Tenant
@@ -24,12 +24,16 @@ def procfile_env() -> dict[str, str]:
     assert line, "Procfile has no samlidp process"
     words = shlex.split(line.group(1))
     assert words[-2:] == ["node", "tests/auth/saml_node_idp/idp.mjs"]
-    return dict(w.split("=", 1) for w in words[:-2])
+    # The shell's defaults, as `make run` has them (no PORT, INSTANCE_PATH or SAML_IDP_PORT set).
+    defaults = [re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", w) for w in words[:-2]]
+    return dict(w.split("=", 1) for w in defaults)
 
 
-def test_procfile_runs_the_idp_where_the_demo_expects_it():
+def test_procfile_runs_the_idp_where_the_demo_expects_it(monkeypatch):
     env = procfile_env()
     assert f"http://127.0.0.1:{env['SAML_IDP_PORT']}" == SAML_IDP_URL
+    monkeypatch.setenv("SAML_IDP_PORT", "9612")
+    assert saml_idp_url() == "http://127.0.0.1:9612"
     assert env["IDP_KEY"] == "instance/saml-demo/idp.key"
     assert env["ACCOUNTS_FILE"] == "instance/saml-demo/accounts.json"
     assert env["SP_METADATA"].endswith(f"/t/{DEMO_SAML_SLUG}/auth/saml/metadata")

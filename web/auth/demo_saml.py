@@ -10,6 +10,7 @@ URL is kept as well, so the hourly refresh reads the IdP's own metadata afterwar
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from flask import current_app
@@ -64,10 +65,18 @@ def idp_metadata(base: str, cert_pem: str) -> str:
             f"</md:IDPSSODescriptor></md:EntityDescriptor>")
 
 
-def configure_demo_saml(base: str = SAML_IDP_URL, folder: Path | None = None, *,
+def saml_idp_url() -> str:
+    """Where the Procfile's samlidp listens: port ``SAML_IDP_PORT`` (default 9500)."""
+    port = os.environ.get("SAML_IDP_PORT", "").strip()
+    return f"http://127.0.0.1:{port}" if port.isdigit() else SAML_IDP_URL
+
+
+def configure_demo_saml(base: str | None = None, folder: Path | None = None, *,
                         force: bool = False) -> bool:
-    """Point the current tenant (demo-saml) at the demo IdP, unless an operator chose another
-    one (``force``: all the same). Idempotent: returns whether anything changed."""
+    """Point the current tenant (demo-saml) at the demo IdP (``saml_idp_url()`` unless given),
+    unless an operator chose another one (``force``: all the same). Idempotent: returns whether
+    anything changed."""
+    base = base or saml_idp_url()
     folder = ensure_idp_files(folder)
     settings = current_settings()
     if not force and settings is not None \
