@@ -41,6 +41,10 @@ NO_PERSON_LINK = {
     "users": "the person themself: the export's profile",
     "provisioning_runs": "an import's or sync's counts and its refusals (file, line, problem)",
     "scim_groups": "the identity provider's groups and what their membership gives",
+    "entry_embeddings": "vectors of approved (redacted) catalogue entries",
+    "themes": "clusters of approved entries: their words and entry ids",
+    "live_cards": "a live meeting's thoughts: no user link; a named card's author name is "
+                  "blanked by erasure",
 }
 
 

@@ -136,7 +136,8 @@ def test_demo_is_idempotent(app, db_session):
     with app.app_context():
         demo = db.session.scalar(select(Tenant).filter_by(slug="demo"))
         with tenant_scope(demo.id):
-            rows = db.session.execute(text("SELECT count(*) FROM users")).scalar()
+            rows = db.session.execute(text("SELECT count(*) FROM users WHERE tenant_id = :t"),
+                                      {"t": demo.id}).scalar()
     assert rows == 28
 
 

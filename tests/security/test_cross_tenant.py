@@ -69,6 +69,7 @@ ID_SOURCES = {
     "report_id": "reports", "user_id": "users", "contribution_id": "contributions",
     "template_id": "dialogue_templates", "token_id": "api_tokens", "campaign_id": "campaigns",
     "entry_id": "collection_entries", "group_id": "scim_groups", "scim_token_id": "scim_tokens",
+    "theme_id": "themes",
 }
 
 
@@ -190,6 +191,11 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
         entries = db.session.scalars(select(CollectionEntry)).all()
         approve_entry(users["hr"], entries[0], revision=entries[0].revision,
                       decisions={("text", "Kirsten Berg"): "keep"})
+        from web.themes.models import Theme
+        db.session.add(Theme(period_start=date.today() - timedelta(days=365),
+                             period_end=date.today(), words=[mark("tema")],
+                             entry_ids=[entries[0].id], centroid=bytes(4 * 384),
+                             name=mark("Tema")))
         db.session.commit()
         for argument, table in ID_SOURCES.items():
             # Named tenant, not only row-level security's (SQLite has none).

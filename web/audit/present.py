@@ -34,6 +34,17 @@ EVENT_LABELS: dict[str, object] = {
     "audit.exported": _l("Revisionslog hentet"),
     "api_token.created": _l("API-nøgle oprettet"),
     "api_token.revoked": _l("API-nøgle trukket tilbage"),
+    "auth.logout_refused": _l("Log ud afvist"),
+    "scim.group_mapped": _l("SCIM-gruppe knyttet til enhed eller rolle"),
+    "scim.token_created": _l("SCIM-nøgle oprettet"),
+    "scim.token_revoked": _l("SCIM-nøgle trukket tilbage"),
+    "sso.saml_key_created": _l("SAML-nøgle oprettet"),
+    "sso.saml_key_activated": _l("SAML-nøgle taget i brug"),
+    "sso.saml_key_retired": _l("SAML-nøgle udfaset"),
+    "sso.saml_metadata_refreshed": _l("SAML-metadata hentet igen"),
+    "themes.computed": _l("Temaer beregnet"),
+    "themes.changed": _l("Tema ændret"),
+    "user.left": _l("Bruger fratrådt"),
 }
 
 ROLE_LABELS: dict[str, object] = {

@@ -49,6 +49,7 @@ from web.examples.models import Example
 from web.extensions import db
 from web.gdpr import export
 from web.inputs import check_text, read
+from web.meetings.models import LiveAction, LiveAttendee, LiveCard, LiveMeeting
 from web.models import utcnow
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.reminders.models import ReminderDaySlot, ReminderOutbox, ReminderUnsubscribe
@@ -366,15 +367,21 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
                           (Campaign, Campaign.created_by_id),
                           (CollectionEntry, CollectionEntry.reviewed_by_id),
                           (Report, Report.requested_by_id),
-                          (ScimToken, ScimToken.created_by_id)):
+                          (ScimToken, ScimToken.created_by_id),
+                          (LiveMeeting, LiveMeeting.facilitator_id),
+                          (LiveAction, LiveAction.owner_id)):
         _rowcount(update(model).where(column == person.id).values({column.key: None}))
     for model, column in ((Membership, Membership.user_id), (TenantRole, TenantRole.user_id),
                           (ApiToken, ApiToken.user_id),
                           (ReminderUnsubscribe, ReminderUnsubscribe.user_id),
                           (ReminderDaySlot, ReminderDaySlot.recipient_id),
                           (ReminderOutbox, ReminderOutbox.recipient_id),
-                          (ScimGroupMember, ScimGroupMember.user_id)):
+                          (ScimGroupMember, ScimGroupMember.user_id),
+                          (LiveAttendee, LiveAttendee.user_id)):
         _rowcount(delete(model).where(column == person.id))
+    # A named thought of a live meeting carries its author's name as text, not as a link.
+    _rowcount(update(LiveCard).where(LiveCard.author_name == person.display_name)
+              .values(author_name=None))
     db.session.expire(person, ["roles"])
 
     former_subject = person.subject
