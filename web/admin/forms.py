@@ -53,7 +53,23 @@ def _text(limit: int, *, required: bool = False) -> list[Kind]:
     return [Kind(text(limit, required=required), required=required)]
 
 
-class SsoSettingsForm(FlaskForm):
+class RoleValueFields:
+    """The claim or attribute values that mean each tenant role: the same on the OIDC and the
+    SAML settings form (rendered by name, so their place in a form's field order is immaterial)."""
+
+    leader_values = TextAreaField(_l("Værdier der betyder leder"), description=ONE_PER_LINE,
+                                  validators=_text(MAX_ROLE_VALUES_TEXT))
+    hr_values = TextAreaField(_l("Værdier der betyder HR"), description=ONE_PER_LINE,
+                              validators=_text(MAX_ROLE_VALUES_TEXT))
+    hovedudvalg_values = TextAreaField(_l("Værdier der betyder Hovedudvalg"),
+                                       description=ONE_PER_LINE,
+                                       validators=_text(MAX_ROLE_VALUES_TEXT))
+    admin_values = TextAreaField(_l("Værdier der betyder administrator"),
+                                 description=ONE_PER_LINE,
+                                 validators=_text(MAX_ROLE_VALUES_TEXT))
+
+
+class SsoSettingsForm(RoleValueFields, FlaskForm):
     issuer = StringField(_l("Udsteder (issuer)"), validators=_text(500, required=True),
                          description=_l("Fx https://login.microsoftonline.com/TENANT-ID/v2.0, "
                                         "hvor TENANT-ID er jeres tenant-id i Microsoft Entra."))
@@ -80,16 +96,6 @@ class SsoSettingsForm(FlaskForm):
         validators=[Kind(UnitClaimKind, required=True)])
     roles_claim = StringField(_l("Claim med grupper eller roller"), default="groups",
                               validators=_text(100))
-    leader_values = TextAreaField(_l("Værdier der betyder leder"), description=ONE_PER_LINE,
-                                  validators=_text(MAX_ROLE_VALUES_TEXT))
-    hr_values = TextAreaField(_l("Værdier der betyder HR"), description=ONE_PER_LINE,
-                              validators=_text(MAX_ROLE_VALUES_TEXT))
-    hovedudvalg_values = TextAreaField(_l("Værdier der betyder Hovedudvalg"),
-                                       description=ONE_PER_LINE,
-                                       validators=_text(MAX_ROLE_VALUES_TEXT))
-    admin_values = TextAreaField(_l("Værdier der betyder administrator"),
-                                 description=ONE_PER_LINE,
-                                 validators=_text(MAX_ROLE_VALUES_TEXT))
     is_enabled = BooleanField(_l("Login er slået til"), default=True)
 
 
@@ -112,7 +118,7 @@ SAML_PRESETS = [
 MAX_METADATA_TEXT = 512 * 1024
 
 
-class SamlSettingsForm(FlaskForm):
+class SamlSettingsForm(RoleValueFields, FlaskForm):
     metadata_url = StringField(
         _l("Adresse på login-tjenestens metadata"), validators=_text(500),
         description=_l("Læses igen hver time, så nye nøgler hos login-tjenesten slår igennem "
@@ -138,16 +144,6 @@ class SamlSettingsForm(FlaskForm):
         _l("Attribut med privilegieliste (Context Handler)"), validators=_text(100),
         description=_l("Base64-kodet liste af privilegier med scopes; enheder læses af "
                        "organisationsenheds-afgrænsningerne."))
-    leader_values = TextAreaField(_l("Værdier der betyder leder"), description=ONE_PER_LINE,
-                                  validators=_text(MAX_ROLE_VALUES_TEXT))
-    hr_values = TextAreaField(_l("Værdier der betyder HR"), description=ONE_PER_LINE,
-                              validators=_text(MAX_ROLE_VALUES_TEXT))
-    hovedudvalg_values = TextAreaField(_l("Værdier der betyder Hovedudvalg"),
-                                       description=ONE_PER_LINE,
-                                       validators=_text(MAX_ROLE_VALUES_TEXT))
-    admin_values = TextAreaField(_l("Værdier der betyder administrator"),
-                                 description=ONE_PER_LINE,
-                                 validators=_text(MAX_ROLE_VALUES_TEXT))
     required_loa = SelectField(_l("Krævet NSIS-sikringsniveau"), choices=[
         SelectChoice("Low", _l("Lav")), SelectChoice("Substantial", _l("Betydelig")),
         SelectChoice("High", _l("Høj")),
