@@ -12,7 +12,9 @@ gone, each whitespace run one space) and yield ``(start, end, kind)`` in its off
   separator between the groups (space, "-", ".", "/", optionally with spaces around it), with or
   without +45, 0045, (+45), (45) or 45 before. Not a phone: another digit or a decimal/thousands
   mark + digit right before or after; thousands groups ("12.345.678", "12 345 678"); a date
-  ("12.05.2024", "2024-05-12"); two years ("2019-2020", "2019 2020"). Times "10.30-12.00" mix
+  ("12.05.2024", "2024-05-12"). Two rising years ("2019-2020", "2019 2020") are written like a
+  mobile number, so they are a *possible* finding: reported for the author, not replaced, never
+  silently let through; falling ones ("2041-1959") are a phone. Times "10.30-12.00" mix
   separators and are not phones either. An eight-digit case number may be redacted (the safe side).
   The tests check these patterns against ``phonenumbers``' own matcher for DK.
 * E-mails: local part, then "@" (fullwidth "＠" is NFKC'd to "@"), "(at)", "[at]", "{at}",
@@ -42,7 +44,7 @@ _CPR = re.compile(
 )
 
 
-def _cpr_spans(text: str) -> Iterator[tuple[int, int, str]]:
+def _cpr_spans(text: str) -> Iterator[tuple[int, int, str, bool]]:
     for m in _CPR.finditer(text):
         number = m.group(1) + m.group(3) + m.group(4) + m.group(5)
         try:
@@ -53,7 +55,7 @@ def _cpr_spans(text: str) -> Iterator[tuple[int, int, str]]:
             # a month over 12 is not
             if not (1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(3)) <= 12):
                 continue
-        yield m.start(), m.end(), "cpr"
+        yield m.start(), m.end(), "cpr", True
 
 
 _GROUP = re.compile(r"\d+")
@@ -66,21 +68,28 @@ def _is_year(group: str) -> bool:
     return len(group) == 4 and group[:2] in ("19", "20")
 
 
-def _not_a_phone(groups: list[str], sep: str) -> bool:
+def _phone_certainty(groups: list[str], sep: str) -> bool | None:
+    """True: a phone number; False: certainly something else; None: possibly either.
+
+    "2019-2020" reads as years and is written like a mobile number ("2041 1959"), so it is a
+    *possible* finding the author confirms, never silently left in; a descending pair is no range.
+    """
     sizes = [len(g) for g in groups]
     if sizes == [2, 3, 3]:
-        return True  # thousands: 12.345.678, 12 345 678
+        return False  # thousands: 12.345.678, 12 345 678
     if sep in "-./" and len(groups) == 3:
         if sizes == [2, 2, 4] and 1 <= int(groups[0]) <= 31 and 1 <= int(groups[1]) <= 12:
-            return True  # 12.05.2024
+            return False  # 12.05.2024
         if sizes == [4, 2, 2] and _is_year(groups[0]) and 1 <= int(groups[1]) <= 12:
-            return True  # 2024-05-12
-    return sizes == [4, 4] and _is_year(groups[0]) and _is_year(groups[1])  # 2019-2020
+            return False  # 2024-05-12
+    if sizes == [4, 4] and _is_year(groups[0]) and _is_year(groups[1]) and groups[0] <= groups[1]:
+        return None  # 2019-2020
+    return True
 
 
-def _phone_spans(text: str) -> Iterator[tuple[int, int, str]]:
+def _phone_spans(text: str) -> Iterator[tuple[int, int, str, bool]]:
     for m in _JOINED.finditer(text):
-        yield m.start(), m.end(), "phone"
+        yield m.start(), m.end(), "phone", True
     for run in _RUN.finditer(text):
         groups = [g.span() for g in _GROUP.finditer(text, run.start(), run.end())]
         if sum(b - a for a, b in groups) < 8:
@@ -110,7 +119,7 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int, str]]:
                     and (len(window) == 1 or all(2 <= len(g) <= 4 for g in window))
                     and not (i > 0 and raw[i - 1] in (".", ","))  # "1,12345678"
                     and not (j < n and raw[j - 1] in (".", ","))  # "12345678,5"
-                    and not _not_a_phone(window, kinds.pop() if kinds else "")):
+                    and (sure := _phone_certainty(window, kinds.pop() if kinds else "")) is not False):
                 start = groups[i][0]
                 if i <= 1:
                     prefix = _PREFIX.search(text, max(0, start - 8), start)
@@ -120,7 +129,7 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int, str]]:
                 while j < n and seps[j - 1] == (sep or seps[j - 1]) and (
                         2 <= groups[j][1] - groups[j][0] <= 4) and raw[j - 1] not in (".", ","):
                     j += 1  # more groups of the same number: no tail left behind
-                yield start, groups[j - 1][1], "phone"
+                yield start, groups[j - 1][1], "phone", sure is True
                 i = j
             else:
                 i += 1
@@ -140,7 +149,7 @@ _OBF_HINT = re.compile(rf"[(\[{{<] ?(?:at|dot|snabel)| (?:dot|punktum|prik|snabe
 _LOCAL_CHARS = re.compile(r"[\w.%+'\-]*\Z")
 
 
-def _email_spans(text: str) -> Iterator[tuple[int, int, str]]:
+def _email_spans(text: str) -> Iterator[tuple[int, int, str, bool]]:
     at = text.find("@")
     while at != -1:  # only around each "@": the local part back from it, then one match
         back = at - 1 if at > 0 and text[at - 1] == " " else at
@@ -150,15 +159,16 @@ def _email_spans(text: str) -> Iterator[tuple[int, int, str]]:
             local = _LOCAL_CHARS.search(text, local.start() + 1, back)
             m = _EMAIL_AT.match(text, local.start()) if local else None
         if m:
-            yield m.start(), m.end(), "email"
+            yield m.start(), m.end(), "email", True
         at = text.find("@", max(at + 1, m.end() if m else 0))
     if _OBF_HINT.search(text):
         for m in _EMAIL_OBF.finditer(text):
-            yield m.start(), m.end(), "email"
+            yield m.start(), m.end(), "email", True
 
 
-def contact_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """Every e-mail, CPR and phone span in a contacts-folded text (may overlap)."""
+def contact_spans(text: str) -> Iterator[tuple[int, int, str, bool]]:
+    """Every e-mail, CPR and phone span in a contacts-folded text (may overlap), with whether it
+    is certain (replaced) or possible (the author confirms)."""
     yield from _email_spans(text)
     if _DIGITS8.search(text):
         yield from _cpr_spans(text)

@@ -108,7 +108,7 @@ class Redactor:
     def redact(self, text: str) -> Redacted:
         """Replace names, e-mails, phone numbers and CPR numbers in ``text`` by tokens."""
         contacts = fold_contacts(text)
-        spans = [(*contacts.span(a, b), k, True) for a, b, k in contact_spans(contacts.text)]
+        spans = [(*contacts.span(a, b), k, sure) for a, b, k, sure in contact_spans(contacts.text)]
         names = fold_names(contacts)
         spans.extend(self._name_spans(text, names))
         return _apply(text, spans)
@@ -272,8 +272,8 @@ def _sentence_start(original: str, start: int) -> bool:
 def redact_contacts(text: str) -> Redacted:
     """Replace e-mail addresses, phone numbers and CPR numbers in ``text`` (no names)."""
     contacts = fold_contacts(text)
-    return _apply(text, [(*contacts.span(a, b), k, True)
-                         for a, b, k in contact_spans(contacts.text)])
+    return _apply(text, [(*contacts.span(a, b), k, sure)
+                         for a, b, k, sure in contact_spans(contacts.text)])
 
 
 def _apply(text: str, spans: list[tuple[int, int, str, bool]]) -> Redacted:
