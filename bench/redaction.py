@@ -171,6 +171,21 @@ def recall_precision(results: list) -> tuple[float, float, int, int]:
     return covered / put, right / found, put, found
 
 
+def possible_figures(results: list) -> tuple[float, float, int]:
+    """Certain-or-possible recall (secrets covered by either) and the possible findings'
+    precision (those that overlap a secret; the rest are what HR decides to keep)."""
+    put = covered = found = right = 0
+    for spans, result in zip(SECRETS, results, strict=True):
+        every = (*result.findings, *result.possible)
+        for a, b in spans:
+            put += 1
+            covered += any(f.start <= a and b <= f.end for f in every)
+        for f in result.possible:
+            found += 1
+            right += any(f.start < b and a < f.end for a, b in spans)
+    return covered / put, (right / found if found else 1.0), found
+
+
 def baseline_patterns(names: list[str]) -> list[re.Pattern[str]]:
     """One regular expression per name: full name and first + last, with genitive."""
     patterns = []
@@ -237,6 +252,9 @@ def main() -> None:
     print(f"certain recall {recall:.4f} of {put:,} inserted secrets, precision {precision:.4f} "
           f"of {found:,} certain findings; possible findings "
           f"{sum(len(r.possible) for r in results):,}")
+    either, possible_precision, possible_found = possible_figures(results)
+    print(f"certain-or-possible recall {either:.4f}; possible findings' precision "
+          f"{possible_precision:.4f} of {possible_found:,} (the rest are HR's to keep)")
     kinds: dict[str, int] = {}
     for result in results:
         for finding in result.findings:

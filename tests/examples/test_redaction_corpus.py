@@ -250,49 +250,58 @@ def email_variant(rnd: random.Random) -> str:
 
 
 SENTENCE = st.sampled_from(FRAMES + CONTACT_FRAMES)
+KINDS = ["name", "cpr", "phone", "email"]
+# A variant: a sentence, a kind of person data and the choices that write it, every choice
+# drawn by hypothesis (``use_true_random=False``), so it explores and shrinks them.
+VARIANT = st.tuples(SENTENCE, st.sampled_from(KINDS), st.randoms(use_true_random=False))
+_RISING_YEARS = re.compile(r"((?:19|20)\d\d)[ -]((?:19|20)\d\d)")
+
+
+def plant(frame: str, kind: str, rnd: random.Random) -> tuple[str, int, str]:
+    """The sentence with the person data in it, where it starts, and the data itself."""
+    if kind == "name":
+        secret = name_variant(rnd.choice(PEOPLE), rnd)
+    else:
+        secret = {"cpr": cpr_variant, "phone": phone_variant, "email": email_variant}[kind](rnd)
+    text = frame.format(secret)
+    at = frame.index("{}") + secret.startswith("#")  # a hashtag's "#" may stay
+    return text, at, secret.lstrip("#")
+
+
+def _covered(findings, at: int, secret: str) -> bool:
+    return any(f.start <= at and at + len(secret) <= f.end for f in findings)
 
 
 @settings(max_examples=400, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(SENTENCE, st.sampled_from(["name", "cpr", "phone", "email"]),
-                          st.integers(0, 2**32)), min_size=1, max_size=4))
-def test_generated_variants_are_certain_or_possible(parts):
-    for frame, kind, seed in parts:
-        rnd = random.Random(seed)
-        if kind == "name":
-            secret = name_variant(rnd.choice(PEOPLE), rnd)
-        else:
-            secret = {"cpr": cpr_variant, "phone": phone_variant, "email": email_variant}[kind](rnd)
-        text = frame.format(secret)
-        at = frame.index("{}") + secret.startswith("#")  # a hashtag's "#" may stay
-        secret = secret.lstrip("#")
+@given(st.lists(VARIANT, min_size=1, max_size=4))
+def test_generated_variants_are_certain_or_possible(variants):
+    for frame, kind, rnd in variants:
+        text, at, secret = plant(frame, kind, rnd)
         result = REDACTOR.redact(text)
-        found = (*result.findings, *result.possible)
-        assert any(f.start <= at and at + len(secret) <= f.end for f in found), (text, result)
+        assert _covered((*result.findings, *result.possible), at, secret), (text, result)
 
 
-def test_generated_variants_recall_at_least_99_percent():
-    """Runs the generator over 3,000 seeded variants and measures certain recall."""
-    rnd = random.Random(13)
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(VARIANT, min_size=300, max_size=300))
+def test_generated_variants_recall_at_least_99_percent(variants):
+    """Certain recall ≥ 99 % on every batch of 300 variants hypothesis writes. A phone number
+    that reads as two rising years ("2019 2020") is by design a possible finding only (the
+    previous test holds it to that), so it is not counted here."""
     total = hit = 0
     misses = []
-    for _ in range(3000):
-        kind = rnd.choice(["name", "cpr", "phone", "email"])
-        frame = rnd.choice(FRAMES + CONTACT_FRAMES)
-        if kind == "name":
-            secret = name_variant(rnd.choice(PEOPLE), rnd)
-        else:
-            secret = {"cpr": cpr_variant, "phone": phone_variant, "email": email_variant}[kind](rnd)
-        text = frame.format(secret)
-        at = frame.index("{}") + secret.startswith("#")  # a hashtag's "#" may stay
-        secret = secret.lstrip("#")
-        result = REDACTOR.redact(text)
+    for frame, kind, rnd in variants:
+        text, at, secret = plant(frame, kind, rnd)
+        if kind == "phone" and not secret.startswith(("+", "(", "00")) and any(
+                a <= b for a, b in _RISING_YEARS.findall(secret)):
+            continue
         total += 1
-        if any(f.start <= at and at + len(secret) <= f.end for f in result.findings):
+        if _covered(REDACTOR.redact(text).findings, at, secret):
             hit += 1
         else:
             misses.append(secret)
-    assert hit / total >= 0.99, (hit / total, misses[:20])
+    assert total == 0 or hit / total >= 0.99, (hit / total, misses[:20])
 
 
 # --- phones: our patterns against phonenumbers' own matcher for DK ----------------------------
@@ -317,10 +326,11 @@ def test_every_dk_number_phonenumbers_finds_is_redacted(seed):
             assert years and years[1] <= years[2], (text, match.raw_string)
 
 
-@pytest.mark.parametrize("text, certain", [
+@pytest.mark.parametrize(("text", "certain"), [
     ("Projektet løb 2019-2020 og igen 2022 2023.", False),
     ("Han gav os 2041-1959 over telefonen.", True),
     ("Ring på 2019 2020, hvis du har spørgsmål.", False),
+    ("Ring på +45 2019 2020 eller 0045 1998-2004.", True),
 ])
 def test_two_years_are_possible_and_falling_pairs_are_phones(text, certain):
     """Two rising years are written like a mobile number: reported for the author (never
@@ -328,5 +338,7 @@ def test_two_years_are_possible_and_falling_pairs_are_phones(text, certain):
     redacted = redact_contacts(text)
     assert (len(redacted.findings) > 0) is certain
     assert redacted.findings or redacted.possible
-    if not certain:
+    if certain:
+        assert not redacted.possible and "[telefon]" in redacted.text
+    else:
         assert redacted.text == text and all(f.kind == "phone" for f in redacted.possible)

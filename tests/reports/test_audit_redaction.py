@@ -109,3 +109,27 @@ def test_no_person_data_in_the_catalogue_its_pdf_or_the_hu_report(town, scope, p
     assert "[navn]" in report_html  # the report shows some of the approved examples
     _assert_clean("report html", report_html)
     _assert_clean("report pdf", _pdf_text(report.pdf))
+
+
+def test_a_unit_named_after_a_person_leaves_redacted(town, scope, published):
+    """Point 6: every free text that leaves a team, also the unit names the catalogue, its PDF
+    and the report print beside the entries ("Fra …"): an area called after a colleague shows
+    as a token, while the unit keeps its real name inside the municipality."""
+    from web.orgs.models import OrgUnit
+
+    with scope(town.tenant):
+        area = db.session.get(OrgUnit, town.units["bu"].id)
+        area.name = "Søren Friis' område"
+        db.session.commit()
+    employee = published(town.people["sol"][2])
+    catalogue = html.unescape(employee.get("/t/solby/inspiration/").get_data(as_text=True))
+    assert "Fra [navn]" in catalogue
+    pdf_text = _pdf_text(employee.get("/t/solby/inspiration/katalog.pdf").data)
+    assert "[navn]" in pdf_text
+    report, _ = generate(town, scope)
+    for where, text in (("catalogue", catalogue), ("katalog.pdf", pdf_text),
+                        ("report html", html.unescape(report.html)),
+                        ("report pdf", _pdf_text(report.pdf))):
+        assert "Søren" not in text and "Friis" not in text, where
+    with scope(town.tenant):  # inside the municipality the unit keeps its name
+        assert db.session.get(OrgUnit, town.units["bu"].id).name == "Søren Friis' område"

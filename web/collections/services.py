@@ -380,7 +380,20 @@ def published_entries(*, query: str | None = None, kind: ExampleKind | None = No
         stmt = stmt.where(CollectionEntry.id.in_(list(ids)))
     if query and query.strip():
         stmt = stmt.where(_matches(query.strip()))
-    return [PublishedEntry(entry, area) for entry, area in db.session.execute(stmt)]
+    rows = db.session.execute(stmt).all()
+    areas = published_names({area for _, area in rows if area})
+    return [PublishedEntry(entry, areas.get(area)) for entry, area in rows]
+
+
+def published_names(names: Iterable[str]) -> dict[str, str]:
+    """Each unit name as it may leave its teams: through the tenant's redactor, like every free
+    text a collection or report shows (a unit may be named after a person: "Teamet hos Søren
+    Friis"). The redactor is built once per directory (cached), so this costs one names query."""
+    names = set(names)
+    if not names:
+        return {}
+    redactor = directory_redactor()
+    return {name: redactor.redact(name).text for name in names}
 
 
 def _matches(query: str) -> ColumnElement[bool]:

@@ -119,12 +119,13 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int, str, bool]]:
                     and (len(window) == 1 or all(2 <= len(g) <= 4 for g in window))
                     and not (i > 0 and raw[i - 1] in (".", ","))  # "1,12345678"
                     and not (j < n and raw[j - 1] in (".", ","))  # "12345678,5"
-                    and (sure := _phone_certainty(window, kinds.pop() if kinds else "")) is not False):
+                    and (sure := _phone_certainty(window, kinds.pop() if kinds else ""))
+                    is not False):
                 start = groups[i][0]
                 if i <= 1:
                     prefix = _PREFIX.search(text, max(0, start - 8), start)
                     if prefix:
-                        start = prefix.start()
+                        start, sure = prefix.start(), True  # "+45 2019 2020" is a phone
                 sep = seps[i] if j - i > 1 else None
                 while j < n and seps[j - 1] == (sep or seps[j - 1]) and (
                         2 <= groups[j][1] - groups[j][0] <= 4) and raw[j - 1] not in (".", ","):
