@@ -70,6 +70,8 @@ def test_smtp_refusing_connections_for_a_while_delays_but_sends_each_once(
     assert {r.status for r in rows} == {OutboxStatus.SENT}
     retried = [r for r in rows if r.attempts > 1]
     assert retried, "the rows that met the refusal were tried again"
-    assert 3 <= max(r.attempts for r in rows) <= 5, sorted(r.attempts for r in retried)
+    # few attempts: the back-off doubles (how many fit in the outage depends on how fast the
+    # worker gets to them on a loaded machine, so only the upper bound is a promise)
+    assert max(r.attempts for r in rows) <= 5, sorted(r.attempts for r in retried)
     print(f"refused from {during} received; {len(retried)} rows retried, attempts "
           f"{sorted(r.attempts for r in retried)}")
