@@ -83,6 +83,9 @@ def test_hr_renames_hides_and_merges_and_it_survives_recomputation(town, themed,
                    ).status_code == 302
     too_long = hr.post(url, data={"decision": "rename", "name": "x" * 500})
     assert too_long.status_code == 422
+    named = hr.post(url, data={"decision": "rename",
+                               "name": f"Tak til {town.colleague.display_name}"})
+    assert named.status_code == 422 and "indeholder stadig" in named.get_data(as_text=True)
     assert hr.post(f"/t/solby/inspiration/temaer/{moeder}", data={"decision": "hide"}
                    ).status_code == 302
     today = date.today()

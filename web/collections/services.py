@@ -246,7 +246,7 @@ def save_entry(user: User, entry: CollectionEntry, *, revision: object, title: s
               "lesson": check_text(errors, "lesson", lesson, MAX_TEXT,
                                    required=entry.kind == ExampleKind.LESSON) or None}
     redactor = directory_redactor()
-    _check_redacted(errors, values, redactor)
+    check_redacted(errors, values, redactor)
     valid = _apply_decisions(errors, values, decisions or {}, redactor)
     if approve:
         _check_decided(errors, entry, values, valid, redactor)
@@ -271,7 +271,7 @@ def approve_entry(user: User, entry: CollectionEntry, *, revision: object,
     _check_current(errors, entry, revision)
     values = {name: getattr(entry, name) for name in TEXT_FIELDS}
     redactor = directory_redactor()
-    _check_redacted(errors, values, redactor)  # the directory may have grown
+    check_redacted(errors, values, redactor)  # the directory may have grown
     valid = _apply_decisions(errors, values, decisions or {}, redactor)
     _check_decided(errors, entry, values, valid, redactor)
     if errors:
@@ -316,8 +316,10 @@ def _check_current(errors: dict[str, str], entry: CollectionEntry, revision: obj
                          "gennemsyn igen ved næste opdatering af kataloget."))
 
 
-def _check_redacted(errors: dict[str, str], values: dict[str, str | None],
-                    redactor: Redactor) -> None:
+def check_redacted(errors: dict[str, str], values: dict[str, str | None],
+                   redactor: Redactor) -> None:
+    """A field error for each value HR wrote that still holds a name, e-mail, phone or CPR
+    number: what HR writes for the whole municipality is held to the redactor too."""
     for name, value in values.items():
         if not value or name in errors:
             continue

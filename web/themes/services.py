@@ -15,7 +15,9 @@ import numpy as np
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from web.collections.directory import directory_redactor
 from web.collections.models import CollectionEntry
+from web.collections.services import check_redacted
 from web.errors import InputError
 from web.examples.models import Example
 from web.extensions import db
@@ -161,6 +163,7 @@ def period_themes(start: date, end: date, k: int) -> list[tuple[str, int]]:
 def rename(user: User, theme: Theme, name: object) -> None:
     errors: dict[str, str] = {}
     value = check_text(errors, "name", name, MAX_NAME)
+    check_redacted(errors, {"name": value}, directory_redactor())  # shown to every employee
     if errors:
         raise InputError(errors)
     theme.name = value or None
