@@ -80,8 +80,13 @@ def fetch_metadata(url: str) -> bytes:
         raise checks.Refused("metadata_unreachable", exc.reason) from exc
 
 
-def update_saml_settings(data: SamlInput, actor=None) -> SsoSettings:
-    """Validate, read the IdP's metadata, then save (flushes, never commits)."""
+def update_saml_settings(data: SamlInput, actor=None, *, draft: bool = False):
+    """Validate, read the IdP's metadata, then save (flushes, never commits).
+
+    ``draft``: the admin's SAML page; a pending version, as ``web.auth.services.
+    update_settings`` explains (None when nothing differs from the version in force)."""
+    from web.auth import versions
+
     errors: dict[str, str] = {}
     url = (data.metadata_url or "").strip() or None
     if url and (not url.startswith(("https://", "http://")) or len(url) > 500):
@@ -118,10 +123,11 @@ def update_saml_settings(data: SamlInput, actor=None) -> SsoSettings:
                    detail=exc.detail or exc.reason)
         raise InputError({field_name: message}) from exc
 
-    settings = current_settings()
+    settings = versions.draft_base() if draft else current_settings()
     if settings is None:
         settings = SsoSettings(issuer=entity_id, client_id="", version=0)
-        db.session.add(settings)
+        if not draft:
+            db.session.add(settings)
     settings.protocol = Protocol.SAML
     settings.issuer = entity_id
     settings.client_id = ""
@@ -139,15 +145,20 @@ def update_saml_settings(data: SamlInput, actor=None) -> SsoSettings:
     settings.role_values = {k: list(dict.fromkeys(v.strip() for v in data.role_values.get(k, [])
                                                   if v.strip())) for k in ROLE_KEYS}
     settings.is_enabled = bool(data.is_enabled)
+    if draft:
+        return versions.save_draft(settings, actor)
     settings.version = (settings.version or 0) + 1
     db.session.flush()
     record("sso.settings_updated", actor=actor, target=settings, changed=["saml"],
            issuer=entity_id)
+    versions.record_in_force(settings, actor, "operator")
     return settings
 
 
 def refresh_metadata(settings: SsoSettings) -> bool:
     """Read the IdP's metadata again (its keys may have rotated); True when it changed."""
+    from web.auth import versions
+
     if not settings.is_saml or not settings.saml_metadata_url:
         return False
     raw = fetch_metadata(settings.saml_metadata_url)
@@ -159,5 +170,6 @@ def refresh_metadata(settings: SsoSettings) -> bool:
         return False
     settings.saml_metadata_xml = raw.decode()
     settings.version += 1
+    versions.follow_in_force(settings)
     record("sso.saml_metadata_refreshed", target=settings, issuer=entity_id)
     return True
