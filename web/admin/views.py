@@ -42,6 +42,14 @@ def _require_admin() -> None:
     require(g.get("user"), Permission.ADMINISTER)
 
 
+@bp.context_processor
+def _sso_alerts() -> dict:
+    """The banner on every admin page when something threatens the tenant's sign-in."""
+    from web.auth import alerts
+
+    return {"sso_alerts": alerts.raised()}
+
+
 @bp.get("/")
 def index():
     return render_template("admin/index.html", admin_items=navigation.admin_items(),

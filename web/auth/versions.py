@@ -79,7 +79,7 @@ def as_settings(version: SsoVersion) -> SsoSettings:
 
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
     if before is None:
-        return ["created"]
+        before = {}
     return [PUBLIC_NAMES.get(name, name) for name in FIELDS
             if before.get(name) != after.get(name)]
 
@@ -127,7 +127,7 @@ def ensure_baseline() -> None:
         return
     db.session.add(SsoVersion(
         number=_next_number(), status=VersionStatus.IN_FORCE, protocol=settings.protocol,
-        source="existing", snapshot=snapshot(settings), changed=["created"],
+        source="existing", snapshot=snapshot(settings), changed=[],
         test_passed=False, applied_at=settings.updated_at or datetime.now(UTC)))
     db.session.flush()
 

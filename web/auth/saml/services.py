@@ -155,17 +155,48 @@ def update_saml_settings(data: SamlInput, actor=None, *, draft: bool = False):
     return settings
 
 
+def signing_certificates(xml: bytes | str) -> set[str]:
+    """The IdP's signing certificates in its metadata (base64, whitespace dropped)."""
+    root = checks.parse(xml.encode() if isinstance(xml, str) else xml,
+                        max_bytes=MAX_METADATA_BYTES, max_depth=40)
+    found = set()
+    for descriptor in root.iter(checks.q(MD, "IDPSSODescriptor")):
+        for key in descriptor.findall(checks.q(MD, "KeyDescriptor")):
+            if key.get("use") not in (None, "signing"):
+                continue
+            for cert in key.iter(checks.q(checks.DS, "X509Certificate")):
+                found.add("".join((cert.text or "").split()))
+    return found - {""}
+
+
 def refresh_metadata(settings: SsoSettings) -> bool:
-    """Read the IdP's metadata again (its keys may have rotated); True when it changed."""
-    from web.auth import versions
+    """Read the IdP's metadata again (its keys may have rotated); True when it changed.
+
+    A copy that would break sign-in is not applied: one that fails to load, names another
+    entity, or trusts none of the signing keys the copy in force trusts (the IdP dropped the
+    key that signs without announcing its successor first). The last good copy stays, and the
+    tenant's admins are told (``web.auth.alerts``). An announced rollover — old and new key
+    side by side — applies, so both are accepted until the old one leaves in a later copy."""
+    from web.auth import alerts, versions
 
     if not settings.is_saml or not settings.saml_metadata_url:
         return False
-    raw = fetch_metadata(settings.saml_metadata_url)
-    entity_id = idp_entity_id(raw)
-    if entity_id != settings.issuer:
-        raise checks.Refused("metadata_issuer_mismatch", entity_id[:200])
+    try:
+        raw = fetch_metadata(settings.saml_metadata_url)
+        entity_id = idp_entity_id(raw)
+        if entity_id != settings.issuer:
+            raise checks.Refused("metadata_issuer_mismatch", entity_id[:200])
+        if settings.saml_metadata_xml and not (
+                signing_certificates(raw) & signing_certificates(settings.saml_metadata_xml)):
+            raise checks.Refused("metadata_signing_key_dropped",
+                                 "no signing key of the copy in force is in the new copy")
+    except checks.Refused as exc:
+        alerts.note(alerts.REFRESH_KEPT, exc.reason, exc.detail)
+        record("sso.saml_metadata_kept", target=settings, reason=exc.reason,
+               detail=exc.detail)
+        raise
     settings.saml_metadata_fetched_at = datetime.now(UTC)
+    alerts.clear(alerts.REFRESH_KEPT)
     if raw.decode() == settings.saml_metadata_xml:
         return False
     settings.saml_metadata_xml = raw.decode()
