@@ -27,7 +27,7 @@ from web.extensions import db
 from web.forms import form_page, invalid, saved
 from web.inputs import Day, Id, read
 from web.orgs.models import MembershipRole, OrgUnit
-from web.permissions import Permission, require
+from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
 from web.users.models import User
 
@@ -44,9 +44,13 @@ def _require_admin() -> None:
 
 @bp.context_processor
 def _sso_alerts() -> dict:
-    """The banner on every admin page when something threatens the tenant's sign-in."""
+    """The banner on every admin page when something threatens the tenant's sign-in (not on
+    an error page answered before the tenant's scope, or drawn without the database)."""
     from web.auth import alerts
+    from web.tenancy import current_tenant_id
 
+    if current_tenant_id() is None or not can(g.get("user"), Permission.ADMINISTER):
+        return {}
     return {"sso_alerts": alerts.raised()}
 
 

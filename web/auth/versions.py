@@ -152,7 +152,8 @@ def draft_base() -> SsoSettings | None:
     return copy
 
 
-def save_draft(settings: SsoSettings, actor: User | None) -> SsoVersion | None:
+def save_draft(settings: SsoSettings, actor: User | None,
+               source: str = "admin") -> SsoVersion | None:
     """``settings`` (a copy, see ``draft_base``) as the pending version; the pending one before
     it is discarded. None when it is the version in force again (nothing to test). Flushes."""
     ensure_baseline()
@@ -169,11 +170,11 @@ def save_draft(settings: SsoSettings, actor: User | None) -> SsoVersion | None:
         return None
     version = SsoVersion(
         number=_next_number(), status=VersionStatus.PENDING, protocol=settings.protocol,
-        source="admin", snapshot=values, changed=changed_fields(before, values),
+        source=source, snapshot=values, changed=changed_fields(before, values),
         created_by_id=actor.id if actor is not None else None, test_passed=False)
     db.session.add(version)
     db.session.flush()
-    record("sso.version_drafted", actor=actor, number=version.number,
+    record("sso.version_drafted", actor=actor, number=version.number, source=source,
            protocol=version.protocol.value, changed=version.changed,
            replaces=old.number if old is not None else None)
     return version
@@ -208,6 +209,19 @@ def follow_in_force(settings: SsoSettings) -> None:
     current = in_force()
     if current is not None:
         current.snapshot = snapshot(settings)
+
+
+def draft_refreshed_metadata(xml: str) -> SsoVersion | None:
+    """A refreshed metadata copy that was kept back, offered as a draft: the admin tests it
+    with a real sign-in and applies it (never over an admin's own draft). Flushes."""
+    current, draft = in_force(), pending()
+    if current is None or (draft is not None and draft.source != "refresh"):
+        return None
+    if draft is not None and draft.snapshot.get("saml_metadata_xml") == xml:
+        return draft
+    copy = as_settings(current)
+    copy.saml_metadata_xml = xml
+    return save_draft(copy, None, source="refresh")
 
 
 def record_test(version: SsoVersion, *, passed: bool, result: dict[str, Any],

@@ -191,6 +191,8 @@ def refresh_metadata(settings: SsoSettings) -> bool:
             raise checks.Refused("metadata_signing_key_dropped",
                                  "no signing key of the copy in force is in the new copy")
     except checks.Refused as exc:
+        if exc.reason == "metadata_signing_key_dropped":
+            versions.draft_refreshed_metadata(raw.decode())
         alerts.note(alerts.REFRESH_KEPT, exc.reason, exc.detail)
         record("sso.saml_metadata_kept", target=settings, reason=exc.reason,
                detail=exc.detail)
