@@ -145,26 +145,25 @@ def _callback_url() -> str:
 
 @bp.post("/sso/versions/<int:version_id>/apply")
 def sso_apply(version_id: int):
-    version = get_or_404(SsoVersion, version_id)
-    try:
-        versions.apply(version, actor=g.user)
-    except versions.VersionRefused as exc:
-        flash(_version_refusal(exc), "error")
-        return redirect(_page_of(version))
-    return saved(_("Version %(n)s er taget i brug. Næste login bruger den.", n=version.number),
-                 _page_of(version))
+    return _version_step(version_id, versions.apply,
+                         _("Version %(n)s er taget i brug. Næste login bruger den."))
 
 
 @bp.post("/sso/versions/<int:version_id>/discard")
 def sso_discard(version_id: int):
+    return _version_step(version_id, versions.discard,
+                         _("Kladden (version %(n)s) er kasseret."))
+
+
+def _version_step(version_id: int, step, message: str):
+    """Apply or discard a version; its page again, with what happened."""
     version = get_or_404(SsoVersion, version_id)
     try:
-        versions.discard(version, actor=g.user)
+        step(version, actor=g.user)
     except versions.VersionRefused as exc:
         flash(_version_refusal(exc), "error")
         return redirect(_page_of(version))
-    return saved(_("Kladden (version %(n)s) er kasseret.", n=version.number),
-                 _page_of(version))
+    return saved(message % {"n": version.number}, _page_of(version))
 
 
 @bp.post("/sso/rollback")
