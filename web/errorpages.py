@@ -74,6 +74,22 @@ class RefusedInput(BadRequest):
         self.message = message
 
 
+class ExplainedError(HTTPException):
+    """An error that says what happened in its own words (a refused sign-in): the same page,
+    headers and fallbacks as every other error, with the refusal's code and the request id to
+    quote, and a link to try again (``retry_url``, a string: a 5xx page is drawn without the
+    tenant's objects, so no ``url_for`` of the tenant's pages is possible there)."""
+
+    def __init__(self, code: int, title: object, message: object, *, reason: str | None = None,
+                 retry_url: str | None = None):
+        super().__init__()
+        self.code = code
+        self.title = title
+        self.message = message
+        self.reason = reason
+        self.retry_url = retry_url
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, error_response)
     app.register_error_handler(DataError, _refused_by_database)
@@ -130,7 +146,8 @@ def _answer(exc: HTTPException, code: int) -> Response:
         return _without_database(exc, code)
     title, message = _texts(code, exc)
     return Response(render_template("errors/error.html", code=code, title=title,
-                                    message=message, fields=_fields(exc)), status=code)
+                                    message=message, fields=_fields(exc), **_explained(exc)),
+                    status=code)
 
 
 def _json_error(code: int) -> str:
@@ -146,7 +163,7 @@ def _without_database(exc: HTTPException, code: int) -> Response:
         with _orm_set_aside():
             body = render_template("errors/error.html", code=code, title=title,
                                    message=message, fields=_fields(exc),
-                                   current_tenant=_tenant_strings())
+                                   current_tenant=_tenant_strings(), **_explained(exc))
     except Exception:  # the last step cannot fail
         log.exception("the error page for %s failed without the database too", code)
         body = _minimal_page(code)
@@ -190,8 +207,16 @@ def _known(code: int) -> int:
     return 500 if code >= 500 else 400
 
 
+def _explained(exc: HTTPException) -> dict[str, object]:
+    if not isinstance(exc, ExplainedError):
+        return {}
+    from web import logs
+
+    return {"reason": exc.reason, "retry_url": exc.retry_url, "request_id": logs.request_id()}
+
+
 def _texts(code: int, exc: HTTPException | None = None) -> tuple[str, str]:
-    if isinstance(exc, RefusedInput):
+    if isinstance(exc, RefusedInput | ExplainedError):
         return str(exc.title), str(exc.message)
     title, message = TEXTS[_known(code)]
     return str(title), str(message)

@@ -240,3 +240,21 @@ def refusals(app, tenant: Tenant) -> list[str]:
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "Flow", "audit_entries", "configure", "query",
            "refusals", "settings_input"]
+
+
+def pending_id(app, tenant: Tenant) -> int | None:
+    """The tenant's pending SSO version (the admin page's last save), if any."""
+    from web.auth import versions
+
+    with app.app_context(), tenant_scope(tenant.id):
+        version = versions.pending()
+        return version.id if version is not None else None
+
+
+def start_test(browser: FlaskClient, tenant: Tenant, version_id: int):
+    """The admin's "test sign-in" button: the reply (a redirect to the provider, or a page)."""
+    return browser.post(f"/t/{tenant.slug}/admin/sso/versions/{version_id}/test")
+
+
+def apply_version(browser: FlaskClient, tenant: Tenant, version_id: int):
+    return browser.post(f"/t/{tenant.slug}/admin/sso/versions/{version_id}/apply")

@@ -1,5 +1,6 @@
-"""The tenant admin's SSO settings page: saved only when the provider answers as configured,
-secrets never shown back or logged, and one tenant's bad settings harm no other tenant."""
+"""The tenant admin's SSO settings page: saved (as a draft) only when the provider answers as
+configured, secrets never shown back or logged, and one tenant's bad settings harm no other
+tenant."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import logging
 import pytest
 from sqlalchemy import select, text
 
-from tests.auth.conftest import Flow, audit_entries
-from web.auth import crypto
+from tests.auth.conftest import Flow, audit_entries, configure
+from web.auth import crypto, versions
 from web.auth.models import SsoSettings
 from web.extensions import db
 from web.tenancy import tenant_scope
@@ -39,8 +40,16 @@ def form(issuer: str, **overrides: str) -> dict[str, str]:
 
 
 def stored(app, tenant) -> SsoSettings | None:
+    """The settings in force."""
     with app.app_context(), tenant_scope(tenant.id):
         return db.session.scalar(select(SsoSettings))
+
+
+def drafted(app, tenant) -> SsoSettings | None:
+    """The settings of the pending version (what the page's last save made)."""
+    with app.app_context(), tenant_scope(tenant.id):
+        version = versions.pending()
+        return versions.as_settings(version) if version is not None else None
 
 
 def test_only_admins_reach_the_settings(make, login, client):
@@ -56,23 +65,24 @@ def test_saving_checks_the_provider_and_stores_the_secret_encrypted(app, admin_c
     caplog.set_level(logging.DEBUG)
     reply = admin_client.post("/t/adminby/admin/sso", data=form(mock_provider.issuer))
     assert reply.status_code == 302, reply.get_data(as_text=True)[:2000]
-    settings = stored(app, admin_client.tenant)
+    assert stored(app, admin_client.tenant) is None  # a draft: nothing in force yet
+    settings = drafted(app, admin_client.tenant)
     assert settings.issuer == mock_provider.issuer
     assert settings.values_for("leader") == ["grp-leder", "grp-chef"]
     assert settings.values_for("hovedudvalg") == []
-    assert settings.version == 1
 
     with app.app_context():
-        raw = db.session.execute(text("SELECT client_secret_encrypted FROM sso_settings "
-                                      "WHERE id = :id"), {"id": settings.id}).scalar()
-        assert SECRET not in raw
-        assert crypto.decrypt(raw) == SECRET
+        raw = db.session.execute(text("SELECT snapshot FROM sso_versions WHERE tenant_id = "
+                                      ":tenant"), {"tenant": admin_client.tenant.id}).scalar()
+        assert SECRET not in str(raw)
+        assert crypto.decrypt(settings.client_secret_encrypted) == SECRET
     page = admin_client.get("/t/adminby/admin/sso").get_data(as_text=True)
     assert SECRET not in page
     assert "Der er gemt en hemmelighed" in page
-    assert "Login-opsætningen er gemt." in page
+    assert "Ændringerne er gemt som kladde (version 1)." in page
+    assert "Ikke afprøvet endnu." in page
 
-    entry = audit_entries(app, admin_client.tenant, "sso.settings_updated")[-1]
+    entry = audit_entries(app, admin_client.tenant, "sso.version_drafted")[-1]
     assert "client_secret" in entry.details["changed"]
     assert SECRET not in str(entry.details)
     assert SECRET not in caplog.text
@@ -84,9 +94,9 @@ def test_an_empty_secret_keeps_the_stored_one(app, admin_client, mock_provider):
                               data=form(mock_provider.issuer, client_secret="",
                                         scopes="openid email"))
     assert reply.status_code == 302
-    settings = stored(app, admin_client.tenant)
+    settings = drafted(app, admin_client.tenant)
     assert settings.scopes == "openid email"
-    assert settings.version == 2
+    assert settings.version == 2  # the second draft replaced the first
     with app.app_context():
         assert crypto.decrypt(settings.client_secret_encrypted) == SECRET
 
@@ -106,6 +116,7 @@ def test_bad_settings_are_explained_and_not_saved(app, admin_client, issuer, ext
     assert message in html
     assert "Opsætningen er ikke gemt." in html
     assert stored(app, admin_client.tenant) is None
+    assert drafted(app, admin_client.tenant) is None
 
 
 def test_an_issuer_the_provider_does_not_claim_is_refused(app, admin_client, mock_provider):
@@ -133,13 +144,15 @@ def test_bad_settings_in_one_tenant_leave_another_logging_in(app, admin_client, 
     assert other.signed_in_user_id() is not None
 
 
-def test_a_disabled_provider_stops_logins(app, make, admin_client, mock_provider):
-    admin_client.post("/t/adminby/admin/sso", data=form(mock_provider.issuer))
+def test_a_draft_that_turns_login_off_changes_nothing_until_applied(app, make, admin_client,
+                                                                    mock_provider):
+    configure(make, admin_client.tenant, mock_provider.issuer)
     data = form(mock_provider.issuer)
     del data["is_enabled"]
     assert admin_client.post("/t/adminby/admin/sso", data=data).status_code == 302
+    assert drafted(app, admin_client.tenant).is_enabled is False
     reply = app.test_client().get("/t/adminby/auth/login")
-    assert reply.status_code == 503
+    assert reply.status_code == 302  # the version in force still signs people in
 
 
 @pytest.mark.parametrize(("fields", "message"), [

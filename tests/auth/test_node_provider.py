@@ -10,7 +10,15 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from tests.auth.conftest import Flow, audit_entries, query, refusals
+from tests.auth.conftest import (
+    Flow,
+    apply_version,
+    audit_entries,
+    pending_id,
+    query,
+    refusals,
+    start_test,
+)
 from tests.auth.providers import follow_until, node_provider
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit
@@ -56,6 +64,15 @@ def interop(app, make, login, node_issuer):
         "roles_claim": "groups", "leader_values": "grp-leder", "hr_values": "grp-hr",
         "is_enabled": "y"})
     assert reply.status_code == 302, reply.get_data(as_text=True)[:3000]
+    # The save is a draft: a test sign-in through the provider, then "Apply".
+    version_id = pending_id(app, tenant)
+    started = start_test(admin_browser, tenant, version_id)
+    assert started.status_code == 302, started.get_data(as_text=True)[:3000]
+    result = admin_browser.get(authorize(requests.Session(), started.headers["Location"],
+                                         "olivia.interop"))
+    assert 'id="test-passed"' in result.get_data(as_text=True), \
+        result.get_data(as_text=True)[:3000]
+    assert apply_version(admin_browser, tenant, version_id).status_code == 302
     return tenant
 
 

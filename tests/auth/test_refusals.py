@@ -15,6 +15,9 @@ from web.users.models import User
 
 REFUSED_DA = "Svaret fra login-tjenesten kunne ikke godkendes, så du er ikke logget ind."
 REFUSED_EN = "The answer from the login service could not be verified, so you are not logged in."
+# A refusal that says the setup does not fit (the person cannot do anything about it).
+CONFIG_DA = "Log-in er ikke sat korrekt op hos jeres kommune — kontakt jeres administrator"
+CONFIG_EN = "Sign-in is not set up correctly for your municipality — contact your administrator"
 STATE_DA = "Login-forsøget er udløbet, allerede brugt eller startet i en anden browser."
 
 
@@ -67,17 +70,20 @@ def shape(forge: ForgeProvider, change) -> None:
 
 def test_wrong_issuer_is_refused(app, forged, forge):
     shape(forge, lambda c, p: p.sign({**c, "iss": "https://login.other-kommune.dk"}))
-    assert_refused(app, forged, forge_login(forged, forge), "id_token_issuer")
+    assert_refused(app, forged, forge_login(forged, forge), "id_token_issuer",
+                   text=CONFIG_DA)
 
 
 def test_wrong_audience_is_refused(app, forged, forge):
     shape(forge, lambda c, p: p.sign({**c, "aud": "some-other-client"}))
-    assert_refused(app, forged, forge_login(forged, forge), "id_token_audience")
+    assert_refused(app, forged, forge_login(forged, forge), "id_token_audience",
+                   text=CONFIG_DA)
 
 
 def test_extra_audience_needs_azp_naming_us(app, forged, forge):
     shape(forge, lambda c, p: p.sign({**c, "aud": [c["aud"], "x"], "azp": "x"}))
-    assert_refused(app, forged, forge_login(forged, forge), "id_token_audience")
+    assert_refused(app, forged, forge_login(forged, forge), "id_token_audience",
+                   text=CONFIG_DA)
 
 
 def test_expired_token_is_refused(app, forged, forge):
@@ -120,7 +126,8 @@ def test_symmetric_signature_is_refused_even_when_advertised(app, forged, forge)
 def test_unknown_kid_refetches_the_jwks_once_then_fails(app, forged, forge):
     stranger = rsa_key("never-published")
     shape(forge, lambda c, p: p.sign(c, key=stranger))
-    assert_refused(app, forged, forge_login(forged, forge), "id_token_unknown_kid")
+    assert_refused(app, forged, forge_login(forged, forge), "id_token_unknown_kid",
+                   text=CONFIG_DA)
     assert forge.jwks_requests == 2
 
 
@@ -153,9 +160,8 @@ def test_token_without_subject_is_refused(app, forged, forge):
 def test_token_without_a_name_is_refused_with_the_claims_named(app, forged, forge):
     forge.claims = {"sub": "nameless", "email": "n@example.org"}
     reply = forge_login(forged, forge, **{"Accept-Language": "en"})
-    assert_refused(app, forged, reply, "claims_missing",
-                   text="The login service did not send the information about you")
-    assert "(name)" in reply.get_data(as_text=True)
+    assert_refused(app, forged, reply, "claims_missing", text=CONFIG_EN)
+    assert "The login service did not send: name." in reply.get_data(as_text=True)
     assert audit_entries(app, forged.tenant, "auth.login_refused")[-1].subject == "nameless"
 
 
@@ -177,24 +183,26 @@ def test_token_from_another_tenants_provider_is_refused(app, forged, forge, vari
         return provider.sign({**claims, "aud": "nabo-client"})
 
     forge.make_token = other_tenants_token
-    assert_refused(app, forged, forge_login(forged, forge), reason)
+    assert_refused(app, forged, forge_login(forged, forge), reason, text=CONFIG_DA)
 
 
 def test_callback_issuer_must_match_when_present(app, forged, forge):
     forge.callback_extra = {"iss": "https://login.other-kommune.dk"}
-    assert_refused(app, forged, forge_login(forged, forge), "callback_issuer_mismatch")
+    assert_refused(app, forged, forge_login(forged, forge), "callback_issuer_mismatch",
+                   text=CONFIG_DA)
     assert forge.token_requests == 0  # the code never left for the token endpoint
 
 
 def test_callback_issuer_is_required_when_advertised(app, forged, forge):
     forge.metadata_extra = {"authorization_response_iss_parameter_supported": True}
-    assert_refused(app, forged, forge_login(forged, forge), "callback_issuer_missing")
+    assert_refused(app, forged, forge_login(forged, forge), "callback_issuer_missing",
+                   text=CONFIG_DA)
 
 
 def test_refusal_page_is_translated(app, forged, forge):
     shape(forge, lambda c, p: p.sign({**c, "aud": "someone-else"}))
     reply = forge_login(forged, forge, **{"Accept-Language": "en-GB,en"})
-    assert_refused(app, forged, reply, "id_token_audience", text=REFUSED_EN)
+    assert_refused(app, forged, reply, "id_token_audience", text=CONFIG_EN)
     assert '<html lang="en">' in reply.get_data(as_text=True)
 
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+from tests.auth.conftest import (
+    EMAIL,
+    NAME,
+    SP_ENTITY_ID,
+    apply_version,
+    pending_id,
+    start_test,
+)
 from tests.auth.providers import serve
-from tests.auth.saml_forge import ForgeIdP
+from tests.auth.saml_forge import ForgeIdP, Person, post_value, read_request
 from web.auth.models import Protocol
 from web.auth.services import current_settings
 from web.users.models import TenantRoleName
@@ -39,6 +47,20 @@ def test_admin_sets_up_context_handler_from_its_metadata_url(app, make):
             "metadata_url": f"{url}/md", "preset": "context-handler", "unit_kind": "external_id",
             "required_loa": "Substantial", "is_enabled": "y"})
     assert reply.status_code == 302, reply.get_data(as_text=True)[:2000]
+    # A draft: no login goes to the IdP until a test sign-in passed and the admin applied it.
+    with make.scope(tenant):
+        assert current_settings() is None
+    version_id = pending_id(app, tenant)
+    started = start_test(browser, tenant, version_id)
+    assert started.status_code == 302, started.get_data(as_text=True)[:2000]
+    request = read_request(started.headers["Location"])
+    person = Person("ch-person", {NAME: ["Carl Handler"], EMAIL: ["carl@adminby.dk"]})
+    posted = browser.post("/t/adminby/auth/saml/acs", data={"SAMLResponse": post_value(
+        idp.response(request, person, sp_entity_id=SP_ENTITY_ID.format(slug="adminby")))})
+    assert posted.status_code == 303, posted.get_data(as_text=True)[:2000]
+    result = browser.get(posted.headers["Location"]).get_data(as_text=True)
+    assert 'id="test-passed"' in result and "Carl Handler" in result, result[:3000]
+    assert apply_version(browser, tenant, version_id).status_code == 302
     with make.scope(tenant):
         settings = current_settings()
         assert settings.protocol == Protocol.SAML

@@ -41,14 +41,61 @@ def test_idp_key_rotation_reaches_us_through_the_refreshed_metadata(app, make, c
         assert login(saml_flow, idp).status_code == 302
         client.post("/t/roterby/auth/logout")
 
+        # An announced rollover: the new key published beside the old, which still signs.
+        old = (idp.key_pem, idp.cert_pem)
         idp.rotate()
-        # Signed with the new key, unknown to us until the metadata is read again.
-        assert login(saml_flow, idp).status_code == 400
-        assert refusals(app, tenant)[-1] == "saml_signature"
-
+        new = (idp.key_pem, idp.cert_pem)
+        idp.published_certs = [old[1], new[1]]
+        idp.key_pem, idp.cert_pem = old
+        assert refresh_saml_metadata(tenant.id) is True
+        assert login(saml_flow, idp).status_code == 302
+        client.post("/t/roterby/auth/logout")
+        # The IdP signs with the new key: accepted at once (it was announced) ...
+        idp.key_pem, idp.cert_pem = new
+        assert login(saml_flow, idp).status_code == 302
+        client.post("/t/roterby/auth/logout")
+        # ... and the old one leaves the metadata in a later copy.
+        idp.published_certs = [new[1]]
         assert refresh_saml_metadata(tenant.id) is True
         assert login(saml_flow, idp).status_code == 302
         assert refresh_saml_metadata(tenant.id) is False  # nothing changed since
+
+
+def test_an_unannounced_rotation_waits_for_a_test_sign_in(app, make, client):
+    """A copy that drops every key we trust is kept back (it might not be the IdP's) and
+    offered as a draft; a test sign-in through the IdP proves it, and the admin applies it."""
+    from tests.auth.conftest import SP_ENTITY_ID, apply_version, pending_id, start_test
+    from tests.auth.saml_forge import post_value, read_request
+    from web.auth.session import session_payload
+    from web.users.models import TenantRoleName
+
+    idp = ForgeIdP()
+    tenant = make.tenant("roterto", name="Roterto Kommune")
+    admin = make.user(tenant, "Rolf Admin", roles=(TenantRoleName.ADMIN,))
+    with serve(metadata_app(idp)) as url:
+        configure_saml(make, tenant, None, metadata_url=f"{url}/metadata")
+        saml_flow = SamlFlow(client, tenant)
+        idp.rotate()
+        assert login(saml_flow, idp).status_code == 400  # signed with a key we do not know
+        assert refusals(app, tenant)[-1] == "saml_signature"
+        assert refresh_saml_metadata(tenant.id) is False  # kept back
+
+        browser = app.test_client()
+        with browser.session_transaction() as session:
+            session.update(session_payload(admin))
+        assert 'id="sso-alert-refresh_kept"' in browser.get(
+            "/t/roterto/admin/").get_data(as_text=True)
+        draft = pending_id(app, tenant)
+        started = start_test(browser, tenant, draft)
+        request = read_request(started.headers["Location"])
+        posted = browser.post("/t/roterto/auth/saml/acs", data={"SAMLResponse": post_value(
+            idp.response(request, PERSON, sp_entity_id=SP_ENTITY_ID.format(slug="roterto")))})
+        result = browser.get(posted.headers["Location"]).get_data(as_text=True)
+        assert 'id="test-passed"' in result, result[:2000]
+        assert apply_version(browser, tenant, draft).status_code == 302
+        assert login(saml_flow, idp).status_code == 302
+        assert 'id="sso-alert-refresh_kept"' not in browser.get(
+            "/t/roterto/admin/").get_data(as_text=True)
 
 
 def privilege_list(*groups: tuple[str, list[str], list[str]]) -> str:

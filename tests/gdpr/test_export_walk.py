@@ -33,6 +33,7 @@ NO_PERSON_LINK = {
                           "clears them (an abandoned row is deleted after a day)",
     "sso_saml_keys": "the tenant's SAML SP key pairs, no person",
     "sso_saml_seen_assertions": "random assertion IDs until they expire (replay cache), no person",
+    "sso_alerts": "what threatens the tenant's sign-in (a refusal's cause and count), no person",
     "revoked_sessions": "random ids of ended sessions",
     "report_runs": "a report's anonymised figures (no figure about fewer than k people)",
     "reminder_meetings": "a cycle's announced meeting time",

@@ -69,7 +69,7 @@ ID_SOURCES = {
     "report_id": "reports", "user_id": "users", "contribution_id": "contributions",
     "template_id": "dialogue_templates", "token_id": "api_tokens", "campaign_id": "campaigns",
     "entry_id": "collection_entries", "group_id": "scim_groups", "scim_token_id": "scim_tokens",
-    "theme_id": "themes",
+    "theme_id": "themes", "version_id": "sso_versions",
 }
 
 
@@ -135,6 +135,11 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
                                       client_id=mark("klient").split()[-1],
                                       client_secret=mark("hemmelighed"),
                                       is_plain_http_allowed=True), check_provider=False)
+        # A pending version too (the admin's draft), for the version routes.
+        update_settings(SettingsInput(issuer=f"http://127.0.0.1:9/{mark('idp').split()[-1]}",
+                                      client_id=mark("kladde").split()[-1],
+                                      is_plain_http_allowed=True), check_provider=False,
+                        draft=True)
         template = ensure_default_template()
         today = date.today()
         for phase, team in teams.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from web import navigation
@@ -11,7 +12,8 @@ from web.admin.forms import PlaceUserForm, SamlSettingsForm, SsoSettingsForm
 from web.audit import present
 from web.audit.services import AuditFilter, record, search
 from web.audit.services import actors as audit_actors
-from web.auth.models import ROLE_KEYS, UnitClaimKind
+from web.auth import flow, trial, versions
+from web.auth.models import ROLE_KEYS, Protocol, SsoVersion, UnitClaimKind
 from web.auth.provisioning import unplaced_users
 from web.auth.services import (
     SettingsInput,
@@ -25,18 +27,31 @@ from web.extensions import db
 from web.forms import form_page, invalid, saved
 from web.inputs import Day, Id, read
 from web.orgs.models import MembershipRole, OrgUnit
-from web.permissions import Permission, require
+from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
 from web.users.models import User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 AUDIT_PAGE = 100
+VERSIONS_SHOWN = 10
 AUDIT_EXPORT_MAX = 50_000  # rows in one download (the filters narrow it)
 
 
 @bp.before_request
 def _require_admin() -> None:
     require(g.get("user"), Permission.ADMINISTER)
+
+
+@bp.context_processor
+def _sso_alerts() -> dict:
+    """The banner on every admin page when something threatens the tenant's sign-in (not on
+    an error page answered before the tenant's scope, or drawn without the database)."""
+    from web.auth import alerts
+    from web.tenancy import current_tenant_id
+
+    if current_tenant_id() is None or not can(g.get("user"), Permission.ADMINISTER):
+        return {}
+    return {"sso_alerts": alerts.raised()}
 
 
 @bp.get("/")
@@ -47,7 +62,8 @@ def index():
 
 @bp.route("/sso", methods=["GET", "POST"])
 def sso():
-    settings = current_settings()
+    shown = _shown_settings()
+    settings = shown if shown is not None and not shown.is_saml else None
     form = SsoSettingsForm(obj=settings) if request.method == "GET" and settings \
         else SsoSettingsForm()
     if request.method == "GET" and settings:
@@ -67,15 +83,106 @@ def sso():
             is_enabled=form.is_enabled.data,
         )
         try:
-            update_settings(data, actor=g.user)
+            version = update_settings(data, actor=g.user, draft=True)
         except InputError as exc:
             for name, message in exc.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
         else:
-            return saved(_("Login-opsætningen er gemt."), url_for(".sso"))
+            return _draft_saved(version, url_for(".sso"))
+    context = {"form": form, "settings": settings, **_versions_context()}
     if request.method == "POST":  # refused by the form or by update_settings
-        return invalid("admin/sso.html", form.errors, form=form, settings=settings)
-    return form_page("admin/sso.html", form=form, settings=settings)
+        return invalid("admin/sso.html", form.errors, **context)
+    return form_page("admin/sso.html", **context)
+
+
+def _shown_settings():
+    """What the SSO pages show in their form: the pending version, else the one in force."""
+    return versions.draft_base()
+
+
+def _versions_context() -> dict:
+    history = versions.all_versions()
+    return {"in_force": versions.in_force(), "pending": versions.pending(),
+            "previous": versions.previous(), "history": history[:VERSIONS_SHOWN],
+            "trial": trial}
+
+
+def _draft_saved(version, target: str):
+    if version is None:
+        return saved(_("Intet er ændret i forhold til den opsætning, der er i brug."), target)
+    return saved(_("Ændringerne er gemt som kladde (version %(n)s). Den opsætning, der er i "
+                   "brug, gælder stadig. Afprøv login med kladden, og tag den så i brug.",
+                   n=version.number), target)
+
+
+def _page_of(version) -> str:
+    return url_for(".saml") if version.protocol == Protocol.SAML else url_for(".sso")
+
+
+@bp.post("/sso/versions/<int:version_id>/test")
+def sso_test(version_id: int):
+    """A test sign-in with a pending version: the real flow, in a new tab."""
+    version = get_or_404(SsoVersion, version_id)
+    try:
+        url = trial.begin(version, _callback_url(), ui_locales=str(get_locale()))
+    except flow.LoginRefused as exc:
+        db.session.rollback()
+        result = trial.refusal(exc)
+        versions.record_test(version, passed=False, result=result, actor=g.user)
+        db.session.commit()
+        return render_template("auth/test_result.html", version=version, result=result,
+                               arrived=[], cause=trial.explain(
+                                   result, versions.as_settings(version)))
+    db.session.commit()
+    return redirect(url)
+
+
+def _callback_url() -> str:
+    from web.auth.views import _absolute
+
+    return _absolute("t.auth.callback")
+
+
+@bp.post("/sso/versions/<int:version_id>/apply")
+def sso_apply(version_id: int):
+    return _version_step(version_id, versions.apply,
+                         _("Version %(n)s er taget i brug. Næste login bruger den."))
+
+
+@bp.post("/sso/versions/<int:version_id>/discard")
+def sso_discard(version_id: int):
+    return _version_step(version_id, versions.discard,
+                         _("Kladden (version %(n)s) er kasseret."))
+
+
+def _version_step(version_id: int, step, message: str):
+    """Apply or discard a version; its page again, with what happened."""
+    version = get_or_404(SsoVersion, version_id)
+    try:
+        step(version, actor=g.user)
+    except versions.VersionRefused as exc:
+        flash(_version_refusal(exc), "error")
+        return redirect(_page_of(version))
+    return saved(message % {"n": version.number}, _page_of(version))
+
+
+@bp.post("/sso/rollback")
+def sso_rollback():
+    try:
+        version = versions.rollback(actor=g.user)
+    except versions.VersionRefused as exc:
+        flash(_version_refusal(exc), "error")
+        return redirect(url_for(".sso"))
+    return saved(_("Version %(n)s er i brug igen.", n=version.number), _page_of(version))
+
+
+def _version_refusal(exc) -> str:
+    if exc.reason == "not_tested":
+        return _("Versionen kan først tages i brug, når en afprøvning af login med den er "
+                 "lykkedes.")
+    if exc.reason == "nothing_to_roll_back":
+        return _("Der er ingen tidligere version at rulle tilbage til.")
+    return _("Versionen er ikke længere en kladde.")
 
 
 @bp.route("/saml", methods=["GET", "POST"])
@@ -83,8 +190,8 @@ def saml():
     from web.auth.saml import keys
     from web.auth.saml.services import PRESETS, SamlInput, update_saml_settings
 
-    settings = current_settings()
-    saml_settings = settings if settings and settings.is_saml else None
+    shown = _shown_settings()
+    saml_settings = shown if shown is not None and shown.is_saml else None
     form = SamlSettingsForm()
     if request.method == "GET" and saml_settings:
         _fill_saml_form(form, saml_settings)
@@ -106,18 +213,19 @@ def saml():
             required_loa=form.required_loa.data or "Substantial",
             is_enabled=form.is_enabled.data)
         try:
-            update_saml_settings(data, actor=g.user)
+            version = update_saml_settings(data, actor=g.user, draft=True)
             if not keys.published():
                 keys.create(f"Aktørskab {g.tenant.slug}", actor=g.user)
         except InputError as exc:
             for name, message in exc.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
         else:
-            return saved(_("SAML-opsætningen er gemt."), url_for(".saml"))
+            return _draft_saved(version, url_for(".saml"))
     from web.auth.saml.sp import endpoints
 
+    in_force = current_settings()
     context = {"form": form, "settings": saml_settings, "sp_keys": keys.published(),
-               "sp": endpoints()}
+               "sp": endpoints(), "in_force_settings": in_force, **_versions_context()}
     if request.method == "POST":
         return invalid("admin/saml.html", form.errors, **context)
     return form_page("admin/saml.html", **context)

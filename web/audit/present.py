@@ -42,6 +42,12 @@ EVENT_LABELS: dict[str, object] = {
     "sso.saml_key_activated": _l("SAML-nøgle taget i brug"),
     "sso.saml_key_retired": _l("SAML-nøgle udfaset"),
     "sso.saml_metadata_refreshed": _l("SAML-metadata hentet igen"),
+    "sso.saml_metadata_kept": _l("SAML-metadata ikke opdateret (sidste gode beholdt)"),
+    "sso.version_drafted": _l("Login-opsætning gemt som kladde"),
+    "sso.version_tested": _l("Login-opsætning afprøvet"),
+    "sso.version_applied": _l("Login-opsætning taget i brug"),
+    "sso.version_rolled_back": _l("Login-opsætning rullet tilbage"),
+    "sso.version_discarded": _l("Kladde til login-opsætning kasseret"),
     "themes.computed": _l("Temaer beregnet"),
     "themes.changed": _l("Tema ændret"),
     "user.left": _l("Bruger fratrådt"),
@@ -103,6 +109,18 @@ def _changed(d: dict[str, Any]) -> str:
     return _("Ændrede felter: %(fields)s.", fields=_words(d["changed"]))
 
 
+def _version(d: dict[str, Any]) -> str:
+    text = _("Version %(n)s.", n=d.get("number", "?"))
+    if "passed" in d:
+        text += " " + (_("Lykkedes.") if d["passed"] else
+                       _("Mislykkedes: %(reason)s.", reason=d.get("reason") or "?"))
+    if d.get("left"):
+        text += " " + _("I stedet for version %(n)s.", n=d["left"])
+    if d.get("changed"):
+        text += " " + _changed(d)
+    return text
+
+
 def _report(d: dict[str, Any]) -> str:
     if "format" in d:
         return _("Som %(format)s.", format=str(d["format"]).upper())
@@ -122,6 +140,11 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "auth.login_refused": _refused,
     "admin.user_placed": _placed,
     "sso.settings_updated": _changed,
+    "sso.version_drafted": _version,
+    "sso.version_tested": _version,
+    "sso.version_applied": _version,
+    "sso.version_rolled_back": _version,
+    "sso.version_discarded": _version,
     "gdpr.settings_updated": _changed,
     "reports.requested": _report,
     "reports.downloaded": _report,

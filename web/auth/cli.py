@@ -270,3 +270,43 @@ def saml_demo_command(idp_url: str, files: str | None) -> None:
             db.session.rollback()
             raise click.ClickException(_errors(exc)) from None
     click.echo(f"The SAML demo tenant now logs in through {idp_url}.")
+
+
+@sso_cli.command("versions")
+@click.argument("tenant_slug")
+def versions_command(tenant_slug: str) -> None:
+    """List TENANT_SLUG's SSO versions, newest first (never a secret)."""
+    from web.auth import versions
+
+    tenant = _tenant(tenant_slug)
+    with tenant_scope(tenant.id):
+        rows = versions.all_versions()
+        db.session.commit()  # the first version of settings made before versions existed
+        if not rows:
+            raise click.ClickException(f"{tenant.slug} has no SSO settings.")
+        for version in rows:
+            tested = "passed" if version.test_passed else (
+                "failed: " + str((version.test_result or {}).get("reason"))
+                if version.tested_at else "not tested")
+            who = version.created_by.display_name if version.created_by else version.source
+            click.echo(f"{version.number}\t{version.status.value}\t{version.protocol.value}\t"
+                       f"{version.created_at:%Y-%m-%d %H:%M}\t{who}\t{tested}\t"
+                       f"changed: {', '.join(version.changed) or '-'}")
+
+
+@sso_cli.command("rollback")
+@click.argument("tenant_slug")
+def rollback_command(tenant_slug: str) -> None:
+    """Put TENANT_SLUG's previous SSO version in force again."""
+    from web.auth import versions
+
+    tenant = _tenant(tenant_slug)
+    with tenant_scope(tenant.id):
+        try:
+            version = versions.rollback(actor=None)
+        except versions.VersionRefused:
+            db.session.rollback()
+            raise click.ClickException(f"{tenant.slug} has no earlier SSO version.") from None
+        db.session.commit()
+    click.echo(f"SSO for {tenant.slug}: version {version.number} is in force again "
+               f"({version.protocol.value}).")

@@ -37,6 +37,7 @@ class LoginRefused(Exception):
         self.subject = subject
         self.user = user
         self.missing = missing or []
+        self.pending: PendingLogin | None = None  # SAML: the attempt, once the ACS knows it
 
 
 @dataclass
@@ -62,8 +63,9 @@ def _client(settings: SsoSettings) -> oidc.TenantOIDCApp:
 
 
 def begin(settings: SsoSettings, redirect_uri: str, next_url: str | None,
-          ui_locales: str | None = None) -> str:
-    """The provider's authorization URL for a new login attempt (flushes a PendingLogin)."""
+          ui_locales: str | None = None, *, test_version_id: int | None = None) -> str:
+    """The provider's authorization URL for a new login attempt (flushes a PendingLogin);
+    ``test_version_id``: a test sign-in with that pending version."""
     client = _client(settings)
     extra = {"ui_locales": ui_locales} if ui_locales else {}
     try:
@@ -71,12 +73,13 @@ def begin(settings: SsoSettings, redirect_uri: str, next_url: str | None,
     except oidc.OidcError as exc:
         raise LoginRefused(exc.reason, exc.detail) from exc
     remember_pending(request["state"], nonce=request["nonce"],
-                     code_verifier=request["code_verifier"], next_url=next_url)
+                     code_verifier=request["code_verifier"], next_url=next_url,
+                     test_version_id=test_version_id)
     return request["url"]
 
 
 def remember_pending(state: str, *, nonce: str, code_verifier: str,
-                     next_url: str | None) -> PendingLogin:
+                     next_url: str | None, test_version_id: int | None = None) -> PendingLogin:
     """A login attempt kept on the server and named in this browser's session (both
     protocols: the OIDC state, the SAML AuthnRequest ID). Flushes."""
     now = datetime.now(UTC)
@@ -84,7 +87,7 @@ def remember_pending(state: str, *, nonce: str, code_verifier: str,
     db.session.execute(delete(PendingLogin)
                        .where(PendingLogin.created_at < now - timedelta(days=1)))
     pending = PendingLogin(state=state, nonce=nonce, code_verifier=code_verifier,
-                           next_url=next_url)
+                           next_url=next_url, test_version_id=test_version_id)
     db.session.add(pending)
     states = [s for s in session.get(SESSION_KEY, []) if s != state]
     session[SESSION_KEY] = [*states, state][-MAX_PENDING_IN_SESSION:]
@@ -124,6 +127,14 @@ def is_expired(pending: PendingLogin) -> bool:
 
 def finish(settings: SsoSettings, pending: PendingLogin, args: dict[str, str],
            redirect_uri: str) -> Completed:
+    token, claims = verified_claims(settings, pending, args, redirect_uri)
+    return Completed(result=provision_from(settings, claims), id_token=token["id_token"],
+                     next_url=pending.next_url, claims=claims)
+
+
+def verified_claims(settings: SsoSettings, pending: PendingLogin, args: dict[str, str],
+                    redirect_uri: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The callback checked, the code exchanged, the id_token validated: (token, claims)."""
     client = _client(settings)
     try:
         metadata = client.load_server_metadata()
@@ -134,9 +145,7 @@ def finish(settings: SsoSettings, pending: PendingLogin, args: dict[str, str],
         claims = _with_userinfo(client, metadata, token, claims)
     except oidc.OidcError as exc:
         raise LoginRefused(exc.reason, exc.detail) from exc
-
-    return Completed(result=provision_from(settings, claims), id_token=token["id_token"],
-                     next_url=pending.next_url, claims=claims)
+    return token, claims
 
 
 def provision_from(settings: SsoSettings, claims: dict[str, Any]) -> provisioning.Provisioned:
@@ -161,7 +170,9 @@ def _check_callback(args: dict[str, str], metadata: dict[str, Any]) -> None:
     if iss is None and metadata.get("authorization_response_iss_parameter_supported"):
         raise LoginRefused("callback_issuer_missing")
     if args.get("error"):
-        raise LoginRefused("provider_error", args["error"][:100])
+        # The provider's own words (RFC 6749 4.1.2.1), for the audit log and the admin's test.
+        said = " ".join(f"{args.get('error', '')}: {args.get('error_description', '')}".split())
+        raise LoginRefused("provider_error", said.rstrip(":")[:300])
     if not args.get("code"):
         raise LoginRefused("code_missing")
 

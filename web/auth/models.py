@@ -4,8 +4,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.extensions import db
 from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column
@@ -91,6 +91,10 @@ class SsoSettings(TenantScoped, Timestamped, Updated, db.Model):
     def values_for(self, role: str) -> list[str]:
         return list((self.role_values or {}).get(role) or [])
 
+    # A copy built from a version (``web.auth.versions.as_settings``) names it here, so its
+    # OpenID client is kept apart from the one in force; never set on the stored row.
+    draft_number = None
+
     def __repr__(self) -> str:
         return f"<SsoSettings tenant={self.tenant_id} {self.issuer}>"
 
@@ -112,6 +116,10 @@ class PendingLogin(TenantScoped, Timestamped, db.Model):
     # SAML: the verified attributes between the IdP's cross-site POST (where the session
     # cookie is not sent) and the same-site GET that binds them to this browser; cleared there.
     claims: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A test sign-in of a pending version (``SsoVersion``) from the admin page: it is checked
+    # with that version's settings and never provisions anyone or starts a session.
+    test_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sso_versions.id", ondelete="CASCADE"))
     consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -150,3 +158,73 @@ class SeenAssertion(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     assertion_id: Mapped[str] = mapped_column(String(256))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class VersionStatus(enum.StrEnum):
+    """Where a version of a tenant's SSO settings stands."""
+
+    PENDING = "pending"  # saved on the admin page; serves no sign-in until it passed a test
+    IN_FORCE = "in_force"  # the one every sign-in uses (a copy of it is ``SsoSettings``)
+    SUPERSEDED = "superseded"  # was in force; rollback restores the latest of these
+    DISCARDED = "discarded"  # a draft replaced by a newer draft before it applied
+
+
+class SsoVersion(TenantScoped, Timestamped, db.Model):
+    """One version of a tenant's SSO settings (OpenID Connect or SAML), drafted or applied.
+
+    ``snapshot`` holds every column of ``SsoSettings`` that says how sign-in works (the client
+    secret as its Fernet token, the IdP metadata as XML). The row of ``SsoSettings`` stays the
+    copy the sign-in reads; a version reaches it only by ``web.auth.versions.apply`` (after a
+    passed test) or ``rollback``.
+    """
+
+    __tablename__ = "sso_versions"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int]
+    status: Mapped[VersionStatus] = mapped_column(enum_column(VersionStatus))
+    protocol: Mapped[Protocol] = mapped_column(enum_column(Protocol))
+    # admin (the SSO page), operator (flask sso), rollback, refresh (scheduled metadata)
+    source: Mapped[str] = mapped_column(String(20))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Names of the fields that differ from the version in force when this one was made.
+    changed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    tested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    test_passed: Mapped[bool] = mapped_column(default=False)
+    # The last test's outcome: the mapping (passed) or the cause (failed); no claim values.
+    test_result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    applied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    applied_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    applied_by = relationship("User", foreign_keys=[applied_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == VersionStatus.PENDING
+
+
+class SsoAlert(TenantScoped, db.Model):
+    """Something that threatens the tenant's sign-in, for its admins (banner and e-mail).
+
+    One row per kind: ``login_failures`` (sign-ins refused for a configuration reason, shown
+    from ``ALERT_LOGIN_FAILURES`` within the hour), ``refresh_kept`` (a scheduled refresh of
+    the provider's metadata was not applied and the last good copy kept).
+    """
+
+    __tablename__ = "sso_alerts"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    count: Mapped[int] = mapped_column(default=1)
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

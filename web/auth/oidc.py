@@ -155,7 +155,8 @@ class TenantOIDCApp(FlaskOAuth2App):
         try:
             return super().fetch_access_token(redirect_uri, **kwargs)
         except OAuthError as exc:
-            raise OidcError("code_rejected", exc.error or "") from exc
+            said = " ".join(f"{exc.error or ''}: {exc.description or ''}".split()).rstrip(":")
+            raise OidcError("code_rejected", said[:300]) from exc
         except (requests.RequestException, ValueError) as exc:
             raise ProviderUnavailable("token_endpoint_unreachable",
                                       type(exc).__name__) from exc
@@ -262,7 +263,9 @@ class ClientRegistry:
         self._lock = threading.Lock()
 
     def client_for(self, settings: SsoSettings) -> TenantOIDCApp:
-        name = f"tenant_{settings.tenant_id}"
+        # A test sign-in with a pending version has a client of its own: the one in force
+        # keeps serving every other sign-in meanwhile.
+        name = f"tenant_{settings.tenant_id}" + ("_draft" if settings.draft_number else "")
         with self._lock:
             built = self._built.get(name)
             # What the client is built from, not only the version: a tenant id can come back

@@ -67,9 +67,16 @@ def parse_values(text: str) -> list[str]:
 
 
 def update_settings(data: SettingsInput, actor: User | None = None, *,
-                    check_provider: bool = True) -> SsoSettings:
-    """Validate ``data``, check the provider's metadata, then save (flushes, never commits)."""
-    settings = current_settings()
+                    check_provider: bool = True, draft: bool = False):
+    """Validate ``data``, check the provider's metadata, then save (flushes, never commits).
+
+    ``draft``: the admin's SSO page. The settings in force stay as they are; the result is a
+    pending version (``web.auth.versions``) that applies only after a passed test sign-in
+    (None when the page was saved with the settings in force). Without ``draft`` (the
+    operator's command line, the demo) the settings apply at once, as a version too."""
+    from web.auth import versions
+
+    settings = versions.draft_base() if draft else current_settings()
     allow_http = data.is_plain_http_allowed if data.is_plain_http_allowed is not None else (
         settings.is_plain_http_allowed if settings else False)
     clean = _validated(data, allow_http)
@@ -79,7 +86,8 @@ def update_settings(data: SettingsInput, actor: User | None = None, *,
     changed = []
     if settings is None:
         settings = SsoSettings(issuer=clean.issuer, client_id=clean.client_id, version=0)
-        db.session.add(settings)
+        if not draft:
+            db.session.add(settings)
         changed.append("created")
     for name in ("issuer", "discovery_url", "client_id", "scopes", "email_claim", "name_claim",
                  "unit_claim", "unit_claim_kind", "roles_claim", "role_values", "is_enabled"):
@@ -98,6 +106,8 @@ def update_settings(data: SettingsInput, actor: User | None = None, *,
         settings.client_secret_encrypted = crypto.encrypt(clean.client_secret) \
             if clean.client_secret else None
         changed.append("client_secret")
+    if draft:
+        return versions.save_draft(settings, actor)
     # A save that checked the provider moves the version even when nothing changed: each
     # process then rebuilds its client and reads discovery and the JWKS afresh (an admin's
     # way to say "look again"). Without the check (the demo seed) only a change does.
@@ -107,6 +117,7 @@ def update_settings(data: SettingsInput, actor: User | None = None, *,
     if changed:
         record("sso.settings_updated", actor=actor, target=settings, changed=changed,
                issuer=settings.issuer)
+        versions.record_in_force(settings, actor, "operator")
     return settings
 
 

@@ -17,14 +17,16 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from web import errorpages
 from web.audit.services import record
-from web.auth import crypto, flow, oidc, provisioning
+from web.auth import alerts, crypto, flow, oidc, provisioning, trial, versions
 from web.auth import session as auth_session
 from web.auth.saml import flow as saml_flow
 from web.auth.saml import keys as saml_keys
 from web.auth.saml import sp as saml_sp
 from web.auth.services import current_settings
 from web.extensions import csrf, db
+from web.permissions import Permission, require
 from web.redirects import safe_target
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
@@ -56,19 +58,27 @@ def login():
 @bp.get("/callback")
 def callback():
     args = request.args.to_dict()
+    unconfigured = None
     try:
         settings = flow.settings_for_login()
+    except flow.LoginRefused as exc:
+        settings, unconfigured = None, exc
+    try:
         pending = flow.consume(args)
     except flow.LoginRefused as exc:
-        if exc.reason.startswith("state_") and g.user is not None:
+        if unconfigured is None and exc.reason.startswith("state_") and g.user is not None:
             # A link to the callback with no or a stale state is no login attempt of the
             # signed-in person (a page elsewhere may send them here): their session stays,
             # and nothing goes into the audit log under their name.
             db.session.commit()  # the state, if there was one, is burnt all the same
             return _refusal_page(exc)
         # The state is burnt even when refused: commit that along with the audit entry.
-        return _refused(exc)
+        return _refused(unconfigured or exc)
     db.session.commit()  # the state is used up, whatever happens next
+    if pending.test_version_id is not None:
+        return _oidc_test(pending, args)
+    if unconfigured is not None:
+        return _refused(unconfigured)
 
     try:
         done = flow.finish(settings, pending, args, _absolute("t.auth.callback"))
@@ -77,6 +87,30 @@ def callback():
         return _refused(exc)
 
     return _signed_in(done.result, done.next_url, id_token=done.id_token)
+
+
+def _oidc_test(pending, args: dict[str, str]):
+    """The callback of a test sign-in: the claims checked with the pending version, shown to
+    the admin; nobody is provisioned, no session changes."""
+    require(g.user, Permission.ADMINISTER)
+    version = versions.get(pending.test_version_id)
+    settings = versions.as_settings(version)
+    claims = None
+    try:
+        _token, claims = flow.verified_claims(settings, pending, args,
+                                              _absolute("t.auth.callback"))
+        result = trial.outcome(settings, claims)
+    except flow.LoginRefused as exc:
+        result = trial.refusal(exc)
+    return _test_result(version, settings, result, claims)
+
+
+def _test_result(version, settings, result: dict, claims: dict | None):
+    versions.record_test(version, passed=result["passed"], result=result, actor=g.user)
+    db.session.commit()
+    return render_template("auth/test_result.html", version=version, result=result,
+                           arrived=trial.arrived(claims) if claims else [],
+                           cause=None if result["passed"] else trial.explain(result, settings))
 
 
 def _signed_in(result: provisioning.Provisioned, next_url: str | None, *,
@@ -91,6 +125,7 @@ def _signed_in(result: provisioning.Provisioned, next_url: str | None, *,
            ambiguous_units={ref: [u.external_id for u in units]
                             for ref, units in result.ambiguous.items()},
            roles=sorted({r.role.value for r in user.roles}))
+    alerts.clear(alerts.LOGIN_FAILURES)
     auth_session.login(user, id_token=id_token)
     if saml_name_id:
         session[saml_flow.NAME_ID_KEY] = saml_name_id  # for the LogoutRequest
@@ -107,10 +142,10 @@ def saml_metadata():
     try:
         xml = saml_sp.metadata_xml(settings if settings and settings.is_saml else None)
     except saml_keys.NoSigningKey:
-        return render_template("auth/refused.html", title=_("SAML er ikke sat op"),
-                               message=_("Der er endnu ingen nøgle til SAML. En driftsansvarlig "
-                                         "opretter den med flask sso saml-keys."),
-                               reason="saml_no_sp_key", status=404), 404
+        return errorpages.error_response(errorpages.ExplainedError(
+            404, _("SAML er ikke sat op"),
+            _("Der er endnu ingen nøgle til SAML. En driftsansvarlig opretter den med flask "
+              "sso saml-keys."), reason="saml_no_sp_key"))
     return current_app.response_class(xml, mimetype="application/samlmetadata+xml")
 
 
@@ -119,26 +154,60 @@ def saml_metadata():
 def saml_acs():
     """The IdP's POST (cross-site: no session cookie). Verified, then handed to a GET."""
     try:
-        settings = flow.settings_for_login()
-        if not settings.is_saml:
-            raise flow.LoginRefused("saml_not_configured")
-        handoff = saml_flow.accept(settings, request.form.get("SAMLResponse"))
+        handoff = saml_flow.accept(_saml_settings_for, request.form.get("SAMLResponse"))
     except flow.LoginRefused as exc:
+        if exc.pending is not None and exc.pending.test_version_id is not None:
+            # A test sign-in: the cause goes to the admin's browser like the attributes would.
+            handoff = saml_flow.hand_off(exc.pending,
+                                         {saml_flow.TEST_REFUSAL_KEY: trial.refusal(exc)})
+            db.session.commit()
+            return redirect(url_for("t.auth.saml_continue", h=handoff), code=303)
         # The pending login, if the response named one, stays burnt: commit with the entry.
         return _refused(exc, touch_session=False)
     db.session.commit()
     return redirect(url_for("t.auth.saml_continue", h=handoff), code=303)
 
 
+def _saml_settings_for(pending):
+    """The settings a response is checked with: the pending version a test sign-in tries, or
+    the version in force."""
+    if pending.test_version_id is not None:
+        version = versions.get(pending.test_version_id)
+        if version is None or not version.is_pending:
+            raise flow.LoginRefused("version_not_pending")
+        return versions.as_settings(version)
+    settings = flow.settings_for_login()
+    if not settings.is_saml:
+        raise flow.LoginRefused("saml_not_configured")
+    return settings
+
+
 @bp.get("/saml/continue")
 def saml_continue():
     try:
-        settings = flow.settings_for_login()
-        result, next_url, name_id = saml_flow.finish(settings, request.args.get("h"))
+        pending, claims = saml_flow.take_handoff(request.args.get("h"))
+        if pending.test_version_id is None:
+            settings = flow.settings_for_login()
+            result = flow.provision_from(settings, claims)
     except flow.LoginRefused as exc:
         db.session.commit()  # the hand-off is used up
         return _refused(exc)
-    return _signed_in(result, next_url, saml_name_id=name_id)
+    if pending.test_version_id is not None:
+        return _saml_test(pending, claims)
+    return _signed_in(result, pending.next_url, saml_name_id=claims[saml_flow.NAME_ID_KEY])
+
+
+def _saml_test(pending, claims: dict):
+    require(g.user, Permission.ADMINISTER)
+    version = versions.get(pending.test_version_id)
+    settings = versions.as_settings(version)
+    if saml_flow.TEST_REFUSAL_KEY in claims:
+        return _test_result(version, settings, claims[saml_flow.TEST_REFUSAL_KEY], None)
+    try:
+        result = trial.outcome(settings, claims)
+    except flow.LoginRefused as exc:
+        result = trial.refusal(exc)
+    return _test_result(version, settings, result, claims)
 
 
 @bp.get("/saml/slo")
@@ -213,17 +282,43 @@ def _provider_logout_url(id_token: str | None, name_id: str | None = None) -> st
 def _refused(exc: flow.LoginRefused, *, touch_session: bool = True):
     if touch_session:
         auth_session.drop_login()
+    configuration = is_configuration(exc)
     record("auth.login_refused", actor=exc.user, subject=exc.subject, reason=exc.reason,
-           detail=exc.detail)
+           detail=exc.detail, configuration=configuration or None)
+    if configuration:
+        alerts.note(alerts.LOGIN_FAILURES, exc.reason, exc.detail)
     db.session.commit()
     log.warning("login refused: %s", exc)
     return _refusal_page(exc)
 
 
 def _refusal_page(exc: flow.LoginRefused):
+    """The person's page: what happened in plain words, the code and the request id to quote,
+    through the one error handler (its headers, its fallbacks)."""
     title, message, status = _explain(exc)
-    return render_template("auth/refused.html", title=title, message=message,
-                           reason=exc.reason, status=status), status
+    retry = None if status == 403 else url_for("t.auth.login")
+    return errorpages.error_response(errorpages.ExplainedError(
+        status, title, message, reason=exc.reason, retry_url=retry))
+
+
+# Refusals that say the tenant's configuration (or its provider's) does not fit: no person can
+# sign in until an admin acts. They raise the admin banner when repeated (``web.auth.alerts``).
+CONFIGURATION = {"client_secret_unreadable", "saml_no_metadata", "saml_no_sp_key",
+                 "saml_not_configured", "claims_missing", "id_token_audience",
+                 "id_token_issuer", "id_token_unknown_kid", "id_token_no_keys",
+                 "callback_issuer_mismatch", "callback_issuer_missing", "saml_signature",
+                 "saml_issuer", "saml_audience", "saml_weak_algorithm"}
+UNUSABLE_SETUP = {"client_secret_unreadable", "saml_no_metadata", "saml_no_sp_key",
+                  "saml_not_configured"}
+CLIENT_ERRORS = ("invalid_client", "unauthorized_client", "invalid_scope",
+                 "unsupported_response_type", "invalid_request")
+
+
+def is_configuration(exc: flow.LoginRefused) -> bool:
+    if exc.reason in CONFIGURATION or exc.reason.startswith("metadata_"):
+        return True
+    return exc.reason in ("provider_error", "code_rejected") and \
+        exc.detail.split(":")[0].strip() in CLIENT_ERRORS
 
 
 def _explain(exc: flow.LoginRefused) -> tuple[str, str, int]:
@@ -244,28 +339,27 @@ def _explain(exc: flow.LoginRefused) -> tuple[str, str, int]:
                 _("Aktørskab kræver, at du logger ind med NSIS-sikringsniveau %(level)s eller "
                   "højere. Log ind igen, fx med MitID.",
                   level=_loa_name(current_settings().saml_required_loa)), 403)
-    if reason in ("client_secret_unreadable", "saml_no_metadata", "saml_no_sp_key",
-                  "saml_not_configured") or reason.startswith("metadata_"):
-        return (_("Login er ikke sat op"),
-                _("Login-opsætningen passer ikke til jeres login-tjeneste. Kontakt jeres "
-                  "administrator."), 503)
+    if reason == "user_disabled":
+        return (_("Ingen adgang"),
+                _("Din adgang til Aktørskab er lukket. Kontakt din leder eller HR, hvis det er "
+                  "en fejl."), 403)
+    if is_configuration(exc):
+        missing = _(" Login-tjenesten sendte ikke: %(claims)s.",
+                    claims=", ".join(exc.missing)) if exc.missing else ""
+        # 503: nothing in the request is wrong, the setup is (no sign-in can work); 400: the
+        # answer the browser brought does not fit the setup (it may also be forged).
+        status = 503 if reason in UNUSABLE_SETUP or reason.startswith("metadata_") else 400
+        return (_("Log-in er ikke sat korrekt op"),
+                _("Log-in er ikke sat korrekt op hos jeres kommune — kontakt jeres "
+                  "administrator, og oplys henvendelsesnummeret nedenfor.") + missing, status)
     if reason == "provider_error":
         return (_("Login blev afbrudt"),
                 _("Login-tjenesten gennemførte ikke login. Prøv igen."), 400)
-    if reason == "claims_missing":
-        return (_("Oplysninger mangler"),
-                _("Login-tjenesten sendte ikke de oplysninger om dig, som Aktørskab skal bruge "
-                  "(%(claims)s). Kontakt jeres it-afdeling.", claims=", ".join(exc.missing)),
-                400)
     if reason == "provider_clock_ahead":
         return (_("Login-tjenestens ur går forkert"),
                 _("Login-tjenestens ur går foran vores, så dens svar ser ud til at komme fra "
                   "fremtiden og kan ikke godkendes. Bed jeres it-afdeling om at rette uret på "
                   "login-tjenesten."), 400)
-    if reason == "user_disabled":
-        return (_("Ingen adgang"),
-                _("Din adgang til Aktørskab er lukket. Kontakt din leder eller HR, hvis det er "
-                  "en fejl."), 403)
     return (_("Login blev afvist"),
             _("Svaret fra login-tjenesten kunne ikke godkendes, så du er ikke logget ind. "
               "Prøv igen, og kontakt jeres it-afdeling, hvis det sker igen."), 400)

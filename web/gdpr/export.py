@@ -52,6 +52,8 @@ PERSON_COLUMNS: dict[tuple[str, str], str] = {
     ("collection_entries", "reviewed_by_id"): "unlinked",
     ("reports", "requested_by_id"): "unlinked",
     ("scim_tokens", "created_by_id"): "unlinked",
+    ("sso_versions", "created_by_id"): "unlinked (the version and its audit entries stay)",
+    ("sso_versions", "applied_by_id"): "unlinked (the version and its audit entries stay)",
     ("live_meetings", "facilitator_id"): "unlinked",
     ("live_actions", "owner_id"): "unlinked (a proposal of a meeting under way)",
     ("live_attendees", "user_id"): "deleted",

@@ -30,6 +30,7 @@ from web.api.models import ApiToken
 from web.audit import retention as audit_retention
 from web.audit.models import AuditEntry
 from web.audit.services import record
+from web.auth.models import SsoVersion
 from web.collections.directory import remember_erased
 from web.collections.models import CollectionEntry
 from web.cycles.models import (
@@ -369,7 +370,9 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
                           (Report, Report.requested_by_id),
                           (ScimToken, ScimToken.created_by_id),
                           (LiveMeeting, LiveMeeting.facilitator_id),
-                          (LiveAction, LiveAction.owner_id)):
+                          (LiveAction, LiveAction.owner_id),
+                          (SsoVersion, SsoVersion.created_by_id),
+                          (SsoVersion, SsoVersion.applied_by_id)):
         _rowcount(update(model).where(column == person.id).values({column.key: None}))
     for model, column in ((Membership, Membership.user_id), (TenantRole, TenantRole.user_id),
                           (ApiToken, ApiToken.user_id),

@@ -17,6 +17,7 @@ import base64
 import binascii
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,13 +34,17 @@ HANDOFF_TTL = timedelta(minutes=2)
 SAML_VERIFIER = "saml"  # PendingLogin.code_verifier of a SAML attempt (OIDC's is PKCE's)
 LOA_ATTRIBUTE = "https://data.gov.dk/model/core/eid/loa"
 NAME_ID_KEY = "saml_name_id"
+LOA_KEY = "saml_loa"  # the level of assurance stated (attribute or AuthnContext)
+# A test sign-in refused at the ACS: the cause, handed to the admin's browser like attributes.
+TEST_REFUSAL_KEY = "test_refused"
 
 
 def _refused(exc: checks.Refused) -> flow.LoginRefused:
     return flow.LoginRefused(exc.reason, exc.detail)
 
 
-def begin(settings: SsoSettings, next_url: str | None) -> str:
+def begin(settings: SsoSettings, next_url: str | None, *,
+          test_version_id: int | None = None) -> str:
     if not settings.saml_metadata_xml:
         raise flow.LoginRefused("saml_no_metadata")
     try:
@@ -49,12 +54,17 @@ def begin(settings: SsoSettings, next_url: str | None) -> str:
     except Exception as exc:  # pysaml2 raises bare Exceptions for unusable metadata
         log.warning("SAML AuthnRequest failed: %r", exc)
         raise flow.LoginRefused("metadata_saml_unusable", type(exc).__name__) from exc
-    flow.remember_pending(request_id, nonce="", code_verifier=SAML_VERIFIER, next_url=next_url)
+    flow.remember_pending(request_id, nonce="", code_verifier=SAML_VERIFIER, next_url=next_url,
+                          test_version_id=test_version_id)
     return url
 
 
-def accept(settings: SsoSettings, encoded: str | None) -> str:
-    """Check the ACS POST; returns the hand-off token (the caller commits either way)."""
+def accept(settings_for: Callable[[PendingLogin], SsoSettings], encoded: str | None) -> str:
+    """Check the ACS POST; returns the hand-off token (the caller commits either way).
+
+    ``settings_for(pending)``: the settings the response is checked with (the version in
+    force, or the pending version a test sign-in tries). A refusal once the pending login is
+    known carries it (``LoginRefused.pending``), so a test sign-in can report it."""
     if not encoded:
         raise flow.LoginRefused("saml_response_missing")
     if len(encoded) > checks.MAX_XML_BYTES * 4 // 3 + 4:
@@ -81,7 +91,15 @@ def accept(settings: SsoSettings, encoded: str | None) -> str:
     pending.consumed_at = datetime.now(UTC)  # burnt, whatever follows
     if flow.is_expired(pending):
         raise flow.LoginRefused("state_expired")
+    try:
+        return _accept(settings_for(pending), pending, encoded, root, shape, request_id)
+    except flow.LoginRefused as exc:
+        exc.pending = pending
+        raise
 
+
+def _accept(settings: SsoSettings, pending: PendingLogin, encoded: str, root, shape,
+            request_id: str) -> str:
     where = sp.endpoints()
     expected = checks.Expected(idp_entity_id=settings.issuer, sp_entity_id=where.entity_id,
                                acs_url=where.acs, request_id=request_id)
@@ -91,11 +109,17 @@ def accept(settings: SsoSettings, encoded: str | None) -> str:
             # Plaintext: refuse early with the precise reason (the signature comes next).
             checks.check_assertion(shape.assertion, expected)
         facts = _verified(settings, encoded, request_id, expected)
-        _check_loa(settings, facts)
+        loa = _check_loa(settings, facts)
         claims = _claims(settings, facts)
+        claims[LOA_KEY] = loa
     except checks.Refused as exc:
         raise _refused(exc) from exc
     _remember_assertion(facts)
+    return hand_off(pending, claims)
+
+
+def hand_off(pending: PendingLogin, claims: dict[str, Any]) -> str:
+    """Keep ``claims`` on the pending login for the same-site GET; its one-time token."""
     pending.claims = claims
     pending.nonce = secrets.token_urlsafe(32)
     db.session.flush()
@@ -134,10 +158,11 @@ def _verified(settings: SsoSettings, encoded: str, request_id: str,
     return facts
 
 
-def _check_loa(settings: SsoSettings, facts: checks.Facts) -> None:
+def _check_loa(settings: SsoSettings, facts: checks.Facts) -> str | None:
     stated = (facts.attributes.get(LOA_ATTRIBUTE) or [None])[0] or facts.authn_context
     if sp.loa_rank(stated) < sp.loa_rank(settings.saml_required_loa):
         raise checks.Refused("saml_loa_too_low", f"{stated!r} < {settings.saml_required_loa}")
+    return stated
 
 
 def _claims(settings: SsoSettings, facts: checks.Facts) -> dict[str, Any]:
@@ -175,6 +200,14 @@ def _remember_assertion(facts: checks.Facts) -> None:
 def finish(settings: SsoSettings, handoff: str | None) -> tuple[provisioning.Provisioned,
                                                                  str | None, str]:
     """The hand-off in the browser that started the login: (result, next_url, NameID)."""
+    pending, claims = take_handoff(handoff)
+    if pending.test_version_id is not None:  # never a sign-in
+        raise flow.LoginRefused("state_mismatch", "a test sign-in")
+    return flow.provision_from(settings, claims), pending.next_url, claims[NAME_ID_KEY]
+
+
+def take_handoff(handoff: str | None) -> tuple[PendingLogin, dict[str, Any]]:
+    """The pending login and its verified attributes, in the browser that started it."""
     if not handoff:
         raise flow.LoginRefused("state_missing")
     pending = db.session.scalar(select(PendingLogin).filter_by(
@@ -187,7 +220,7 @@ def finish(settings: SsoSettings, handoff: str | None) -> tuple[provisioning.Pro
         raise flow.LoginRefused("state_mismatch", "the login was started in another browser")
     if flow.aware(pending.consumed_at) < datetime.now(UTC) - HANDOFF_TTL:
         raise flow.LoginRefused("state_expired")
-    return flow.provision_from(settings, claims), pending.next_url, claims[NAME_ID_KEY]
+    return pending, claims
 
 
 def idp_logout_name_id(settings: SsoSettings, raw_query: str) -> str:

@@ -80,8 +80,13 @@ def fetch_metadata(url: str) -> bytes:
         raise checks.Refused("metadata_unreachable", exc.reason) from exc
 
 
-def update_saml_settings(data: SamlInput, actor=None) -> SsoSettings:
-    """Validate, read the IdP's metadata, then save (flushes, never commits)."""
+def update_saml_settings(data: SamlInput, actor=None, *, draft: bool = False):
+    """Validate, read the IdP's metadata, then save (flushes, never commits).
+
+    ``draft``: the admin's SAML page; a pending version, as ``web.auth.services.
+    update_settings`` explains (None when nothing differs from the version in force)."""
+    from web.auth import versions
+
     errors: dict[str, str] = {}
     url = (data.metadata_url or "").strip() or None
     if url and (not url.startswith(("https://", "http://")) or len(url) > 500):
@@ -118,10 +123,11 @@ def update_saml_settings(data: SamlInput, actor=None) -> SsoSettings:
                    detail=exc.detail or exc.reason)
         raise InputError({field_name: message}) from exc
 
-    settings = current_settings()
+    settings = versions.draft_base() if draft else current_settings()
     if settings is None:
         settings = SsoSettings(issuer=entity_id, client_id="", version=0)
-        db.session.add(settings)
+        if not draft:
+            db.session.add(settings)
     settings.protocol = Protocol.SAML
     settings.issuer = entity_id
     settings.client_id = ""
@@ -139,25 +145,64 @@ def update_saml_settings(data: SamlInput, actor=None) -> SsoSettings:
     settings.role_values = {k: list(dict.fromkeys(v.strip() for v in data.role_values.get(k, [])
                                                   if v.strip())) for k in ROLE_KEYS}
     settings.is_enabled = bool(data.is_enabled)
+    if draft:
+        return versions.save_draft(settings, actor)
     settings.version = (settings.version or 0) + 1
     db.session.flush()
     record("sso.settings_updated", actor=actor, target=settings, changed=["saml"],
            issuer=entity_id)
+    versions.record_in_force(settings, actor, "operator")
     return settings
 
 
+def signing_certificates(xml: bytes | str) -> set[str]:
+    """The IdP's signing certificates in its metadata (base64, whitespace dropped)."""
+    root = checks.parse(xml.encode() if isinstance(xml, str) else xml,
+                        max_bytes=MAX_METADATA_BYTES, max_depth=40)
+    found = set()
+    for descriptor in root.iter(checks.q(MD, "IDPSSODescriptor")):
+        for key in descriptor.findall(checks.q(MD, "KeyDescriptor")):
+            if key.get("use") not in (None, "signing"):
+                continue
+            for cert in key.iter(checks.q(checks.DS, "X509Certificate")):
+                found.add("".join((cert.text or "").split()))
+    return found - {""}
+
+
 def refresh_metadata(settings: SsoSettings) -> bool:
-    """Read the IdP's metadata again (its keys may have rotated); True when it changed."""
+    """Read the IdP's metadata again (its keys may have rotated); True when it changed.
+
+    A copy that would break sign-in is not applied: one that fails to load, names another
+    entity, or trusts none of the signing keys the copy in force trusts (the IdP dropped the
+    key that signs without announcing its successor first). The last good copy stays, and the
+    tenant's admins are told (``web.auth.alerts``). An announced rollover — old and new key
+    side by side — applies, so both are accepted until the old one leaves in a later copy."""
+    from web.auth import alerts, versions
+
     if not settings.is_saml or not settings.saml_metadata_url:
         return False
-    raw = fetch_metadata(settings.saml_metadata_url)
-    entity_id = idp_entity_id(raw)
-    if entity_id != settings.issuer:
-        raise checks.Refused("metadata_issuer_mismatch", entity_id[:200])
+    try:
+        raw = fetch_metadata(settings.saml_metadata_url)
+        entity_id = idp_entity_id(raw)
+        if entity_id != settings.issuer:
+            raise checks.Refused("metadata_issuer_mismatch", entity_id[:200])
+        if settings.saml_metadata_xml and not (
+                signing_certificates(raw) & signing_certificates(settings.saml_metadata_xml)):
+            raise checks.Refused("metadata_signing_key_dropped",
+                                 "no signing key of the copy in force is in the new copy")
+    except checks.Refused as exc:
+        if exc.reason == "metadata_signing_key_dropped":
+            versions.draft_refreshed_metadata(raw.decode())
+        alerts.note(alerts.REFRESH_KEPT, exc.reason, exc.detail)
+        record("sso.saml_metadata_kept", target=settings, reason=exc.reason,
+               detail=exc.detail)
+        raise
     settings.saml_metadata_fetched_at = datetime.now(UTC)
+    alerts.clear(alerts.REFRESH_KEPT)
     if raw.decode() == settings.saml_metadata_xml:
         return False
     settings.saml_metadata_xml = raw.decode()
     settings.version += 1
+    versions.follow_in_force(settings)
     record("sso.saml_metadata_refreshed", target=settings, issuer=entity_id)
     return True
