@@ -193,8 +193,19 @@ def test_a_ticket_changed_anywhere_is_no_ticket(cycle, meeting, version, cookie,
         assert polls.read_ticket(SECRET, forged, cycle_id=cycle, cookie=cookie, now=1000) is None
     # Another cycle, another cookie, another key, or after it expired: no ticket either.
     assert polls.read_ticket(SECRET, ticket, cycle_id=cycle + 1, cookie=cookie, now=1000) is None
-    assert polls.read_ticket(SECRET, ticket, cycle_id=cycle, cookie=cookie + "x",
+    assert polls.read_ticket(SECRET, ticket, cycle_id=cycle, cookie="x" + cookie,
                              now=1000) is None
     assert polls.read_ticket(b"x" * 32, ticket, cycle_id=cycle, cookie=cookie, now=1000) is None
     assert polls.read_ticket(SECRET, ticket, cycle_id=cycle, cookie=cookie,
                              now=1001 + polls.TICKET_SECONDS) is None
+
+
+def test_a_ticket_outlives_the_cookies_renewed_timestamp_not_its_content():
+    """Flask renews a permanent session's cookie on every response (a new timestamp and
+    signature): the ticket still holds; another session's content does not."""
+    ticket = polls.make_ticket(SECRET, cycle_id=1, meeting_id=2, version=3,
+                               cookie="eyJzaWQiOiJhYmMifQ.Z1abc.sig1", now=1000)
+    assert polls.read_ticket(SECRET, ticket, cycle_id=1, cookie="eyJzaWQiOiJhYmMifQ.Z1abd.sig2",
+                             now=1000) == (2, 3)
+    assert polls.read_ticket(SECRET, ticket, cycle_id=1, cookie="eyJzaWQiOiJhYmQifQ.Z1abc.sig1",
+                             now=1000) is None

@@ -4,7 +4,7 @@ Every open view asks ``/t/<slug>/cycles/<id>/live/state`` each second. The full 
 through the whole signed-in floor (session, user, the cycle, ``Permission.FACILITATE`` or
 ``CONTRIBUTE``) and carries an ``ETag``: a *poll ticket*, signed with ``SECRET_KEY``, naming the
 meeting, the version the view now knows, when the ticket expires (``TICKET_SECONDS``) and a
-digest of the session cookie it was given to. The view sends it back as ``If-None-Match``.
+digest of the session cookie's content it was given to (``cookie_digest``). The view sends it back as ``If-None-Match``.
 
 ``LivePolls`` (WSGI middleware in front of Flask) answers such a poll with ``304 Not Modified``
 when the ticket's signature holds, it has not expired, the request carries the very cookie it
@@ -69,7 +69,12 @@ def _signature(secret: bytes, payload: str) -> str:
 
 
 def cookie_digest(cookie: str | None) -> str:
-    return _b64(hashlib.sha256((cookie or "").encode()).digest()[:9])
+    """A digest of the session cookie's content (its signed payload without the timestamp and
+    signature, which Flask renews on every response of a permanent session): the same while
+    the session holds the same values, and only that browser has it (it holds the session's
+    random ``sid``)."""
+    payload = (cookie or "").rsplit(".", 2)[0]
+    return _b64(hashlib.sha256(payload.encode()).digest()[:9])
 
 
 def make_ticket(secret: bytes, *, cycle_id: int, meeting_id: int, version: int,

@@ -25,7 +25,7 @@
     if (!before || !after) { return ""; }
     var b = before.dataset, a = after.dataset;
     if (a.voting !== b.voting) { return a.voting === "open" ? root.dataset.sayVotingOpen : root.dataset.sayVotingClosed; }
-    var pb = before.parentNode.querySelector("#live-prompt"), pa = after.parentNode.querySelector("#live-prompt");
+    var pb = before.querySelector("#live-prompt"), pa = after.querySelector("#live-prompt");
     if (pb && pa && pb.dataset.promptId !== pa.dataset.promptId) { return root.dataset.sayStep + " " + pa.textContent; }
     if (parseInt(a.cards, 10) > parseInt(b.cards, 10)) { return root.dataset.sayCard; }
     if (parseInt(a.actions, 10) > parseInt(b.actions, 10)) { return root.dataset.sayAction; }
@@ -33,7 +33,7 @@
   }
 
   function closedWith(after) {
-    var first = after && after.parentNode.querySelector(".live-top li");
+    var first = after && after.querySelector(".live-top li");
     return first ? " " + root.dataset.sayTop + " " + first.textContent : "";
   }
 
