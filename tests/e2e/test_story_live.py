@@ -252,7 +252,10 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
     check(members[-1].page)
 
     # Two actions from the top cards, made and edited with the keyboard alone.
-    due = date.today() + timedelta(days=30)
+    # Typed into the date field digit by digit: the field's order of day and month follows the
+    # browser's own locale, so a date whose day and month are the same reads the same in both.
+    due = next(d for d in (date.today() + timedelta(days=n) for n in range(1, 400))
+               if d.day == d.month)
     owners = [cast.members[1][1], cast.members[0][1]]
     for text, owner in zip((cast.named, cast.anonymous), owners, strict=True):
         before = board(lead).locator(".live-action").count()

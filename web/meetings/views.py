@@ -18,6 +18,7 @@ from flask import (
     jsonify,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -102,7 +103,10 @@ def state(cycle_id: int):
         return jsonify(version=0, ended=False)
     version, ended = live.current_version(meeting.id), meeting.ended_at is not None
     live.republish(meeting.id, version)
-    cookie = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    # The session as this response leaves it (its cookie is rewritten when a value changed,
+    # e.g. the last-seen time): the ticket fits the cookie the browser will send next.
+    cookie = current_app.session_interface.get_signing_serializer(current_app).dumps(
+        dict(session))
     secret = polls.current_secret()
     ticket = polls.make_ticket(secret, cycle_id=cycle.id, meeting_id=meeting.id,
                                version=version, cookie=cookie)
