@@ -209,3 +209,23 @@ def test_a_ticket_outlives_the_cookies_renewed_timestamp_not_its_content():
                              now=1000) == (2, 3)
     assert polls.read_ticket(SECRET, ticket, cycle_id=1, cookie="eyJzaWQiOiJhYmQifQ.Z1abc.sig1",
                              now=1000) is None
+
+
+def test_every_live_route_refuses_who_is_not_in_the_cycle(client, login, world, prepared, app):
+    """The permission walk of the live meeting: every URL of ``t.live.*`` (read from the URL
+    map, so a new one is walked too), GET and POST, for people of the tenant outside the
+    cycle: refused, and nothing of the meeting in the answer."""
+    base = _base(world, prepared)
+    login(world.leader)
+    assert client.post(f"{base}/start").status_code == 302
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("t.live.")]
+    assert len(rules) >= 14
+    for person in (world.emil, world.hr, world.hovedudvalg, world.admin):
+        login(person)
+        for rule in rules:
+            path = rule.rule.replace("<tenant>", world.tenant.slug).replace(
+                "<int:cycle_id>", str(prepared))
+            method = "GET" if "GET" in rule.methods else "POST"
+            reply = client.open(path, method=method, data={"card_id": "1", "text": "x"})
+            assert reply.status_code in {403, 404}, (person.display_name, path, reply.status_code)
+            assert "Når ingen ser det" not in reply.get_data(as_text=True)
