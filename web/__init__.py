@@ -58,6 +58,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
     tablelabels.install(app)
     _configure_sqlite(app)
+    from web.meetings import polls
+
+    polls.init_app(app)  # the live meeting's unchanged polls, answered before Flask
     return app
 
 

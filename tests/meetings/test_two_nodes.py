@@ -62,8 +62,9 @@ class Person:
             dict(session_payload(user)))
         self.csrf = None
 
-    def get(self, url: str) -> requests.Response:
-        reply = requests.get(url, headers={"Cookie": f"{COOKIE}={self.cookie}"}, timeout=10)
+    def get(self, url: str, **headers: str) -> requests.Response:
+        reply = requests.get(url, headers={"Cookie": f"{COOKIE}={self.cookie}", **headers},
+                             timeout=10)
         self.cookie = reply.cookies.get(COOKIE) or self.cookie
         found = re.search(r'name="csrf_token" value="([^"]+)"', reply.text)
         if found:
@@ -91,7 +92,11 @@ def test_a_thought_posted_on_one_node_appears_on_the_other_within_2_s(app, nodes
     page = anna.get(f"{b}{path}")  # Anna's phone is served by the other node
     assert page.status_code == 200, page.text[:500]
     prompt_id = re.search(r'data-prompt-id="(\d+)"', page.text)[1]
-    seen = anna.get(f"{b}{path}/state").json()["version"]
+    first = anna.get(f"{b}{path}/state")
+    seen, ticket = first.json()["version"], first.headers["ETag"]
+    # The ticket node b gave is good on node a too: unchanged is answered 304 by either.
+    for node in (a, b):
+        assert anna.get(f"{node}{path}/state", **{"If-None-Match": ticket}).status_code == 304
 
     leader.get(f"{a}{path}")
     for n in range(3):
@@ -99,11 +104,15 @@ def test_a_thought_posted_on_one_node_appears_on_the_other_within_2_s(app, nodes
         reply = leader.post(f"{a}{path}/card", prompt_id=prompt_id, text=f"Tanke {n}",
                             visibility="anonymous")
         assert reply.status_code == 200, reply.text[:500]
-        # Anna's view polls node b each second, as live.js does.
+        # Anna's view polls node b each second with its ticket, as live.js does.
         while True:
-            version = anna.get(f"{b}{path}/state").json()["version"]
-            if version != seen:
-                break
+            polled = anna.get(f"{b}{path}/state", **{"If-None-Match": ticket})
+            if polled.status_code == 200:
+                ticket, version = polled.headers["ETag"], polled.json()["version"]
+                if version != seen:
+                    break
+            else:
+                assert polled.status_code == 304, polled.status_code
             assert time.monotonic() - posted < 2, "no change seen on the other node in 2 s"
             time.sleep(1)
         seen = version

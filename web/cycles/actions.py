@@ -170,6 +170,15 @@ def _validated(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on, 
     }
 
 
+def validated_fields(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on,
+                     expectation, kkc, earliest: date | None) -> dict[str, object]:
+    """The checks of an action's fields (text, owner in the team, due date not before
+    ``earliest``, the choices), as ``create_action`` and ``update_action`` make them; problems
+    go into ``errors``. For callers outside this module (the live meeting's actions)."""
+    return _validated(errors, cycle, text=text, owner_id=owner_id, due_on=due_on,
+                      expectation=expectation, kkc=kkc, earliest=earliest)
+
+
 def _parse_owner(errors: dict[str, str], cycle: Cycle, value: object) -> int | None:
     if value in (None, ""):
         errors["owner_id"] = _("Vælg en ansvarlig.")

@@ -22,6 +22,7 @@ from web.cycles.services.cycles import move_phase
 from web.errors import FORM, Conflict, InputError
 from web.extensions import db
 from web.inputs import check_text
+from web.meetings import polls
 from web.meetings.models import (
     MAX_CARD,
     LiveAction,
@@ -55,11 +56,18 @@ def version_of_cycle(cycle_id: int) -> tuple[int, bool]:
 
 def _changed(meeting: LiveMeeting) -> None:
     # An UPDATE in the database, not a Python increment: two nodes changing the same meeting
-    # at once both count.
-    db.session.execute(update(LiveMeeting).where(LiveMeeting.id == meeting.id)
-                       .values(version=LiveMeeting.version + 1))
+    # at once both count. The new version goes to the open views' cheap poll after the commit.
+    version = db.session.execute(update(LiveMeeting).where(LiveMeeting.id == meeting.id)
+                                 .values(version=LiveMeeting.version + 1)
+                                 .returning(LiveMeeting.version)).scalar_one()
+    polls.remember_change(db.session(), meeting.id, version)
     db.session.flush()
     db.session.expire(meeting, ["version"])
+
+
+def republish(meeting_id: int, version: int) -> None:
+    """The full poll's repair: the database's version into the cheap poll's store."""
+    polls.publish({meeting_id: version})
 
 
 def _open(meeting: LiveMeeting) -> None:
@@ -91,18 +99,28 @@ def start_meeting(actor: User, cycle: Cycle) -> LiveMeeting:
     random.SystemRandom().shuffle(cards)  # even the ids say nothing about the authors' order
     db.session.add_all(cards)
     db.session.flush()
+    polls.remember_change(db.session(), meeting.id, 1, started=True)
     return meeting
 
 
-def join(user: User, meeting: LiveMeeting) -> LiveAttendee:
-    """Count a member in (once); the caller has checked ``Permission.CONTRIBUTE``."""
+def join(user: User, meeting: LiveMeeting) -> LiveAttendee | None:
+    """Count a member in (once): their explicit "join" on the participant view, or their first
+    vote (which needs the row for the used votes). Not a thought: an anonymous card and its
+    author's new row in one transaction would be one more thing linking them.
+
+    Nothing on the board changes (the count is only shown at the end), so no view is told.
+    The caller has checked ``Permission.CONTRIBUTE``.
+    """
     attendee = db.session.get(LiveAttendee, (meeting.id, user.id))
     if attendee is None and meeting.ended_at is None:
         attendee = LiveAttendee(meeting_id=meeting.id, user_id=user.id, votes_used=0)
         db.session.add(attendee)
         db.session.flush()
-        _changed(meeting)
     return attendee
+
+
+def attends(user: User, meeting: LiveMeeting) -> bool:
+    return db.session.get(LiveAttendee, (meeting.id, user.id)) is not None
 
 
 def step(actor: User, meeting: LiveMeeting, cycle: Cycle, prompt_id: object) -> None:
@@ -203,7 +221,9 @@ def vote(user: User, meeting: LiveMeeting, card_id: object) -> int:
     """Place one of the member's votes on a card; returns the votes they have left.
 
     Two counters move in one transaction and nothing else is written: the card's total and the
-    member's used votes. No row records which member voted for which card.
+    member's used votes. No row records which member voted for which card. The totals are shown
+    when the facilitator closes the vote, not while it runs (a total that ticks up as a
+    colleague taps would tell the room what they chose), so a vote tells no other view.
     """
     _open(meeting)
     if meeting.voting != Voting.OPEN:
@@ -221,7 +241,6 @@ def vote(user: User, meeting: LiveMeeting, card_id: object) -> int:
         raise Conflict(_("Du har brugt alle dine stemmer."))
     db.session.execute(update(LiveCard).where(LiveCard.id == card.id)
                        .values(votes=LiveCard.votes + 1))
-    _changed(meeting)
     return votes_left(user, meeting)
 
 
@@ -265,9 +284,9 @@ def edit_action(actor: User, meeting: LiveMeeting, cycle: Cycle, action_id: obje
     if action is None or action.meeting_id != meeting.id:
         raise InputError({FORM: _("Handlingen findes ikke længere. Genindlæs siden.")})
     errors: dict[str, str] = {}
-    values = cycle_actions._validated(errors, cycle, text=text, owner_id=owner_id, due_on=due_on,
-                                      expectation=expectation, kkc=kkc,
-                                      earliest=cycle_actions.today())
+    values = cycle_actions.validated_fields(
+        errors, cycle, text=text, owner_id=owner_id, due_on=due_on, expectation=expectation,
+        kkc=kkc, earliest=cycle_actions.today())
     if errors:
         raise InputError(errors)
     for key, value in values.items():

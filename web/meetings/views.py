@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, g, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -23,6 +33,7 @@ from web.cycles.vocabulary import EXPECTATION_LABELS, KKC_LABELS
 from web.errors import Refusal
 from web.extensions import db
 from web.forms import invalid, saved
+from web.meetings import polls
 from web.meetings import services as live
 from web.meetings.models import LiveMeeting, Voting
 from web.models import utcnow
@@ -54,6 +65,7 @@ def _context(user, cycle: Cycle, meeting: LiveMeeting | None, facilitates: bool,
         context["prompt"] = next((p for p in cycle.prompts
                                   if p.id == meeting.current_prompt_id), None)
         context["votes_left"] = live.votes_left(user, meeting)
+        context["attends"] = live.attends(user, meeting)
         context["members"] = team_members(cycle) if facilitates else []
     return context
 
@@ -62,9 +74,6 @@ def _page(cycle_id: int, view: str):
     user, cycle, meeting, facilitates = _load(cycle_id)
     if view == PRESENT and not facilitates:
         abort(403)
-    if meeting is not None and view == JOIN and meeting.ended_at is None:
-        live.join(user, meeting)
-        db.session.commit()
     template = "meetings/_board.html" if request.args.get("fragment") else "meetings/live.html"
     return render_template(template, errors={},
                            **_context(user, cycle, meeting, facilitates, view))
@@ -84,14 +93,32 @@ def present_page(cycle_id: int):
 def state(cycle_id: int):
     """What the views poll each second: the meeting's version and whether it ended.
 
-    One indexed read and no permission queries: the answer is two numbers that say nothing
-    about the meeting's content (the board itself, fetched when the version moved, checks
-    access as every page does). Signed-in users of the tenant only; another tenant's cycle
-    is filtered out by the tenancy filter and reads as no meeting.
+    Checked like the pages (a member of the cycle or its facilitator); the answer carries a
+    poll ticket as its ``ETag``. With it as ``If-None-Match``, an unchanged meeting is answered
+    ``304`` before the application (``web.meetings.polls``); here, the full path, it is
+    answered 304 too when the version is the ticket's, with a fresh ticket.
     """
-    require_user()
-    version, ended = live.version_of_cycle(cycle_id)
-    return jsonify(version=version, ended=ended)
+    _user, cycle, meeting, _facilitates = _load(cycle_id)
+    if meeting is None:
+        return jsonify(version=0, ended=False)
+    version, ended = live.current_version(meeting.id), meeting.ended_at is not None
+    live.republish(meeting.id, version)
+    # The session as this response leaves it (its cookie is rewritten when a value changed,
+    # e.g. the last-seen time): the ticket fits the cookie the browser will send next.
+    cookie = current_app.session_interface.get_signing_serializer(current_app).dumps(
+        dict(session))
+    secret = polls.current_secret()
+    ticket = polls.make_ticket(secret, cycle_id=cycle.id, meeting_id=meeting.id,
+                               version=version, cookie=cookie)
+    known = polls.read_ticket(secret, request.headers.get("If-None-Match", ""),
+                              cycle_id=cycle.id, cookie=cookie, now=0)
+    if known == (meeting.id, version):
+        reply = Response(status=304)
+    else:
+        reply = jsonify(version=version, ended=ended)
+    reply.headers["ETag"] = f'"{ticket}"'
+    reply.headers["Cache-Control"] = "no-store"
+    return reply
 
 
 # op -> (facilitator only, the change made from the posted form).
@@ -109,6 +136,7 @@ OPERATIONS: dict[str, tuple[bool, Callable]] = {
         due_on=f.get("due_on"), expectation=f.get("expectation"), kkc=f.get("kkc"))),
     "end": (True, lambda u, c, m, f: live.end_meeting(
         u, m, c, confirmed=f.get("confirm") == "yes")),
+    "join": (False, lambda u, c, m, f: live.join(u, m)),
     "card": (False, lambda u, c, m, f: live.add_card(
         u, m, c, prompt_id=f.get("prompt_id"), text=f.get("text"),
         visibility=f.get("visibility"))),
@@ -141,6 +169,8 @@ def change(cycle_id: int, op: str) -> Response | tuple[str, int]:
     if request.headers.get("X-Live") == "1":
         db.session.commit()
         return jsonify(version=live.current_version(meeting.id)), 200
+    if op == "join":
+        return saved(_("Du er med i mødet."), back)
     if op == "end":
         return saved(_("Mødet er afsluttet, og aftalerne er gemt."),
                      url_for("t.cycles.detail", cycle_id=cycle.id))

@@ -8,6 +8,9 @@
   var announce = document.getElementById("live-announce");
   var version = parseInt(root.dataset.version || "0", 10);
   var pending = null;
+  var restoreTo = null; // the control of a form just posted (its focus was let go)
+  var ownNews = ""; // what to say after one's own change, when nothing else is news
+  var ticket = null; // the last poll's ETag: an unchanged meeting then answers 304
   var offline = false;
   var POLL_MS = 1000;
 
@@ -22,24 +25,67 @@
     if (!before || !after) { return ""; }
     var b = before.dataset, a = after.dataset;
     if (a.voting !== b.voting) { return a.voting === "open" ? root.dataset.sayVotingOpen : root.dataset.sayVotingClosed; }
-    var pb = before.parentNode.querySelector("#live-prompt"), pa = after.parentNode.querySelector("#live-prompt");
+    var pb = before.querySelector("#live-prompt"), pa = after.querySelector("#live-prompt");
     if (pb && pa && pb.dataset.promptId !== pa.dataset.promptId) { return root.dataset.sayStep + " " + pa.textContent; }
     if (parseInt(a.cards, 10) > parseInt(b.cards, 10)) { return root.dataset.sayCard; }
+    if (parseInt(a.actions, 10) > parseInt(b.actions, 10)) { return root.dataset.sayAction; }
     return "";
+  }
+
+  function closedWith(after) {
+    var first = after && after.querySelector(".live-top li");
+    return first ? " " + root.dataset.sayTop + " " + first.textContent : "";
+  }
+
+  // Where the keyboard was, to put it back after the board is replaced: the same control of
+  // the same form (data-key names the operation and its card or action), else the cards'
+  // heading, never the page's top.
+  function focusPlace() {
+    var el = document.activeElement;
+    if (!el || !root.contains(el)) { return null; }
+    var form = el.closest("form[data-key]");
+    return {key: form ? form.dataset.key : null, name: el.name || null, tag: el.tagName, id: el.id};
+  }
+
+  function restoreFocus(place) {
+    if (!place) { return; }
+    var target = null;
+    if (place.id) { target = document.getElementById(place.id); }
+    if (!target && place.key) {
+      var form = root.querySelector("form[data-key='" + place.key + "']");
+      if (form) {
+        target = (place.name && form.querySelector("[name='" + place.name + "']:not([type=hidden])"))
+          || form.querySelector("button");
+      }
+    }
+    if (!target || !root.contains(target)) { target = root.querySelector("#live-cards-heading"); }
+    if (target) { target.focus(); }
   }
 
   function apply(html) {
     if (editing()) { pending = html; return; }
     pending = null;
     var before = root.querySelector(".live-board");
+    var place = focusPlace() || restoreTo;
+    restoreTo = null;
     root.innerHTML = html;
     var after = root.querySelector(".live-board");
+    restoreFocus(place);
     if (after) { version = parseInt(after.dataset.version, 10); }
     var prompt = root.querySelector("#live-prompt");
     document.querySelectorAll("[data-current-prompt]").forEach(function (input) {
       if (prompt) { input.value = prompt.dataset.promptId; }
     });
-    say(describe(before, after));
+    var news = describe(before, after);
+    if (news && after && after.dataset.voting === "closed" && before && before.dataset.voting !== "closed") {
+      news += closedWith(after);
+    }
+    if (!news && ownNews === "votes-left") {
+      var left = root.querySelector(".live-votes-left");
+      news = left ? left.textContent : "";
+    }
+    say(news);
+    ownNews = "";
     tick();
   }
 
@@ -50,9 +96,16 @@
   }
 
   function poll() {
-    fetch(root.dataset.state, {credentials: "same-origin", cache: "no-store"})
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+    var headers = ticket ? {"If-None-Match": ticket} : {};
+    fetch(root.dataset.state, {credentials: "same-origin", cache: "no-store", headers: headers})
+      .then(function (r) {
+        if (r.status === 304) { offline = false; return null; }
+        if (!r.ok) { throw new Error(r.status); }
+        ticket = r.headers.get("ETag") || ticket;
+        return r.json();
+      })
       .then(function (state) {
+        if (state === null) { return; }
         if (offline) { offline = false; }
         if (state.version !== version) { return refresh(); }
       })
@@ -85,7 +138,9 @@
     var form = event.target;
     if (!form.hasAttribute("data-live")) { return; }
     event.preventDefault();
+    restoreTo = focusPlace();
     if (document.activeElement && root.contains(document.activeElement)) { document.activeElement.blur(); }
+    if (form.action.slice(-5) === "/vote") { ownNews = "votes-left"; }
     post(form).then(function (ok) {
       if (ok && form.classList.contains("live-thought")) { form.reset(); }
     });
