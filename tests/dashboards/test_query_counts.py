@@ -61,6 +61,7 @@ PAGES = [
     ("area_leader", "/units"),
     ("leader", "/units"),
     ("hr", "/overview"),
+    ("hr", "/overview/units"),
     ("anna", "/actions/mine"),
     ("bo", "/examples/"),
     ("leader", "/cycles/{cycle}/actions"),
