@@ -62,6 +62,7 @@ PAGES = [
     ("leader", "/units"),
     ("hr", "/overview"),
     ("hr", "/overview/units"),
+    ("area_leader", "/units/actions"),
     ("anna", "/actions/mine"),
     ("bo", "/examples/"),
     ("leader", "/cycles/{cycle}/actions"),

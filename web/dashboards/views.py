@@ -10,18 +10,19 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from web.cycles.labels import PHASE_LABELS
-from web.cycles.models import PHASE_ORDER, Campaign
-from web.dashboards import queries, tasks
+from web.cycles.labels import ACTION_STATUS_LABELS, PHASE_LABELS
+from web.cycles.models import PHASE_ORDER, ActionStatus, Campaign
+from web.dashboards import actions, queries, tasks
 from web.extensions import db
 from web.forms import invalid
-from web.inputs import Id, read, text
+from web.inputs import Day, Id, read, text
 from web.orgs.models import UnitKind
 from web.permissions import Permission, require
-from web.tablefilters import OneOf, export, read_filters
+from web.tablefilters import EXPORT_MAX, OneOf, export, read_filters
 
 bp = Blueprint("dashboards", __name__, template_folder="templates")
 UNITS_PAGE = 100
+ACTIONS_PAGE = 100
 
 UNIT_FILTERS = {
     "name": text(200),
@@ -105,3 +106,40 @@ def _export_units(flt, rows, campaign_names):
                 cycle.preparation_ends_on, cycle.meeting_at, cycle.follow_up_on,
                 campaign_names.get(cycle.campaign_id))
     return export(flt, "enheder", header, [line(s) for s in rows], sheet=_("Status pr. enhed"))
+
+
+@bp.get("/units/actions")
+def leader_actions():
+    """The actions of the units the user leads: by unit, status, person and due dates."""
+    require(g.get("user"), Permission.LEAD_UNITS)
+    units, people = actions.units_with_actions(g.user), actions.owners(g.user)
+    flt = read_filters(request.args, {
+        "unit": OneOf(lambda: [str(i) for i, _name in units]),
+        "status": OneOf(lambda: [*(s.value for s in ActionStatus), actions.OVERDUE]),
+        "person": OneOf(lambda: [str(i) for i, _name in people]),
+        "since": Day, "until": Day})
+    context = {"args": request.args, "units": units, "people": people,
+               "status_options": [(s.value, ACTION_STATUS_LABELS[s]) for s in ActionStatus]
+               + [(actions.OVERDUE, _("Over fristen"))],
+               "status_names": ACTION_STATUS_LABELS, "today": actions.today()}
+    if flt.errors:
+        return invalid("dashboards/actions.html", flt.errors, rows=[], total=0, page=1,
+                       pages=1, link_args={}, **context)
+    query = actions.ActionQuery(
+        unit_id=int(flt["unit"]) if flt["unit"] else None, status=flt["status"],
+        owner_id=int(flt["person"]) if flt["person"] else None,
+        since=flt["since"], until=flt["until"])
+    if flt.fmt:
+        _total, rows = actions.search(g.user, query, limit=EXPORT_MAX)
+        header = [_("Enhed"), _("Handling"), _("Ansvarlig"), _("Frist"), _("Status")]
+        return export(flt, "handlinger", header,
+                      [(r.unit_name, r.text, r.owner_name, r.due_on,
+                        str(ACTION_STATUS_LABELS[r.status])) for r in rows],
+                      sheet=_("Handlinger"))
+    requested = read({}, "page", request.args.get("page", ""), Id) or 1
+    total, rows = actions.search(g.user, query, limit=ACTIONS_PAGE,
+                                 offset=(requested - 1) * ACTIONS_PAGE)
+    pages = max(1, -(-total // ACTIONS_PAGE))
+    return render_template("dashboards/actions.html", errors={}, rows=rows, total=total,
+                           page=requested, pages=pages, link_args=flt.link_args(),
+                           is_filtered=bool(flt.link_args()), **context)
