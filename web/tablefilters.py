@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import g
 from flask_babel import gettext as _
+from flask_babel import to_utc
 from werkzeug.datastructures import MultiDict
 
 from web.exports import Cell, ExportFormat, download
@@ -63,6 +64,13 @@ class Filters:
         return {name: value.isoformat() if isinstance(value, date) else
                 (value.value if hasattr(value, "value") else value)
                 for name, value in self.values.items() if value not in (None, "")}
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of ``day`` as people here count days (Europe/Copenhagen), in UTC: a
+    ``since``..``until`` filter on a time stamp is ``>= day_start(since)`` and
+    ``< day_start(until + 1 day)``."""
+    return to_utc(datetime.combine(day, time.min)).replace(tzinfo=UTC)
 
 
 def read_filters(args: MultiDict | Mapping[str, str], kinds: Mapping[str, Any]) -> Filters:
