@@ -353,7 +353,7 @@ def test_next_cycle_through_the_page(client, login, world, make, app):
     reply = client.post(url, data={**GOOD_START, "template_id": template_id})
     assert reply.status_code == 302
     page = html(client.get(reply.headers["Location"]))
-    assert "Det næste forløb er startet med 1 åbne aftaler overført." in page
+    assert "Det næste forløb er startet med 1 åbne handlinger overført." in page
     assert "Åben aftale" in page and "Overført" in page
 
 

@@ -127,7 +127,7 @@ def _table(d: dict[str, Any]) -> str:
 # The tables a download can be of (web.tablefilters.export's ``name``).
 TABLE_LABELS: dict[str, object] = {
     "enheder": _l("Status pr. enhed"),
-    "handlinger": _l("Aftaler"),
+    "handlinger": _l("Handlinger"),
     "kampagner": _l("Kampagner"),
     "fejlede-paamindelser": _l("Påmindelser, der ikke kom frem"),
 }
