@@ -52,7 +52,27 @@ def cached_date_filters():
             return format_datetime(value, format)
         return _format(format_datetime, value, format, *_locale_and_zone())
 
-    return {"dateformat": dateformat, "datetimeformat": datetimeformat}
+    def when(value, context: str = "table"):
+        """One date format per context: ``table`` (9. dec. 2026; with a time, 9. dec. 2026
+        10.00) and ``prose`` (9. december 2026; 9. december 2026 kl. 10.00). Downloads write
+        ISO 8601 (``web.exports``). A datetime is shown in the user's time zone."""
+        from datetime import datetime
+
+        from flask_babel import format_time
+        from flask_babel import gettext as _
+
+        if value is None:
+            return ""
+        day = dateformat(value, "long" if context == "prose" else "medium")
+        if not isinstance(value, datetime):
+            return day
+        clock = _format(format_time, value, "short", *_locale_and_zone())
+        if context == "prose":
+            # i18n: a date and a clock time in a sentence, e.g. "9. december 2026 kl. 10.00"
+            return _("%(date)s kl. %(time)s", date=day, time=clock)
+        return f"{day} {clock}"
+
+    return {"dateformat": dateformat, "datetimeformat": datetimeformat, "when": when}
 
 
 def _locale_and_zone() -> tuple[str, str]:

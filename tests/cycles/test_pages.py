@@ -353,7 +353,7 @@ def test_next_cycle_through_the_page(client, login, world, make, app):
     reply = client.post(url, data={**GOOD_START, "template_id": template_id})
     assert reply.status_code == 302
     page = html(client.get(reply.headers["Location"]))
-    assert "Det næste forløb er startet med 1 åbne aftaler overført." in page
+    assert "Det næste forløb er startet med 1 åbne handlinger overført." in page
     assert "Åben aftale" in page and "Overført" in page
 
 
@@ -441,6 +441,17 @@ def test_campaign_preview_then_start_reports_teams_without_leader(client, login,
     assert notice.startswith('alert-info" role="status"'), notice
     assert "Solsikken" in page and "Mælkebøtten" in page
     assert "Aktørskab forår 2027" in html(client.get(f"/t/{world.tenant.slug}/campaigns"))
+    campaign_url = reply.headers["Location"]
+    page = html(client.get(f"{campaign_url}?name=sol"))
+    assert "Solsikken" in page and "Mælkebøtten" not in page
+    assert "Ingen forløb passer til filtrene." in html(client.get(f"{campaign_url}?phase=closed"))
+    assert client.get(f"{campaign_url}?phase=asleep").status_code == 422
+    download = client.get(f"{campaign_url}?phase=preparation&format=csv")
+    table = [line.split(";") for line in
+             download.get_data().decode("utf-8-sig").strip().splitlines()]
+    assert table[0][:3] == ["Enhed", "Leder", "Fase"]
+    assert sorted(row[0] for row in table[1:]) == ["Mælkebøtten", "Solsikken"]
+    assert {row[3] for row in table[1:]} == {"2027-03-14"}  # ISO in a download
 
 
 @pytest.mark.parametrize(("change", "field", "message"), [

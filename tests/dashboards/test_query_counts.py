@@ -61,6 +61,8 @@ PAGES = [
     ("area_leader", "/units"),
     ("leader", "/units"),
     ("hr", "/overview"),
+    ("hr", "/overview/units"),
+    ("area_leader", "/units/actions"),
     ("anna", "/actions/mine"),
     ("bo", "/examples/"),
     ("leader", "/cycles/{cycle}/actions"),

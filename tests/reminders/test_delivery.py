@@ -77,7 +77,7 @@ def test_html_escapes_what_people_typed(app, make, smtp_server):
                    if m["X-Aktorskab-Kind"] == "action_due_soon")
     assert "&lt;b&gt;Mere&lt;/b&gt; &amp; bedre møder" in body(message, "html")
     assert "<b>Mere</b> & bedre møder" in body(message, "plain")
-    assert message["Subject"] == "Jeres aftale skal være klar 8. december 2026"
+    assert message["Subject"] == "Jeres handling skal være klar 8. december 2026"
 
 
 def test_a_meeting_invitation_carries_a_calendar_file_and_its_update_replaces_it(

@@ -143,3 +143,57 @@ def test_a_leader_sees_only_their_own_units_failures(app, make, login, smtp_serv
     text = login(mine.leader).get("/t/min/reminders/failed").get_data(as_text=True)
     assert "Dorte Dansk" in text
     assert "Sigurd Syd" not in text
+
+
+def test_failed_reminders_filter_by_kind_and_day_and_download_only_what_the_page_shows(
+        app, make, login, smtp_server):
+    import csv
+    import io
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from web.audit.models import AuditEntry
+    from web.models import utcnow
+
+    mine = make_team(make, slug="filtre")
+    admin = make.user(mine.tenant, "Admin", roles=(TenantRoleName.ADMIN,))
+    other_unit = make.unit(mine.tenant, "Team Syd")
+    stranger = make.user(mine.tenant, "Sigurd Syd", unit=other_unit)
+    make.cycle(mine.tenant, other_unit, preparation_starts_on=NOW.date(),
+               preparation_ends_on=NOW.date().replace(day=20))
+    smtp_server.refuse(stranger.email, "550 no")
+    smtp_server.refuse(mine.dane.email, "550 no")
+    run(app, mine.tenant.id, smtp_server)
+    with app.app_context():
+        kinds = {r.kind for r in outbox(mine.tenant.id) if r.status == OutboxStatus.FAILED}
+    kind = sorted(kinds)[0]
+    unused = next(k for k in ReminderKind if k not in kinds)
+    base = "/t/filtre/reminders/failed"
+    browser = login(admin)
+    text = browser.get(f"{base}?kind={kind.value}").get_data(as_text=True)
+    assert "Dorte Dansk" in text and "Sigurd Syd" in text
+    assert "Ingen påmindelser er fejlet." in \
+        browser.get(f"{base}?kind={unused.value}").get_data(as_text=True)
+    today = utcnow().date()
+    later = (today + timedelta(days=2)).isoformat()
+    assert "Ingen påmindelser er fejlet." in \
+        browser.get(f"{base}?since={later}").get_data(as_text=True)
+    earlier = (today - timedelta(days=2)).isoformat()
+    assert "Sigurd Syd" in browser.get(f"{base}?since={earlier}&until={later}") \
+        .get_data(as_text=True)
+    assert browser.get(f"{base}?kind=nope").status_code == 422
+
+    def csv_names(client) -> list[str]:
+        reply = client.get(f"{base}?format=csv")
+        assert reply.status_code == 200
+        rows = list(csv.reader(io.StringIO(reply.get_data().decode("utf-8-sig")), delimiter=";"))
+        assert rows[0][:3] == ["Modtager", "E-mail", "Påmindelse"]
+        return sorted({r[0] for r in rows[1:]})
+
+    assert csv_names(browser) == ["Dorte Dansk", "Sigurd Syd"]
+    assert csv_names(login(mine.leader)) == ["Dorte Dansk"]  # as the leader's page
+    with app.app_context(), tenant_scope(mine.tenant.id):
+        tables = [e.details["table"] for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.event == "table.exported"))]
+    assert tables == ["fejlede-paamindelser"] * 2

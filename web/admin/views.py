@@ -10,7 +10,7 @@ from web import navigation
 from web.admin import services
 from web.admin.forms import PlaceUserForm, SamlSettingsForm, SsoSettingsForm
 from web.audit import present
-from web.audit.services import AuditFilter, record, search
+from web.audit.services import AuditFilter, search
 from web.audit.services import actors as audit_actors
 from web.auth import flow, trial, versions
 from web.auth.models import ROLE_KEYS, Protocol, SsoVersion, UnitClaimKind
@@ -22,19 +22,18 @@ from web.auth.services import (
     update_settings,
 )
 from web.errors import InputError
-from web.exports import ExportFormat, download
 from web.extensions import db
 from web.forms import form_page, invalid, saved
 from web.inputs import Day, Id, read
 from web.orgs.models import MembershipRole, OrgUnit
 from web.permissions import Permission, can, require
+from web.tablefilters import EXPORT_MAX, OneOf, export, read_filters
 from web.tenancy import get_or_404
 from web.users.models import User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 AUDIT_PAGE = 100
 VERSIONS_SHOWN = 10
-AUDIT_EXPORT_MAX = 50_000  # rows in one download (the filters narrow it)
 
 
 @bp.before_request
@@ -272,58 +271,38 @@ def place(user_id: int):
                  url_for(".unplaced"))
 
 
+AUDIT_FILTERS = {"person": Id, "event": OneOf(lambda: present.EVENT_LABELS,
+                                                lambda: _("Vælg en af hændelserne på listen.")),
+                 "since": Day, "until": Day}
+
+
 @bp.get("/audit")
 def audit():
     """The audit log: filters by person, kind and days, pages of AUDIT_PAGE, CSV/XLSX export."""
-    errors: dict[str, str] = {}
-    args = request.args
-    flt = AuditFilter(
-        actor_id=read(errors, "person", args.get("person", ""), Id),
-        event=_event_kind(errors, args.get("event", "")),
-        since=read(errors, "since", args.get("since", ""), Day),
-        until=read(errors, "until", args.get("until", ""), Day))
-    if flt.since and flt.until and flt.until < flt.since:
-        errors["until"] = _("Slutdatoen skal ligge på eller efter startdatoen.")
-    fmt = args.get("format", "")
-    if fmt and fmt not in set(ExportFormat):
-        errors["format"] = _("Vælg CSV eller XLSX.")
-    context = {"args": args, "people": audit_actors(), "kinds": _kinds(),
+    flt = read_filters(request.args, AUDIT_FILTERS)
+    audit_filter = AuditFilter(actor_id=flt["person"], event=flt["event"],
+                               since=flt["since"], until=flt["until"])
+    context = {"args": request.args, "kinds": _kinds(),
+               "people": [(p.id, p.display_name) for p in audit_actors()],
                "describe": present.describe, "event_label": present.event_label,
                "who": present.who}
-    if errors:
-        return invalid("admin/audit.html", errors, entries=[], older=None, **context)
-    if fmt:
-        return _audit_export(ExportFormat(fmt), flt)
-    before = read(errors, "before", args.get("before", ""), Id)
-    entries = search(flt, AUDIT_PAGE, before_id=before)
+    if flt.errors:
+        return invalid("admin/audit.html", flt.errors, entries=[], older=None, **context)
+    if flt.fmt:
+        entries = search(audit_filter, EXPORT_MAX)
+        header = [_("Tidspunkt"), _("Hændelse"), _("Hvem"), _("Detaljer"), _("Fra"),
+                  _("Hændelseskode")]
+        rows = [(e.created_at, present.event_label(e.event), present.who(e),
+                 present.describe(e), e.ip, e.event) for e in entries]
+        return export(flt, "revisionslog", header, rows, sheet=_("Revisionslog"),
+                      event="audit.exported")
+    before = read({}, "before", request.args.get("before", ""), Id)
+    entries = search(audit_filter, AUDIT_PAGE, before_id=before)
     older = entries[-1].id if len(entries) == AUDIT_PAGE else None
     return render_template("admin/audit.html", errors={}, entries=entries, older=older,
-                           **context)
+                           link_args=flt.link_args(), **context)
 
 
 def _kinds() -> list[tuple[str, str]]:
     return sorted(((code, str(label)) for code, label in present.EVENT_LABELS.items()),
                   key=lambda kind: kind[1])
-
-
-def _event_kind(errors: dict[str, str], raw: str) -> str | None:
-    if not raw:
-        return None
-    if raw not in present.EVENT_LABELS:
-        errors["event"] = _("Vælg en af hændelserne på listen.")
-        return None
-    return raw
-
-
-def _audit_export(fmt: ExportFormat, flt: AuditFilter):
-    entries = search(flt, AUDIT_EXPORT_MAX)
-    record("audit.exported", actor=g.user, format=fmt.value, rows=len(entries),
-           person=flt.actor_id, kind=flt.event,
-           since=flt.since.isoformat() if flt.since else None,
-           until=flt.until.isoformat() if flt.until else None)
-    db.session.commit()
-    header = [_("Tidspunkt"), _("Hændelse"), _("Hvem"), _("Detaljer"), _("Fra"),
-              _("Hændelseskode")]
-    rows = [(e.created_at, present.event_label(e.event), present.who(e), present.describe(e),
-             e.ip, e.event) for e in entries]
-    return download(fmt, "revisionslog", header, rows, sheet=_("Revisionslog"))

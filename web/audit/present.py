@@ -32,6 +32,7 @@ EVENT_LABELS: dict[str, object] = {
     "reports.downloaded": _l("Rapport hentet"),
     "collections.exported": _l("Inspirationskatalog hentet"),
     "audit.exported": _l("Revisionslog hentet"),
+    "table.exported": _l("Tabel hentet"),
     "api_token.created": _l("API-nøgle oprettet"),
     "api_token.revoked": _l("API-nøgle trukket tilbage"),
     "auth.logout_refused": _l("Log ud afvist"),
@@ -134,6 +135,22 @@ def _exported(d: dict[str, Any]) -> str:
     return ngettext("%(num)s eksempel.", "%(num)s eksempler.", int(d["entries"]))
 
 
+def _table(d: dict[str, Any]) -> str:
+    label = TABLE_LABELS.get(str(d.get("table")), d.get("table", "–"))
+    return ngettext("%(table)s som %(format)s, %(num)s række.",
+                    "%(table)s som %(format)s, %(num)s rækker.", int(d.get("rows", 0)),
+                    table=label, format=str(d.get("format", "")).upper())
+
+
+# The tables a download can be of (web.tablefilters.export's ``name``).
+TABLE_LABELS: dict[str, object] = {
+    "enheder": _l("Status pr. enhed"),
+    "handlinger": _l("Handlinger"),
+    "kampagner": _l("Kampagner"),
+    "fejlede-paamindelser": _l("Påmindelser, der ikke kom frem"),
+}
+
+
 DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "auth.login": _login,
     "auth.roles_changed": _roles_changed,
@@ -149,6 +166,7 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "reports.requested": _report,
     "reports.downloaded": _report,
     "collections.exported": _exported,
+    "table.exported": _table,
 }
 
 

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import g, has_request_context, request
-from flask_babel import to_utc
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from web.audit.models import AuditEntry
 from web.extensions import db
 from web.inputs import one_line
+from web.tablefilters import day_start
 from web.users.models import User
 
 REDACTED = "[skjult]"
@@ -88,10 +88,6 @@ class AuditFilter:
     until: date | None = None  # inclusive
 
 
-def _day_start(day: date) -> datetime:
-    return to_utc(datetime.combine(day, time.min)).replace(tzinfo=UTC)
-
-
 def search(flt: AuditFilter, limit: int = 100, *,
            before_id: int | None = None) -> Sequence[AuditEntry]:
     """The current tenant's entries matching ``flt``, newest first (keyset pagination)."""
@@ -104,9 +100,9 @@ def search(flt: AuditFilter, limit: int = 100, *,
     if flt.event:
         query = query.where(AuditEntry.event == flt.event)
     if flt.since is not None:
-        query = query.where(AuditEntry.created_at >= _day_start(flt.since))
+        query = query.where(AuditEntry.created_at >= day_start(flt.since))
     if flt.until is not None:
-        query = query.where(AuditEntry.created_at < _day_start(flt.until + timedelta(days=1)))
+        query = query.where(AuditEntry.created_at < day_start(flt.until + timedelta(days=1)))
     return db.session.scalars(query).all()
 
 

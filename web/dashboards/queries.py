@@ -364,11 +364,37 @@ def _unit_areas():
         .where(child.kind != UnitKind.AREA))
 
 
-def overview(k: int) -> Overview:
+def unit_statuses() -> list[UnitStatus]:
+    """Every unit top-down with its latest cycle (two statements)."""
     units = list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.name, OrgUnit.id)))
     latest_ids = select(_latest_cycles().subquery().c.id)
     cycles = {c.unit_id: c for c in _cycle_rows(select(Cycle).where(Cycle.id.in_(latest_ids)))}
-    statuses = [UnitStatus(unit, depth, cycles.get(unit.id)) for unit, depth in _preorder(units)]
+    return [UnitStatus(unit, depth, cycles.get(unit.id)) for unit, depth in _preorder(units)]
+
+
+NO_CYCLE = "none"  # the phase filter's choice for a unit that has had no cycle
+
+
+def filter_statuses(statuses: list[UnitStatus], *, name: str | None = None,
+                    phase: str | None = None, campaign_id: int | None = None,
+                    kind: str | None = None) -> list[UnitStatus]:
+    """The statuses that match every filter given: ``name`` anywhere in the unit's name (case
+    folded), ``phase`` (or NO_CYCLE), the latest cycle's campaign, the unit's kind."""
+    needle = name.casefold() if name else None
+
+    def keep(status: UnitStatus) -> bool:
+        cycle = status.cycle
+        return ((needle is None or needle in status.unit.name.casefold())
+                and (phase is None or (cycle.phase.value if cycle else NO_CYCLE) == phase)
+                and (campaign_id is None or (cycle is not None
+                                             and cycle.campaign_id == campaign_id))
+                and (kind is None or status.unit.kind.value == kind))
+    return [status for status in statuses if keep(status)]
+
+
+def overview(k: int) -> Overview:
+    statuses = unit_statuses()
+    units = [status.unit for status in statuses]
     totals: dict[Phase | None, int] = dict.fromkeys(PHASE_ORDER, 0)
     totals[None] = 0
     for status in statuses:

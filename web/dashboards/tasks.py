@@ -71,9 +71,7 @@ def overview_body(k: int) -> str:
     return render_template(
         "dashboards/_overview_body.html", data=data, area_rows=rows,
         area_label=chart.area_label, chart_svg=chart.participation_svg(rows),
-        chart_text=chart.text_alternative(rows), phases=PHASE_ORDER,
-        kind_labels=UNIT_KIND_LABELS, percent=format_percent,
-        campaign_names={row.campaign.id: row.campaign.name for row in data.campaigns})
+        chart_text=chart.text_alternative(rows), phases=PHASE_ORDER, percent=format_percent)
 
 
 @shared_task(name="web.dashboards.tasks.refresh_overview")

@@ -13,8 +13,8 @@ KIND_LABELS = {
     ReminderKind.MEETING_INVITATION: _l("Invitation til dialogmøde"),
     ReminderKind.MEETING_UPDATED: _l("Dialogmødet er ændret"),
     ReminderKind.FOLLOW_UP_COMING: _l("Opfølgningen nærmer sig"),
-    ReminderKind.ACTION_DUE_SOON: _l("En aftale skal snart være klar"),
-    ReminderKind.ACTION_OVERDUE: _l("En aftale er over tid"),
+    ReminderKind.ACTION_DUE_SOON: _l("En handling skal snart være klar"),
+    ReminderKind.ACTION_OVERDUE: _l("En handling er over tid"),
     ReminderKind.WEEKLY_DIGEST: _l("Ugens overblik"),
 }
 

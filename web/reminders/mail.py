@@ -138,12 +138,12 @@ def _subject(kind: ReminderKind, v: dict[str, Any]) -> str:
     if kind == ReminderKind.MEETING_UPDATED:
         return _("Ændret: dialogmøde om aktørskab %(when)s", when=v["when"])
     if kind == ReminderKind.FOLLOW_UP_COMING:
-        return _("Opfølgning på jeres aftaler %(date)s – %(unit)s", date=v["follow_up_on"],
+        return _("Opfølgning på jeres handlinger %(date)s – %(unit)s", date=v["follow_up_on"],
                  unit=v["unit"])
     if kind == ReminderKind.ACTION_DUE_SOON:
-        return _("Jeres aftale skal være klar %(date)s", date=v["due_on"])
+        return _("Jeres handling skal være klar %(date)s", date=v["due_on"])
     if kind == ReminderKind.ACTION_OVERDUE:
-        return _("Aftalen skulle have været klar %(date)s", date=v["due_on"])
+        return _("Handlingen skulle have været klar %(date)s", date=v["due_on"])
     return _("Ugens overblik: dialogen om aktørskab")
 
 

@@ -12,16 +12,17 @@ from sqlalchemy.orm import aliased
 
 from web.cycles.models import Cycle
 from web.extensions import csrf, db
-from web.forms import saved
-from web.inputs import read_ids
+from web.forms import invalid, saved
+from web.inputs import Day, read_ids
 from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.permissions import Permission, can, led_unit_ids, require
 from web.reminders import services
 from web.reminders.labels import KIND_LABELS, STATUS_LABELS
-from web.reminders.models import OutboxStatus, ReminderOutbox
+from web.reminders.models import OutboxStatus, ReminderKind, ReminderOutbox
 from web.reminders.tasks import plan_tenant
 from web.reminders.unsubscribe import InvalidToken, read_token, unsubscribe
+from web.tablefilters import EXPORT_MAX, OneOf, day_start, export, read_filters
 from web.tasking import enqueue_after_commit
 from web.users.models import User
 
@@ -62,25 +63,50 @@ def _may_see_failed():
     return user, led_unit_ids(user)
 
 
+FAILED_FILTERS = {"kind": OneOf(lambda: [k.value for k in ReminderKind]),
+                  "since": Day, "until": Day}
+
+
 @bp.get("/failed")
 def failed():
+    """Failed reminders, newest first: by kind and the day of the last attempt; CSV/XLSX."""
     user, led = _may_see_failed()
+    flt = read_filters(request.args, FAILED_FILTERS)
+    context = {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS,
+               "may_retry": led is None, "args": request.args,
+               "kind_options": [(k.value, KIND_LABELS[k]) for k in ReminderKind]}
+    if flt.errors:
+        return invalid("reminders/failed.html", flt.errors, rows=[], counts=None,
+                       progress=None, **context)
     unit = aliased(OrgUnit)
     query = (select(ReminderOutbox, User, unit.name)
              .join(User, User.id == ReminderOutbox.recipient_id)
              .outerjoin(Cycle, Cycle.id == ReminderOutbox.cycle_id)
              .outerjoin(unit, unit.id == Cycle.unit_id)
              .where(ReminderOutbox.status == OutboxStatus.FAILED)
-             .order_by(ReminderOutbox.updated_at.desc(), ReminderOutbox.id.desc())
-             .limit(FAILED_PAGE))
+             .order_by(ReminderOutbox.updated_at.desc(), ReminderOutbox.id.desc()))
     if led is not None:
         query = query.where(or_(Cycle.unit_id.in_(led), Cycle.leader_id == user.id))
-    rows = db.session.execute(query).all()
+    if flt["kind"]:
+        query = query.where(ReminderOutbox.kind == ReminderKind(flt["kind"]))
+    if flt["since"]:
+        query = query.where(ReminderOutbox.updated_at >= day_start(flt["since"]))
+    if flt["until"]:
+        query = query.where(ReminderOutbox.updated_at
+                            < day_start(flt["until"] + timedelta(days=1)))
+    if flt.fmt:
+        header = [_("Modtager"), _("E-mail"), _("Påmindelse"), _("Enhed"), _("Forsøg"),
+                  _("Seneste forsøg"), _("Seneste fejl")]
+        rows = [(person.display_name, person.email, str(KIND_LABELS[row.kind]), unit_name,
+                 row.attempts, row.updated_at, row.last_error)
+                for row, person, unit_name in db.session.execute(query.limit(EXPORT_MAX))]
+        return export(flt, "fejlede-paamindelser", header, rows,
+                      sheet=_("Fejlede påmindelser"))
+    rows = db.session.execute(query.limit(FAILED_PAGE)).all()
     counts = services.status_counts(g.tenant_id, since=utcnow() - timedelta(days=PROGRESS_DAYS)) \
         if led is None else None
     return render_template("reminders/failed.html", rows=rows, counts=counts,
-                           kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
-                           may_retry=led is None, progress=_progress(counts))
+                           progress=_progress(counts), errors={}, **context)
 
 
 def _progress(counts: dict[OutboxStatus, int] | None) -> int | None:

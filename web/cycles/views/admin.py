@@ -9,15 +9,18 @@ from flask_babel import gettext as _
 
 from web.auth.session import require_user
 from web.cycles import forms
-from web.cycles.models import Campaign, DialogueTemplate
+from web.cycles.labels import PHASE_LABELS
+from web.cycles.models import PHASE_ORDER, Campaign, DialogueTemplate
 from web.cycles.services import campaigns
 from web.cycles.services import templates as template_service
 from web.cycles.views import bp
 from web.errors import Refusal
 from web.extensions import db
 from web.forms import form_page, invalid, saved
+from web.inputs import text
 from web.models import utcnow
 from web.permissions import Permission, require
+from web.tablefilters import OneOf, export, read_filters
 from web.tenancy import get_or_404
 
 BLANK_ROWS = 1  # empty prompt rows offered on the template form
@@ -92,13 +95,35 @@ def campaign_list():
     return render_template("cycles/campaigns.html", campaigns=campaigns.list_campaigns())
 
 
+CAMPAIGN_FILTERS = {"name": text(200),
+                    "phase": OneOf(lambda: [p.value for p in PHASE_ORDER])}
+
+
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign_detail(campaign_id: int):
+    """The campaign's cycles: by unit name and phase; CSV/XLSX."""
     user = require_user()
     require(user, Permission.START_CAMPAIGN)
     campaign = get_or_404(Campaign, campaign_id)
-    return render_template("cycles/campaign.html", campaign=campaign,
-                           cycles=campaigns.campaign_cycles(campaign))
+    flt = read_filters(request.args, CAMPAIGN_FILTERS)
+    context = {"campaign": campaign, "args": request.args,
+               "phase_options": [(p.value, PHASE_LABELS[p]) for p in PHASE_ORDER]}
+    if flt.errors:
+        return invalid("cycles/campaign.html", flt.errors, cycles=[], total=0, **context)
+    every = campaigns.campaign_cycles(campaign)
+    needle = flt["name"].casefold() if flt["name"] else None
+    rows = [(cycle, unit_name, leader_name) for cycle, unit_name, leader_name in every
+            if (needle is None or needle in unit_name.casefold())
+            and (flt["phase"] is None or cycle.phase.value == flt["phase"])]
+    if flt.fmt:
+        header = [_("Enhed"), _("Leder"), _("Fase"), _("Forberedelsen slutter"),
+                  _("Dialogmøde"), _("Opfølgning")]
+        return export(flt, "kampagner", header, [
+            (unit_name, leader_name, str(PHASE_LABELS[cycle.phase]),
+             cycle.preparation_ends_on, cycle.meeting_at, cycle.follow_up_on)
+            for cycle, unit_name, leader_name in rows], sheet=campaign.name)
+    return render_template("cycles/campaign.html", errors={}, cycles=rows, total=len(every),
+                           **context)
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])

@@ -179,7 +179,7 @@ def next_cycle(cycle_id: int):
             errors = exc.errors
     if errors:
         return invalid("cycles/next.html", errors, form=request.form, **context)
-    return saved(_("Det næste forløb er startet med %(count)s åbne aftaler overført.",
+    return saved(_("Det næste forløb er startet med %(count)s åbne handlinger overført.",
                    count=len(carried)), url_for(".detail", cycle_id=new_cycle.id))
 
 
