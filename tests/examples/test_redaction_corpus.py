@@ -317,7 +317,7 @@ def test_every_dk_number_phonenumbers_finds_is_redacted(seed):
             assert years and years[1] <= years[2], (text, match.raw_string)
 
 
-@pytest.mark.parametrize("text, certain", [
+@pytest.mark.parametrize(("text", "certain"), [
     ("Projektet løb 2019-2020 og igen 2022 2023.", False),
     ("Han gav os 2041-1959 over telefonen.", True),
     ("Ring på 2019 2020, hvis du har spørgsmål.", False),

@@ -119,7 +119,8 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int, str, bool]]:
                     and (len(window) == 1 or all(2 <= len(g) <= 4 for g in window))
                     and not (i > 0 and raw[i - 1] in (".", ","))  # "1,12345678"
                     and not (j < n and raw[j - 1] in (".", ","))  # "12345678,5"
-                    and (sure := _phone_certainty(window, kinds.pop() if kinds else "")) is not False):
+                    and (sure := _phone_certainty(window, kinds.pop() if kinds else ""))
+                    is not False):
                 start = groups[i][0]
                 if i <= 1:
                     prefix = _PREFIX.search(text, max(0, start - 8), start)
