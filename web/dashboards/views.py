@@ -8,6 +8,7 @@ from flask import Blueprint, g, render_template
 from flask_babel import get_locale, to_user_timezone
 from markupsafe import Markup
 
+from web.auth.session import require_user
 from web.dashboards import queries, tasks
 from web.permissions import Permission, require
 
@@ -21,13 +22,15 @@ def employee_home():
 
 @bp.get("/units")
 def leader():
-    require(g.get("user"), Permission.LEAD_UNITS)
-    return render_template("dashboards/leader.html", board=queries.leader_dashboard(g.user))
+    user = require_user()
+    require(user, Permission.LEAD_UNITS)
+    return render_template("dashboards/leader.html", board=queries.leader_dashboard(user))
 
 
 @bp.get("/overview")
 def overview():
-    require(g.get("user"), Permission.VIEW_ALL_UNITS)
+    user = require_user()
+    require(user, Permission.VIEW_ALL_UNITS)
     k = g.tenant.k_threshold
     # Tenant-wide and costly (aggregates over every cycle, member and participation, and a
     # table of every unit): kept rendered in Redis for all HR users of the tenant in this
