@@ -18,6 +18,7 @@ from typing import TypeVar
 from flask import Blueprint, abort, current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import (
     ORMExecuteState,
     Session,
@@ -46,6 +47,16 @@ def current_tenant_id() -> int | None:
     if not has_app_context():
         return None
     return g.get("tenant_id")
+
+
+def tenant_lock(name: str) -> None:
+    """Hold off another transaction doing ``name`` for the current tenant until this one ends.
+
+    A PostgreSQL advisory lock released at commit or rollback; SQLite serialises writers anyway.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sql_text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                           {"key": f"{name}:{current_tenant_id()}"})
 
 
 @contextmanager

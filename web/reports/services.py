@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
-from web.collections.compilation import tenant_lock
 from web.errors import InputError
 from web.extensions import db
 from web.inputs import Day, read
@@ -35,7 +34,7 @@ from web.reports import figures as figures_module
 from web.reports.anonymity import PublishedRow, ShownRow
 from web.reports.models import Report, ReportRun, ReportStatus, ReportTrigger, RunStatus
 from web.reports.render import Document, render_html, render_pdf, selection
-from web.tenancy import current_tenant_id
+from web.tenancy import current_tenant_id, tenant_lock
 from web.tenants.models import Tenant
 from web.themes.services import period_themes
 from web.users.models import TenantRoleName, User
