@@ -112,8 +112,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.api.pages import bp as api_tokens_bp
     from web.auth.views import bp as auth_bp
     from web.collections.views import bp as collections_bp
-    from web.cycles.actions_views import bp as actions_bp
     from web.cycles.views import bp as cycles_bp
+    from web.cycles.views.actions import bp as actions_bp
     from web.dashboards.views import bp as dashboards_bp
     from web.examples.views import bp as examples_bp
     from web.gdpr.views import bp as gdpr_bp

@@ -5,8 +5,8 @@ from __future__ import annotations
 from web.api import bp, present
 from web.api import schemas as s
 from web.api.routing import operation
-from web.cycles import actions as services
 from web.cycles.models import Action, Cycle
+from web.cycles.services import actions as services
 from web.permissions import Permission, require
 from web.tenancy import get_or_404
 from web.users.models import User

@@ -18,9 +18,9 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from web.auth.session import require_user
-from web.cycles import actions as services
 from web.cycles.labels import ACTION_STATUS_LABELS, PHASE_LABELS
 from web.cycles.models import MAX_ACTION, Action, Cycle, Phase
+from web.cycles.services import actions as services
 from web.cycles.vocabulary import KKC, Expectation
 from web.errors import FORM, Refusal
 from web.extensions import db
@@ -28,7 +28,7 @@ from web.forms import form_page, saved
 from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
 
-bp = Blueprint("actions", __name__, template_folder="templates")
+bp = Blueprint("actions", "web.cycles", template_folder="templates")
 
 FIELDS = ("text", "owner_id", "due_on", "expectation", "kkc")
 
