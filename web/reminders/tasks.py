@@ -13,13 +13,10 @@ from datetime import datetime
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import select
 
-from web.extensions import db
 from web.models import utcnow
 from web.reminders import delivery, services
-from web.tasking import enqueue_after_commit, tenant_task
-from web.tenants.models import Tenant
+from web.tasking import enqueue_after_commit, fan_out, tenant_task
 
 
 def _moment(now: str | None) -> datetime:
@@ -30,10 +27,7 @@ def _moment(now: str | None) -> datetime:
 @shared_task(name="web.reminders.tasks.plan_all_tenants")
 def plan_all_tenants() -> int:
     """The beat's entry: fan out one planning task per tenant (tenants are not tenant-scoped)."""
-    tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
-    for tenant_id in tenant_ids:
-        plan_tenant.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out(plan_tenant)
 
 
 @shared_task(name="web.reminders.tasks.plan_tenant")

@@ -12,12 +12,12 @@ import logging
 import time
 
 from celery import shared_task
-from sqlalchemy import select, text, update
+from sqlalchemy import text, update
 
 from web.extensions import db
 from web.reports import services
 from web.reports.models import Report, ReportStatus
-from web.tasking import enqueue_after_commit, tenant_task
+from web.tasking import enqueue_after_commit, fan_out, tenant_task
 from web.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -70,10 +70,7 @@ def generate_report(tenant_id: int, report_id: int) -> dict:
 @shared_task(name="web.reports.tasks.schedule_all_reports")
 def schedule_all_reports() -> int:
     """Daily: one check per tenant of its Hovedudvalg meeting dates."""
-    tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
-    for tenant_id in tenant_ids:
-        schedule_reports.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out(schedule_reports)
 
 
 @shared_task(name="web.reports.tasks.schedule_reports")
