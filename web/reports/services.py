@@ -61,8 +61,9 @@ def today() -> date:
 # --- requests and the schedule ----------------------------------------------------------------
 
 
-def request_report(user: User, *, period_start: object, period_end: object,
+def request_report(user: User | None, *, period_start: object, period_end: object,
                    locale: str) -> Report:
+    """A report asked for now (by ``user``, or by an operator at the command line)."""
     errors: dict[str, str] = {}
     start = _parse_date(errors, "period_start", period_start)
     end = _parse_date(errors, "period_end", period_end)
@@ -76,7 +77,7 @@ def request_report(user: User, *, period_start: object, period_end: object,
     if errors:
         raise InputError(errors)
     report = Report(period_start=start, period_end=end, trigger=ReportTrigger.ON_DEMAND,
-                    requested_by_id=user.id, locale=locale)
+                    requested_by_id=user.id if user else None, locale=locale)
     db.session.add(report)
     db.session.flush()
     return report

@@ -46,6 +46,11 @@ def progress_writer(tenant_id: int, report_id: int) -> services.Progress:
 @shared_task(name="web.reports.tasks.generate_report")
 @tenant_task
 def generate_report(tenant_id: int, report_id: int) -> dict:
+    return run_report(tenant_id, report_id, progress_writer(tenant_id, report_id))
+
+
+def run_report(tenant_id: int, report_id: int, progress: services.Progress) -> dict:
+    """The task's body, inside the tenant's scope (``flask reports generate`` runs it too)."""
     report = db.session.get(Report, report_id)
     if report is None or report.status == ReportStatus.DONE:
         return {"report": report_id, "status": "skipped"}  # gone, or a redelivered task
@@ -54,7 +59,7 @@ def generate_report(tenant_id: int, report_id: int) -> dict:
     run_id = run.id
     db.session.commit()
     try:
-        counts = services.build(report, progress_writer(tenant_id, report_id))
+        counts = services.build(report, progress)
         services.finish_run(report, run, counts, timer)
         db.session.commit()
     except Exception as exc:
