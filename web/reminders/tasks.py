@@ -34,14 +34,20 @@ def plan_all_tenants() -> int:
 @tenant_task
 def plan_tenant(tenant_id: int, now: str | None = None) -> dict:
     """Recover abandoned claims, plan what is due, then enqueue enough delivery chunks."""
-    moment = _moment(now)
+    result = plan_due(tenant_id, _moment(now))
+    for _ in range(result["chunks"]):
+        enqueue_after_commit(deliver_reminders, tenant_id, now)
+    return result
+
+
+def plan_due(tenant_id: int, moment: datetime) -> dict:
+    """The planning task's body (``flask reminders run`` runs it too): abandoned claims back
+    to pending, old day slots forgotten, what is due planned and counted in chunks."""
     released = services.release_expired(tenant_id, moment)
     services.forget_old_day_slots(tenant_id, moment)
     planned = services.plan(tenant_id, moment)
     due = services.due_count(tenant_id, moment)
     chunks = math.ceil(due / current_app.config["REMINDER_CHUNK_SIZE"])
-    for _ in range(chunks):
-        enqueue_after_commit(deliver_reminders, tenant_id, now)
     return {"planned": planned, "released": released, "due": due, "chunks": chunks}
 
 
