@@ -50,6 +50,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from worker import celery_init_app
 
     celery_init_app(app)
+    from web.reminders import hooks
+
+    hooks.register()  # plan a tenant's reminders right after a commit that moved its dates
     _init_auth(app)
     _register_blueprints(app)
     _init_security(app)
