@@ -126,7 +126,6 @@ def _is_failed_auth(response: Response) -> bool:
 
 def _init_limiter(app: Flask) -> None:
     config = app.config
-    config.setdefault("RATELIMIT_ENABLED", config["ENV"] != "test")
     config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
     config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1,
                                                     "socket_timeout": 1}

@@ -171,9 +171,8 @@ _tenant_copies: dict[str, tuple[float, dict]] = {}
 
 
 def tenant_cache_seconds() -> float:
-    """5 s by default; 0 (no copies) in tests, where each test creates its own tenants."""
-    config = current_app.config
-    return float(config.get("TENANT_CACHE_SECONDS", 0 if config["ENV"] == "test" else 5))
+    """5 s by default; 0 (no copies) in tests (``web.config``)."""
+    return float(current_app.config["TENANT_CACHE_SECONDS"])
 
 
 def tenant_by_slug(slug: str):
