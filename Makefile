@@ -22,7 +22,7 @@ run: install xmlsec1 $(NODE_SAML_IDP)
 # SQLAlchemy transport); each pass says how long it took.
 test: install services $(NODE_PROVIDER) $(NODE_SAML_IDP) chromium xmlsec1
 	$(BIN)/flask translations check
-	$(BIN)/ruff check web worker tests
+	@$(MAKE) --no-print-directory lint
 	@start=$$(date +%s); TEST_BACKEND=postgresql $(BIN)/pytest; status=$$?; \
 	  echo "== PostgreSQL + Redis pass: $$(( $$(date +%s) - start )) s"; exit $$status
 	@start=$$(date +%s); TEST_BACKEND=sqlite $(BIN)/pytest; status=$$?; \
@@ -60,9 +60,9 @@ assets: web/static/dkfds/.copied
 translations: $(VENV)/.installed
 	$(BIN)/flask translations update
 
+# What CI checks before the suite (`make test` runs it).
 lint: $(VENV)/.installed
 	$(BIN)/ruff check web worker tests
-	$(BIN)/ruff format --check web worker tests
 
 # Benchmarks at municipal scale (bench/README.md): the data is generated once into its own
 # database (aktorskab_bench) and reused by every script and every later run.

@@ -289,5 +289,5 @@ def overview_cache(app: Flask) -> Iterator[int]:
         client = cache._client()
         for key in client.scan_iter(match=cache._full_key("*")):
             client.delete(key)
-    app.config.pop("OVERVIEW_CACHE_SECONDS")
+    app.config["OVERVIEW_CACHE_SECONDS"] = 0  # off again, as in every test
     app.extensions.pop(cache._EXTENSION, None)

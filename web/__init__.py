@@ -50,6 +50,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from worker import celery_init_app
 
     celery_init_app(app)
+    from web.reminders import hooks
+
+    hooks.register()  # plan a tenant's reminders right after a commit that moved its dates
     _init_auth(app)
     _register_blueprints(app)
     _init_security(app)
@@ -115,8 +118,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.api.pages import bp as api_tokens_bp
     from web.auth.views import bp as auth_bp
     from web.collections.views import bp as collections_bp
-    from web.cycles.actions_views import bp as actions_bp
     from web.cycles.views import bp as cycles_bp
+    from web.cycles.views.actions import bp as actions_bp
     from web.dashboards.views import bp as dashboards_bp
     from web.examples.views import bp as examples_bp
     from web.gdpr.views import bp as gdpr_bp

@@ -54,6 +54,17 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def _mail_from(value: str) -> str:
+    """``Name <address>`` or an address alone; the address ASCII (reminders use no SMTPUTF8)."""
+    from email.utils import parseaddr
+
+    address = parseaddr(value)[1]
+    local, _, domain = address.rpartition("@")
+    if not local or "." not in domain or not address.isascii():
+        raise ValueError("expected an e-mail address (Name <user@example.dk> or user@example.dk)")
+    return value
+
+
 def _send_window(value: str) -> str:
     from web.reminders.cadence import SendWindow
 
@@ -100,7 +111,7 @@ SETTINGS: tuple[Setting, ...] = (
             "STARTTLS towards the SMTP server (default false)"),
     Setting("SMTP_USERNAME", "SMTP_USERNAME", str, "SMTP user name, if the server asks for one"),
     Setting("SMTP_PASSWORD", "SMTP_PASSWORD", str, "SMTP password, if the server asks for one"),
-    Setting("MAIL_FROM", "MAIL_FROM", str, "sender address of e-mails"),
+    Setting("MAIL_FROM", "MAIL_FROM", _mail_from, "sender address of e-mails"),
     Setting("REMINDER_SEND_WINDOW", "REMINDER_SEND_WINDOW", _send_window,
             "when reminders go out, Europe/Copenhagen working days: HH:MM-HH:MM (default "
             "08:00-16:00) or always (no working-day or working-hours rule; tests, development)"),
@@ -153,6 +164,9 @@ class Defaults:
     DATABASE_STATEMENT_TIMEOUT_MS = 30_000
     WORKER_STATEMENT_TIMEOUT_MS = 600_000
     PROCESS_KIND = "web"  # worker.main: "worker" (web.timeouts)
+    # Sessions (web.auth.session): idle and absolute timeouts in seconds.
+    AUTH_IDLE_TIMEOUT = 60 * 60
+    AUTH_ABSOLUTE_TIMEOUT = 12 * 60 * 60
 
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
@@ -185,6 +199,8 @@ def load(app_config: dict[str, Any], environ: Mapping[str, str] | None = None,
         except ValueError as exc:
             problems.append(f"{setting.env}: {exc} (got {_shown(setting, raw)!r})")
     app_config.update(overrides or {})
+    for key, value in _by_environment(app_config["ENV"]).items():
+        app_config.setdefault(key, value)
 
     if app_config["ENV"] == "production":
         for setting in SETTINGS:
@@ -192,6 +208,16 @@ def load(app_config: dict[str, Any], environ: Mapping[str, str] | None = None,
                 problems.append(f"{setting.env}: required when AKTOR_ENV=production")
     if problems:
         raise ConfigError("Configuration error:\n  " + "\n  ".join(problems))
+
+
+def _by_environment(env: str) -> dict[str, Any]:
+    """Defaults that differ in tests, where each test makes its own tenants and rows and signs
+    in many times from 127.0.0.1: no per-process tenant copies (web.tenancy), no cached
+    overview (web.dashboards.tasks), no rate limits (web.security)."""
+    testing = env == "test"
+    return {"TENANT_CACHE_SECONDS": 0 if testing else 5,
+            "OVERVIEW_CACHE_SECONDS": 0 if testing else 60,
+            "RATELIMIT_ENABLED": not testing}
 
 
 def _shown(setting: Setting, raw: str) -> str:

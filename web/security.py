@@ -28,8 +28,6 @@ request is 429 with ``Retry-After``: a translated page, or the API's JSON error
 
 from __future__ import annotations
 
-import re
-
 from flask import Flask, Response, current_app, g, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -128,7 +126,6 @@ def _is_failed_auth(response: Response) -> bool:
 
 def _init_limiter(app: Flask) -> None:
     config = app.config
-    config.setdefault("RATELIMIT_ENABLED", config["ENV"] != "test")
     config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
     config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1,
                                                     "socket_timeout": 1}
@@ -179,37 +176,3 @@ def _too_many_requests(exc) -> Response:
     retry_after = getattr(exc, "retry_after", None) or 60
     response.headers.setdefault("Retry-After", str(int(retry_after)))
     return response
-
-
-# --- charts: user text is text ------------------------------------------------------------------
-
-# matplotlib's rcParams for every chart that shows names people typed (units, areas): without
-# this, "$...$" in a label is parsed as mathtext ("$x^{2}$" drawn as math, "$\\foo$" an error
-# that fails the whole report). Merged into each chart's rc_context.
-LITERAL_TEXT_RC = {"text.parse_math": False}
-
-
-# --- inline SVG under the policy -----------------------------------------------------------------
-
-_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
-_STYLE_ELEMENT = re.compile(r"<style[^>]*>\*\{([^}]*)\}</style>")
-_SVG_ROOT = re.compile(r"<svg\b")
-
-
-def _declarations(css: str) -> str:
-    pairs = (part.split(":", 1) for part in css.split(";") if ":" in part)
-    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
-
-
-def svg_without_inline_styles(svg: str) -> str:
-    """matplotlib's SVG with its CSS turned into presentation attributes.
-
-    The policy has no ``'unsafe-inline'`` for styles, so an SVG embedded in a page may carry
-    neither ``style="…"`` attributes nor a ``<style>`` element; SVG's presentation attributes
-    (``fill="…"``, ``text-anchor="…"``) are not CSS and are allowed. matplotlib's one
-    ``<style>`` rule (``*{stroke-linejoin: round; …}``) is inherited, so it moves to the root.
-    """
-    root_rules = "".join(_declarations(m.group(1)) for m in _STYLE_ELEMENT.finditer(svg))
-    svg = _STYLE_ELEMENT.sub("", svg)
-    svg = _STYLE_ATTRIBUTE.sub(lambda m: _declarations(m.group(1)), svg)
-    return _SVG_ROOT.sub("<svg" + root_rules, svg, count=1)

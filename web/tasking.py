@@ -1,4 +1,5 @@
-"""Helpers for tasks: the tenant travels with every task, and tasks are sent after commit."""
+"""Helpers for tasks: the tenant travels with every task, a per-tenant job fans out from one
+beat task, and tasks are sent after commit."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from web.extensions import db
 from web.tenancy import tenant_scope
+from web.tenants.models import Tenant
 
 
 def tenant_task(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -27,6 +29,15 @@ def tenant_task(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise
 
     return wrapper
+
+
+def fan_out(task: Any) -> int:
+    """The beat's entry for a per-tenant job: one ``task(tenant_id)`` per tenant (tenants are
+    not tenant-scoped), so one tenant's failure or size delays no other. Returns the count."""
+    tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
+    for tenant_id in tenant_ids:
+        task.delay(tenant_id)
+    return len(tenant_ids)
 
 
 def enqueue_after_commit(task: Any, *args: Any, **kwargs: Any) -> None:

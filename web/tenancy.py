@@ -18,6 +18,7 @@ from typing import TypeVar
 from flask import Blueprint, abort, current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import (
     ORMExecuteState,
     Session,
@@ -46,6 +47,16 @@ def current_tenant_id() -> int | None:
     if not has_app_context():
         return None
     return g.get("tenant_id")
+
+
+def tenant_lock(name: str) -> None:
+    """Hold off another transaction doing ``name`` for the current tenant until this one ends.
+
+    A PostgreSQL advisory lock released at commit or rollback; SQLite serialises writers anyway.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sql_text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                           {"key": f"{name}:{current_tenant_id()}"})
 
 
 @contextmanager
@@ -160,9 +171,8 @@ _tenant_copies: dict[str, tuple[float, dict]] = {}
 
 
 def tenant_cache_seconds() -> float:
-    """5 s by default; 0 (no copies) in tests, where each test creates its own tenants."""
-    config = current_app.config
-    return float(config.get("TENANT_CACHE_SECONDS", 0 if config["ENV"] == "test" else 5))
+    """5 s by default; 0 (no copies) in tests (``web.config``)."""
+    return float(current_app.config["TENANT_CACHE_SECONDS"])
 
 
 def tenant_by_slug(slug: str):

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from web.cycles import actions as services
 from web.cycles.models import MAX_ACTION, Action, ActionStatus, Phase
+from web.cycles.services import actions as services
 from web.cycles.vocabulary import KKC, Expectation
 from web.errors import FORM, Conflict, InputError
 from web.extensions import db

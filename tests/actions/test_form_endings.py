@@ -14,8 +14,8 @@ from contextlib import contextmanager
 import pytest
 from flask import Flask, get_flashed_messages
 
-from web.cycles.actions import MAX_FOLLOW_UP
 from web.cycles.models import Action, Phase
+from web.cycles.services.actions import MAX_FOLLOW_UP
 from web.extensions import db
 from web.forms import form_page, invalid, saved
 from web.tenancy import get_or_404, tenant_scope

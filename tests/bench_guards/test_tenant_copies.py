@@ -16,7 +16,7 @@ def copies(app):
     app.config["TENANT_CACHE_SECONDS"] = 5
     tenancy._tenant_copies.clear()
     yield
-    app.config.pop("TENANT_CACHE_SECONDS")
+    app.config["TENANT_CACHE_SECONDS"] = 0  # off again, as in every test
     tenancy._tenant_copies.clear()
 
 

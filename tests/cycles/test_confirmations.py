@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.cycles.test_pages import count, described_error, html
-from web.cycles.actions import today as local_today
 from web.cycles.models import Cycle, Phase, PhaseChange
+from web.cycles.services.actions import today as local_today
 from web.extensions import db
 from web.tenancy import tenant_scope
 

@@ -94,8 +94,8 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
     from web.collections.compilation import compile_collection
     from web.collections.models import CollectionEntry
     from web.collections.services import approve_entry
-    from web.cycles import actions as action_service
     from web.cycles.models import Campaign, Phase, Visibility
+    from web.cycles.services import actions as action_service
     from web.cycles.services import cycles as cycle_service
     from web.cycles.services.common import CycleDates
     from web.cycles.services.contributions import AnswerInput, save_answers

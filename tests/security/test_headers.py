@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from web.security import CONTENT_SECURITY_POLICY, svg_without_inline_styles
+from web.charts import without_inline_styles
+from web.security import CONTENT_SECURITY_POLICY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +58,7 @@ def test_inline_svg_styles_become_attributes():
            "*{stroke-linejoin: round; stroke-linecap: butt}</style></defs>"
            '<path style="fill: #0059b3; stroke: none"/>'
            "<text style=\"font-size: 10px; font-family: 'DejaVu Sans', sans-serif\">x</text></svg>")
-    out = svg_without_inline_styles(svg)
+    out = without_inline_styles(svg)
     assert "style" not in out
     assert out.startswith('<svg stroke-linejoin="round" stroke-linecap="butt" xmlns=')
     assert '<path fill="#0059b3" stroke="none"/>' in out

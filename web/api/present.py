@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from web.api import schemas as s
-from web.cycles.actions import is_overdue
 from web.cycles.models import Action, Conclusion, Contribution, Cycle, CyclePrompt
+from web.cycles.services.actions import is_overdue
 from web.cycles.services.cycles import allowed_moves
 from web.cycles.services.meeting import SharedAnswer
 from web.examples.services import TeamExample

@@ -16,7 +16,6 @@ from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from web.api.validation import Body, Out, Query
-from web.cycles.actions import MAX_FOLLOW_UP
 from web.cycles.models import (
     MAX_ACTION,
     MAX_ANSWER,
@@ -28,6 +27,7 @@ from web.cycles.models import (
     PromptKind,
     Visibility,
 )
+from web.cycles.services.actions import MAX_FOLLOW_UP
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import MAX_TEXT, MAX_TITLE, ExampleKind
 from web.examples.services import Expectations

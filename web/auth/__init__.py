@@ -9,10 +9,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from web.auth import oidc
-    from web.auth.session import DEFAULT_ABSOLUTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT
 
-    app.config.setdefault("AUTH_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)
-    app.config.setdefault("AUTH_ABSOLUTE_TIMEOUT", DEFAULT_ABSOLUTE_TIMEOUT)
     # The cookie itself expires with the absolute timeout; the idle timeout is checked per request.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         seconds=app.config["AUTH_ABSOLUTE_TIMEOUT"])

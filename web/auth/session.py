@@ -19,8 +19,6 @@ from sqlalchemy.orm import contains_eager
 
 from web.users.models import User
 
-DEFAULT_IDLE_TIMEOUT = 60 * 60
-DEFAULT_ABSOLUTE_TIMEOUT = 12 * 60 * 60
 # How stale ``seen_at`` may get before the cookie is rewritten (not on every request).
 SEEN_RESOLUTION = 60
 LOGIN_KEYS = ("user_id", "tenant_id", "login_at", "seen_at", "sid", "id_token", "saml_name_id")
@@ -29,11 +27,11 @@ MAX_ID_TOKEN_IN_COOKIE = 2000
 
 
 def idle_timeout() -> int:
-    return int(current_app.config.get("AUTH_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT))
+    return int(current_app.config["AUTH_IDLE_TIMEOUT"])
 
 
 def absolute_timeout() -> int:
-    return int(current_app.config.get("AUTH_ABSOLUTE_TIMEOUT", DEFAULT_ABSOLUTE_TIMEOUT))
+    return int(current_app.config["AUTH_ABSOLUTE_TIMEOUT"])
 
 
 def session_payload(user: User) -> dict:

@@ -5,24 +5,18 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from sqlalchemy import select
 
 from web.auth.saml import checks
 from web.auth.saml.services import refresh_metadata
 from web.auth.services import current_settings
-from web.extensions import db
-from web.tasking import tenant_task
-from web.tenants.models import Tenant
+from web.tasking import fan_out, tenant_task
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(name="web.auth.tasks.refresh_all_saml_metadata")
 def refresh_all_saml_metadata() -> int:
-    tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
-    for tenant_id in tenant_ids:
-        refresh_saml_metadata.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out(refresh_saml_metadata)
 
 
 @shared_task(name="web.auth.tasks.refresh_saml_metadata")

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, literal, select
-from sqlalchemy import text as sql_text
 from sqlalchemy.orm import aliased
 
 from web.collections.directory import directory_redactor
@@ -29,7 +28,7 @@ from web.examples.models import Example
 from web.extensions import db
 from web.models import utcnow
 from web.orgs.models import Membership, OrgUnit, UnitKind
-from web.tenancy import current_tenant_id
+from web.tenancy import current_tenant_id, tenant_lock
 from web.tenants.models import Tenant
 from web.users.models import User
 
@@ -85,16 +84,6 @@ def compile_collection(progress: Callable[[int, int], None] | None = None) -> Co
         result.withdrawn += 1
     db.session.flush()
     return result
-
-
-def tenant_lock(name: str) -> None:
-    """Hold off another transaction doing ``name`` for the current tenant until this one ends.
-
-    A PostgreSQL advisory lock released at commit or rollback; SQLite serialises writers anyway.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sql_text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                           {"key": f"{name}:{current_tenant_id()}"})
 
 
 def _digest(example: Example) -> str:

@@ -5,12 +5,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from sqlalchemy import select
 
 from web.collections import compilation
-from web.extensions import db
-from web.tasking import tenant_task
-from web.tenants.models import Tenant
+from web.tasking import fan_out, tenant_task
 
 log = logging.getLogger(__name__)
 
@@ -18,10 +15,7 @@ log = logging.getLogger(__name__)
 @shared_task(name="web.collections.tasks.compile_all_collections")
 def compile_all_collections() -> int:
     """Queue one compilation per tenant (so one tenant's failure or size delays no other)."""
-    tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
-    for tenant_id in tenant_ids:
-        compile_collection.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out(compile_collection)
 
 
 @shared_task(name="web.collections.tasks.compile_collection")

@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from web.audit.services import record
+from web.auth.session import require_user
 from web.collections import services
 from web.collections.export import collection_pdf
 from web.collections.models import TEXT_FIELDS, CollectionEntry, EntryStatus
@@ -32,11 +33,6 @@ bp = Blueprint("collections", __name__, url_prefix="/inspiration", template_fold
 GROUPINGS = ("expectation", "kkc", "olfa")
 
 
-@bp.before_request
-def _signed_in() -> None:
-    if g.get("user") is None:
-        abort(401)
-
 
 @bp.context_processor
 def _labels() -> dict[str, object]:
@@ -50,6 +46,7 @@ def _labels() -> dict[str, object]:
 
 @bp.get("/")
 def index():
+    require_user()
     query, by, kind = _filters()
     entries = services.published_entries(query=query, kind=kind)
     return render_template("collections/index.html", groups=services.grouped(entries, by),
@@ -60,10 +57,11 @@ def index():
 
 @bp.get("/katalog.pdf")
 def export():
+    user = require_user()
     query, by, kind = _filters()
     entries = services.published_entries(query=query, kind=kind)
     pdf = collection_pdf(g.tenant, services.grouped(entries, by), by=by, query=query)
-    record("collections.exported", actor=g.user, entries=len(entries), group=by,
+    record("collections.exported", actor=user, entries=len(entries), group=by,
            kind=kind.value if kind else None, searched=bool(query))
     db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
@@ -88,7 +86,8 @@ def _grouping_labels() -> list[tuple[str, str]]:
 
 @bp.get("/review")
 def review():
-    require(g.user, Permission.CURATE_COLLECTIONS)
+    user = require_user()
+    require(user, Permission.CURATE_COLLECTIONS)
     raw = request.args.get("status", EntryStatus.PENDING.value)
     status = EntryStatus(raw) if raw in {s.value for s in EntryStatus} else EntryStatus.PENDING
     return render_template("collections/review.html", status=status,
@@ -97,26 +96,27 @@ def review():
 
 @bp.route("/review/<int:entry_id>", methods=["GET", "POST"])
 def review_entry(entry_id: int):
+    user = require_user()
     entry = get_or_404(CollectionEntry, entry_id)
-    require(g.user, Permission.CURATE_COLLECTIONS)
+    require(user, Permission.CURATE_COLLECTIONS)
     if request.method == "GET":
         return _review_form(entry, {name: getattr(entry, name) or "" for name in TEXT_FIELDS})
     decision = request.form.get("decision")
     form = request.form
     try:
         if decision in {"save", "save_approve"}:
-            services.save_entry(g.user, entry, revision=form.get("revision"),
+            services.save_entry(user, entry, revision=form.get("revision"),
                                 title=form.get("title"), text=form.get("text"),
                                 lesson=form.get("lesson"), approve=decision == "save_approve",
                                 decisions=services.parse_decisions(form.items(multi=True)))
         elif decision == "reject":
-            services.reject_entry(g.user, entry, revision=form.get("revision"),
+            services.reject_entry(user, entry, revision=form.get("revision"),
                                   reason=form.get("reason"))
         else:
             abort(400)
     except Refusal as exc:
         return _review_form(entry, form, exc.errors)
-    record(f"collections.entry_{entry.status.value}", actor=g.user, target=entry,
+    record(f"collections.entry_{entry.status.value}", actor=user, target=entry,
            decision=decision)
     # Approved: embedded as it now stands; edited back to pending or rejected: its vector goes.
     enqueue_after_commit(embed_entry, g.tenant.id, entry.id)
@@ -137,7 +137,8 @@ _DONE = {
 
 @bp.post("/review/compile")
 def compile_now():
-    require(g.user, Permission.CURATE_COLLECTIONS)
+    user = require_user()
+    require(user, Permission.CURATE_COLLECTIONS)
     from web.collections.tasks import compile_collection
 
     enqueue_after_commit(compile_collection, g.tenant.id)

@@ -18,7 +18,6 @@ from web.cycles.models import Phase, PromptKind, Visibility
 from web.cycles.services.common import CycleDates
 from web.cycles.services.contributions import AnswerInput
 from web.cycles.services.templates import PromptInput
-from web.errors import FORM
 from web.inputs import Clock, Day, Id, read, read_ids
 
 Form = Mapping[str, str]
@@ -144,7 +143,3 @@ def reindex_errors(errors: dict[str, str], form_indexes: list[int]) -> dict[str,
         else:
             mapped[key] = message
     return mapped
-
-
-def form_error(errors: dict[str, str], message: str) -> None:
-    errors.setdefault(FORM, message)

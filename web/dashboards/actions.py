@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from web.cycles.actions import today
 from web.cycles.models import OPEN_ACTION_STATUSES, Action, ActionStatus, Cycle
+from web.cycles.services.actions import today
 from web.extensions import db
 from web.orgs.models import OrgUnit
 from web.permissions import led_unit_ids

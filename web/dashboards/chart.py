@@ -1,14 +1,12 @@
 """The HR overview's chart: participation per area as a server-rendered SVG.
 
-Drawn with matplotlib's SVG backend through ``Figure`` (no pyplot, so it is safe in a threaded
-web process), text kept as text, no timestamp. matplotlib escapes the area names it writes.
-The page wraps the SVG as one image with a text alternative (``text_alternative``) and shows the
-same figures as a table, so nothing depends on seeing the chart.
+Drawn in the charts' one style (``web.charts``). The page wraps the SVG as one image with a
+text alternative (``text_alternative``) and shows the same figures as a table, so nothing
+depends on seeing the chart.
 """
 
 from __future__ import annotations
 
-import io
 import textwrap
 from collections.abc import Sequence
 
@@ -16,13 +14,8 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from web import charts
 from web.dashboards.queries import AreaParticipation
-from web.security import LITERAL_TEXT_RC, svg_without_inline_styles
-
-BLUE = "#0059b3"  # Det Fælles Designsystem's primary colour
-_RC = {**LITERAL_TEXT_RC, "svg.fonttype": "none", "svg.hashsalt": "aktorskab-overview",
-       "font.family": "DejaVu Sans", "font.size": 10,
-       "axes.spines.top": False, "axes.spines.right": False}
 
 
 def area_label(row: AreaParticipation) -> str:
@@ -36,28 +29,21 @@ def participation_svg(rows: Sequence[AreaParticipation]) -> Markup | None:
     shown = [r for r in rows if r.share is not None]
     if not shown:
         return None
-    import matplotlib  # imported when needed: most requests draw nothing
-    from matplotlib.figure import Figure
-
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(7, 0.4 * len(shown) + 1.0))
+    with charts.style(**{"font.size": 10}):
+        fig = charts.figure(7, 0.4 * len(shown) + 1.0)
         ax = fig.subplots()
         positions = list(range(len(shown)))
         values = [100 * (r.share or 0) for r in shown]
-        ax.barh(positions, values, color=BLUE)
+        ax.barh(positions, values, color=charts.BLUE)
         ax.set_yticks(positions, [textwrap.fill(area_label(r), 28) for r in shown])
         ax.invert_yaxis()  # top to bottom, like the table
         ax.set_xlim(0, 100)
         ax.set_xlabel(_("Andel der har bidraget"))
         for position, row, value in zip(positions, shown, values, strict=True):
             ax.text(min(value + 1, 90), position, format_percent(row.share or 0), va="center")
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", bbox_inches="tight",
-                    metadata={"Date": None, "Creator": None})
-    svg = buffer.getvalue()
-    # The SVG alone, with its styles as attributes (the pages' CSP has no 'unsafe-inline').
+        svg = charts.svg(fig)
     # matplotlib writes text through its XML writer, which escapes it.
-    return Markup(svg_without_inline_styles(svg[svg.index("<svg"):]))  # noqa: S704
+    return Markup(svg)  # noqa: S704
 
 
 def text_alternative(rows: Sequence[AreaParticipation]) -> str:

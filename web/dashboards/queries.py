@@ -22,7 +22,6 @@ from datetime import date, datetime
 from sqlalchemy import Select, and_, bindparam, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
-from web.cycles.actions import actions_owned_by, today
 from web.cycles.models import (
     OPEN_ACTION_STATUSES,
     PHASE_ORDER,
@@ -33,6 +32,7 @@ from web.cycles.models import (
     Participation,
     Phase,
 )
+from web.cycles.services.actions import actions_owned_by, today
 from web.examples.services import TeamExample, team_examples
 from web.extensions import db
 from web.orgs.models import Membership, OrgUnit, UnitKind

@@ -38,9 +38,9 @@ UNIT_KIND_LABELS = {
 
 
 def cache_seconds() -> int:
-    """60 s by default; 0 (no cache) in tests, so a test sees its own changes at once."""
-    config = current_app.config
-    return int(config.get("OVERVIEW_CACHE_SECONDS", 0 if config["ENV"] == "test" else 60))
+    """60 s by default; 0 (no cache) in tests, so a test sees its own changes at once
+    (``web.config``)."""
+    return int(current_app.config["OVERVIEW_CACHE_SECONDS"])
 
 
 def cache_key(tenant_id: int, locale: str, k: int) -> str:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
+from web.auth.session import require_user
 from web.cycles.labels import ACTION_STATUS_LABELS, PHASE_LABELS
 from web.cycles.models import PHASE_ORDER, ActionStatus, Campaign
 from web.dashboards import actions, queries, tasks
@@ -39,13 +40,15 @@ def employee_home():
 
 @bp.get("/units")
 def leader():
-    require(g.get("user"), Permission.LEAD_UNITS)
-    return render_template("dashboards/leader.html", board=queries.leader_dashboard(g.user))
+    user = require_user()
+    require(user, Permission.LEAD_UNITS)
+    return render_template("dashboards/leader.html", board=queries.leader_dashboard(user))
 
 
 @bp.get("/overview")
 def overview():
-    require(g.get("user"), Permission.VIEW_ALL_UNITS)
+    user = require_user()
+    require(user, Permission.VIEW_ALL_UNITS)
     k = g.tenant.k_threshold
     # Tenant-wide and costly (aggregates over every cycle, member and participation, and a
     # table of every unit): kept rendered in Redis for all HR users of the tenant in this

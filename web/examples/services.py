@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from web.cycles.actions import parse_choice, parse_id
 from web.cycles.models import Cycle
+from web.cycles.services.actions import parse_choice, parse_id
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.errors import InputError
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleExpectation, ExampleKind

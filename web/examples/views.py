@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 
+from web.auth.session import require_user
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.errors import Refusal
 from web.examples import services
@@ -16,30 +17,27 @@ from web.tenancy import get_or_404
 bp = Blueprint("examples", __name__, url_prefix="/examples", template_folder="templates")
 
 
-@bp.before_request
-def _signed_in() -> None:
-    if g.get("user") is None:
-        abort(401)
-
 
 @bp.get("/")
 def index():
+    user = require_user()
     page = request.args.get("page", 1, type=int)
-    items, has_next = services.team_examples(g.user, page=page)
+    items, has_next = services.team_examples(user, page=page)
     return render_template("examples/index.html", items=items, page=max(1, page),
-                           has_next=has_next, may_record=bool(services.recording_units(g.user)))
+                           has_next=has_next, may_record=bool(services.recording_units(user)))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    units = services.recording_units(g.user)
+    user = require_user()
+    units = services.recording_units(user)
     if request.method == "GET":
         return _render_form(None, units, {
             "unit_id": units[0].id if len(units) == 1 else "",
             "cycle_id": request.args.get("cycle_id", type=int) or "",
             "kind": request.args.get("kind", "good"), "expectations": []})
     try:
-        example = services.record_example(g.user, unit_id=request.form.get("unit_id"),
+        example = services.record_example(user, unit_id=request.form.get("unit_id"),
                                           cycle_id=request.form.get("cycle_id"),
                                           **_form_values())
     except Refusal as exc:
@@ -49,16 +47,18 @@ def new():
 
 @bp.get("/<int:example_id>")
 def detail(example_id: int):
+    user = require_user()
     example = get_or_404(Example, example_id)
-    require(g.user, Permission.VIEW_EXAMPLE, example)
+    require(user, Permission.VIEW_EXAMPLE, example)
     return render_template("examples/detail.html", item=services.team_example(example),
                            kind_labels=services.KIND_LABELS)
 
 
 @bp.route("/<int:example_id>/edit", methods=["GET", "POST"])
 def edit(example_id: int):
+    user = require_user()
     example = get_or_404(Example, example_id)
-    require(g.user, Permission.EDIT_EXAMPLE, example)
+    require(user, Permission.EDIT_EXAMPLE, example)
     if request.method == "GET":
         return _render_form(example, [], {
             "kind": example.kind.value, "title": example.title, "text": example.text,
@@ -66,7 +66,7 @@ def edit(example_id: int):
             "olfa": example.olfa or "", "offer": example.is_offered,
             "expectations": [e.value for e in example.expectations]})
     try:
-        services.update_example(g.user, example, **_form_values())
+        services.update_example(user, example, **_form_values())
     except Refusal as exc:
         return _render_form(example, [], _posted(), exc.errors)
     return saved(_("Eksemplet er gemt."), url_for(".detail", example_id=example.id))
@@ -74,9 +74,10 @@ def edit(example_id: int):
 
 @bp.post("/<int:example_id>/delete")
 def delete(example_id: int):
+    user = require_user()
     example = get_or_404(Example, example_id)
-    require(g.user, Permission.EDIT_EXAMPLE, example)
-    services.delete_example(g.user, example)
+    require(user, Permission.EDIT_EXAMPLE, example)
+    services.delete_example(user, example)
     return saved(_("Eksemplet er slettet."), url_for(".index"))
 
 

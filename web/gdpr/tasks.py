@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from celery import shared_task
-from sqlalchemy import select
 
 from web.audit import retention as audit_retention
 from web.extensions import db
 from web.gdpr import services
-from web.tasking import tenant_task
+from web.tasking import fan_out, tenant_task
 from web.tenants.models import Tenant
 
 
 @shared_task(name="web.gdpr.tasks.pseudonymise_all_tenants")
 def pseudonymise_all_tenants() -> int:
     """Fan out one task per tenant (tenants are not tenant-scoped)."""
-    tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
-    for tenant_id in tenant_ids:
-        pseudonymise_tenant.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out(pseudonymise_tenant)
 
 
 @shared_task(name="web.gdpr.tasks.pseudonymise_tenant")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask import Blueprint, Response, g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from web.audit.services import record
+from web.auth.session import require_user
 from web.errors import Refusal
 from web.extensions import db
 from web.forms import form_page, saved
@@ -41,23 +42,17 @@ def accessibility():
 # --- the signed-in person's own data ------------------------------------------------------------
 
 
-def _signed_in() -> User:
-    user = g.get("user")
-    if user is None:
-        abort(401)
-    return user
-
 
 @bp.get("/my-data")
 def my_data():
-    _signed_in()
+    require_user()
     return render_template("gdpr/my_data.html",
                            retention=services.retention_months(g.tenant))
 
 
 @bp.get("/my-data.json")
 def my_data_download():
-    user = _signed_in()
+    user = require_user()
     data = services.export_user_data(user)
     record("gdpr.data_exported", actor=user, target=user)
     db.session.commit()
@@ -72,11 +67,12 @@ def my_data_download():
 
 @bp.route("/admin/privacy", methods=["GET", "POST"])
 def settings():
-    require(g.get("user"), Permission.ADMINISTER)
+    user = require_user()
+    require(user, Permission.ADMINISTER)
     if request.method == "GET":
         return _settings_form(_current_values())
     try:
-        changed = services.update_settings(g.tenant, g.user, request.form)
+        changed = services.update_settings(g.tenant, user, request.form)
     except Refusal as exc:
         return _settings_form(request.form, exc.errors)
     return saved(_("Indstillingerne er gemt.") if changed else _("Intet er ændret."),
@@ -102,18 +98,20 @@ def _current_values() -> dict[str, object]:
 
 @bp.get("/admin/people")
 def people():
-    require(g.get("user"), Permission.ADMINISTER)
+    user = require_user()
+    require(user, Permission.ADMINISTER)
     return render_template("gdpr/people.html", people=services.erasable_people())
 
 
 @bp.route("/admin/people/<int:user_id>/erase", methods=["GET", "POST"])
 def erase(user_id: int):
+    user = require_user()
     person = get_or_404(User, user_id)
-    require(g.get("user"), Permission.ADMINISTER)
+    require(user, Permission.ADMINISTER)
     if request.method == "GET":
         return _erase_form(person)
     try:
-        services.erase_person(g.user, person, confirmed=request.form.get("confirm") == "yes")
+        services.erase_person(user, person, confirmed=request.form.get("confirm") == "yes")
     except Refusal as exc:
         return _erase_form(person, exc.errors)
     return saved(_("Personens oplysninger er slettet."), url_for(".people"))

@@ -15,8 +15,8 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from web.cycles import actions as cycle_actions
 from web.cycles.models import Conclusion, Cycle, Phase, Visibility
+from web.cycles.services import actions as cycle_actions
 from web.cycles.services import meeting as cycle_meeting
 from web.cycles.services.cycles import move_phase
 from web.errors import FORM, Conflict, InputError
@@ -284,9 +284,9 @@ def edit_action(actor: User, meeting: LiveMeeting, cycle: Cycle, action_id: obje
     if action is None or action.meeting_id != meeting.id:
         raise InputError({FORM: _("Handlingen findes ikke længere. Genindlæs siden.")})
     errors: dict[str, str] = {}
-    values = cycle_actions.validated_fields(
-        errors, cycle, text=text, owner_id=owner_id, due_on=due_on, expectation=expectation,
-        kkc=kkc, earliest=cycle_actions.today())
+    values = cycle_actions.validated_action(errors, cycle, text=text, owner_id=owner_id,
+                                            due_on=due_on, expectation=expectation, kkc=kkc,
+                                            earliest=cycle_actions.today())
     if errors:
         raise InputError(errors)
     for key, value in values.items():

@@ -25,9 +25,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.auth.session import require_user
-from web.cycles.actions import team_members
 from web.cycles.models import Cycle, Phase
 from web.cycles.reference import reference_for
+from web.cycles.services.actions import team_members
 from web.cycles.views import localized
 from web.cycles.vocabulary import EXPECTATION_LABELS, KKC_LABELS
 from web.errors import Refusal

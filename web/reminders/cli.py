@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from web.extensions import db
 from web.models import utcnow
-from web.reminders import delivery, services
+from web.reminders import delivery
+from web.reminders.tasks import plan_due
 from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
 
@@ -28,15 +27,13 @@ def run_command(slug: str, now_text: str | None) -> None:
         raise click.ClickException(f"no tenant {slug!r}")
     now = datetime.fromisoformat(now_text) if now_text else utcnow()
     with tenant_scope(tenant.id):
-        services.release_expired(tenant.id, now)
-        planned = services.plan(tenant.id, now)
+        result = plan_due(tenant.id, now)  # what the beat's planning task does
         db.session.commit()
-        due = services.due_count(tenant.id, now)
-        click.echo(f"planned: {sum(planned.values())}, due now: {due}")
-        chunk = current_app.config["REMINDER_CHUNK_SIZE"]
+        due = result["due"]
+        click.echo(f"planned: {sum(result['planned'].values())}, due now: {due}")
         totals = delivery.Outcome()
         with click.progressbar(length=due, label="sending") as bar:
-            for _ in range(math.ceil(due / chunk)):
+            for _ in range(result["chunks"]):
                 outcome = delivery.deliver_chunk(tenant.id, now)
                 bar.update(outcome.claimed + outcome.postponed)
                 for name in ("sent", "retried", "failed", "cancelled", "postponed", "released"):

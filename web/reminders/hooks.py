@@ -3,7 +3,8 @@
 Decoupled from the cycle services: a SQLAlchemy ``after_flush`` listener notices new cycles and
 actions and changes to the attributes reminders depend on, and queues one planning task per
 tenant for after the commit (never on rollback). The beat would find the change within minutes
-anyway; this makes a moved meeting announce itself at once.
+anyway; this makes a moved meeting announce itself at once. ``create_app`` registers the
+listeners (``register``), once per process.
 """
 
 from __future__ import annotations
@@ -42,14 +43,20 @@ def _tenants_to_plan(session: Session) -> set[int]:
     return tenants
 
 
-@event.listens_for(Session, "after_flush")
+def register() -> None:
+    """Listen on every session of the process (idempotent: a process may build several apps)."""
+    for name, listener in (("after_flush", _remember), ("after_commit", _plan),
+                           ("after_rollback", _forget)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
 def _remember(session: Session, _flush_context) -> None:
     tenants = _tenants_to_plan(session)
     if tenants:
         session.info.setdefault(_PENDING, set()).update(tenants)
 
 
-@event.listens_for(Session, "after_commit")
 def _plan(session: Session) -> None:
     tenants = session.info.pop(_PENDING, None)
     if not tenants:
@@ -66,6 +73,5 @@ def _plan(session: Session) -> None:
                         exc_info=True)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)

@@ -1,10 +1,10 @@
-"""Translated names of reminder kinds and cycle phases, for the e-mails and the pages."""
+"""Translated names of reminder kinds and outbox statuses, for the e-mails and the pages
+(the cycle phases' names are ``web.cycles.labels.PHASE_LABELS``)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from web.cycles.models import Phase
 from web.reminders.models import OutboxStatus, ReminderKind
 
 KIND_LABELS = {
@@ -24,12 +24,4 @@ STATUS_LABELS = {
     OutboxStatus.SENT: _l("Sendt"),
     OutboxStatus.FAILED: _l("Fejlet"),
     OutboxStatus.CANCELLED: _l("Annulleret"),
-}
-
-PHASE_LABELS = {
-    Phase.PREPARATION: _l("Forberedelse"),
-    Phase.MEETING: _l("Dialogmøde"),
-    Phase.AGREEMENTS: _l("Aftaler"),
-    Phase.FOLLOW_UP: _l("Opfølgning"),
-    Phase.CLOSED: _l("Afsluttet"),
 }

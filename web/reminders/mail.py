@@ -21,9 +21,9 @@ from icalendar import Calendar, Event, vCalAddress
 from markupsafe import escape
 from werkzeug.routing import BuildError
 
+from web.cycles.labels import PHASE_LABELS
 from web.reminders import mime
 from web.reminders.cadence import COPENHAGEN
-from web.reminders.labels import PHASE_LABELS
 from web.reminders.models import ESSENTIAL_KINDS, ReminderKind
 from web.reminders.unsubscribe import TokenMaker
 

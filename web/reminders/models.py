@@ -121,7 +121,3 @@ class ReminderUnsubscribe(TenantScoped, Timestamped, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
 
-
-# Plan right after a commit that moved a cycle's dates (registered with the models, which every
-# process imports; see hooks.py).
-from web.reminders import hooks  # noqa: E402, F401

@@ -13,13 +13,10 @@ from datetime import datetime
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import select
 
-from web.extensions import db
 from web.models import utcnow
 from web.reminders import delivery, services
-from web.tasking import enqueue_after_commit, tenant_task
-from web.tenants.models import Tenant
+from web.tasking import enqueue_after_commit, fan_out, tenant_task
 
 
 def _moment(now: str | None) -> datetime:
@@ -30,24 +27,27 @@ def _moment(now: str | None) -> datetime:
 @shared_task(name="web.reminders.tasks.plan_all_tenants")
 def plan_all_tenants() -> int:
     """The beat's entry: fan out one planning task per tenant (tenants are not tenant-scoped)."""
-    tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
-    for tenant_id in tenant_ids:
-        plan_tenant.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out(plan_tenant)
 
 
 @shared_task(name="web.reminders.tasks.plan_tenant")
 @tenant_task
 def plan_tenant(tenant_id: int, now: str | None = None) -> dict:
     """Recover abandoned claims, plan what is due, then enqueue enough delivery chunks."""
-    moment = _moment(now)
+    result = plan_due(tenant_id, _moment(now))
+    for _ in range(result["chunks"]):
+        enqueue_after_commit(deliver_reminders, tenant_id, now)
+    return result
+
+
+def plan_due(tenant_id: int, moment: datetime) -> dict:
+    """The planning task's body (``flask reminders run`` runs it too): abandoned claims back
+    to pending, old day slots forgotten, what is due planned and counted in chunks."""
     released = services.release_expired(tenant_id, moment)
     services.forget_old_day_slots(tenant_id, moment)
     planned = services.plan(tenant_id, moment)
     due = services.due_count(tenant_id, moment)
     chunks = math.ceil(due / current_app.config["REMINDER_CHUNK_SIZE"])
-    for _ in range(chunks):
-        enqueue_after_commit(deliver_reminders, tenant_id, now)
     return {"planned": planned, "released": released, "due": due, "chunks": chunks}
 
 

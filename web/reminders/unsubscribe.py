@@ -71,8 +71,3 @@ def unsubscribe(unsubscription: Unsubscription) -> None:
                 kind=unsubscription.kind.value)
         .on_conflict_do_nothing(index_elements=["user_id", "kind"]))
 
-
-def is_unsubscribed(user_id: int, kind: ReminderKind) -> bool:
-    return db.session.scalar(
-        db.select(ReminderUnsubscribe.id).where(ReminderUnsubscribe.user_id == user_id,
-                                                ReminderUnsubscribe.kind == kind)) is not None

@@ -1,16 +1,21 @@
-"""``flask reports generate SLUG``: make a report now, in this process (no worker needed)."""
+"""``flask reports generate SLUG``: make a report now, in this process (no worker needed).
+
+The same request (``services.request_report``: the period's checks) and the same run
+(``tasks.run_report``) as the page and its task; only the progress goes to a bar.
+"""
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 
 import click
 from flask.cli import AppGroup
 
+from web.errors import Refusal
 from web.extensions import db
 from web.reports import services
-from web.reports.models import Report, ReportTrigger
+from web.reports.models import Report, ReportRun
+from web.reports.tasks import run_report
 from web.tenancy import tenant_scope
 from web.tenants.services import get_by_slug
 
@@ -32,12 +37,13 @@ def generate_command(tenant_slug: str, period_start, period_end) -> None:
         end: date = period_end.date() if period_end else services.today()
         start = period_start.date() if period_start else \
             end - timedelta(days=services.DEFAULT_PERIOD_DAYS - 1)
-        report = Report(period_start=start, period_end=end,
-                                 trigger=ReportTrigger.ON_DEMAND, locale=tenant.default_locale)
-        db.session.add(report)
-        db.session.flush()
-        timer = services.Timer(time.monotonic())
-        run = services.start_run(report)
+        try:
+            report = services.request_report(None, period_start=start, period_end=end,
+                                             locale=tenant.default_locale)
+        except Refusal as exc:
+            raise click.ClickException(" ".join(exc.errors.values())) from None
+        db.session.commit()
+        report_id = report.id
         with click.progressbar(length=100, label="Generating") as bar:
             state = {"shown": 0}
 
@@ -45,13 +51,14 @@ def generate_command(tenant_slug: str, period_start, period_end) -> None:
                 bar.update(max(0, percent - state["shown"]))
                 state["shown"] = max(state["shown"], percent)
 
-            try:
-                counts = services.build(report, progress)
-            except Exception as exc:
-                db.session.rollback()
-                raise click.ClickException(f"The report failed: {exc}") from exc
-            services.finish_run(report, run, counts, timer)
-            db.session.commit()
+            outcome = run_report(tenant.id, report_id, progress)
             bar.update(100 - state["shown"])
-    click.echo(f"Report {report.id}: {start} – {end}, {counts['rows_shown']} rows, "
+        db.session.commit()  # the failure, as the task's commit would record it
+        report = db.session.get(Report, report_id)
+        if outcome["status"] != "done":
+            raise click.ClickException(f"The report failed: {report.error}")
+        run = db.session.scalar(db.select(ReportRun).filter_by(report_id=report_id)
+                                .order_by(ReportRun.id.desc()))
+    counts = outcome["counts"]
+    click.echo(f"Report {report_id}: {start} – {end}, {counts['rows_shown']} rows, "
                f"{counts['pdf_pages']} PDF pages, {run.duration_ms} ms.")

@@ -46,7 +46,6 @@ from web.reports.anonymity import Part, PublishedRow, ShownRow, UnitFigures, pro
 from web.users.models import User
 
 REPORT_KINDS = (UnitKind.ORGANISATION, UnitKind.AREA, UnitKind.DEPARTMENT)
-PARTICIPATION = ("members", "contributors")
 CYCLES = ("cycles_started", "cycles_completed", "cycles_overdue")
 ACTIONS = ("actions_agreed", "actions_done", "actions_overdue")
 # Distribution figures are named "<dimension>:<value>:<source>", e.g. "kkc:course:actions".
@@ -253,8 +252,7 @@ def _unit_figures(units: _Units, people: dict[int, set[int]],
     moves independently of the rows."""
     parts: dict[int, list[Part]] = defaultdict(list)
     for org_unit, row in units.report_unit.items():
-        counts = {n: v for n, v in by_org_unit.get(org_unit, {}).items()
-                  if n not in PARTICIPATION}
+        counts = by_org_unit.get(org_unit, {})
         if counts or people.get(org_unit):
             parts[row].append(Part(_key(org_unit), frozenset(people.get(org_unit, ())), counts))
     return [UnitFigures(id=_key(u), parent_id=_key(units.parent[u]) if units.parent[u] else None,

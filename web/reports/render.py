@@ -1,7 +1,7 @@
 """The report as one HTML document (also the source of the PDF): tables, SVG charts, entries.
 
-Charts come from matplotlib's SVG backend (no pyplot, so it is safe in any process), with text
-kept as text, embedded inline in the HTML and hence in the PDF. Each chart is a figure with a
+Charts are drawn in the charts' one style (``web.charts``), embedded inline in the HTML and hence
+in the PDF. Each chart is a figure with a
 caption that says what it shows in words, and is followed by a table holding the same numbers,
 so nothing depends on seeing the chart. The PDF is tagged (PDF/UA-1) with the document's
 language.
@@ -13,18 +13,17 @@ since a unit can be named after a person.
 
 from __future__ import annotations
 
-import io
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 from flask import render_template
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from web import charts
+from web.charts import BLUE, ORANGE
 from web.collections.directory import directory_redactor
 from web.collections.models import CollectionEntry
 from web.collections.redaction import Redactor
@@ -42,18 +41,10 @@ from web.reports.figures import (
     Period,
     distribution_key,
 )
-from web.security import LITERAL_TEXT_RC
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
 ENTRIES_PER_KIND = 3
-BLUE, ORANGE = "#0059b3", "#b35900"  # tell apart in grey too; the second series is hatched
-_RC = {**LITERAL_TEXT_RC, "svg.fonttype": "none", "svg.hashsalt": "aktorskab",
-       "font.family": "DejaVu Sans", "font.size": 9,
-       "axes.spines.top": False, "axes.spines.right": False}
 
 
 @dataclass(frozen=True)
@@ -207,24 +198,12 @@ def _participation_summary(rows: list[RowView]) -> str:
 # --- charts -----------------------------------------------------------------------------------
 
 
-def _figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure  # imported when needed (web processes seldom draw)
-
-    return Figure(figsize=(width, height))
-
-
-def _style():
-    import matplotlib
-
-    return matplotlib.rc_context(_RC)
-
-
 def _participation_chart(rows: list[RowView]) -> str:
     shown = [r for r in rows if r.share is not None]
     labels = [_wrap(r.label) for r in shown]
     values = [100 * r.share for r in shown]
-    with _style():
-        fig = _figure(7, 0.35 * len(shown) + 1.0)
+    with charts.style():
+        fig = charts.figure(7, 0.35 * len(shown) + 1.0)
         ax = fig.subplots()
         y = range(len(shown))
         ax.barh(y, values, color=BLUE)
@@ -243,8 +222,8 @@ def _participation_chart(rows: list[RowView]) -> str:
 
 def _activity_chart(totals: dict[str, int]) -> str:
     labels = _activity_labels()
-    with _style():
-        fig = _figure(7, 2.6)
+    with charts.style():
+        fig = charts.figure(7, 2.6)
         axes = fig.subplots(1, 2)
         for ax, names, title, colour in ((axes[0], CYCLES, _("Dialogforløb"), BLUE),
                                          (axes[1], ACTIONS, _("Aftalte handlinger"), ORANGE)):
@@ -265,8 +244,8 @@ def _distribution_chart(view: dict) -> str:
     labels = [_wrap(label, 34) for label, _values in view["rows"]]
     raw = list(zip(*(values for _label, values in view["rows"]), strict=True))
     series = [[v or 0 for v in values] for values in raw]  # a hidden cell: no bar, "–"
-    with _style():
-        fig = _figure(7, 0.3 * len(labels) * len(series) + 1.0)
+    with charts.style():
+        fig = charts.figure(7, 0.3 * len(labels) * len(series) + 1.0)
         ax = fig.subplots()
         height = 0.8 / len(series)
         for s, (values, name) in enumerate(zip(series, view["sources"], strict=True)):
@@ -292,29 +271,7 @@ def _wrap(text: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-_SVG_START = re.compile(r"<svg\b")
-_SVG_IDS = re.compile(r'(\bid="|href="#|url\(#)')
-_STYLE = re.compile(r'\sstyle="([^"]*)"')
-
-
-def _as_attributes(match: re.Match[str]) -> str:
-    pairs = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
-    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
-
-
-def _svg(fig: Figure, caption_id: str) -> str:
-    """Inline SVG (no XML prolog, no timestamp), labelled by its figure caption.
-
-    matplotlib numbers its element ids per figure ("text_1"); prefixed with the chart's name
-    they stay unique in a document with several charts.
-    """
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight",
-                metadata={"Date": None, "Creator": None})
-    svg = buffer.getvalue()
-    svg = _SVG_IDS.sub(lambda m: f"{m.group(1)}{caption_id}-", svg[svg.index("<svg"):])
-    # WeasyPrint reads SVG properties such as text-anchor or stroke-linejoin as attributes, not
-    # in a style (there it warns and drops them): matplotlib's styles become attributes.
-    svg = _STYLE.sub(_as_attributes, svg)
-    return _SVG_START.sub(f'<svg role="img" aria-labelledby="{caption_id}" class="chart"', svg,
-                          count=1)
+def _svg(fig, caption_id: str) -> str:
+    """The chart labelled by its figure caption, its ids prefixed with the chart's name."""
+    return charts.svg(fig, ids=caption_id,
+                      root=f'role="img" aria-labelledby="{caption_id}" class="chart"')

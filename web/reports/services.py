@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
-from web.collections.compilation import tenant_lock
 from web.errors import InputError
 from web.extensions import db
 from web.inputs import Day, read
@@ -35,7 +34,7 @@ from web.reports import figures as figures_module
 from web.reports.anonymity import PublishedRow, ShownRow
 from web.reports.models import Report, ReportRun, ReportStatus, ReportTrigger, RunStatus
 from web.reports.render import Document, render_html, render_pdf, selection
-from web.tenancy import current_tenant_id
+from web.tenancy import current_tenant_id, tenant_lock
 from web.tenants.models import Tenant
 from web.themes.services import period_themes
 from web.users.models import TenantRoleName, User
@@ -62,8 +61,9 @@ def today() -> date:
 # --- requests and the schedule ----------------------------------------------------------------
 
 
-def request_report(user: User, *, period_start: object, period_end: object,
+def request_report(user: User | None, *, period_start: object, period_end: object,
                    locale: str) -> Report:
+    """A report asked for now (by ``user``, or by an operator at the command line)."""
     errors: dict[str, str] = {}
     start = _parse_date(errors, "period_start", period_start)
     end = _parse_date(errors, "period_end", period_end)
@@ -77,7 +77,7 @@ def request_report(user: User, *, period_start: object, period_end: object,
     if errors:
         raise InputError(errors)
     report = Report(period_start=start, period_end=end, trigger=ReportTrigger.ON_DEMAND,
-                    requested_by_id=user.id, locale=locale)
+                    requested_by_id=user.id if user else None, locale=locale)
     db.session.add(report)
     db.session.flush()
     return report

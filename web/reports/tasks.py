@@ -12,12 +12,12 @@ import logging
 import time
 
 from celery import shared_task
-from sqlalchemy import select, text, update
+from sqlalchemy import text, update
 
 from web.extensions import db
 from web.reports import services
 from web.reports.models import Report, ReportStatus
-from web.tasking import enqueue_after_commit, tenant_task
+from web.tasking import enqueue_after_commit, fan_out, tenant_task
 from web.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,11 @@ def progress_writer(tenant_id: int, report_id: int) -> services.Progress:
 @shared_task(name="web.reports.tasks.generate_report")
 @tenant_task
 def generate_report(tenant_id: int, report_id: int) -> dict:
+    return run_report(tenant_id, report_id, progress_writer(tenant_id, report_id))
+
+
+def run_report(tenant_id: int, report_id: int, progress: services.Progress) -> dict:
+    """The task's body, inside the tenant's scope (``flask reports generate`` runs it too)."""
     report = db.session.get(Report, report_id)
     if report is None or report.status == ReportStatus.DONE:
         return {"report": report_id, "status": "skipped"}  # gone, or a redelivered task
@@ -54,7 +59,7 @@ def generate_report(tenant_id: int, report_id: int) -> dict:
     run_id = run.id
     db.session.commit()
     try:
-        counts = services.build(report, progress_writer(tenant_id, report_id))
+        counts = services.build(report, progress)
         services.finish_run(report, run, counts, timer)
         db.session.commit()
     except Exception as exc:
@@ -70,10 +75,7 @@ def generate_report(tenant_id: int, report_id: int) -> dict:
 @shared_task(name="web.reports.tasks.schedule_all_reports")
 def schedule_all_reports() -> int:
     """Daily: one check per tenant of its Hovedudvalg meeting dates."""
-    tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
-    for tenant_id in tenant_ids:
-        schedule_reports.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out(schedule_reports)
 
 
 @shared_task(name="web.reports.tasks.schedule_reports")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from sqlalchemy import select
 
-from web.extensions import db
-from web.tasking import tenant_task
-from web.tenants.models import Tenant
+from web.tasking import fan_out, tenant_task
 from web.themes import embeddings
 
 
@@ -19,10 +16,7 @@ def embed_entry(tenant_id: int, entry_id: int) -> bool:
 
 @shared_task(name="web.themes.tasks.backfill_all")
 def backfill_all() -> int:
-    tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
-    for tenant_id in tenant_ids:
-        backfill.delay(tenant_id)
-    return len(tenant_ids)
+    return fan_out(backfill)
 
 
 @shared_task(name="web.themes.tasks.backfill")

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from web.audit.services import record
+from web.auth.session import require_user
 from web.collections import services as collections
 from web.collections.models import CollectionEntry
 from web.errors import InputError, Refusal
@@ -24,11 +25,6 @@ from web.themes.models import Theme
 bp = Blueprint("themes", __name__, url_prefix="/inspiration", template_folder="templates")
 
 
-@bp.before_request
-def _signed_in() -> None:
-    if g.get("user") is None:
-        abort(401)
-
 
 def _published(entry_ids: list[int]) -> list[collections.PublishedEntry]:
     """The published entries among ``entry_ids``, in that order (never an unpublished one)."""
@@ -40,6 +36,7 @@ def _published(entry_ids: list[int]) -> list[collections.PublishedEntry]:
 
 @bp.get("/temaer")
 def themes():
+    require_user()
     return _themes_page()
 
 
@@ -64,17 +61,18 @@ def _period(periods: list[tuple[date, date]]) -> tuple[date, date] | None:
 
 @bp.route("/temaer/<int:theme_id>", methods=["GET", "POST"])
 def theme(theme_id: int):
+    user = require_user()
     item = get_or_404(Theme, theme_id)
-    is_hr = can(g.user, Permission.CURATE_COLLECTIONS)
+    is_hr = can(user, Permission.CURATE_COLLECTIONS)
     if item.is_hidden and not is_hr:
         abort(404)
     if request.method == "POST":
-        require(g.user, Permission.CURATE_COLLECTIONS)
+        require(user, Permission.CURATE_COLLECTIONS)
         try:
             _decide(item, request.form)
         except Refusal as exc:
             return _theme_page(item, is_hr, exc.errors)
-        record("themes.changed", actor=g.user, target=item,
+        record("themes.changed", actor=user, target=item,
                decision=request.form.get("decision"))
         return saved(_("Temaet er gemt."), url_for(".theme", theme_id=item.id))
     return _theme_page(item, is_hr)
@@ -109,7 +107,8 @@ def _theme_page(item: Theme, is_hr: bool, errors: dict[str, str] | None = None):
 
 @bp.post("/temaer/beregn")
 def compute():
-    require(g.user, Permission.CURATE_COLLECTIONS)
+    user = require_user()
+    require(user, Permission.CURATE_COLLECTIONS)
     errors: dict[str, str] = {}
     start, end = _date(errors, "start"), _date(errors, "end")
     if not errors and start > end:
@@ -117,7 +116,7 @@ def compute():
     if errors:
         return _themes_page(errors)
     result = services.compute(start, end)
-    record("themes.computed", actor=g.user, themes=len(result))
+    record("themes.computed", actor=user, themes=len(result))
     return saved(_("Temaerne er beregnet igen."),
                  url_for(".themes", period=f"{start}_{end}"))
 
@@ -132,6 +131,7 @@ def _date(errors: dict[str, str], field: str) -> date:
 
 @bp.get("/betydning")
 def by_meaning():
+    require_user()
     query = request.args.get("q", "").strip()[: search.MAX_QUERY]
     hits = search.by_meaning(query) if query else []
     return render_template("themes/meaning.html", query=query,
@@ -140,6 +140,7 @@ def by_meaning():
 
 @bp.get("/eksempel/<int:entry_id>")
 def entry(entry_id: int):
+    require_user()
     get_or_404(CollectionEntry, entry_id)
     item = _published([entry_id])
     if not item:

@@ -5,19 +5,26 @@ from __future__ import annotations
 from web.api import bp, present
 from web.api import schemas as s
 from web.api.routing import operation
-from web.cycles import actions as services
 from web.cycles.models import Action, Cycle
+from web.cycles.services import actions as services
 from web.permissions import Permission, require
 from web.tenancy import get_or_404
 from web.users.models import User
 
 
+def _visible_action(user: User, action_id: int, **_checked: object) -> Action:
+    """The action, or 404 when the caller may not see its cycle (nor owns it)."""
+    action = get_or_404(Action, action_id)
+    if action.owner_id != user.id:
+        # An action has no phase of its own, so ``require`` would say 403; its cycle says 404.
+        require(user, Permission.VIEW_CYCLE, action.cycle)
+    return action
+
+
 @operation(bp, "GET", "/cycles/<int:cycle_id>/actions", tag="actions",
            summary="The cycle's actions", description="By due date.",
-           permission=Permission.VIEW_TEAM_ANSWERS, response=s.ActionList)
-def cycle_actions(user: User, cycle_id: int) -> s.ActionList:
-    cycle = get_or_404(Cycle, cycle_id)
-    require(user, Permission.VIEW_TEAM_ANSWERS, cycle)
+           permission=Permission.VIEW_TEAM_ANSWERS, load=Cycle, response=s.ActionList)
+def cycle_actions(user: User, cycle: Cycle) -> s.ActionList:
     today = services.today()
     return s.ActionList(items=[present.action(a, today)
                                for a in services.actions_for_cycle(cycle)])
@@ -35,11 +42,9 @@ def my_actions(user: User) -> s.ActionList:
            summary="Record an agreed action",
            description="In the agreements phase (409 otherwise). The owner must be a member of "
                        "the cycle's team; the due date may not lie in the past.",
-           permission=Permission.MANAGE_CYCLE, body=s.ActionCreate, response=s.ActionOut,
-           status=201, conflicts=True)
-def create_action(user: User, cycle_id: int, body: s.ActionCreate) -> s.ActionOut:
-    cycle = get_or_404(Cycle, cycle_id)
-    require(user, Permission.MANAGE_CYCLE, cycle)
+           permission=Permission.MANAGE_CYCLE, load=Cycle, body=s.ActionCreate,
+           response=s.ActionOut, status=201, conflicts=True)
+def create_action(user: User, cycle: Cycle, body: s.ActionCreate) -> s.ActionOut:
     action = services.create_action(user, cycle, text=body.text, owner_id=body.owner_id,
                                     due_on=body.due_on, expectation=body.expectation,
                                     kkc=body.kkc)
@@ -50,11 +55,9 @@ def create_action(user: User, cycle_id: int, body: s.ActionCreate) -> s.ActionOu
            summary="Set an action's status",
            description="Its owner or the cycle's leader; in the agreements and follow-up phases "
                        "(409 otherwise).",
-           permission=Permission.UPDATE_ACTION, body=s.StatusPut, response=s.ActionOut,
-           conflicts=True)
-def set_status(user: User, action_id: int, body: s.StatusPut) -> s.ActionOut:
-    action = _visible_action(user, action_id)
-    require(user, Permission.UPDATE_ACTION, action)
+           permission=Permission.UPDATE_ACTION, load=_visible_action, body=s.StatusPut,
+           response=s.ActionOut, conflicts=True)
+def set_status(user: User, action: Action, body: s.StatusPut) -> s.ActionOut:
     services.set_status(user, action, body.status)
     return present.action(action, services.today())
 
@@ -62,19 +65,8 @@ def set_status(user: User, action_id: int, body: s.StatusPut) -> s.ActionOut:
 @operation(bp, "PUT", "/actions/<int:action_id>/follow-up", tag="actions",
            summary="Record what happened and what was learned",
            description="The team, in the follow-up phase (409 otherwise).",
-           permission=Permission.RECORD_FOLLOW_UP, body=s.FollowUpPut, response=s.ActionOut,
-           conflicts=True)
-def record_follow_up(user: User, action_id: int, body: s.FollowUpPut) -> s.ActionOut:
-    action = _visible_action(user, action_id)
-    require(user, Permission.RECORD_FOLLOW_UP, action)
+           permission=Permission.RECORD_FOLLOW_UP, load=_visible_action, body=s.FollowUpPut,
+           response=s.ActionOut, conflicts=True)
+def record_follow_up(user: User, action: Action, body: s.FollowUpPut) -> s.ActionOut:
     services.record_follow_up(user, action, outcome=body.outcome, learning=body.learning)
     return present.action(action, services.today())
-
-
-def _visible_action(user: User, action_id: int) -> Action:
-    """The action, or 404 when the caller may not see its cycle (nor owns it)."""
-    action = get_or_404(Action, action_id)
-    if action.owner_id != user.id:
-        # An action has no phase of its own, so ``require`` would say 403; its cycle says 404.
-        require(user, Permission.VIEW_CYCLE, action.cycle)
-    return action

@@ -14,7 +14,7 @@ from web.cycles.services import cycles as cycle_service
 from web.cycles.services import templates as template_service
 from web.cycles.services.common import CycleDates
 from web.orgs.models import OrgUnit
-from web.permissions import Permission, require
+from web.permissions import Permission
 from web.tenancy import get_or_404
 from web.users.models import User
 
@@ -26,7 +26,8 @@ DATE_FIELDS = {"meeting_on": "meeting_at"}
            description="Newest first, 50 per page. HR and admins see every cycle of the "
                        "tenant; leaders those of the units they lead and below; members those "
                        "they take part in.",
-           permission=Permission.VIEW_CYCLE, query=s.CycleListQuery, response=s.CyclePage)
+           permission=Permission.VIEW_CYCLE, rows=True, query=s.CycleListQuery,
+           response=s.CyclePage)
 def list_cycles(user: User, query: s.CycleListQuery) -> s.CyclePage:
     rows, more = cycle_service.visible_cycles(user, phase=query.phase, page=query.page,
                                               per_page=PER_PAGE)
@@ -37,10 +38,8 @@ def list_cycles(user: User, query: s.CycleListQuery) -> s.CyclePage:
 @operation(bp, "GET", "/cycles/<int:cycle_id>", tag="cycles", summary="One cycle",
            description="With its prompts, the phase moves it allows and what the caller may "
                        "do in it.",
-           permission=Permission.VIEW_CYCLE, response=s.CycleDetailOut)
-def get_cycle(user: User, cycle_id: int) -> s.CycleDetailOut:
-    cycle = get_or_404(Cycle, cycle_id)
-    require(user, Permission.VIEW_CYCLE, cycle)
+           permission=Permission.VIEW_CYCLE, load=Cycle, response=s.CycleDetailOut)
+def get_cycle(user: User, cycle: Cycle) -> s.CycleDetailOut:
     return present.cycle_detail(cycle, user)
 
 
@@ -48,11 +47,11 @@ def get_cycle(user: User, cycle_id: int) -> s.CycleDetailOut:
            description="In the preparation phase, led by the caller, with the template's "
                        "prompts copied in. Dates in order: preparation start ≤ end ≤ meeting "
                        "day ≤ follow-up. 409 while the unit has a cycle that is not closed.",
-           permission=Permission.START_CYCLE, body=s.CycleCreate, response=s.CycleDetailOut,
-           status=201, rename=DATE_FIELDS, conflicts=True)
-def create_cycle(user: User, body: s.CycleCreate) -> s.CycleDetailOut:
-    require(user, Permission.START_CYCLE, body.unit_id)
-    unit = get_or_404(OrgUnit, body.unit_id)
+           permission=Permission.START_CYCLE, load=lambda user, body: body.unit_id,
+           body=s.CycleCreate, response=s.CycleDetailOut, status=201, rename=DATE_FIELDS,
+           conflicts=True)
+def create_cycle(user: User, unit_id: int, body: s.CycleCreate) -> s.CycleDetailOut:
+    unit = get_or_404(OrgUnit, unit_id)
     if body.template_id is None:
         template = template_service.ensure_default_template()
     else:
@@ -71,11 +70,9 @@ def create_cycle(user: User, body: s.CycleCreate) -> s.CycleDetailOut:
            description="One step forward, or one step back with a reason. Entering the "
                        "meeting seals the anonymous answers. A move the phase does not allow "
                        "is 409.",
-           permission=Permission.MANAGE_CYCLE, body=s.PhaseMove, response=s.CycleDetailOut,
-           conflicts=True)
-def move_phase(user: User, cycle_id: int, body: s.PhaseMove) -> s.CycleDetailOut:
-    cycle = get_or_404(Cycle, cycle_id)
-    require(user, Permission.MANAGE_CYCLE, cycle)
+           permission=Permission.MANAGE_CYCLE, load=Cycle, body=s.PhaseMove,
+           response=s.CycleDetailOut, conflicts=True)
+def move_phase(user: User, cycle: Cycle, body: s.PhaseMove) -> s.CycleDetailOut:
     cycle_service.move_phase(user, cycle, body.to_phase, body.reason,
                              expected_from=body.from_phase)
     return present.cycle_detail(cycle, user)

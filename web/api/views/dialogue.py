@@ -13,12 +13,12 @@ from flask_babel import gettext as _
 from web.api import bp, present
 from web.api import schemas as s
 from web.api.errors import ApiError, from_input_error, validation_error
-from web.api.routing import operation
+from web.api.routing import Loaded, operation
 from web.cycles.models import Contribution, Cycle
 from web.cycles.services import contributions, meeting
 from web.cycles.services.contributions import AnswerInput
 from web.errors import Refusal
-from web.permissions import Permission, require
+from web.permissions import Permission
 from web.tenancy import get_or_404
 from web.users.models import User
 
@@ -26,14 +26,22 @@ PREPARATION_ONLY = "Answers can be written and changed only while the cycle is i
                    "(409 afterwards)."
 
 
+def _own_answer(user: User, contribution_id: int, **_checked: object) -> Loaded:
+    """The caller's own answer and its cycle (the permission is the cycle's)."""
+    answer = get_or_404(Contribution, contribution_id)
+    if answer.author_id != user.id:
+        # Someone else's answer (or a sealed anonymous one) does not exist for the caller.
+        raise ApiError(404, "not_found")
+    cycle = get_or_404(Cycle, answer.cycle_id)
+    return Loaded((answer, cycle), cycle)
+
+
 @operation(bp, "GET", "/cycles/<int:cycle_id>/contributions", tag="contributions",
            summary="The caller's own answers in a cycle",
            description="Once the meeting has begun, the caller's anonymous answers are sealed "
                        "and no longer listed as theirs.",
-           permission=Permission.CONTRIBUTE, response=s.ContributionList)
-def my_contributions(user: User, cycle_id: int) -> s.ContributionList:
-    cycle = get_or_404(Cycle, cycle_id)
-    require(user, Permission.CONTRIBUTE, cycle)
+           permission=Permission.CONTRIBUTE, load=Cycle, response=s.ContributionList)
+def my_contributions(user: User, cycle: Cycle) -> s.ContributionList:
     answers = sorted(contributions.my_answers(user, cycle).values(), key=lambda c: c.prompt_id)
     return s.ContributionList(items=[present.contribution(c) for c in answers])
 
@@ -42,12 +50,10 @@ def my_contributions(user: User, cycle_id: int) -> s.ContributionList:
            summary="Answer one of the cycle's prompts",
            description="Private (only the author), named to the team, or anonymous to the "
                        "team. One answer per prompt: change it with PATCH. " + PREPARATION_ONLY,
-           permission=Permission.CONTRIBUTE, body=s.ContributionCreate,
+           permission=Permission.CONTRIBUTE, load=Cycle, body=s.ContributionCreate,
            response=s.ContributionOut, status=201, conflicts=True)
-def create_contribution(user: User, cycle_id: int, body: s.ContributionCreate
+def create_contribution(user: User, cycle: Cycle, body: s.ContributionCreate
                         ) -> s.ContributionOut:
-    cycle = get_or_404(Cycle, cycle_id)
-    require(user, Permission.CONTRIBUTE, cycle)
     if body.prompt_id not in {p.id for p in cycle.prompts}:
         raise validation_error({"prompt_id": _("Spørgsmålet hører ikke til forløbet.")})
     if body.prompt_id in contributions.my_answers(user, cycle):
@@ -60,11 +66,11 @@ def create_contribution(user: User, cycle_id: int, body: s.ContributionCreate
 @operation(bp, "PATCH", "/contributions/<int:contribution_id>", tag="contributions",
            summary="Change one of the caller's answers",
            description="Its text, its visibility or both. " + PREPARATION_ONLY,
-           permission=Permission.CONTRIBUTE, body=s.ContributionUpdate,
+           permission=Permission.CONTRIBUTE, load=_own_answer, body=s.ContributionUpdate,
            response=s.ContributionOut, conflicts=True)
-def update_contribution(user: User, contribution_id: int, body: s.ContributionUpdate
+def update_contribution(user: User, own: tuple[Contribution, Cycle], body: s.ContributionUpdate
                         ) -> s.ContributionOut:
-    answer, cycle = _own_answer(user, contribution_id)
+    answer, cycle = own
     saved = _save(user, cycle, AnswerInput(
         answer.prompt_id, body.text if body.text is not None else answer.text,
         body.visibility or answer.visibility))
@@ -73,20 +79,11 @@ def update_contribution(user: User, contribution_id: int, body: s.ContributionUp
 
 @operation(bp, "DELETE", "/contributions/<int:contribution_id>", tag="contributions",
            summary="Withdraw one of the caller's answers", description=PREPARATION_ONLY,
-           permission=Permission.CONTRIBUTE, status=204, conflicts=True)
-def delete_contribution(user: User, contribution_id: int) -> None:
-    answer, cycle = _own_answer(user, contribution_id)
+           permission=Permission.CONTRIBUTE, load=_own_answer, status=204, conflicts=True)
+def delete_contribution(user: User, own: tuple[Contribution, Cycle]) -> None:
+    answer, cycle = own
     _save(user, cycle, AnswerInput(answer.prompt_id, "", None))
 
-
-def _own_answer(user: User, contribution_id: int) -> tuple[Contribution, Cycle]:
-    answer = get_or_404(Contribution, contribution_id)
-    if answer.author_id != user.id:
-        # Someone else's answer (or a sealed anonymous one) does not exist for the caller.
-        raise ApiError(404, "not_found")
-    cycle = get_or_404(Cycle, answer.cycle_id)
-    require(user, Permission.CONTRIBUTE, cycle)
-    return answer, cycle
 
 
 def _save(user: User, cycle: Cycle, answer: AnswerInput) -> Contribution | None:
@@ -103,10 +100,8 @@ def _save(user: User, cycle: Cycle, answer: AnswerInput) -> Contribution | None:
            description="From the meeting on (empty lists in preparation). Private answers "
                        "are never included; an anonymous answer is only its text, in an order "
                        "that says nothing about who wrote it or when.",
-           permission=Permission.VIEW_TEAM_ANSWERS, response=s.SharedAnswersOut)
-def shared_answers(user: User, cycle_id: int) -> s.SharedAnswersOut:
-    cycle = get_or_404(Cycle, cycle_id)
-    require(user, Permission.VIEW_TEAM_ANSWERS, cycle)
+           permission=Permission.VIEW_TEAM_ANSWERS, load=Cycle, response=s.SharedAnswersOut)
+def shared_answers(user: User, cycle: Cycle) -> s.SharedAnswersOut:
     grouped = meeting.shared_answers(cycle)
     return s.SharedAnswersOut(prompts=[
         s.PromptAnswersOut(prompt_id=p.id, answers=[present.shared_answer(a)
@@ -116,10 +111,8 @@ def shared_answers(user: User, cycle_id: int) -> s.SharedAnswersOut:
 
 @operation(bp, "GET", "/cycles/<int:cycle_id>/conclusions", tag="meeting",
            summary="The team's conclusions per prompt",
-           permission=Permission.VIEW_TEAM_ANSWERS, response=s.ConclusionList)
-def list_conclusions(user: User, cycle_id: int) -> s.ConclusionList:
-    cycle = get_or_404(Cycle, cycle_id)
-    require(user, Permission.VIEW_TEAM_ANSWERS, cycle)
+           permission=Permission.VIEW_TEAM_ANSWERS, load=Cycle, response=s.ConclusionList)
+def list_conclusions(user: User, cycle: Cycle) -> s.ConclusionList:
     return _conclusions(cycle)
 
 
@@ -128,11 +121,9 @@ def list_conclusions(user: User, cycle_id: int) -> s.ConclusionList:
            description="Sets the conclusion of each given prompt; empty text removes it; "
                        "prompts not given are left as they are. During the meeting and the "
                        "agreements (409 otherwise).",
-           permission=Permission.FACILITATE, body=s.ConclusionsPut, response=s.ConclusionList,
-           conflicts=True)
-def put_conclusions(user: User, cycle_id: int, body: s.ConclusionsPut) -> s.ConclusionList:
-    cycle = get_or_404(Cycle, cycle_id)
-    require(user, Permission.FACILITATE, cycle)
+           permission=Permission.FACILITATE, load=Cycle, body=s.ConclusionsPut,
+           response=s.ConclusionList, conflicts=True)
+def put_conclusions(user: User, cycle: Cycle, body: s.ConclusionsPut) -> s.ConclusionList:
     prompt_ids = {p.id for p in cycle.prompts}
     errors, seen = {}, set()
     for n, item in enumerate(body.conclusions):

@@ -4,6 +4,7 @@
 - ``cycles``: starting cycles and campaigns, phase moves, the next cycle, who takes part.
 - ``contributions``: members' answers during preparation.
 - ``meeting``: the team's shared answers and the conclusions per prompt.
+- ``actions``: the agreed actions: recording them, their status and follow-up.
 
 Every function takes the acting user (when one acts) and the rows it works on, validates all
 of its input first and raises ``web.errors.InputError`` (bad input) or ``Conflict`` (the cycle's

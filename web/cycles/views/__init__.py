@@ -4,6 +4,8 @@
 - ``dialogue``: the preparation form and the meeting view.
 - ``admin``: templates and HR's campaigns.
 
+The agreed actions' pages (``actions``) are a blueprint of their own (``t.actions.*``).
+
 Each view loads its rows (by id only through ``tenancy.get_or_404``), checks a permission with
 ``require``, calls a service, and ends as every form does (``web.forms``): ``saved`` commits once,
 flashes and redirects; ``invalid`` re-renders the form with every message at its field and answers
@@ -15,7 +17,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from flask_babel import get_locale
 
 from web.cycles import labels
@@ -59,7 +61,6 @@ def _cycle_helpers() -> dict[str, Any]:
     return {
         "localized": localized,
         "prompt_groups": prompt_groups,
-        "has_endpoint": lambda name: name in current_app.view_functions,
         "Phase": Phase, "PHASE_ORDER": PHASE_ORDER, "PromptKind": PromptKind,
         "Visibility": Visibility, "PHASE_LABELS": labels.PHASE_LABELS,
         "VISIBILITY_LABELS": labels.VISIBILITY_LABELS,

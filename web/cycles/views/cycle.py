@@ -10,12 +10,12 @@ from flask_babel import to_user_timezone
 
 from web.auth.session import require_user
 from web.cycles import forms
-from web.cycles.actions import today as local_today
 from web.cycles.labels import PHASE_LABELS
 from web.cycles.models import Cycle, DialogueTemplate, Phase
 from web.cycles.services import cycles as cycle_service
 from web.cycles.services import meeting
 from web.cycles.services import templates as template_service
+from web.cycles.services.actions import today as local_today
 from web.cycles.services.campaigns import unit_tree
 from web.cycles.views import bp
 from web.errors import FORM, InputError, Refusal

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -13,7 +13,7 @@ from web.cycles.reference import reference_for
 from web.cycles.services import contributions, meeting
 from web.cycles.views import bp, invalid
 from web.errors import Refusal
-from web.extensions import db
+from web.forms import saved
 from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
 
@@ -38,9 +38,8 @@ def prepare(cycle_id: int):
         # The page's other parts only when it is shown again (a saved form just redirects).
         return invalid("cycles/prepare.html", exc.errors, form=request.form,
                        **_prepare_context(user, cycle, contributions.my_answers(user, cycle)))
-    db.session.commit()
-    flash(_("Dine svar er gemt. Du kan rette dem, indtil dialogmødet begynder."))
-    return redirect(url_for(".prepare", cycle_id=cycle.id))
+    return saved(_("Dine svar er gemt. Du kan rette dem, indtil dialogmødet begynder."),
+                 url_for(".prepare", cycle_id=cycle.id))
 
 
 def _prepare_context(user, cycle: Cycle, mine: dict) -> dict:
@@ -68,6 +67,4 @@ def meeting_page(cycle_id: int):
         meeting.record_conclusions(user, cycle, texts)
     except Refusal as exc:
         return invalid("cycles/meeting.html", exc.errors, form=request.form, **context)
-    db.session.commit()
-    flash(_("Teamets konklusioner er gemt."))
-    return redirect(url_for(".meeting", cycle_id=cycle.id))
+    return saved(_("Teamets konklusioner er gemt."), url_for(".meeting", cycle_id=cycle.id))

@@ -7,10 +7,8 @@ from collections.abc import Callable, Iterator, Mapping
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -19,9 +17,10 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
-from web.cycles import actions as services
+from web.auth.session import require_user
 from web.cycles.labels import ACTION_STATUS_LABELS, PHASE_LABELS
 from web.cycles.models import MAX_ACTION, Action, Cycle, Phase
+from web.cycles.services import actions as services
 from web.cycles.vocabulary import KKC, Expectation
 from web.errors import FORM, Refusal
 from web.extensions import db
@@ -29,7 +28,7 @@ from web.forms import form_page, saved
 from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
 
-bp = Blueprint("actions", __name__, template_folder="templates")
+bp = Blueprint("actions", "web.cycles", template_folder="templates")
 
 FIELDS = ("text", "owner_id", "due_on", "expectation", "kkc")
 
@@ -93,33 +92,33 @@ def cycle_links(endpoint: str = "t.cycles.detail") -> Callable[[int], str] | Non
 
 @bp.get("/actions/mine")
 def mine():
-    user = g.get("user")
-    if user is None:
-        abort(401)
+    user = require_user()
     return render_template("actions/mine.html", actions=services.actions_owned_by(user),
                            today=services.today())
 
 
 @bp.get("/cycles/<int:cycle_id>/actions")
 def for_cycle(cycle_id: int):
+    user = require_user()
     cycle = get_or_404(Cycle, cycle_id)
-    require(g.get("user"), Permission.VIEW_TEAM_ANSWERS, cycle)
+    require(user, Permission.VIEW_TEAM_ANSWERS, cycle)
     return render_template(
         "actions/cycle.html", cycle=cycle, actions=services.actions_for_cycle(cycle),
-        today=services.today(), may_manage=can(g.user, Permission.MANAGE_CYCLE, cycle))
+        today=services.today(), may_manage=can(user, Permission.MANAGE_CYCLE, cycle))
 
 
 @bp.route("/cycles/<int:cycle_id>/actions/new", methods=["GET", "POST"])
 def new(cycle_id: int):
+    user = require_user()
     cycle = get_or_404(Cycle, cycle_id)
-    require(g.get("user"), Permission.MANAGE_CYCLE, cycle)
+    require(user, Permission.MANAGE_CYCLE, cycle)
     if cycle.phase not in services.RECORD_PHASES:
         flash(_("Handlinger aftales i aftalefasen."), "error")
         return redirect(url_for(".for_cycle", cycle_id=cycle.id))
     if request.method == "GET":
         return _render_form(cycle, None, {})
     try:
-        services.create_action(g.user, cycle, **_form_values())
+        services.create_action(user, cycle, **_form_values())
     except Refusal as exc:
         return _render_form(cycle, None, request.form, exc.errors)
     return saved(_("Handlingen er gemt."), url_for(".for_cycle", cycle_id=cycle.id))
@@ -127,15 +126,16 @@ def new(cycle_id: int):
 
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
 def edit(action_id: int):
+    user = require_user()
     action = get_or_404(Action, action_id)
-    require(g.get("user"), Permission.MANAGE_CYCLE, action.cycle)
+    require(user, Permission.MANAGE_CYCLE, action.cycle)
     if request.method == "GET":
         return _render_form(action.cycle, action, {
             "text": action.text, "owner_id": action.owner_id,
             "due_on": action.due_on.isoformat(), "expectation": action.expectation or "",
             "kkc": action.kkc or ""})
     try:
-        services.update_action(g.user, action, **_form_values())
+        services.update_action(user, action, **_form_values())
     except Refusal as exc:
         return _render_form(action.cycle, action, request.form, exc.errors)
     return saved(_("Handlingen er gemt."), url_for(".for_cycle", cycle_id=action.cycle_id))
@@ -143,11 +143,12 @@ def edit(action_id: int):
 
 @bp.post("/actions/<int:action_id>/delete")
 def delete(action_id: int):
+    user = require_user()
     action = get_or_404(Action, action_id)
-    require(g.get("user"), Permission.MANAGE_CYCLE, action.cycle)
+    require(user, Permission.MANAGE_CYCLE, action.cycle)
     back = url_for(".for_cycle", cycle_id=action.cycle_id)
     try:
-        services.delete_action(g.user, action)
+        services.delete_action(user, action)
     except Refusal as exc:
         return _refused(exc.errors[FORM], back)
     return saved(_("Handlingen er slettet."), back)
@@ -155,10 +156,11 @@ def delete(action_id: int):
 
 @bp.post("/actions/<int:action_id>/status")
 def status(action_id: int):
+    user = require_user()
     action = get_or_404(Action, action_id)
-    require(g.get("user"), Permission.UPDATE_ACTION, action)
+    require(user, Permission.UPDATE_ACTION, action)
     try:
-        services.set_status(g.user, action, request.form.get("status"))
+        services.set_status(user, action, request.form.get("status"))
     except Refusal as exc:
         return _refused(next(iter(exc.errors.values())), _back(action))
     return saved(_("Status er opdateret: %(status)s.", status=ACTION_STATUS_LABELS[action.status]),
@@ -167,8 +169,9 @@ def status(action_id: int):
 
 @bp.route("/actions/<int:action_id>/follow-up", methods=["GET", "POST"])
 def follow_up(action_id: int):
+    user = require_user()
     action = get_or_404(Action, action_id)
-    require(g.get("user"), Permission.RECORD_FOLLOW_UP, action)
+    require(user, Permission.RECORD_FOLLOW_UP, action)
     if action.cycle.phase not in services.FOLLOW_UP_PHASES:
         flash(_("Handlingerne følges op i opfølgningsfasen."), "error")
         return redirect(url_for(".for_cycle", cycle_id=action.cycle_id))
@@ -176,7 +179,7 @@ def follow_up(action_id: int):
         return _render_follow_up(action, {"outcome": action.outcome or "",
                                           "learning": action.learning or ""})
     try:
-        services.record_follow_up(g.user, action, outcome=request.form.get("outcome"),
+        services.record_follow_up(user, action, outcome=request.form.get("outcome"),
                                   learning=request.form.get("learning"))
     except Refusal as exc:
         return _render_follow_up(action, request.form, exc.errors)

@@ -84,7 +84,7 @@ def create_action(user: User, cycle: Cycle, *, text: str | None, owner_id: objec
     errors: dict[str, str] = {}
     if cycle.phase not in RECORD_PHASES:
         raise Conflict(_("Handlinger aftales i aftalefasen."))
-    values = _validated(errors, cycle, text=text, owner_id=owner_id, due_on=due_on,
+    values = validated_action(errors, cycle, text=text, owner_id=owner_id, due_on=due_on,
                         expectation=expectation, kkc=kkc, earliest=today())
     if errors:
         raise InputError(errors)
@@ -102,7 +102,7 @@ def update_action(user: User, action: Action, *, text: str | None, owner_id: obj
     _check_phase(action.cycle, CHANGE_PHASES)
     parsed_due = parse_date(errors, "due_on", due_on)
     earliest = None if parsed_due == action.due_on else today()
-    values = _validated(errors, action.cycle, text=text, owner_id=owner_id, due_on=due_on,
+    values = validated_action(errors, action.cycle, text=text, owner_id=owner_id, due_on=due_on,
                         expectation=expectation, kkc=kkc, earliest=earliest)
     if errors:
         raise InputError(errors)
@@ -154,8 +154,10 @@ def _check_phase(cycle: Cycle, phases: tuple[Phase, ...]) -> None:
         raise Conflict(_("Handlingerne kan kun ændres i aftale- og opfølgningsfasen."))
 
 
-def _validated(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on, expectation,
-               kkc, earliest: date | None) -> dict[str, object]:
+def validated_action(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on,
+                     expectation, kkc, earliest: date | None) -> dict[str, object]:
+    """An action's fields checked for ``cycle`` (messages into ``errors``), for every writer of
+    actions (this module, the live meeting's)."""
     text = check_text(errors, "text", text, MAX_ACTION, required=True)
     owner = _parse_owner(errors, cycle, owner_id)
     due = parse_date(errors, "due_on", due_on)
@@ -168,15 +170,6 @@ def _validated(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on, 
         "expectation": parse_choice(errors, "expectation", Expectation, expectation),
         "kkc": parse_choice(errors, "kkc", KKC, kkc),
     }
-
-
-def validated_fields(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on,
-                     expectation, kkc, earliest: date | None) -> dict[str, object]:
-    """The checks of an action's fields (text, owner in the team, due date not before
-    ``earliest``, the choices), as ``create_action`` and ``update_action`` make them; problems
-    go into ``errors``. For callers outside this module (the live meeting's actions)."""
-    return _validated(errors, cycle, text=text, owner_id=owner_id, due_on=due_on,
-                      expectation=expectation, kkc=kkc, earliest=earliest)
 
 
 def _parse_owner(errors: dict[str, str], cycle: Cycle, value: object) -> int | None:
