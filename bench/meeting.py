@@ -13,7 +13,7 @@ bare read itself as the baseline in the same run:
     .venv/bin/python bench/meeting.py [--meetings 100] [--participants 30]
 
 Runs on the embedded default (a SQLite file in a temporary folder) unless BENCH_DATABASE_URL
-names a PostgreSQL database whose name contains "bench" (created by ``flask generate``).
+names a PostgreSQL database whose name contains "bench" (created by ``bench/generate.py``).
 """
 
 from __future__ import annotations
