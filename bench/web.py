@@ -437,15 +437,7 @@ def main() -> None:
 
     import bare_app
 
-    from web import create_app
-
-    benchlib.ensure_tenant(SLUG)
-    tenant_id = benchlib.tenant_id(SLUG)
-    bare_app.prepare(benchlib.OWNER_URL, benchlib.APP_ROLE)
-    app = create_app({**benchlib.app_config(), "WTF_CSRF_ENABLED": False, "CELERY_QUEUE": QUEUE})
-    add_floor_pages(app)
-    targets = prepare_targets(app, tenant_id)
-    by_key = {t.key: t for t in targets}
+    app, tenant_id, targets, by_key = set_up()
     workdir = Path(tempfile.mkdtemp(prefix="aktor-bench-web-"))
     logs = {"product": workdir / "product.log", "bare": workdir / "bare.log",
             "worker": workdir / "worker.log"}
@@ -505,8 +497,9 @@ def main() -> None:
     report(targets, by_key, args, cpu, db_cpu, refreshes, floor)
 
 
-def in_process(args) -> None:
-    """The CPU columns alone, with the bare endpoints' beside them in the same run."""
+def set_up():
+    """The generated tenant, the bare stack's table, the product app in this process (with the
+    floor pages) and the prepared requests."""
     import bare_app
 
     from web import create_app
@@ -517,7 +510,14 @@ def in_process(args) -> None:
     app = create_app({**benchlib.app_config(), "WTF_CSRF_ENABLED": False, "CELERY_QUEUE": QUEUE})
     add_floor_pages(app)
     targets = prepare_targets(app, tenant_id)
-    by_key = {t.key: t for t in targets}
+    return app, tenant_id, targets, {t.key: t for t in targets}
+
+
+def in_process(args) -> None:
+    """The CPU columns alone, with the bare endpoints' beside them in the same run."""
+    import bare_app
+
+    app, tenant_id, targets, by_key = set_up()
     os.environ["DATABASE_URL"] = benchlib.DATABASE_URL
     for target in targets:
         if target.port == PRODUCT_PORT:
