@@ -6,7 +6,7 @@ puts the repository root on ``sys.path``, so each script runs alone as
 
 The data lives in its own database (``BENCH_DATABASE_URL``, default ``aktorskab_bench`` on the
 local PostgreSQL), never the test or development one. ``ensure_tenant`` generates a tenant with
-``flask generate`` only when it is missing or was generated with other parameters, so one
+``bench/generate.py`` only when it is missing or was generated with other parameters, so one
 ``make bench`` run (and every later one) reuses the same rows.
 """
 
@@ -29,8 +29,8 @@ sys.path[:] = [str(REPO), *(p for p in sys.path if p != str(REPO))]
 
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.generator import DEFAULT_DATABASE_URL, GENERATOR_VERSION, Sizes  # noqa: E402
 from web.rls import APP_ROLE  # noqa: E402
-from web.tenants.generate import DEFAULT_DATABASE_URL, GENERATOR_VERSION, Sizes  # noqa: E402
 
 BIN = REPO / ".venv" / "bin"
 RESULTS = REPO / "bench" / "results"
@@ -99,7 +99,7 @@ def expected_parameters(slug: str) -> dict:
 
 def ensure_schema() -> None:
     """The bench database at the newest migration (as its owner; a no-op when it is)."""
-    from web.tenants.generate import ensure_database
+    from bench.generator import ensure_database
 
     ensure_database(OWNER_URL)
     subprocess.run([str(BIN / "flask"), "db", "upgrade"], check=True, cwd=REPO,  # noqa: S603
@@ -115,7 +115,7 @@ def ensure_tenant(slug: str) -> dict:
         print(f"Reusing tenant {slug} (generated {found['as_of']}, seed {found['seed']})")
         return found
     options = TENANTS[slug]
-    command = [str(BIN / "flask"), "generate", slug, "--seed", str(SEED),
+    command = [str(BIN / "python"), str(REPO / "bench" / "generate.py"), slug, "--seed", str(SEED),
                "--scale", str(options.get("scale", 1.0)), "--replace",
                "--database-url", OWNER_URL]
     if options.get("fanout"):

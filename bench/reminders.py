@@ -4,7 +4,7 @@ Not a test. Run from the repository root::
 
     .venv/bin/python bench/reminders.py [--repeat 2] [--concurrency 4]
 
-The tenant ``bench-fanout`` (``flask generate --fanout``: 50,000 people in 1,799 teams, every
+The tenant ``bench-fanout`` (``bench/generate.py --fanout``: 50,000 people in 1,799 teams, every
 team with a cycle whose preparation opens on the generation day) has exactly one reminder due
 per person: "preparation opened". Each run empties the tenant's outbox, starts the timer, and
 sends the reminders module's own entry task, ``plan_tenant(tenant_id, now)``, to a real Celery

@@ -424,22 +424,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--in-process", action="store_true",
+                        help="only the in-process CPU per request and the floor (no servers, "
+                             "no wrk): for profiling; writes bench/results/web_cpu.json")
     args = parser.parse_args()
     track_backends()
+    if args.in_process:
+        in_process(args)
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
 
     import bare_app
 
-    from web import create_app
-
-    benchlib.ensure_tenant(SLUG)
-    tenant_id = benchlib.tenant_id(SLUG)
-    bare_app.prepare(benchlib.OWNER_URL, benchlib.APP_ROLE)
-    app = create_app({**benchlib.app_config(), "WTF_CSRF_ENABLED": False, "CELERY_QUEUE": QUEUE})
-    add_floor_pages(app)
-    targets = prepare_targets(app, tenant_id)
-    by_key = {t.key: t for t in targets}
+    app, tenant_id, targets, by_key = set_up()
     workdir = Path(tempfile.mkdtemp(prefix="aktor-bench-web-"))
     logs = {"product": workdir / "product.log", "bare": workdir / "bare.log",
             "worker": workdir / "worker.log"}
@@ -497,6 +495,66 @@ def main() -> None:
         write_profiles(app, targets)
     drop_queue()  # what those in-process requests may have sent to the stopped worker
     report(targets, by_key, args, cpu, db_cpu, refreshes, floor)
+
+
+def set_up():
+    """The generated tenant, the bare stack's table, the product app in this process (with the
+    floor pages) and the prepared requests."""
+    import bare_app
+
+    from web import create_app
+
+    benchlib.ensure_tenant(SLUG)
+    tenant_id = benchlib.tenant_id(SLUG)
+    bare_app.prepare(benchlib.OWNER_URL, benchlib.APP_ROLE)
+    app = create_app({**benchlib.app_config(), "WTF_CSRF_ENABLED": False, "CELERY_QUEUE": QUEUE})
+    add_floor_pages(app)
+    targets = prepare_targets(app, tenant_id)
+    return app, tenant_id, targets, {t.key: t for t in targets}
+
+
+def in_process(args) -> None:
+    """The CPU columns alone, with the bare endpoints' beside them in the same run."""
+    import bare_app
+
+    app, tenant_id, targets, by_key = set_up()
+    os.environ["DATABASE_URL"] = benchlib.DATABASE_URL
+    for target in targets:
+        if target.port == PRODUCT_PORT:
+            target.requests = refreshed(app, tenant_id, target)
+    cpu, db_cpu = app_cpu_ms(app, bare_app.create_app(), targets)
+    floor = floor_cpu_ms(app, by_key["home"])
+    if args.profile:
+        write_profiles(app, targets)
+        write_floor_profile(app, by_key["home"])
+    drop_queue()
+    bare = cpu["bare_select"]
+    print(f"load average at start {benchlib.machine()['loadavg_1m_at_start']}")
+    for t in targets:
+        db = db_cpu[t.key]
+        print(f"{t.label:36} CPU {cpu[t.key]:6.2f} ms ({cpu[t.key] / bare:5.2f} x the bare "
+              f"SELECT)  DB {db if db is None else round(db, 2)} ms")
+    for key, value in floor.items():
+        print(f"floor {key:10} {value:6.2f} ms ({value / bare:5.2f} x the bare SELECT)")
+    benchlib.save("web_cpu", {"app_cpu_ms": cpu, "db_cpu_ms": db_cpu, "floor_cpu_ms": floor})
+
+
+def write_floor_profile(app, home: Target, count: int = 300) -> None:
+    from pyinstrument import Profiler
+
+    for key, path in (("signed_in", f"/t/{SLUG}/bench-floor"),
+                      ("layout", f"/t/{SLUG}/bench-layout")):
+        client = app.test_client()
+        profiler = Profiler(interval=0.0002)
+        for i in range(count + 10):
+            client.set_cookie(COOKIE, home.requests[i % len(home.requests)][2])
+            if i == 10:
+                profiler.start()
+            client.get(path)
+        profiler.stop()
+        out = benchlib.RESULTS / f"profile-floor-{key}.txt"
+        out.write_text(profiler.output_text(unicode=False, color=False))
+        print(f"Profile of the floor ({key}, {count} requests): {out.relative_to(benchlib.REPO)}")
 
 
 def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, str]]:

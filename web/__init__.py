@@ -153,19 +153,18 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from web.auth.cli import sso_cli
+    from web.auth.cli import sso_cli  # (web.demo.cli adds the demo tenants' commands)
     from web.collections.cli import collections_cli
+    from web.demo.cli import demo_command
     from web.gdpr import cli as gdpr_cli  # noqa: F401  (adds `flask tenants offboard`)
     from web.i18n_cli import translations_cli
     from web.orgs.cli import orgs_cli
     from web.reminders.cli import reminders_cli
     from web.reports.cli import reports_cli
-    from web.tenants.cli import demo_command, tenants_cli
-    from web.tenants.generate import generate_command
+    from web.tenants.cli import tenants_cli
     from web.themes.cli import themes_cli
 
     app.cli.add_command(tenants_cli)
-    app.cli.add_command(generate_command)
     app.cli.add_command(orgs_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(translations_cli)

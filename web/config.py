@@ -133,6 +133,10 @@ SETTINGS: tuple[Setting, ...] = (
             "request answers 503, in milliseconds (default 30000; 0: no limit)"),
     Setting("WORKER_STATEMENT_TIMEOUT_MS", "WORKER_STATEMENT_TIMEOUT_MS", _int,
             "the same for Celery workers and beat (default 600000; 0: no limit)"),
+    Setting("DATABASE_TRANSACTION_POOLER", "DATABASE_TRANSACTION_POOLER", _bool,
+            "PostgreSQL is reached through a pooler in transaction mode (PgBouncer): no "
+            "server-side prepared statements and no start-up options; the statement timeouts "
+            "are then the database role's (ALTER ROLE ... SET statement_timeout; default false)"),
     Setting("OUTBOUND_ALLOWED_HOSTS", "OUTBOUND_ALLOWED_HOSTS", str,
             "hosts (host or host:port, comma-separated) that server-side requests to "
             "addresses a tenant admin entered may reach although they are not public "
@@ -163,6 +167,7 @@ class Defaults:
     TRUSTED_PROXIES = 0
     DATABASE_STATEMENT_TIMEOUT_MS = 30_000
     WORKER_STATEMENT_TIMEOUT_MS = 600_000
+    DATABASE_TRANSACTION_POOLER = False
     PROCESS_KIND = "web"  # worker.main: "worker" (web.timeouts)
     # Sessions (web.auth.session): idle and absolute timeouts in seconds.
     AUTH_IDLE_TIMEOUT = 60 * 60

@@ -14,6 +14,13 @@ creates its app with ``PROCESS_KIND=worker``.
   fails it with ``OperationalError: interrupted``. Waiting for a lock is not a statement
   running: that wait stays bounded by the busy timeout (30 s) as before.
 
+Through a pooler in transaction mode (``DATABASE_TRANSACTION_POOLER``: PgBouncer) a connection's
+start-up options reach no server connection of its own (PgBouncer refuses or ignores them), so
+none are sent, and the timeout is the database role's setting (``ALTER ROLE aktorskab_app SET
+statement_timeout = '30s'``, one for the web tier's role and one for the workers'). psycopg's
+server-side prepared statements are switched off there too: the next transaction may run on
+another server connection, which never saw them.
+
 A timed-out statement in a request is answered 503 by ``web.errorpages`` (translated page, or
 the API's JSON error), never held.
 """
@@ -46,8 +53,11 @@ def engine_options(config: dict[str, Any]) -> None:
         return
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
-    extra = f"-c statement_timeout={timeout_ms(config)}"
-    connect_args["options"] = f"{connect_args.get('options', '')} {extra}".strip()
+    if config.get("DATABASE_TRANSACTION_POOLER"):
+        connect_args["prepare_threshold"] = None
+    else:
+        extra = f"-c statement_timeout={timeout_ms(config)}"
+        connect_args["options"] = f"{connect_args.get('options', '')} {extra}".strip()
     options["connect_args"] = connect_args
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 

@@ -19,9 +19,9 @@ from tests.auth.providers import (
     serve,
 )
 from web.audit.models import AuditEntry
-from web.auth.demo import demo_people
 from web.auth.models import UnitClaimKind
 from web.auth.services import SettingsInput, update_settings
+from web.demo.sso import demo_people
 from web.extensions import db
 from web.tenancy import tenant_scope
 from web.tenants.models import Tenant

@@ -13,11 +13,11 @@ import requests
 from tests.auth.conftest import Flow
 from tests.auth.providers import MockProvider
 from tests.services import ROOT, Process, child_env, free_port, wait_for
-from web.auth.demo import DEV_PROVIDER_URL, configure_demo_sso, demo_settings
 from web.auth.services import current_settings, update_settings
+from web.demo.municipality import load_demo
+from web.demo.sso import DEV_PROVIDER_URL, configure_demo_sso, demo_settings
 from web.extensions import db
 from web.tenancy import tenant_scope
-from web.tenants.demo import load_demo
 from web.tenants.models import Tenant
 
 DEMO_ROLES = [
@@ -32,10 +32,10 @@ DEMO_ROLES = [
 
 @pytest.fixture(scope="module")
 def dev_provider(tmp_path_factory) -> Iterator[MockProvider]:
-    """`python -m web.auth.dev_provider`, the Procfile's idp process, on a free port."""
+    """`python -m web.demo.dev_provider`, the Procfile's idp process, on a free port."""
     port = free_port()
     log = tmp_path_factory.mktemp("idp") / "idp.log"
-    process = Process([sys.executable, "-m", "web.auth.dev_provider", "--port", str(port)],
+    process = Process([sys.executable, "-m", "web.demo.dev_provider", "--port", str(port)],
                       child_env(), log)
     url = f"http://127.0.0.1:{port}"
 
@@ -71,12 +71,12 @@ def test_procfile_starts_the_dev_provider_where_the_demo_expects_it():
     procfile = (ROOT / "Procfile").read_text()
     line = re.search(r"^idp:\s*(.+)$", procfile, re.MULTILINE)
     assert line, "Procfile has no idp process"
-    assert "web.auth.dev_provider" in line.group(1)
+    assert "web.demo.dev_provider" in line.group(1)
     assert "--port ${IDP_PORT:-9400}" in line.group(1) and DEV_PROVIDER_URL.endswith(":9400")
 
 
 def test_the_demo_follows_the_providers_port(monkeypatch):
-    from web.auth.demo import dev_provider_url
+    from web.demo.sso import dev_provider_url
 
     monkeypatch.delenv("IDP_PORT", raising=False)
     assert dev_provider_url() == DEV_PROVIDER_URL

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from tests.services import ROOT
-from web.auth.demo import (
+from web.demo.sso import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_GROUPS,

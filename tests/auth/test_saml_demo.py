@@ -13,9 +13,9 @@ from tests.auth.conftest import SamlFlow
 from tests.auth.test_login import roles_of, user_by_subject
 from tests.auth.test_saml_node_idp import IDP_DIR, ensure_installed, posted_response
 from tests.services import ROOT, Process, child_env, free_port, wait_for
-from web.auth.demo_saml import DEMO_SAML_SLUG, SAML_IDP_URL, files_dir, saml_idp_url
+from web.demo.municipality import load_demo
+from web.demo.saml import DEMO_SAML_SLUG, SAML_IDP_URL, files_dir, saml_idp_url
 from web.extensions import db
-from web.tenants.demo import load_demo
 from web.tenants.models import Tenant
 
 

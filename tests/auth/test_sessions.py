@@ -79,6 +79,24 @@ def test_activity_keeps_the_session_alive(app, flow, mock_provider):
     assert flow.session()["seen_at"] > stale
 
 
+def test_the_cookie_is_sent_again_only_when_the_session_changed(app, flow, mock_provider):
+    """Not re-signed on every page (issue 20: the signed-in floor); the idle clock's
+    ``seen_at`` still moves it once it is a minute old, and the cookie then keeps its
+    absolute lifetime."""
+    from web.auth.session import SEEN_RESOLUTION
+
+    signed_in(flow, mock_provider, "sif.same")
+    flow.client.get("/t/solby/")  # the first page puts the forms' CSRF token in the session
+    set_session(flow, seen_at=int(time.time()))
+    page = flow.client.get("/t/solby/")
+    assert "Navn sif.same" in page.get_data(as_text=True)
+    assert "Set-Cookie" not in page.headers
+    set_session(flow, seen_at=int(time.time()) - SEEN_RESOLUTION - 1)
+    page = flow.client.get("/t/solby/")
+    assert "Expires=" in page.headers["Set-Cookie"]
+    assert flow.session()["seen_at"] >= int(time.time()) - 5
+
+
 def test_session_ends_at_the_absolute_timeout_however_active(app, flow, mock_provider):
     signed_in(flow, mock_provider, "abe.absolute")
     now = int(time.time())

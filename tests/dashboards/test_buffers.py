@@ -2,7 +2,7 @@
 
 Beside the query-count guard (``test_query_counts.py``): that one sees an N+1, this one sees a
 plan going bad — one statement that scans every membership of the tenant instead of looking a
-few up. The tenant is the bench generator's (``web.tenants.generate``) at 6 % of the bench size
+few up. The tenant is the bench generator's (``bench.generator``) at 6 % of the bench size
 (3,000 people, 120 units, 120 cycles in every phase, 60,000 contributions), built and ANALYZEd
 once for the module; each page's statements are replayed under EXPLAIN (ANALYZE, BUFFERS) and
 their buffers summed (``tests/dashboards/buffers.py``).
@@ -47,8 +47,8 @@ PAGES = [
 @pytest.fixture(scope="module")
 def generated(app):
     """The generated tenant (committed, ANALYZEd) and who to sign in as; emptied afterwards."""
+    from bench.generator import Sizes, generate
     from web import create_app
-    from web.tenants.generate import Sizes, generate
 
     # The generator connects as the schema owner (it takes ids from the sequences), as in bench.
     builder = create_app({"ENV": "test", "SECRET_KEY": "x", "REDIS_URL": TEST_REDIS_URL,

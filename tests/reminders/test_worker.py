@@ -18,12 +18,12 @@ import pytest
 from tests.reminders.helpers import by_recipient, ics
 from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env, wait_for
 from web.cycles.models import Cycle, Phase
+from web.demo.municipality import load_demo
 from web.extensions import db
 from web.models import utcnow
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.reminders.models import OutboxStatus, ReminderOutbox
 from web.tenancy import tenant_scope
-from web.tenants.demo import load_demo
 from web.users.models import User
 
 pytestmark = pytest.mark.worker

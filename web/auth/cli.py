@@ -108,39 +108,6 @@ def show_command(tenant_slug: str) -> None:
                                         else "(none)"))
 
 
-@sso_cli.command("demo")
-@click.option("--issuer", required=True, help="Where the demo's provider runs, e.g. Keycloak.")
-@click.option("--discovery-url", help="When the app reaches the provider at another address.")
-@click.option("--allow-http", is_flag=True, help="Plain http to a provider not on loopback.")
-def point_demo_command(issuer: str, discovery_url: str | None, allow_http: bool) -> None:
-    """Point the demo tenant at another provider with the demo's client and claims (Keycloak)."""
-    from web.auth.demo import demo_settings
-    from web.tenants.demo import DEMO_SLUG
-
-    tenant = _tenant(DEMO_SLUG)
-    data = demo_settings(issuer)
-    data.discovery_url = discovery_url
-    data.is_plain_http_allowed = allow_http
-    with tenant_scope(tenant.id):
-        try:
-            update_settings(data)
-            db.session.commit()
-        except InputError as exc:
-            db.session.rollback()
-            raise click.ClickException(_errors(exc)) from None
-    click.echo(f"The demo tenant now logs in through {issuer}.")
-
-
-@sso_cli.command("keycloak-realm")
-def keycloak_realm_command() -> None:
-    """Print the demo's Keycloak realm (deploy/keycloak/aktorskab-demo-realm.json)."""
-    import json
-
-    from web.auth.demo import keycloak_realm
-
-    click.echo(json.dumps(keycloak_realm(), indent=2, ensure_ascii=False))
-
-
 @sso_cli.command("saml-keys")
 @click.argument("tenant_slug")
 @click.argument("action", type=click.Choice(["list", "create", "import", "activate",
@@ -248,28 +215,6 @@ def _sp_metadata_url(slug: str) -> str:
     from flask import current_app
 
     return f"{current_app.config['BASE_URL'].rstrip('/')}/t/{slug}/auth/saml/metadata"
-
-
-@sso_cli.command("saml-demo")
-@click.option("--idp-url", default="http://127.0.0.1:9500", show_default=True,
-              help="Where the demo's samlify IdP runs (tests/auth/saml_node_idp/idp.mjs).")
-@click.option("--files", type=click.Path(file_okay=False), default=None,
-              help="The IdP's key, certificate and accounts (default: instance/saml-demo).")
-def saml_demo_command(idp_url: str, files: str | None) -> None:
-    """Point the SAML demo tenant (demo-saml) at the samlify IdP."""
-    from pathlib import Path
-
-    from web.auth.demo_saml import DEMO_SAML_SLUG, configure_demo_saml
-
-    tenant = _tenant(DEMO_SAML_SLUG)
-    with tenant_scope(tenant.id):
-        try:
-            configure_demo_saml(idp_url.rstrip("/"), Path(files) if files else None, force=True)
-            db.session.commit()
-        except InputError as exc:
-            db.session.rollback()
-            raise click.ClickException(_errors(exc)) from None
-    click.echo(f"The SAML demo tenant now logs in through {idp_url}.")
 
 
 @sso_cli.command("versions")

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
 from web.extensions import db
-from web.tenants import demo, services
+from web.tenants import services
 
 tenants_cli = AppGroup("tenants", help="Manage tenants (municipalities).")
 
@@ -22,13 +22,3 @@ def create_command(slug: str, name: str, locale: str) -> None:
         db.session.rollback()
         raise click.ClickException(exc.message or str(exc)) from None
     click.echo(f"Created tenant {tenant.slug} (id {tenant.id}): /t/{tenant.slug}/")
-
-
-@click.command("demo")
-@with_appcontext
-def demo_command() -> None:
-    """Load (or refresh) the demo municipality; running it twice changes nothing."""
-    summary = demo.load_demo()
-    db.session.commit()
-    click.echo(f"Demo tenant '{summary['slug']}': {summary['units']} units, "
-               f"{summary['people']} people.")

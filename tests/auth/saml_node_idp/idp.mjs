@@ -4,7 +4,7 @@
 //   SP_METADATA (a file path, or the SP's metadata URL, read at each request),
 //   ACCOUNTS (JSON: {"nameid": {"attribute name": ["value", ...]}}) or ACCOUNTS_FILE,
 //   ENCRYPT ("1": encrypt assertions for the SP's encryption certificate).
-// `make run` starts it for the SAML demo tenant (web/auth/demo_saml.py); a person picks an
+// `make run` starts it for the SAML demo tenant (web/demo/saml.py); a person picks an
 // account on its page, like the OIDC dev provider's.
 // GET /metadata, GET /idp-initiated?user=NAMEID, GET /sso?SAMLRequest&SigAlg&Signature&user=NAMEID (the user "chooses" an
 // account; answers the auto-submitting POST form), GET /slo (LogoutRequest → LogoutResponse).

@@ -1,6 +1,6 @@
-"""``flask generate SLUG``: a municipality at benchmark scale, in its own PostgreSQL database.
+"""``python bench/generate.py SLUG``: a municipality at benchmark scale, in its own database.
 
-    flask generate bench --employees 50000 --units 2000 --seed 1 [--scale 0.5]
+    python bench/generate.py bench --employees 50000 --units 2000 --seed 1 [--scale 0.5]
 
 builds, in minutes, a tenant of N people in U units over four levels (organisation → areas →
 departments → teams) with leaders, HR, Hovedudvalg members and admins; cycles in every phase
@@ -34,10 +34,10 @@ import click
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
 
+from bench.generator.builder import LOCAL, Builder
 from web.cycles.models import Contribution, Cycle
 from web.extensions import db
 from web.tenancy import current_tenant_id, tenant_scope
-from web.tenants.generate.builder import LOCAL, Builder
 
 GENERATOR_VERSION = 1
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/aktorskab_bench"

@@ -1,4 +1,4 @@
-"""Bulk rows by PostgreSQL COPY, stamped with the current tenant (see ``web.tenants.generate``)."""
+"""Bulk rows by PostgreSQL COPY, stamped with the current tenant (see ``bench.generator``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The demo municipality's SSO: the dev identity provider (``oidc-provider-mock``) on loopback.
 
-``make run`` starts the provider (``python -m web.auth.dev_provider``, see the Procfile) and
+``make run`` starts the provider (``python -m web.demo.dev_provider``, see the Procfile) and
 ``flask demo`` points the demo tenant at it, so the demo logs in through the real code path.
 The same claims are in the Keycloak realm of docker-compose.yml.
 """
@@ -18,7 +18,7 @@ from web.auth.services import SettingsInput, current_settings, update_settings
 DEV_PROVIDER_URL = "http://127.0.0.1:9400"  # the Procfile's idp, unless IDP_PORT says otherwise
 DEMO_CLIENT_ID = "aktorskab-demo"
 DEMO_CLIENT_SECRET = "demo-secret"  # noqa: S105 - a demo provider on loopback
-PEOPLE_CSV = Path(__file__).resolve().parent.parent / "tenants" / "demo_data" / "people.csv"
+PEOPLE_CSV = Path(__file__).resolve().parent / "data" / "people.csv"
 
 # Group values the demo provider sends in the "groups" claim, by Aktørskab role.
 DEMO_GROUPS = {

@@ -1,7 +1,7 @@
-"""The dev identity provider: ``python -m web.auth.dev_provider [--port 9400]``.
+"""The dev identity provider: ``python -m web.demo.dev_provider [--port 9400]``.
 
 Runs ``oidc-provider-mock`` on loopback with every demo person predefined (their claims from
-``web.auth.demo.demo_people``), so its login page offers one button per person. Never for
+``web.demo.sso.demo_people``), so its login page offers one button per person. Never for
 production: it signs in anyone as anyone.
 """
 
@@ -19,7 +19,7 @@ def build_app(require_nonce: bool = True):
         warnings.simplefilter("ignore", DeprecationWarning)
         import oidc_provider_mock
 
-    from web.auth.demo import demo_people
+    from web.demo.sso import demo_people
 
     users = [oidc_provider_mock.User(sub=p["sub"], claims={k: v for k, v in p.items()
                                                            if k != "sub"})

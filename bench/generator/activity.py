@@ -1,5 +1,5 @@
 """What people did in the generated cycles: contributions, participations, conclusions,
-actions, examples (see ``web.tenants.generate``). A mixin of ``builder.Builder``."""
+actions, examples (see ``bench.generator``). A mixin of ``builder.Builder``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from web.cycles.models import ActionStatus, Phase
 from web.cycles.vocabulary import KKC, OLFA, Expectation
 
 if TYPE_CHECKING:
-    from web.tenants.generate.builder import PlannedCycle
+    from bench.generator.builder import PlannedCycle
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
 PROMPTS_PER_CYCLE_MAX = 0.95  # at most this share of (member, prompt) slots is answered

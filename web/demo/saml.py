@@ -15,11 +15,11 @@ from pathlib import Path
 
 from flask import current_app
 
-from web.auth import demo
 from web.auth.saml import keys
 from web.auth.saml.keys import generate
 from web.auth.saml.services import SamlInput, update_saml_settings
 from web.auth.services import current_settings
+from web.demo import sso as demo
 
 DEMO_SAML_SLUG = "demo-saml"
 DEMO_SAML_NAME = "Demokommune (SAML)"

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from web.auth.demo import configure_demo_sso
 from web.cycles.services.templates import ensure_default_template
+from web.demo.sso import configure_demo_sso
 from web.orgs.services import import_org
 from web.tenancy import tenant_scope
 from web.tenants import services
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Demokommune"
-DATA = Path(__file__).parent / "demo_data"
+DATA = Path(__file__).parent / "data"
 DEMO_VALUES = ["Tillid", "Udvikling", "Fællesskab", "Ordentlighed"]
 
 
@@ -28,7 +28,7 @@ def load_demo() -> dict:
         result = import_org((DATA / "units.csv").read_text(encoding="utf-8"),
                             (DATA / "people.csv").read_text(encoding="utf-8"))
         ensure_default_template()  # the memo's dialogue guide
-        # Log in through the dev identity provider that `make run` starts (web/auth/demo.py).
+        # Log in through the dev identity provider that `make run` starts (web/demo/sso.py).
         configure_demo_sso()
     load_saml_demo()
     return {"slug": tenant.slug, "units": result.units, "people": result.people,
@@ -36,8 +36,8 @@ def load_demo() -> dict:
 
 
 def load_saml_demo() -> None:
-    """The second demo municipality: the same org, logging in with SAML (web/auth/demo_saml.py)."""
-    from web.auth.demo_saml import DEMO_SAML_NAME, DEMO_SAML_SLUG, configure_demo_saml
+    """The second demo municipality: the same org, logging in with SAML (web/demo/saml.py)."""
+    from web.demo.saml import DEMO_SAML_NAME, DEMO_SAML_SLUG, configure_demo_saml
 
     tenant = services.get_by_slug(DEMO_SAML_SLUG) or services.create_tenant(
         DEMO_SAML_SLUG, DEMO_SAML_NAME, "da", settings={"k_threshold": 5, "values": DEMO_VALUES}

@@ -1,4 +1,4 @@
-"""The rows of a generated municipality: tree, people, cycles (see ``web.tenants.generate``)."""
+"""The rows of a generated municipality: tree, people, cycles (see ``bench.generator``)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 import click
 from sqlalchemy import select
 
+from bench.generator import words
+from bench.generator.activity import LOCAL, Activity
+from bench.generator.copier import Copier
 from web.cycles import tally
 from web.cycles.models import Campaign, Cycle, Phase
 from web.extensions import db
-from web.tenants.generate import words
-from web.tenants.generate.activity import LOCAL, Activity
-from web.tenants.generate.copier import Copier
 
 if TYPE_CHECKING:
-    from web.tenants.generate import Sizes
+    from bench.generator import Sizes
 
 OPEN_PHASES = (Phase.PREPARATION, Phase.MEETING, Phase.AGREEMENTS, Phase.FOLLOW_UP)
 OPEN_PHASE_WEIGHTS = (0.30, 0.15, 0.25, 0.30)
