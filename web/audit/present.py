@@ -44,6 +44,7 @@ EVENT_LABELS: dict[str, object] = {
     "sso.saml_metadata_refreshed": _l("SAML-metadata hentet igen"),
     "themes.computed": _l("Temaer beregnet"),
     "themes.changed": _l("Tema ændret"),
+    "themes.split": _l("Tema delt i to"),
     "user.left": _l("Bruger fratrådt"),
 }
 
