@@ -2,24 +2,31 @@
 
 Not a test. Run from the repository root (under ``flock /tmp/bench.lock``)::
 
-    .venv/bin/python bench/themes.py [--entries 20000] [--embed-sample 400] [--queries 200]
+    .venv/bin/python bench/themes.py [--entries 20000] [--embed-sample 2000] [--queries 200]
 
 - Embedding: ``--embed-sample`` texts (built like tests/themes/labelled.py's, about 200
-  characters) are embedded in batches of 32, as the backfill does; the time per text is
-  extrapolated to ``--entries`` (with ``--embed-sample`` equal to ``--entries`` it is measured
-  outright). Target: 20,000 entries in ≤ 10 minutes.
+  characters, 46 tokens) through ``model.passages`` in the backfill's batches
+  (``embeddings.BATCH``, dealt out to ``model.threads()`` threads), measured twice in the same
+  run: on one thread (the baseline) and on all threads. Wall time and the process's CPU time
+  per text are both reported: the machine is shared, and the CPU time per text is what the work
+  costs, whatever else runs. The time is extrapolated to ``--entries`` (with ``--embed-sample``
+  equal to ``--entries`` it is measured outright). Target: 20,000 entries in ≤ 10 minutes.
 - Clustering: ``--entries`` vectors (the sample's real vectors, each repeated with a small
   random perturbation and renormalised, so the shape and spread are those of real entries)
   through ``clustering.cluster`` (Ward on k-means parts above 2,000 entries).
-- Search: ``--queries`` searches, each = embed the query (model's "query:" prefix) + the
-  similarity over the 20,000 × 384 matrix + the top 10, and, apart, loading the matrix from its
-  stored bytes (``model.matrix``) as every search does. Baseline: the bare matrix product
-  alone, so the ratio says what the rest costs. Target: p99 ≤ 200 ms.
+- Search: ``--queries`` searches as ``search.by_meaning`` does them over a tenant's 20,000 ×
+  384 matrix kept in memory: the query's vector (a query never searched before: embedded; a
+  repeated one: from the cache) + the similarity + the top 10. Each query is new (a number
+  appended), so the p99 is that of a first search, the slow case. Baseline: the bare matrix
+  product alone. The version check against the database (one query of aggregates) is measured
+  by tests/themes, not here. Target: p99 ≤ 200 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -39,10 +46,29 @@ def percentile(values: list[float], p: float) -> float:
     return float(np.percentile(np.asarray(values), p))
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def embed(texts: list[str], threads: int) -> tuple[np.ndarray, float, float, float]:
+    """Vectors, wall seconds, CPU seconds and the load average at the start."""
+    os.environ["EMBED_THREADS"] = str(threads)
+    model.passages(texts[:64])  # the pool's threads started and warm
+    at, started, cpu = load(), time.perf_counter(), cpu_seconds()
+    vectors = np.vstack([model.passages(texts[i:i + BATCH])
+                         for i in range(0, len(texts), BATCH)])
+    return vectors, time.perf_counter() - started, cpu_seconds() - cpu, at
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=20000)
-    parser.add_argument("--embed-sample", type=int, default=400)
+    parser.add_argument("--embed-sample", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=21)
     args = parser.parse_args()
@@ -52,50 +78,64 @@ def main() -> None:
     texts = ["\n".join(t for t in (e.title, e.text, e.lesson) if t) for e in base]
     texts = [texts[i % len(texts)] + ("" if i < len(texts) else f" ({i})")
              for i in range(args.embed_sample)]
-    model.passages(["opvarmning"])  # load the model once, as a worker process does
-    started = time.perf_counter()
-    sample = np.vstack([model.passages(texts[i:i + BATCH]) for i in range(0, len(texts), BATCH)])
-    embed_s = time.perf_counter() - started
-    per_text = embed_s / len(texts)
-    print(f"embedding: {len(texts)} texts in {embed_s:.1f} s = {per_text * 1000:.0f} ms/text "
-          f"→ {args.entries} entries ≈ {per_text * args.entries / 60:.1f} min")
+    model.warm()  # the model loaded once, as a worker process does
+    threads = len(os.sched_getaffinity(0))
+    one, one_s, one_cpu, one_load = embed(texts, 1)
+    sample, embed_s, embed_cpu, embed_load = embed(texts, threads)
+    assert np.array_equal(one, sample), "the vectors must not depend on the threads"
+    per_text, cpu_per_text = embed_s / len(texts), embed_cpu / len(texts)
+    for name, wall, cpu, at in (("1 thread", one_s, one_cpu, one_load),
+                                (f"{threads} threads", embed_s, embed_cpu, embed_load)):
+        print(f"embedding ({name}, load {at}): {len(texts)} texts in {wall:.1f} s = "
+              f"{wall / len(texts) * 1000:.1f} ms/text wall, {cpu / len(texts) * 1000:.1f} "
+              f"ms/text CPU → {args.entries} entries ≈ {wall / len(texts) * args.entries / 60:.1f}"
+              " min")
 
     picks = rng.integers(0, len(sample), args.entries)
     vectors = sample[picks] + rng.normal(0, 0.01, (args.entries, model.DIM)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    started = time.perf_counter()
+    cluster_load, started = load(), time.perf_counter()
     labels = clustering.cluster(vectors)
     cluster_s = time.perf_counter() - started
     print(f"clustering: {args.entries} vectors in {cluster_s:.1f} s, {len(set(labels))} themes")
 
-    blobs = [model.to_bytes(v) for v in vectors]
     query_texts = [q for q, _ in queries()]
-    total, load, bare = [], [], []
+    search_load = load()
+    first, repeated, bare, cached = [], [], [], {}
     for i in range(args.queries):
-        text = query_texts[i % len(query_texts)]
+        text = f"{query_texts[i % len(query_texts)]} {i}"
         t0 = time.perf_counter()
-        matrix = model.matrix(blobs)
+        target = cached[text] = model.query(text)
+        nearest(vectors, target, 10)
         t1 = time.perf_counter()
-        target = model.query(text)
-        nearest(matrix, target, 10)
+        nearest(vectors, cached[text], 10)
         t2 = time.perf_counter()
-        _ = matrix @ target
+        _ = vectors @ target
         t3 = time.perf_counter()
-        load.append((t1 - t0) * 1000)
-        total.append((t2 - t0) * 1000)
+        first.append((t1 - t0) * 1000)
+        repeated.append((t2 - t1) * 1000)
         bare.append((t3 - t2) * 1000)
-    p99 = percentile(total, 99)
-    print(f"search: p50 {percentile(total, 50):.1f} ms, p99 {p99:.1f} ms (matrix from bytes "
-          f"p99 {percentile(load, 99):.1f} ms; bare product p99 {percentile(bare, 99):.2f} ms)")
+    p99 = percentile(first, 99)
+    print(f"search (load {search_load}): first p50 {percentile(first, 50):.1f} ms, p99 "
+          f"{p99:.1f} ms; repeated p99 {percentile(repeated, 99):.1f} ms; bare product p99 "
+          f"{percentile(bare, 99):.2f} ms")
     save("themes", {
-        "entries": args.entries, "embed_sample": len(texts), "embed_seconds": round(embed_s, 2),
+        "entries": args.entries, "embed_sample": len(texts), "threads": threads,
+        "embed_load": embed_load, "embed_seconds": round(embed_s, 2),
         "embed_ms_per_text": round(per_text * 1000, 1),
+        "embed_cpu_ms_per_text": round(cpu_per_text * 1000, 1),
         "embed_minutes_for_entries": round(per_text * args.entries / 60, 1),
-        "embed_target_minutes": 10, "cluster_seconds": round(cluster_s, 2),
-        "themes": len(set(labels.tolist())), "search_queries": args.queries,
-        "search_p50_ms": round(percentile(total, 50), 1), "search_p99_ms": round(p99, 1),
-        "search_target_p99_ms": 200, "matrix_load_p99_ms": round(percentile(load, 99), 1),
-        "bare_product_p99_ms": round(percentile(bare, 99), 2),
+        "embed_one_thread_load": one_load,
+        "embed_one_thread_ms_per_text": round(one_s / len(texts) * 1000, 1),
+        "embed_one_thread_cpu_ms_per_text": round(one_cpu / len(texts) * 1000, 1),
+        "embed_speedup_over_one_thread": round(one_s / embed_s, 2),
+        "embed_target_minutes": 10, "cluster_load": cluster_load,
+        "cluster_seconds": round(cluster_s, 2), "themes": len(set(labels.tolist())),
+        "search_load": search_load, "search_queries": args.queries,
+        "search_first_p50_ms": round(percentile(first, 50), 1),
+        "search_first_p99_ms": round(p99, 1),
+        "search_repeated_p99_ms": round(percentile(repeated, 99), 1),
+        "search_target_p99_ms": 200, "bare_product_p99_ms": round(percentile(bare, 99), 2),
         "p99_over_bare_product": round(p99 / max(percentile(bare, 99), 1e-6), 1),
     })
 

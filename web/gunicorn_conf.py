@@ -24,7 +24,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_fork(server, worker) -> None:
-    """A forked worker starts with empty database pools (never the master's connections)."""
+    """A forked worker starts with empty database pools (never the master's connections), and
+    with the themes' language model loaded and run once, so no search waits for it."""
+    from web.themes import model
+
+    model.warm()
     app = worker.app.wsgi()
     extension = app.extensions.get("sqlalchemy")
     if extension is not None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from web.collections.models import CollectionEntry
 from web.extensions import db
-from web.themes import embeddings, model, services
+from web.themes import embeddings, model, search, services
 from web.themes.models import EntryEmbedding, Theme
 
 pytestmark = pytest.mark.usefixtures("no_tasks_left")
@@ -131,7 +131,9 @@ def test_similar_examples_and_search_by_meaning(town, embedded, login, no_networ
     page = client.get(f"/t/solby/inspiration/eksempel/{first}").get_data(as_text=True)
     similar = page.split("Lignende eksempler</h2>")[1]
     assert similar.lower().count("vagt") >= 3 and "Hemmelig" not in similar
-    found = client.get("/t/solby/inspiration/betydning?q=hvem+bestemmer+arbejdstiderne")
+    # A held-back query of the labelled set: no word of it is "vagt" (meaning, not words).
+    found = client.get("/t/solby/inspiration/betydning",
+                       query_string={"q": "medarbejderne planlægger deres egne arbejdstider"})
     text = found.get_data(as_text=True)
     first = text.split('<article class="collection-entry">')[1].split("</article>")[0]
     assert found.status_code == 200 and "vagt" in first.lower()
@@ -146,6 +148,9 @@ def test_an_edit_back_to_review_drops_the_vector(town, embedded, scope, login):
     with scope(town.tenant):
         entry = db.session.get(CollectionEntry, entry_id)
         revision = entry.revision
+        # The process keeps the tenant's matrix (search.py): it must not outlive the edit.
+        assert len(search.similar(entry_id)) == 5
+        assert entry_id in [i for i, _ in search.by_meaning(entry.title, n=12)]
     hr = login(town.hr)
     response = hr.post(f"/t/solby/inspiration/review/{entry_id}", data={
         "decision": "save", "revision": revision, "title": "Ny titel", "text": "Ny tekst.",
@@ -153,6 +158,9 @@ def test_an_edit_back_to_review_drops_the_vector(town, embedded, scope, login):
     assert response.status_code == 302
     with scope(town.tenant):
         assert entry_id not in embeddings.published_vectors()[0]
+        assert search.similar(entry_id) == []
+        assert entry_id not in [i for i, _ in search.by_meaning(entry.title, n=12)]
+        assert entry_id not in [i for i, _ in search.similar(embedded["vagt"][1], n=12)]
         assert embeddings.embed_entry(entry_id) is False  # the task: pending → no vector
         assert db.session.scalar(select(EntryEmbedding).where(
             EntryEmbedding.entry_id == entry_id)) is None
@@ -183,3 +191,41 @@ def test_the_report_shows_the_k_safe_themes_with_their_team_counts(town, embedde
     assert "<td>6</td>" in section and "vagt" in section.lower()
     assert "<td>2</td>" not in section  # the meetings theme: two teams, below k = 5
     assert "mindst 5 teams" in section
+
+
+def test_hr_splits_a_theme_in_two_and_the_split_survives_recomputation(town, themed, embedded,
+                                                                      login, scope):
+    from web.audit.models import AuditEntry
+
+    vagt = theme_of(themed, embedded["vagt"])
+    hr = login(town.hr)
+    response = hr.post(f"/t/solby/inspiration/temaer/{vagt}", data={"decision": "split"})
+    assert response.status_code == 302
+    assert "Temaet er delt i to." in hr.get(response.location).get_data(as_text=True)
+    today = date.today()
+    with scope(town.tenant):
+        parts = list(db.session.scalars(select(Theme).where(Theme.split_group == vagt)
+                                        .order_by(Theme.id)))
+        assert parts[0].id == vagt and len(parts) == 2
+        first, second = (set(p.entry_ids) for p in parts)
+        assert first and second and not first & second
+        assert first | second == set(embedded["vagt"]) and len(first) >= len(second)
+        part = parts[1].id
+        [event] = db.session.scalars(select(AuditEntry).where(AuditEntry.event == "themes.split"))
+        assert event.details["part"] == part
+    assert hr.post(f"/t/solby/inspiration/temaer/{part}",
+                   data={"decision": "rename", "name": "Vagtbytte"}).status_code == 302
+    small = hr.post(f"/t/solby/inspiration/temaer/{part}", data={"decision": "split"})
+    assert small.status_code == 422  # three entries or fewer: not worth two themes
+    assert "for få eksempler" in small.get_data(as_text=True)
+    with scope(town.tenant):
+        services.compute(today, today)
+        db.session.commit()
+        again = {t.id: set(t.entry_ids) for t in db.session.scalars(
+            select(Theme).where(Theme.split_group == vagt))}
+        assert again == {vagt: first, part: second}
+        assert db.session.get(Theme, part).name == "Vagtbytte"
+    assert hr.post(f"/t/solby/inspiration/temaer/{vagt}", data={"decision": "cut"}
+                   ).status_code == 400
+    page = login(town.colleague).get("/t/solby/inspiration/temaer").get_data(as_text=True)
+    assert "Vagtbytte" in page

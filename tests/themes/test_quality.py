@@ -75,3 +75,17 @@ def test_characteristic_words_are_danish_content_words(labelled_vectors):
     assert not set().union(*words.values()) & clustering.STOPWORDS
     vagt = words[list(by_theme).index("vagtplan")]
     assert any(w.startswith("vagt") for w in vagt), vagt
+
+
+def test_the_vectors_do_not_depend_on_threads_or_batching(labelled_vectors, monkeypatch):
+    """The embedding is shared out to threads (model.passages); every text's vector must be
+    bit for bit the one it gets alone on one thread, so the speed costs no quality."""
+    items, vectors = labelled_vectors
+    texts = ["\n".join(t for t in (e.title, e.text, e.lesson) if t) for e in items]
+    picks = list(range(0, len(texts), 9))  # 40 texts, of every theme and kind
+    monkeypatch.setenv("EMBED_THREADS", "3")  # more threads than this machine's cores
+    together = model.passages([texts[i] for i in picks])
+    monkeypatch.setenv("EMBED_THREADS", "1")
+    alone = np.vstack([model.passages([texts[i]]) for i in picks[:8]])
+    assert np.array_equal(together, vectors[picks])
+    assert np.array_equal(alone, vectors[picks[:8]])

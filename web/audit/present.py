@@ -51,6 +51,7 @@ EVENT_LABELS: dict[str, object] = {
     "sso.version_discarded": _l("Kladde til login-opsætning kasseret"),
     "themes.computed": _l("Temaer beregnet"),
     "themes.changed": _l("Tema ændret"),
+    "themes.split": _l("Tema delt i to"),
     "user.left": _l("Bruger fratrådt"),
 }
 

@@ -16,10 +16,11 @@ from web.collections.models import CollectionEntry, EntryStatus
 from web.collections.services import published_filter
 from web.examples.models import Example
 from web.extensions import db
+from web.models import utcnow
 from web.themes import model
 from web.themes.models import EntryEmbedding
 
-BATCH = 32
+BATCH = 256  # texts per call of the model (dealt out to its threads), then one flush
 
 
 def entry_text(entry: CollectionEntry) -> str:
@@ -72,6 +73,7 @@ def _store(entries: Sequence[CollectionEntry], vectors: np.ndarray) -> None:
         row.model_version = model.MODEL_VERSION
         row.revision = entry.revision
         row.vector = model.to_bytes(vector)
+        row.embedded_at = utcnow()  # part of the version the search's cache compares (search.py)
         db.session.add(row)
     db.session.flush()
 

@@ -30,8 +30,8 @@ class EntryEmbedding(TenantScoped, db.Model):
 
 
 class Theme(TenantScoped, Timestamped, db.Model):
-    """One cluster of a period's entries. HR's decisions (name, hidden, merged into another)
-    live on the row and are carried to the matching cluster of every recomputation."""
+    """One cluster of a period's entries. HR's decisions (name, hidden, merged into another,
+    split) live on the row and are carried to the matching cluster of every recomputation."""
 
     __tablename__ = "themes"
 
@@ -45,4 +45,7 @@ class Theme(TenantScoped, Timestamped, db.Model):
     is_hidden: Mapped[bool] = mapped_column(default=False)
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("themes.id", ondelete="SET NULL"))
+    # HR split a theme: every part carries the id the first theme had, and a recomputed cluster
+    # matching the parts together is divided among them again (services.compute).
+    split_group: Mapped[int | None] = mapped_column()
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

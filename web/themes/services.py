@@ -3,7 +3,9 @@
 ``compute`` clusters the period's published entries (``clustering.METHOD``) and matches each new
 cluster to the period's earlier themes by the entries they share (Jaccard ≥ ``KEEP_OVERLAP``):
 a matched theme keeps its row, and so HR's name, hiding and merge survive the recomputation; an
-earlier theme no cluster matches is gone (its entries now belong elsewhere).
+earlier theme no cluster matches is gone (its entries now belong elsewhere). The parts of a theme
+HR split are matched together, and the cluster that matches them is divided among them again,
+each entry to the part whose centroid is nearest: the split survives too.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from web.users.models import User
 KEEP_OVERLAP = 0.3
 MAX_NAME = 120
 CENTRAL = 3
+MIN_SPLIT = 4  # entries with a vector: fewer are not worth two themes
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -49,35 +52,67 @@ def compute(start: date, end: date, method: str = clustering.METHOD) -> list[The
     labels = clustering.cluster(vectors, method) if len(ids) else np.zeros(0, dtype=int)
     groups = {int(c): np.flatnonzero(labels == c) for c in set(labels.tolist()) if c >= 0}
     groups = {c: rows for c, rows in groups.items() if len(rows) >= clustering.MIN_THEME}
-    texts = _texts(ids)
-    words = clustering.characteristic_words(
-        {c: [texts[ids[i]] for i in rows] for c, rows in groups.items()})
     old = list(db.session.scalars(select(Theme).where(Theme.period_start == start,
                                                       Theme.period_end == end)))
+    units = _units(old)
+    parts: list[tuple[Theme | None, np.ndarray]] = []
+    for rows in sorted(groups.values(), key=len, reverse=True):
+        unit = _best_match(units, {ids[i] for i in rows})
+        if unit is None:
+            parts.append((None, rows))
+            continue
+        units.remove(unit)
+        parts.extend(_divide(unit, vectors, rows))
+    texts = _texts(ids)
+    words = clustering.characteristic_words(
+        {n: [texts[ids[i]] for i in rows] for n, (_theme, rows) in enumerate(parts)})
     kept: list[Theme] = []
-    for c, rows in sorted(groups.items(), key=lambda x: -len(x[1])):
-        centroid, _central = clustering.central(vectors[rows], n=0)
-        order = rows[np.argsort(-(vectors[rows] @ centroid))]
-        entry_ids = [ids[i] for i in order]
-        theme = _best_match(old, set(entry_ids)) or Theme(period_start=start, period_end=end)
-        if theme in old:
-            old.remove(theme)
-        theme.entry_ids, theme.words = entry_ids, words[c]
-        theme.centroid, theme.computed_at = model.to_bytes(centroid), utcnow()
+    for n, (theme, rows) in enumerate(parts):
+        theme = theme or Theme(period_start=start, period_end=end)
+        _fill(theme, ids, vectors, rows, words[n])
         db.session.add(theme)
         kept.append(theme)
-    for gone in old:
+    for gone in (t for t in old if t not in kept):
         db.session.delete(gone)
     db.session.flush()
     return kept
 
 
-def _best_match(old: list[Theme], entry_ids: set[int]) -> Theme | None:
-    def overlap(theme: Theme) -> float:
-        other = set(theme.entry_ids)
+def _units(old: list[Theme]) -> list[list[Theme]]:
+    """The period's earlier themes as a recomputation matches them: each alone, except the
+    parts of a split theme, which are matched together (as the cluster they were)."""
+    units: dict[object, list[Theme]] = {}
+    for theme in old:
+        units.setdefault(theme.split_group or ("alone", theme.id), []).append(theme)
+    return list(units.values())
+
+
+def _divide(unit: list[Theme], vectors: np.ndarray,
+            rows: np.ndarray) -> list[tuple[Theme, np.ndarray]]:
+    """A new cluster's rows for the earlier theme it matched; for the parts of a split theme,
+    each row to the part whose centroid is nearest (a part left with none is gone)."""
+    if len(unit) == 1:
+        return [(unit[0], rows)]
+    centroids = np.vstack([model.from_bytes(t.centroid) for t in unit])
+    nearest = np.argmax(vectors[rows] @ centroids.T, axis=1)
+    return [(theme, rows[nearest == n]) for n, theme in enumerate(unit)
+            if np.any(nearest == n)]
+
+
+def _fill(theme: Theme, ids: list[int], vectors: np.ndarray, rows: np.ndarray,
+          words: list[str]) -> None:
+    centroid, _central = clustering.central(vectors[rows], n=0)
+    order = rows[np.argsort(-(vectors[rows] @ centroid))]
+    theme.entry_ids, theme.words = [ids[i] for i in order], words
+    theme.centroid, theme.computed_at = model.to_bytes(centroid), utcnow()
+
+
+def _best_match(units: list[list[Theme]], entry_ids: set[int]) -> list[Theme] | None:
+    def overlap(unit: list[Theme]) -> float:
+        other = {i for theme in unit for i in theme.entry_ids}
         return len(other & entry_ids) / (len(other | entry_ids) or 1)
 
-    best = max(old, key=overlap, default=None)
+    best = max(units, key=overlap, default=None)
     return best if best is not None and overlap(best) >= KEEP_OVERLAP else None
 
 
@@ -173,6 +208,29 @@ def rename(user: User, theme: Theme, name: object) -> None:
 def set_hidden(user: User, theme: Theme, hidden: bool) -> None:
     theme.is_hidden = hidden
     db.session.flush()
+
+
+def split(user: User, theme: Theme) -> Theme:
+    """Divide ``theme``'s own entries in two by meaning (Ward, k = 2): the larger part stays on
+    the theme (its name, hiding and merge), the other becomes a new theme of the same period,
+    hidden or merged as the theme was. Both carry ``split_group``, so a recomputation divides
+    the matching cluster among them again. Returns the new part."""
+    ids, vectors = published_vectors(theme.entry_ids)
+    if len(ids) < MIN_SPLIT:
+        raise InputError({"decision": _("Temaet har for få eksempler til at blive delt.")})
+    labels = clustering.ward(vectors, k=2)
+    halves = sorted((np.flatnonzero(labels == c) for c in (0, 1)), key=len, reverse=True)
+    texts = _texts(ids)
+    words = clustering.characteristic_words(
+        {n: [texts[ids[i]] for i in rows] for n, rows in enumerate(halves)})
+    part = Theme(period_start=theme.period_start, period_end=theme.period_end,
+                 is_hidden=theme.is_hidden, merged_into_id=theme.merged_into_id)
+    theme.split_group = part.split_group = theme.split_group or theme.id
+    for n, target in enumerate((theme, part)):
+        _fill(target, ids, vectors, halves[n], words[n])
+    db.session.add(part)
+    db.session.flush()
+    return part
 
 
 def merge(user: User, theme: Theme, into: Theme | None) -> None:

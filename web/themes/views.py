@@ -1,12 +1,14 @@
 """Themes, similar examples and search by meaning, beside the inspirationskatalog.
 
 The same permissions as the catalogue: every signed-in employee of the tenant reads (only
-published entries are ever shown); HR (CURATE_COLLECTIONS) recomputes, renames, hides, merges.
+published entries are ever shown); HR (CURATE_COLLECTIONS) recomputes, renames, hides, merges
+and splits.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,6 +19,7 @@ from web.collections import services as collections
 from web.collections.models import CollectionEntry
 from web.errors import InputError, Refusal
 from web.forms import form_page, saved
+from web.inputs import Id, read
 from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
 from web.themes import search, services
@@ -68,30 +71,39 @@ def theme(theme_id: int):
         abort(404)
     if request.method == "POST":
         require(user, Permission.CURATE_COLLECTIONS)
+        decision = read({}, "decision", request.form.get("decision"), Decision)
+        if decision is None:
+            abort(400)  # a button's value: nobody types it
         try:
-            _decide(item, request.form)
+            part = _decide(item, decision, request.form)
         except Refusal as exc:
             return _theme_page(item, is_hr, exc.errors)
-        record("themes.changed", actor=user, target=item,
-               decision=request.form.get("decision"))
+        if part is not None:
+            record("themes.split", actor=user, target=item, part=part.id)
+            return saved(_("Temaet er delt i to."), url_for(".theme", theme_id=item.id))
+        record("themes.changed", actor=user, target=item, decision=decision)
         return saved(_("Temaet er gemt."), url_for(".theme", theme_id=item.id))
     return _theme_page(item, is_hr)
 
 
-def _decide(item: Theme, form) -> None:
-    decision = form.get("decision")
+Decision = Literal["rename", "hide", "show", "merge", "split"]
+
+
+def _decide(item: Theme, decision: str, form) -> Theme | None:
+    """Carry out HR's decision; a split returns the new part."""
     if decision == "rename":
         services.rename(g.user, item, form.get("name"))
     elif decision in {"hide", "show"}:
         services.set_hidden(g.user, item, decision == "hide")
     elif decision == "merge":
-        raw = form.get("into", "")
-        into = get_or_404(Theme, int(raw)) if raw.isdigit() else None
-        if into is None and raw:
+        errors: dict[str, str] = {}
+        into_id = read(errors, "into", form.get("into", ""), Id)
+        if errors:
             raise InputError({"into": _("Vælg et andet tema fra samme periode.")})
-        services.merge(g.user, item, into)
+        services.merge(g.user, item, get_or_404(Theme, into_id) if into_id else None)
     else:
-        abort(400)
+        return services.split(g.user, item)
+    return None
 
 
 def _theme_page(item: Theme, is_hr: bool, errors: dict[str, str] | None = None):
