@@ -160,6 +160,20 @@ def protect(units: Sequence[UnitFigures], people_columns: Mapping[str, frozenset
     return Result(rows=rows, withheld_people=withheld, stats=stats)
 
 
+def organisation_counts(people: frozenset[int], counts: Mapping[str, int],
+                        k: int) -> dict[str, int | None]:
+    """Count figures published for the whole organisation only, in no other row (the report's
+    themes: how many teams a theme's entries come from), through ``protect`` as the count
+    figures of a one-row report: shown, or None when hidden (all hidden for an organisation of
+    fewer than k people). Such a figure meets no earlier report's cells (none stores it), so
+    the row is audited on its own; its callers may add a stricter rule of their own (the
+    themes' k teams), never a weaker one."""
+    unit = UnitFigures("organisation", None, "", (Part("organisation", people, dict(counts)),))
+    result = protect([unit], {}, k)
+    shown = result.rows[0].figures if result.rows else {}
+    return {name: shown.get(name) for name in counts}
+
+
 def published(rows: Iterable[ShownRow]) -> list[PublishedRow]:
     return [PublishedRow(r.key, r.people, r.parts,
                          {n: v for n, v in r.figures.items() if v is not None}) for r in rows]
