@@ -216,6 +216,61 @@ def test_one_hire_does_not_blank_the_next_period():
     assert_nothing_narrower_than_k(history)
 
 
+def hidden(report: Published) -> set[tuple[str, str]]:
+    return {(r.key, n) for r in report.rows for n, v in r.figures.items() if v is None}
+
+
+def seven_units() -> World:
+    w = town({"u0": (None, 9), "u1": ("u0", 5), "u2": ("u0", 6), "u3": ("u2", 8),
+              "u4": ("u0", 4), "u5": ("u1", 10), "u6": ("u0", 2), "u7": ("u6", 7)})
+    w.took_part[0] = {24, 47}  # one in u3, one in u7
+    w.actions[0] = {"u0": 2, "u1": 8, "u2": 2, "u3": 2, "u4": 6, "u5": 3, "u6": 5, "u7": 0}
+    return w
+
+
+A_HIDDEN = {("u0:unit", "contributors"), ("u0:other", "contributors"),
+            ("u2:unit", "contributors"), ("u3:unit", "contributors"),
+            ("u6:unit", "contributors"), ("u6:other", "contributors"), ("u6:other", "actions"),
+            ("u7:unit", "contributors"), ("u7:unit", "actions")}
+
+
+def test_one_hire_in_the_same_period_hides_only_the_rows_it_changed():
+    # Report A: 11 rows, 22 cells, 9 hidden. Then one hire (who took part) in u5, under u1;
+    # report B for the same period. u0, u1 and u5 now count one more person: B's row minus A's
+    # is the hire, so each of those participation cells must go (u0's already was). Before
+    # the fix B hid every participation cell (11 + 2 = 13): the optimiser was asked for the
+    # full width k for u5 (1 of 11) and u1 (1 of 16), which A's published zeros make
+    # impossible, and an infeasible programme hid the column. Now B hides 9 + 2 = 11.
+    w = seven_units()
+    history: list[Published] = []
+    a = run(w, 0, history)
+    assert (len(a.rows), hidden(a)) == (11, A_HIDDEN)
+    w.home[5000] = "u5"
+    w.took_part[0].add(5000)
+    b = run(w, 0, history)
+    assert_nothing_narrower_than_k(history)
+    assert hidden(b) == A_HIDDEN | {("u1:unit", "contributors"), ("u5:unit", "contributors")}
+    # And no fewer will do: showing either one makes the hire's participation exact.
+    cells = cells_of(history, "contributors")
+    for row in b.rows:
+        if row.unit_id in {"u1", "u5"} and not row.is_other:
+            value = len(row.people & w.took_part[0])
+            assert interval([*cells, Cell(frozenset(row.people), value)], {5000},
+                            people=True) == (1.0, 1.0)
+
+
+def test_one_move_in_the_same_period_that_reveals_nothing_hides_nothing():
+    # Someone who did not take part moves from u5 (0 of 10) to u3 (hidden): A's zero for u1
+    # and u5 already says they did not take part, so B hides what A hid and nothing more.
+    w = seven_units()
+    history: list[Published] = []
+    run(w, 0, history)
+    w.home[32] = "u3"
+    b = run(w, 0, history)
+    assert_nothing_narrower_than_k(history)
+    assert hidden(b) == A_HIDDEN
+
+
 def test_hidden_cells_of_merged_units_are_not_exact():
     # Three small units with no overdue figure of their own: the other row would say 0 for all.
     w = town({"R": (None, 0), "A": ("R", 2), "B": ("R", 3), "C": ("R", 2), "D": ("R", 20),

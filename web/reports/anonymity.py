@@ -436,7 +436,10 @@ def _suppress_column(column: _Column, rows: list[ShownRow], previous: set[tuple[
     hidden = set(column.forced)
     stats["cells"] += len(column.cells)
     stats["hidden_primary"] += len(column.forced)
-    active: dict[int, float] = {i: it.width for i, it in enumerate(column.items)
+    # A primary cell needs its width, or as much as the earlier reports alone leave it (a
+    # published earlier cell may already fix part of it: asking for more makes the programme
+    # infeasible, and then the whole column would be hidden).
+    active: dict[int, float] = {i: audit.needed(i) for i, it in enumerate(column.items)
                                 if it.cell is not None}
     for _round in range(MAX_ROUNDS):
         stats["rounds"] += 1
@@ -483,10 +486,15 @@ class _Audit:
                 return None
             if found >= item.width - TOLERANCE:
                 continue
-            needed = min(item.width, self._baseline(i))
+            needed = self.needed(i)
             if found < needed - TOLERANCE:
                 failing[i] = needed
         return failing
+
+    def needed(self, i: int) -> float:
+        """The width item i must keep: its own, or the earlier reports' if they left less."""
+        width = self.column.items[i].width
+        return min(width, self._baseline(i)) if self.column.earlier else width
 
     def _baseline(self, i: int) -> float:
         if i not in self.baseline:
