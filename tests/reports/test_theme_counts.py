@@ -51,3 +51,23 @@ def test_the_k_teams_rule_alone_would_show_a_count_of_an_organisation_below_k():
     assert may_show_count(3, 3)
     assert shown_themes([("vagtplaner", 3)], frozenset({1, 2}), 3) == []
     assert shown_themes([("vagtplaner", 3)], frozenset({1, 2, 3}), 3) == [("vagtplaner", 3)]
+
+
+def test_the_report_says_why_no_theme_is_shown_in_an_organisation_below_k(town, scope):
+    from flask_babel import force_locale
+
+    from tests.reports.conftest import PERIOD
+    from web.reports import services
+    from web.reports.figures import Period, compute
+    from web.reports.render import Document, render_html
+
+    with scope(town.tenant), force_locale("da"):
+        period = Period(*PERIOD)
+        everyone = len(compute(period, 5, [], services.today()).people)
+        k = everyone + 1
+        figures = compute(period, k, [], services.today())
+        themes = shown_themes([("vagtplaner", k)], figures.people, k)
+        html = render_html(Document("Solby Kommune", period, k, figures, [], services.today(),
+                                    None, themes=themes))
+    assert themes == []
+    assert f"Ingen temaer vises: der er færre end {k} personer i organisationen." in html

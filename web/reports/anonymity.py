@@ -47,12 +47,22 @@ reports over atoms, which tau-ARGUS's one-table input does not express.
 Secondary suppression, per figure: a mixed-integer programme (``scipy.optimize.milp``, HiGHS)
 chooses the cheapest set of cells to hide such that, for every sensitive figure in its active
 set, two tables exist that agree with every shown cell and every earlier report and differ in
-that figure by the required width (Fischetti and Salazar's model of cell suppression). Cost:
+that figure by the required width, or by the width the earlier reports alone leave it when
+that is less (they may fix part of it already; asking for more would make the programme
+infeasible) (Fischetti and Salazar's model of cell suppression). Cost:
 the people of the row (hiding a big row costs more), halved for a cell hidden in the previous
 report of the series too, so the pattern stays across periods where the data allows. The
 active set starts with the cells that are sensitive themselves and grows with every figure the
 exact audit finds unprotected, until the audit passes (it must: the chosen tables are proofs).
 If the programme cannot be solved, every cell of that figure is hidden.
+
+What is audited: the sensitive figures above (units, rows, atoms, differences and
+intersections of two rows, cells earlier reports hid), each over every published cell. A union
+of several rows or atoms is not an item of its own: if one is fixed at v in 1..k-1, an atom in
+it has a figure in 1..k-1 and an interval within [0, v], which fails unless that atom is below
+k people and open over its whole range (tests/reports/test_anonymity.py checks this for every
+union of two rows or atoms with the independent LP). A union narrowed without being fixed is
+not audited.
 
 Rows: a unit of the tree with at least k people gets a row (with its whole subtree); units
 below k are merged into their parent's "other units / not distributed" row, which holds
