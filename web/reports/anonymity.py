@@ -47,22 +47,12 @@ reports over atoms, which tau-ARGUS's one-table input does not express.
 Secondary suppression, per figure: a mixed-integer programme (``scipy.optimize.milp``, HiGHS)
 chooses the cheapest set of cells to hide such that, for every sensitive figure in its active
 set, two tables exist that agree with every shown cell and every earlier report and differ in
-that figure by the required width, or by the width the earlier reports alone leave it when
-that is less (they may fix part of it already; asking for more would make the programme
-infeasible) (Fischetti and Salazar's model of cell suppression). Cost:
+that figure by the required width (Fischetti and Salazar's model of cell suppression). Cost:
 the people of the row (hiding a big row costs more), halved for a cell hidden in the previous
 report of the series too, so the pattern stays across periods where the data allows. The
 active set starts with the cells that are sensitive themselves and grows with every figure the
 exact audit finds unprotected, until the audit passes (it must: the chosen tables are proofs).
 If the programme cannot be solved, every cell of that figure is hidden.
-
-What is audited: the sensitive figures above (units, rows, atoms, differences and
-intersections of two rows, cells earlier reports hid), each over every published cell. A union
-of several rows or atoms is not an item of its own: if one is fixed at v in 1..k-1, an atom in
-it has a figure in 1..k-1 and an interval within [0, v], which fails unless that atom is below
-k people and open over its whole range (tests/reports/test_anonymity.py checks this for every
-union of two rows or atoms with the independent LP). A union narrowed without being fixed is
-not audited.
 
 Rows: a unit of the tree with at least k people gets a row (with its whole subtree); units
 below k are merged into their parent's "other units / not distributed" row, which holds
@@ -168,20 +158,6 @@ def protect(units: Sequence[UnitFigures], people_columns: Mapping[str, frozenset
         column = _Column.counts(name, tree, rows, k, earlier)
         _suppress_column(column, rows, previous, stats)
     return Result(rows=rows, withheld_people=withheld, stats=stats)
-
-
-def organisation_counts(people: frozenset[int], counts: Mapping[str, int],
-                        k: int) -> dict[str, int | None]:
-    """Count figures published for the whole organisation only, in no other row (the report's
-    themes: how many teams a theme's entries come from), through ``protect`` as the count
-    figures of a one-row report: shown, or None when hidden (all hidden for an organisation of
-    fewer than k people). Such a figure meets no earlier report's cells (none stores it), so
-    the row is audited on its own; its callers may add a stricter rule of their own (the
-    themes' k teams), never a weaker one."""
-    unit = UnitFigures("organisation", None, "", (Part("organisation", people, dict(counts)),))
-    result = protect([unit], {}, k)
-    shown = result.rows[0].figures if result.rows else {}
-    return {name: shown.get(name) for name in counts}
 
 
 def published(rows: Iterable[ShownRow]) -> list[PublishedRow]:
@@ -446,10 +422,7 @@ def _suppress_column(column: _Column, rows: list[ShownRow], previous: set[tuple[
     hidden = set(column.forced)
     stats["cells"] += len(column.cells)
     stats["hidden_primary"] += len(column.forced)
-    # A primary cell needs its width, or as much as the earlier reports alone leave it (a
-    # published earlier cell may already fix part of it: asking for more makes the programme
-    # infeasible, and then the whole column would be hidden).
-    active: dict[int, float] = {i: audit.needed(i) for i, it in enumerate(column.items)
+    active: dict[int, float] = {i: it.width for i, it in enumerate(column.items)
                                 if it.cell is not None}
     for _round in range(MAX_ROUNDS):
         stats["rounds"] += 1
@@ -496,15 +469,10 @@ class _Audit:
                 return None
             if found >= item.width - TOLERANCE:
                 continue
-            needed = self.needed(i)
+            needed = min(item.width, self._baseline(i))
             if found < needed - TOLERANCE:
                 failing[i] = needed
         return failing
-
-    def needed(self, i: int) -> float:
-        """The width item i must keep: its own, or the earlier reports' if they left less."""
-        width = self.column.items[i].width
-        return min(width, self._baseline(i)) if self.column.earlier else width
 
     def _baseline(self, i: int) -> float:
         if i not in self.baseline:

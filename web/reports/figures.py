@@ -77,7 +77,6 @@ class Figures:
     totals: dict[str, int | None]  # the root row's cells (None: hidden); empty if withheld
     counts: dict[str, int] = field(default_factory=dict)  # for the run log; numbers only
     withheld_people: int = 0  # people of a tree below k: nothing of theirs may be shown
-    people: frozenset[int] = field(default=frozenset(), repr=False)  # everyone counted; never shown
 
 
 def compute(period: Period, k: int, earlier: Sequence[PublishedRow], today: date,
@@ -107,8 +106,7 @@ def compute(period: Period, k: int, earlier: Sequence[PublishedRow], today: date
                       else sum(r.figures.get(n) or 0 for r in roots)) for n in names}
         totals["members"] = sum(r.people_count for r in roots)
     all_people = set().union(*people.values()) if people else set()
-    return Figures(rows=rows, totals=totals, withheld_people=result.withheld_people,
-                   people=frozenset(all_people), counts={
+    return Figures(rows=rows, totals=totals, withheld_people=result.withheld_people, counts={
         "org_units": len(units.report_unit),
         "report_units": len(units.names),
         "people": len(all_people),

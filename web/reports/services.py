@@ -30,7 +30,6 @@ from web.extensions import db
 from web.inputs import Day, read
 from web.models import utcnow
 from web.permissions import Permission, can, has_role
-from web.reports import anonymity
 from web.reports import figures as figures_module
 from web.reports.anonymity import PublishedRow, ShownRow
 from web.reports.models import Report, ReportRun, ReportStatus, ReportTrigger, RunStatus
@@ -176,8 +175,7 @@ def build(report: Report, progress: Progress) -> dict[str, int]:
                                      previously_hidden(report.id))
     progress(40)
     chosen = selection(period)
-    themes = shown_themes(period_themes(report.period_start, report.period_end, k),
-                          figures.people, k)
+    themes = period_themes(report.period_start, report.period_end, k)
     progress(50)
     document = Document(tenant_name=tenant.name, period=period, k=k, figures=figures,
                         entries=chosen, generated_on=today(), meeting_on=report.meeting_on,
@@ -194,16 +192,6 @@ def build(report: Report, progress: Progress) -> dict[str, int]:
     db.session.flush()
     return {**figures.counts, "entries": len(chosen), "html_bytes": len(html.encode()),
             "pdf_bytes": len(pdf), "pdf_pages": pages, "themes": len(themes)}
-
-
-def shown_themes(themes: list[tuple[str, int]], people: frozenset[int],
-                 k: int) -> list[tuple[str, int]]:
-    """The themes' team counts through the anonymity engine as well as the themes' own rule
-    (at least k teams, ``web.themes.services.may_show_count``): each count is a figure of the
-    whole organisation, so it is shown only if ``anonymity.organisation_counts`` shows it."""
-    shown = anonymity.organisation_counts(people, {str(i): t for i, (_, t) in enumerate(themes)},
-                                          k)
-    return [theme for i, theme in enumerate(themes) if shown[str(i)] is not None]
 
 
 def finish_run(report: Report, run: ReportRun, counts: dict[str, int], timer: Timer) -> None:
