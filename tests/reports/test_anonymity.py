@@ -4,6 +4,7 @@ each report checked by an independent LP (tests/reports/lp_check.py) on the raw 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -17,7 +18,10 @@ from web.reports.anonymity import Part, PublishedRow, ShownRow, UnitFigures, pro
 
 K = 5
 # database=None: no .hypothesis directory in the shared tree; deadline=None: CI machines vary.
+# derandomize: CI runs the same worlds every time (HYPOTHESIS_EXPLORE=1 explores new ones; a
+# random exploration is how issue 14's open cases are found, see its closing note).
 PROPERTY = settings(max_examples=40, deadline=None, database=None,
+                    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
