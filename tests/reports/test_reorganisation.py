@@ -197,3 +197,47 @@ def test_one_hire_does_not_blank_the_next_report(make, scope):
         html = db.session.scalar(select(Report.html).where(Report.id == later.id))
     assert "færre end grænsen" not in html
     assert first.id != again.id
+
+
+@pytest.mark.parametrize("hire_took_part", [True, False], ids=["took-part", "did-not"])
+def test_one_hire_in_the_same_period_hides_only_the_rows_it_changed(make, scope,
+                                                                     hire_took_part):
+    # Report A; one person hired into a 20-person department, who may take part in the same
+    # period's cycle; report B of the same period. B hides no cell A showed except in the rows
+    # that now hold the hire (the department and the municipality), and nothing about the hire
+    # is derivable from A and B together.
+    tenant = make.tenant("nyansat2", settings={"k_threshold": K})
+    sizes = {"a": 20, "b": 24, "c": 25, "d": 9, "stab": 5}
+    units = "external_id,name,kind,parent_external_id\nkommune,Kommune,organisation,\n" + "".join(
+        f"{u},Enhed {u},department,kommune\n" for u in sizes)
+    people = [(f"{u}-{i}", u, "employee") for u, n in sizes.items() for i in range(n)]
+    with scope(tenant):
+        import_org(units, people_csv(people))
+        db.session.commit()
+        kommune = db.session.scalar(select(OrgUnit).where(OrgUnit.external_id == "kommune"))
+    cycle = make.cycle(tenant, kommune, include_subunits=True,
+                       preparation_starts_on=PERIOD[0] + timedelta(days=5))
+    for user_id in sorted(ids(tenant, scope, [s for s, *_ in people]))[::3]:
+        with scope(tenant):
+            user = db.session.get(User, user_id)
+        make.participation(tenant, cycle, user)
+    generate(tenant, scope)  # report A
+    with scope(tenant):
+        import_org(units, people_csv([("a-new", "a", "employee")]))
+        db.session.commit()
+        hire = db.session.scalar(select(User).where(User.subject == "a-new"))
+    if hire_took_part:
+        make.participation(tenant, cycle, hire)
+    generate(tenant, scope)  # report B, same period
+    a, b = stored(tenant, scope)
+    before = {row["key"]: row for row in a}
+    changed = {row["key"] for row in b
+               if set(row["people"]) != set(before.get(row["key"], {}).get("people", ()))}
+    assert len(changed) == 2  # the department and the municipality
+    lost = {(row["key"], name) for row in b for name in before.get(row["key"], {}).get(
+        "cells", {}) if name not in row["cells"] and row["key"] not in changed}
+    assert not lost, lost
+    shown_a = sum(len(row["cells"]) for row in a)
+    assert shown_a > 0
+    assert interval(contributor_cells([a, b]), {hire.id}, people=True) == (0.0, 1.0)
+    assert_nothing_narrower_than_k([a, b], took_part=participants(tenant, scope))

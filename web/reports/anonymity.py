@@ -279,7 +279,7 @@ class _Column:
         cells = [r.people for r in rows]
         values = [len(r.people & flagged) for r in rows]
         old = [(p.people, int(p.cells[name])) for p in earlier if name in p.cells]
-        universe = frozenset().union(*cells, *(s for s, _ in old))
+        universe = frozenset().union(*cells, *(p.people for p in earlier))
         truth = {p: (1 if p in flagged else 0) for p in universe}
         items: list[_Item] = []
         forced: set[int] = set()
@@ -287,10 +287,10 @@ class _Column:
             if _people_sensitive(len(cell), value, k):
                 forced.add(i)
                 items.append(_Item(cell, min(k, len(cell)), cell=i))
-        row_sets = cells + [s for s, _ in old]
-        # An earlier report's hidden cell stays a figure to protect.
-        hidden_before = [p.people for p in earlier if name not in p.cells]
-        groups = [tree.people[u] for u in tree.preorder] + _atoms(row_sets) + hidden_before
+        # Every earlier row counts, its cell shown or not: the reader knows who it covered, so
+        # its differences with today's rows are groups the reader can point at.
+        row_sets = cells + [p.people for p in earlier]
+        groups = [tree.people[u] for u in tree.preorder] + _atoms(row_sets) + row_sets
         for group in groups:
             size = len(group)
             if size and _people_sensitive(size, sum(truth.get(p, 0) for p in group), k):
@@ -318,13 +318,13 @@ class _Column:
                 forced.add(i)
                 items.append(_Item(cells[i], k, cell=i))
         groups = [tree.parts[u] for u in tree.preorder if 0 < len(tree.people[u]) < k]
-        row_sets = cells + [s for s, _ in old]
+        row_sets = cells + [p.parts for p in earlier]
         for atom in _atoms(row_sets):
             people = sum(len(tree.part_people.get(p, ())) for p in atom)
             if 0 < people < k:
                 groups.append(atom)
         groups += _small_pairs(row_sets, lambda p: len(tree.part_people.get(p, ())), k)
-        groups += [p.parts for p in earlier if name not in p.cells and 0 < len(p.people) < k]
+        groups += [p.parts for p in earlier if 0 < len(p.people) < k]
         items += [_Item(g, k) for g in groups if g]
         return cls(name, False, truth, cells, values, old,
                    [p.key for p in earlier if name in p.cells], _dedupe(items), forced,
@@ -422,8 +422,10 @@ def _suppress_column(column: _Column, rows: list[ShownRow], previous: set[tuple[
     hidden = set(column.forced)
     stats["cells"] += len(column.cells)
     stats["hidden_primary"] += len(column.forced)
-    active: dict[int, float] = {i: it.width for i, it in enumerate(column.items)
-                                if it.cell is not None}
+    # A primary cell asks its width, or what the earlier reports alone leave it if narrower
+    # (a hire's row in the same period: the earlier row fixed everyone else in it).
+    active: dict[int, float] = {i: min(it.width, audit.baseline_width(i))
+                                for i, it in enumerate(column.items) if it.cell is not None}
     for _round in range(MAX_ROUNDS):
         stats["rounds"] += 1
         failing = audit.failing(hidden)
@@ -469,12 +471,13 @@ class _Audit:
                 return None
             if found >= item.width - TOLERANCE:
                 continue
-            needed = min(item.width, self._baseline(i))
+            needed = min(item.width, self.baseline_width(i))
             if found < needed - TOLERANCE:
                 failing[i] = needed
         return failing
 
-    def _baseline(self, i: int) -> float:
+    def baseline_width(self, i: int) -> float:
+        """The item's width given the earlier reports alone (inf without any)."""
         if i not in self.baseline:
             width = _Solver(self.system, self.column.earlier).width(self.vectors[i], math.inf)
             self.baseline[i] = math.inf if width is None else width
