@@ -38,10 +38,41 @@ def cpu_cell(row: dict) -> str:
     return f"{row['app_cpu_ms']:.1f} ms" + (f" + database {db:.1f} ms" if db is not None else "")
 
 
+def measured_alone(web: dict) -> dict[str, tuple[dict, dict]]:
+    """Pages measured alone after ``web`` (``bench/web.py --pages``, results/web-<keys>.json):
+    page key → (its row, the bare row of the same rounds)."""
+    later: dict[str, tuple[dict, dict]] = {}
+    for path in sorted(benchlib.RESULTS.glob("web-*.json")):
+        run = json.loads(path.read_text())
+        if run["finished_at"] <= web["finished_at"]:
+            continue
+        rows = {r["key"]: r for r in run["rows"]}
+        for r in run["rows"]:
+            if "ratio" in r and run["finished_at"] > later.get(r["key"], ({}, {}))[0].get(
+                    "finished_at", ""):
+                later[r["key"]] = ({**r, "finished_at": run["finished_at"],
+                                    "loadavg": run["machine"]["loadavg_1m_at_start"]},
+                                   rows[r["baseline"]])
+    return later
+
+
 def web_rows(web: dict) -> list[str]:
     by_key = {r["key"]: r for r in web["rows"]}
+    alone = measured_alone(web)
     rows = []
     for r in web["rows"]:
+        if r["key"] in alone:  # the later run's row, with its own baseline
+            r, bare = alone[r["key"]]
+            rows.append(
+                f"| Web: {r['label']} (measured alone, {r['finished_at']}, load average "
+                f"{r['loadavg']} when it ended) | {r['rps']:.1f} req/s "
+                f"({benchlib.spread([run['rps'] for run in r['runs']])}) | "
+                f"p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms | {r['ratio']:.3f} × "
+                f"{bare['label'].split(': ')[1]} in the same rounds ({bare['rps']:.1f} req/s) | "
+                f"{cpu_cell(r)} (the bare {cpu_cell(bare)}) | ≥ "
+                f"{benchlib.ratio_target(r['key'])} × bare: "
+                f"{verdict(r['ratio'] >= benchlib.ratio_target(r['key']))} |")
+            continue
         if r["key"] == "overview":
             target = f"p99 < 300 ms: {verdict(r['p99_ms'] < 300)}"
         elif "ratio" in r:

@@ -424,6 +424,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--pages", default="",
+                        help="comma-separated page keys (home, submit, leader, overview) to "
+                             "measure alone, each with its bare endpoint in the same rounds; "
+                             "writes bench/results/web-<keys>.json instead of web.json")
     parser.add_argument("--in-process", action="store_true",
                         help="only the in-process CPU per request and the floor (no servers, "
                              "no wrk): for profiling; writes bench/results/web_cpu.json")
@@ -437,7 +441,7 @@ def main() -> None:
 
     import bare_app
 
-    app, tenant_id, targets, by_key = set_up()
+    app, tenant_id, targets, by_key = set_up(args.pages)
     workdir = Path(tempfile.mkdtemp(prefix="aktor-bench-web-"))
     logs = {"product": workdir / "product.log", "bare": workdir / "bare.log",
             "worker": workdir / "worker.log"}
@@ -490,16 +494,17 @@ def main() -> None:
             print(f"{name} server logged errors ({log}):", *tail[:5], sep="\n  ")
     os.environ["DATABASE_URL"] = benchlib.DATABASE_URL
     cpu, db_cpu = app_cpu_ms(app, bare_app.create_app(), targets)
-    floor = floor_cpu_ms(app, by_key["home"])
+    floor = floor_cpu_ms(app, signed_in(targets))
     if args.profile:
         write_profiles(app, targets)
     drop_queue()  # what those in-process requests may have sent to the stopped worker
     report(targets, by_key, args, cpu, db_cpu, refreshes, floor)
 
 
-def set_up():
+def set_up(pages: str = ""):
     """The generated tenant, the bare stack's table, the product app in this process (with the
-    floor pages) and the prepared requests."""
+    floor pages) and the prepared requests (only ``pages`` and their bare endpoints, if
+    given)."""
     import bare_app
 
     from web import create_app
@@ -510,23 +515,36 @@ def set_up():
     app = create_app({**benchlib.app_config(), "WTF_CSRF_ENABLED": False, "CELERY_QUEUE": QUEUE})
     add_floor_pages(app)
     targets = prepare_targets(app, tenant_id)
+    if pages:
+        chosen = set(pages.split(","))
+        unknown = chosen - {t.key for t in targets if t.baseline}
+        if unknown:
+            raise SystemExit(f"--pages: unknown {', '.join(sorted(unknown))}")
+        chosen |= {t.baseline for t in targets if t.key in chosen}
+        targets = [t for t in targets if t.key in chosen]
     return app, tenant_id, targets, {t.key: t for t in targets}
+
+
+def signed_in(targets: list[Target]) -> Target:
+    """The target whose sessions the floor pages use: the employee home's if measured."""
+    product = [t for t in targets if t.port == PRODUCT_PORT and t.requests[0][0] == "GET"]
+    return next((t for t in product if t.key == "home"), product[0])
 
 
 def in_process(args) -> None:
     """The CPU columns alone, with the bare endpoints' beside them in the same run."""
     import bare_app
 
-    app, tenant_id, targets, by_key = set_up()
+    app, tenant_id, targets, _ = set_up(args.pages)
     os.environ["DATABASE_URL"] = benchlib.DATABASE_URL
     for target in targets:
         if target.port == PRODUCT_PORT:
             target.requests = refreshed(app, tenant_id, target)
     cpu, db_cpu = app_cpu_ms(app, bare_app.create_app(), targets)
-    floor = floor_cpu_ms(app, by_key["home"])
+    floor = floor_cpu_ms(app, signed_in(targets))
     if args.profile:
         write_profiles(app, targets)
-        write_floor_profile(app, by_key["home"])
+        write_floor_profile(app, signed_in(targets))
     drop_queue()
     bare = cpu["bare_select"]
     print(f"load average at start {benchlib.machine()['loadavg_1m_at_start']}")
@@ -536,7 +554,8 @@ def in_process(args) -> None:
               f"SELECT)  DB {db if db is None else round(db, 2)} ms")
     for key, value in floor.items():
         print(f"floor {key:10} {value:6.2f} ms ({value / bare:5.2f} x the bare SELECT)")
-    benchlib.save("web_cpu", {"app_cpu_ms": cpu, "db_cpu_ms": db_cpu, "floor_cpu_ms": floor})
+    benchlib.save(results_name("web_cpu", args),
+                  {"app_cpu_ms": cpu, "db_cpu_ms": db_cpu, "floor_cpu_ms": floor})
 
 
 def write_floor_profile(app, home: Target, count: int = 300) -> None:
@@ -598,12 +617,16 @@ def report(targets: list[Target], by_key: dict[str, Target], args, cpu: dict[str
           "(test client); the machine's other load moves them far less than requests/s.")
     print(f"Floor of a signed-in page (in-process CPU): {floor['signed_in']:.2f} ms for an "
           f"empty response, {floor['layout']:.2f} ms in the page layout.")
-    benchlib.save("web", {"settings": {"duration_s": args.duration, "repeat": args.repeat,
-                                       "connections": args.connections, "wrk_threads": 2,
-                                       "gunicorn_workers": os.cpu_count() * 2 + 1,
-                                       "celery_workers": 1},
-                          "overview_refreshes_s": refreshes, "floor_cpu_ms": floor,
-                          "rows": rows})
+    benchlib.save(results_name("web", args), {
+        "settings": {"duration_s": args.duration, "repeat": args.repeat,
+                     "connections": args.connections, "wrk_threads": 2,
+                     "gunicorn_workers": os.cpu_count() * 2 + 1, "celery_workers": 1},
+        "overview_refreshes_s": refreshes, "floor_cpu_ms": floor, "rows": rows})
+
+
+def results_name(name: str, args) -> str:
+    """``web`` for every page (the table's source), ``web-leader`` for ``--pages leader``."""
+    return "-".join([name, *sorted(args.pages.split(","))]) if args.pages else name
 
 
 def verdict(row: dict) -> str:

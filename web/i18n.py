@@ -34,8 +34,10 @@ def select_locale() -> str:
 def cached_date_filters():
     """``dateformat`` and ``datetimeformat`` for Jinja, as Flask-Babel's, remembered."""
     import functools
+    from datetime import datetime
 
-    from flask_babel import format_date, format_datetime
+    from flask_babel import format_date, format_datetime, format_time
+    from flask_babel import gettext as _
 
     @functools.lru_cache(maxsize=4096)
     def _format(formatter, value, format, locale, timezone) -> str:
@@ -56,17 +58,13 @@ def cached_date_filters():
         """One date format per context: ``table`` (9. dec. 2026; with a time, 9. dec. 2026
         10.00) and ``prose`` (9. december 2026; 9. december 2026 kl. 10.00). Downloads write
         ISO 8601 (``web.exports``). A datetime is shown in the user's time zone."""
-        from datetime import datetime
-
-        from flask_babel import format_time
-        from flask_babel import gettext as _
-
         if value is None:
             return ""
-        day = dateformat(value, "long" if context == "prose" else "medium")
+        where = _locale_and_zone()
+        day = _format(format_date, value, "long" if context == "prose" else "medium", *where)
         if not isinstance(value, datetime):
             return day
-        clock = _format(format_time, value, "short", *_locale_and_zone())
+        clock = _format(format_time, value, "short", *where)
         if context == "prose":
             # i18n: a date and a clock time in a sentence, e.g. "9. december 2026 kl. 10.00"
             return _("%(date)s kl. %(time)s", date=day, time=clock)
@@ -77,13 +75,27 @@ def cached_date_filters():
 
 def _locale_and_zone() -> tuple[str, str]:
     """The locale and time zone in force, from Flask-Babel's per-request namespace when it
-    has chosen them (``force_locale`` sets them there too)."""
+    has chosen them (``force_locale`` sets them there too). Their names are remembered there
+    beside the objects they were taken from (a page asks dozens of times; a forced locale is
+    another object, so it gets its own)."""
     from flask_babel import get_locale, get_timezone
 
     ns = g.get("_flask_babel") if g else None
-    locale = getattr(ns, "babel_locale", None) or get_locale()
-    zone = getattr(ns, "babel_tzinfo", None) or get_timezone()
-    return str(locale), str(zone)
+    locale = getattr(ns, "babel_locale", None)
+    zone = getattr(ns, "babel_tzinfo", None)
+    if locale is None or zone is None:
+        return str(locale or get_locale()), str(zone or get_timezone())
+    remembered = getattr(ns, "aktor_locale_zone", None)
+    if remembered is not None and remembered[0] is locale and remembered[1] is zone:
+        return remembered[2]
+    names = (str(locale), str(zone))
+    ns.aktor_locale_zone = (locale, zone, names)
+    return names
+
+
+def locale_name() -> str:
+    """The name of the locale in force ("da", "en"), as ``str(get_locale())``."""
+    return _locale_and_zone()[0]
 
 
 # --- translations in templates ----------------------------------------------------------------

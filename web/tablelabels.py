@@ -17,9 +17,12 @@ import re
 from flask import Flask, Response
 
 MARKER = "table--responsive-headers"
-_TABLE = re.compile(r"<table\b[^>]*\btable--responsive-headers\b[^>]*>.*?</table>", re.S)
+# Only opening tags are matched in a table's body, and the ends of tables and bodies are found
+# with str.find: a lazy ``.*?`` over every character of a page cost ~0.5 ms per page.
+_TABLE = re.compile(r"<table\b[^>]*\btable--responsive-headers\b[^>]*>")
 _THEAD = re.compile(r"<thead\b.*?</thead>", re.S)
-_TBODY = re.compile(r"(<tbody\b[^>]*>)(.*?)(</tbody>)", re.S)
+_TBODY = re.compile(r"<tbody\b[^>]*>")
+_OPEN = re.compile(r"<(tr|td|th)\b([^>]*)>")
 _ROW = re.compile(r"(<tr\b[^>]*>)(.*?)(</tr>)", re.S)
 _CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -31,6 +34,8 @@ def _text(fragment: str) -> str:
 
 
 def _span(attrs: str) -> int:
+    if "colspan" not in attrs:  # nearly every cell: no regular expression
+        return 1
     found = _COLSPAN.search(attrs)
     return max(1, min(int(found.group(1)), 1000)) if found else 1
 
@@ -46,44 +51,78 @@ def _labels(thead: str) -> list[str]:
     return labels
 
 
-def _label_row(row: str, labels: list[str]) -> str:
+class _Titles(dict):
+    """(first column, span) -> the escaped ``data-title`` of a cell there, or "" for none:
+    worked out once per table, as every row repeats the same columns."""
+
+    def __init__(self, labels: list[str]) -> None:
+        super().__init__()
+        self.labels = labels
+
+    def __missing__(self, key: tuple[int, int]) -> str:
+        column, span = key
+        covered = [label for label in self.labels[column:column + span] if label]
+        title = html.escape(", ".join(dict.fromkeys(covered)), quote=True) if covered else ""
+        self[key] = title
+        return title
+
+
+def _label_body(body: str, titles: _Titles) -> str:
+    """The rows of one ``tbody`` (its content), each cell's opening tag with its title."""
     column = 0
 
-    def fill(cell: re.Match[str]) -> str:
+    def fill(tag: re.Match[str]) -> str:
         nonlocal column
-        tag, attrs, content = cell.groups()
+        name, attrs = tag.groups()
+        if name == "tr":
+            column = 0
+            return tag.group(0)
         span = _span(attrs)
-        covered = [label for label in labels[column:column + span] if label]
+        title = titles[column, span]
         column += span
-        if "data-title=" in attrs or not covered:
-            return cell.group(0)
-        title = html.escape(", ".join(dict.fromkeys(covered)), quote=True)
-        return f'<{tag}{attrs} data-title="{title}">{content}</{tag}>'
+        if not title or "data-title=" in attrs:
+            return tag.group(0)
+        return f'<{name}{attrs} data-title="{title}">'
 
-    return _CELL.sub(fill, row)
+    return _OPEN.sub(fill, body)
 
 
-def _label_table(table: re.Match[str]) -> str:
-    text = table.group(0)
-    thead = _THEAD.search(text)
+def _label_table(table: str) -> str:
+    """One table's content (after its opening tag, up to its ``</table>``)."""
+    thead = _THEAD.search(table)
     if thead is None:
-        return text
+        return table
     labels = _labels(thead.group(0))
     if not labels:
-        return text
-
-    def body(match: re.Match[str]) -> str:
-        rows = _ROW.sub(lambda r: r.group(1) + _label_row(r.group(2), labels) + r.group(3),
-                        match.group(2))
-        return match.group(1) + rows + match.group(3)
-
-    return _TBODY.sub(body, text)
+        return table
+    titles = _Titles(labels)
+    parts, done = [], 0
+    for body in _TBODY.finditer(table):
+        if body.start() < done:
+            continue
+        end = table.find("</tbody>", body.end())
+        if end < 0:
+            break
+        parts += [table[done:body.end()], _label_body(table[body.end():end], titles)]
+        done = end
+    parts.append(table[done:])
+    return "".join(parts)
 
 
 def label_cells(page: str) -> str:
     if MARKER not in page:
         return page
-    return _TABLE.sub(_label_table, page)
+    parts, done = [], 0
+    for table in _TABLE.finditer(page):
+        if table.start() < done:  # a table inside one already labelled
+            continue
+        end = page.find("</table>", table.end())
+        if end < 0:
+            break
+        parts += [page[done:table.end()], _label_table(page[table.end():end])]
+        done = end
+    parts.append(page[done:])
+    return "".join(parts)
 
 
 def install(app: Flask) -> None:

@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from web.auth.session import require_user
@@ -25,6 +25,7 @@ from web.cycles.vocabulary import KKC, Expectation
 from web.errors import FORM, Refusal
 from web.extensions import db
 from web.forms import form_page, saved
+from web.i18n import locale_name
 from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
 
@@ -39,7 +40,7 @@ def _cycle_helpers() -> dict[str, object]:
     labels are translated when a page uses them, once per language and process)."""
     return {
         "status_labels": _StatusLabels(),
-        "phase_label": lambda phase: _phase_labels(str(get_locale()))[Phase(phase)],
+        "phase_label": lambda phase: _phase_labels(locale_name())[Phase(phase)],
         "cycle_url": cycle_url,
         "cycle_links": cycle_links,
     }
@@ -49,10 +50,10 @@ class _StatusLabels(Mapping):
     """{status value: label} in the page's language."""
 
     def __getitem__(self, status: str) -> str:
-        return _status_labels(str(get_locale()))[status]
+        return _status_labels(locale_name())[status]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_status_labels(str(get_locale())))
+        return iter(_status_labels(locale_name()))
 
     def __len__(self) -> int:
         return len(ACTION_STATUS_LABELS)
