@@ -15,8 +15,9 @@ run: install xmlsec1 $(NODE_SAML_IDP)
 	$(BIN)/flask demo
 	@echo
 	@echo "  Aktørskab is starting: open http://127.0.0.1:$${PORT:-5000}/t/demo/"
+	@echo "  Dev inbox (every e-mail the app sends): http://127.0.0.1:$${MAIL_WEB_PORT:-1080}/"
 	@echo
-	$(BIN)/honcho start -f Procfile
+	REMINDER_SEND_WINDOW=$${REMINDER_SEND_WINDOW:-always} $(BIN)/honcho start -f Procfile
 
 # The whole suite on PostgreSQL + Redis, then on the embedded default (SQLite + Celery's
 # SQLAlchemy transport); each pass says how long it took.
@@ -34,7 +35,7 @@ install: $(VENV)/.installed web/static/dkfds/.copied
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,dev]"
 	@touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json

@@ -82,6 +82,7 @@ MODEL_MODULES = (
     "web.examples.models",
     "web.auth.models",
     "web.audit.models",
+    "web.teams.models",
     "web.reminders.models",
     "web.collections.models",
     "web.reports.models",
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.reports.views import bp as reports_bp
     from web.scim.admin import bp as scim_admin_bp
     from web.scim.views import bp as scim_bp
+    from web.teams.views import bp as teams_bp
     from web.tenants.views import bp as tenant_home_bp
     from web.tenants.views import public_bp
     from web.themes.views import bp as themes_bp
@@ -138,7 +140,8 @@ def _register_blueprints(app: Flask) -> None:
                                                         dashboards_bp, reminders_bp,
                                                         collections_bp, themes_bp, reports_bp,
                                                         api_bp, api_tokens_bp, gdpr_bp,
-                                                        scim_bp, scim_admin_bp, live_bp])
+                                                        scim_bp, scim_admin_bp, live_bp,
+                                                        teams_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 

@@ -80,6 +80,9 @@ ADMIN_ITEMS: list[AdminItem] = [
               _l("Hvor længe svar og log gemmes, og hvem der er dataansvarlig.")),
     AdminItem("t.reminders.failed", _l("Påmindelser der ikke kunne sendes"),
               _l("Mails der fejlede, og mulighed for at sende dem igen.")),
+    AdminItem("t.teams.index", _l("Microsoft Teams"),
+              _l("Kanaler i Teams, der får besked, når forberedelsen åbner, om møder og om "
+                 "handlinger over fristen.")),
     AdminItem("t.provisioning.index", _l("Brugere og organisation"),
               _l("Seneste import og SCIM-synkronisering, SCIM-nøgler og grupper.")),
     AdminItem("t.admin.audit", _l("Revisionslog"),

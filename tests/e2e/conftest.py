@@ -6,8 +6,9 @@ on the embedded default (a SQLite file and Celery's SQLAlchemy transport):
 - ``flask db upgrade`` and ``flask demo`` (the demo municipality, pointed at the dev identity
   provider on ``IDP_PORT``);
 - ``honcho start -f Procfile``: web (``flask run`` on ``PORT``), worker, beat, the dev identity
-  provider (oidc-provider-mock) and the mail catcher (on ``SMTP_PORT``), each on a free port
-  that the Procfile reads from the environment;
+  provider (oidc-provider-mock) and the dev inbox (maildump: SMTP on ``SMTP_PORT``, its web
+  page and REST API on ``MAIL_WEB_PORT``, ``Stack.inbox_url``), each on a free port that the
+  Procfile reads from the environment;
 - Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; one browser context per person.
 
 It runs once, on the SQLite pass of ``make test`` (on the PostgreSQL pass it is skipped):
@@ -60,6 +61,7 @@ class Stack:
     honcho: Process
     logs: Path
     env: dict[str, str] = field(default_factory=dict)
+    inbox_url: str = ""
 
     def output(self) -> str:
         """What the processes said (honcho prefixes each line with its process), for a failing
@@ -82,12 +84,13 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                     "(make test does it)")
     logs = tmp_path_factory.mktemp("e2e")
     instance = tmp_path_factory.mktemp("e2e-instance")
-    port, idp_port, smtp_port = free_port(), free_port(), free_port()
+    port, idp_port, smtp_port, inbox_port = free_port(), free_port(), free_port(), free_port()
     base_url = f"http://127.0.0.1:{port}"
     # As `make run` has it: the checkout's venv on PATH, FLASK_APP=web, no DATABASE_URL or
     # REDIS_URL (the embedded default), development mode; only the ports and folder are ours.
     env = child_env(INSTANCE_PATH=str(instance), PORT=str(port), IDP_PORT=str(idp_port),
-                    SMTP_PORT=str(smtp_port), BASE_URL=base_url, FLASK_APP="web",
+                    SMTP_PORT=str(smtp_port), MAIL_WEB_PORT=str(inbox_port),
+                    BASE_URL=base_url, FLASK_APP="web",
                     PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     env.pop("CELERY_QUEUE", None)
     flask_command(env, "db", "upgrade")
@@ -100,7 +103,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         wait_for(lambda: _http_up(f"{base_url}/healthz", honcho), 60, "the web process")
         wait_for(lambda: "ready" in honcho.output(), 90, "the Celery worker")
         wait_for(lambda: "beat: Starting" in honcho.output(), 60, "the beat")
-        yield Stack(base_url, honcho, logs, env)
+        yield Stack(base_url, honcho, logs, env, f"http://127.0.0.1:{inbox_port}")
     finally:
         honcho.stop()
 

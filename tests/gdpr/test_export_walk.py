@@ -37,6 +37,7 @@ NO_PERSON_LINK = {
     "revoked_sessions": "random ids of ended sessions",
     "report_runs": "a report's anonymised figures (no figure about fewer than k people)",
     "reminder_meetings": "a cycle's announced meeting time",
+    "teams_webhooks": "a tenant's or unit's Teams channel address (encrypted), no person",
     "example_expectations": "the expectations an example illustrates",
     "collection_entry_expectations": "the same for a catalogue entry",
     "users": "the person themself: the export's profile",

@@ -24,7 +24,7 @@ def test_plan_tenant_recovers_leases_plans_and_counts_chunks(app, make, monkeypa
     assert result == {"planned": {"preparation_opened": 4, "preparation_closing": 0,
                                   "meetings": 0, "follow_up_coming": 0, "action_due_soon": 0,
                                   "action_overdue": 0, "weekly_digest": 1},
-                      "released": 0, "due": 5, "chunks": 3}
+                      "released": 0, "due": 5, "chunks": 3, "teams_due": 0, "teams_chunks": 0}
     assert queued == [("web.reminders.tasks.deliver_reminders",
                        (team.tenant.id, NOW.isoformat()))] * 3
 

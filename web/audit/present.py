@@ -23,6 +23,8 @@ EVENT_LABELS: dict[str, object] = {
     "auth.user_created": _l("Bruger oprettet"),
     "auth.roles_changed": _l("Roller ændret"),
     "admin.user_placed": _l("Bruger placeret i en enhed"),
+    "teams.webhook_set": _l("Teams-kanal gemt"),
+    "teams.webhook_removed": _l("Teams-kanal fjernet"),
     "sso.settings_updated": _l("Login-opsætning ændret"),
     "gdpr.settings_updated": _l("Databeskyttelse ændret"),
     "gdpr.retention_applied": _l("Gamle data slettet efter opbevaringsfristen"),
@@ -105,6 +107,12 @@ def _placed(d: dict[str, Any]) -> str:
              role=_words(d.get("role", "–")))
 
 
+def _teams(d: dict[str, Any]) -> str:
+    if d.get("unit"):
+        return _("Kanal for %(unit)s via %(host)s.", unit=d["unit"], host=d.get("host", "–"))
+    return _("Kommunens kanal via %(host)s.", host=d.get("host", "–"))
+
+
 def _changed(d: dict[str, Any]) -> str:
     if not d.get("changed"):
         return ""
@@ -157,6 +165,8 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "auth.roles_changed": _roles_changed,
     "auth.login_refused": _refused,
     "admin.user_placed": _placed,
+    "teams.webhook_set": _teams,
+    "teams.webhook_removed": _teams,
     "sso.settings_updated": _changed,
     "sso.version_drafted": _version,
     "sso.version_tested": _version,

@@ -40,5 +40,12 @@ def run_command(slug: str, now_text: str | None) -> None:
                     setattr(totals, name, getattr(totals, name) + getattr(outcome, name))
                 if not outcome.claimed and not outcome.postponed:
                     break
+        if result["teams_due"]:
+            from web.teams.delivery import deliver_posts
+
+            for _ in range(result["teams_chunks"]):
+                posted = deliver_posts(tenant.id, now)
+                for name in ("sent", "retried", "failed", "cancelled", "released"):
+                    setattr(totals, name, getattr(totals, name) + getattr(posted, name))
     click.echo(f"sent: {totals.sent}, retried: {totals.retried}, failed: {totals.failed}, "
                f"cancelled: {totals.cancelled}, waiting for tomorrow: {totals.postponed}")

@@ -11,7 +11,16 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from web.extensions import db
@@ -37,6 +46,16 @@ MEETING_KINDS = (ReminderKind.MEETING_INVITATION, ReminderKind.MEETING_UPDATED)
 ACTION_KINDS = (ReminderKind.ACTION_DUE_SOON, ReminderKind.ACTION_OVERDUE)
 
 
+class Channel(enum.StrEnum):
+    EMAIL = "email"  # to one person (recipient_id)
+    TEAMS = "teams"  # to a Microsoft Teams channel (webhook_id): web.teams
+
+
+# What may go to a channel that a whole team reads: nothing about one person's answers.
+TEAMS_KINDS = (ReminderKind.PREPARATION_OPENED, ReminderKind.MEETING_INVITATION,
+               ReminderKind.MEETING_UPDATED, ReminderKind.ACTION_OVERDUE)
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for next_attempt_at
     SENDING = "sending"  # claimed by a delivery task until claimed_until
@@ -46,7 +65,8 @@ class OutboxStatus(enum.StrEnum):
 
 
 class ReminderOutbox(TenantScoped, Timestamped, Updated, db.Model):
-    """One e-mail per (recipient, kind, cycle or action, due key), whatever plans it how often.
+    """One e-mail per (recipient, kind, cycle or action, due key), whatever plans it how often;
+    one Teams post per (webhook, kind, cycle, due key) the same way (``channel``).
 
     ``target_id`` is the cycle's id, the action's id, or (weekly digest) the recipient's own id:
     a NOT NULL stand-in for "cycle or action", because NULLs never collide in a UNIQUE constraint.
@@ -57,13 +77,23 @@ class ReminderOutbox(TenantScoped, Timestamped, Updated, db.Model):
     __tablename__ = "reminder_outbox"
     __table_args__ = (
         UniqueConstraint("recipient_id", "kind", "target_id", "due_key"),
+        # Teams rows have no recipient (NULLs never collide): their own key.
+        UniqueConstraint("webhook_id", "kind", "target_id", "due_key"),
+        CheckConstraint("(channel = 'email' AND recipient_id IS NOT NULL) "
+                        "OR (channel = 'teams' AND webhook_id IS NOT NULL)",
+                        name="addressed"),
         Index("ix_reminder_outbox_tenant_id_status_next_attempt_at",
               "tenant_id", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel), default=Channel.EMAIL,
+                                             server_default=Channel.EMAIL.value)
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"))
+    webhook_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams_webhooks.id", ondelete="CASCADE"), index=True)
     target_id: Mapped[int] = mapped_column(Integer)
     due_key: Mapped[str] = mapped_column(String(32))
     cycle_id: Mapped[int | None] = mapped_column(

@@ -41,6 +41,7 @@ from web.reminders.cadence import SendWindow, local_day, next_send_time
 from web.reminders.models import (
     ESSENTIAL_KINDS,
     MEETING_KINDS,
+    Channel,
     OutboxStatus,
     ReminderDaySlot,
     ReminderKind,
@@ -93,6 +94,9 @@ def plan(tenant_id: int, now: datetime) -> dict[str, int]:
     planned: dict[str, int] = {}
     for kind, candidate in _candidates(tenant_id, now, today):
         planned[kind] = _insert(tenant_id, candidate, now, not_before)
+    from web.teams.planning import plan_posts  # the channel's posts (web.teams), if any
+
+    planned.update(plan_posts(tenant_id, now, send_window()))
     db.session.flush()
     return planned
 
@@ -312,13 +316,14 @@ def _sync_meetings(tenant_id: int, now: datetime) -> None:
 
 # --- what delivery and the pages need ---------------------------------------------------------
 
-def due_count(tenant_id: int, now: datetime) -> int:
-    """Pending rows that may go out now (how many delivery chunks to enqueue)."""
+def due_count(tenant_id: int, now: datetime, channel: Channel = Channel.EMAIL) -> int:
+    """Pending rows of ``channel`` that may go out now (how many delivery chunks to enqueue)."""
     return db.session.scalar(
         select(func.count(ReminderOutbox.id)).where(
             ReminderOutbox.tenant_id == tenant_id,
             ReminderOutbox.status == OutboxStatus.PENDING,
-            ReminderOutbox.next_attempt_at <= now)) or 0
+            ReminderOutbox.next_attempt_at <= now,
+            ReminderOutbox.channel == channel)) or 0
 
 
 def release_expired(tenant_id: int, now: datetime, max_attempts: int | None = None) -> int:

@@ -16,6 +16,7 @@ from flask import current_app
 
 from web.models import utcnow
 from web.reminders import delivery, services
+from web.reminders.models import Channel
 from web.tasking import enqueue_after_commit, fan_out, tenant_task
 
 
@@ -37,6 +38,8 @@ def plan_tenant(tenant_id: int, now: str | None = None) -> dict:
     result = plan_due(tenant_id, _moment(now))
     for _ in range(result["chunks"]):
         enqueue_after_commit(deliver_reminders, tenant_id, now)
+    for _ in range(result["teams_chunks"]):
+        enqueue_after_commit(deliver_teams_posts, tenant_id, now)
     return result
 
 
@@ -47,8 +50,11 @@ def plan_due(tenant_id: int, moment: datetime) -> dict:
     services.forget_old_day_slots(tenant_id, moment)
     planned = services.plan(tenant_id, moment)
     due = services.due_count(tenant_id, moment)
-    chunks = math.ceil(due / current_app.config["REMINDER_CHUNK_SIZE"])
-    return {"planned": planned, "released": released, "due": due, "chunks": chunks}
+    chunk = current_app.config["REMINDER_CHUNK_SIZE"]
+    teams_due = services.due_count(tenant_id, moment, Channel.TEAMS)
+    return {"planned": planned, "released": released, "due": due,
+            "chunks": math.ceil(due / chunk), "teams_due": teams_due,
+            "teams_chunks": math.ceil(teams_due / chunk)}
 
 
 @shared_task(name="web.reminders.tasks.deliver_reminders")
@@ -60,4 +66,16 @@ def deliver_reminders(tenant_id: int, now: str | None = None) -> dict:
         # The chunk stopped at half its lease (a slow server): carry on in a fresh task.
         # After a connection error the released rows wait for their back-off instead.
         enqueue_after_commit(deliver_reminders, tenant_id, now)
+    return asdict(outcome)
+
+
+@shared_task(name="web.reminders.tasks.deliver_teams_posts")
+@tenant_task
+def deliver_teams_posts(tenant_id: int, now: str | None = None) -> dict:
+    """Claim and post one chunk of Teams posts (web.teams.delivery), like e-mails."""
+    from web.teams.delivery import deliver_posts
+
+    outcome = deliver_posts(tenant_id, _moment(now))
+    if outcome.released:
+        enqueue_after_commit(deliver_teams_posts, tenant_id, now)
     return asdict(outcome)

@@ -24,6 +24,7 @@ from web.reminders.tasks import plan_tenant
 from web.reminders.unsubscribe import InvalidToken, read_token, unsubscribe
 from web.tablefilters import EXPORT_MAX, OneOf, day_start, export, read_filters
 from web.tasking import enqueue_after_commit
+from web.teams.models import TeamsWebhook
 from web.users.models import User
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders", template_folder="templates")
@@ -79,8 +80,9 @@ def failed():
         return invalid("reminders/failed.html", flt.errors, rows=[], counts=None,
                        progress=None, **context)
     unit = aliased(OrgUnit)
-    query = (select(ReminderOutbox, User, unit.name)
-             .join(User, User.id == ReminderOutbox.recipient_id)
+    query = (select(ReminderOutbox, User, unit.name, TeamsWebhook)
+             .outerjoin(User, User.id == ReminderOutbox.recipient_id)
+             .outerjoin(TeamsWebhook, TeamsWebhook.id == ReminderOutbox.webhook_id)
              .outerjoin(Cycle, Cycle.id == ReminderOutbox.cycle_id)
              .outerjoin(unit, unit.id == Cycle.unit_id)
              .where(ReminderOutbox.status == OutboxStatus.FAILED)
@@ -97,9 +99,10 @@ def failed():
     if flt.fmt:
         header = [_("Modtager"), _("E-mail"), _("Påmindelse"), _("Enhed"), _("Forsøg"),
                   _("Seneste forsøg"), _("Seneste fejl")]
-        rows = [(person.display_name, person.email, str(KIND_LABELS[row.kind]), unit_name,
+        rows = [(person.display_name if person else _("Teams-kanal"),
+                 person.email if person else hook.host, str(KIND_LABELS[row.kind]), unit_name,
                  row.attempts, row.updated_at, row.last_error)
-                for row, person, unit_name in db.session.execute(query.limit(EXPORT_MAX))]
+                for row, person, unit_name, hook in db.session.execute(query.limit(EXPORT_MAX))]
         return export(flt, "fejlede-paamindelser", header, rows,
                       sheet=_("Fejlede påmindelser"))
     rows = db.session.execute(query.limit(FAILED_PAGE)).all()

@@ -1,0 +1,1 @@
+"""Microsoft Teams notifications: a channel's Workflows webhook beside e-mail (issue 19)."""
