@@ -182,14 +182,17 @@ def spread(values: list[float]) -> str:
     return f"{shown(min(values))}–{shown(max(values))}"
 
 
-def start_worker(env: dict[str, str], queue: str, concurrency: int, log: Path,
+def start_worker(env: dict[str, str], queues: str | None, concurrency: int, log: Path,
                  loglevel: str = "WARNING") -> subprocess.Popen:
-    """The product's Celery worker (prefork) on ``queue``, in its own process group."""
+    """The product's Celery worker (prefork) on the queue kinds ``queues`` (WORKER_QUEUES;
+    None: all) of env's CELERY_QUEUE, in its own process group."""
+    if queues:
+        env = {**env, "WORKER_QUEUES": queues}
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603 - our own fixed command
             [str(BIN / "python"), "-m", "celery", "-A", "worker.main", "worker",
              "--pool=prefork", f"--concurrency={concurrency}", "--without-gossip",
-             "--without-mingle", "--without-heartbeat", f"--loglevel={loglevel}", "-Q", queue],
+             "--without-mingle", "--without-heartbeat", f"--loglevel={loglevel}"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 

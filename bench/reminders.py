@@ -154,7 +154,8 @@ def main() -> None:
 
     app = create_app({**benchlib.app_config(), "CELERY_QUEUE": QUEUE})
     celery = app.extensions["celery"]
-    worker = benchlib.start_worker(env, QUEUE, args.concurrency, workdir / "worker.log")
+    worker = benchlib.start_worker(env, "default,reminders", args.concurrency,
+                                   workdir / "worker.log")
     product, baseline = [], []
     try:
         celery.send_task("web.ops.tasks.heartbeat").get(timeout=120)  # the worker is up

@@ -447,7 +447,7 @@ def main() -> None:
             "worker": workdir / "worker.log"}
     drop_overview_copies(app, tenant_id)
     # The product's worker, one process, as production runs beside the web tier.
-    worker = benchlib.start_worker(benchlib.app_env(CELERY_QUEUE=QUEUE), QUEUE, 1,
+    worker = benchlib.start_worker(benchlib.app_env(CELERY_QUEUE=QUEUE), "default", 1,
                                    logs["worker"], loglevel="INFO")
     stack = contextlib.ExitStack()
     servers = {

@@ -221,10 +221,13 @@ def child_env(**overrides: str | None) -> dict[str, str]:
     return env
 
 
-def celery_worker(env: dict[str, str], log: Path, *extra: str) -> Process:
+def celery_worker(env: dict[str, str], log: Path, *extra: str, queues: str | None = None
+                  ) -> Process:
+    """A worker on this run's queues: every kind, or the ``queues`` named (WORKER_QUEUES)."""
+    if queues is not None:
+        env = {**env, "WORKER_QUEUES": queues}
     return Process([sys.executable, "-m", "celery", "-A", "worker.main", "worker",
                     "--loglevel=INFO", "--pool=solo", "--without-gossip", "--without-mingle",
-                    "-Q", env.get("CELERY_QUEUE", TEST_QUEUE),
                     *extra], env, log)
 
 

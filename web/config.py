@@ -65,6 +65,16 @@ def _mail_from(value: str) -> str:
     return value
 
 
+def _queue_kinds(value: str) -> tuple[str, ...]:
+    from worker import QUEUE_KINDS
+
+    kinds = tuple(k.strip() for k in value.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in QUEUE_KINDS]
+    if not kinds or unknown:
+        raise ValueError(f"expected queue kinds among {', '.join(QUEUE_KINDS)}, comma-separated")
+    return kinds
+
+
 def _send_window(value: str) -> str:
     from web.reminders.cadence import SendWindow
 
@@ -100,7 +110,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BASE_URL", "BASE_URL", _url("http", "https"),
             "public address of the web tier, used in e-mails and SSO redirects"),
     Setting("CELERY_QUEUE", "CELERY_QUEUE", str,
-            "name of the Celery queue tasks go to and workers read (default celery)"),
+            "name of the Celery queue tasks go to and workers read (default celery); the other "
+            "queues are named after it (celery.reminders, celery.reports, celery.compilations)"),
+    Setting("WORKER_QUEUES", "WORKER_QUEUES", _queue_kinds,
+            "the queues a Celery worker consumes, comma-separated among default, reminders, "
+            "reports and compilations (default: all)"),
     Setting("INSTANCE_PATH", "INSTANCE_PATH", str,
             "folder for the embedded SQLite files (default: instance/ in the checkout)"),
     Setting("LOG_LEVEL", "LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"),
@@ -168,6 +182,7 @@ class Defaults:
     DATABASE_STATEMENT_TIMEOUT_MS = 30_000
     WORKER_STATEMENT_TIMEOUT_MS = 600_000
     DATABASE_TRANSACTION_POOLER = False
+    WORKER_QUEUES: tuple[str, ...] = ()  # every queue (worker.QUEUE_KINDS)
     PROCESS_KIND = "web"  # worker.main: "worker" (web.timeouts)
     # Sessions (web.auth.session): idle and absolute timeouts in seconds.
     AUTH_IDLE_TIMEOUT = 60 * 60
@@ -248,8 +263,6 @@ def apply_embedded_defaults(app_config: dict[str, Any], instance_path: str) -> N
         instance.mkdir(parents=True, exist_ok=True)
         celery.setdefault("broker_url", f"sqla+sqlite:///{instance / 'celery-broker.db'}")
         celery.setdefault("result_backend", f"db+sqlite:///{instance / 'celery-results.db'}")
-    if app_config.get("CELERY_QUEUE"):
-        celery.setdefault("task_default_queue", app_config["CELERY_QUEUE"])
     app_config["CELERY"] = celery
     if app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app_config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

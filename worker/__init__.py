@@ -9,11 +9,36 @@ from __future__ import annotations
 
 from celery import Celery, Task
 from celery.schedules import crontab
+from celery.signals import celeryd_after_setup
 from flask import Flask
+from kombu import Queue
 
 TASK_MODULES = ["web.ops.tasks", "web.reminders.tasks", "web.collections.tasks",
                 "web.themes.tasks", "web.reports.tasks", "web.gdpr.tasks",
                 "web.dashboards.tasks", "web.auth.tasks"]
+
+# The queues, by what must not wait for what: a national report run (a PDF per tenant, minutes)
+# or a compilation (the themes' embedding, the examples' redaction) must not hold up a reminder,
+# nor the 15-second refresh of HR's overview. Every task goes to the queue of its package; what
+# no route names goes to "default" (heartbeat, retention, SAML metadata, HR's overview copies).
+QUEUE_KINDS = ("default", "reminders", "reports", "compilations")
+TASK_ROUTES = {
+    "web.reminders.tasks.*": "reminders",
+    "web.reports.tasks.*": "reports",
+    "web.collections.tasks.*": "compilations",
+    "web.themes.tasks.*": "compilations",
+}
+
+
+def queue_name(base: str, kind: str) -> str:
+    """The broker's name of a queue kind: ``base`` (CELERY_QUEUE) itself for the default one,
+    ``base.kind`` for the others, so that deployments or test runs sharing a Redis never mix."""
+    return base if kind == "default" else f"{base}.{kind}"
+
+
+def task_routes(base: str) -> dict[str, dict[str, str]]:
+    return {pattern: {"queue": queue_name(base, kind)} for pattern, kind in TASK_ROUTES.items()}
+
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "web.ops.tasks.heartbeat", "schedule": 300.0},
@@ -59,6 +84,7 @@ def celery_init_app(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.name, task_cls=FlaskTask)
+    base = app.config.get("CELERY_QUEUE") or "celery"
     celery.config_from_object(
         {
             "task_serializer": "json",
@@ -72,8 +98,21 @@ def celery_init_app(app: Flask) -> Celery:
             "beat_schedule": beat_schedule(app.config["REMINDER_PLAN_SECONDS"]),
             "include": TASK_MODULES,
             **app.config["CELERY"],
+            "task_default_queue": base,
+            "task_routes": task_routes(base),
+            # A worker started without WORKER_QUEUES consumes every queue (one worker is enough
+            # for `make test` and a small deployment); with it, only the kinds it names.
+            "task_queues": [Queue(queue_name(base, kind)) for kind in QUEUE_KINDS],
         }
     )
+    consumed = app.config.get("WORKER_QUEUES")
+    if consumed and app.config.get("PROCESS_KIND") == "worker":
+        names = [queue_name(base, kind) for kind in consumed]
+
+        @celeryd_after_setup.connect(weak=False)
+        def _consume_only(sender, instance, **_kwargs) -> None:
+            instance.app.amqp.queues.select(names)
+
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

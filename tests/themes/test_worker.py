@@ -14,7 +14,6 @@ from sqlalchemy import select
 from tests.services import (
     APP_DATABASE_URL,
     SQLITE,
-    TEST_QUEUE,
     TEST_REDIS_URL,
     Process,
     child_env,
@@ -52,7 +51,7 @@ def test_an_approved_entry_is_embedded_by_the_worker(app, committed_make, tmp_pa
     celery = app.extensions["celery"]
     celery.control.purge()
     argv = [sys.executable, "-m", "celery", "-A", "worker.main", "worker", "--loglevel=INFO",
-            "--pool=solo", "--without-gossip", "--without-mingle", "-Q", TEST_QUEUE]
+            "--pool=solo", "--without-gossip", "--without-mingle"]
     worker = Process((["unshare", "-rn"] if isolated else []) + argv,
                      child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=TEST_REDIS_URL,
                                AKTOR_ENV="test", SECRET_KEY="test-secret"),

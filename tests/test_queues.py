@@ -1,0 +1,141 @@
+"""Workers by queue: a national report run does not hold up a reminder (issue 20).
+
+Two real worker processes, as docker-compose.yml runs them: one on the reports queue (with the
+default and compilation queues), one on the reminders queue alone. A backlog of Hovedudvalg
+reports is sent first; once the report worker is busy with the first, a reminder is planned. The
+SMTP server on loopback must have it while reports are still unfinished. Through one shared
+queue, as before, the reminder would wait behind every report and this test fails.
+Runs on PostgreSQL + Redis and on the embedded default (SQLite + Celery's SQLAlchemy transport).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import timedelta
+from email.utils import parseaddr
+
+import pytest
+from sqlalchemy import insert, select
+
+from tests.reports.conftest import PERIOD, build_town
+from tests.services import APP_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env, wait_for
+from web.cycles.models import Cycle, Phase
+from web.extensions import db
+from web.models import utcnow
+from web.orgs.models import Membership, MembershipRole
+from web.reminders.cadence import local_day
+from web.reports import services as reports
+from web.reports.models import Report, ReportStatus
+from web.reports.tasks import generate_report
+from web.tenancy import tenant_scope
+from web.users.models import User
+from worker import TASK_ROUTES, queue_name
+
+pytestmark = pytest.mark.worker
+REPORTS = 5
+
+
+def report_statuses(app, tenant_id: int) -> Counter[str]:
+    with app.app_context(), tenant_scope(tenant_id):
+        counts = Counter(str(status) for status in db.session.scalars(select(Report.status)))
+        db.session.remove()
+    return counts
+
+
+def test_every_task_has_its_queue(app):
+    router = app.extensions["celery"].amqp.router
+    base = app.config["CELERY_QUEUE"]
+
+    def queue(task: str) -> str:
+        return router.route({}, task)["queue"].name
+
+    assert queue("web.reminders.tasks.deliver_reminders") == queue_name(base, "reminders")
+    assert queue("web.reminders.tasks.plan_all_tenants") == f"{base}.reminders"
+    assert queue("web.reports.tasks.generate_report") == f"{base}.reports"
+    assert queue("web.collections.tasks.compile_collection") == f"{base}.compilations"
+    assert queue("web.themes.tasks.embed_entry") == f"{base}.compilations"
+    assert queue("web.dashboards.tasks.refresh_overview") == base
+    assert queue("web.ops.tasks.heartbeat") == base
+    # Every routed package exists: a renamed module would silently fall back to "default".
+    app.extensions["celery"].loader.import_default_modules()  # as a worker does (include)
+    tasks = set(app.extensions["celery"].tasks)
+    for pattern in TASK_ROUTES:
+        assert any(name.startswith(pattern.rstrip("*")) for name in tasks), pattern
+
+
+def test_a_report_run_does_not_delay_a_reminder(app, committed_make, smtp_server, tmp_path):
+    town = build_town(committed_make)
+    # The reminder's municipality: three people in a team whose preparation opened yesterday
+    # (bulk rows: no after-commit planning from this process; the test plans when it chooses).
+    other = committed_make.tenant("remby")
+    unit = committed_make.unit(other, "Hjemmeplejen")
+    emails = [f"person{i}@remby.example" for i in range(3)]
+    with app.app_context(), tenant_scope(other.id):
+        user_ids = db.session.scalars(insert(User).returning(User.id), [
+            {"tenant_id": other.id, "subject": f"remby-{i}", "email": email,
+             "display_name": f"Person {i}", "locale": "da"} for i, email in enumerate(emails)]
+        ).all()
+        db.session.execute(insert(Membership), [
+            {"tenant_id": other.id, "user_id": user_id, "unit_id": unit.id,
+             "role": MembershipRole.EMPLOYEE} for user_id in user_ids])
+        today = local_day(utcnow())
+        db.session.execute(insert(Cycle).values(
+            tenant_id=other.id, unit_id=unit.id, phase=Phase.PREPARATION,
+            preparation_starts_on=today - timedelta(days=1),
+            preparation_ends_on=today + timedelta(days=10),
+            follow_up_on=today + timedelta(days=60)))
+        db.session.commit()
+        db.session.remove()
+    with app.test_request_context("/"), tenant_scope(town.tenant.id):
+        report_ids = [reports.request_report(town.hr, period_start=PERIOD[0],
+                                             period_end=PERIOD[1], locale="da").id
+                      for _ in range(REPORTS)]
+        db.session.commit()
+        db.session.remove()
+
+    celery = app.extensions["celery"]
+    celery.control.purge()
+    env = child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, AKTOR_ENV="test",
+                    SECRET_KEY="test-secret", SMTP_HOST="127.0.0.1",
+                    SMTP_PORT=str(smtp_server.port), REMINDER_SEND_WINDOW="always")
+    report_worker = celery_worker(env, tmp_path / "reports.log", "--hostname", "reports@%h",
+                                  queues="default,reports,compilations")
+    reminder_worker = celery_worker(env, tmp_path / "reminders.log", "--hostname",
+                                    "reminders@%h", queues="reminders")
+    workers = (report_worker, reminder_worker)
+
+    def logs() -> str:
+        return "\n".join(f"--- {w.log.name} ---\n{w.output()[-3000:]}" for w in workers)
+
+    try:
+        wait_for(lambda: all(" ready." in w.output() for w in workers), 120, "both workers")
+        with app.app_context():
+            for report_id in report_ids:
+                generate_report.delay(town.tenant.id, report_id)
+            wait_for(lambda: report_statuses(app, town.tenant.id)[ReportStatus.RUNNING] >= 1,
+                     60, "the first report running")
+            planned = time.monotonic()
+            celery.send_task("web.reminders.tasks.plan_tenant", args=(other.id,))
+            try:
+                smtp_server.wait_for(3, timeout=60)
+            except TimeoutError as exc:
+                raise AssertionError(f"{exc}\n{logs()}") from None
+            waited = time.monotonic() - planned
+            at_delivery = report_statuses(app, town.tenant.id)
+        assert sorted(parseaddr(m["To"])[1] for m in smtp_server.messages) == emails
+        # The reports were still being made: the reminder did not wait for them.
+        assert at_delivery[ReportStatus.DONE] < REPORTS, (at_delivery, waited, logs())
+        assert at_delivery[ReportStatus.RUNNING] + at_delivery[ReportStatus.QUEUED] >= 1
+        wait_for(lambda: report_statuses(app, town.tenant.id)[ReportStatus.DONE] == REPORTS,
+                 600, "every report done")
+        print(f"reminder delivered {waited:.1f} s after planning; reports then: "
+              f"{dict(at_delivery)}; all {REPORTS} done {time.monotonic() - planned:.1f} s after")
+    finally:
+        for worker in workers:
+            worker.stop()
+    # Each worker took only its own queues' tasks.
+    assert "generate_report" in report_worker.output()
+    assert "Task web.reminders" not in report_worker.output()
+    assert "deliver_reminders" in reminder_worker.output()
+    assert "Task web.reports" not in reminder_worker.output()
