@@ -64,6 +64,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # Each SAML tenant's IdP metadata (keys, endpoints) read again from its URL.
     "saml-metadata-refresh": {"task": "web.auth.tasks.refresh_all_saml_metadata",
                               "schedule": 3600.0},
+    # Each OpenID tenant's discovery and JWKS, kept only when sign-in keeps working.
+    "oidc-keys-refresh": {"task": "web.auth.tasks.refresh_all_oidc_keys",
+                          "schedule": 3600.0},
     "gdpr-retention": {"task": "web.gdpr.tasks.pseudonymise_all_tenants",
                        "schedule": crontab(hour=3, minute=30)},
 }

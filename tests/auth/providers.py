@@ -268,15 +268,19 @@ def ensure_node_provider_installed() -> None:
 
 @contextmanager
 def node_provider(log: Path, *, client_id: str, client_secret: str, redirect_uri: str,
-                  post_logout_redirect_uri: str, accounts: dict[str, dict[str, Any]]
+                  post_logout_redirect_uri: str, accounts: dict[str, dict[str, Any]],
+                  keys: list[dict[str, Any]] | None = None, port: int | None = None,
                   ) -> Iterator[str]:
+    """The provider as a process; ``keys``: its private JWKs (the first signs), ``port``:
+    to start it again under the same issuer (with other keys)."""
     ensure_node_provider_installed()
     node = shutil.which("node")
     assert node, "node is needed for the oidc-provider interoperability test"
-    port = free_port()
+    port = port or free_port()
     env = child_env(PORT=str(port), CLIENT_ID=client_id, CLIENT_SECRET=client_secret,
                     REDIRECT_URI=redirect_uri, POST_LOGOUT_REDIRECT_URI=post_logout_redirect_uri,
-                    ACCOUNTS=json.dumps(accounts), NODE_ENV="test")
+                    ACCOUNTS=json.dumps(accounts), NODE_ENV="test",
+                    **({"KEYS": json.dumps(keys)} if keys else {}))
     process = Process([node, "provider.mjs"], env, log, cwd=NODE_PROVIDER_DIR)
     issuer = f"http://127.0.0.1:{port}"
 
@@ -293,3 +297,12 @@ def node_provider(log: Path, *, client_id: str, client_secret: str, redirect_uri
         yield issuer
     finally:
         process.stop()
+
+
+def publish(issuer: str, **what: Any) -> None:
+    """What the Node provider's /jwks and discovery answer from now on (see provider.mjs)."""
+    requests.post(f"{issuer}/__test/publish", json=what, timeout=5).raise_for_status()
+
+
+def jwks_requests(issuer: str) -> int:
+    return requests.get(f"{issuer}/__test/stats", timeout=5).json()["jwks_requests"]

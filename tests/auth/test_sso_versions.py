@@ -256,6 +256,37 @@ def test_a_failed_sign_in_explains_itself_and_repeats_raise_the_banner(
     assert 'id="sso-alert-login_failures"' in page and "claims_missing" in page
 
 
+def test_repeated_configuration_failures_mail_the_admins_once(app, make, versby,
+                                                              strict_provider, smtp_server):
+    from datetime import UTC, datetime
+
+    from tests.reminders.helpers import deliver, settings_for
+
+    provider, client_id, secret = strict_provider
+    tenant, _browser, admin = versby
+    make.user(tenant, "Erik English", roles=(TenantRoleName.ADMIN,), locale="en")
+    configure(make, tenant, provider.issuer, client_id=client_id, client_secret=secret,
+              name_claim="displayName")
+    provider.set_user("nanna.navnlos", email="nanna@versby.dk")
+    for attempt in range(alerts.RAISE_AFTER + 2):
+        person = Flow(app.test_client(), tenant)
+        assert person.callback(provider.authorize(person.start(), "nanna.navnlos")) \
+            .status_code == 400
+        if attempt == alerts.RAISE_AFTER - 2:
+            assert deliver(app, tenant.id, settings_for(smtp_server),
+                           now=datetime.now(UTC)).claimed == 0  # not raised yet
+    deliver(app, tenant.id, settings_for(smtp_server), now=datetime.now(UTC))
+    deliver(app, tenant.id, settings_for(smtp_server), now=datetime.now(UTC))
+    subjects = {m["To"].addresses[0].addr_spec: m["Subject"] for m in smtp_server.messages}
+    assert len(smtp_server.messages) == 2  # one each, not one per failure
+    assert subjects[admin.email] == "Fælles login: log-ins afvises på grund af opsætningen"
+    assert set(subjects.values()) == {
+        "Fælles login: log-ins afvises på grund af opsætningen",
+        "Single sign-on: sign-ins are refused because of the settings"}
+    english = next(m for m in smtp_server.messages if m["Subject"].startswith("Single"))
+    assert "claims_missing" in english.get_body(("plain",)).get_content()
+
+
 # --- SAML ----------------------------------------------------------------------------------
 
 

@@ -50,7 +50,9 @@ def _sso_alerts() -> dict:
 
     if current_tenant_id() is None or not can(g.get("user"), Permission.ADMINISTER):
         return {}
-    return {"sso_alerts": alerts.raised()}
+    raised = alerts.raised()
+    settings = current_settings() if raised else None
+    return {"sso_alerts": raised, "sso_alerts_saml": settings is not None and settings.is_saml}
 
 
 @bp.get("/")

@@ -6,7 +6,9 @@
   removed the key that signs, so the last good copy is kept (raised at once).
 
 An alert clears when a version is applied or rolled back, and a login failure alert also
-after a sign-in that succeeded.
+after a sign-in that succeeded. The moment an alert is raised, the tenant's admins get one
+e-mail about it through the outbox (``web.auth.emails``); it is not sent again until the
+alert cleared (or went quiet for ``WINDOW``) and was raised anew.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ def note(kind: str, reason: str, detail: str = "") -> SsoAlert:
             with db.session.begin_nested():
                 db.session.add(alert)
         except IntegrityError:  # another request made it at the same moment
-            alert = db.session.scalar(select(SsoAlert).filter_by(kind=kind))
+            alert = db.session.scalar(select(SsoAlert).filter_by(kind=kind).with_for_update())
         else:
+            _tell_admins(alert)
             return alert
     if alert.cleared_at is not None or alert.last_at < now - WINDOW:
         alert.count, alert.first_at, alert.cleared_at, alert.notified_at = 0, now, None, None
@@ -45,7 +48,15 @@ def note(kind: str, reason: str, detail: str = "") -> SsoAlert:
     alert.last_at = now
     alert.reason, alert.detail = reason[:100], detail[:300]
     db.session.flush()
+    _tell_admins(alert)
     return alert
+
+
+def _tell_admins(alert: SsoAlert) -> None:
+    from web.auth import emails
+
+    if alert.notified_at is None and is_raised(alert):
+        emails.notify(alert)
 
 
 def is_raised(alert: SsoAlert) -> bool:

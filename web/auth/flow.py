@@ -17,7 +17,7 @@ from typing import Any
 from flask import session
 from sqlalchemy import delete, select
 
-from web.auth import crypto, oidc, provisioning
+from web.auth import crypto, jwks, oidc, provisioning
 from web.auth.models import PendingLogin, SsoSettings
 from web.extensions import db
 
@@ -141,10 +141,11 @@ def verified_claims(settings: SsoSettings, pending: PendingLogin, args: dict[str
         _check_callback(args, metadata)
         token = client.fetch_access_token(redirect_uri=redirect_uri, code=args["code"],
                                           code_verifier=pending.code_verifier)
-        claims = client.parse_id_token(token, nonce=pending.nonce)
+        claims, signed_by = client.verified_id_token(token, nonce=pending.nonce)
         claims = _with_userinfo(client, metadata, token, claims)
     except oidc.OidcError as exc:
         raise LoginRefused(exc.reason, exc.detail) from exc
+    jwks.note_sign_in(settings, client, signed_by)
     return token, claims
 
 

@@ -73,6 +73,22 @@ class SsoSettings(TenantScoped, Timestamped, Updated, db.Model):
     # dk:gov:saml:attribute:Privileges_intermediate); privileges map through ``role_values``,
     # organisational-unit scopes to units.
     saml_privileges_attribute: Mapped[str | None] = mapped_column(String(200))
+    # OpenID Connect: the last good copy of the provider's discovery document and JWKS
+    # (``web.auth.jwks``): {"discovery_url", "metadata", "jwks", "signing_key"}. Sign-ins
+    # verify with it; a scheduled refresh replaces it only with a copy that keeps working.
+    oidc_copy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    oidc_copy_fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    @property
+    def provider_copy(self) -> dict[str, Any] | None:
+        """The stored copy, if it is the one of the provider these settings name now."""
+        copy = self.oidc_copy
+        if not isinstance(copy, dict) or self.is_saml \
+                or copy.get("discovery_url") != self.discovery_document_url \
+                or (copy.get("metadata") or {}).get("issuer") != self.issuer \
+                or not (copy.get("jwks") or {}).get("keys"):
+            return None
+        return copy
 
     @property
     def is_saml(self) -> bool:

@@ -19,6 +19,7 @@ provider metadata grows old. On top of Authlib's defaults this module:
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -116,6 +117,8 @@ class TenantOIDCApp(FlaskOAuth2App):
     """Authlib's Flask OAuth 2 app, bound to one tenant's issuer."""
 
     expected_issuer: str = ""
+    # Discovery and JWKS come from the tenant's stored copy rather than the network.
+    keeps_stored_copy: bool = False
 
     # Every request to the provider (discovery, JWKS, token, userinfo) goes through the
     # guarded client: the addresses come from a tenant admin (web/outbound.py).
@@ -133,7 +136,8 @@ class TenantOIDCApp(FlaskOAuth2App):
     def refresh_server_metadata(self) -> dict[str, Any]:
         """Discovery (and with it the JWKS) read again, whatever the cache holds."""
         self.server_metadata.pop("_loaded_at", None)
-        self.server_metadata.pop("jwks", None)
+        if not self.keeps_stored_copy:
+            self.server_metadata.pop("jwks", None)
         return self.load_server_metadata()
 
     def _get_oauth_client(self, **metadata):
@@ -168,17 +172,26 @@ class TenantOIDCApp(FlaskOAuth2App):
             raise ProviderUnavailable("userinfo_unreachable", type(exc).__name__) from exc
 
     def _public_keys(self, force: bool) -> KeySet:
+        kept = self.server_metadata.get("jwks") if self.keeps_stored_copy else None
         jwk_set = self.fetch_jwk_set(force=force)
-        keys = [k for k in (jwk_set or {}).get("keys", []) if k.get("kty") in ("RSA", "EC", "OKP")]
-        if not keys:
-            raise IdTokenInvalid("id_token_no_keys", "the JWKS holds no public keys")
-        try:
-            return KeySet.import_key_set({"keys": keys})
-        except (JoseError, ValueError) as exc:
-            raise IdTokenInvalid("id_token_no_keys", "the JWKS is malformed") from exc
+        if force and kept:
+            # Seeded from the tenant's last good copy (``web.auth.jwks``): the keys fetched now
+            # join it (a new key under a kid replaces the stored one), and a JWKS that lost
+            # keys never pushes the stored ones out of this client.
+            live = [k for k in jwk_set.get("keys", []) if isinstance(k, dict)]
+            kids = {k.get("kid") for k in live}
+            jwk_set = {"keys": [*live, *(k for k in kept.get("keys", [])
+                                         if k.get("kid") not in kids)]}
+            self.server_metadata["jwks"] = jwk_set
+        return public_keys(jwk_set)
 
     def parse_id_token(self, token, nonce, claims_options=None, claims_cls=None,
                        leeway=CLOCK_LEEWAY) -> dict[str, Any]:
+        return self.verified_id_token(token, nonce, claims_options, claims_cls, leeway)[0]
+
+    def verified_id_token(self, token, nonce, claims_options=None, claims_cls=None,
+                          leeway=CLOCK_LEEWAY) -> tuple[dict[str, Any], str | None]:
+        """The id_token's claims, validated, and the thumbprint of the key that signed it."""
         raw = token.get("id_token")
         if not raw or not isinstance(raw, str):
             raise IdTokenInvalid("id_token_missing", "the token response has no id_token")
@@ -199,11 +212,13 @@ class TenantOIDCApp(FlaskOAuth2App):
         registry = JWSRegistry(algorithms=allowed, strict_check_header=False)
         try:
             try:
-                decoded = jwt.decode(raw, self._public_keys(force=False), registry=registry)
+                keys = self._public_keys(force=False)
+                decoded = jwt.decode(raw, keys, registry=registry)
             except (InvalidKeyIdError, BadSignatureError):
                 # The provider may have rotated its keys, as a new kid or a new key under the
                 # same kid: fetch the JWKS again, once.
-                decoded = jwt.decode(raw, self._public_keys(force=True), registry=registry)
+                keys = self._public_keys(force=True)
+                decoded = jwt.decode(raw, keys, registry=registry)
         except InvalidKeyIdError as exc:
             raise IdTokenInvalid("id_token_unknown_kid", str(header.get("kid"))) from exc
         except BadSignatureError as exc:
@@ -243,7 +258,28 @@ class TenantOIDCApp(FlaskOAuth2App):
             raise IdTokenInvalid(reason, f"invalid {exc.claim}") from exc
         except JoseError as exc:
             raise IdTokenInvalid("id_token_claim_invalid", type(exc).__name__) from exc
-        return dict(claims)
+        return dict(claims), _signer(keys, decoded.header)
+
+
+def _signer(keys: KeySet, header: dict[str, Any]) -> str | None:
+    """The RFC 7638 thumbprint of the key that verified a token with this header."""
+    kid = header.get("kid")
+    found = [k for k in keys.keys if k.kid == kid] if kid else list(keys.keys)
+    return found[0].thumbprint() if len(found) == 1 else None
+
+
+def public_keys(jwk_set: object) -> KeySet:
+    """The public signing keys of a JWKS (joserfc, Authlib's JOSE library);
+    ``IdTokenInvalid`` when there are none."""
+    entries = jwk_set.get("keys") if isinstance(jwk_set, dict) else None
+    keys = [k for k in entries or [] if isinstance(k, dict)
+            and k.get("kty") in ("RSA", "EC", "OKP") and k.get("use", "sig") == "sig"]
+    if not keys:
+        raise IdTokenInvalid("id_token_no_keys", "the JWKS holds no public keys")
+    try:
+        return KeySet.import_key_set({"keys": keys})
+    except (JoseError, ValueError, TypeError) as exc:
+        raise IdTokenInvalid("id_token_no_keys", "the JWKS is malformed") from exc
 
 
 def _in_the_future(value: object) -> bool:
@@ -270,13 +306,21 @@ class ClientRegistry:
             built = self._built.get(name)
             # What the client is built from, not only the version: a tenant id can come back
             # (SQLite reuses the highest id after an offboarding) with version 1 again.
+            copy = None if settings.draft_number else settings.provider_copy
             fingerprint = (settings.version, settings.issuer, settings.discovery_document_url,
-                           settings.client_id, settings.client_secret_encrypted, settings.scopes)
+                           settings.client_id, settings.client_secret_encrypted, settings.scopes,
+                           json.dumps([copy["metadata"], copy["jwks"]], sort_keys=True)
+                           if copy else None)
             stale = built is None or built[0] != fingerprint \
                 or time.monotonic() - built[1] > METADATA_MAX_AGE
             if stale:
                 self.oauth._clients.pop(name, None)
-                self.oauth.register(name, **_client_config(settings))
+                client = self.oauth.register(name, **_client_config(settings))
+                if copy is not None:
+                    # The last good copy, not whatever the provider publishes at this moment.
+                    client.server_metadata.update(
+                        {**copy["metadata"], "jwks": copy["jwks"], "_loaded_at": time.time()})
+                    client.keeps_stored_copy = True
                 self._built[name] = (fingerprint, time.monotonic())
             client = self.oauth.create_client(name)
         client.expected_issuer = settings.issuer

@@ -113,6 +113,10 @@ def update_settings(data: SettingsInput, actor: User | None = None, *,
     # way to say "look again"). Without the check (the demo seed) only a change does.
     if changed or (check_provider and clean.is_enabled):
         settings.version = (settings.version or 0) + 1
+        if check_provider and clean.is_enabled:
+            # The provider was just read and passed: the next sign-in reads its keys afresh
+            # and keeps them as the first good copy (``web.auth.jwks``).
+            settings.oidc_copy = None
         db.session.flush()
     if changed:
         record("sso.settings_updated", actor=actor, target=settings, changed=changed,

@@ -21,6 +21,7 @@ from web.reminders.models import (
     ACTION_KINDS,
     ESSENTIAL_KINDS,
     MEETING_KINDS,
+    SSO_KINDS,
     ReminderKind,
     ReminderMeeting,
     ReminderOutbox,
@@ -100,6 +101,13 @@ def irrelevance(row: ReminderOutbox, batch: Batch, now: datetime) -> str | None:
         if cycle is None or cycle.phase not in FOLLOW_UP_PHASES or cycle.follow_up_on is None \
                 or cycle.follow_up_on.isoformat() != row.due_key:
             return "follow-up moved or the cycle is closed"
+    elif kind in SSO_KINDS:
+        from web.auth import alerts, emails
+        from web.auth.models import SsoAlert
+
+        alert = db.session.get(SsoAlert, row.target_id)
+        if alert is None or not alerts.is_raised(alert) or emails.due_key(alert) != row.due_key:
+            return "the sign-in alert has cleared"
     elif kind in ACTION_KINDS:
         action = batch.actions.get(row.action_id)
         if action is None or action.status not in OPEN_ACTION_STATUSES \
@@ -137,6 +145,17 @@ def letter_for(row: ReminderOutbox, batch: Batch, links: mail.Links,
     if row.kind in ACTION_KINDS:
         action = batch.actions[row.action_id]
         letter.values.update(action_text=action.text, due_on=action.due_on)
+    if row.kind in SSO_KINDS:
+        from web.auth.models import SsoAlert, SsoSettings
+
+        alert = db.session.get(SsoAlert, row.target_id)
+        settings = db.session.scalar(select(SsoSettings))
+        saml = settings is not None and settings.is_saml
+        letter.values.update(
+            reason=alert.reason, count=alert.count, saml=saml,
+            settings_url=links.build("t.admin.saml" if saml else "t.admin.sso",
+                                     tenant=tenant.slug),
+            audit_url=links.build("t.admin.audit", tenant=tenant.slug))
     if row.kind == ReminderKind.WEEKLY_DIGEST:
         from web.reminders.digest import digest_lines
 

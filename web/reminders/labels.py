@@ -16,6 +16,8 @@ KIND_LABELS = {
     ReminderKind.ACTION_DUE_SOON: _l("En handling skal snart være klar"),
     ReminderKind.ACTION_OVERDUE: _l("En handling er over tid"),
     ReminderKind.WEEKLY_DIGEST: _l("Ugens overblik"),
+    ReminderKind.SSO_REFRESH_KEPT: _l("Fælles login: nye nøgler ikke taget i brug"),
+    ReminderKind.SSO_LOGIN_FAILURES: _l("Fælles login: log-ins afvises"),
 }
 
 STATUS_LABELS = {

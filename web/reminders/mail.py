@@ -144,6 +144,10 @@ def _subject(kind: ReminderKind, v: dict[str, Any]) -> str:
         return _("Jeres handling skal være klar %(date)s", date=v["due_on"])
     if kind == ReminderKind.ACTION_OVERDUE:
         return _("Handlingen skulle have været klar %(date)s", date=v["due_on"])
+    if kind == ReminderKind.SSO_REFRESH_KEPT:
+        return _("Fælles login: login-tjenestens nye nøgler blev ikke taget i brug")
+    if kind == ReminderKind.SSO_LOGIN_FAILURES:
+        return _("Fælles login: log-ins afvises på grund af opsætningen")
     return _("Ugens overblik: dialogen om aktørskab")
 
 

@@ -36,12 +36,17 @@ class ReminderKind(enum.StrEnum):
     ACTION_DUE_SOON = "action_due_soon"
     ACTION_OVERDUE = "action_overdue"
     WEEKLY_DIGEST = "weekly_digest"
+    # To the tenant's admins when something threatens sign-in (web.auth.alerts), once per alert.
+    SSO_REFRESH_KEPT = "sso_refresh_kept"
+    SSO_LOGIN_FAILURES = "sso_login_failures"
 
 
 # Essential reminders carry no unsubscribe link: a meeting invitation or its move, and an
 # overdue agreement, are part of the work itself rather than a nudge about it.
 ESSENTIAL_KINDS = frozenset({ReminderKind.MEETING_INVITATION, ReminderKind.MEETING_UPDATED,
-                             ReminderKind.ACTION_OVERDUE})
+                             ReminderKind.ACTION_OVERDUE, ReminderKind.SSO_REFRESH_KEPT,
+                             ReminderKind.SSO_LOGIN_FAILURES})
+SSO_KINDS = (ReminderKind.SSO_REFRESH_KEPT, ReminderKind.SSO_LOGIN_FAILURES)
 MEETING_KINDS = (ReminderKind.MEETING_INVITATION, ReminderKind.MEETING_UPDATED)
 ACTION_KINDS = (ReminderKind.ACTION_DUE_SOON, ReminderKind.ACTION_OVERDUE)
 
