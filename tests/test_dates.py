@@ -25,3 +25,19 @@ def test_when_formats_by_context(app, locale, context, value, shown):
     with app.test_request_context("/"), force_locale(locale):
         text = render_template_string("{{ v | when(c) }}", v=value, c=context)
     assert " ".join(text.split()) == shown
+
+
+def test_no_page_formats_a_date_but_through_when():
+    """Every page's day goes through ``when``; only a bare clock time ("kl. 14.05": the live
+    meeting's timer, today's figures) is formatted on its own."""
+    import re
+    from pathlib import Path
+
+    web = Path(__file__).resolve().parents[1] / "web"
+    other = re.compile(r"\|\s*(?:dateformat|datetimeformat|timeformat)\(\s*['\"]([^'\"]+)"
+                       r"|\.strftime\(|\|\s*dateformat\b(?!\()")
+    found = [(str(p.relative_to(web)), m.group(0)) for p in web.rglob("*.html")
+             for m in other.finditer(p.read_text())
+             if not ((m.group(1) in ("HH:mm", "short") and "timeformat" in m.group(0))
+                     or m.group(1) == "HH:mm")]
+    assert found == []

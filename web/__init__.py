@@ -134,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.tenants.views import bp as tenant_home_bp
     from web.tenants.views import public_bp
     from web.themes.views import bp as themes_bp
+    from web.users.views import bp as users_bp
 
     tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp, auth_bp, admin_bp,
                                                         cycles_bp, actions_bp, examples_bp,
@@ -141,7 +142,7 @@ def _register_blueprints(app: Flask) -> None:
                                                         collections_bp, themes_bp, reports_bp,
                                                         api_bp, api_tokens_bp, gdpr_bp,
                                                         scim_bp, scim_admin_bp, live_bp,
-                                                        teams_bp])
+                                                        teams_bp, users_bp])
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 

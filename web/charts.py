@@ -37,10 +37,17 @@ def style(**overrides: Any) -> AbstractContextManager:
     return matplotlib.rc_context({**RC, **overrides})
 
 
-def figure(width: float, height: float) -> Figure:
+def figure(width: float, height: float, *, layout: str | None = None) -> Figure:
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height))
+    return Figure(figsize=(width, height), layout=layout)
+
+
+def legend_below(fig: Figure, series: int) -> None:
+    """The series' legend under the chart, outside the plot, in one row: inside the axes it
+    covers bars (the four expectations' longest bars end where a legend would sit). Needs a
+    figure made with ``layout="constrained"``, which makes room for it."""
+    fig.legend(loc="outside lower center", ncols=series, frameon=False)
 
 
 _STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')

@@ -1,4 +1,5 @@
-"""Locale selection: the user's explicit choice, their profile, the browser, the tenant."""
+"""Locale selection: this browser's switch, the person's choice on their settings page, their
+login profile's language, the browser's, the tenant's."""
 
 from __future__ import annotations
 
@@ -6,23 +7,33 @@ from flask import current_app, g, has_request_context, request, session
 
 
 def select_locale() -> str:
+    return locale_and_source()[0]
+
+
+def locale_and_source() -> tuple[str, str]:
+    """The language in force and where it comes from: ``switch`` (this browser's language
+    switch), ``chosen`` (the person's settings page), ``profile`` (their login profile),
+    ``browser``, ``tenant`` or ``default``. The settings page shows it."""
     languages = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         # CLI commands and tasks: e-mails use force_locale with the recipient's language.
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return default, "default"
     chosen = session.get("lang")
     if chosen in languages:
-        return chosen
+        return chosen, "switch"
     user = g.get("user")
+    if user is not None and user.chosen_locale in languages:
+        return user.chosen_locale, "chosen"
     if user is not None and user.locale in languages:
-        return user.locale
+        return user.locale, "profile"
     best = request.accept_languages.best_match(languages)
     if best:
-        return best
+        return best, "browser"
     tenant = g.get("tenant")
     if tenant is not None and tenant.default_locale in languages:
-        return tenant.default_locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return tenant.default_locale, "tenant"
+    return default, "default"
 
 
 # --- dates in templates -----------------------------------------------------------------------

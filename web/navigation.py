@@ -64,6 +64,7 @@ NAV_ITEMS: list[NavItem] = [
 
 # Under the user's name in the header.
 USER_ITEMS: list[NavItem] = [
+    NavItem("t.users.settings", _l("Personlige indstillinger"), _signed_in),
     NavItem("t.gdpr.my_data", _l("Mine data"), _signed_in),
     NavItem("t.api_tokens.index", _l("API-nøgler"), _signed_in, section="t.api_tokens."),
 ]

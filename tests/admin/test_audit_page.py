@@ -105,8 +105,12 @@ def test_paging_keeps_the_filters(client, login, log, make, monkeypatch):
     assert len(rows(html)) == 2
     older = re.search(r'href="([^"]+)">Ældre hændelser', html).group(1).replace("&amp;", "&")
     assert f"person={søren.id}" in older
-    rest = rows(client.get(older).get_data(as_text=True))
-    assert [r[1] for r in rest] == ["Logget ind"]  # newest first, by when it was written
+    second = client.get(older).get_data(as_text=True)
+    assert [r[1] for r in rows(second)] == ["Logget ind"]  # newest first, by when written
+    assert "Ældre hændelser" not in second and "Side 2" not in second
+    newest = re.search(r'href="([^"]+)">Nyeste hændelser', second).group(1).replace("&amp;", "&")
+    assert f"person={søren.id}" in newest and "before=" not in newest
+    assert rows(client.get(newest).get_data(as_text=True)) == rows(html)
 
 
 def test_csv_and_xlsx_exports_keep_words_letters_and_dates_and_are_audited(

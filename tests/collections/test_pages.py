@@ -124,6 +124,13 @@ def test_the_pdf_holds_the_published_entries_and_no_names(town, make, login, sco
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert "Ingen eksempler i kataloget passer til søgningen." in text
     assert "endnu ingen godkendte" not in text
+    # So does a choice of kind without hits (the one entry is a good example).
+    assert entry.kind.value == "good"
+    response = login(town.colleague).get("/t/solby/inspiration/katalog.pdf?kind=lesson")
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "Ingen eksempler i kataloget passer til søgningen." in text
+    assert "endnu ingen godkendte" not in text and "Læring: aktørskab" in text
 
 
 def test_the_catalogue_page_is_a_few_queries(town, make, login, scope, compiled):

@@ -64,7 +64,7 @@ def test_leader_starts_a_cycle(client, world, start_form, app):
     assert reply.status_code == 302
     detail = html(client.get(reply.headers["Location"]))
     assert "Forløbet er startet" in detail
-    assert "16. marts 2027, kl. 09.30" in detail and "Personalerummet" in detail
+    assert "16. marts 2027 kl. 09.30" in detail and "Personalerummet" in detail
     assert count(app, world, Cycle) == 1
 
 
@@ -170,6 +170,28 @@ def test_member_answers_and_edits_until_the_meeting(client, login, world, cycle,
     assert "Dine svar er gemt" in page and "Når vi selv planlægger" in page
     assert re.search(rf'value="anonymous" checked|id="visibility-{first}-anonymous"[^>]*checked',
                      page)
+
+
+def checked_visibility(page: str, prompt_id: int) -> list[str]:
+    return re.findall(rf'id="visibility-{prompt_id}-(\w+)"[^>]*checked', page)
+
+
+def test_the_last_visibility_chosen_is_remembered_for_unanswered_questions(
+        client, login, world, cycle):
+    login(world.anna)
+    url = f"/t/{world.tenant.slug}/cycles/{cycle.id}/prepare"
+    first, second, third = (p.id for p in cycle.prompts[:3])
+    page = html(client.get(url))
+    assert checked_visibility(page, first) == checked_visibility(page, second) == []
+    client.post(url, data={f"answer-{first}": "Et navngivet svar", f"visibility-{first}": "named",
+                           f"answer-{second}": "Et anonymt svar",
+                           f"visibility-{second}": "anonymous"})
+    page = html(client.get(url))
+    assert checked_visibility(page, first) == ["named"]  # an answer keeps its own
+    assert checked_visibility(page, second) == ["anonymous"]
+    assert checked_visibility(page, third) == ["anonymous"]  # the last choice, remembered
+    login(world.bo)  # it is Anna's choice, not the team's
+    assert checked_visibility(html(client.get(url)), third) == []
 
 
 def test_preparation_shows_the_tenants_values(client, login, world, cycle):

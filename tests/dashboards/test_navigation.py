@@ -44,7 +44,7 @@ def reachable(client, start: str, *, limit: int = 60) -> dict[str, str]:
 
 
 EMPLOYEE = {"t.tenants.home", "t.actions.mine", "t.examples.index", "t.collections.index",
-            "t.gdpr.my_data", "t.api_tokens.index", "t.gdpr.privacy"}
+            "t.gdpr.my_data", "t.api_tokens.index", "t.gdpr.privacy", "t.users.settings"}
 ADMIN_PAGES = {"t.admin.index", "t.admin.sso", "t.admin.unplaced", "t.admin.audit",
                "t.gdpr.people", "t.gdpr.settings", "t.reminders.failed"}
 

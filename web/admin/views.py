@@ -301,8 +301,9 @@ def audit():
     before = read({}, "before", request.args.get("before", ""), Id)
     entries = search(audit_filter, AUDIT_PAGE, before_id=before)
     older = entries[-1].id if len(entries) == AUDIT_PAGE else None
+    page = max(1, request.args.get("page", 1, type=int)) if before else 1
     return render_template("admin/audit.html", errors={}, entries=entries, older=older,
-                           link_args=flt.link_args(), **context)
+                           page=page, link_args=flt.link_args(), **context)
 
 
 def _kinds() -> list[tuple[str, str]]:

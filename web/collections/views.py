@@ -60,7 +60,8 @@ def export():
     user = require_user()
     query, by, kind = _filters()
     entries = services.published_entries(query=query, kind=kind)
-    pdf = collection_pdf(g.tenant, services.grouped(entries, by), by=by, query=query)
+    pdf = collection_pdf(g.tenant, services.grouped(entries, by), by=by, query=query,
+                         kind_label=str(services.KIND_HEADINGS[kind]) if kind else None)
     record("collections.exported", actor=user, entries=len(entries), group=by,
            kind=kind.value if kind else None, searched=bool(query))
     db.session.commit()

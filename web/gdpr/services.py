@@ -294,6 +294,7 @@ def export_user_data(user: User) -> dict[str, Any]:
         "profile": {
             "id": user.id, "subject": user.subject, "email": user.email,
             "display_name": user.display_name, "locale": user.locale,
+            "chosen_locale": user.chosen_locale, "answer_visibility": user.answer_visibility,
             "is_active": user.is_active, "created_at": _iso(user.created_at),
             "last_login_at": _iso(user.last_login_at),
         },
@@ -394,7 +395,7 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
     person.subject = f"{ERASED_SUBJECT_PREFIX}{person.id}-{secrets.token_hex(8)}"
     person.email = None
     person.display_name = ERASED_NAME
-    person.locale = None
+    person.locale = person.chosen_locale = person.answer_visibility = None
     person.last_login_at = None
     # What provisioning kept about them: the provider's id, SCIM's copy of names and
     # addresses, an ambiguous unit claim.

@@ -129,7 +129,7 @@ def letter_for(row: ReminderOutbox, batch: Batch, links: mail.Links,
         kind=row.kind, key=mail.outbox_key(tenant.id, row.recipient_id, row.kind.value,
                                            row.target_id, row.due_key),
         to_name=user.display_name, to_email=user.email,
-        locale=mail.locale_for(user.locale, tenant.default_locale), tenant_id=tenant.id,
+        locale=mail.locale_for(user.language, tenant.default_locale), tenant_id=tenant.id,
         tenant_slug=tenant.slug, tenant_name=tenant.name, recipient_id=user.id)
     cycle = batch.cycles.get(row.cycle_id) if row.cycle_id else None
     if cycle is not None:

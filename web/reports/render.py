@@ -240,12 +240,14 @@ def _activity_chart(totals: dict[str, int]) -> str:
         return _svg(fig, "chart-activity")
 
 
-def _distribution_chart(view: dict) -> str:
+def _distribution_figure(view: dict):
+    """The distribution's bars, a series per source (actions, examples), the legend below."""
     labels = [_wrap(label, 34) for label, _values in view["rows"]]
     raw = list(zip(*(values for _label, values in view["rows"]), strict=True))
     series = [[v or 0 for v in values] for values in raw]  # a hidden cell: no bar, "–"
     with charts.style():
-        fig = charts.figure(7, 0.3 * len(labels) * len(series) + 1.0)
+        fig = charts.figure(7, 0.3 * len(labels) * len(series) + 1.0 + 0.3 * (len(series) > 1),
+                            layout="constrained")
         ax = fig.subplots()
         height = 0.8 / len(series)
         for s, (values, name) in enumerate(zip(series, view["sources"], strict=True)):
@@ -260,9 +262,13 @@ def _distribution_chart(view: dict) -> str:
         ax.set_xlim(0, max(1, *(v for values in series for v in values)) * 1.1)
         ax.xaxis.get_major_locator().set_params(integer=True)
         if len(series) > 1:
-            ax.legend(loc="lower right", frameon=False)
-        fig.tight_layout()
-        return _svg(fig, f"chart-{view['name']}")
+            charts.legend_below(fig, len(series))
+        return fig
+
+
+def _distribution_chart(view: dict) -> str:
+    with charts.style():
+        return _svg(_distribution_figure(view), f"chart-{view['name']}")
 
 
 def _wrap(text: str, width: int = 40) -> str:

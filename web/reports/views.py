@@ -11,10 +11,13 @@ from flask_babel import gettext as _
 from web.audit.services import record
 from web.errors import Refusal
 from web.extensions import db
-from web.forms import saved
+from web.forms import invalid, saved
+from web.inputs import text
 from web.permissions import Permission, require
 from web.reports import services
 from web.reports.models import Report, ReportStatus
+from web.reports.tables import published_tables
+from web.tablefilters import OneOf, export, read_filters
 from web.tasking import enqueue_after_commit
 from web.tenancy import get_or_404
 
@@ -109,3 +112,27 @@ def _finished(report_id: int) -> Report:
     if report.status != ReportStatus.DONE:
         abort(404)
     return report
+
+
+@bp.get("/<int:report_id>/tables")
+def tables(report_id: int):
+    """The report's tables, one at a time, filtered by the unit's (or category's) name, and
+    downloaded as CSV/XLSX: exactly the cells the report publishes (``web.reports.tables``)."""
+    report = _finished(report_id)
+    found = published_tables(db.session.scalar(
+        db.select(Report.html).where(Report.id == report.id)))
+    flt = read_filters(request.args, {"which": OneOf(lambda: [t.code for t in found]),
+                                      "name": text(200)})
+    context = {"report": report, "args": request.args,
+               "table_options": [(t.code, t.title) for t in found]}
+    if flt.errors:
+        return invalid("reports/tables.html", flt.errors, table=None, rows=[], **context)
+    table = next((t for t in found if t.code == (flt["which"] or "1")), None)
+    if table is None:
+        abort(404)
+    rows = table.matching(flt["name"])
+    if flt.fmt:
+        return export(flt, f"rapport-{report.id}-tabel-{table.code}", table.header, rows,
+                      sheet=table.title)
+    return render_template("reports/tables.html", errors={}, table=table, rows=rows,
+                           **context)

@@ -32,7 +32,13 @@ class User(TenantScoped, Timestamped, db.Model):
     subject: Mapped[str] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    # The login profile's language (SSO claim, SCIM, the import): refreshed from there.
     locale: Mapped[str | None] = mapped_column(String(5))
+    # The language the person chose on their settings page; it comes before the profile's.
+    chosen_locale: Mapped[str | None] = mapped_column(String(5))
+    # Who may see an answer, as the person last chose it (a ``Visibility`` value): the
+    # preparation form's unanswered questions start there. No time stamp beside it.
+    answer_visibility: Mapped[str | None] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The identity provider's own id for the person (SCIM ``externalId``, Entra's objectId).
@@ -49,6 +55,11 @@ class User(TenantScoped, Timestamped, db.Model):
     roles: Mapped[list[TenantRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @property
+    def language(self) -> str | None:
+        """The person's language: their own choice, else their login profile's."""
+        return self.chosen_locale or self.locale
 
     def has_role(self, role: TenantRoleName) -> bool:
         return any(r.role == role for r in self.roles)

@@ -63,7 +63,8 @@ def save_answers(actor: User, cycle: Cycle, answers: list[AnswerInput]) -> list[
     cycle); errors are keyed ``answer-<prompt id>`` and ``visibility-<prompt id>``. The first
     saved answer records the actor's ``Participation``; withdrawing every answer before the
     meeting has ever started removes it again. The caller has checked
-    ``Permission.CONTRIBUTE``. Returns the actor's answers after saving.
+    ``Permission.CONTRIBUTE``. The visibility of the last answer given is remembered as the
+    actor's ``answer_visibility`` (``remembered_visibility``). Returns the actor's answers.
     """
     errors: dict[str, str] = {}
     if cycle.phase != Phase.PREPARATION:
@@ -102,11 +103,21 @@ def save_answers(actor: User, cycle: Cycle, answers: list[AnswerInput]) -> list[
             db.session.add(row)
             existing[a.prompt_id] = row
         row.text, row.visibility = a.text, a.visibility
+    chosen = [a.visibility for a in answers if a.text]
+    if chosen:
+        # Remembered for the questions they have not answered yet, here and in later cycles.
+        actor.answer_visibility = Visibility(chosen[-1]).value
     if not (had_answers and existing):
         # Changing answers one already had changes nothing about taking part.
         _record_participation(actor, cycle, contributed=bool(existing))
     db.session.flush()
     return sorted(existing.values(), key=lambda c: c.prompt_id)
+
+
+def remembered_visibility(person: User) -> str | None:
+    """Who may see an answer, as ``person`` last chose it (a ``Visibility`` value), or None."""
+    choice = person.answer_visibility
+    return choice if choice in {v.value for v in Visibility} else None
 
 
 def seal_anonymous(cycle: Cycle, at: datetime) -> int:

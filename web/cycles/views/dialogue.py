@@ -25,7 +25,8 @@ def prepare(cycle_id: int):
     require(user, Permission.CONTRIBUTE, cycle)
     if request.method == "GET":
         mine = contributions.my_answers(user, cycle)
-        form = {}
+        remembered = contributions.remembered_visibility(user)
+        form = {f"visibility-{p.id}": remembered for p in cycle.prompts if remembered}
         for prompt_id, answer in mine.items():
             form[f"answer-{prompt_id}"] = answer.text
             form[f"visibility-{prompt_id}"] = answer.visibility.value
