@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from web.cycles.models import ActionStatus, Phase
-from web.cycles.vocabulary import KKC, OLFA, Expectation
+from web.vocabulary import KKC, OLFA, Expectation
 
 if TYPE_CHECKING:
     from bench.generator.builder import PlannedCycle

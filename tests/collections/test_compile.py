@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from tests.collections.conftest import KEEP, offered
 from web.collections.models import CollectionEntry, EntryStatus
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import ExampleKind
 from web.extensions import db
+from web.vocabulary import KKC, OLFA, Expectation
 
 
 def entries(scope, tenant) -> list[CollectionEntry]:

@@ -22,10 +22,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from web.cycles.models import ActionStatus, Phase
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.orgs.models import OrgUnit, UnitKind
 from web.tenants.models import Tenant
 from web.users.models import TenantRoleName, User
+from web.vocabulary import KKC, OLFA, Expectation
 
 TODAY = date.today()
 PERIOD = (TODAY - timedelta(days=180), TODAY)

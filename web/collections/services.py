@@ -416,7 +416,7 @@ def grouped(entries: Iterable[PublishedEntry], by: str) -> dict[ExampleKind, lis
 
     An entry with several expectations appears under each; one without goes under "not given".
     """
-    from web.cycles.vocabulary import KKC, OLFA, Expectation
+    from web.vocabulary import KKC, OLFA, Expectation
 
     vocabulary = {"expectation": Expectation, "kkc": KKC, "olfa": OLFA}[by]
     result: dict[ExampleKind, list[Group]] = {}

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.tenants.models import Tenant
+from web.vocabulary import KKC, OLFA, Expectation
 
 # i18n: short summaries of the memo's description of kurs, koordinering and commitment.
 KKC_DESCRIPTIONS = {

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.extensions import db
 from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column
+from web.vocabulary import KKC, OLFA, Expectation
 
 MAX_TITLE = 200
 MAX_TEXT = 4000

@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from web.cycles.models import Cycle
 from web.cycles.services.actions import parse_choice, parse_id
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.errors import InputError
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleExpectation, ExampleKind
 from web.extensions import db
@@ -30,6 +29,7 @@ from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.permissions import Permission, can, cycle_unit_ids, led_unit_ids, member_unit_ids
 from web.users.models import User
+from web.vocabulary import KKC, OLFA, Expectation
 
 KIND_LABELS = {
     ExampleKind.GOOD: _l("Et godt eksempel på aktørskab"),
