@@ -30,12 +30,15 @@ class Factory:
             db.session.commit()
 
     def tenant(self, slug: str | None = None, **kw) -> Tenant:
+        """A tenant as the product creates one (with the memo's guide as its template)."""
+        from web.tenants.services import create_tenant
+
         n = next(_seq)
         with self.app.app_context():
-            tenant = Tenant(slug=slug or f"kommune-{n}", name=kw.pop("name", f"Kommune {n}"),
-                            default_locale=kw.pop("default_locale", "da"),
-                            settings=kw.pop("settings", {}), **kw)
-            db.session.add(tenant)
+            tenant = create_tenant(slug or f"kommune-{n}", kw.pop("name", f"Kommune {n}"),
+                                   kw.pop("default_locale", "da"), kw.pop("settings", {}))
+            for column, value in kw.items():
+                setattr(tenant, column, value)
             db.session.commit()
         return tenant
 
