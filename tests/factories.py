@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from flask import Flask
 
 from web.extensions import db
+from web.models import utcnow
 from web.orgs.models import Membership, MembershipRole, OrgUnit, UnitKind
 from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
@@ -138,6 +139,8 @@ class Factory:
                 expectations=(), **kw):
         from web.examples.models import Example, ExampleExpectation, ExampleKind
 
+        if kw.pop("is_offered", False):  # offered: the consent's moment (derived)
+            kw.setdefault("offered_at", utcnow())
         with self.scope(tenant):
             example = Example(unit_id=unit.id, author_id=author.id if author else None,
                               kind=kw.pop("kind", ExampleKind.GOOD),

@@ -139,7 +139,7 @@ def test_a_withdrawn_offer_removes_the_entry(town, make, scope, compiled):
     with make.scope(town.tenant):
         from web.examples.models import Example
 
-        db.session.get(Example, example.id).is_offered = False
+        db.session.get(Example, example.id).offered_at = None  # withdrawn
     result = compiled()
     assert result.withdrawn == 1
     assert entries(scope, town.tenant) == []

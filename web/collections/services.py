@@ -362,7 +362,7 @@ def published_filter() -> ColumnElement[bool]:
     """Approved, and the example still offered and unchanged since it was compiled (a team's
     edit hides the entry at once, before the next compilation sends it back to review)."""
     return and_(CollectionEntry.status == EntryStatus.APPROVED,
-                Example.is_offered.is_(True),
+                Example.is_offered,
                 Example.updated_at <= CollectionEntry.source_updated_at)
 
 

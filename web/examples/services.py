@@ -191,6 +191,6 @@ def _cycle_of_unit(errors: dict[str, str], cycle_id: object, unit_id: int | None
 
 def _set_offer(example: Example, offer: bool, *, changed: bool) -> None:
     if not offer:
-        example.is_offered, example.offered_at = False, None
+        example.offered_at = None
     elif not example.is_offered or changed:
-        example.is_offered, example.offered_at = True, utcnow()
+        example.offered_at = utcnow()
