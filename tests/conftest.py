@@ -20,13 +20,13 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import factories
 from tests.services import (
-    APP_DATABASE_URL,
     INSTANCE_DIR,
     SQLITE,
     TEST_BACKEND,
     TEST_DATABASE_URL,
     TEST_QUEUE,
     TEST_REDIS_URL,
+    app_overrides,
     drop_database,
     empty_tables,
     recreate_database,
@@ -58,23 +58,6 @@ def pytest_collection_modifyitems(config, items) -> None:
                 f"{item.nodeid}: @pytest.mark.postgres needs a one-line reason")
         if SQLITE:
             item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL: {reason}"))
-
-
-def app_overrides(**extra) -> dict:
-    """``create_app`` overrides for an app on this run's database (and Redis on PostgreSQL)."""
-    overrides = {
-        "ENV": "test",
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": APP_DATABASE_URL,
-        "CELERY_QUEUE": TEST_QUEUE,
-    }
-    if SQLITE:
-        overrides.update(INSTANCE_PATH=str(INSTANCE_DIR), REDIS_URL=None)
-    else:
-        overrides.update(SQLALCHEMY_OWNER_URI=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL)
-    overrides.update(extra)
-    return overrides
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.collections.conftest import KEEP, offered
+from tests.collections.town import KEEP, offered
 from web.collections.models import CollectionEntry, EntryStatus
 from web.examples.models import ExampleKind
 from web.extensions import db

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.reminders.conftest import MEETING, make_team
+from tests.reminders.teams import MEETING, make_team
 from web.extensions import db
 from web.reminders.tasks import plan_tenant
 from web.tenancy import tenant_scope
@@ -66,7 +66,7 @@ def test_a_new_cycle_or_action_queues_planning(app, make, sent):
 
 def test_a_broker_that_is_away_leaves_the_commit_standing(app, make, caplog):
     """The send after the commit fails: the moved meeting is saved, the loss is logged."""
-    from tests.conftest import app_overrides
+    from tests.services import app_overrides
     from web import create_app
 
     team = make_team(make, meeting_at=MEETING)

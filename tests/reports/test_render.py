@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.collections.conftest import KEEP
+from tests.collections.town import KEEP
 from tests.reports.town import PERIOD
 from web.extensions import db
 from web.reports import services
