@@ -17,6 +17,16 @@ def migrated_app(url: str):
                        "REDIS_URL": "redis://127.0.0.1:6379/15"})
 
 
+# A migration test runs on a fresh database of each backend (``pg_url`` or a SQLite file).
+ON_BOTH_BACKENDS = pytest.mark.parametrize("backend", [
+    pytest.param("postgresql", marks=pytest.mark.postgres("the PostgreSQL migration path")),
+    "sqlite"])
+
+
+def fresh_url(backend: str, pg_url: str | None, tmp_path) -> str:
+    return pg_url if backend == "postgresql" else f"sqlite:///{tmp_path}/m.db"
+
+
 @pytest.fixture
 def pg_url(request):
     """A fresh PostgreSQL database beside the run's, for the ``postgresql`` case only."""
@@ -29,12 +39,9 @@ def pg_url(request):
     drop_database(url)
 
 
-@pytest.mark.parametrize("backend", [
-    pytest.param("postgresql", marks=pytest.mark.postgres("the PostgreSQL migration path")),
-    "sqlite"])
+@ON_BOTH_BACKENDS
 def test_upgrade_matches_models_and_downgrades_to_nothing(backend, pg_url, tmp_path):
-    url = pg_url if backend == "postgresql" else f"sqlite:///{tmp_path}/m.db"
-    app = migrated_app(url)
+    app = migrated_app(fresh_url(backend, pg_url, tmp_path))
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
@@ -56,17 +63,14 @@ def test_one_head_and_dated_file_names(app):
             assert name[:8].isdigit(), name
 
 
-@pytest.mark.parametrize("backend", [
-    pytest.param("postgresql", marks=pytest.mark.postgres("the PostgreSQL migration path")),
-    "sqlite"])
+@ON_BOTH_BACKENDS
 def test_0021_keeps_each_examples_offer_in_offered_at(backend, pg_url, tmp_path):
     """Offered without a moment: its last change becomes the moment; not offered: no moment."""
     from datetime import UTC, datetime
 
     from sqlalchemy import text
 
-    url = pg_url if backend == "postgresql" else f"sqlite:///{tmp_path}/m.db"
-    app = migrated_app(url)
+    app = migrated_app(fresh_url(backend, pg_url, tmp_path))
     then, changed = datetime(2027, 1, 5, 9, tzinfo=UTC), datetime(2027, 2, 1, 12, tzinfo=UTC)
     with app.app_context():
         upgrade(revision="0020")
