@@ -20,13 +20,13 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tests import factories
 from tests.services import (
-    APP_DATABASE_URL,
     INSTANCE_DIR,
     SQLITE,
     TEST_BACKEND,
     TEST_DATABASE_URL,
     TEST_QUEUE,
     TEST_REDIS_URL,
+    app_overrides,
     drop_database,
     empty_tables,
     recreate_database,
@@ -58,23 +58,6 @@ def pytest_collection_modifyitems(config, items) -> None:
                 f"{item.nodeid}: @pytest.mark.postgres needs a one-line reason")
         if SQLITE:
             item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL: {reason}"))
-
-
-def app_overrides(**extra) -> dict:
-    """``create_app`` overrides for an app on this run's database (and Redis on PostgreSQL)."""
-    overrides = {
-        "ENV": "test",
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": APP_DATABASE_URL,
-        "CELERY_QUEUE": TEST_QUEUE,
-    }
-    if SQLITE:
-        overrides.update(INSTANCE_PATH=str(INSTANCE_DIR), REDIS_URL=None)
-    else:
-        overrides.update(SQLALCHEMY_OWNER_URI=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL)
-    overrides.update(extra)
-    return overrides
 
 
 @pytest.fixture(scope="session")
@@ -114,16 +97,9 @@ def _sqlite_savepoints(app: Flask) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-@pytest.fixture
-def db_session(app: Flask) -> Iterator[scoped_session]:
-    """db.session bound to one connection whose outer transaction is rolled back afterwards.
-
-    Each commit inside the test releases a savepoint; each request's teardown closes the
-    session. No app context stays pushed, so every request gets its own ``g``.
-    """
-    with app.app_context():
-        connection = db.engine.connect()
-    outer = connection.begin()
+@contextmanager
+def _session_on(connection) -> Iterator[scoped_session]:
+    """db.session bound to ``connection``: each commit releases a savepoint of it."""
     original = db.session
     session = scoped_session(sessionmaker(bind=connection, expire_on_commit=False,
                                           join_transaction_mode="create_savepoint"))
@@ -133,8 +109,54 @@ def db_session(app: Flask) -> Iterator[scoped_session]:
     finally:
         session.remove()
         db.session = original
+
+
+@pytest.fixture(scope="module")
+def module_db(app: Flask) -> Iterator[object]:
+    """One connection and transaction for a module whose tests share rows built once (a world
+    fixture of module scope over ``module_make``); rolled back after the module. Each test's
+    ``db_session`` is then a savepoint of it, rolled back after the test."""
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    try:
+        yield connection
+    finally:
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture(scope="module")
+def module_make(app: Flask, module_db) -> Iterator[factories.Factory]:
+    """Factories for a module's shared rows, written into ``module_db``."""
+    with _session_on(module_db):
+        yield factories.Factory(app)
+
+
+@pytest.fixture
+def db_session(app: Flask, request) -> Iterator[scoped_session]:
+    """db.session bound to one connection whose outer transaction is rolled back afterwards.
+
+    Each commit inside the test releases a savepoint; each request's teardown closes the
+    session. No app context stays pushed, so every request gets its own ``g``. In a module
+    that builds its rows once (``module_db``), the test runs in a savepoint of that
+    connection instead.
+    """
+    if "module_db" in request.fixturenames:
+        connection = request.getfixturevalue("module_db")
+        own = None
+        outer = connection.begin_nested()
+    else:
+        with app.app_context():
+            own = connection = db.engine.connect()
+        outer = connection.begin()
+    try:
+        with _session_on(connection) as session:
+            yield session
+    finally:
+        outer.rollback()
+        if own is not None:
+            own.close()
 
 
 @pytest.fixture
@@ -195,51 +217,19 @@ def login(client):
     return sign_in
 
 
-class SqlLog:
-    """The statements sent inside a ``sql_counter()`` block (savepoint bookkeeping excluded)."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-    def __str__(self) -> str:
-        return "\n".join(f"{i}: {s}" for i, s in enumerate(self.statements, 1))
-
-
 @pytest.fixture
 def sql_counter(app: Flask, db_session):
-    """Count SQL per request, so an N+1 fails a test::
+    """Count SQL per request, so an N+1 fails a test (the one counter: tests/querycount.py)::
 
         with sql_counter() as log:
             client.get(url)
         assert log.count <= 20, str(log)
     """
-    from contextlib import contextmanager
-
-    from sqlalchemy import event
+    from tests.querycount import count_queries
 
     with app.app_context():
         engine = db.engine
-
-    @contextmanager
-    def counting():
-        log = SqlLog()
-
-        def record(conn, cursor, statement, parameters, context, executemany) -> None:
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT",
-                                                          "ROLLBACK TO SAVEPOINT")):
-                log.statements.append(" ".join(statement.split()))
-
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            yield log
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-
-    return counting
+    return lambda: count_queries(engine)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from flask import Flask
 
 from web.extensions import db
+from web.models import utcnow
 from web.orgs.models import Membership, MembershipRole, OrgUnit, UnitKind
 from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
@@ -30,12 +31,15 @@ class Factory:
             db.session.commit()
 
     def tenant(self, slug: str | None = None, **kw) -> Tenant:
+        """A tenant as the product creates one (with the memo's guide as its template)."""
+        from web.tenants.services import create_tenant
+
         n = next(_seq)
         with self.app.app_context():
-            tenant = Tenant(slug=slug or f"kommune-{n}", name=kw.pop("name", f"Kommune {n}"),
-                            default_locale=kw.pop("default_locale", "da"),
-                            settings=kw.pop("settings", {}), **kw)
-            db.session.add(tenant)
+            tenant = create_tenant(slug or f"kommune-{n}", kw.pop("name", f"Kommune {n}"),
+                                   kw.pop("default_locale", "da"), kw.pop("settings", {}))
+            for column, value in kw.items():
+                setattr(tenant, column, value)
             db.session.commit()
         return tenant
 
@@ -135,6 +139,8 @@ class Factory:
                 expectations=(), **kw):
         from web.examples.models import Example, ExampleExpectation, ExampleKind
 
+        if kw.pop("is_offered", False):  # offered: the consent's moment (derived)
+            kw.setdefault("offered_at", utcnow())
         with self.scope(tenant):
             example = Example(unit_id=unit.id, author_id=author.id if author else None,
                               kind=kw.pop("kind", ExampleKind.GOOD),

@@ -49,6 +49,23 @@ else:
 PRODUCTION_REDIS_URL = TEST_REDIS_URL or "redis://127.0.0.1:9/0"
 
 
+def app_overrides(**extra) -> dict:
+    """``create_app`` overrides for an app on this run's database (and Redis on PostgreSQL)."""
+    overrides = {
+        "ENV": "test",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": APP_DATABASE_URL,
+        "CELERY_QUEUE": TEST_QUEUE,
+    }
+    if SQLITE:
+        overrides.update(INSTANCE_PATH=str(INSTANCE_DIR), REDIS_URL=None)
+    else:
+        overrides.update(SQLALCHEMY_OWNER_URI=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL)
+    overrides.update(extra)
+    return overrides
+
+
 def derived_database_url(url: str, suffix: str) -> str:
     """Another database of this run beside ``url`` (its name plus ``suffix``)."""
     if url.startswith("sqlite"):

@@ -137,3 +137,9 @@ def build_world(make, *, settings: dict[str, Any] | None = None) -> World:
         people=[Person("stranger", "Olga Udefra", leads="unit", roles=(*HR, *ADMIN))])
     return picked(World, solby, stranger_tenant=nabo["tenant"], stranger_unit=nabo["unit"],
                   stranger=nabo["stranger"])
+
+
+def values_world(make) -> World:
+    """Solby with the values it works by (the cycle tests' world)."""
+    return build_world(make, settings={"values": ["Tillid", "Udvikling", "Fællesskab",
+                                                  "Ordentlighed"]})

@@ -4,6 +4,7 @@ beat task, and tasks are sent after commit."""
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,8 @@ from sqlalchemy import event, select
 from web.extensions import db
 from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
+
+log = logging.getLogger(__name__)
 
 
 def tenant_task(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,12 +44,19 @@ def fan_out(task: Any) -> int:
 
 
 def enqueue_after_commit(task: Any, *args: Any, **kwargs: Any) -> None:
-    """Send ``task`` once the current transaction commits; never if it rolls back."""
+    """Send ``task`` once the current transaction commits; never if it rolls back.
+
+    A broker that is away does not undo the commit, nor turn it into an error: the lost send is
+    logged (the beat's sweep of that job, where it has one, finds the work later).
+    """
     session = db.session()
 
     @event.listens_for(session, "after_commit", once=True)
     def _send(_session) -> None:
-        task.apply_async(args=args, kwargs=kwargs)
+        try:
+            task.apply_async(args=args, kwargs=kwargs)
+        except Exception:  # the broker or the result store is away
+            log.exception("could not queue %s%r after the commit", task.name, args)
 
     @event.listens_for(session, "after_rollback", once=True)
     def _forget(_session) -> None:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from web.cycles.models import ActionStatus, Phase
-from web.cycles.vocabulary import KKC, OLFA, Expectation
+from web.vocabulary import KKC, OLFA, Expectation
 
 if TYPE_CHECKING:
     from bench.generator.builder import PlannedCycle
@@ -161,10 +161,10 @@ class Activity:
                        self.texts.example(names), self.texts.answer() if lesson else None,
                        rng.choice(kkcs).value if rng.random() < 0.7 else None,
                        rng.choice(olfas).value if rng.random() < 0.7 else None,
-                       offered, at + timedelta(days=1) if offered else None, at, at)
+                       at + timedelta(days=1) if offered else None, at, at)
 
         self.counts["examples"] = self.copier.copy("examples", (
             "id", "unit_id", "cycle_id", "author_id", "kind", "title", "text", "lesson", "kkc",
-            "olfa", "is_offered", "offered_at", "created_at", "updated_at"), rows())
+            "olfa", "offered_at", "created_at", "updated_at"), rows())
         self.copier.copy("example_expectations", ("example_id", "expectation"), tags,
                          counted=False)

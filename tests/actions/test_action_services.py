@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from web.cycles.models import MAX_ACTION, Action, ActionStatus, Phase
 from web.cycles.services import actions as services
-from web.cycles.vocabulary import KKC, Expectation
 from web.errors import FORM, Conflict, InputError
 from web.extensions import db
 from web.tenancy import tenant_scope
+from web.vocabulary import KKC, Expectation
 
 
 def copenhagen_today():

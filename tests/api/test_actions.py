@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.api.conftest import count, error_of, load
+from tests.api.client import count, error_of, load
 from web.cycles.models import Action, ActionStatus, Phase
 
 

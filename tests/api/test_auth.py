@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.api.conftest import Api, count, error_of, new_token
+from tests.api.client import Api, count, error_of, new_token
 from web.api.models import ApiToken
 from web.audit.models import AuditEntry
 from web.extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import count, error_of, load
+from tests.api.client import count, error_of, load
 from web.cycles.models import Cycle, Phase, PhaseChange
 from web.orgs.models import UnitKind
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.api.conftest import count, error_of
+from tests.api.client import count, error_of
 from web.cycles.models import Conclusion, Contribution, Cycle, Participation
 from web.extensions import db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import count, error_of, load
+from tests.api.client import count, error_of, load
 from web.examples.models import Example, ExampleKind
 
 GOOD = {"kind": "good", "title": "Vi byttede vagter selv",

@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.conftest import new_token
+from tests.api.client import new_token
 from web.cycles.models import Phase, Visibility
 from web.extensions import db
 from web.inputs import SIMPLE_MESSAGES, message_for

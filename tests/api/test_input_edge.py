@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from web.cycles.models import MAX_ACTION, Action, Cycle, Phase
-from web.cycles.vocabulary import Expectation
 from web.examples.models import Example
 from web.extensions import db
 from web.inputs import FIRST_DATE, LAST_DATE, SIMPLE_MESSAGES, message_for, read, text
 from web.tenancy import tenant_scope
+from web.vocabulary import Expectation
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 PARITY = settings(max_examples=40, deadline=None, derandomize=True, database=None,

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from tests.auth.conftest import Flow, configure
 from tests.auth.providers import ForgeProvider
-from tests.reminders.conftest import TODAY
 from tests.reminders.helpers import by_recipient, run
+from tests.reminders.teams import TODAY
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole
 from web.tenancy import tenant_scope

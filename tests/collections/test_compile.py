@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.collections.conftest import KEEP, offered
+from tests.collections.town import KEEP, offered
 from web.collections.models import CollectionEntry, EntryStatus
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import ExampleKind
 from web.extensions import db
+from web.vocabulary import KKC, OLFA, Expectation
 
 
 def entries(scope, tenant) -> list[CollectionEntry]:
@@ -139,7 +139,7 @@ def test_a_withdrawn_offer_removes_the_entry(town, make, scope, compiled):
     with make.scope(town.tenant):
         from web.examples.models import Example
 
-        db.session.get(Example, example.id).is_offered = False
+        db.session.get(Example, example.id).offered_at = None  # withdrawn
     result = compiled()
     assert result.withdrawn == 1
     assert entries(scope, town.tenant) == []

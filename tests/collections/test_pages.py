@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.collections.conftest import KEEP, offered
+from tests.collections.town import KEEP, offered
 from tests.querycount import queries_for
 from web.collections.models import CollectionEntry, EntryStatus
 from web.extensions import db

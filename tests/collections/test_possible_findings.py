@@ -7,7 +7,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from tests.collections.conftest import offered
+from tests.collections.town import offered
 from web.collections import services
 from web.collections.models import CollectionEntry, EntryDecision, EntryStatus, ErasedName
 from web.errors import Refusal

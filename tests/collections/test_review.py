@@ -6,7 +6,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from tests.collections.conftest import KEEP, offered
+from tests.collections.town import KEEP, offered
 from tests.services import SQLITE
 from web.collections import services
 from web.collections.models import CollectionEntry, EntryStatus

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.world import World, build_world
+from tests.world import World, values_world
 from web.tenancy import tenant_scope
 
 
 @pytest.fixture
 def world(make) -> World:
-    return build_world(make, settings={"values": ["Tillid", "Udvikling", "Fællesskab",
-                                                  "Ordentlighed"]})
+    return values_world(make)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from web.cycles.models import (
     Campaign,
@@ -16,6 +16,7 @@ from web.cycles.models import (
     DialogueTemplate,
     Phase,
     PhaseChange,
+    TemplatePrompt,
     Visibility,
 )
 from web.cycles.services import contributions
@@ -381,7 +382,27 @@ def test_next_cycle_through_the_page(client, login, world, make, app):
 
 # --- templates ---------------------------------------------------------------------------------
 
-def test_templates_are_seeded_on_first_visit_then_copied_and_edited(client, login, world, app):
+def test_the_pages_with_templates_write_nothing_where_a_tenant_has_none(client, login, make,
+                                                                        app):
+    """The memo's guide is seeded when a tenant is created; a page that lists templates only
+    reads, even for a tenant whose templates are gone."""
+    from web.users.models import TenantRoleName
+
+    tenant = make.tenant()
+    hr = make.user(tenant, roles=(TenantRoleName.HR, TenantRoleName.ADMIN))
+    with make.scope(tenant):
+        db.session.execute(delete(TemplatePrompt))
+        db.session.execute(delete(DialogueTemplate))
+    login(hr)
+    for path in ("templates", "campaigns/new"):
+        reply = client.get(f"/t/{tenant.slug}/{path}")
+        assert reply.status_code == 200, path
+        assert "Dialog om aktørskab (notatets dialogguide)" not in html(reply), path
+    with app.app_context(), tenant_scope(tenant.id):
+        assert db.session.scalar(select(func.count(DialogueTemplate.id))) == 0
+
+
+def test_a_new_tenant_has_the_memos_guide_to_copy_and_edit(client, login, world, app):
     login(world.hr)
     page = html(client.get(f"/t/{world.tenant.slug}/templates"))
     assert "Dialog om aktørskab (notatets dialogguide)" in page

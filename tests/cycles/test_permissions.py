@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.world import values_world
 from web.cycles.models import Phase
 
 ROLES = ("anna", "leader", "department_leader", "other_leader", "emil", "hr", "hovedudvalg",
@@ -17,6 +18,12 @@ ROLES = ("anna", "leader", "department_leader", "other_leader", "emil", "hr", "h
 
 def expect(table: dict[str, int], role: str) -> int:
     return table[role]
+
+
+# Solby is built once for the module (module_db); each test, and its cycle, in a savepoint.
+@pytest.fixture(scope="module")
+def world(module_make):
+    return values_world(module_make)
 
 
 @pytest.fixture

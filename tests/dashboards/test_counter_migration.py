@@ -7,11 +7,10 @@ the active members of the covered units, contributors = those of them with a Par
 
 from __future__ import annotations
 
-import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from tests.test_migrations import migrated_app
+from tests.test_migrations import ON_BOTH_BACKENDS, fresh_url, migrated_app
 from tests.test_migrations import pg_url as pg_url  # a fixture
 from web.extensions import db
 
@@ -49,12 +48,9 @@ INSERT INTO participations (tenant_id, cycle_id, user_id) VALUES
 EXPECTED = {1: (2, 1), 2: (4, 2), 3: (2, 1)}
 
 
-@pytest.mark.parametrize("backend", [
-    pytest.param("postgresql", marks=pytest.mark.postgres("the PostgreSQL migration path")),
-    "sqlite"])
+@ON_BOTH_BACKENDS
 def test_the_migration_fills_the_counters_from_todays_data(backend, pg_url, tmp_path):
-    url = pg_url if backend == "postgresql" else f"sqlite:///{tmp_path}/m.db"
-    app = migrated_app(url)
+    app = migrated_app(fresh_url(backend, pg_url, tmp_path))
     with app.app_context():
         upgrade(revision="0007")
         with db.engine.begin() as conn:

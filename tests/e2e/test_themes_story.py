@@ -49,7 +49,7 @@ with app.app_context():
         for n, item in enumerate(chosen):
             db.session.add(Example(unit_id=units[n % len(units)].id, author_id=None,
                                    kind=ExampleKind(item.kind), title=item.title,
-                                   text=item.text, lesson=item.lesson, is_offered=True,
+                                   text=item.text, lesson=item.lesson,
                                    offered_at=datetime.now(UTC)))
         db.session.flush()
         compile_collection()

@@ -7,12 +7,12 @@ from sqlalchemy import func, select
 
 from tests.dashboards.world import build_world
 from web.cycles.models import Phase
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.errors import InputError
 from web.examples import services
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleExpectation, ExampleKind
 from web.extensions import db
 from web.tenancy import tenant_scope
+from web.vocabulary import KKC, OLFA, Expectation
 
 
 @pytest.fixture

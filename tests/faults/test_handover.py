@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.reminders.conftest import NOW, make_team, outbox
 from tests.reminders.helpers import deliver, plan, settings_for
+from tests.reminders.teams import NOW, make_team, outbox
 from web.extensions import db
 from web.reminders import delivery, services
 from web.reminders.models import OutboxStatus

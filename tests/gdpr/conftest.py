@@ -3,46 +3,13 @@ visibility, an action and an example; and a neighbour tenant."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from web.cycles.models import Contribution, Cycle, CyclePrompt, Phase, PromptKind, Visibility
-from web.extensions import db
-from web.orgs.models import OrgUnit
-from web.tenants.models import Tenant
-from web.users.models import TenantRoleName, User
-
-
-@dataclass
-class Team:
-    tenant: Tenant
-    unit: OrgUnit
-    leader: User
-    anna: User
-    bo: User
-    admin: User
-    old: Cycle  # closed four years ago
-    recent: Cycle  # closed last month
-    neighbour: Tenant
-    neighbour_user: User
-
-
-def answers(make, tenant, cycle: Cycle, author: User, tag: str) -> dict[Visibility, int]:
-    ids = {}
-    with make.scope(tenant):
-        for position, visibility in enumerate(Visibility):
-            prompt = CyclePrompt(cycle_id=cycle.id, position=position,
-                                 kind=PromptKind.SENTENCE, text_da=f"Spørgsmål {position}")
-            db.session.add(prompt)
-            db.session.flush()
-            row = Contribution(cycle_id=cycle.id, prompt_id=prompt.id, author_id=author.id,
-                               visibility=visibility, text=f"{tag} {visibility.value}")
-            db.session.add(row)
-            db.session.flush()
-            ids[visibility] = row.id
-    return ids
+from tests.gdpr.teams import Team
+from web.cycles.models import Phase
+from web.users.models import TenantRoleName
 
 
 @pytest.fixture

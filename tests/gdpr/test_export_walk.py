@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from tests.gdpr.conftest import answers
+from tests.gdpr.teams import answers
 from web.collections.models import CollectionEntry, EntryStatus
 from web.cycles.models import Conclusion, CyclePrompt, Phase, PhaseChange
 from web.examples.models import ExampleKind

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from tests.gdpr.conftest import answers
+from tests.gdpr.teams import answers
 from web.audit.models import AuditEntry
 from web.extensions import db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.gdpr.conftest import answers
+from tests.gdpr.teams import answers
 from tests.services import TEST_DATABASE_URL
 from web.extensions import db
 from web.tenancy import tenant_scope

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.gdpr.conftest import answers
+from tests.gdpr.teams import answers
 from web.audit.models import AuditEntry
 from web.cycles.models import Action, Contribution, Participation, Visibility
 from web.examples.models import Example

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from tests.reminders.conftest import NOW
+from tests.reminders.teams import NOW
 from web.extensions import db
 from web.reminders import delivery, services
 from web.reminders.cadence import SendWindow

@@ -7,8 +7,8 @@ import email
 from datetime import date
 from email import policy
 
-from tests.reminders.conftest import MEETING, NOW
 from tests.reminders.helpers import body, ics
+from tests.reminders.teams import MEETING, NOW
 from web.reminders import mail, mime
 from web.reminders.models import ReminderKind
 

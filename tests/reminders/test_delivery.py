@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import timedelta
 from itertools import count
 
-from tests.reminders.conftest import MEETING, NOW, TODAY, make_team, outbox
 from tests.reminders.helpers import (
     body,
     by_recipient,
@@ -17,6 +16,7 @@ from tests.reminders.helpers import (
     run,
     settings_for,
 )
+from tests.reminders.teams import MEETING, NOW, TODAY, make_team, outbox
 from web.extensions import db
 from web.reminders import delivery, mail, services
 from web.reminders.models import OutboxStatus, ReminderKind

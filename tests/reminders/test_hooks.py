@@ -6,18 +6,20 @@ from datetime import timedelta
 
 import pytest
 
-from tests.reminders.conftest import MEETING, make_team
+from tests.reminders.teams import MEETING, make_team
 from web.extensions import db
-from web.reminders.hooks import PLAN_TASK
+from web.reminders.tasks import plan_tenant
 from web.tenancy import tenant_scope
+
+PLAN_TASK = plan_tenant.name
 
 
 @pytest.fixture
 def sent(app, monkeypatch):
     """What the hook hands to Celery (the broker round trip is tested with a real worker)."""
     calls = []
-    celery = app.extensions["celery"]
-    monkeypatch.setattr(celery, "send_task", lambda name, args=(), **kw: calls.append((name, args)))
+    monkeypatch.setattr(plan_tenant, "apply_async",
+                        lambda args=(), kwargs=None, **kw: calls.append((PLAN_TASK, args)))
     return calls
 
 
@@ -60,3 +62,28 @@ def test_a_new_cycle_or_action_queues_planning(app, make, sent):
     make.action(team.tenant, team.cycle, team.dane)
     assert sent[-1] == (PLAN_TASK, (team.tenant.id,))
     assert len(sent) == 2
+
+
+def test_a_broker_that_is_away_leaves_the_commit_standing(app, make, caplog):
+    """The send after the commit fails: the moved meeting is saved, the loss is logged."""
+    from tests.services import app_overrides
+    from web import create_app
+
+    team = make_team(make, meeting_at=MEETING)
+    away = create_app(app_overrides(REDIS_URL="redis://127.0.0.1:1/0"))
+    celery = away.extensions["celery"]
+    celery.conf.update(task_publish_retry=False,  # fail at once, not after the retries
+                       result_backend_transport_options={"retry_policy": {"max_retries": 0}})
+    celery.set_current()
+    moved = MEETING + timedelta(days=2)
+    with away.app_context(), tenant_scope(team.tenant.id):
+        from web.cycles.models import Cycle
+
+        db.session.get(Cycle, team.cycle.id).meeting_at = moved
+        db.session.commit()  # does not raise
+    with app.app_context(), tenant_scope(team.tenant.id):
+        from web.cycles.models import Cycle
+
+        db.session.expire_all()
+        assert db.session.get(Cycle, team.cycle.id).meeting_at == moved
+    assert "could not queue web.reminders.tasks.plan_tenant" in caplog.text

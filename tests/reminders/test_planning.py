@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-from tests.reminders.conftest import MEETING, NOW, TODAY, make_team, outbox
+from tests.reminders.teams import MEETING, NOW, TODAY, make_team, outbox
 from web.cycles.models import ActionStatus, Phase
 from web.extensions import db
 from web.reminders import services

@@ -8,8 +8,8 @@ import pytest
 from flask_migrate import upgrade
 
 from tests import factories
-from tests.reminders.conftest import NOW, make_team, outbox
 from tests.reminders.helpers import deliver, plan, settings_for
+from tests.reminders.teams import NOW, make_team, outbox
 from web import create_app
 from web.extensions import db
 from web.reminders.models import OutboxStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.reminders.conftest import NOW, make_team, outbox
+from tests.reminders.teams import NOW, make_team, outbox
 from web.extensions import db
 from web.reminders import delivery
 from web.reminders.models import OutboxStatus

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.reminders.conftest import MEETING, NOW, make_team, outbox
 from tests.reminders.helpers import by_recipient, plan, run, settings_for
 from tests.reminders.helpers import deliver as deliver_chunk
+from tests.reminders.teams import MEETING, NOW, make_team, outbox
 from web.extensions import db
 from web.reminders.models import OutboxStatus, ReminderKind, ReminderUnsubscribe
 from web.reminders.unsubscribe import InvalidToken, make_token, read_token

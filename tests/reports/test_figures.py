@@ -7,8 +7,8 @@ hidden to the independent LP (tests/reports/lp_check.py).
 
 from __future__ import annotations
 
-from tests.reports.conftest import PERIOD, TODAY
 from tests.reports.lp_check import Cell, interval
+from tests.reports.town import PERIOD, TODAY
 from web.reports.anonymity import published
 from web.reports.figures import Period, compute, distribution_key
 

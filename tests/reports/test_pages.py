@@ -7,9 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.reports.conftest import TODAY
+from tests.reports.town import TODAY, town_with_neighbour
 from web.extensions import db
 from web.reports.models import Report, ReportStatus, ReportTrigger
+
+
+@pytest.fixture(scope="module")
+def town(module_make):
+    """Built once for the module (module_db); each test runs in a savepoint."""
+    return town_with_neighbour(module_make)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.collections.conftest import KEEP
-from tests.reports.conftest import PERIOD
+from tests.collections.town import KEEP
+from tests.reports.town import PERIOD
 from web.extensions import db
 from web.reports import services
 from web.reports.models import Report, ReportRun, ReportStatus, RunStatus

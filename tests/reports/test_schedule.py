@@ -47,7 +47,7 @@ def test_no_dates_no_reports(make, scope):
 
 
 def test_the_command_line_makes_a_report_with_a_progress_bar(app, town):
-    from tests.reports.conftest import PERIOD
+    from tests.reports.town import PERIOD
 
     result = app.test_cli_runner().invoke(args=[
         "reports", "generate", "solby", "--from", PERIOD[0].isoformat(),

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.reports.conftest import PERIOD, build_town
+from tests.reports.town import PERIOD, build_town
 from tests.services import APP_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env
 from web.auth.session import session_payload
 from web.extensions import db

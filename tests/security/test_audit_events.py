@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.collections.conftest import offered
+from tests.collections.town import offered
 from web.audit.models import AuditEntry
 from web.collections.models import CollectionEntry
 from web.extensions import db

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.reports.conftest import build_town
 from tests.reports.test_render import generate
+from tests.reports.town import build_town
 from web.dashboards.chart import participation_svg
 from web.dashboards.queries import AreaParticipation
 from web.extensions import db

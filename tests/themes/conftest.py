@@ -77,7 +77,8 @@ def labelled_vectors() -> tuple[list[LabelledEntry], np.ndarray]:
 
 # --- a municipality with approved entries from several teams ----------------------------------
 
-from tests.collections.conftest import Town, town  # noqa: E402, F401 - the shared world
+from tests.collections.conftest import town  # noqa: E402, F401 - the shared world
+from tests.collections.town import Town  # noqa: E402
 
 VAGT = [e for e in entries() if e.theme == "vagtplan"][:6]
 MOEDER = [e for e in entries() if e.theme == "moeder"][:6]
@@ -90,7 +91,7 @@ def approved(town: Town, make, scope):  # noqa: F811 - town is the fixture impor
     """
     from sqlalchemy import select
 
-    from tests.collections.conftest import offered
+    from tests.collections.town import offered
     from web.collections.compilation import compile_collection
     from web.collections.models import CollectionEntry
     from web.collections.services import approve_entry

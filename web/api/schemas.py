@@ -28,12 +28,12 @@ from web.cycles.models import (
     Visibility,
 )
 from web.cycles.services.actions import MAX_FOLLOW_UP
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import MAX_TEXT, MAX_TITLE, ExampleKind
 from web.examples.services import Expectations
 from web.inputs import Day, Id, Moment, text
 from web.orgs.models import MembershipRole
 from web.users.models import TenantRoleName
+from web.vocabulary import KKC, OLFA, Expectation
 
 MAX_PAGE = 10_000
 

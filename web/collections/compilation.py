@@ -57,7 +57,7 @@ def compile_collection(progress: Callable[[int, int], None] | None = None) -> Co
     tenant_lock("collection")
     redactor = directory_redactor()
     examples = list(db.session.scalars(
-        select(Example).where(Example.is_offered.is_(True)).order_by(Example.id)))
+        select(Example).where(Example.is_offered).order_by(Example.id)))
     entries = {e.example_id: e for e in db.session.scalars(select(CollectionEntry))}
     areas = shown_areas({ex.unit_id for ex in examples}, tenant.k_threshold)
     result = CompileResult(offered=len(examples), directory=redactor.patterns)

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import ExampleKind
 from web.extensions import db
 from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column
+from web.vocabulary import KKC, OLFA, Expectation
 
 MAX_REASON = 1000
 TEXT_FIELDS = ("title", "text", "lesson")  # the free text of an entry: redacted, reviewed

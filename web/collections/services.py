@@ -362,7 +362,7 @@ def published_filter() -> ColumnElement[bool]:
     """Approved, and the example still offered and unchanged since it was compiled (a team's
     edit hides the entry at once, before the next compilation sends it back to review)."""
     return and_(CollectionEntry.status == EntryStatus.APPROVED,
-                Example.is_offered.is_(True),
+                Example.is_offered,
                 Example.updated_at <= CollectionEntry.source_updated_at)
 
 
@@ -416,7 +416,7 @@ def grouped(entries: Iterable[PublishedEntry], by: str) -> dict[ExampleKind, lis
 
     An entry with several expectations appears under each; one without goes under "not given".
     """
-    from web.cycles.vocabulary import KKC, OLFA, Expectation
+    from web.vocabulary import KKC, OLFA, Expectation
 
     vocabulary = {"expectation": Expectation, "kkc": KKC, "olfa": OLFA}[by]
     result: dict[ExampleKind, list[Group]] = {}

@@ -1,4 +1,4 @@
-"""Translated labels for the cycle flow's enums (the memo's own vocabulary is in vocabulary.py)."""
+"""Translated labels for the cycle flow's enums (the memo's own vocabulary: web/vocabulary.py)."""
 
 from __future__ import annotations
 

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from web.cycles.vocabulary import KKC, Expectation
 from web.extensions import db
 from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column
 from web.orgs.models import OrgUnit
 from web.users.models import User
+from web.vocabulary import KKC, Expectation
 
 # Documented limits (README): longer input is refused with a message on the form.
 MAX_PROMPT = 500

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 
-from web.cycles.vocabulary import KKC, OLFA, Expectation
-from web.tenants.models import Tenant
+from web.vocabulary import KKC, OLFA, Expectation
+
+if TYPE_CHECKING:
+    from web.tenants.models import Tenant
 
 # i18n: short summaries of the memo's description of kurs, koordinering and commitment.
 KKC_DESCRIPTIONS = {

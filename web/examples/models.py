@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.extensions import db
 from web.models import TenantScoped, Timestamped, Updated, UtcDateTime, enum_column
+from web.vocabulary import KKC, OLFA, Expectation
 
 MAX_TITLE = 200
 MAX_TEXT = 4000
@@ -30,7 +31,7 @@ class Example(TenantScoped, Timestamped, Updated, db.Model):
     __tablename__ = "examples"
     __table_args__ = (
         Index("ix_examples_tenant_id_unit_id", "tenant_id", "unit_id"),
-        Index("ix_examples_tenant_id_is_offered", "tenant_id", "is_offered"),
+        Index("ix_examples_tenant_id_offered_at", "tenant_id", "offered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,11 +45,20 @@ class Example(TenantScoped, Timestamped, Updated, db.Model):
     lesson: Mapped[str | None] = mapped_column(Text)
     kkc: Mapped[KKC | None] = mapped_column(enum_column(KKC))
     olfa: Mapped[OLFA | None] = mapped_column(enum_column(OLFA))
-    is_offered: Mapped[bool] = mapped_column(default=False)
-    offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the author's consent
 
     expectation_tags: Mapped[list[ExampleExpectation]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
+
+    @hybrid_property
+    def is_offered(self) -> bool:
+        """Offered for sharing: since the moment of the consent, until it is withdrawn."""
+        return self.offered_at is not None
+
+    @is_offered.inplace.expression
+    @classmethod
+    def _is_offered_expression(cls) -> ColumnElement[bool]:
+        return cls.offered_at.is_not(None)
 
     @property
     def expectations(self) -> list[Expectation]:

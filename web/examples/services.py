@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from web.cycles.models import Cycle
 from web.cycles.services.actions import parse_choice, parse_id
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.errors import InputError
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example, ExampleExpectation, ExampleKind
 from web.extensions import db
@@ -30,6 +29,7 @@ from web.models import utcnow
 from web.orgs.models import OrgUnit
 from web.permissions import Permission, can, cycle_unit_ids, led_unit_ids, member_unit_ids
 from web.users.models import User
+from web.vocabulary import KKC, OLFA, Expectation
 
 KIND_LABELS = {
     ExampleKind.GOOD: _l("Et godt eksempel på aktørskab"),
@@ -191,6 +191,6 @@ def _cycle_of_unit(errors: dict[str, str], cycle_id: object, unit_id: int | None
 
 def _set_offer(example: Example, offer: bool, *, changed: bool) -> None:
     if not offer:
-        example.is_offered, example.offered_at = False, None
+        example.offered_at = None
     elif not example.is_offered or changed:
-        example.is_offered, example.offered_at = True, utcnow()
+        example.offered_at = utcnow()

@@ -6,13 +6,13 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 
 from web.auth.session import require_user
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.errors import Refusal
 from web.examples import services
 from web.examples.models import MAX_TEXT, MAX_TITLE, Example
 from web.forms import form_page, saved
 from web.permissions import Permission, require
 from web.tenancy import get_or_404
+from web.vocabulary import KKC, OLFA, Expectation
 
 bp = Blueprint("examples", __name__, url_prefix="/examples", template_folder="templates")
 

@@ -15,9 +15,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from web.cycles.vocabulary import KKC, Expectation
 from web.extensions import db
 from web.models import TenantScoped, UtcDateTime, enum_column
+from web.vocabulary import KKC, Expectation
 
 MAX_CARD = 1000
 

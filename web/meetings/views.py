@@ -29,7 +29,6 @@ from web.cycles.models import Cycle, Phase
 from web.cycles.reference import reference_for
 from web.cycles.services.actions import team_members
 from web.cycles.views import localized
-from web.cycles.vocabulary import EXPECTATION_LABELS, KKC_LABELS
 from web.errors import Refusal
 from web.extensions import db
 from web.forms import invalid, saved
@@ -39,6 +38,7 @@ from web.meetings.models import LiveMeeting, Voting
 from web.models import utcnow
 from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
+from web.vocabulary import EXPECTATION_LABELS, KKC_LABELS
 
 bp = Blueprint("live", "web.meetings", template_folder="templates")
 

@@ -38,12 +38,12 @@ from web.cycles.models import (
     Participation,
     Phase,
 )
-from web.cycles.vocabulary import KKC, OLFA, Expectation
 from web.examples.models import Example, ExampleExpectation
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit, UnitKind
 from web.reports.anonymity import Part, PublishedRow, ShownRow, UnitFigures, protect
 from web.users.models import User
+from web.vocabulary import KKC, OLFA, Expectation
 
 REPORT_KINDS = (UnitKind.ORGANISATION, UnitKind.AREA, UnitKind.DEPARTMENT)
 CYCLES = ("cycles_started", "cycles_completed", "cycles_overdue")

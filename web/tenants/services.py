@@ -5,9 +5,11 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from web.cycles.services.templates import ensure_default_template
 from web.errors import InputError
 from web.extensions import db
 from web.inputs import has_controls
+from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -34,6 +36,8 @@ def create_tenant(slug: str, name: str, default_locale: str = "da",
     tenant = Tenant(slug=slug, name=name, default_locale=default_locale, settings=settings or {})
     db.session.add(tenant)
     db.session.flush()
+    with tenant_scope(tenant.id):
+        ensure_default_template()  # the memo's dialogue guide: every tenant starts with it
     return tenant
 
 

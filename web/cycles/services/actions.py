@@ -20,13 +20,13 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from web.cycles.models import MAX_ACTION, OPEN_ACTION_STATUSES, Action, ActionStatus, Cycle, Phase
-from web.cycles.vocabulary import KKC, Expectation
 from web.errors import Conflict, InputError
 from web.extensions import db
 from web.inputs import Day, Id, check_text, read
 from web.orgs.models import Membership
 from web.permissions import cycle_unit_ids
 from web.users.models import User
+from web.vocabulary import KKC, Expectation
 
 # Documented limits (README): what happened and what we learned, per action.
 MAX_FOLLOW_UP = 4000

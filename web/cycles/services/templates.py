@@ -116,8 +116,9 @@ def default_template() -> DialogueTemplate | None:
 def ensure_default_template() -> DialogueTemplate:
     """The current tenant's default template, seeding the memo's guide when it has none.
 
-    Idempotent: once a tenant has any template, nothing is added (running ``flask demo`` twice,
-    or opening the start form, changes nothing). Flushes; the caller commits.
+    ``create_tenant`` calls it for every new tenant. Idempotent: once a tenant has any
+    template, nothing is added (running ``flask demo`` twice changes nothing). Flushes; the
+    caller commits.
     """
     existing = default_template()
     if existing is not None:

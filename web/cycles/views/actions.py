@@ -21,13 +21,13 @@ from web.auth.session import require_user
 from web.cycles.labels import ACTION_STATUS_LABELS, PHASE_LABELS
 from web.cycles.models import MAX_ACTION, Action, Cycle, Phase
 from web.cycles.services import actions as services
-from web.cycles.vocabulary import KKC, Expectation
 from web.errors import FORM, Refusal
 from web.extensions import db
 from web.forms import form_page, saved
 from web.i18n import locale_name
 from web.permissions import Permission, can, require
 from web.tenancy import get_or_404
+from web.vocabulary import KKC, Expectation
 
 bp = Blueprint("actions", "web.cycles", template_folder="templates")
 

@@ -15,7 +15,6 @@ from web.cycles.services import campaigns
 from web.cycles.services import templates as template_service
 from web.cycles.views import bp
 from web.errors import Refusal
-from web.extensions import db
 from web.forms import form_page, invalid, saved
 from web.inputs import text
 from web.models import utcnow
@@ -30,9 +29,6 @@ BLANK_ROWS = 1  # empty prompt rows offered on the template form
 def templates():
     user = require_user()
     require(user, Permission.MANAGE_TEMPLATES)
-    if template_service.default_template() is None:
-        template_service.ensure_default_template()
-        db.session.commit()
     return render_template("cycles/templates.html",
                            templates=template_service.list_templates())
 
@@ -130,9 +126,6 @@ def campaign_detail(campaign_id: int):
 def campaign_new():
     user = require_user()
     require(user, Permission.START_CAMPAIGN)
-    if template_service.default_template() is None:
-        template_service.ensure_default_template()
-        db.session.commit()
     context = {"tree": campaigns.unit_tree(), "templates": template_service.list_templates()}
     if request.method == "GET":
         today = utcnow().date()

@@ -19,7 +19,6 @@ from web.cycles.services.actions import today as local_today
 from web.cycles.services.campaigns import unit_tree
 from web.cycles.views import bp
 from web.errors import FORM, InputError, Refusal
-from web.extensions import db
 from web.forms import form_page, invalid, saved
 from web.models import utcnow
 from web.orgs.models import OrgUnit
@@ -99,7 +98,7 @@ def new():
     if not led:
         require(user, Permission.START_CYCLE, None)  # 403: this page is for leaders
     units = unit_tree(led)
-    templates = _templates()
+    templates = template_service.list_templates()
     if request.method == "GET":
         today = utcnow().date()
         defaults = {"unit_id": str(units[0][0].id) if len(units) == 1 else "",
@@ -157,7 +156,7 @@ def next_cycle(cycle_id: int):
     user = require_user()
     cycle = get_or_404(Cycle, cycle_id)
     require(user, Permission.MANAGE_CYCLE, cycle)
-    templates = _templates()
+    templates = template_service.list_templates()
     carried = cycle_service.open_actions(cycle)
     context = {"cycle": cycle, "templates": templates, "carried": carried}
     if request.method == "GET":
@@ -183,14 +182,6 @@ def next_cycle(cycle_id: int):
                    count=len(carried)), url_for(".detail", cycle_id=new_cycle.id))
 
 
-def _templates() -> list[DialogueTemplate]:
-    """The tenant's templates; the memo's guide is seeded on first use (and committed)."""
-    templates = template_service.list_templates()
-    if not templates:
-        template_service.ensure_default_template()
-        db.session.commit()
-        templates = template_service.list_templates()
-    return templates
 
 
 def _chosen(model, field: str, errors: dict[str, str], missing: str):
