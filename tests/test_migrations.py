@@ -64,7 +64,7 @@ def test_one_head_and_dated_file_names(app):
 
 
 @ON_BOTH_BACKENDS
-def test_0021_keeps_each_examples_offer_in_offered_at(backend, pg_url, tmp_path):
+def test_0024_keeps_each_examples_offer_in_offered_at(backend, pg_url, tmp_path):
     """Offered without a moment: its last change becomes the moment; not offered: no moment."""
     from datetime import UTC, datetime
 
@@ -73,7 +73,7 @@ def test_0021_keeps_each_examples_offer_in_offered_at(backend, pg_url, tmp_path)
     app = migrated_app(fresh_url(backend, pg_url, tmp_path))
     then, changed = datetime(2027, 1, 5, 9, tzinfo=UTC), datetime(2027, 2, 1, 12, tzinfo=UTC)
     with app.app_context():
-        upgrade(revision="0020")
+        upgrade(revision="0023")
         with db.engine.begin() as conn:
             conn.execute(text(
                 "INSERT INTO tenants (id, slug, name, default_locale, settings, created_at) "
@@ -93,7 +93,7 @@ def test_0021_keeps_each_examples_offer_in_offered_at(backend, pg_url, tmp_path)
             rows = conn.execute(text("SELECT id, offered_at FROM examples ORDER BY id")).all()
         assert {ident: _utc(at) for ident, at in rows} == {1: then, 2: changed, 3: None, 4: None}
         assert "is_offered" not in {c["name"] for c in inspect(db.engine).get_columns("examples")}
-        downgrade(revision="0020")
+        downgrade(revision="0023")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT id FROM examples WHERE is_offered ORDER BY id")
                                 ).scalars().all() == [1, 2]

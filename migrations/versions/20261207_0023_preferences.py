@@ -2,8 +2,8 @@
 before the login profile's and the browser's) and users.answer_visibility (who may see an
 answer, as they last chose it: the preparation form's unanswered questions start there)
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-07 19:00:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = "0020"
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@
 to agree: an example marked offered without a moment gets its last change as the moment, one
 not marked offered loses a stale moment. The index follows to (tenant_id, offered_at).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-07 19:10:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = '0020'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

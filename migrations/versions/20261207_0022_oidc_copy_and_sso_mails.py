@@ -2,8 +2,8 @@
 oidc_copy_fetched_at), and two reminder kinds for the admins' SSO alert e-mails
 (sso_refresh_kept, sso_login_failures) in the outbox's kind constraints.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-07 19:10:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
