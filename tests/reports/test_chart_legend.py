@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from web import charts
-from web.cycles.vocabulary import KKC, Expectation
 from web.reports.render import _distribution_figure
+from web.vocabulary import KKC, Expectation
 
 PROPERTY = settings(max_examples=15, deadline=None, database=None,
                     derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"))

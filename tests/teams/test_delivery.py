@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.reminders.conftest import MEETING, NOW, make_team
 from tests.reminders.helpers import plan, settings_for
+from tests.reminders.teams import MEETING, NOW, make_team
 from tests.teams.receiver import problems, running_receiver
 from web.extensions import db
 from web.reminders import services as reminder_services
