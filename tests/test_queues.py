@@ -18,7 +18,7 @@ from email.utils import parseaddr
 import pytest
 from sqlalchemy import insert, select
 
-from tests.reports.conftest import PERIOD, build_town
+from tests.reports.town import PERIOD, build_town
 from tests.services import APP_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env, wait_for
 from web.cycles.models import Cycle, Phase
 from web.extensions import db
