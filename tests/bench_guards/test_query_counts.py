@@ -12,8 +12,9 @@ from web.orgs.models import UnitKind
 # transaction), the cycle with its prompts (one), the lock on the person's row (a double submit
 # waits instead of failing), their answers, the participation on a first save, the writes, and
 # on a first save the cycle's counters (web.cycles.tally: the member set for someone who joined
-# after preparation opened, and one UPDATE of the counters).
-MAX_STATEMENTS = 11
+# after preparation opened, and one UPDATE of the counters), and the person's remembered
+# visibility (one UPDATE of the user's row when the choice changed).
+MAX_STATEMENTS = 12
 
 
 def populate(world, make, cycle, size: int) -> None:

@@ -69,7 +69,7 @@ ID_SOURCES = {
     "report_id": "reports", "user_id": "users", "contribution_id": "contributions",
     "template_id": "dialogue_templates", "token_id": "api_tokens", "campaign_id": "campaigns",
     "entry_id": "collection_entries", "group_id": "scim_groups", "scim_token_id": "scim_tokens",
-    "theme_id": "themes", "version_id": "sso_versions",
+    "theme_id": "themes", "version_id": "sso_versions", "webhook_id": "teams_webhooks",
 }
 
 
@@ -184,6 +184,9 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
         from web.scim.models import ScimGroup, ScimGroupMember
 
         scim_tokens.create(mark("SCIM"), actor=users["admin"])
+        from web.teams.services import set_webhook
+        set_webhook(None, "https://prod-01.westeurope.logic.azure.com/workflows/x/triggers/"
+                    f"manual/paths/invoke?sig={uuid.uuid4().hex}", users["admin"])
         group = ScimGroup(display_name=mark("Gruppe"), external_id=mark("oid").split()[-1])
         db.session.add(group)
         db.session.flush()

@@ -46,6 +46,8 @@ EVENT_LABELS: dict[str, object] = {
     "sso.saml_key_retired": _l("SAML-nøgle udfaset"),
     "sso.saml_metadata_refreshed": _l("SAML-metadata hentet igen"),
     "sso.saml_metadata_kept": _l("SAML-metadata ikke opdateret (sidste gode beholdt)"),
+    "sso.oidc_keys_refreshed": _l("OpenID Connect-nøgler hentet igen"),
+    "sso.oidc_keys_kept": _l("OpenID Connect-nøgler ikke opdateret (sidste gode beholdt)"),
     "sso.version_drafted": _l("Login-opsætning gemt som kladde"),
     "sso.version_tested": _l("Login-opsætning afprøvet"),
     "sso.version_applied": _l("Login-opsætning taget i brug"),
