@@ -95,6 +95,20 @@ def build_municipality(make, scope, took_part: dict[str, int]):
     return tenant, people
 
 
+def flat_municipality(make, scope, slug: str, sizes: dict[str, int]):
+    """A municipality of departments with ``sizes`` employees each, imported by CSV: the
+    tenant, the units CSV, the people rows and the org units by external id."""
+    tenant = make.tenant(slug, settings={"k_threshold": K})
+    units = "external_id,name,kind,parent_external_id\nkommune,Kommune,organisation,\n" + "".join(
+        f"{u},Enhed {u},department,kommune\n" for u in sizes)
+    people = [(f"{u}-{i}", u, "employee") for u, n in sizes.items() for i in range(n)]
+    with scope(tenant):
+        import_org(units, people_csv(people))
+        db.session.commit()
+        by_ext = {u.external_id: u for u in db.session.scalars(select(OrgUnit))}
+    return tenant, units, people, by_ext
+
+
 @pytest.mark.parametrize("took_part", [AUDITORS, ALLOWED], ids=["auditors", "allowed"])
 def test_the_reorganisation_leak_is_refused_or_protected(make, scope, took_part):
     tenant, people = build_municipality(make, scope, took_part)
@@ -164,15 +178,8 @@ def assert_nothing_narrower_than_k(reports: list[list[dict]], took_part: set[int
 def test_one_hire_does_not_blank_the_next_report(make, scope):
     # 78 people; one new hire in a 4-person unit. The next (non-overlapping) period's report
     # is not constrained by the earlier one and shows every unit of at least k people.
-    tenant = make.tenant("nyansat", settings={"k_threshold": K})
-    sizes = {"small": 4, "a": 20, "b": 24, "c": 25, "stab": 5}
-    units = "external_id,name,kind,parent_external_id\nkommune,Kommune,organisation,\n" + "".join(
-        f"{u},Enhed {u},department,kommune\n" for u in sizes)
-    people = [(f"{u}-{i}", u, "employee") for u, n in sizes.items() for i in range(n)]
-    with scope(tenant):
-        import_org(units, people_csv(people))
-        db.session.commit()
-        by_ext = {u.external_id: u for u in db.session.scalars(select(OrgUnit))}
+    tenant, units, people, by_ext = flat_municipality(
+        make, scope, "nyansat", {"small": 4, "a": 20, "b": 24, "c": 25, "stab": 5})
     first_period = (TODAY - timedelta(days=200), TODAY - timedelta(days=101))
     second_period = (TODAY - timedelta(days=100), TODAY)
     for period in (first_period, second_period):
@@ -206,15 +213,9 @@ def test_one_hire_in_the_same_period_hides_only_the_rows_it_changed(make, scope,
     # period's cycle; report B of the same period. B hides no cell A showed except in the rows
     # that now hold the hire (the department and the municipality), and nothing about the hire
     # is derivable from A and B together.
-    tenant = make.tenant("nyansat2", settings={"k_threshold": K})
-    sizes = {"a": 20, "b": 24, "c": 25, "d": 9, "stab": 5}
-    units = "external_id,name,kind,parent_external_id\nkommune,Kommune,organisation,\n" + "".join(
-        f"{u},Enhed {u},department,kommune\n" for u in sizes)
-    people = [(f"{u}-{i}", u, "employee") for u, n in sizes.items() for i in range(n)]
-    with scope(tenant):
-        import_org(units, people_csv(people))
-        db.session.commit()
-        kommune = db.session.scalar(select(OrgUnit).where(OrgUnit.external_id == "kommune"))
+    tenant, units, people, by_ext = flat_municipality(
+        make, scope, "nyansat2", {"a": 20, "b": 24, "c": 25, "d": 9, "stab": 5})
+    kommune = by_ext["kommune"]
     cycle = make.cycle(tenant, kommune, include_subunits=True,
                        preparation_starts_on=PERIOD[0] + timedelta(days=5))
     for user_id in sorted(ids(tenant, scope, [s for s, *_ in people]))[::3]:

@@ -185,21 +185,21 @@ def deliver_chunk(tenant_id: int, now: datetime, settings: Settings | None = Non
     try:
         for index, row in enumerate(batch.rows):
             if clock() - started > settings.lease.total_seconds() / 2:
-                outcome.released += _release(batch.rows[index:], now, "lease half over")
+                outcome.released += release(batch.rows[index:], now, "lease half over")
                 break
             reason = irrelevance(row, batch, now)
             if reason is not None:
-                _cancel(row, reason, now)
+                cancel(row, reason, now)
                 outcome.cancelled += 1
                 continue
             try:
                 message = composer.compose(letter_for(row, batch, links, now))
             except mail.UnsupportedAddress as exc:  # retrying cannot help: failed at once
-                _failed_attempt(row, f"address: {exc}", now, settings, True, outcome)
+                failed_attempt(row, f"address: {exc}", now, settings, True, outcome)
                 continue
             except Exception as exc:  # a template or data bug: visible, retried, then failed
                 log.exception("reminder %s could not be rendered", row.id)
-                _failed_attempt(row, f"render: {exc!r}", now, settings, False, outcome)
+                failed_attempt(row, f"render: {exc!r}", now, settings, False, outcome)
                 continue
             handover = Handover(row, message.message_id, marks)
             try:
@@ -208,24 +208,24 @@ def deliver_chunk(tenant_id: int, now: datetime, settings: Settings | None = Non
                 send(smtp, message, handover)
             except smtplib.SMTPResponseException as exc:
                 permanent = 500 <= exc.smtp_code < 600
-                _failed_attempt(row, f"{exc.smtp_code} {exc.smtp_error!r}", now, settings,
+                failed_attempt(row, f"{exc.smtp_code} {exc.smtp_error!r}", now, settings,
                                 permanent, outcome)
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = [code for code, _ in exc.recipients.values()]
-                _failed_attempt(row, f"refused: {exc.recipients!r}", now, settings,
+                failed_attempt(row, f"refused: {exc.recipients!r}", now, settings,
                                 all(500 <= c < 600 for c in codes), outcome)
             except (OSError, smtplib.SMTPException) as exc:
                 # The connection itself is gone (or never came): this row counts as tried,
                 # the rest of the chunk goes back untouched.
                 if handover.done:
                     # After the final ".": the server may have it. Never twice (see above).
-                    _mark_sent(row, handover.message_id, now, in_doubt=f"connection: {exc!r}")
+                    mark_sent(row, handover.message_id, now, in_doubt=f"connection: {exc!r}")
                     outcome.sent += 1
                 else:
-                    _failed_attempt(row, f"connection: {exc!r}", now, settings, False, outcome)
+                    failed_attempt(row, f"connection: {exc!r}", now, settings, False, outcome)
                 outcome.errors.append(repr(exc))
                 # Not before the tried row: hammering a server that is down helps nobody.
-                outcome.released += _release(batch.rows[index + 1:], now, repr(exc),
+                outcome.released += release(batch.rows[index + 1:], now, repr(exc),
                                              not_before=row.next_attempt_at)
                 smtp = None
                 break
@@ -312,7 +312,7 @@ def send(smtp: smtplib.SMTP, message: mail.Outgoing, handing_over: Callable[[], 
         raise smtplib.SMTPDataError(code, reply)
 
 
-def _commit_fast(statement) -> None:
+def commit_fast(statement) -> None:
     """One plain UPDATE and its commit, not waiting for the disk (see ``Marks._commit``)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
@@ -320,22 +320,22 @@ def _commit_fast(statement) -> None:
     db.session.commit()
 
 
-def _mark_sent(row: ReminderOutbox, message_id: str, now: datetime,
+def mark_sent(row: ReminderOutbox, message_id: str, now: datetime,
                in_doubt: str | None = None) -> None:
-    """Commit 'sent' for one row at once (see ``_commit_fast``).
+    """Commit 'sent' for one row at once (see ``commit_fast``).
 
     ``in_doubt``: the server's answer to the final "." never came; the message counts as sent.
     """
     note = f"in doubt: handed to the server, no answer ({in_doubt})"[:ERROR_LENGTH] \
         if in_doubt else None
-    _commit_fast(
+    commit_fast(
         update(_OUTBOX).where(_OUTBOX.c.id == row.id)
         .values(status=OutboxStatus.SENT.value, sent_at=now, claimed_until=None,
                 last_error=note, message_id=message_id, updated_at=now))
     set_committed_value(row, "status", OutboxStatus.SENT)
 
 
-def _cancel(row: ReminderOutbox, reason: str, now: datetime) -> None:
+def cancel(row: ReminderOutbox, reason: str, now: datetime) -> None:
     row.status = OutboxStatus.CANCELLED
     row.claimed_until = None
     row.last_error = reason
@@ -345,7 +345,7 @@ def _cancel(row: ReminderOutbox, reason: str, now: datetime) -> None:
     db.session.commit()
 
 
-def _failed_attempt(row: ReminderOutbox, error: str, now: datetime, settings: Settings,
+def failed_attempt(row: ReminderOutbox, error: str, now: datetime, settings: Settings,
                     permanent: bool, outcome: Outcome) -> None:
     row.last_error = error[:ERROR_LENGTH]
     row.claimed_until = None
@@ -361,7 +361,7 @@ def _failed_attempt(row: ReminderOutbox, error: str, now: datetime, settings: Se
     db.session.commit()
 
 
-def _release(rows: list[ReminderOutbox], now: datetime, why: str,
+def release(rows: list[ReminderOutbox], now: datetime, why: str,
              not_before: datetime | None = None) -> int:
     """Give claimed, untried rows back: pending again, the attempt not counted."""
     ids = [r.id for r in rows if r.status == OutboxStatus.SENDING]

@@ -30,16 +30,15 @@ from web.cycles.models import OPEN_ACTION_STATUSES, Action, Cycle, Phase
 from web.extensions import db
 from web.outbound import OutboundRefused, guarded_session
 from web.reminders import mail
-from web.reminders.batch import _aware
 from web.reminders.cadence import local_day
 from web.reminders.delivery import (
     Outcome,
     Settings,
-    _cancel,
-    _commit_fast,
-    _failed_attempt,
-    _mark_sent,
-    _release,
+    cancel,
+    commit_fast,
+    failed_attempt,
+    mark_sent,
+    release,
 )
 from web.reminders.models import (
     MEETING_KINDS,
@@ -102,28 +101,28 @@ def deliver_posts(tenant_id: int, now: datetime, settings: Settings | None = Non
     with guarded_session() as session:
         for index, row in enumerate(rows):
             if clock() - started > settings.lease.total_seconds() / 2:
-                outcome.released += _release(rows[index:], now, "lease half over")
+                outcome.released += release(rows[index:], now, "lease half over")
                 break
             try:
                 reason, body = _post_body(row, tenant, links, locale, now)
             except Exception as exc:  # a bug in the card: visible, retried, then failed
                 log.exception("Teams post %s could not be built", row.id)
-                _failed_attempt(row, f"render: {exc!r}", now, settings, False, outcome)
+                failed_attempt(row, f"render: {exc!r}", now, settings, False, outcome)
                 continue
             if reason is not None:
-                _cancel(row, reason, now)
+                cancel(row, reason, now)
                 outcome.cancelled += 1
                 continue
             hook = db.session.get(TeamsWebhook, row.webhook_id)
             try:
                 url = url_of(hook)
             except SecretUnreadable:
-                _failed_attempt(row, "webhook: stored under another SECRET_KEY; set it again",
+                failed_attempt(row, "webhook: stored under another SECRET_KEY; set it again",
                                 now, settings, True, outcome)
                 continue
             key = f"teams:{tenant_id}:{row.webhook_id}:{row.kind.value}:{row.target_id}:" \
                   f"{row.due_key}"
-            _commit_fast(update(_OUTBOX).where(_OUTBOX.c.id == row.id)
+            commit_fast(update(_OUTBOX).where(_OUTBOX.c.id == row.id)
                          .values(message_id=key, updated_at=now))  # handed over
             set_committed_value(row, "message_id", key)  # so a refusal clears it again
             try:
@@ -131,22 +130,22 @@ def deliver_posts(tenant_id: int, now: datetime, settings: Settings | None = Non
                                         .encode("utf-8"),
                                         headers={"Content-Type": "application/json"})
             except OutboundRefused as exc:  # the guard: not a public address, too large…
-                _failed_attempt(row, f"refused: {exc.reason}", now, settings, True, outcome)
+                failed_attempt(row, f"refused: {exc.reason}", now, settings, True, outcome)
             except requests.RequestException as exc:
                 outcome.errors.append(repr(exc))
                 if _never_sent(exc):  # each post its own: the next may go to another channel
-                    _failed_attempt(row, f"connection: {exc!r}", now, settings, False, outcome)
+                    failed_attempt(row, f"connection: {exc!r}", now, settings, False, outcome)
                 else:
-                    _mark_sent(row, key, now, in_doubt=f"no answer: {exc!r}")
+                    mark_sent(row, key, now, in_doubt=f"no answer: {exc!r}")
                     outcome.sent += 1
             else:
                 if 200 <= response.status_code < 300:
-                    _mark_sent(row, key, now)
+                    mark_sent(row, key, now)
                     outcome.sent += 1
                 else:
                     permanent = 400 <= response.status_code < 500 \
                         and response.status_code not in RETRY_STATUSES
-                    _failed_attempt(row, f"{response.status_code} {response.text[:300]!r}",
+                    failed_attempt(row, f"{response.status_code} {response.text[:300]!r}",
                                     now, settings, permanent, outcome)
     return outcome
 
@@ -179,11 +178,11 @@ def _post_body(row: ReminderOutbox, tenant: Tenant, links: mail.Links, locale: s
     if kind in MEETING_KINDS:
         meeting = db.session.get(ReminderMeeting, cycle.id)
         if meeting is None or str(meeting.sequence) != row.due_key or cycle.meeting_at is None \
-                or _aware(cycle.meeting_at) != _aware(meeting.meeting_at):
+                or cycle.meeting_at != meeting.meeting_at:
             return "superseded by a later change of the meeting", None
-        if cycle.phase not in UPCOMING_MEETING_PHASES or _aware(meeting.meeting_at) <= now:
+        if cycle.phase not in UPCOMING_MEETING_PHASES or meeting.meeting_at <= now:
             return "the meeting is over", None
-        return None, post_for(kind, locale, meeting_at=_aware(meeting.meeting_at),
+        return None, post_for(kind, locale, meeting_at=meeting.meeting_at,
                               place=meeting.meeting_place, **common)
     if kind == ReminderKind.ACTION_OVERDUE:
         today = local_day(now)

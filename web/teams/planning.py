@@ -42,12 +42,6 @@ def iso_week(day: date) -> str:
     return f"{week.year}-W{week.week:02d}"
 
 
-def aware(moment: datetime) -> datetime:
-    from web.reminders.batch import _aware
-
-    return _aware(moment)
-
-
 def plan_posts(tenant_id: int, now: datetime, window) -> dict[str, int]:
     """Insert the tenant's due Teams posts; counts per kind ({} without a webhook)."""
     hooks = webhook_by_unit(tenant_id)
@@ -83,7 +77,7 @@ def plan_posts(tenant_id: int, now: datetime, window) -> dict[str, int]:
                            cycle.preparation_starts_on.isoformat()))
         meeting = meetings.get(cycle.id)
         if meeting is not None and cycle.meeting_at is not None \
-                and aware(cycle.meeting_at) > now and cycle.phase in UPCOMING_MEETING_PHASES:
+                and cycle.meeting_at > now and cycle.phase in UPCOMING_MEETING_PHASES:
             sequence = str(meeting.sequence)
             posted = [(key, status) for h, target, key, status in earlier
                       if h == hook and target == cycle.id]
