@@ -63,7 +63,8 @@ translations: $(VENV)/.installed
 
 # What CI checks before the suite (`make test` runs it).
 lint: $(VENV)/.installed
-	$(BIN)/ruff check web worker tests
+	$(BIN)/ruff check web worker tests bench
+	$(BIN)/ruff format --check web worker tests bench
 
 # Benchmarks at municipal scale (bench/README.md): the data is generated once into its own
 # database (aktorskab_bench) and reused by every script and every later run.

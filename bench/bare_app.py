@@ -73,11 +73,16 @@ def prepare(owner_url: str, app_role: str) -> None:
         conn.execute(text(f"GRANT SELECT, INSERT ON bare_items TO {app_role}"))
         conn.execute(text(f"GRANT USAGE ON SEQUENCE bare_items_id_seq TO {app_role}"))
         conn.execute(text("DELETE FROM bare_items WHERE id > :n"), {"n": ROWS})
-        conn.execute(text(
-            "INSERT INTO bare_items (id, name, note) SELECT i, 'Item ' || i, repeat('x', 100) "
-            "FROM generate_series(1, :n) i ON CONFLICT DO NOTHING"), {"n": ROWS})
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('bare_items', 'id'), :n)"),
-                     {"n": ROWS})
+        conn.execute(
+            text(
+                "INSERT INTO bare_items (id, name, note) SELECT i, 'Item ' || i, repeat('x', 100) "
+                "FROM generate_series(1, :n) i ON CONFLICT DO NOTHING"
+            ),
+            {"n": ROWS},
+        )
+        conn.execute(
+            text("SELECT setval(pg_get_serial_sequence('bare_items', 'id'), :n)"), {"n": ROWS}
+        )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE bare_items"))
     engine.dispose()

@@ -38,8 +38,9 @@ RESULTS = REPO / "bench" / "results"
 # web servers and workers connect as the non-owner role that row-level security binds, as in
 # production (web/rls.py).
 OWNER_URL = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-DATABASE_URL = make_url(OWNER_URL).set(username=APP_ROLE, password=None).render_as_string(
-    hide_password=False)
+DATABASE_URL = (
+    make_url(OWNER_URL).set(username=APP_ROLE, password=None).render_as_string(hide_password=False)
+)
 # Redis database 14 (the tests use 15) and queues of its own: the bench never meets a test
 # run's tasks or keys.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -57,19 +58,33 @@ TENANTS: dict[str, dict] = {
 def app_env(**extra: str) -> dict[str, str]:
     """Environment for every process the benchmarks start (web, workers, flask commands)."""
     env = dict(os.environ)
-    env.update({
-        "AKTOR_ENV": "production", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": DATABASE_URL,
-        "DATABASE_OWNER_URL": OWNER_URL, "REDIS_URL": REDIS_URL, "FLASK_APP": "web",
-        "LOG_LEVEL": "WARNING", "BENCH_DATABASE_URL": OWNER_URL, "PYTHONPATH": str(REPO),
-    })
+    env.update(
+        {
+            "AKTOR_ENV": "production",
+            "SECRET_KEY": SECRET_KEY,
+            "DATABASE_URL": DATABASE_URL,
+            "DATABASE_OWNER_URL": OWNER_URL,
+            "REDIS_URL": REDIS_URL,
+            "FLASK_APP": "web",
+            "LOG_LEVEL": "WARNING",
+            "BENCH_DATABASE_URL": OWNER_URL,
+            "PYTHONPATH": str(REPO),
+        }
+    )
     env.update(extra)
     return env
 
 
 def app_config() -> dict:
     """``create_app`` overrides for an app in the benchmark process itself."""
-    return {"ENV": "production", "SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
-            "SQLALCHEMY_OWNER_URI": OWNER_URL, "REDIS_URL": REDIS_URL, "LOG_LEVEL": "WARNING"}
+    return {
+        "ENV": "production",
+        "SECRET_KEY": SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "SQLALCHEMY_OWNER_URI": OWNER_URL,
+        "REDIS_URL": REDIS_URL,
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 def psql(sql: str, *params) -> list[tuple]:
@@ -93,8 +108,13 @@ def generated_with(slug: str) -> dict | None:
 def expected_parameters(slug: str) -> dict:
     options = TENANTS[slug]
     scale = options.get("scale", 1.0)
-    return {**Sizes().scaled(scale).__dict__, "seed": SEED, "fanout": options.get("fanout", False),
-            "version": GENERATOR_VERSION, "scale": scale}
+    return {
+        **Sizes().scaled(scale).__dict__,
+        "seed": SEED,
+        "fanout": options.get("fanout", False),
+        "version": GENERATOR_VERSION,
+        "scale": scale,
+    }
 
 
 def ensure_schema() -> None:
@@ -102,8 +122,13 @@ def ensure_schema() -> None:
     from bench.generator import ensure_database
 
     ensure_database(OWNER_URL)
-    subprocess.run([str(BIN / "flask"), "db", "upgrade"], check=True, cwd=REPO,  # noqa: S603
-                   env=app_env(), stdout=subprocess.DEVNULL)
+    subprocess.run(  # noqa: S603 - our own flask, fixed arguments
+        [str(BIN / "flask"), "db", "upgrade"],
+        check=True,
+        cwd=REPO,
+        env=app_env(),
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def ensure_tenant(slug: str) -> dict:
@@ -115,9 +140,18 @@ def ensure_tenant(slug: str) -> dict:
         print(f"Reusing tenant {slug} (generated {found['as_of']}, seed {found['seed']})")
         return found
     options = TENANTS[slug]
-    command = [str(BIN / "python"), str(REPO / "bench" / "generate.py"), slug, "--seed", str(SEED),
-               "--scale", str(options.get("scale", 1.0)), "--replace",
-               "--database-url", OWNER_URL]
+    command = [
+        str(BIN / "python"),
+        str(REPO / "bench" / "generate.py"),
+        slug,
+        "--seed",
+        str(SEED),
+        "--scale",
+        str(options.get("scale", 1.0)),
+        "--replace",
+        "--database-url",
+        OWNER_URL,
+    ]
     if options.get("fanout"):
         command.append("--fanout")
     print("Generating:", " ".join(command[1:]))
@@ -135,9 +169,13 @@ def tenant_id(slug: str) -> int:
 
 def machine() -> dict:
     load = os.getloadavg()
-    return {"cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "cpu": _cpu_model(),
-            "loadavg_1m_at_start": round(load[0], 2)}
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "loadavg_1m_at_start": round(load[0], 2),
+    }
 
 
 def _cpu_model() -> str:
@@ -153,8 +191,12 @@ def _cpu_model() -> str:
 def save(name: str, data: dict) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    payload = {"benchmark": name, "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-               "machine": machine(), **data}
+    payload = {
+        "benchmark": name,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        **data,
+    }
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     print(f"Results written to {path.relative_to(REPO)}")
     return path
@@ -176,24 +218,42 @@ def median(values: list[float]) -> float:
 
 def spread(values: list[float]) -> str:
     """min–max of the repetitions, for the noise note."""
+
     def shown(v: float) -> str:
         return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 1 else f"{v:.2f}"
 
     return f"{shown(min(values))}–{shown(max(values))}"
 
 
-def start_worker(env: dict[str, str], queues: str | None, concurrency: int, log: Path,
-                 loglevel: str = "WARNING") -> subprocess.Popen:
+def start_worker(
+    env: dict[str, str], queues: str | None, concurrency: int, log: Path, loglevel: str = "WARNING"
+) -> subprocess.Popen:
     """The product's Celery worker (prefork) on the queue kinds ``queues`` (WORKER_QUEUES;
     None: all) of env's CELERY_QUEUE, in its own process group."""
     if queues:
         env = {**env, "WORKER_QUEUES": queues}
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603 - our own fixed command
-            [str(BIN / "python"), "-m", "celery", "-A", "worker.main", "worker",
-             "--pool=prefork", f"--concurrency={concurrency}", "--without-gossip",
-             "--without-mingle", "--without-heartbeat", f"--loglevel={loglevel}"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(BIN / "python"),
+                "-m",
+                "celery",
+                "-A",
+                "worker.main",
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                f"--loglevel={loglevel}",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 60) -> None:

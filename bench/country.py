@@ -28,18 +28,32 @@ SEED = 20
 
 def country_sizes() -> list[int]:
     """People per municipality, largest first (98 of them)."""
+
     def spread(first: int, last: int, count: int) -> list[int]:
         step = (first - last) / (count - 1)
         return [int(round(first - i * step, -1)) for i in range(count)]
 
-    return [45_000, 28_000, 24_000, 20_000, 16_000, *spread(11_000, 5_500, 15),
-            *spread(5_000, 1_500, 73), 900, 700, 500, 400, 300]
+    return [
+        45_000,
+        28_000,
+        24_000,
+        20_000,
+        16_000,
+        *spread(11_000, 5_500, 15),
+        *spread(5_000, 1_500, 73),
+        900,
+        700,
+        500,
+        400,
+        300,
+    ]
 
 
 def tenants() -> dict[str, float]:
     """slug → the generator's scale (people / 50,000)."""
-    return {f"land-{i + 1:02d}": people / Sizes().employees
-            for i, people in enumerate(country_sizes())}
+    return {
+        f"land-{i + 1:02d}": people / Sizes().employees for i, people in enumerate(country_sizes())
+    }
 
 
 def sizes(scale: float) -> Sizes:
@@ -52,8 +66,13 @@ def sizes(scale: float) -> Sizes:
 
 
 def expected(scale: float, index: int) -> dict:
-    return {**sizes(scale).__dict__, "seed": SEED + index, "fanout": False,
-            "version": GENERATOR_VERSION, "scale": scale}
+    return {
+        **sizes(scale).__dict__,
+        "seed": SEED + index,
+        "fanout": False,
+        "version": GENERATOR_VERSION,
+        "scale": scale,
+    }
 
 
 def ensure_country(only: int | None = None) -> dict[str, float]:
@@ -71,12 +90,16 @@ def ensure_country(only: int | None = None) -> dict[str, float]:
             if found and all(found.get(k) == v for k, v in want.items()):
                 continue
             started = time.monotonic()
-            generate(slug, sizes(scale), seed=SEED + index,
-                     as_of=datetime.now(LOCAL).date(), replace=found is not None,
-                     params={"scale": scale})
+            generate(
+                slug,
+                sizes(scale),
+                seed=SEED + index,
+                as_of=datetime.now(LOCAL).date(),
+                replace=found is not None,
+                params={"scale": scale},
+            )
             took[slug] = time.monotonic() - started
-            print(f"{slug}: {sizes(scale).employees:,} people in {took[slug]:.0f} s",
-                  flush=True)
+            print(f"{slug}: {sizes(scale).employees:,} people in {took[slug]:.0f} s", flush=True)
         if took:
             vacuum_analyze()
     return took
@@ -90,10 +113,14 @@ def main() -> None:
     started = time.monotonic()
     took = ensure_country(args.only)
     total = time.monotonic() - started
-    print(f"{len(took)} generated, the rest reused; {total:.0f} s in all "
-          f"(load average {load} at start)")
-    benchlib.save("country", {"generated_s": took, "total_s": total,
-                              "people": sum(country_sizes()[:args.only])})
+    print(
+        f"{len(took)} generated, the rest reused; {total:.0f} s in all "
+        f"(load average {load} at start)"
+    )
+    benchlib.save(
+        "country",
+        {"generated_s": took, "total_s": total, "people": sum(country_sizes()[: args.only])},
+    )
 
 
 if __name__ == "__main__":

@@ -97,17 +97,27 @@ def main() -> None:
     if not url.startswith("sqlite") and "bench" not in url:
         sys.exit("BENCH_DATABASE_URL must name a database whose name contains 'bench'")
     redis_url = os.environ.get("BENCH_REDIS_URL") or None
-    app = create_app({"ENV": "test", "TESTING": True, "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder),
-                      "REDIS_URL": redis_url, "WTF_CSRF_ENABLED": False,
-                      "LOG_LEVEL": "WARNING"})
+    app = create_app(
+        {
+            "ENV": "test",
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(folder),
+            "REDIS_URL": redis_url,
+            "WTF_CSRF_ENABLED": False,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     with app.app_context():
         upgrade()
     load = round(os.getloadavg()[0], 1)
     started = time.perf_counter()
     tenant, rows = build(app, args.meetings, args.participants)
-    print(f"built {args.meetings} meetings x {args.participants} in "
-          f"{time.perf_counter() - started:.0f} s on {url.split(':')[0]}")
+    print(
+        f"built {args.meetings} meetings x {args.participants} in "
+        f"{time.perf_counter() - started:.0f} s on {url.split(':')[0]}"
+    )
     slug = tenant.slug
 
     # --- one meeting, every participant writes, everyone polls after every write ----------
@@ -148,27 +158,40 @@ def main() -> None:
 
     for n, c in enumerate(clients):
         t0 = time.perf_counter()
-        r = c.post(f"{base}/card", data={"prompt_id": str(prompt_id), "text": f"Tanke {n}",
-                                         "visibility": "anonymous" if n % 2 else "named"},
-                   headers={"X-Live": "1"})
+        r = c.post(
+            f"{base}/card",
+            data={
+                "prompt_id": str(prompt_id),
+                "text": f"Tanke {n}",
+                "visibility": "anonymous" if n % 2 else "named",
+            },
+            headers={"X-Live": "1"},
+        )
         writes.append(time.perf_counter() - t0)
         assert r.status_code == 200, r.get_data(as_text=True)[:300]
     everyone_polls()
     facilitator.post(f"{base}/open-voting", data={"votes": "3"}, headers={"X-Live": "1"})
     board = clients[0].get(f"{base}?fragment=1").get_data(as_text=True)
     import re
+
     card_ids = re.findall(r'data-card-id="(\d+)"', board)
     for n, c in enumerate(clients):
         for k in range(3):
             t0 = time.perf_counter()
-            r = c.post(f"{base}/vote", data={"card_id": card_ids[(n + k) % len(card_ids)]},
-                       headers={"X-Live": "1"})
+            r = c.post(
+                f"{base}/vote",
+                data={"card_id": card_ids[(n + k) % len(card_ids)]},
+                headers={"X-Live": "1"},
+            )
             writes.append(time.perf_counter() - t0)
             assert r.status_code == 200, r.get_data(as_text=True)[:300]
         everyone_polls()
     with app.app_context(), tenant_scope(tenant.id):
-        total = sum(db.session.scalars(select(live.LiveCard.votes).where(
-            live.LiveCard.meeting_id == meeting_id)))
+        total = sum(
+            db.session.scalars(
+                select(live.LiveCard.votes).where(live.LiveCard.meeting_id == meeting_id)
+            )
+        )
     assert total == 3 * len(clients), total
 
     # --- the baseline: the bare primary-key read the poll makes ----------------------------
@@ -215,34 +238,42 @@ def main() -> None:
     result = {
         "load average at start": load,
         "load average at end": round(os.getloadavg()[0], 1),
-        "database": url.split(":")[0], "versions from": "redis" if redis_url else "database",
+        "database": url.split(":")[0],
+        "versions from": "redis" if redis_url else "database",
         "one meeting": {
-            "participants": len(clients), "writes": len(writes),
+            "participants": len(clients),
+            "writes": len(writes),
             "write median ms": ms(statistics.median(writes)),
-            "write p95 ms": ms(sorted(writes)[int(len(writes) * .95)]),
+            "write p95 ms": ms(sorted(writes)[int(len(writes) * 0.95)]),
             "full poll median ms": ms(statistics.median(full_polls)),
             "304 poll median ms": ms(statistics.median(cheap_polls)),
             "board fetch median ms": ms(board_ms),
-            "full polls": len(full_polls), "304 polls": len(cheap_polls),
-            "board fetches": len(boards)},
+            "full polls": len(full_polls),
+            "304 polls": len(cheap_polls),
+            "board fetches": len(boards),
+        },
         "baseline": {"bare PK read median ms": ms(statistics.median(bare))},
-        "ratio full poll / bare read": round(statistics.median(full_polls)
-                                             / statistics.median(bare), 1),
-        "ratio 304 poll / bare read": round(statistics.median(cheap_polls)
-                                            / statistics.median(bare), 2),
-        "many meetings": {"meetings": args.meetings, "views": needed,
-                          "polls needed per s": needed,
-                          "full polls answered per s, one core": round(full_rate),
-                          "304 polls answered per s, one core": round(cheap_rate),
-                          "of those polls answered 304 / 200": [answered[304], answered[200]],
-                          "ticket seconds": polls.TICKET_SECONDS,
-                          "cores needed at 1 poll/s": round(cores, 2),
-                          "cores needed before (every poll the whole way)":
-                              round(needed / full_rate, 2),
-                          "cores for board fetches, a change every 5 s per meeting":
-                              round(board_cores, 2)},
+        "ratio full poll / bare read": round(
+            statistics.median(full_polls) / statistics.median(bare), 1
+        ),
+        "ratio 304 poll / bare read": round(
+            statistics.median(cheap_polls) / statistics.median(bare), 2
+        ),
+        "many meetings": {
+            "meetings": args.meetings,
+            "views": needed,
+            "polls needed per s": needed,
+            "full polls answered per s, one core": round(full_rate),
+            "304 polls answered per s, one core": round(cheap_rate),
+            "of those polls answered 304 / 200": [answered[304], answered[200]],
+            "ticket seconds": polls.TICKET_SECONDS,
+            "cores needed at 1 poll/s": round(cores, 2),
+            "cores needed before (every poll the whole way)": round(needed / full_rate, 2),
+            "cores for board fetches, a change every 5 s per meeting": round(board_cores, 2),
+        },
     }
     import json
+
     print(json.dumps(result, indent=2))
     name = "meeting.json" if url.startswith("sqlite") else "meeting-postgresql.json"
     out = REPO / "bench" / "results" / name

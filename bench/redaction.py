@@ -90,10 +90,16 @@ def make_names(count: int, rng: random.Random) -> list[str]:
 
 def _phone(rng: random.Random) -> str:
     d = f"{rng.randrange(20_000_000, 99_999_999)}"
-    form = rng.choice([
-        d, f"{d[:2]} {d[2:4]} {d[4:6]} {d[6:]}", f"{d[:4]} {d[4:]}",
-        f"+45 {d[:2]} {d[2:4]} {d[4:6]} {d[6:]}", f"+45{d}", f"0045 {d}",
-    ])
+    form = rng.choice(
+        [
+            d,
+            f"{d[:2]} {d[2:4]} {d[4:6]} {d[6:]}",
+            f"{d[:4]} {d[4:]}",
+            f"+45 {d[:2]} {d[2:4]} {d[4:6]} {d[6:]}",
+            f"+45{d}",
+            f"0045 {d}",
+        ]
+    )
     return form
 
 
@@ -232,8 +238,10 @@ def main() -> None:
     names = make_names(args.names, rng)
     texts = make_texts(args.texts, names, rng)
     mean_len = sum(map(len, texts)) / len(texts)
-    print(f"{len(names):,} names, {len(texts):,} texts of {mean_len:.0f} characters on average "
-          f"(seed {args.seed})")
+    print(
+        f"{len(names):,} names, {len(texts):,} texts of {mean_len:.0f} characters on average "
+        f"(seed {args.seed})"
+    )
 
     # What "total" includes: building the Redactor from the 50,000 display names (folding them,
     # indexing first names, surnames, pairs, initials, joined forms and slips; the name lists
@@ -246,15 +254,21 @@ def main() -> None:
     results = [redactor.redact(text) for text in texts]
     c2, t2 = time.process_time(), time.perf_counter()
     build, run = t1 - t0, t2 - t1
-    print(f"CPU seconds of this process (less affected by a shared machine): build {c1 - c0:.2f}, "
-          f"redact {c2 - c1:.2f}, total {c2 - c0:.2f}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"CPU seconds of this process (less affected by a shared machine): build {c1 - c0:.2f}, "
+        f"redact {c2 - c1:.2f}, total {c2 - c0:.2f}; load average {os.getloadavg()[0]:.1f}"
+    )
     recall, precision, put, found = recall_precision(results)
-    print(f"certain recall {recall:.4f} of {put:,} inserted secrets, precision {precision:.4f} "
-          f"of {found:,} certain findings; possible findings "
-          f"{sum(len(r.possible) for r in results):,}")
+    print(
+        f"certain recall {recall:.4f} of {put:,} inserted secrets, precision {precision:.4f} "
+        f"of {found:,} certain findings; possible findings "
+        f"{sum(len(r.possible) for r in results):,}"
+    )
     either, possible_precision, possible_found = possible_figures(results)
-    print(f"certain-or-possible recall {either:.4f}; possible findings' precision "
-          f"{possible_precision:.4f} of {possible_found:,} (the rest are HR's to keep)")
+    print(
+        f"certain-or-possible recall {either:.4f}; possible findings' precision "
+        f"{possible_precision:.4f} of {possible_found:,} (the rest are HR's to keep)"
+    )
     kinds: dict[str, int] = {}
     for result in results:
         for finding in result.findings:
@@ -280,11 +294,19 @@ def main() -> None:
         ("Redactor: redact", f"{len(texts):,} texts", run, len(texts) / run),
         ("Redactor: total", f"{len(texts):,} texts", build + run, len(texts) / (build + run)),
         ("Baseline: compile regexes", f"{len(names):,} names", b_build, None),
-        (f"Baseline: redact (measured on {len(sample)})", f"{len(sample):,} texts", b_sample,
-         len(sample) / b_sample),
+        (
+            f"Baseline: redact (measured on {len(sample)})",
+            f"{len(sample):,} texts",
+            b_sample,
+            len(sample) / b_sample,
+        ),
         ("Baseline: redact (extrapolated)", f"{len(texts):,} texts", b_run, len(texts) / b_run),
-        ("Baseline: total (extrapolated)", f"{len(texts):,} texts", b_build + b_run,
-         len(texts) / (b_build + b_run)),
+        (
+            "Baseline: total (extrapolated)",
+            f"{len(texts):,} texts",
+            b_build + b_run,
+            len(texts) / (b_build + b_run),
+        ),
     ]
     print()
     print(f"{'':44} {'items':>14} {'seconds':>10} {'texts/s':>10}")
@@ -292,8 +314,9 @@ def main() -> None:
         rate_text = f"{rate:,.0f}" if rate is not None else "-"
         print(f"{label:44} {items:>14} {seconds:>10.2f} {rate_text:>10}")
     print()
-    print(f"Speed-up, total (build + {len(texts):,} texts): "
-          f"{(b_build + b_run) / (build + run):,.0f}x")
+    print(
+        f"Speed-up, total (build + {len(texts):,} texts): {(b_build + b_run) / (build + run):,.0f}x"
+    )
     print(f"Speed-up, per text (redact only):          {b_run / run:,.0f}x")
     print(f"Directory: {redactor.patterns:,} people indexed")
     print("Findings over all texts: " + ", ".join(f"{k} {v:,}" for k, v in sorted(kinds.items())))

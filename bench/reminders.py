@@ -79,8 +79,9 @@ def postgres_cpu_seconds() -> float:
     return total
 
 
-def product_run(celery, tenant_id: int, now: str, sink: Sink, expected: int, phase: int,
-                worker_pid: int) -> dict:
+def product_run(
+    celery, tenant_id: int, now: str, sink: Sink, expected: int, phase: int, worker_pid: int
+) -> dict:
     reset_outbox(tenant_id)
     sink.begin(phase)
     worker_cpu, sink_cpu = cpu_seconds(worker_pid), cpu_seconds(sink.process.pid)
@@ -100,16 +101,25 @@ def product_run(celery, tenant_id: int, now: str, sink: Sink, expected: int, pha
     worker_cpu = cpu_seconds(worker_pid) - worker_cpu
     sink_cpu = cpu_seconds(sink.process.pid) - sink_cpu
     postgres_cpu = postgres_cpu_seconds() - postgres_cpu
-    statuses = dict(benchlib.psql(
-        "SELECT status, count(*) FROM reminder_outbox WHERE tenant_id = %s GROUP BY status",
-        tenant_id))
-    return {"seconds": seconds, "plan_seconds": planned_at, "planned": planned,
-            "messages": sink.messages.value, "smtp_connections": sink.connections.value,
-            "per_second": expected / seconds, "outbox": statuses,
-            "worker_cpu_ms_per_email": worker_cpu / expected * 1000,
-            "smtp_server_cpu_ms_per_email": sink_cpu / expected * 1000,
-            "postgres_cpu_ms_per_email": postgres_cpu / expected * 1000,
-            "load_average_at_start": load}
+    statuses = dict(
+        benchlib.psql(
+            "SELECT status, count(*) FROM reminder_outbox WHERE tenant_id = %s GROUP BY status",
+            tenant_id,
+        )
+    )
+    return {
+        "seconds": seconds,
+        "plan_seconds": planned_at,
+        "planned": planned,
+        "messages": sink.messages.value,
+        "smtp_connections": sink.connections.value,
+        "per_second": expected / seconds,
+        "outbox": statuses,
+        "worker_cpu_ms_per_email": worker_cpu / expected * 1000,
+        "smtp_server_cpu_ms_per_email": sink_cpu / expected * 1000,
+        "postgres_cpu_ms_per_email": postgres_cpu / expected * 1000,
+        "load_average_at_start": load,
+    }
 
 
 def baseline_run(sink: Sink, spool: Path, port: int, phase: int) -> dict:
@@ -125,10 +135,14 @@ def baseline_run(sink: Sink, spool: Path, port: int, phase: int) -> dict:
     sink_cpu = cpu_seconds(sink.process.pid) - sink_cpu
     while sink.messages.value < len(messages):  # the last reply came after the count
         time.sleep(0.01)
-    return {"seconds": seconds, "messages": len(messages), "per_second": len(messages) / seconds,
-            "mean_bytes": sum(len(m[2]) for m in messages) // max(1, len(messages)),
-            "sender_cpu_ms_per_email": cpu / len(messages) * 1000,
-            "smtp_server_cpu_ms_per_email": sink_cpu / len(messages) * 1000}
+    return {
+        "seconds": seconds,
+        "messages": len(messages),
+        "per_second": len(messages) / seconds,
+        "mean_bytes": sum(len(m[2]) for m in messages) // max(1, len(messages)),
+        "sender_cpu_ms_per_email": cpu / len(messages) * 1000,
+        "smtp_server_cpu_ms_per_email": sink_cpu / len(messages) * 1000,
+    }
 
 
 def main() -> None:
@@ -142,41 +156,56 @@ def main() -> None:
     tenant_id = benchlib.tenant_id(SLUG)
     expected = generated["employees"]
     # Planned at 10:00 on the day the tenant was generated (its cycles open that day).
-    now = datetime.combine(datetime.fromisoformat(generated["as_of"]).date(), clock_time(10),
-                           ZoneInfo("Europe/Copenhagen")).isoformat()
+    now = datetime.combine(
+        datetime.fromisoformat(generated["as_of"]).date(),
+        clock_time(10),
+        ZoneInfo("Europe/Copenhagen"),
+    ).isoformat()
     workdir = Path(tempfile.mkdtemp(prefix="aktor-bench-reminders-"))
     port = free_port()
     sink = Sink(port, workdir)
     sink.start()
-    env = benchlib.app_env(CELERY_QUEUE=QUEUE, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port),
-                           REMINDER_SEND_WINDOW="always")
+    env = benchlib.app_env(
+        CELERY_QUEUE=QUEUE,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(port),
+        REMINDER_SEND_WINDOW="always",
+    )
     from web import create_app
 
     app = create_app({**benchlib.app_config(), "CELERY_QUEUE": QUEUE})
     celery = app.extensions["celery"]
-    worker = benchlib.start_worker(env, "default,reminders", args.concurrency,
-                                   workdir / "worker.log")
+    worker = benchlib.start_worker(
+        env, "default,reminders", args.concurrency, workdir / "worker.log"
+    )
     product, baseline = [], []
     try:
         celery.send_task("web.ops.tasks.heartbeat").get(timeout=120)  # the worker is up
-        print(f"{expected:,} reminders, worker: prefork x{args.concurrency}, chunk "
-              f"{app.config['REMINDER_CHUNK_SIZE']}, SMTP sink on port {port}")
+        print(
+            f"{expected:,} reminders, worker: prefork x{args.concurrency}, chunk "
+            f"{app.config['REMINDER_CHUNK_SIZE']}, SMTP sink on port {port}"
+        )
         for round_ in range(args.repeat):
-            run = product_run(celery, tenant_id, now, sink, expected, phase=2 * round_ + 1,
-                              worker_pid=worker.pid)
+            run = product_run(
+                celery, tenant_id, now, sink, expected, phase=2 * round_ + 1, worker_pid=worker.pid
+            )
             product.append(run)
-            print(f"  round {round_ + 1} product:  {run['seconds']:6.1f} s "
-                  f"({run['per_second']:,.0f}/s; planning {run['plan_seconds']:.1f} s, "
-                  f"{run['smtp_connections']} SMTP connections; CPU per e-mail: workers "
-                  f"{run['worker_cpu_ms_per_email']:.2f} ms, PostgreSQL "
-                  f"{run['postgres_cpu_ms_per_email']:.2f} ms, SMTP server "
-                  f"{run['smtp_server_cpu_ms_per_email']:.2f} ms; load average "
-                  f"{run['load_average_at_start']:.2f} at start)")
+            print(
+                f"  round {round_ + 1} product:  {run['seconds']:6.1f} s "
+                f"({run['per_second']:,.0f}/s; planning {run['plan_seconds']:.1f} s, "
+                f"{run['smtp_connections']} SMTP connections; CPU per e-mail: workers "
+                f"{run['worker_cpu_ms_per_email']:.2f} ms, PostgreSQL "
+                f"{run['postgres_cpu_ms_per_email']:.2f} ms, SMTP server "
+                f"{run['smtp_server_cpu_ms_per_email']:.2f} ms; load average "
+                f"{run['load_average_at_start']:.2f} at start)"
+            )
             base = baseline_run(sink, sink.spool(1), port, phase=2 * round_ + 2)
             baseline.append(base)
-            print(f"  round {round_ + 1} baseline: {base['seconds']:6.1f} s "
-                  f"({base['per_second']:,.0f}/s; sender's CPU "
-                  f"{base['sender_cpu_ms_per_email']:.2f} ms per e-mail)")
+            print(
+                f"  round {round_ + 1} baseline: {base['seconds']:6.1f} s "
+                f"({base['per_second']:,.0f}/s; sender's CPU "
+                f"{base['sender_cpu_ms_per_email']:.2f} ms per e-mail)"
+            )
     finally:
         benchlib.stop_process(worker)
         sink.stop()
@@ -194,17 +223,29 @@ def main() -> None:
     baseline_s = benchlib.median([r["seconds"] for r in baseline])
     ratio = baseline_s / product_s
     print()
-    print(f"Product (Celery x{args.concurrency}, chunks over reused connections): "
-          f"{product_s:.1f} s median ({benchlib.spread([r['seconds'] for r in product])} s), "
-          f"target <= {TARGET_SECONDS} s: {'met' if product_s <= TARGET_SECONDS else 'NOT MET'}")
+    print(
+        f"Product (Celery x{args.concurrency}, chunks over reused connections): "
+        f"{product_s:.1f} s median ({benchlib.spread([r['seconds'] for r in product])} s), "
+        f"target <= {TARGET_SECONDS} s: {'met' if product_s <= TARGET_SECONDS else 'NOT MET'}"
+    )
     print(f"Baseline (smtplib, one connection): {baseline_s:.1f} s median")
-    print(f"Ratio baseline/product: {ratio:.2f}, target >= 0.5: "
-          f"{'met' if ratio >= 0.5 else 'NOT MET'}")
-    benchlib.save("reminders", {
-        "reminders": expected, "concurrency": args.concurrency,
-        "chunk_size": app.config["REMINDER_CHUNK_SIZE"], "product_seconds": product_s,
-        "baseline_seconds": baseline_s, "ratio": ratio, "product_runs": product,
-        "baseline_runs": baseline})
+    print(
+        f"Ratio baseline/product: {ratio:.2f}, target >= 0.5: "
+        f"{'met' if ratio >= 0.5 else 'NOT MET'}"
+    )
+    benchlib.save(
+        "reminders",
+        {
+            "reminders": expected,
+            "concurrency": args.concurrency,
+            "chunk_size": app.config["REMINDER_CHUNK_SIZE"],
+            "product_seconds": product_s,
+            "baseline_seconds": baseline_s,
+            "ratio": ratio,
+            "product_runs": product,
+            "baseline_runs": baseline,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -73,21 +73,36 @@ def child(slug: str) -> dict:
         started = time.monotonic()
         figures = figures_module.compute(period, tenant.k_threshold, [], end)
         aggregated = time.monotonic()
-        document = Document(tenant_name=tenant.name, period=period, k=tenant.k_threshold,
-                            figures=figures, entries=selection(period), generated_on=end,
-                            meeting_on=None)
+        document = Document(
+            tenant_name=tenant.name,
+            period=period,
+            k=tenant.k_threshold,
+            figures=figures,
+            entries=selection(period),
+            generated_on=end,
+            meeting_on=None,
+        )
         with force_locale(tenant.default_locale):
             html = render_html(document)
             rendered = time.monotonic()
             pdf, pages = render_pdf(html)
         finished = time.monotonic()
         db.session.rollback()
-    return {"slug": slug, "people": figures.counts["people"], "counts": figures.counts,
-            "aggregates_s": aggregated - started, "pdf_s": finished - aggregated,
-            "html_s": rendered - aggregated, "weasyprint_s": finished - rendered,
-            "total_s": finished - started, "peak_rss_mb": peak_rss_mb(),
-            "rss_before_mb": rss_before, "pdf_pages": pages, "pdf_bytes": len(pdf),
-            "html_bytes": len(html.encode())}
+    return {
+        "slug": slug,
+        "people": figures.counts["people"],
+        "counts": figures.counts,
+        "aggregates_s": aggregated - started,
+        "pdf_s": finished - aggregated,
+        "html_s": rendered - aggregated,
+        "weasyprint_s": finished - rendered,
+        "total_s": finished - started,
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_before_mb": rss_before,
+        "pdf_pages": pages,
+        "pdf_bytes": len(pdf),
+        "html_bytes": len(html.encode()),
+    }
 
 
 AUDIT_TARGETS = {"audit_s": 60.0, "people_units_shown": 0.90}
@@ -104,8 +119,8 @@ def utility(figures, unit_people: dict[str, int]) -> dict:
         "units_shown": sum(u in own_rows for u in with_people) / max(1, len(with_people)),
         "people_units_shown": sum(n for u, n in unit_people.items() if u in own_rows)
         / total_people,
-        "people_participation_shown": sum(n for u, n in unit_people.items()
-                                          if u in participation) / total_people,
+        "people_participation_shown": sum(n for u, n in unit_people.items() if u in participation)
+        / total_people,
         "cells_shown": sum(v is not None for v in cells) / max(1, len(cells)),
         "rows": len(figures.rows),
     }
@@ -120,7 +135,8 @@ def changed(before, after) -> set[str]:
     chains, a moved department's old and new areas): the only rows whose figures it touches."""
     old = {r.key: r.people for r in before.rows}
     return {r.key for r in after.rows if old.get(r.key) != r.people} | (
-        set(old) - {r.key for r in after.rows})
+        set(old) - {r.key for r in after.rows}
+    )
 
 
 def audit_child(slug: str) -> dict:
@@ -148,8 +164,9 @@ def audit_child(slug: str) -> dict:
         tenant = db.session.get(Tenant, tenant_id)
         k = tenant.k_threshold
         half = DEFAULT_PERIOD_DAYS // 2  # two half-year periods: A (and B), then C
-        period = figures_module.Period(today() - timedelta(days=2 * half),
-                                       today() - timedelta(days=half + 1))
+        period = figures_module.Period(
+            today() - timedelta(days=2 * half), today() - timedelta(days=half + 1)
+        )
         later = figures_module.Period(today() - timedelta(days=half), today())
 
         def unit_people() -> dict[str, int]:
@@ -163,33 +180,49 @@ def audit_child(slug: str) -> dict:
 
         started = time.monotonic()
         report_a = figures_module.compute(period, k, [], today())
-        out["a"] = {"audit_s": report_a.counts["audit_ms"] / 1000,
-                    "total_s": time.monotonic() - started, "counts": report_a.counts,
-                    **utility(report_a, unit_people())}
+        out["a"] = {
+            "audit_s": report_a.counts["audit_ms"] / 1000,
+            "total_s": time.monotonic() - started,
+            "counts": report_a.counts,
+            **utility(report_a, unit_people()),
+        }
         earlier = published(report_a.rows)
         hidden_a = {(r.key, n) for r in report_a.rows for n, v in r.figures.items() if v is None}
         report_c0 = figures_module.compute(later, k, [], today())
-        hidden_c0 = {(r.key, n) for r in report_c0.rows for n, v in r.figures.items()
-                     if v is None}
-        teams = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == UnitKind.TEAM)
-                                        .order_by(OrgUnit.id)))
-        departments = list(db.session.scalars(select(OrgUnit).where(
-            OrgUnit.kind == UnitKind.DEPARTMENT).order_by(OrgUnit.id)))
-        areas = list(db.session.scalars(select(OrgUnit).where(OrgUnit.kind == UnitKind.AREA)
-                                        .order_by(OrgUnit.id)))
+        hidden_c0 = {(r.key, n) for r in report_c0.rows for n, v in r.figures.items() if v is None}
+        teams = list(
+            db.session.scalars(
+                select(OrgUnit).where(OrgUnit.kind == UnitKind.TEAM).order_by(OrgUnit.id)
+            )
+        )
+        departments = list(
+            db.session.scalars(
+                select(OrgUnit).where(OrgUnit.kind == UnitKind.DEPARTMENT).order_by(OrgUnit.id)
+            )
+        )
+        areas = list(
+            db.session.scalars(
+                select(OrgUnit).where(OrgUnit.kind == UnitKind.AREA).order_by(OrgUnit.id)
+            )
+        )
 
         def hire() -> None:
             team = rng.choice(teams)
             user = User(subject="bench-hire", display_name="Ny medarbejder")
             db.session.add(user)
             db.session.flush()
-            db.session.add(Membership(user_id=user.id, unit_id=team.id,
-                                      role=MembershipRole.EMPLOYEE))
+            db.session.add(
+                Membership(user_id=user.id, unit_id=team.id, role=MembershipRole.EMPLOYEE)
+            )
 
         def move() -> None:
-            member = db.session.scalars(select(Membership).where(
-                Membership.role == MembershipRole.EMPLOYEE).order_by(Membership.id)
-                .offset(rng.randrange(1000)).limit(1)).one()
+            member = db.session.scalars(
+                select(Membership)
+                .where(Membership.role == MembershipRole.EMPLOYEE)
+                .order_by(Membership.id)
+                .offset(rng.randrange(1000))
+                .limit(1)
+            ).one()
             member.unit_id = rng.choice(teams).id
 
         def reorganise() -> None:
@@ -209,15 +242,19 @@ def audit_child(slug: str) -> dict:
             lost_b = {key for key, _ in shown_cells(report_a) - shown_cells(b)}
             lost_c = {key for key, _ in shown_cells(report_c0) - shown_cells(c)}
             out[name] = {
-                "b_same_period": {"audit_s": b.counts["audit_ms"] / 1000, "total_s": b_s,
-                                  **utility(b, people),
-                                  "units_losing_a_cell": len(lost_b),
-                                  "units_losing_a_cell_besides_own":
-                                      len(lost_b - changed(report_a, b))},
-                "c_next_period": {"audit_s": c.counts["audit_ms"] / 1000, **utility(c, people),
-                                  "units_losing_a_cell": len(lost_c),
-                                  "units_losing_a_cell_besides_own":
-                                      len(lost_c - changed(report_c0, c))},
+                "b_same_period": {
+                    "audit_s": b.counts["audit_ms"] / 1000,
+                    "total_s": b_s,
+                    **utility(b, people),
+                    "units_losing_a_cell": len(lost_b),
+                    "units_losing_a_cell_besides_own": len(lost_b - changed(report_a, b)),
+                },
+                "c_next_period": {
+                    "audit_s": c.counts["audit_ms"] / 1000,
+                    **utility(c, people),
+                    "units_losing_a_cell": len(lost_c),
+                    "units_losing_a_cell_besides_own": len(lost_c - changed(report_c0, c)),
+                },
             }
             savepoint.rollback()
         db.session.rollback()
@@ -227,46 +264,77 @@ def audit_child(slug: str) -> dict:
 def audit_main() -> None:
     benchlib.ensure_tenant("bench")
     output = subprocess.run(  # noqa: S603 - this very script
-        [sys.executable, __file__, "--audit-child", "bench"], check=True, capture_output=True,
-        text=True, cwd=benchlib.REPO, env=benchlib.app_env()).stdout
+        [sys.executable, __file__, "--audit-child", "bench"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=benchlib.REPO,
+        env=benchlib.app_env(),
+    ).stdout
     result = json.loads(output.strip().splitlines()[-1])
     a = result["a"]
-    print(f"report A, 50,000 people: audit {a['audit_s']:.1f} s (whole figures {a['total_s']:.1f}"
-          f" s); units shown {a['units_shown']:.1%}, people's units shown "
-          f"{a['people_units_shown']:.1%}, participation shown for "
-          f"{a['people_participation_shown']:.1%} of people, cells shown {a['cells_shown']:.1%}")
+    print(
+        f"report A, 50,000 people: audit {a['audit_s']:.1f} s (whole figures {a['total_s']:.1f}"
+        f" s); units shown {a['units_shown']:.1%}, people's units shown "
+        f"{a['people_units_shown']:.1%}, participation shown for "
+        f"{a['people_participation_shown']:.1%} of people, cells shown {a['cells_shown']:.1%}"
+    )
     for name in ("hire", "move", "reorganisation"):
-        for which, label in (("b_same_period", "B same period"),
-                             ("c_next_period", "C next period")):
+        for which, label in (
+            ("b_same_period", "B same period"),
+            ("c_next_period", "C next period"),
+        ):
             r = result[name][which]
-            print(f"  after one {name:15} {label}: audit {r['audit_s']:5.1f} s; units shown "
-                  f"{r['units_shown']:.1%}, people's units {r['people_units_shown']:.1%}, "
-                  f"participation {r['people_participation_shown']:.1%}, cells "
-                  f"{r['cells_shown']:.1%}; units losing a shown cell: {r['units_losing_a_cell']}"
-                  f" ({r['units_losing_a_cell_besides_own']} besides the rows the change altered)")
-    worst_audit = max([a["audit_s"]] + [result[n]["b_same_period"]["audit_s"]
-                                        for n in ("hire", "move", "reorganisation")])
-    worst_people = min([a["people_units_shown"]] + [result[n][w]["people_units_shown"]
-                       for n in ("hire", "move", "reorganisation")
-                       for w in ("b_same_period", "c_next_period")])
-    hire_extra = max(result["hire"][w]["units_losing_a_cell_besides_own"]
-                     for w in ("b_same_period", "c_next_period"))
-    met = {"audit_s": worst_audit <= AUDIT_TARGETS["audit_s"],
-           "people_units_shown": worst_people >= AUDIT_TARGETS["people_units_shown"],
-           "one_hire_hides_only_its_unit": hire_extra == 0}
+            print(
+                f"  after one {name:15} {label}: audit {r['audit_s']:5.1f} s; units shown "
+                f"{r['units_shown']:.1%}, people's units {r['people_units_shown']:.1%}, "
+                f"participation {r['people_participation_shown']:.1%}, cells "
+                f"{r['cells_shown']:.1%}; units losing a shown cell: {r['units_losing_a_cell']}"
+                f" ({r['units_losing_a_cell_besides_own']} besides the rows the change altered)"
+            )
+    worst_audit = max(
+        [a["audit_s"]]
+        + [result[n]["b_same_period"]["audit_s"] for n in ("hire", "move", "reorganisation")]
+    )
+    worst_people = min(
+        [a["people_units_shown"]]
+        + [
+            result[n][w]["people_units_shown"]
+            for n in ("hire", "move", "reorganisation")
+            for w in ("b_same_period", "c_next_period")
+        ]
+    )
+    hire_extra = max(
+        result["hire"][w]["units_losing_a_cell_besides_own"]
+        for w in ("b_same_period", "c_next_period")
+    )
+    met = {
+        "audit_s": worst_audit <= AUDIT_TARGETS["audit_s"],
+        "people_units_shown": worst_people >= AUDIT_TARGETS["people_units_shown"],
+        "one_hire_hides_only_its_unit": hire_extra == 0,
+    }
     verdict = "met" if met["audit_s"] else "NOT MET"
     print(f"audit worst {worst_audit:.1f} s (target <= 60): {verdict}")
-    print(f"people's units shown, worst {worst_people:.1%} (target >= 90 %): "
-          f"{'met' if met['people_units_shown'] else 'NOT MET'}")
-    print(f"one hire hides cells of {hire_extra} rows it did not alter (target 0): "
-          f"{'met' if met['one_hire_hides_only_its_unit'] else 'NOT MET'}")
+    print(
+        f"people's units shown, worst {worst_people:.1%} (target >= 90 %): "
+        f"{'met' if met['people_units_shown'] else 'NOT MET'}"
+    )
+    print(
+        f"one hire hides cells of {hire_extra} rows it did not alter (target 0): "
+        f"{'met' if met['one_hire_hides_only_its_unit'] else 'NOT MET'}"
+    )
     benchlib.save("report_audit", {"result": result, "targets": AUDIT_TARGETS, "met": met})
 
 
 def run_child(slug: str) -> dict:
     output = subprocess.run(  # noqa: S603 - this very script
-        [sys.executable, __file__, "--child", slug], check=True, capture_output=True, text=True,
-        cwd=benchlib.REPO, env=benchlib.app_env()).stdout
+        [sys.executable, __file__, "--child", slug],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=benchlib.REPO,
+        env=benchlib.app_env(),
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -294,15 +362,18 @@ def main() -> None:
         for slug in SIZES:
             run = run_child(slug)
             runs[slug].append(run)
-            print(f"  round {round_ + 1} {slug:10} {run['people']:>7,} people: aggregates "
-                  f"{run['aggregates_s']:5.2f} s, HTML+PDF {run['pdf_s']:5.2f} s (HTML "
-                  f"{run['html_s']:.2f} s, WeasyPrint {run['weasyprint_s']:.2f} s, "
-                  f"{run['pdf_pages']} pages), peak RSS {run['peak_rss_mb']:.0f} MB")
+            print(
+                f"  round {round_ + 1} {slug:10} {run['people']:>7,} people: aggregates "
+                f"{run['aggregates_s']:5.2f} s, HTML+PDF {run['pdf_s']:5.2f} s (HTML "
+                f"{run['html_s']:.2f} s, WeasyPrint {run['weasyprint_s']:.2f} s, "
+                f"{run['pdf_pages']} pages), peak RSS {run['peak_rss_mb']:.0f} MB"
+            )
     summary = {}
     for slug, found in runs.items():
-        summary[slug] = {key: benchlib.median([r[key] for r in found])
-                         for key in ("aggregates_s", "pdf_s", "html_s", "weasyprint_s",
-                                     "total_s", "peak_rss_mb")}
+        summary[slug] = {
+            key: benchlib.median([r[key] for r in found])
+            for key in ("aggregates_s", "pdf_s", "html_s", "weasyprint_s", "total_s", "peak_rss_mb")
+        }
         summary[slug]["people"] = found[0]["people"]
         summary[slug]["total_spread"] = benchlib.spread([r["total_s"] for r in found])
     full, half = summary["bench"], summary["bench-half"]
@@ -314,17 +385,29 @@ def main() -> None:
         "doubling": doubling <= TARGETS["doubling"],
     }
     print()
-    print(f"{'':24} {'people':>8} {'aggregates s':>13} {'HTML+PDF s':>11} {'total s':>8} "
-          f"{'peak RSS MB':>12}")
+    print(
+        f"{'':24} {'people':>8} {'aggregates s':>13} {'HTML+PDF s':>11} {'total s':>8} "
+        f"{'peak RSS MB':>12}"
+    )
     for slug in SIZES:
         s = summary[slug]
-        print(f"{slug:24} {s['people']:>8,} {s['aggregates_s']:>13.2f} {s['pdf_s']:>11.2f} "
-              f"{s['total_s']:>8.2f} {s['peak_rss_mb']:>12.0f}")
+        print(
+            f"{slug:24} {s['people']:>8,} {s['aggregates_s']:>13.2f} {s['pdf_s']:>11.2f} "
+            f"{s['total_s']:>8.2f} {s['peak_rss_mb']:>12.0f}"
+        )
     print(f"50,000 vs 25,000: {doubling:.2f}x the time (target <= 2.2)")
     for key, ok in verdicts.items():
         print(f"  {key}: {'met' if ok else 'NOT MET'} (target {TARGETS[key]})")
-    benchlib.save("report", {"summary": summary, "doubling": doubling, "targets": TARGETS,
-                             "met": verdicts, "runs": runs})
+    benchlib.save(
+        "report",
+        {
+            "summary": summary,
+            "doubling": doubling,
+            "targets": TARGETS,
+            "met": verdicts,
+            "runs": runs,
+        },
+    )
 
 
 if __name__ == "__main__":

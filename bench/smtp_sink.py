@@ -25,8 +25,18 @@ class Sink:
         self.connections = ctx.Value("q", 0, lock=False)
         self.phase = ctx.Value("i", 0, lock=False)
         self.stop_event = ctx.Event()
-        self.process = ctx.Process(target=serve, daemon=True, args=(
-            port, str(spool_dir), self.messages, self.connections, self.phase, self.stop_event))
+        self.process = ctx.Process(
+            target=serve,
+            daemon=True,
+            args=(
+                port,
+                str(spool_dir),
+                self.messages,
+                self.connections,
+                self.phase,
+                self.stop_event,
+            ),
+        )
 
     def start(self) -> None:
         self.process.start()
@@ -87,9 +97,14 @@ def serve(port, spool_dir, messages, connections, phase, stop_event) -> None:
                 if current not in spools:
                     # Unbuffered: one write per message, readable as soon as it is accepted.
                     spools[current] = (Path(spool_dir) / f"spool-{current}.bin").open(
-                        "wb", buffering=0)
-                spools[current].write(struct.pack("!III", len(mail_from), len(rcpt), len(data))
-                                      + mail_from + rcpt + data)
+                        "wb", buffering=0
+                    )
+                spools[current].write(
+                    struct.pack("!III", len(mail_from), len(rcpt), len(data))
+                    + mail_from
+                    + rcpt
+                    + data
+                )
                 messages.value += 1
             return "250 OK"
 

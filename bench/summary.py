@@ -49,10 +49,16 @@ def measured_alone(web: dict) -> dict[str, tuple[dict, dict]]:
         rows = {r["key"]: r for r in run["rows"]}
         for r in run["rows"]:
             if "ratio" in r and run["finished_at"] > later.get(r["key"], ({}, {}))[0].get(
-                    "finished_at", ""):
-                later[r["key"]] = ({**r, "finished_at": run["finished_at"],
-                                    "loadavg": run["machine"]["loadavg_1m_at_start"]},
-                                   rows[r["baseline"]])
+                "finished_at", ""
+            ):
+                later[r["key"]] = (
+                    {
+                        **r,
+                        "finished_at": run["finished_at"],
+                        "loadavg": run["machine"]["loadavg_1m_at_start"],
+                    },
+                    rows[r["baseline"]],
+                )
     return later
 
 
@@ -71,7 +77,8 @@ def web_rows(web: dict) -> list[str]:
                 f"{bare['label'].split(': ')[1]} in the same rounds ({bare['rps']:.1f} req/s) | "
                 f"{cpu_cell(r)} (the bare {cpu_cell(bare)}) | ≥ "
                 f"{benchlib.ratio_target(r['key'])} × bare: "
-                f"{verdict(r['ratio'] >= benchlib.ratio_target(r['key']))} |")
+                f"{verdict(r['ratio'] >= benchlib.ratio_target(r['key']))} |"
+            )
             continue
         if r["key"] == "overview":
             target = f"p99 < 300 ms: {verdict(r['p99_ms'] < 300)}"
@@ -80,17 +87,24 @@ def web_rows(web: dict) -> list[str]:
             target = f"≥ {goal} × bare: {verdict(r['ratio'] >= goal)}"
         else:
             target = "(baseline)"
-        ratio = f"{r['ratio']:.2f} × {by_key[r['baseline']]['label'].split(': ')[1]}" \
-            if "ratio" in r else "–"
+        ratio = (
+            f"{r['ratio']:.2f} × {by_key[r['baseline']]['label'].split(': ')[1]}"
+            if "ratio" in r
+            else "–"
+        )
         spread = benchlib.spread([run["rps"] for run in r["runs"]])
-        rows.append(f"| Web: {r['label']} | {r['rps']:.1f} req/s ({spread}) | "
-                    f"p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms | {ratio} | "
-                    f"{cpu_cell(r)} | {target} |")
+        rows.append(
+            f"| Web: {r['label']} | {r['rps']:.1f} req/s ({spread}) | "
+            f"p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms | {ratio} | "
+            f"{cpu_cell(r)} | {target} |"
+        )
     floor = web.get("floor_cpu_ms")
     if floor:
-        rows.append(f"| Web: floor of any signed-in page (in-process only: an empty response; "
-                    f"an empty page in the layout) | – | – | – | {floor['signed_in']:.1f} ms; "
-                    f"{floor['layout']:.1f} ms | (for comparison) |")
+        rows.append(
+            f"| Web: floor of any signed-in page (in-process only: an empty response; "
+            f"an empty page in the layout) | – | – | – | {floor['signed_in']:.1f} ms; "
+            f"{floor['layout']:.1f} ms | (for comparison) |"
+        )
     return rows
 
 
@@ -124,45 +138,61 @@ def report_rows(rep: dict) -> list[str]:
             f"HTML + PDF {s['pdf_s']:.2f} s, total {s['total_s']:.2f} s "
             f"({benchlib.spread([r['total_s'] for r in rep['runs'][slug]])}) | "
             f"peak RSS {s['peak_rss_mb']:.0f} MB | – | – | "
-            + ("(half size)" if slug != "bench" else
-               f"aggregates ≤ 10 s: {verdict(rep['met']['aggregates_s'])}; PDF ≤ 20 s: "
-               f"{verdict(rep['met']['pdf_s'])}; ≤ 500 MB: {verdict(rep['met']['peak_rss_mb'])}")
-            + " |")
-    rows.append(f"| Report: 50,000 vs 25,000 people | {rep['doubling']:.2f} × the time | – | – | "
-                f"– | ≤ 2.2×: {verdict(rep['met']['doubling'])} |")
+            + (
+                "(half size)"
+                if slug != "bench"
+                else f"aggregates ≤ 10 s: {verdict(rep['met']['aggregates_s'])}; PDF ≤ 20 s: "
+                f"{verdict(rep['met']['pdf_s'])}; ≤ 500 MB: {verdict(rep['met']['peak_rss_mb'])}"
+            )
+            + " |"
+        )
+    rows.append(
+        f"| Report: 50,000 vs 25,000 people | {rep['doubling']:.2f} × the time | – | – | "
+        f"– | ≤ 2.2×: {verdict(rep['met']['doubling'])} |"
+    )
     return rows
 
 
 def redaction_rows(text: str) -> list[str]:
     def seconds(label: str) -> float:
-        return float(re.search(rf"^{re.escape(label)}\s+\S+ texts\s+([\d.]+)", text,
-                               re.MULTILINE).group(1))
+        return float(
+            re.search(rf"^{re.escape(label)}\s+\S+ texts\s+([\d.]+)", text, re.MULTILINE).group(1)
+        )
 
     ours, naive = seconds("Redactor: total"), seconds("Baseline: total (extrapolated)")
     quality = re.search(r"certain recall ([\d.]+) .* precision ([\d.]+)", text)
-    detail = (f"recall {quality.group(1)}, precision {quality.group(2)}; " if quality else "")
-    return [f"| Redaction: 20,000 texts vs 50,000 names incl. building (token windows) | "
-            f"{ours:.2f} s | {detail}{20_000 / ours:,.0f} texts/s | {naive / ours:,.0f}× faster "
-            f"than the naive regex baseline ({naive:,.0f} s, extrapolated) | – | "
-            f"≤ 10 s: {verdict(ours <= 10)} |"]
+    detail = f"recall {quality.group(1)}, precision {quality.group(2)}; " if quality else ""
+    return [
+        f"| Redaction: 20,000 texts vs 50,000 names incl. building (token windows) | "
+        f"{ours:.2f} s | {detail}{20_000 / ours:,.0f} texts/s | {naive / ours:,.0f}× faster "
+        f"than the naive regex baseline ({naive:,.0f} s, extrapolated) | – | "
+        f"≤ 10 s: {verdict(ours <= 10)} |"
+    ]
 
 
 def table() -> str:
-    lines = ["| Benchmark | Time or rate (median; min–max) | Latency / detail | Ratio | "
-             "CPU per request or e-mail | Target |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| Benchmark | Time or rate (median; min–max) | Latency / detail | Ratio | "
+        "CPU per request or e-mail | Target |",
+        "|---|---|---|---|---|---|",
+    ]
     machines = []
     web, rem, rep = load("web"), load("reminders"), load("report")
     redaction = benchlib.RESULTS / "redaction.txt"
     for data, rows in ((web, web_rows), (rem, reminder_rows), (rep, report_rows)):
         if data:
             lines += rows(data)
-            machines.append(f"{data['benchmark']}: {data['finished_at']}, load average "
-                            f"{data['machine']['loadavg_1m_at_start']} at start")
+            machines.append(
+                f"{data['benchmark']}: {data['finished_at']}, load average "
+                f"{data['machine']['loadavg_1m_at_start']} at start"
+            )
     if redaction.exists():
         lines += redaction_rows(redaction.read_text())
     machine = (web or rem or rep or {}).get("machine", {})
-    head = (f"Machine: {machine.get('cores', '?')} cores ({machine.get('cpu', '?')}), "
-            f"Python {machine.get('python', '?')}. Runs: " + "; ".join(machines) + ".")
+    head = (
+        f"Machine: {machine.get('cores', '?')} cores ({machine.get('cpu', '?')}), "
+        f"Python {machine.get('python', '?')}. Runs: " + "; ".join(machines) + "."
+    )
     return head + "\n\n" + "\n".join(lines)
 
 

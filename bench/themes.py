@@ -60,8 +60,7 @@ def embed(texts: list[str], threads: int) -> tuple[np.ndarray, float, float, flo
     os.environ["EMBED_THREADS"] = str(threads)
     model.passages(texts[:64])  # the pool's threads started and warm
     at, started, cpu = load(), time.perf_counter(), cpu_seconds()
-    vectors = np.vstack([model.passages(texts[i:i + BATCH])
-                         for i in range(0, len(texts), BATCH)])
+    vectors = np.vstack([model.passages(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)])
     return vectors, time.perf_counter() - started, cpu_seconds() - cpu, at
 
 
@@ -76,20 +75,26 @@ def main() -> None:
 
     base = entries()
     texts = ["\n".join(t for t in (e.title, e.text, e.lesson) if t) for e in base]
-    texts = [texts[i % len(texts)] + ("" if i < len(texts) else f" ({i})")
-             for i in range(args.embed_sample)]
+    texts = [
+        texts[i % len(texts)] + ("" if i < len(texts) else f" ({i})")
+        for i in range(args.embed_sample)
+    ]
     model.warm()  # the model loaded once, as a worker process does
     threads = len(os.sched_getaffinity(0))
     one, one_s, one_cpu, one_load = embed(texts, 1)
     sample, embed_s, embed_cpu, embed_load = embed(texts, threads)
     assert np.array_equal(one, sample), "the vectors must not depend on the threads"
     per_text, cpu_per_text = embed_s / len(texts), embed_cpu / len(texts)
-    for name, wall, cpu, at in (("1 thread", one_s, one_cpu, one_load),
-                                (f"{threads} threads", embed_s, embed_cpu, embed_load)):
-        print(f"embedding ({name}, load {at}): {len(texts)} texts in {wall:.1f} s = "
-              f"{wall / len(texts) * 1000:.1f} ms/text wall, {cpu / len(texts) * 1000:.1f} "
-              f"ms/text CPU → {args.entries} entries ≈ {wall / len(texts) * args.entries / 60:.1f}"
-              " min")
+    for name, wall, cpu, at in (
+        ("1 thread", one_s, one_cpu, one_load),
+        (f"{threads} threads", embed_s, embed_cpu, embed_load),
+    ):
+        print(
+            f"embedding ({name}, load {at}): {len(texts)} texts in {wall:.1f} s = "
+            f"{wall / len(texts) * 1000:.1f} ms/text wall, {cpu / len(texts) * 1000:.1f} "
+            f"ms/text CPU → {args.entries} entries ≈ {wall / len(texts) * args.entries / 60:.1f}"
+            " min"
+        )
 
     picks = rng.integers(0, len(sample), args.entries)
     vectors = sample[picks] + rng.normal(0, 0.01, (args.entries, model.DIM)).astype(np.float32)
@@ -116,28 +121,40 @@ def main() -> None:
         repeated.append((t2 - t1) * 1000)
         bare.append((t3 - t2) * 1000)
     p99 = percentile(first, 99)
-    print(f"search (load {search_load}): first p50 {percentile(first, 50):.1f} ms, p99 "
-          f"{p99:.1f} ms; repeated p99 {percentile(repeated, 99):.1f} ms; bare product p99 "
-          f"{percentile(bare, 99):.2f} ms")
-    save("themes", {
-        "entries": args.entries, "embed_sample": len(texts), "threads": threads,
-        "embed_load": embed_load, "embed_seconds": round(embed_s, 2),
-        "embed_ms_per_text": round(per_text * 1000, 1),
-        "embed_cpu_ms_per_text": round(cpu_per_text * 1000, 1),
-        "embed_minutes_for_entries": round(per_text * args.entries / 60, 1),
-        "embed_one_thread_load": one_load,
-        "embed_one_thread_ms_per_text": round(one_s / len(texts) * 1000, 1),
-        "embed_one_thread_cpu_ms_per_text": round(one_cpu / len(texts) * 1000, 1),
-        "embed_speedup_over_one_thread": round(one_s / embed_s, 2),
-        "embed_target_minutes": 10, "cluster_load": cluster_load,
-        "cluster_seconds": round(cluster_s, 2), "themes": len(set(labels.tolist())),
-        "search_load": search_load, "search_queries": args.queries,
-        "search_first_p50_ms": round(percentile(first, 50), 1),
-        "search_first_p99_ms": round(p99, 1),
-        "search_repeated_p99_ms": round(percentile(repeated, 99), 1),
-        "search_target_p99_ms": 200, "bare_product_p99_ms": round(percentile(bare, 99), 2),
-        "p99_over_bare_product": round(p99 / max(percentile(bare, 99), 1e-6), 1),
-    })
+    print(
+        f"search (load {search_load}): first p50 {percentile(first, 50):.1f} ms, p99 "
+        f"{p99:.1f} ms; repeated p99 {percentile(repeated, 99):.1f} ms; bare product p99 "
+        f"{percentile(bare, 99):.2f} ms"
+    )
+    save(
+        "themes",
+        {
+            "entries": args.entries,
+            "embed_sample": len(texts),
+            "threads": threads,
+            "embed_load": embed_load,
+            "embed_seconds": round(embed_s, 2),
+            "embed_ms_per_text": round(per_text * 1000, 1),
+            "embed_cpu_ms_per_text": round(cpu_per_text * 1000, 1),
+            "embed_minutes_for_entries": round(per_text * args.entries / 60, 1),
+            "embed_one_thread_load": one_load,
+            "embed_one_thread_ms_per_text": round(one_s / len(texts) * 1000, 1),
+            "embed_one_thread_cpu_ms_per_text": round(one_cpu / len(texts) * 1000, 1),
+            "embed_speedup_over_one_thread": round(one_s / embed_s, 2),
+            "embed_target_minutes": 10,
+            "cluster_load": cluster_load,
+            "cluster_seconds": round(cluster_s, 2),
+            "themes": len(set(labels.tolist())),
+            "search_load": search_load,
+            "search_queries": args.queries,
+            "search_first_p50_ms": round(percentile(first, 50), 1),
+            "search_first_p99_ms": round(p99, 1),
+            "search_repeated_p99_ms": round(percentile(repeated, 99), 1),
+            "search_target_p99_ms": 200,
+            "bare_product_p99_ms": round(percentile(bare, 99), 2),
+            "p99_over_bare_product": round(p99 / max(percentile(bare, 99), 1e-6), 1),
+        },
+    )
 
 
 if __name__ == "__main__":

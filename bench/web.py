@@ -81,28 +81,48 @@ class Target:
 
 def prepare_targets(app, tenant_id: int) -> list[Target]:
     rows = benchlib.psql
-    home_users = [r[0] for r in rows(
-        "SELECT DISTINCT m.user_id, md5(m.user_id::text) FROM memberships m "
-        "JOIN org_units u ON u.id = m.unit_id AND u.kind = 'team' "
-        "JOIN cycles c ON c.unit_id = u.id AND c.phase <> 'closed' "
-        "JOIN users p ON p.id = m.user_id AND p.is_active "
-        "WHERE m.tenant_id = %s AND m.role = 'employee' ORDER BY 2 LIMIT %s",
-        tenant_id, USERS_PER_PAGE)]
+    home_users = [
+        r[0]
+        for r in rows(
+            "SELECT DISTINCT m.user_id, md5(m.user_id::text) FROM memberships m "
+            "JOIN org_units u ON u.id = m.unit_id AND u.kind = 'team' "
+            "JOIN cycles c ON c.unit_id = u.id AND c.phase <> 'closed' "
+            "JOIN users p ON p.id = m.user_id AND p.is_active "
+            "WHERE m.tenant_id = %s AND m.role = 'employee' ORDER BY 2 LIMIT %s",
+            tenant_id,
+            USERS_PER_PAGE,
+        )
+    ]
     writers = rows(
         "SELECT m.user_id, c.id, array_agg(cp.id ORDER BY cp.position), md5(m.user_id::text) "
         "FROM memberships m JOIN cycles c ON c.unit_id = m.unit_id AND c.phase = 'preparation' "
         "AND NOT c.include_subunits JOIN cycle_prompts cp ON cp.cycle_id = c.id "
         "JOIN users p ON p.id = m.user_id AND p.is_active "
         "WHERE m.tenant_id = %s AND m.role = 'employee' "
-        "GROUP BY m.user_id, c.id ORDER BY 4 LIMIT %s", tenant_id, USERS_PER_PAGE)
-    leaders = [r[0] for r in rows(
-        "SELECT m.user_id FROM memberships m JOIN org_units u ON u.id = m.unit_id "
-        "WHERE m.tenant_id = %s AND m.role = 'leader' AND u.kind = 'department' "
-        "ORDER BY m.user_id", tenant_id)]
-    hr = [r[0] for r in rows("SELECT user_id FROM tenant_roles WHERE tenant_id = %s "
-                             "AND role = 'hr' ORDER BY user_id", tenant_id)]
-    cookies = session_cookies(app, tenant_id, {*home_users, *(w[0] for w in writers), *leaders,
-                                               *hr})
+        "GROUP BY m.user_id, c.id ORDER BY 4 LIMIT %s",
+        tenant_id,
+        USERS_PER_PAGE,
+    )
+    leaders = [
+        r[0]
+        for r in rows(
+            "SELECT m.user_id FROM memberships m JOIN org_units u ON u.id = m.unit_id "
+            "WHERE m.tenant_id = %s AND m.role = 'leader' AND u.kind = 'department' "
+            "ORDER BY m.user_id",
+            tenant_id,
+        )
+    ]
+    hr = [
+        r[0]
+        for r in rows(
+            "SELECT user_id FROM tenant_roles WHERE tenant_id = %s "
+            "AND role = 'hr' ORDER BY user_id",
+            tenant_id,
+        )
+    ]
+    cookies = session_cookies(
+        app, tenant_id, {*home_users, *(w[0] for w in writers), *leaders, *hr}
+    )
     rng = random.Random(benchlib.SEED)  # noqa: S311 - reproducible, not secret
     visibilities = ("private", "named", "anonymous")
 
@@ -111,28 +131,70 @@ def prepare_targets(app, tenant_id: int) -> list[Target]:
         for prompt in prompts:
             # "__N__": a new number in every request (bench/requests.lua), so that each
             # submit really changes the stored answers.
-            form[f"answer-{prompt}"] = (f"Vi tager et ekstra ansvar, når borgeren har brug for "
-                                        f"det ({rng.randrange(10_000)}, __N__).")
+            form[f"answer-{prompt}"] = (
+                f"Vi tager et ekstra ansvar, når borgeren har brug for "
+                f"det ({rng.randrange(10_000)}, __N__)."
+            )
             form[f"visibility-{prompt}"] = rng.choice(visibilities)
         return urllib.parse.urlencode(form)
 
     base = f"/t/{SLUG}"
     return [
-        Target("home", "Employee home", PRODUCT_PORT, "bare_select",
-               [("GET", f"{base}/", cookies[u], "") for u in home_users]),
-        Target("submit", "Contribution submit (9 answers)", PRODUCT_PORT, "bare_insert",
-               [("POST", f"{base}/cycles/{c}/prepare", cookies[u], answers(p))
-                for u, c, p, _ in writers], expect_status=302),
-        Target("leader", "Leader dashboard", PRODUCT_PORT, "bare_select",
-               [("GET", f"{base}/units", cookies[u], "") for u in leaders]),
-        Target("overview", "HR overview", PRODUCT_PORT, "bare_select",
-               [("GET", f"{base}/overview", cookies[u], "") for u in hr]),
-        Target("bare_select", "Bare: one indexed SELECT", BARE_PORT, None,
-               [("GET", f"/items/{rng.randint(1, 50_000)}", "", "") for _ in range(1000)]),
-        Target("bare_insert", "Bare: one INSERT", BARE_PORT, None,
-               [("POST", "/items", "", urllib.parse.urlencode(
-                   {"name": f"Item {i}", "note": "x" * 100})) for i in range(1000)],
-               expect_status=302),
+        Target(
+            "home",
+            "Employee home",
+            PRODUCT_PORT,
+            "bare_select",
+            [("GET", f"{base}/", cookies[u], "") for u in home_users],
+        ),
+        Target(
+            "submit",
+            "Contribution submit (9 answers)",
+            PRODUCT_PORT,
+            "bare_insert",
+            [
+                ("POST", f"{base}/cycles/{c}/prepare", cookies[u], answers(p))
+                for u, c, p, _ in writers
+            ],
+            expect_status=302,
+        ),
+        Target(
+            "leader",
+            "Leader dashboard",
+            PRODUCT_PORT,
+            "bare_select",
+            [("GET", f"{base}/units", cookies[u], "") for u in leaders],
+        ),
+        Target(
+            "overview",
+            "HR overview",
+            PRODUCT_PORT,
+            "bare_select",
+            [("GET", f"{base}/overview", cookies[u], "") for u in hr],
+        ),
+        Target(
+            "bare_select",
+            "Bare: one indexed SELECT",
+            BARE_PORT,
+            None,
+            [("GET", f"/items/{rng.randint(1, 50_000)}", "", "") for _ in range(1000)],
+        ),
+        Target(
+            "bare_insert",
+            "Bare: one INSERT",
+            BARE_PORT,
+            None,
+            [
+                (
+                    "POST",
+                    "/items",
+                    "",
+                    urllib.parse.urlencode({"name": f"Item {i}", "note": "x" * 100}),
+                )
+                for i in range(1000)
+            ],
+            expect_status=302,
+        ),
     ]
 
 
@@ -150,8 +212,12 @@ def session_cookies(app, tenant_id: int, user_ids: set[int]) -> dict[int, str]:
         users = db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
         # As a browser's cookie looks after its first page: signed in, permanent, and holding
         # the CSRF token the logout form put there (else every response would set a new one).
-        return {u.id: serializer.dumps({**session_payload(u), "_permanent": True,
-                                        "csrf_token": secrets.token_hex(20)}) for u in users}
+        return {
+            u.id: serializer.dumps(
+                {**session_payload(u), "_permanent": True, "csrf_token": secrets.token_hex(20)}
+            )
+            for u in users
+        }
 
 
 # --- servers ----------------------------------------------------------------------------------
@@ -163,8 +229,12 @@ def start_server(app_spec: str, port: int, log: Path) -> subprocess.Popen:
     with log.open("wb") as errors:
         return subprocess.Popen(  # noqa: S603 - our own fixed command
             [str(benchlib.BIN / "gunicorn"), "-c", "web/gunicorn_conf.py", app_spec],
-            cwd=benchlib.REPO, env=env, stdout=subprocess.DEVNULL, stderr=errors,
-            start_new_session=True)
+            cwd=benchlib.REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            start_new_session=True,
+        )
 
 
 def wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -181,8 +251,12 @@ def wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
 
 def overview_refreshes(log: Path) -> list[float]:
     """Seconds each overview refresh took in the worker (its log's "succeeded in" lines)."""
-    return [float(seconds) for seconds in re.findall(
-        r"refresh_overview\[[^]]+\] succeeded in ([\d.]+)s", log.read_text(errors="replace"))]
+    return [
+        float(seconds)
+        for seconds in re.findall(
+            r"refresh_overview\[[^]]+\] succeeded in ([\d.]+)s", log.read_text(errors="replace")
+        )
+    ]
 
 
 def drop_overview_copies(app, tenant_id: int) -> None:
@@ -238,17 +312,21 @@ def preflight(target: Target, app) -> None:
     opener = urllib.request.build_opener(NoRedirect)
     method, path, cookie, body = target.requests[0]
     request = urllib.request.Request(
-        f"http://127.0.0.1:{target.port}{path}", method=method,
+        f"http://127.0.0.1:{target.port}{path}",
+        method=method,
         data=body.encode() if body else None,
-        headers={"Cookie": f"{COOKIE}={cookie}"} if cookie else {})
+        headers={"Cookie": f"{COOKIE}={cookie}"} if cookie else {},
+    )
     try:
         response = opener.open(request, timeout=60)
         status, text = response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         status, text = exc.code, exc.read().decode(errors="replace")
     if status != target.expect_status:
-        raise SystemExit(f"{target.label}: {method} {path} answered {status}, expected "
-                         f"{target.expect_status}:\n{text[:2000]}")
+        raise SystemExit(
+            f"{target.label}: {method} {path} answered {status}, expected "
+            f"{target.expect_status}:\n{text[:2000]}"
+        )
     if method == "GET" and target.port == PRODUCT_PORT and 'class="logout"' not in text:
         raise SystemExit(f"{target.label}: the page does not show a signed-in user")
 
@@ -261,9 +339,21 @@ UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 def run_wrk(target: Target, seconds: int, connections: int, workdir: Path) -> dict:
     requests_file = workdir / f"{target.key}.tsv"
     requests_file.write_text("".join("\t".join(r) + "\n" for r in target.requests))
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-               "-s", str(benchlib.REPO / "bench" / "requests.lua"),
-               f"http://127.0.0.1:{target.port}", "--", str(requests_file), COOKIE]
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(benchlib.REPO / "bench" / "requests.lua"),
+        f"http://127.0.0.1:{target.port}",
+        "--",
+        str(requests_file),
+        COOKIE,
+    ]
     load = os.getloadavg()[0]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     settle(target.port)
@@ -284,18 +374,22 @@ def settle(port: int, timeout: float = 120) -> None:
 
 def parse_wrk(output: str) -> dict:
     def latency(percent: str) -> float:
-        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output,
-                                re.MULTILINE).groups()
+        value, unit = re.search(
+            rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE
+        ).groups()
         return float(value) * UNITS[unit]
 
     slowest = re.search(r"^\s+Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s|m)\s", output, re.MULTILINE)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                       output)
+    socket = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "requests": int(re.search(r"(\d+) requests in", output).group(1)),
-        "p50_ms": latency("50"), "p90_ms": latency("90"), "p99_ms": latency("99"),
+        "p50_ms": latency("50"),
+        "p90_ms": latency("90"),
+        "p99_ms": latency("99"),
         # The slowest request: one request computing the overview would show here first.
         "max_ms": float(slowest.group(1)) * UNITS[slowest.group(2)],
         "bad_status": int(errors.group(1)) if errors else 0,
@@ -306,8 +400,9 @@ def parse_wrk(output: str) -> dict:
 # --- CPU per request, in this process ---------------------------------------------------------
 
 
-def app_cpu_ms(app, bare, targets: list[Target], count: int = 100
-               ) -> tuple[dict[str, float], dict[str, float | None]]:
+def app_cpu_ms(
+    app, bare, targets: list[Target], count: int = 100
+) -> tuple[dict[str, float], dict[str, float | None]]:
     """CPU milliseconds per request inside the application (Flask test client, no HTTP, no
     gunicorn) and in PostgreSQL for it (the backends of this process's connections, from
     /proc): measures that the machine's other load hardly moves, unlike requests/s."""
@@ -320,13 +415,18 @@ def app_cpu_ms(app, bare, targets: list[Target], count: int = 100
                 client.set_cookie(COOKIE, cookie)
             if i == 5:
                 started, db_started = time.process_time(), backend_cpu_s()
-            response = client.open(path, method=method, data=body.replace("__N__", str(i)),
-                                   content_type="application/x-www-form-urlencoded")
+            response = client.open(
+                path,
+                method=method,
+                data=body.replace("__N__", str(i)),
+                content_type="application/x-www-form-urlencoded",
+            )
             assert response.status_code == target.expect_status, (target.key, response.status)
         measured[target.key] = (time.process_time() - started) / count * 1000
         db_now = backend_cpu_s()
-        database[target.key] = None if db_now is None or db_started is None \
-            else (db_now - db_started) / count * 1000
+        database[target.key] = (
+            None if db_now is None or db_started is None else (db_now - db_started) / count * 1000
+        )
     return measured, database
 
 
@@ -370,17 +470,23 @@ def add_floor_pages(app) -> None:
     from flask import g, render_template
 
     layout = app.jinja_env.from_string(FLOOR_LAYOUT)
-    app.add_url_rule("/t/<tenant>/bench-floor", endpoint="t.bench_floor",
-                     view_func=lambda: str(g.user.id))
-    app.add_url_rule("/t/<tenant>/bench-layout", endpoint="t.bench_layout",
-                     view_func=lambda: render_template(layout))
+    app.add_url_rule(
+        "/t/<tenant>/bench-floor", endpoint="t.bench_floor", view_func=lambda: str(g.user.id)
+    )
+    app.add_url_rule(
+        "/t/<tenant>/bench-layout",
+        endpoint="t.bench_layout",
+        view_func=lambda: render_template(layout),
+    )
 
 
 def floor_cpu_ms(app, home: Target, count: int = 300) -> dict[str, float]:
     client = app.test_client()
     measured = {}
-    for key, path in (("signed_in", f"/t/{SLUG}/bench-floor"),
-                      ("layout", f"/t/{SLUG}/bench-layout")):
+    for key, path in (
+        ("signed_in", f"/t/{SLUG}/bench-floor"),
+        ("layout", f"/t/{SLUG}/bench-layout"),
+    ):
         for i in range(count + 10):
             client.set_cookie(COOKIE, home.requests[i % len(home.requests)][2])
             if i == 10:
@@ -407,8 +513,12 @@ def write_profiles(app, targets: list[Target], count: int = 30) -> None:
             client.set_cookie(COOKIE, cookie)
             if i == 3:
                 profiler.start()
-            client.open(path, method=method, data=body.replace("__N__", str(i)),
-                        content_type="application/x-www-form-urlencoded")
+            client.open(
+                path,
+                method=method,
+                data=body.replace("__N__", str(i)),
+                content_type="application/x-www-form-urlencoded",
+            )
         profiler.stop()
         path = benchlib.RESULTS / f"profile-{target.key}.txt"
         path.write_text(profiler.output_text(unicode=False, color=False))
@@ -424,13 +534,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--pages", default="",
-                        help="comma-separated page keys (home, submit, leader, overview) to "
-                             "measure alone, each with its bare endpoint in the same rounds; "
-                             "writes bench/results/web-<keys>.json instead of web.json")
-    parser.add_argument("--in-process", action="store_true",
-                        help="only the in-process CPU per request and the floor (no servers, "
-                             "no wrk): for profiling; writes bench/results/web_cpu.json")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="comma-separated page keys (home, submit, leader, overview) to "
+        "measure alone, each with its bare endpoint in the same rounds; "
+        "writes bench/results/web-<keys>.json instead of web.json",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="only the in-process CPU per request and the floor (no servers, "
+        "no wrk): for profiling; writes bench/results/web_cpu.json",
+    )
     args = parser.parse_args()
     track_backends()
     if args.in_process:
@@ -443,29 +559,35 @@ def main() -> None:
 
     app, tenant_id, targets, by_key = set_up(args.pages)
     workdir = Path(tempfile.mkdtemp(prefix="aktor-bench-web-"))
-    logs = {"product": workdir / "product.log", "bare": workdir / "bare.log",
-            "worker": workdir / "worker.log"}
+    logs = {
+        "product": workdir / "product.log",
+        "bare": workdir / "bare.log",
+        "worker": workdir / "worker.log",
+    }
     drop_overview_copies(app, tenant_id)
     # The product's worker, one process, as production runs beside the web tier.
-    worker = benchlib.start_worker(benchlib.app_env(CELERY_QUEUE=QUEUE), "default", 1,
-                                   logs["worker"], loglevel="INFO")
+    worker = benchlib.start_worker(
+        benchlib.app_env(CELERY_QUEUE=QUEUE), "default", 1, logs["worker"], loglevel="INFO"
+    )
     stack = contextlib.ExitStack()
     servers = {
-        "product": start_server("web:create_app({'WTF_CSRF_ENABLED': False})", PRODUCT_PORT,
-                                logs["product"]),
+        "product": start_server(
+            "web:create_app({'WTF_CSRF_ENABLED': False})", PRODUCT_PORT, logs["product"]
+        ),
         "bare": start_server("bench.bare_app:create_app()", BARE_PORT, logs["bare"]),
     }
     try:
         app.extensions["celery"].send_task("web.ops.tasks.heartbeat").get(timeout=120)
         stack.enter_context(overview_beat(app.extensions["celery"]))
-        wait_ready(f"http://127.0.0.1:{PRODUCT_PORT}/healthz", servers["product"],
-                   logs["product"])
+        wait_ready(f"http://127.0.0.1:{PRODUCT_PORT}/healthz", servers["product"], logs["product"])
         wait_ready(f"http://127.0.0.1:{BARE_PORT}/items/1", servers["bare"], logs["bare"])
         for target in targets:
             preflight(target, app)
-        print(f"wrk: 2 threads, {args.connections} connections, {args.duration} s per run, "
-              f"{args.repeat} rounds; gunicorn: {os.cpu_count() * 2 + 1} sync workers each; "
-              f"one Celery worker (prefork x1)")
+        print(
+            f"wrk: 2 threads, {args.connections} connections, {args.duration} s per run, "
+            f"{args.repeat} rounds; gunicorn: {os.cpu_count() * 2 + 1} sync workers each; "
+            f"one Celery worker (prefork x1)"
+        )
         for target in targets:  # warm every worker: templates, catalogues, pools, caches
             run_wrk(target, 3, args.connections, workdir)
         for round_ in range(args.repeat):
@@ -474,10 +596,12 @@ def main() -> None:
                     target.requests = refreshed(app, tenant_id, target)
                 result = run_wrk(target, args.duration, args.connections, workdir)
                 target.runs.append(result)
-                print(f"  round {round_ + 1} {target.label:34} {result['rps']:8.1f} req/s  "
-                      f"p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms  "
-                      f"max {result['max_ms']:7.1f} ms"
-                      + (f"  BAD {result['bad_status']}" if result["bad_status"] else ""))
+                print(
+                    f"  round {round_ + 1} {target.label:34} {result['rps']:8.1f} req/s  "
+                    f"p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms  "
+                    f"max {result['max_ms']:7.1f} ms"
+                    + (f"  BAD {result['bad_status']}" if result["bad_status"] else "")
+                )
     finally:
         stack.close()
         for process in servers.values():
@@ -485,11 +609,16 @@ def main() -> None:
         benchlib.stop_process(worker)
         drop_queue()
     refreshes = overview_refreshes(logs["worker"])
-    print(f"HR overview refreshed by the worker {len(refreshes)} times"
-          + (f" ({', '.join(f'{s:.1f}' for s in refreshes)} s each)" if refreshes else ""))
+    print(
+        f"HR overview refreshed by the worker {len(refreshes)} times"
+        + (f" ({', '.join(f'{s:.1f}' for s in refreshes)} s each)" if refreshes else "")
+    )
     for name, log in logs.items():
-        tail = [line for line in log.read_text(errors="replace").splitlines()
-                if ("Traceback" in line or "ERROR" in line) and "was sent SIGTERM" not in line]
+        tail = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if ("Traceback" in line or "ERROR" in line) and "was sent SIGTERM" not in line
+        ]
         if tail:
             print(f"{name} server logged errors ({log}):", *tail[:5], sep="\n  ")
     os.environ["DATABASE_URL"] = benchlib.DATABASE_URL
@@ -550,19 +679,25 @@ def in_process(args) -> None:
     print(f"load average at start {benchlib.machine()['loadavg_1m_at_start']}")
     for t in targets:
         db = db_cpu[t.key]
-        print(f"{t.label:36} CPU {cpu[t.key]:6.2f} ms ({cpu[t.key] / bare:5.2f} x the bare "
-              f"SELECT)  DB {db if db is None else round(db, 2)} ms")
+        print(
+            f"{t.label:36} CPU {cpu[t.key]:6.2f} ms ({cpu[t.key] / bare:5.2f} x the bare "
+            f"SELECT)  DB {db if db is None else round(db, 2)} ms"
+        )
     for key, value in floor.items():
         print(f"floor {key:10} {value:6.2f} ms ({value / bare:5.2f} x the bare SELECT)")
-    benchlib.save(results_name("web_cpu", args),
-                  {"app_cpu_ms": cpu, "db_cpu_ms": db_cpu, "floor_cpu_ms": floor})
+    benchlib.save(
+        results_name("web_cpu", args),
+        {"app_cpu_ms": cpu, "db_cpu_ms": db_cpu, "floor_cpu_ms": floor},
+    )
 
 
 def write_floor_profile(app, home: Target, count: int = 300) -> None:
     from pyinstrument import Profiler
 
-    for key, path in (("signed_in", f"/t/{SLUG}/bench-floor"),
-                      ("layout", f"/t/{SLUG}/bench-layout")):
+    for key, path in (
+        ("signed_in", f"/t/{SLUG}/bench-floor"),
+        ("layout", f"/t/{SLUG}/bench-layout"),
+    ):
         client = app.test_client()
         profiler = Profiler(interval=0.0002)
         for i in range(count + 10):
@@ -587,41 +722,72 @@ def refreshed(app, tenant_id: int, target: Target) -> list[tuple[str, str, str, 
     return fresh
 
 
-def report(targets: list[Target], by_key: dict[str, Target], args, cpu: dict[str, float],
-           db_cpu: dict[str, float | None], refreshes: list[float], floor: dict[str, float]
-           ) -> None:
+def report(
+    targets: list[Target],
+    by_key: dict[str, Target],
+    args,
+    cpu: dict[str, float],
+    db_cpu: dict[str, float | None],
+    refreshes: list[float],
+    floor: dict[str, float],
+) -> None:
     rows = []
     for t in targets:
         rps = [r["rps"] for r in t.runs]
-        row = {"key": t.key, "label": t.label, "rps": benchlib.median(rps),
-               "app_cpu_ms": cpu[t.key], "db_cpu_ms": db_cpu[t.key],
-               "rps_spread": benchlib.spread(rps),
-               "p50_ms": benchlib.median([r["p50_ms"] for r in t.runs]),
-               "p99_ms": benchlib.median([r["p99_ms"] for r in t.runs]),
-               "bad_status": sum(r["bad_status"] for r in t.runs),
-               "socket_errors": sum(r["socket_errors"] for r in t.runs), "runs": t.runs}
+        row = {
+            "key": t.key,
+            "label": t.label,
+            "rps": benchlib.median(rps),
+            "app_cpu_ms": cpu[t.key],
+            "db_cpu_ms": db_cpu[t.key],
+            "rps_spread": benchlib.spread(rps),
+            "p50_ms": benchlib.median([r["p50_ms"] for r in t.runs]),
+            "p99_ms": benchlib.median([r["p99_ms"] for r in t.runs]),
+            "bad_status": sum(r["bad_status"] for r in t.runs),
+            "socket_errors": sum(r["socket_errors"] for r in t.runs),
+            "runs": t.runs,
+        }
         if t.baseline:
             base = benchlib.median([r["rps"] for r in by_key[t.baseline].runs])
             row["baseline"] = t.baseline
             row["ratio"] = row["rps"] / base
         rows.append(row)
     print()
-    print(f"{'':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7} {'CPU ms':>7} "
-          f"{'DB ms':>6}  target")
+    print(
+        f"{'':36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7} {'CPU ms':>7} "
+        f"{'DB ms':>6}  target"
+    )
     for row in rows:
         ratio = f"{row['ratio']:.2f}" if "ratio" in row else "-"
         db = f"{row['db_cpu_ms']:6.1f}" if row["db_cpu_ms"] is not None else f"{'-':>6}"
-        print(f"{row['label']:36} {row['rps']:8.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
-              f"{ratio:>7} {row['app_cpu_ms']:7.1f} {db}  {verdict(row)}")
-    print("CPU ms / DB ms: the application's and PostgreSQL's CPU time per request, in-process "
-          "(test client); the machine's other load moves them far less than requests/s.")
-    print(f"Floor of a signed-in page (in-process CPU): {floor['signed_in']:.2f} ms for an "
-          f"empty response, {floor['layout']:.2f} ms in the page layout.")
-    benchlib.save(results_name("web", args), {
-        "settings": {"duration_s": args.duration, "repeat": args.repeat,
-                     "connections": args.connections, "wrk_threads": 2,
-                     "gunicorn_workers": os.cpu_count() * 2 + 1, "celery_workers": 1},
-        "overview_refreshes_s": refreshes, "floor_cpu_ms": floor, "rows": rows})
+        print(
+            f"{row['label']:36} {row['rps']:8.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
+            f"{ratio:>7} {row['app_cpu_ms']:7.1f} {db}  {verdict(row)}"
+        )
+    print(
+        "CPU ms / DB ms: the application's and PostgreSQL's CPU time per request, in-process "
+        "(test client); the machine's other load moves them far less than requests/s."
+    )
+    print(
+        f"Floor of a signed-in page (in-process CPU): {floor['signed_in']:.2f} ms for an "
+        f"empty response, {floor['layout']:.2f} ms in the page layout."
+    )
+    benchlib.save(
+        results_name("web", args),
+        {
+            "settings": {
+                "duration_s": args.duration,
+                "repeat": args.repeat,
+                "connections": args.connections,
+                "wrk_threads": 2,
+                "gunicorn_workers": os.cpu_count() * 2 + 1,
+                "celery_workers": 1,
+            },
+            "overview_refreshes_s": refreshes,
+            "floor_cpu_ms": floor,
+            "rows": rows,
+        },
+    )
 
 
 def results_name(name: str, args) -> str:

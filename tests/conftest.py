@@ -46,16 +46,18 @@ def pytest_collection_modifyitems(config, items) -> None:
     """``postgres(reason)``: a reason is required; on SQLite the test is skipped with it."""
     for item in items:
         if "overview_cache" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.postgres(
-                "the overview's cache lives in Redis; the embedded default computes it in the "
-                "request (tests/dashboards/test_overview_refresh.py tests that)"))
+            item.add_marker(
+                pytest.mark.postgres(
+                    "the overview's cache lives in Redis; the embedded default computes it in the "
+                    "request (tests/dashboards/test_overview_refresh.py tests that)"
+                )
+            )
         marker = item.get_closest_marker("postgres")
         if marker is None:
             continue
         reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
         if not isinstance(reason, str) or not reason.strip():
-            raise pytest.UsageError(
-                f"{item.nodeid}: @pytest.mark.postgres needs a one-line reason")
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.postgres needs a one-line reason")
         if SQLITE:
             item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL: {reason}"))
 
@@ -101,8 +103,11 @@ def _sqlite_savepoints(app: Flask) -> None:
 def _session_on(connection) -> Iterator[scoped_session]:
     """db.session bound to ``connection``: each commit releases a savepoint of it."""
     original = db.session
-    session = scoped_session(sessionmaker(bind=connection, expire_on_commit=False,
-                                          join_transaction_mode="create_savepoint"))
+    session = scoped_session(
+        sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+    )
     db.session = session
     try:
         yield session
@@ -221,9 +226,9 @@ def login(client):
 def sql_counter(app: Flask, db_session):
     """Count SQL per request, so an N+1 fails a test (the one counter: tests/querycount.py)::
 
-        with sql_counter() as log:
-            client.get(url)
-        assert log.count <= 20, str(log)
+    with sql_counter() as log:
+        client.get(url)
+    assert log.count <= 20, str(log)
     """
     from tests.querycount import count_queries
 

@@ -36,13 +36,19 @@ if SQLITE:
     TEST_REDIS_URL: str | None = None
 else:
     INSTANCE_DIR = None
-    TEST_DATABASE_URL = os.environ.get(
-        "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/aktorskab_test"
-    ) + f"_{RUN_ID}"
+    TEST_DATABASE_URL = (
+        os.environ.get(
+            "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/aktorskab_test"
+        )
+        + f"_{RUN_ID}"
+    )
     # The app and workers connect as the non-owner role that row-level security binds;
     # migrations and test housekeeping connect as the owner.
-    APP_DATABASE_URL = make_url(TEST_DATABASE_URL).set(
-        username="aktorskab_app").render_as_string(hide_password=False)
+    APP_DATABASE_URL = (
+        make_url(TEST_DATABASE_URL)
+        .set(username="aktorskab_app")
+        .render_as_string(hide_password=False)
+    )
     TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # AKTOR_ENV=production demands a REDIS_URL; on the SQLite pass a closed port (nothing of the
 # production app's behaviour under test needs Redis to answer: rate limits fall back to memory).
@@ -92,7 +98,9 @@ def recreate_database(url: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-            "AND pid <> pg_backend_pid()", (parsed.database,))
+            "AND pid <> pg_backend_pid()",
+            (parsed.database,),
+        )
         conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
         conn.execute(f'CREATE DATABASE "{parsed.database}"')
 
@@ -106,7 +114,9 @@ def drop_database(url: str) -> None:
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-            "AND pid <> pg_backend_pid()", (parsed.database,))
+            "AND pid <> pg_backend_pid()",
+            (parsed.database,),
+        )
         conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}"')
 
 
@@ -136,8 +146,9 @@ def empty_tables(url: str) -> None:
         with engine.begin() as conn:
             for table in reversed(tables):
                 conn.execute(table.delete())
-            if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
-                            ).first():
+            if conn.execute(
+                text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+            ).first():
                 conn.execute(text("DELETE FROM sqlite_sequence"))
         engine.dispose()
         return
@@ -182,8 +193,13 @@ def start_watchdog() -> None:
         return
     env = {k: v for k, v in os.environ.items() if k != RUN_MARK}
     env["PYTHONPATH"] = str(ROOT)
-    _watchdog = subprocess.Popen([sys.executable, "-m", "tests.reaper", RUN_ID], env=env,
-                                 cwd=ROOT, stdin=subprocess.PIPE, start_new_session=True)
+    _watchdog = subprocess.Popen(
+        [sys.executable, "-m", "tests.reaper", RUN_ID],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def marked_env(env: dict[str, str]) -> dict[str, str]:
@@ -202,9 +218,15 @@ class Process:
     def __init__(self, args: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT):
         self.log = log
         self._file = log.open("wb")
-        self.popen = subprocess.Popen(args, env=marked_env(env), cwd=cwd, stdout=self._file,
-                                      stderr=subprocess.STDOUT, start_new_session=True,
-                                      preexec_fn=die_with_parent)
+        self.popen = subprocess.Popen(
+            args,
+            env=marked_env(env),
+            cwd=cwd,
+            stdout=self._file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
 
     def output(self) -> str:
         if not self._file.closed:
@@ -224,8 +246,11 @@ class Process:
 
 def child_env(**overrides: str | None) -> dict[str, str]:
     """The environment for a child process: this one, minus our settings, plus ``overrides``."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "AKTOR_ENV"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "AKTOR_ENV"}
+    }
     env["PYTHONPATH"] = str(ROOT)
     env["CELERY_QUEUE"] = TEST_QUEUE
     env[RUN_MARK] = RUN_ID
@@ -238,30 +263,50 @@ def child_env(**overrides: str | None) -> dict[str, str]:
     return env
 
 
-def celery_worker(env: dict[str, str], log: Path, *extra: str, queues: str | None = None
-                  ) -> Process:
+def celery_worker(
+    env: dict[str, str], log: Path, *extra: str, queues: str | None = None
+) -> Process:
     """A worker on this run's queues: every kind, or the ``queues`` named (WORKER_QUEUES)."""
     if queues is not None:
         env = {**env, "WORKER_QUEUES": queues}
-    return Process([sys.executable, "-m", "celery", "-A", "worker.main", "worker",
-                    "--loglevel=INFO", "--pool=solo", "--without-gossip", "--without-mingle",
-                    *extra], env, log)
+    return Process(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker.main",
+            "worker",
+            "--loglevel=INFO",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            *extra,
+        ],
+        env,
+        log,
+    )
 
 
-def gunicorn_server(env: dict[str, str], log: Path, port: int, workers: int = 2,
-                    app: str = "web:create_app()") -> Process:
+def gunicorn_server(
+    env: dict[str, str], log: Path, port: int, workers: int = 2, app: str = "web:create_app()"
+) -> Process:
     """The app as production serves it (web/gunicorn_conf.py), on loopback at ``port``."""
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
-    return Process([sys.executable, "-m", "gunicorn", "-c", "web/gunicorn_conf.py", app],
-                   env, log)
+    return Process([sys.executable, "-m", "gunicorn", "-c", "web/gunicorn_conf.py", app], env, log)
 
 
 def flask_command(env: dict[str, str], *args: str, timeout: float = 180) -> str:
     """Run ``flask ARGS`` in a child process (FLASK_APP=web); its output, or an error with it."""
-    result = subprocess.run([sys.executable, "-m", "flask", *args],
-                            env=marked_env({**env, "FLASK_APP": "web"}), cwd=ROOT,
-                            capture_output=True, text=True, timeout=timeout,
-                            preexec_fn=die_with_parent)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", *args],
+        env=marked_env({**env, "FLASK_APP": "web"}),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=die_with_parent,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout

@@ -49,8 +49,9 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=policy.default)
+        message = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         with self._lock:
             self._messages.append(message)
         return "250 Message accepted for delivery"

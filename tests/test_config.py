@@ -25,8 +25,15 @@ def test_production_without_secrets_names_each_missing_variable():
 
 def test_malformed_values_are_named_and_secrets_not_echoed():
     with pytest.raises(ConfigError) as err:
-        load({"DATABASE_URL": "mysql://x", "SMTP_PORT": "abc", "SMTP_USE_TLS": "maybe",
-              "SMTP_PASSWORD": "", "AKTOR_ENV": "staging"})
+        load(
+            {
+                "DATABASE_URL": "mysql://x",
+                "SMTP_PORT": "abc",
+                "SMTP_USE_TLS": "maybe",
+                "SMTP_PASSWORD": "",
+                "AKTOR_ENV": "staging",
+            }
+        )
     message = str(err.value)
     assert "DATABASE_URL: expected a URL starting with one of" in message
     assert "SMTP_PORT: expected a whole number" in message
@@ -36,8 +43,15 @@ def test_malformed_values_are_named_and_secrets_not_echoed():
 
 def test_secret_values_are_masked_in_errors():
     with pytest.raises(ConfigError) as err:
-        load({"AKTOR_ENV": "production", "SMTP_PORT": "x", "SECRET_KEY": "s3cret",
-              "DATABASE_URL": "postgresql+psycopg://h/db", "REDIS_URL": "redis://h"})
+        load(
+            {
+                "AKTOR_ENV": "production",
+                "SMTP_PORT": "x",
+                "SECRET_KEY": "s3cret",
+                "DATABASE_URL": "postgresql+psycopg://h/db",
+                "REDIS_URL": "redis://h",
+            }
+        )
     assert "s3cret" not in str(err.value)
 
 

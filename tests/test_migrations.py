@@ -13,14 +13,24 @@ from web.extensions import db
 
 
 def migrated_app(url: str):
-    return create_app({"ENV": "test", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url,
-                       "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    return create_app(
+        {
+            "ENV": "test",
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+        }
+    )
 
 
 # A migration test runs on a fresh database of each backend (``pg_url`` or a SQLite file).
-ON_BOTH_BACKENDS = pytest.mark.parametrize("backend", [
-    pytest.param("postgresql", marks=pytest.mark.postgres("the PostgreSQL migration path")),
-    "sqlite"])
+ON_BOTH_BACKENDS = pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param("postgresql", marks=pytest.mark.postgres("the PostgreSQL migration path")),
+        "sqlite",
+    ],
+)
 
 
 def fresh_url(backend: str, pg_url: str | None, tmp_path) -> str:
@@ -46,7 +56,8 @@ def test_upgrade_matches_models_and_downgrades_to_nothing(backend, pg_url, tmp_p
         upgrade()
         with db.engine.connect() as conn:
             diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+                MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
+            )
         assert diff == [], f"models and migrations disagree: {diff}"
         downgrade(revision="base")
         with db.engine.connect() as conn:
@@ -75,19 +86,34 @@ def test_0024_keeps_each_examples_offer_in_offered_at(backend, pg_url, tmp_path)
     with app.app_context():
         upgrade(revision="0023")
         with db.engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO tenants (id, slug, name, default_locale, settings, created_at) "
-                "VALUES (1, 'mig', 'Mig', 'da', '{}', :t)"), {"t": then})
-            conn.execute(text(
-                "INSERT INTO org_units (id, name, kind, external_id, tenant_id, created_at) "
-                "VALUES (1, 'Team', 'team', 'u1', 1, :t)"), {"t": then})
-            for ident, offered, at in ((1, True, then), (2, True, None), (3, False, then),
-                                       (4, False, None)):
-                conn.execute(text(
-                    "INSERT INTO examples (id, unit_id, kind, title, text, is_offered, "
-                    "offered_at, tenant_id, created_at, updated_at) VALUES "
-                    "(:id, 1, 'good', 't', 'x', :offered, :at, 1, :t, :changed)"),
-                    {"id": ident, "offered": offered, "at": at, "t": then, "changed": changed})
+            conn.execute(
+                text(
+                    "INSERT INTO tenants (id, slug, name, default_locale, settings, created_at) "
+                    "VALUES (1, 'mig', 'Mig', 'da', '{}', :t)"
+                ),
+                {"t": then},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO org_units (id, name, kind, external_id, tenant_id, created_at) "
+                    "VALUES (1, 'Team', 'team', 'u1', 1, :t)"
+                ),
+                {"t": then},
+            )
+            for ident, offered, at in (
+                (1, True, then),
+                (2, True, None),
+                (3, False, then),
+                (4, False, None),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO examples (id, unit_id, kind, title, text, is_offered, "
+                        "offered_at, tenant_id, created_at, updated_at) VALUES "
+                        "(:id, 1, 'good', 't', 'x', :offered, :at, 1, :t, :changed)"
+                    ),
+                    {"id": ident, "offered": offered, "at": at, "t": then, "changed": changed},
+                )
         upgrade()
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT id, offered_at FROM examples ORDER BY id")).all()
@@ -95,8 +121,9 @@ def test_0024_keeps_each_examples_offer_in_offered_at(backend, pg_url, tmp_path)
         assert "is_offered" not in {c["name"] for c in inspect(db.engine).get_columns("examples")}
         downgrade(revision="0023")
         with db.engine.connect() as conn:
-            assert conn.execute(text("SELECT id FROM examples WHERE is_offered ORDER BY id")
-                                ).scalars().all() == [1, 2]
+            assert conn.execute(
+                text("SELECT id FROM examples WHERE is_offered ORDER BY id")
+            ).scalars().all() == [1, 2]
         db.engine.dispose()
 
 

@@ -14,17 +14,23 @@ CALL = "{% from '_pager.html' import pager with context %}{{ pager("
 
 
 def links(html: str) -> list[tuple[str, str]]:
-    return [(text, href.replace("&amp;", "&"))
-            for href, text in re.findall(r'<a[^>]*href="([^"]+)">([^<]+)</a>', html)]
+    return [
+        (text, href.replace("&amp;", "&"))
+        for href, text in re.findall(r'<a[^>]*href="([^"]+)">([^<]+)</a>', html)
+    ]
 
 
 def test_no_list_template_writes_its_own_paging_links():
-    own = [str(p.relative_to(WEB)) for p in WEB.rglob("*.html")
-           if p.name != "_pager.html" and re.search(
-               r"page\s*=\s*page\s*[-+]\s*1|before=older", p.read_text())]
+    own = [
+        str(p.relative_to(WEB))
+        for p in WEB.rglob("*.html")
+        if p.name != "_pager.html"
+        and re.search(r"page\s*=\s*page\s*[-+]\s*1|before=older", p.read_text())
+    ]
     assert own == []
-    users = {p.relative_to(WEB).parts[0] for p in WEB.rglob("*.html")
-             if "import pager" in p.read_text()}
+    users = {
+        p.relative_to(WEB).parts[0] for p in WEB.rglob("*.html") if "import pager" in p.read_text()
+    }
     assert {"dashboards", "admin", "examples"} <= users
 
 
@@ -33,6 +39,7 @@ def render(app):
     def render(args: str) -> str:
         with app.test_request_context("/"):
             return render_template_string(CALL + args + ") }}")
+
     return render
 
 
@@ -42,17 +49,23 @@ def test_counted_pages(render):
     assert "Side 1 af 3" in first
     assert links(first) == [("Næste side", "/healthz?q=%C3%B8&page=2")]
     middle = render("'ops.healthz', {'q': 'ø'}, page=2, pages=3")
-    assert links(middle) == [("Forrige side", "/healthz?q=%C3%B8&page=1"),
-                             ("Næste side", "/healthz?q=%C3%B8&page=3")]
+    assert links(middle) == [
+        ("Forrige side", "/healthz?q=%C3%B8&page=1"),
+        ("Næste side", "/healthz?q=%C3%B8&page=3"),
+    ]
     assert links(render("'ops.healthz', {}, page=3, pages=3")) == [
-        ("Forrige side", "/healthz?page=2")]
+        ("Forrige side", "/healthz?page=2")
+    ]
 
 
 def test_uncounted_and_keyset_pages(render):
     assert links(render("'ops.healthz', page=2, has_next=False")) == [
-        ("Forrige side", "/healthz?page=1")]
+        ("Forrige side", "/healthz?page=1")
+    ]
     assert "Side 1" not in render("'ops.healthz', page=1, has_next=True")
     keyset = render("'ops.healthz', {'person': 7}, page=2, next_args={'before': 41}")
-    assert links(keyset) == [("Første side", "/healthz?person=7"),
-                             ("Næste side", "/healthz?person=7&page=3&before=41")]
+    assert links(keyset) == [
+        ("Første side", "/healthz?person=7"),
+        ("Næste side", "/healthz?person=7&page=3&before=41"),
+    ]
     assert render("'ops.healthz', {}, page=1, next_args={}").strip() == ""

@@ -97,8 +97,10 @@ def _dsn(url: str) -> str:
 def test_a_tenant_set_in_one_transaction_is_gone_for_the_next_client(pgbouncer, two_tenants):
     a, b = two_tenants
     names = "SELECT display_name FROM users ORDER BY 1"
-    with psycopg.connect(_dsn(pgbouncer), prepare_threshold=None) as first, \
-            psycopg.connect(_dsn(pgbouncer), prepare_threshold=None) as second:
+    with (
+        psycopg.connect(_dsn(pgbouncer), prepare_threshold=None) as first,
+        psycopg.connect(_dsn(pgbouncer), prepare_threshold=None) as second,
+    ):
         for _ in range(3):
             with first.transaction():
                 first.execute("SELECT set_config('app.tenant_id', %s, true)", (str(a.id),))
@@ -120,8 +122,13 @@ def test_the_app_through_pgbouncer_sees_only_its_scope(pgbouncer, two_tenants):
     from web import create_app
 
     a, b = two_tenants
-    config = {"ENV": "production", "SECRET_KEY": "x", "REDIS_URL": PRODUCTION_REDIS_URL,
-              "SQLALCHEMY_DATABASE_URI": pgbouncer, "DATABASE_TRANSACTION_POOLER": True}
+    config = {
+        "ENV": "production",
+        "SECRET_KEY": "x",
+        "REDIS_URL": PRODUCTION_REDIS_URL,
+        "SQLALCHEMY_DATABASE_URI": pgbouncer,
+        "DATABASE_TRANSACTION_POOLER": True,
+    }
     apps = [create_app(config), create_app(config)]
     try:
         for i in range(12):
@@ -145,8 +152,14 @@ def test_without_the_pooler_setting_the_app_cannot_connect(pgbouncer):
     (and the timeout then belongs to the database role)."""
     from web import create_app
 
-    app = create_app({"ENV": "production", "SECRET_KEY": "x",
-                      "REDIS_URL": PRODUCTION_REDIS_URL, "SQLALCHEMY_DATABASE_URI": pgbouncer})
+    app = create_app(
+        {
+            "ENV": "production",
+            "SECRET_KEY": "x",
+            "REDIS_URL": PRODUCTION_REDIS_URL,
+            "SQLALCHEMY_DATABASE_URI": pgbouncer,
+        }
+    )
     with app.app_context():
         with pytest.raises(Exception, match="unsupported startup parameter"):
             db.session.execute(text("SELECT 1"))

@@ -72,37 +72,75 @@ def test_a_report_run_does_not_delay_a_reminder(app, committed_make, smtp_server
     unit = committed_make.unit(other, "Hjemmeplejen")
     emails = [f"person{i}@remby.example" for i in range(3)]
     with app.app_context(), tenant_scope(other.id):
-        user_ids = db.session.scalars(insert(User).returning(User.id), [
-            {"tenant_id": other.id, "subject": f"remby-{i}", "email": email,
-             "display_name": f"Person {i}", "locale": "da"} for i, email in enumerate(emails)]
+        user_ids = db.session.scalars(
+            insert(User).returning(User.id),
+            [
+                {
+                    "tenant_id": other.id,
+                    "subject": f"remby-{i}",
+                    "email": email,
+                    "display_name": f"Person {i}",
+                    "locale": "da",
+                }
+                for i, email in enumerate(emails)
+            ],
         ).all()
-        db.session.execute(insert(Membership), [
-            {"tenant_id": other.id, "user_id": user_id, "unit_id": unit.id,
-             "role": MembershipRole.EMPLOYEE} for user_id in user_ids])
+        db.session.execute(
+            insert(Membership),
+            [
+                {
+                    "tenant_id": other.id,
+                    "user_id": user_id,
+                    "unit_id": unit.id,
+                    "role": MembershipRole.EMPLOYEE,
+                }
+                for user_id in user_ids
+            ],
+        )
         today = local_day(utcnow())
-        db.session.execute(insert(Cycle).values(
-            tenant_id=other.id, unit_id=unit.id, phase=Phase.PREPARATION,
-            preparation_starts_on=today - timedelta(days=1),
-            preparation_ends_on=today + timedelta(days=10),
-            follow_up_on=today + timedelta(days=60)))
+        db.session.execute(
+            insert(Cycle).values(
+                tenant_id=other.id,
+                unit_id=unit.id,
+                phase=Phase.PREPARATION,
+                preparation_starts_on=today - timedelta(days=1),
+                preparation_ends_on=today + timedelta(days=10),
+                follow_up_on=today + timedelta(days=60),
+            )
+        )
         db.session.commit()
         db.session.remove()
     with app.test_request_context("/"), tenant_scope(town.tenant.id):
-        report_ids = [reports.request_report(town.hr, period_start=PERIOD[0],
-                                             period_end=PERIOD[1], locale="da").id
-                      for _ in range(REPORTS)]
+        report_ids = [
+            reports.request_report(
+                town.hr, period_start=PERIOD[0], period_end=PERIOD[1], locale="da"
+            ).id
+            for _ in range(REPORTS)
+        ]
         db.session.commit()
         db.session.remove()
 
     celery = app.extensions["celery"]
     celery.control.purge()
-    env = child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, AKTOR_ENV="test",
-                    SECRET_KEY="test-secret", SMTP_HOST="127.0.0.1",
-                    SMTP_PORT=str(smtp_server.port), REMINDER_SEND_WINDOW="always")
-    report_worker = celery_worker(env, tmp_path / "reports.log", "--hostname", "reports@%h",
-                                  queues="default,reports,compilations")
-    reminder_worker = celery_worker(env, tmp_path / "reminders.log", "--hostname",
-                                    "reminders@%h", queues="reminders")
+    env = child_env(
+        DATABASE_URL=APP_DATABASE_URL,
+        REDIS_URL=TEST_REDIS_URL,
+        AKTOR_ENV="test",
+        SECRET_KEY="test-secret",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_server.port),
+        REMINDER_SEND_WINDOW="always",
+    )
+    report_worker = celery_worker(
+        env,
+        tmp_path / "reports.log",
+        "--hostname",
+        "reports@%h",
+        queues="default,reports,compilations",
+    )
+    reminder_worker = celery_worker(
+        env, tmp_path / "reminders.log", "--hostname", "reminders@%h", queues="reminders"
+    )
     workers = (report_worker, reminder_worker)
 
     def logs() -> str:
@@ -113,8 +151,11 @@ def test_a_report_run_does_not_delay_a_reminder(app, committed_make, smtp_server
         with app.app_context():
             for report_id in report_ids:
                 generate_report.delay(town.tenant.id, report_id)
-            wait_for(lambda: report_statuses(app, town.tenant.id)[ReportStatus.RUNNING] >= 1,
-                     60, "the first report running")
+            wait_for(
+                lambda: report_statuses(app, town.tenant.id)[ReportStatus.RUNNING] >= 1,
+                60,
+                "the first report running",
+            )
             planned = time.monotonic()
             celery.send_task("web.reminders.tasks.plan_tenant", args=(other.id,))
             try:
@@ -127,10 +168,15 @@ def test_a_report_run_does_not_delay_a_reminder(app, committed_make, smtp_server
         # The reports were still being made: the reminder did not wait for them.
         assert at_delivery[ReportStatus.DONE] < REPORTS, (at_delivery, waited, logs())
         assert at_delivery[ReportStatus.RUNNING] + at_delivery[ReportStatus.QUEUED] >= 1
-        wait_for(lambda: report_statuses(app, town.tenant.id)[ReportStatus.DONE] == REPORTS,
-                 600, "every report done")
-        print(f"reminder delivered {waited:.1f} s after planning; reports then: "
-              f"{dict(at_delivery)}; all {REPORTS} done {time.monotonic() - planned:.1f} s after")
+        wait_for(
+            lambda: report_statuses(app, town.tenant.id)[ReportStatus.DONE] == REPORTS,
+            600,
+            "every report done",
+        )
+        print(
+            f"reminder delivered {waited:.1f} s after planning; reports then: "
+            f"{dict(at_delivery)}; all {REPORTS} done {time.monotonic() - planned:.1f} s after"
+        )
     finally:
         for worker in workers:
             worker.stop()

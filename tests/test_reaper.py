@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.services import ROOT, wait_for
 
-INNER_TEST = '''
+INNER_TEST = """
 import json, subprocess, sys, time
 from pathlib import Path
 
@@ -33,7 +33,7 @@ def test_start_a_worker_and_wait(tmp_path):
             "grandchild": int(spawner.output().strip())}
     Path(PIDS).write_text(json.dumps(pids))
     time.sleep(600)
-'''
+"""
 
 
 def alive(pid: int) -> bool:
@@ -52,19 +52,37 @@ def test_a_killed_pytest_takes_its_worker_and_its_descendants_along(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("AKTOR_TEST_RUN", None)
     log = (tmp_path / "pytest.log").open("wb")
-    pytest = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               "--rootdir", str(inner.parent), str(inner)],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    pytest = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(inner.parent),
+            str(inner),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
-        wait_for(lambda: pids_file.exists() or pytest.poll() is not None, 120,
-                 "the inner run's worker")
+        wait_for(
+            lambda: pids_file.exists() or pytest.poll() is not None, 120, "the inner run's worker"
+        )
         assert pids_file.exists(), (tmp_path / "pytest.log").read_text()
         pids = json.loads(pids_file.read_text())
         assert all(alive(pid) for pid in pids.values())
         pytest.send_signal(signal.SIGKILL)
         pytest.wait(10)
-        wait_for(lambda: not any(alive(pid) for pid in pids.values()), 5,
-                 f"the killed run's processes {pids} to end")
+        wait_for(
+            lambda: not any(alive(pid) for pid in pids.values()),
+            5,
+            f"the killed run's processes {pids} to end",
+        )
     finally:
         if pytest.poll() is None:
             pytest.kill()

@@ -24,8 +24,9 @@ def raw(sql: str, tenant: int | None = None):
     try:
         with engine.begin() as conn:
             if tenant is not None:
-                conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"),
-                             {"t": str(tenant)})
+                conn.execute(
+                    text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant)}
+                )
             return conn.execute(text(sql)).scalars().all()
     finally:
         engine.dispose()
@@ -45,8 +46,11 @@ def test_raw_sql_with_tenant_a_sees_nothing_of_b(two_tenants):
 def test_writing_into_another_tenant_is_refused(two_tenants):
     a, b = two_tenants
     with pytest.raises(Exception, match="row-level security"):
-        raw(f"INSERT INTO org_units (tenant_id, name, kind, external_id, created_at) "
-            f"VALUES ({b.id}, 'Smuglet', 'team', 'x', now()) RETURNING id", a.id)
+        raw(
+            f"INSERT INTO org_units (tenant_id, name, kind, external_id, created_at) "
+            f"VALUES ({b.id}, 'Smuglet', 'team', 'x', now()) RETURNING id",
+            a.id,
+        )
 
 
 def test_the_setting_ends_with_the_transaction(app, two_tenants):
@@ -65,15 +69,21 @@ def test_the_setting_ends_with_the_transaction(app, two_tenants):
 def test_every_tenant_table_is_forced_under_a_policy(app, db_session):
     owner = create_engine(TEST_DATABASE_URL)
     with owner.connect() as conn:
-        tables = conn.execute(text(
-            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-            "  EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) "
-            "FROM pg_class c JOIN information_schema.columns col "
-            "  ON col.table_name = c.relname AND col.column_name = 'tenant_id' "
-            "WHERE c.relkind = 'r' AND col.table_schema = 'public'")).all()
-        owns = conn.execute(text(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
-            "AND tableowner = 'aktorskab_app'")).scalar()
+        tables = conn.execute(
+            text(
+                "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+                "  EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) "
+                "FROM pg_class c JOIN information_schema.columns col "
+                "  ON col.table_name = c.relname AND col.column_name = 'tenant_id' "
+                "WHERE c.relkind = 'r' AND col.table_schema = 'public'"
+            )
+        ).all()
+        owns = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+                "AND tableowner = 'aktorskab_app'"
+            )
+        ).scalar()
     owner.dispose()
     assert len(tables) >= 10
     unprotected = [t[0] for t in tables if not (t[1] and t[2] and t[3])]
@@ -87,23 +97,29 @@ def test_every_tenant_table_is_forced_under_a_policy(app, db_session):
 NOT_UNDER_RLS = {
     "alembic_version": "the schema's migration revision, no data",
     "revoked_sessions": "random session ids of signed-out sessions and their expiry: no "
-                        "tenant, no person, nothing readable",
+    "tenant, no person, nothing readable",
 }
 
 
 def test_every_table_of_the_schema_is_under_rls_or_exempted_with_a_reason(app, db_session):
     owner = create_engine(TEST_DATABASE_URL)
     with owner.connect() as conn:
-        tables = conn.execute(text(
-            "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity, "
-            "  EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) "
-            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')")).all()
+        tables = conn.execute(
+            text(
+                "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity, "
+                "  EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
+            )
+        ).all()
     owner.dispose()
     names = {name for name, *_ in tables}
     assert {"tenants", "audit_log", "users"} <= names
-    uncovered = sorted(name for name, forced, has_policy in tables
-                       if not (forced and has_policy) and name not in NOT_UNDER_RLS)
+    uncovered = sorted(
+        name
+        for name, forced, has_policy in tables
+        if not (forced and has_policy) and name not in NOT_UNDER_RLS
+    )
     assert uncovered == [], "add row-level security (web/rls.py) or an exemption with a reason"
     assert set(NOT_UNDER_RLS) <= names, "an exemption names a table that no longer exists"
     assert not any(forced for name, forced, _ in tables if name in NOT_UNDER_RLS)

@@ -33,8 +33,9 @@ class Cells(HTMLParser):
             self.in_body = False
 
 
-labels = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
-                 max_size=12).filter(lambda s: s.strip())
+labels = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12
+).filter(lambda s: s.strip())
 cell_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)
 
 
@@ -55,10 +56,18 @@ def tables(draw):
 def render(header, rows) -> str:
     head = "".join(f'<th scope="col"><span>{escape(h)}</span></th>' for h in header)
     body = "".join(
-        "<tr>" + "".join(f'<{tag}{f" colspan={span}" if span > 1 else ""}>{escape(text)}</{tag}>'
-                         for tag, span, text in row) + "</tr>\n" for row in rows)
-    return (f'<p>before</p><table class="table table--responsive-headers"><thead><tr>{head}'
-            f"</tr></thead><tbody>\n{body}</tbody></table><p>after</p>")
+        "<tr>"
+        + "".join(
+            f"<{tag}{f' colspan={span}' if span > 1 else ''}>{escape(text)}</{tag}>"
+            for tag, span, text in row
+        )
+        + "</tr>\n"
+        for row in rows
+    )
+    return (
+        f'<p>before</p><table class="table table--responsive-headers"><thead><tr>{head}'
+        f"</tr></thead><tbody>\n{body}</tbody></table><p>after</p>"
+    )
 
 
 @given(tables())
@@ -70,16 +79,18 @@ def test_every_body_cell_gets_the_labels_of_the_columns_it_covers(table):
     for got, row in zip(parser.rows, rows, strict=True):
         column = 0
         for (title, span), (_tag, _span, _text) in zip(got, row, strict=True):
-            covered = [" ".join(h.split()) for h in header[column:column + span]]
+            covered = [" ".join(h.split()) for h in header[column : column + span]]
             assert title == ", ".join(dict.fromkeys(covered))
             column += span
 
 
 def test_a_cell_keeps_its_own_label_and_other_tables_are_untouched():
-    page = ('<table class="table table--responsive-headers"><thead><tr><th>A</th><th>B</th>'
-            '</tr></thead><tbody><tr><td data-title="Eget">1</td><td>2</td></tr></tbody></table>'
-            '<table class="table"><thead><tr><th>C</th></tr></thead><tbody><tr><td>3</td></tr>'
-            "</tbody></table>")
+    page = (
+        '<table class="table table--responsive-headers"><thead><tr><th>A</th><th>B</th>'
+        '</tr></thead><tbody><tr><td data-title="Eget">1</td><td>2</td></tr></tbody></table>'
+        '<table class="table"><thead><tr><th>C</th></tr></thead><tbody><tr><td>3</td></tr>'
+        "</tbody></table>"
+    )
     out = label_cells(page)
     assert '<td data-title="Eget">1</td><td data-title="B">2</td>' in out
     assert "<td>3</td>" in out

@@ -36,8 +36,9 @@ def test_joins_and_aliases_are_scoped_too(two_tenants, ctx):
 
     other = aliased(User)
     with tenant_scope(a.id):
-        rows = db.session.execute(select(User.display_name, other.display_name)
-                                  .join(other, other.id != User.id)).all()
+        rows = db.session.execute(
+            select(User.display_name, other.display_name).join(other, other.id != User.id)
+        ).all()
     assert rows == []
 
 
@@ -57,8 +58,13 @@ def test_bulk_update_is_scoped(two_tenants, ctx):
             assert db.session.execute(text("SELECT current_user")).scalar() == "aktorskab_app"
     for tenant, expected in ((a, ["Renamed"]), (b, ["Bent Beta"])):
         with tenant_scope(tenant.id):
-            names = db.session.execute(text("SELECT display_name FROM users WHERE tenant_id = :t"),
-                                       {"t": tenant.id}).scalars().all()
+            names = (
+                db.session.execute(
+                    text("SELECT display_name FROM users WHERE tenant_id = :t"), {"t": tenant.id}
+                )
+                .scalars()
+                .all()
+            )
         assert names == expected
 
 

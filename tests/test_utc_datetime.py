@@ -18,15 +18,20 @@ from web.models import UtcDateTime
 from web.tenancy import tenant_scope
 
 zones = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
-    lambda minutes: timezone(timedelta(minutes=minutes)))
-moments = st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2099, 12, 30),
-                       timezones=zones)
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+moments = st.datetimes(
+    min_value=datetime(2000, 1, 2), max_value=datetime(2099, 12, 30), timezones=zones
+)
 
 
 def test_every_datetime_column_of_every_model_is_utc_datetime(app):
-    plain = [f"{table.name}.{column.name}" for table in db.metadata.sorted_tables
-             for column in table.columns
-             if isinstance(column.type, DateTime) and not isinstance(column.type, UtcDateTime)]
+    plain = [
+        f"{table.name}.{column.name}"
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, DateTime) and not isinstance(column.type, UtcDateTime)
+    ]
     assert plain == []
     assert any(isinstance(c.type, UtcDateTime) for c in inspect(Cycle).columns)
 
@@ -38,8 +43,9 @@ def cycle(make):
     return tenant, make.cycle(tenant, unit)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(moment=moments)
 def test_any_aware_moment_comes_back_as_the_same_instant_in_utc(app, cycle, moment):
     tenant, row = cycle
@@ -49,16 +55,21 @@ def test_any_aware_moment_comes_back_as_the_same_instant_in_utc(app, cycle, mome
         db.session.expunge_all()
         back = db.session.scalar(select(Cycle.meeting_at).where(Cycle.id == row.id))
         # Compared in the database too: the stored values order as the instants do.
-        later = db.session.scalar(select(Cycle.id).where(
-            Cycle.id == row.id, Cycle.meeting_at < moment + timedelta(microseconds=1),
-            Cycle.meeting_at > moment - timedelta(microseconds=1)))
+        later = db.session.scalar(
+            select(Cycle.id).where(
+                Cycle.id == row.id,
+                Cycle.meeting_at < moment + timedelta(microseconds=1),
+                Cycle.meeting_at > moment - timedelta(microseconds=1),
+            )
+        )
         db.session.remove()
     assert back == moment
     assert back.utcoffset() == timedelta(0) and back.tzinfo is UTC
     assert (back.year, back.hour, back.minute) == (
         (moment - moment.utcoffset()).replace(tzinfo=None).year,
         (moment - moment.utcoffset()).replace(tzinfo=None).hour,
-        (moment - moment.utcoffset()).replace(tzinfo=None).minute)
+        (moment - moment.utcoffset()).replace(tzinfo=None).minute,
+    )
     assert later == row.id
 
 

@@ -26,8 +26,12 @@ def test_worker_runs_a_tenant_task_against_postgresql_and_redis(app, committed_m
     committed_make.user(b)
     celery = app.extensions["celery"]
     celery.control.purge()
-    env = child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, AKTOR_ENV="test",
-                    SECRET_KEY="test-secret")
+    env = child_env(
+        DATABASE_URL=APP_DATABASE_URL,
+        REDIS_URL=TEST_REDIS_URL,
+        AKTOR_ENV="test",
+        SECRET_KEY="test-secret",
+    )
     worker = celery_worker(env, tmp_path / "worker.log")
     try:
         with app.app_context():
@@ -42,11 +46,23 @@ def test_worker_runs_a_tenant_task_against_postgresql_and_redis(app, committed_m
 def test_worker_on_the_embedded_default_needs_no_server(tmp_path):
     env = child_env(INSTANCE_PATH=str(tmp_path), FLASK_APP="web", SECRET_KEY="dev")
     for command in (["db", "upgrade"], ["demo"]):
-        subprocess.run([sys.executable, "-m", "flask", *command], env=env, check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "flask", *command],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     worker = celery_worker(env, tmp_path / "worker.log")
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": None,
-                      "REDIS_URL": None, "SECRET_KEY": "dev", "CELERY_QUEUE": TEST_QUEUE})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": None,
+            "REDIS_URL": None,
+            "SECRET_KEY": "dev",
+            "CELERY_QUEUE": TEST_QUEUE,
+        }
+    )
     assert app.config["CELERY"]["broker_url"].startswith("sqla+sqlite:///")
     try:
         with app.app_context():

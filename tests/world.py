@@ -54,16 +54,20 @@ def works_in(unit: str, **names: str) -> tuple[Person, ...]:
     return tuple(Person(key, name, unit=unit) for key, name in names.items())
 
 
-def tenant_roles(*, hr: str, hovedudvalg: str, admin: str,
-                 unit: str | None = None) -> tuple[Person, ...]:
+def tenant_roles(
+    *, hr: str, hovedudvalg: str, admin: str, unit: str | None = None
+) -> tuple[Person, ...]:
     """One person in each tenant role (keys ``hr``, ``hovedudvalg``, ``admin``)."""
-    return (Person("hr", hr, unit=unit, roles=HR),
-            Person("hovedudvalg", hovedudvalg, unit=unit, roles=HOVEDUDVALG),
-            Person("admin", admin, unit=unit, roles=ADMIN))
+    return (
+        Person("hr", hr, unit=unit, roles=HR),
+        Person("hovedudvalg", hovedudvalg, unit=unit, roles=HOVEDUDVALG),
+        Person("admin", admin, unit=unit, roles=ADMIN),
+    )
 
 
-def build_tenant(make, slug: str, units: Iterable[Unit], people: Iterable[Person],
-                 **tenant: Any) -> dict[str, Any]:
+def build_tenant(
+    make, slug: str, units: Iterable[Unit], people: Iterable[Person], **tenant: Any
+) -> dict[str, Any]:
     """A tenant (key ``tenant``), then its units, then its people, each under its key."""
     rows: dict[str, Any] = {"tenant": make.tenant(slug, **tenant)}
 
@@ -75,8 +79,9 @@ def build_tenant(make, slug: str, units: Iterable[Unit], people: Iterable[Person
         rows[u.key] = make.unit(rows["tenant"], u.name, u.kind, parent=unit(u.parent))
     for p in people:
         assert p.key not in rows, p.key
-        rows[p.key] = make.user(rows["tenant"], p.name, unit=unit(p.unit),
-                                leader_of=unit(p.leads), roles=p.roles)
+        rows[p.key] = make.user(
+            rows["tenant"], p.name, unit=unit(p.unit), leader_of=unit(p.leads), roles=p.roles
+        )
     return rows
 
 
@@ -121,7 +126,10 @@ class World:
 def build_world(make, *, settings: dict[str, Any] | None = None) -> World:
     """Solby as drawn above; ``settings`` are the tenant's (e.g. its values)."""
     solby = build_tenant(
-        make, "solby", name="Solby Kommune", settings=settings or {},
+        make,
+        "solby",
+        name="Solby Kommune",
+        settings=settings or {},
         units=(*SOLSIKKEN, Unit("other_team", "Mælkebøtten", parent="department"), STAB),
         people=(
             Person("leader", "Lars Leder", leads="team"),
@@ -129,17 +137,28 @@ def build_world(make, *, settings: dict[str, Any] | None = None) -> World:
             Person("other_leader", "Mia Leder", leads="other_team"),
             *works_in("team", anna="Anna Andersen", bo="Bo Bech", carl="Carl Christensen"),
             *works_in("other_team", emil="Emil Eriksen"),
-            *tenant_roles(hr="Hanne HR", hovedudvalg="Karen HU", admin="Birgitte Admin",
-                          unit="staff"),
-        ))
+            *tenant_roles(
+                hr="Hanne HR", hovedudvalg="Karen HU", admin="Birgitte Admin", unit="staff"
+            ),
+        ),
+    )
     nabo = build_tenant(
-        make, "nabo", units=[Unit("unit", "Nabo-team")],
-        people=[Person("stranger", "Olga Udefra", leads="unit", roles=(*HR, *ADMIN))])
-    return picked(World, solby, stranger_tenant=nabo["tenant"], stranger_unit=nabo["unit"],
-                  stranger=nabo["stranger"])
+        make,
+        "nabo",
+        units=[Unit("unit", "Nabo-team")],
+        people=[Person("stranger", "Olga Udefra", leads="unit", roles=(*HR, *ADMIN))],
+    )
+    return picked(
+        World,
+        solby,
+        stranger_tenant=nabo["tenant"],
+        stranger_unit=nabo["unit"],
+        stranger=nabo["stranger"],
+    )
 
 
 def values_world(make) -> World:
     """Solby with the values it works by (the cycle tests' world)."""
-    return build_world(make, settings={"values": ["Tillid", "Udvikling", "Fællesskab",
-                                                  "Ordentlighed"]})
+    return build_world(
+        make, settings={"values": ["Tillid", "Udvikling", "Fællesskab", "Ordentlighed"]}
+    )

@@ -18,9 +18,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
     config.load(app.config, overrides=overrides)
     config.apply_embedded_defaults(app.config, app.instance_path)
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", str(_repo_path(app, "translations"))
-    )
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_repo_path(app, "translations")))
     if app.config["ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
     if app.config["TRUSTED_PROXIES"] > 0:
@@ -39,8 +37,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _import_models()
     extensions.db.init_app(app)
     extensions.migrate.init_app(
-        app, extensions.db, directory=str(_repo_path(app, "migrations")),
-        render_as_batch=True, compare_type=True,
+        app,
+        extensions.db,
+        directory=str(_repo_path(app, "migrations")),
+        render_as_batch=True,
+        compare_type=True,
     )
     extensions.babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters.update(cached_date_filters())
@@ -136,13 +137,29 @@ def _register_blueprints(app: Flask) -> None:
     from web.themes.views import bp as themes_bp
     from web.users.views import bp as users_bp
 
-    tenant_bp = tenancy.make_tenant_blueprint(children=[tenant_home_bp, auth_bp, admin_bp,
-                                                        cycles_bp, actions_bp, examples_bp,
-                                                        dashboards_bp, reminders_bp,
-                                                        collections_bp, themes_bp, reports_bp,
-                                                        api_bp, api_tokens_bp, gdpr_bp,
-                                                        scim_bp, scim_admin_bp, live_bp,
-                                                        teams_bp, users_bp])
+    tenant_bp = tenancy.make_tenant_blueprint(
+        children=[
+            tenant_home_bp,
+            auth_bp,
+            admin_bp,
+            cycles_bp,
+            actions_bp,
+            examples_bp,
+            dashboards_bp,
+            reminders_bp,
+            collections_bp,
+            themes_bp,
+            reports_bp,
+            api_bp,
+            api_tokens_bp,
+            gdpr_bp,
+            scim_bp,
+            scim_admin_bp,
+            live_bp,
+            teams_bp,
+            users_bp,
+        ]
+    )
     for bp in (ops_bp, public_bp, tenant_bp):
         app.register_blueprint(bp)
 
@@ -219,4 +236,3 @@ def _configure_sqlite(app: Flask) -> None:
     from web import timeouts
 
     timeouts.init_sqlite(app, engine)
-

@@ -87,8 +87,9 @@ def is_enabled(ttl: int) -> bool:
     return ttl > 0 and _client() is not None
 
 
-def remember(key: str, ttl: int, compute: Callable[[], str],
-             refresh: Callable[[str], None]) -> Copy:
+def remember(
+    key: str, ttl: int, compute: Callable[[], str], refresh: Callable[[str], None]
+) -> Copy:
     """The copy of ``key``; see the module's docstring for when ``compute`` or ``refresh`` run."""
     if not is_enabled(ttl):
         return _computed(compute)

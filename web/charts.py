@@ -25,9 +25,15 @@ BLUE, ORANGE = "#0059b3", "#b35900"
 
 # Without ``text.parse_math`` off, "$...$" in a name people typed (a unit, an area) is parsed as
 # mathtext ("$x^{2}$" drawn as math, "$\\foo$" an error that fails the whole chart).
-RC: dict[str, Any] = {"text.parse_math": False, "svg.fonttype": "none",
-                      "svg.hashsalt": "aktorskab", "font.family": "DejaVu Sans",
-                      "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+RC: dict[str, Any] = {
+    "text.parse_math": False,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "aktorskab",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 
 
 def style(**overrides: Any) -> AbstractContextManager:
@@ -82,10 +88,9 @@ def svg(fig: Figure, *, ids: str | None = None, root: str = "") -> str:
     attributes (``role="img" aria-labelledby="…"``).
     """
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight",
-                metadata={"Date": None, "Creator": None})
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     if ids:
         text = _SVG_IDS.sub(lambda m: f"{m.group(1)}{ids}-", text)
     text = without_inline_styles(text)

@@ -92,69 +92,152 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("AKTOR_ENV", "ENV", _choice("development", "production", "test"),
-            "development (default), test or production; production demands the secrets below"),
-    Setting("SECRET_KEY", "SECRET_KEY", str,
-            "signs sessions and tokens; required in production", required_in_production=True),
-    Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI",
-            _url("postgresql+psycopg", "postgresql", "sqlite"),
-            "postgresql+psycopg://user@host/db; default: a SQLite file in instance/",
-            required_in_production=True),
-    Setting("DATABASE_OWNER_URL", "SQLALCHEMY_OWNER_URI",
-            _url("postgresql+psycopg", "postgresql", "sqlite"),
-            "the schema owner's connection, used only by `flask db` migrations; default: "
-            "DATABASE_URL"),
-    Setting("REDIS_URL", "REDIS_URL", _url("redis", "rediss"),
-            "Celery broker and result backend; default: Celery's SQLAlchemy transport on SQLite",
-            required_in_production=True),
-    Setting("BASE_URL", "BASE_URL", _url("http", "https"),
-            "public address of the web tier, used in e-mails and SSO redirects"),
-    Setting("CELERY_QUEUE", "CELERY_QUEUE", str,
-            "name of the Celery queue tasks go to and workers read (default celery); the other "
-            "queues are named after it (celery.reminders, celery.reports, celery.compilations)"),
-    Setting("WORKER_QUEUES", "WORKER_QUEUES", _queue_kinds,
-            "the queues a Celery worker consumes, comma-separated among default, reminders, "
-            "reports and compilations (default: all)"),
-    Setting("INSTANCE_PATH", "INSTANCE_PATH", str,
-            "folder for the embedded SQLite files (default: instance/ in the checkout)"),
-    Setting("LOG_LEVEL", "LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"),
-            "log level (default INFO)"),
+    Setting(
+        "AKTOR_ENV",
+        "ENV",
+        _choice("development", "production", "test"),
+        "development (default), test or production; production demands the secrets below",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "SECRET_KEY",
+        str,
+        "signs sessions and tokens; required in production",
+        required_in_production=True,
+    ),
+    Setting(
+        "DATABASE_URL",
+        "SQLALCHEMY_DATABASE_URI",
+        _url("postgresql+psycopg", "postgresql", "sqlite"),
+        "postgresql+psycopg://user@host/db; default: a SQLite file in instance/",
+        required_in_production=True,
+    ),
+    Setting(
+        "DATABASE_OWNER_URL",
+        "SQLALCHEMY_OWNER_URI",
+        _url("postgresql+psycopg", "postgresql", "sqlite"),
+        "the schema owner's connection, used only by `flask db` migrations; default: DATABASE_URL",
+    ),
+    Setting(
+        "REDIS_URL",
+        "REDIS_URL",
+        _url("redis", "rediss"),
+        "Celery broker and result backend; default: Celery's SQLAlchemy transport on SQLite",
+        required_in_production=True,
+    ),
+    Setting(
+        "BASE_URL",
+        "BASE_URL",
+        _url("http", "https"),
+        "public address of the web tier, used in e-mails and SSO redirects",
+    ),
+    Setting(
+        "CELERY_QUEUE",
+        "CELERY_QUEUE",
+        str,
+        "name of the Celery queue tasks go to and workers read (default celery); the other "
+        "queues are named after it (celery.reminders, celery.reports, celery.compilations)",
+    ),
+    Setting(
+        "WORKER_QUEUES",
+        "WORKER_QUEUES",
+        _queue_kinds,
+        "the queues a Celery worker consumes, comma-separated among default, reminders, "
+        "reports and compilations (default: all)",
+    ),
+    Setting(
+        "INSTANCE_PATH",
+        "INSTANCE_PATH",
+        str,
+        "folder for the embedded SQLite files (default: instance/ in the checkout)",
+    ),
+    Setting(
+        "LOG_LEVEL",
+        "LOG_LEVEL",
+        _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+        "log level (default INFO)",
+    ),
     Setting("SMTP_HOST", "SMTP_HOST", str, "SMTP server for reminders (default localhost)"),
     Setting("SMTP_PORT", "SMTP_PORT", _int, "SMTP port (default 8025)"),
-    Setting("SMTP_USE_TLS", "SMTP_USE_TLS", _bool,
-            "STARTTLS towards the SMTP server (default false)"),
+    Setting(
+        "SMTP_USE_TLS", "SMTP_USE_TLS", _bool, "STARTTLS towards the SMTP server (default false)"
+    ),
     Setting("SMTP_USERNAME", "SMTP_USERNAME", str, "SMTP user name, if the server asks for one"),
     Setting("SMTP_PASSWORD", "SMTP_PASSWORD", str, "SMTP password, if the server asks for one"),
     Setting("MAIL_FROM", "MAIL_FROM", _mail_from, "sender address of e-mails"),
-    Setting("REMINDER_SEND_WINDOW", "REMINDER_SEND_WINDOW", _send_window,
-            "when reminders go out, Europe/Copenhagen working days: HH:MM-HH:MM (default "
-            "08:00-16:00) or always (no working-day or working-hours rule; tests, development)"),
-    Setting("REMINDER_MAX_ATTEMPTS", "REMINDER_MAX_ATTEMPTS", _int,
-            "delivery attempts before a reminder is marked failed (default 8)"),
-    Setting("REMINDER_RETRY_SECONDS", "REMINDER_RETRY_SECONDS", _int,
-            "first back-off after a failed attempt, doubled each time (default 60)"),
-    Setting("REMINDER_CHUNK_SIZE", "REMINDER_CHUNK_SIZE", _int,
-            "reminders one delivery task claims and sends over one SMTP connection (default 200)"),
-    Setting("REMINDER_LEASE_SECONDS", "REMINDER_LEASE_SECONDS", _int,
-            "how long a claimed chunk is reserved before it counts as abandoned (default 600)"),
-    Setting("REMINDER_PLAN_SECONDS", "REMINDER_PLAN_SECONDS", _int,
-            "how often the beat plans and sends every tenant's reminders (default 120)"),
-    Setting("TRUSTED_PROXIES", "TRUSTED_PROXIES", _int,
-            "reverse proxies in front of the web tier whose X-Forwarded-For/-Proto/-Host "
-            "headers are believed (default 0: none)"),
-    Setting("DATABASE_STATEMENT_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS", _int,
-            "longest a database statement of the web tier may run before it is ended and the "
-            "request answers 503, in milliseconds (default 30000; 0: no limit)"),
-    Setting("WORKER_STATEMENT_TIMEOUT_MS", "WORKER_STATEMENT_TIMEOUT_MS", _int,
-            "the same for Celery workers and beat (default 600000; 0: no limit)"),
-    Setting("DATABASE_TRANSACTION_POOLER", "DATABASE_TRANSACTION_POOLER", _bool,
-            "PostgreSQL is reached through a pooler in transaction mode (PgBouncer): no "
-            "server-side prepared statements and no start-up options; the statement timeouts "
-            "are then the database role's (ALTER ROLE ... SET statement_timeout; default false)"),
-    Setting("OUTBOUND_ALLOWED_HOSTS", "OUTBOUND_ALLOWED_HOSTS", str,
-            "hosts (host or host:port, comma-separated) that server-side requests to "
-            "addresses a tenant admin entered may reach although they are not public "
-            "(default: none in production; localhost, 127.0.0.1 and [::1] otherwise)"),
+    Setting(
+        "REMINDER_SEND_WINDOW",
+        "REMINDER_SEND_WINDOW",
+        _send_window,
+        "when reminders go out, Europe/Copenhagen working days: HH:MM-HH:MM (default "
+        "08:00-16:00) or always (no working-day or working-hours rule; tests, development)",
+    ),
+    Setting(
+        "REMINDER_MAX_ATTEMPTS",
+        "REMINDER_MAX_ATTEMPTS",
+        _int,
+        "delivery attempts before a reminder is marked failed (default 8)",
+    ),
+    Setting(
+        "REMINDER_RETRY_SECONDS",
+        "REMINDER_RETRY_SECONDS",
+        _int,
+        "first back-off after a failed attempt, doubled each time (default 60)",
+    ),
+    Setting(
+        "REMINDER_CHUNK_SIZE",
+        "REMINDER_CHUNK_SIZE",
+        _int,
+        "reminders one delivery task claims and sends over one SMTP connection (default 200)",
+    ),
+    Setting(
+        "REMINDER_LEASE_SECONDS",
+        "REMINDER_LEASE_SECONDS",
+        _int,
+        "how long a claimed chunk is reserved before it counts as abandoned (default 600)",
+    ),
+    Setting(
+        "REMINDER_PLAN_SECONDS",
+        "REMINDER_PLAN_SECONDS",
+        _int,
+        "how often the beat plans and sends every tenant's reminders (default 120)",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        "TRUSTED_PROXIES",
+        _int,
+        "reverse proxies in front of the web tier whose X-Forwarded-For/-Proto/-Host "
+        "headers are believed (default 0: none)",
+    ),
+    Setting(
+        "DATABASE_STATEMENT_TIMEOUT_MS",
+        "DATABASE_STATEMENT_TIMEOUT_MS",
+        _int,
+        "longest a database statement of the web tier may run before it is ended and the "
+        "request answers 503, in milliseconds (default 30000; 0: no limit)",
+    ),
+    Setting(
+        "WORKER_STATEMENT_TIMEOUT_MS",
+        "WORKER_STATEMENT_TIMEOUT_MS",
+        _int,
+        "the same for Celery workers and beat (default 600000; 0: no limit)",
+    ),
+    Setting(
+        "DATABASE_TRANSACTION_POOLER",
+        "DATABASE_TRANSACTION_POOLER",
+        _bool,
+        "PostgreSQL is reached through a pooler in transaction mode (PgBouncer): no "
+        "server-side prepared statements and no start-up options; the statement timeouts "
+        "are then the database role's (ALTER ROLE ... SET statement_timeout; default false)",
+    ),
+    Setting(
+        "OUTBOUND_ALLOWED_HOSTS",
+        "OUTBOUND_ALLOWED_HOSTS",
+        str,
+        "hosts (host or host:port, comma-separated) that server-side requests to "
+        "addresses a tenant admin entered may reach although they are not public "
+        "(default: none in production; localhost, 127.0.0.1 and [::1] otherwise)",
+    ),
 )
 
 
@@ -201,8 +284,11 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
 
-def load(app_config: dict[str, Any], environ: Mapping[str, str] | None = None,
-         overrides: Mapping[str, Any] | None = None) -> None:
+def load(
+    app_config: dict[str, Any],
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> None:
     """Fill ``app_config`` from defaults, then the environment, then explicit overrides."""
     environ = os.environ if environ is None else environ
     for name in dir(Defaults):
@@ -235,9 +321,11 @@ def _by_environment(env: str) -> dict[str, Any]:
     in many times from 127.0.0.1: no per-process tenant copies (web.tenancy), no cached
     overview (web.dashboards.tasks), no rate limits (web.security)."""
     testing = env == "test"
-    return {"TENANT_CACHE_SECONDS": 0 if testing else 5,
-            "OVERVIEW_CACHE_SECONDS": 0 if testing else 60,
-            "RATELIMIT_ENABLED": not testing}
+    return {
+        "TENANT_CACHE_SECONDS": 0 if testing else 5,
+        "OVERVIEW_CACHE_SECONDS": 0 if testing else 60,
+        "RATELIMIT_ENABLED": not testing,
+    }
 
 
 def _shown(setting: Setting, raw: str) -> str:

@@ -40,17 +40,24 @@ TEXTS = {
     401: (_l("Log ind"), _l("Du skal logge ind for at se denne side.")),
     403: (_l("Ingen adgang"), _l("Du har ikke adgang til denne side.")),
     404: (_l("Siden findes ikke"), _l("Vi kunne ikke finde den side, du ledte efter.")),
-    405: (_l("Handlingen er ikke mulig"),
-          _l("Siden kan ikke bruges på den måde. Gå tilbage, og prøv igen.")),
-    413: (_l("For meget indhold"),
-          _l("Det, du sendte, er for stort. Send mindre ad gangen.")),
+    405: (
+        _l("Handlingen er ikke mulig"),
+        _l("Siden kan ikke bruges på den måde. Gå tilbage, og prøv igen."),
+    ),
+    413: (_l("For meget indhold"), _l("Det, du sendte, er for stort. Send mindre ad gangen.")),
     415: (_l("Ukendt indhold"), _l("Siden kan ikke læse den slags indhold, du sendte.")),
-    429: (_l("For mange forsøg"),
-          _l("Du har prøvet for mange gange på kort tid. Vent et minut, og prøv så igen.")),
+    429: (
+        _l("For mange forsøg"),
+        _l("Du har prøvet for mange gange på kort tid. Vent et minut, og prøv så igen."),
+    ),
     500: (_l("Der opstod en fejl"), _l("Noget gik galt hos os. Prøv igen om lidt.")),
-    503: (_l("Det tog for lang tid"),
-          _l("Svaret tog for lang tid og blev afbrudt. Prøv igen om lidt, eller bed om "
-             "mindre ad gangen.")),
+    503: (
+        _l("Det tog for lang tid"),
+        _l(
+            "Svaret tog for lang tid og blev afbrudt. Prøv igen om lidt, eller bed om "
+            "mindre ad gangen."
+        ),
+    ),
 }
 # The untranslated originals, for the last fallback when even gettext fails.
 _SOURCE = {code: (title._args[0], message._args[0]) for code, (title, message) in TEXTS.items()}
@@ -58,10 +65,13 @@ _SOURCE = {code: (title._args[0], message._args[0]) for code, (title, message) i
 
 # i18n: input refused at the edge (a character no text may hold), or by the database.
 REFUSED_TITLE = _l("Der er ikke gemt noget")
-REFUSED_FIELDS = _l("Et eller flere felter indeholder tegn, der ikke er tilladt (for eksempel "
-                    "et nul-tegn eller et styretegn). Ret dem, og prøv igen.")
-REFUSED_BY_DATABASE = _l("Det, du sendte, indeholder en værdi, der ikke kan gemmes. Ret den, og "
-                         "prøv igen.")
+REFUSED_FIELDS = _l(
+    "Et eller flere felter indeholder tegn, der ikke er tilladt (for eksempel "
+    "et nul-tegn eller et styretegn). Ret dem, og prøv igen."
+)
+REFUSED_BY_DATABASE = _l(
+    "Det, du sendte, indeholder en værdi, der ikke kan gemmes. Ret den, og prøv igen."
+)
 
 
 class RefusedInput(BadRequest):
@@ -80,8 +90,15 @@ class ExplainedError(HTTPException):
     quote, and a link to try again (``retry_url``, a string: a 5xx page is drawn without the
     tenant's objects, so no ``url_for`` of the tenant's pages is possible there)."""
 
-    def __init__(self, code: int, title: object, message: object, *, reason: str | None = None,
-                 retry_url: str | None = None):
+    def __init__(
+        self,
+        code: int,
+        title: object,
+        message: object,
+        *,
+        reason: str | None = None,
+        retry_url: str | None = None,
+    ):
         super().__init__()
         self.code = code
         self.title = title
@@ -135,8 +152,9 @@ def _answer(exc: HTTPException, code: int) -> Response:
     if api_errors.is_api_request():  # /t/<tenant>/api/…: the API's JSON errors
         return api_errors.http_error_response(exc)
     if scim_views.is_scim_request():  # /t/<tenant>/scim/…: SCIM's error shape
-        return scim_views.scim_error(code, " ".join(
-            [_texts(code, exc)[1], *(f"{k}: {v}" for k, v in _fields(exc).items())]))
+        return scim_views.scim_error(
+            code, " ".join([_texts(code, exc)[1], *(f"{k}: {v}" for k, v in _fields(exc).items())])
+        )
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         response = Response(status=code)
         response.set_data(_json_error(code))
@@ -145,9 +163,17 @@ def _answer(exc: HTTPException, code: int) -> Response:
     if code >= 500:
         return _without_database(exc, code)
     title, message = _texts(code, exc)
-    return Response(render_template("errors/error.html", code=code, title=title,
-                                    message=message, fields=_fields(exc), **_explained(exc)),
-                    status=code)
+    return Response(
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=title,
+            message=message,
+            fields=_fields(exc),
+            **_explained(exc),
+        ),
+        status=code,
+    )
 
 
 def _json_error(code: int) -> str:
@@ -161,9 +187,15 @@ def _without_database(exc: HTTPException, code: int) -> Response:
     title, message = _texts(code, exc)
     try:
         with _orm_set_aside():
-            body = render_template("errors/error.html", code=code, title=title,
-                                   message=message, fields=_fields(exc),
-                                   current_tenant=_tenant_strings(), **_explained(exc))
+            body = render_template(
+                "errors/error.html",
+                code=code,
+                title=title,
+                message=message,
+                fields=_fields(exc),
+                current_tenant=_tenant_strings(),
+                **_explained(exc),
+            )
     except Exception:  # the last step cannot fail
         log.exception("the error page for %s failed without the database too", code)
         body = _minimal_page(code)
@@ -177,9 +209,11 @@ def _minimal_page(code: int) -> str:
     except Exception:
         title, message = _SOURCE[_known(code)]
         lang = "da"
-    return (f'<!doctype html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)} · Aktørskab</title></head><body><main>"
-            f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></main></body></html>")
+    return (
+        f'<!doctype html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)} · Aktørskab</title></head><body><main>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></main></body></html>"
+    )
 
 
 def _finish(response: Response, exc: HTTPException) -> None:
@@ -272,8 +306,10 @@ def _locale_before_rollback() -> str:
         return select_locale()
     except Exception:
         try:
-            return request.accept_languages.best_match(config["LANGUAGES"]) or \
-                config["BABEL_DEFAULT_LOCALE"]
+            return (
+                request.accept_languages.best_match(config["LANGUAGES"])
+                or config["BABEL_DEFAULT_LOCALE"]
+            )
         except Exception:
             return config.get("BABEL_DEFAULT_LOCALE", "da")
 
@@ -282,4 +318,3 @@ def _current_locale() -> str:
     from flask_babel import get_locale
 
     return str(get_locale() or "da")
-

@@ -61,8 +61,15 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 
 def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Cell]], *, sheet: str) -> bytes:
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
-                                     "strings_to_urls": False, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        out,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     ws = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True})
     day = book.add_format({"num_format": "yyyy-mm-dd"})
@@ -101,11 +108,22 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Cell]], *, sheet: str
     return out.getvalue()
 
 
-def download(fmt: ExportFormat, name: str, header: Sequence[str],
-             rows: Iterable[Sequence[Cell]], *, sheet: str) -> Response:
+def download(
+    fmt: ExportFormat,
+    name: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    sheet: str,
+) -> Response:
     """The table as an attachment ``<name>.<fmt>`` (``name`` ASCII, chosen by the caller)."""
     rows = list(rows)
     body = to_csv(header, rows) if fmt == ExportFormat.CSV else to_xlsx(header, rows, sheet=sheet)
-    return Response(body, mimetype=MIMETYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{name}.{fmt.value}"',
-        "X-Content-Type-Options": "nosniff"})
+    return Response(
+        body,
+        mimetype=MIMETYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.{fmt.value}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -51,8 +51,9 @@ def invalid(template_name: str, errors: Errors, /, **context: Any) -> tuple[str,
     return render_template(template_name, errors=errors, **context), 422
 
 
-def form_page(template_name: str, errors: Errors | None = None, /,
-              **context: Any) -> tuple[str, int]:
+def form_page(
+    template_name: str, errors: Errors | None = None, /, **context: Any
+) -> tuple[str, int]:
     """A form as first shown (200), or, with ``errors``, again after a refused POST (422)."""
     if errors:
         return invalid(template_name, errors, **context)

@@ -138,4 +138,5 @@ def install_template_gettext(app) -> None:
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         newstyle=True,
         pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n))
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )

@@ -27,8 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
 LOCALES = ("da", "en")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "_n": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "_n": (1, 2),
+}
 
 translations_cli = AppGroup("translations", help="Manage the da and en catalogues.")
 
@@ -38,7 +44,11 @@ def extract() -> Catalog:
         method_map, options_map = parse_mapping_cfg(f)
     catalog = Catalog(project="aktorskab", version="1", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS, comment_tags=("i18n:",),
+        str(ROOT),
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=("i18n:",),
         strip_comment_tags=True,
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
@@ -150,8 +160,9 @@ def _update() -> None:
         catalog.obsolete.clear()
         if locale == "da":
             for msg in catalog:
-                if msg.id and not (msg.string if not isinstance(msg.string, tuple)
-                                   else all(msg.string)):
+                if msg.id and not (
+                    msg.string if not isinstance(msg.string, tuple) else all(msg.string)
+                ):
                     msg.string = msg.id
         _write(po, catalog)
     compile_all()

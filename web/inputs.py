@@ -94,8 +94,15 @@ def text(limit: int, *, required: bool = False) -> Any:
     checks = [BeforeValidator(normalise_newlines), AfterValidator(_allowed_characters)]
     if required:
         checks.append(AfterValidator(_not_blank))
-    return Annotated[str, Field(max_length=limit, min_length=1 if required else 0,
-                                json_schema_extra={"pattern": TEXT_PATTERN}), *checks]
+    return Annotated[
+        str,
+        Field(
+            max_length=limit,
+            min_length=1 if required else 0,
+            json_schema_extra={"pattern": TEXT_PATTERN},
+        ),
+        *checks,
+    ]
 
 
 def date_in_range(value: date) -> date:
@@ -113,13 +120,19 @@ def _json_integer(value: Any) -> Any:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
-Day = Annotated[date, AfterValidator(date_in_range),
-                Field(description=f"ISO 8601 date {DATE_RANGE}",
-                      json_schema_extra={"pattern": DATE_PATTERN})]
-Moment = Annotated[AwareDatetime, AfterValidator(date_in_range),
-                   Field(description=f"ISO 8601 date and time with a time zone, its date "
-                                     f"{DATE_RANGE}",
-                         json_schema_extra={"pattern": DATE_PATTERN})]
+Day = Annotated[
+    date,
+    AfterValidator(date_in_range),
+    Field(description=f"ISO 8601 date {DATE_RANGE}", json_schema_extra={"pattern": DATE_PATTERN}),
+]
+Moment = Annotated[
+    AwareDatetime,
+    AfterValidator(date_in_range),
+    Field(
+        description=f"ISO 8601 date and time with a time zone, its date {DATE_RANGE}",
+        json_schema_extra={"pattern": DATE_PATTERN},
+    ),
+]
 Clock = Annotated[time, Field(description="A time of day, hh:mm")]
 
 
@@ -131,9 +144,11 @@ def _unique(values: list) -> list:
 
 def unique(item: Any, *, max_length: int) -> Any:
     """A list of ``item`` where each occurs at most once."""
-    return Annotated[list[item], Field(max_length=max_length,
-                                       json_schema_extra={"uniqueItems": True}),
-                     AfterValidator(_unique)]
+    return Annotated[
+        list[item],
+        Field(max_length=max_length, json_schema_extra={"uniqueItems": True}),
+        AfterValidator(_unique),
+    ]
 
 
 # --- cleaning what is not typed by a user ----------------------------------------------------
@@ -147,8 +162,14 @@ def one_line(value: str | None) -> str:
     surrogates go, runs of spaces become one; trimmed. For names that reach mail headers."""
     if not value:
         return ""
-    chars = ("" if unicodedata.category(c) == "Cs" else
-             " " if unicodedata.category(c) in _NOT_ON_ONE_LINE else c for c in value)
+    chars = (
+        ""
+        if unicodedata.category(c) == "Cs"
+        else " "
+        if unicodedata.category(c) in _NOT_ON_ONE_LINE
+        else c
+        for c in value
+    )
     return " ".join("".join(chars).split())
 
 
@@ -170,8 +191,9 @@ def check(kind: Any, value: Any) -> Any:
     return _adapter(kind).validate_python(value, strict=True)
 
 
-def read(errors: dict[str, str], field: str, raw: object, kind: Any, *,
-         required: bool = False) -> Any:
+def read(
+    errors: dict[str, str], field: str, raw: object, kind: Any, *, required: bool = False
+) -> Any:
     """A value as ``kind``, or ``None`` with a translated message at ``field`` in ``errors``.
 
     A posted string (or a list of them) is read as the API reads a JSON body's strings
@@ -199,8 +221,7 @@ def read(errors: dict[str, str], field: str, raw: object, kind: Any, *,
         if isinstance(raw, list | tuple) and all(isinstance(v, str) for v in raw):
             # Posted strings as a JSON list: its items are read as from a query string.
             return adapter.validate_json(json.dumps(list(raw)), strict=False)
-        return adapter.validate_python(list(raw) if isinstance(raw, tuple) else raw,
-                                       strict=True)
+        return adapter.validate_python(list(raw) if isinstance(raw, tuple) else raw, strict=True)
     except ValidationError as exc:
         errors[field] = message_for(exc.errors(include_url=False)[0])
         return None
@@ -211,8 +232,9 @@ def read_ids(values: list[str]) -> list[int]:
     return [n for n in (read({}, "id", v, Id) for v in values) if n is not None]
 
 
-def check_text(errors: dict[str, str], field: str, value: str | None, limit: int, *,
-               required: bool = False) -> str:
+def check_text(
+    errors: dict[str, str], field: str, value: str | None, limit: int, *, required: bool = False
+) -> str:
     """``value`` checked as free text (``text(limit)``, a message at ``field`` when refused)
     and returned as it is stored: newlines normalised, trimmed.
 
@@ -286,13 +308,19 @@ def message_for(error: Mapping[str, Any]) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "string_too_long":
         value = normalise_newlines(error.get("input"))
-        return _("Højst %(limit)s tegn (du har skrevet %(length)s).",
-                 limit=ctx.get("max_length"), length=len(value) if isinstance(value, str) else 0)
+        return _(
+            "Højst %(limit)s tegn (du har skrevet %(length)s).",
+            limit=ctx.get("max_length"),
+            length=len(value) if isinstance(value, str) else 0,
+        )
     if kind == "too_long":
         return _("Højst %(limit)s elementer.", limit=ctx.get("max_length"))
     if kind == "date_out_of_range":
-        return _("Datoen skal ligge mellem %(first)s og %(last)s.",
-                 first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat())
+        return _(
+            "Datoen skal ligge mellem %(first)s og %(last)s.",
+            first=FIRST_DATE.isoformat(),
+            last=LAST_DATE.isoformat(),
+        )
     if kind in SIMPLE_MESSAGES:
         return str(SIMPLE_MESSAGES[kind])
     for prefix in ("datetime", "timezone", "date", "time_"):
@@ -321,7 +349,12 @@ def email_address(value: str | None) -> str | None:
     if not value or len(value) > MAX_EMAIL or has_controls(value):
         return None
     try:
-        return validate_email(value, check_deliverability=False, allow_smtputf8=False,
-                              allow_quoted_local=False, allow_domain_literal=False).normalized
+        return validate_email(
+            value,
+            check_deliverability=False,
+            allow_smtputf8=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+        ).normalized
     except EmailNotValidError:
         return None

@@ -71,23 +71,49 @@ USER_ITEMS: list[NavItem] = [
 
 # The administration page's sections (every page there requires Permission.ADMINISTER).
 ADMIN_ITEMS: list[AdminItem] = [
-    AdminItem("t.admin.sso", _l("Fælles login (SSO)"),
-              _l("Hvordan medarbejderne logger ind: udsteder, klient og roller.")),
-    AdminItem("t.admin.unplaced", _l("Brugere der skal placeres"),
-              _l("Brugere der er logget ind, men endnu ikke hører til en enhed.")),
-    AdminItem("t.gdpr.people", _l("Slet en persons oplysninger"),
-              _l("Find en person, se hvad der er gemt om vedkommende, og slet det.")),
-    AdminItem("t.gdpr.settings", _l("Databeskyttelse"),
-              _l("Hvor længe svar og log gemmes, og hvem der er dataansvarlig.")),
-    AdminItem("t.reminders.failed", _l("Påmindelser der ikke kunne sendes"),
-              _l("Mails der fejlede, og mulighed for at sende dem igen.")),
-    AdminItem("t.teams.index", _l("Microsoft Teams"),
-              _l("Kanaler i Teams, der får besked, når forberedelsen åbner, om møder og om "
-                 "handlinger over fristen.")),
-    AdminItem("t.provisioning.index", _l("Brugere og organisation"),
-              _l("Seneste import og SCIM-synkronisering, SCIM-nøgler og grupper.")),
-    AdminItem("t.admin.audit", _l("Revisionslog"),
-              _l("Hvem gjorde hvad og hvornår: login, afviste login, ændringer af opsætningen.")),
+    AdminItem(
+        "t.admin.sso",
+        _l("Fælles login (SSO)"),
+        _l("Hvordan medarbejderne logger ind: udsteder, klient og roller."),
+    ),
+    AdminItem(
+        "t.admin.unplaced",
+        _l("Brugere der skal placeres"),
+        _l("Brugere der er logget ind, men endnu ikke hører til en enhed."),
+    ),
+    AdminItem(
+        "t.gdpr.people",
+        _l("Slet en persons oplysninger"),
+        _l("Find en person, se hvad der er gemt om vedkommende, og slet det."),
+    ),
+    AdminItem(
+        "t.gdpr.settings",
+        _l("Databeskyttelse"),
+        _l("Hvor længe svar og log gemmes, og hvem der er dataansvarlig."),
+    ),
+    AdminItem(
+        "t.reminders.failed",
+        _l("Påmindelser der ikke kunne sendes"),
+        _l("Mails der fejlede, og mulighed for at sende dem igen."),
+    ),
+    AdminItem(
+        "t.teams.index",
+        _l("Microsoft Teams"),
+        _l(
+            "Kanaler i Teams, der får besked, når forberedelsen åbner, om møder og om "
+            "handlinger over fristen."
+        ),
+    ),
+    AdminItem(
+        "t.provisioning.index",
+        _l("Brugere og organisation"),
+        _l("Seneste import og SCIM-synkronisering, SCIM-nøgler og grupper."),
+    ),
+    AdminItem(
+        "t.admin.audit",
+        _l("Revisionslog"),
+        _l("Hvem gjorde hvad og hvornår: login, afviste login, ændringer af opsætningen."),
+    ),
 ]
 
 
@@ -95,16 +121,19 @@ def register_admin_item(item: AdminItem, *, before: str | None = None) -> None:
     """Add an administration section (an area's admin page), once, optionally before another."""
     if any(existing.endpoint == item.endpoint for existing in ADMIN_ITEMS):
         return
-    at = next((i for i, existing in enumerate(ADMIN_ITEMS) if existing.endpoint == before),
-              len(ADMIN_ITEMS))
+    at = next(
+        (i for i, existing in enumerate(ADMIN_ITEMS) if existing.endpoint == before),
+        len(ADMIN_ITEMS),
+    )
     ADMIN_ITEMS.insert(at, item)
 
 
 def _visible(items: list[NavItem], user: User | None) -> list[NavItem]:
     if user is None:
         return []
-    return [item for item in items
-            if item.endpoint in current_app.view_functions and item.allowed(user)]
+    return [
+        item for item in items if item.endpoint in current_app.view_functions and item.allowed(user)
+    ]
 
 
 def items_for(user: User | None) -> list[NavItem]:

@@ -107,8 +107,9 @@ def current_policy() -> Policy:
     if raw is None:
         raw = "" if production else DEV_ALLOWED_HOSTS
     names = raw.split(",") if isinstance(raw, str) else list(raw)
-    allowed = frozenset(n.strip().lower().replace("[", "").replace("]", "")
-                        for n in names if n.strip())
+    allowed = frozenset(
+        n.strip().lower().replace("[", "").replace("]", "") for n in names if n.strip()
+    )
     return Policy(https_only=production, allowed=allowed)
 
 
@@ -146,8 +147,14 @@ class GuardedAdapter(HTTPAdapter):
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         self.policy.check_url(request.url)
-        response = super().send(request, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                                verify=verify, cert=cert, proxies=None)
+        response = super().send(
+            request,
+            stream=True,
+            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            verify=verify,
+            cert=cert,
+            proxies=None,
+        )
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             response.close()

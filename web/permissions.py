@@ -105,8 +105,11 @@ def _manages(user: User, cycle) -> bool:
 
 
 def _view_cycle(user: User, cycle) -> bool:
-    return (has_role(user, TenantRoleName.HR, TenantRoleName.ADMIN)
-            or _manages(user, cycle) or is_cycle_member(user, cycle))
+    return (
+        has_role(user, TenantRoleName.HR, TenantRoleName.ADMIN)
+        or _manages(user, cycle)
+        or is_cycle_member(user, cycle)
+    )
 
 
 def _team_answers(user: User, cycle) -> bool:
@@ -131,8 +134,9 @@ _RULES: dict[Permission, Callable[[User, object], bool]] = {
     Permission.MANAGE_TEMPLATES: lambda u, _: has_role(u, TenantRoleName.HR, TenantRoleName.ADMIN),
     Permission.VIEW_ALL_UNITS: lambda u, _: has_role(u, TenantRoleName.HR, TenantRoleName.ADMIN),
     Permission.CURATE_COLLECTIONS: lambda u, _: has_role(u, TenantRoleName.HR),
-    Permission.READ_REPORTS: lambda u, _: has_role(u, TenantRoleName.HR,
-                                                   TenantRoleName.HOVEDUDVALG),
+    Permission.READ_REPORTS: lambda u, _: has_role(
+        u, TenantRoleName.HR, TenantRoleName.HOVEDUDVALG
+    ),
     Permission.ADMINISTER: lambda u, _: has_role(u, TenantRoleName.ADMIN),
     # Leading any unit at all (no need to walk the tree below it: the navigation asks this on
     # every page).

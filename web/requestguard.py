@@ -79,8 +79,9 @@ def refused_fields(values: dict | None) -> Iterator[str]:
 
 def _encoded_pairs(raw: bytes) -> Iterator[str]:
     text = raw.decode("latin-1")  # bytes as they came; the percent-decoding does the UTF-8
-    for name, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8",
-                                 errors="surrogateescape"):
+    for name, value in parse_qsl(
+        text, keep_blank_values=True, encoding="utf-8", errors="surrogateescape"
+    ):
         if forbidden_character(name) or forbidden_character(value):
             yield name
 
@@ -102,8 +103,9 @@ def _json_paths(body: object) -> Iterator[str]:
                 else:
                     pending.append((where, item))
         elif isinstance(value, list):
-            pending.extend((f"{path}.{i}" if path else str(i), item)
-                           for i, item in enumerate(value))
+            pending.extend(
+                (f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value)
+            )
 
 
 def shown_name(name: str) -> str:

@@ -40,10 +40,13 @@ def ensure_app_role() -> None:
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
-    op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-               f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}")
-    op.execute(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-               f"GRANT USAGE, SELECT ON SEQUENCES TO {APP_ROLE}")
+    op.execute(
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {APP_ROLE}"
+    )
+    op.execute(
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {APP_ROLE}"
+    )
 
 
 def _app_password() -> str | None:
@@ -57,9 +60,12 @@ def _app_password() -> str | None:
 
 
 def tenant_tables() -> list[str]:
-    rows = op.get_bind().execute(text(
-        "SELECT table_name FROM information_schema.columns "
-        "WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY table_name"))
+    rows = op.get_bind().execute(
+        text(
+            "SELECT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY table_name"
+        )
+    )
     return [r[0] for r in rows]
 
 
@@ -68,8 +74,10 @@ def enable(table: str) -> None:
     op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
     op.execute(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
     op.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
-    op.execute(f'CREATE POLICY {POLICY} ON "{table}" '
-               f"USING (tenant_id = {_CURRENT}) WITH CHECK (tenant_id = {_CURRENT})")
+    op.execute(
+        f'CREATE POLICY {POLICY} ON "{table}" '
+        f"USING (tenant_id = {_CURRENT}) WITH CHECK (tenant_id = {_CURRENT})"
+    )
 
 
 def disable(table: str) -> None:

@@ -32,17 +32,19 @@ from flask import Flask, Response, current_app, g, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 HSTS = "max-age=31536000; includeSubDomains"
 
 SSO_LIMIT = "20 per minute; 200 per hour"  # one client address, one tenant
@@ -100,8 +102,9 @@ def api_key() -> str:
     # The session cookie is signed, so its user id cannot be made up; every session of one
     # user shares the counter. (The limit runs before the tenant blueprint loads ``g.user``.)
     user_id = session.get("user_id")
-    if isinstance(user_id, int) and session.get("tenant_id") == getattr(g.get("tenant"), "id",
-                                                                         None):
+    if isinstance(user_id, int) and session.get("tenant_id") == getattr(
+        g.get("tenant"), "id", None
+    ):
         return f"api:{_tenant_part()}:user:{user_id}"
     return f"api:{_tenant_part()}:ip:{get_remote_address()}"
 
@@ -127,9 +130,10 @@ def _is_failed_auth(response: Response) -> bool:
 def _init_limiter(app: Flask) -> None:
     config = app.config
     config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
-    config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1,
-                                                    "socket_timeout": 1}
-                      if config.get("REDIS_URL") else {})
+    config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS",
+        {"socket_connect_timeout": 1, "socket_timeout": 1} if config.get("REDIS_URL") else {},
+    )
     config.setdefault("RATELIMIT_KEY_PREFIX", f"aktorskab-{config.get('CELERY_QUEUE') or 'rl'}")
     # Redis down: count in this process's memory rather than refuse or fail every request.
     config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
@@ -149,22 +153,31 @@ def _init_limiter(app: Flask) -> None:
         view = app.view_functions.get(endpoint)
         if view is not None:
             app.view_functions[endpoint] = limiter.limit(
-                lambda: config["RATELIMIT_SSO"], key_func=sso_key)(view)
+                lambda: config["RATELIMIT_SSO"], key_func=sso_key
+            )(view)
     api_bp = app.blueprints.get("t.api")
     if api_bp is not None:
         # Shared limits: one counter per key for the whole API, not one per operation.
-        limiter.shared_limit(lambda: config["RATELIMIT_API"], scope="api",
-                             key_func=api_key)(api_bp)
+        limiter.shared_limit(lambda: config["RATELIMIT_API"], scope="api", key_func=api_key)(api_bp)
         # Checked before the request is authenticated, counted when it answered 401.
-        limiter.shared_limit(lambda: config["RATELIMIT_API_FAILED_AUTH"], scope="api-auth",
-                             key_func=failed_auth_key, deduct_when=_is_failed_auth)(api_bp)
+        limiter.shared_limit(
+            lambda: config["RATELIMIT_API_FAILED_AUTH"],
+            scope="api-auth",
+            key_func=failed_auth_key,
+            deduct_when=_is_failed_auth,
+        )(api_bp)
 
     scim_bp = app.blueprints.get("t.scim")
     if scim_bp is not None:
-        limiter.shared_limit(lambda: config["RATELIMIT_SCIM"], scope="scim",
-                             key_func=scim_key)(scim_bp)
-        limiter.shared_limit(lambda: config["RATELIMIT_API_FAILED_AUTH"], scope="scim-auth",
-                             key_func=failed_auth_key, deduct_when=_is_failed_auth)(scim_bp)
+        limiter.shared_limit(lambda: config["RATELIMIT_SCIM"], scope="scim", key_func=scim_key)(
+            scim_bp
+        )
+        limiter.shared_limit(
+            lambda: config["RATELIMIT_API_FAILED_AUTH"],
+            scope="scim-auth",
+            key_func=failed_auth_key,
+            deduct_when=_is_failed_auth,
+        )(scim_bp)
 
     app.register_error_handler(429, _too_many_requests)
 

@@ -61,9 +61,13 @@ class Filters:
 
     def described(self) -> dict[str, Any]:
         """The given filters as plain JSON (for the audit entry of a download)."""
-        return {name: value.isoformat() if isinstance(value, date) else
-                (value.value if hasattr(value, "value") else value)
-                for name, value in self.values.items() if value not in (None, "")}
+        return {
+            name: value.isoformat()
+            if isinstance(value, date)
+            else (value.value if hasattr(value, "value") else value)
+            for name, value in self.values.items()
+            if value not in (None, "")
+        }
 
 
 def day_start(day: date) -> datetime:
@@ -98,8 +102,15 @@ def read_filters(args: MultiDict | Mapping[str, str], kinds: Mapping[str, Any]) 
     return Filters(args, tuple(kinds), values, errors, fmt)
 
 
-def export(flt: Filters, name: str, header: Sequence[str], rows: Iterable[Sequence[Cell]], *,
-           sheet: str, event: str = "table.exported"):
+def export(
+    flt: Filters,
+    name: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    sheet: str,
+    event: str = "table.exported",
+):
     """The rows as ``flt.fmt``, audited (who, which table, how many rows, which filters) and
     committed before the file leaves."""
     from web.audit.services import record
@@ -107,7 +118,6 @@ def export(flt: Filters, name: str, header: Sequence[str], rows: Iterable[Sequen
 
     rows = list(rows)[:EXPORT_MAX]
     details = {"table": name} if event == "table.exported" else {}
-    record(event, actor=g.user, format=flt.fmt.value, rows=len(rows), **details,
-           **flt.described())
+    record(event, actor=g.user, format=flt.fmt.value, rows=len(rows), **details, **flt.described())
     db.session.commit()
     return download(flt.fmt, name, header, rows, sheet=sheet)

@@ -61,7 +61,7 @@ class _Titles(dict):
 
     def __missing__(self, key: tuple[int, int]) -> str:
         column, span = key
-        covered = [label for label in self.labels[column:column + span] if label]
+        covered = [label for label in self.labels[column : column + span] if label]
         title = html.escape(", ".join(dict.fromkeys(covered)), quote=True) if covered else ""
         self[key] = title
         return title
@@ -103,7 +103,7 @@ def _label_table(table: str) -> str:
         end = table.find("</tbody>", body.end())
         if end < 0:
             break
-        parts += [table[done:body.end()], _label_body(table[body.end():end], titles)]
+        parts += [table[done : body.end()], _label_body(table[body.end() : end], titles)]
         done = end
     parts.append(table[done:])
     return "".join(parts)
@@ -119,7 +119,7 @@ def label_cells(page: str) -> str:
         end = page.find("</table>", table.end())
         if end < 0:
             break
-        parts += [page[done:table.end()], _label_table(page[table.end():end])]
+        parts += [page[done : table.end()], _label_table(page[table.end() : end])]
         done = end
     parts.append(page[done:])
     return "".join(parts)
@@ -128,8 +128,7 @@ def label_cells(page: str) -> str:
 def install(app: Flask) -> None:
     @app.after_request
     def _label_tables(response: Response) -> Response:
-        if response.mimetype != "text/html" or response.direct_passthrough \
-                or response.is_streamed:
+        if response.mimetype != "text/html" or response.direct_passthrough or response.is_streamed:
             return response
         page = response.get_data(as_text=True)
         if MARKER in page:

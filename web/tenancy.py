@@ -55,8 +55,10 @@ def tenant_lock(name: str) -> None:
     A PostgreSQL advisory lock released at commit or rollback; SQLite serialises writers anyway.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sql_text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                           {"key": f"{name}:{current_tenant_id()}"})
+        db.session.execute(
+            sql_text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"{name}:{current_tenant_id()}"},
+        )
 
 
 @contextmanager
@@ -196,9 +198,13 @@ def tenant_by_slug(slug: str):
     if tenant is None:
         _tenant_copies.pop(slug, None)
     elif ttl > 0:
-        _tenant_copies[slug] = (time.monotonic(),
-                                {attr.key: copy.deepcopy(getattr(tenant, attr.key))
-                                 for attr in sa_inspect(Tenant).column_attrs})
+        _tenant_copies[slug] = (
+            time.monotonic(),
+            {
+                attr.key: copy.deepcopy(getattr(tenant, attr.key))
+                for attr in sa_inspect(Tenant).column_attrs
+            },
+        )
     return tenant
 
 

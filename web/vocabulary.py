@@ -65,13 +65,23 @@ class OLFA(enum.StrEnum):
 
 
 OLFA_LABELS = {
-    OLFA.ORGANISATION: (_l("Organisation"),
-                        _l("Giver aktørskab mening og gevinst for målet med opgaven?")),
-    OLFA.LEADERSHIP: (_l("Ledelse"),
-                      _l("Er aktørskab i overensstemmelse med rammerne for opgaven?")),
-    OLFA.COMMUNITY: (_l("Fællesskab"),
-                     _l("Giver aktørskab mening og gevinst for arbejdsfællesskabet?")),
-    OLFA.EMPLOYEE: (_l("Ansat"),
-                    _l("Med udgangspunkt i opgaven, rammerne og fællesskabets interesser bliver "
-                       "den enkelte en ansvarlig aktør.")),
+    OLFA.ORGANISATION: (
+        _l("Organisation"),
+        _l("Giver aktørskab mening og gevinst for målet med opgaven?"),
+    ),
+    OLFA.LEADERSHIP: (
+        _l("Ledelse"),
+        _l("Er aktørskab i overensstemmelse med rammerne for opgaven?"),
+    ),
+    OLFA.COMMUNITY: (
+        _l("Fællesskab"),
+        _l("Giver aktørskab mening og gevinst for arbejdsfællesskabet?"),
+    ),
+    OLFA.EMPLOYEE: (
+        _l("Ansat"),
+        _l(
+            "Med udgangspunkt i opgaven, rammerne og fællesskabets interesser bliver "
+            "den enkelte en ansvarlig aktør."
+        ),
+    ),
 }

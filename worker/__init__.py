@@ -13,9 +13,16 @@ from celery.signals import celeryd_after_setup
 from flask import Flask
 from kombu import Queue
 
-TASK_MODULES = ["web.ops.tasks", "web.reminders.tasks", "web.collections.tasks",
-                "web.themes.tasks", "web.reports.tasks", "web.gdpr.tasks",
-                "web.dashboards.tasks", "web.auth.tasks"]
+TASK_MODULES = [
+    "web.ops.tasks",
+    "web.reminders.tasks",
+    "web.collections.tasks",
+    "web.themes.tasks",
+    "web.reports.tasks",
+    "web.gdpr.tasks",
+    "web.dashboards.tasks",
+    "web.auth.tasks",
+]
 
 # The queues, by what must not wait for what: a national report run (a PDF per tenant, minutes)
 # or a compilation (the themes' embedding, the examples' redaction) must not hold up a reminder,
@@ -47,36 +54,47 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "reminders-plan": {"task": "web.reminders.tasks.plan_all_tenants", "schedule": 120.0},
     # Offered examples → redacted entries for HR's review (one task per tenant); hourly, and on
     # demand from HR's review page.
-    "collections-compile": {"task": "web.collections.tasks.compile_all_collections",
-                            "schedule": 3600.0},
+    "collections-compile": {
+        "task": "web.collections.tasks.compile_all_collections",
+        "schedule": 3600.0,
+    },
     # Vectors of approved entries that have none, an older text or an older model's (one task
     # per tenant); approvals and edits are embedded at once by their own task.
     "themes-backfill": {"task": "web.themes.tasks.backfill_all", "schedule": 3600.0},
     # The HR overview copies read within the last hour are recomputed once half their
     # OVERVIEW_CACHE_SECONDS old, so HR normally finds a fresh one (web.dashboards.tasks).
-    "dashboards-overview-refresh": {"task": "web.dashboards.tasks.refresh_read_overviews",
-                                    "schedule": 15.0},
+    "dashboards-overview-refresh": {
+        "task": "web.dashboards.tasks.refresh_read_overviews",
+        "schedule": 15.0,
+    },
     # Daily check of every tenant's Hovedudvalg meeting dates (a report lead days before each).
-    "reports-schedule": {"task": "web.reports.tasks.schedule_all_reports",
-                         "schedule": crontab(hour=6, minute=15)},
+    "reports-schedule": {
+        "task": "web.reports.tasks.schedule_all_reports",
+        "schedule": crontab(hour=6, minute=15),
+    },
     # Nightly retention: personal data of cycles closed longer ago than each tenant's
     # retention_months is pseudonymised (one task per tenant; idempotent).
     # Each SAML tenant's IdP metadata (keys, endpoints) read again from its URL.
-    "saml-metadata-refresh": {"task": "web.auth.tasks.refresh_all_saml_metadata",
-                              "schedule": 3600.0},
+    "saml-metadata-refresh": {
+        "task": "web.auth.tasks.refresh_all_saml_metadata",
+        "schedule": 3600.0,
+    },
     # Each OpenID tenant's discovery and JWKS, kept only when sign-in keeps working.
-    "oidc-keys-refresh": {"task": "web.auth.tasks.refresh_all_oidc_keys",
-                          "schedule": 3600.0},
-    "gdpr-retention": {"task": "web.gdpr.tasks.pseudonymise_all_tenants",
-                       "schedule": crontab(hour=3, minute=30)},
+    "oidc-keys-refresh": {"task": "web.auth.tasks.refresh_all_oidc_keys", "schedule": 3600.0},
+    "gdpr-retention": {
+        "task": "web.gdpr.tasks.pseudonymise_all_tenants",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 
 def beat_schedule(plan_seconds: float) -> dict[str, dict]:
     """The schedule, with the reminder planner's interval from REMINDER_PLAN_SECONDS."""
     schedule = dict(BEAT_SCHEDULE)
-    schedule["reminders-plan"] = {**BEAT_SCHEDULE["reminders-plan"],
-                                  "schedule": float(plan_seconds)}
+    schedule["reminders-plan"] = {
+        **BEAT_SCHEDULE["reminders-plan"],
+        "schedule": float(plan_seconds),
+    }
     return schedule
 
 

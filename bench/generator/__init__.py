@@ -70,15 +70,35 @@ class Sizes:
 @click.option("--scale", default=1.0, show_default=True, help="Multiplies every count.")
 @click.option("--seed", default=1, show_default=True)
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="'Today' (default: today).")
-@click.option("--fanout", is_flag=True,
-              help="Only people in teams, each team with one cycle whose preparation opens "
-                   "--as-of: one reminder per person (the reminder benchmark).")
+@click.option(
+    "--fanout",
+    is_flag=True,
+    help="Only people in teams, each team with one cycle whose preparation opens "
+    "--as-of: one reminder per person (the reminder benchmark).",
+)
 @click.option("--replace", is_flag=True, help="Delete a tenant with this slug first.")
-@click.option("--database-url", envvar="BENCH_DATABASE_URL", default=DEFAULT_DATABASE_URL,
-              show_default=True, help="Target database; its name must contain 'bench'.")
-def generate_command(slug: str, employees: int, units: int, cycles: int, contributions: int,
-                     actions: int, examples: int, scale: float, seed: int, as_of, fanout: bool,
-                     replace: bool, database_url: str) -> None:
+@click.option(
+    "--database-url",
+    envvar="BENCH_DATABASE_URL",
+    default=DEFAULT_DATABASE_URL,
+    show_default=True,
+    help="Target database; its name must contain 'bench'.",
+)
+def generate_command(
+    slug: str,
+    employees: int,
+    units: int,
+    cycles: int,
+    contributions: int,
+    actions: int,
+    examples: int,
+    scale: float,
+    seed: int,
+    as_of,
+    fanout: bool,
+    replace: bool,
+    database_url: str,
+) -> None:
     """Generate a benchmark municipality (in its own database, never the app's)."""
     import flask_migrate
 
@@ -86,19 +106,30 @@ def generate_command(slug: str, employees: int, units: int, cycles: int, contrib
 
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql" or "bench" not in (url.database or ""):
-        raise click.ClickException("--database-url must be a PostgreSQL database whose name "
-                                   "contains 'bench' (generated data never goes elsewhere).")
+        raise click.ClickException(
+            "--database-url must be a PostgreSQL database whose name "
+            "contains 'bench' (generated data never goes elsewhere)."
+        )
     created = ensure_database(database_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     sizes = Sizes(employees, units, cycles, contributions, actions, examples).scaled(scale)
     on = as_of.date() if as_of else datetime.now(LOCAL).date()
     with app.app_context():
         flask_migrate.upgrade()
-        summary = generate(slug, sizes, seed=seed, as_of=on, fanout=fanout, replace=replace,
-                           params={"scale": scale})
+        summary = generate(
+            slug,
+            sizes,
+            seed=seed,
+            as_of=on,
+            fanout=fanout,
+            replace=replace,
+            params={"scale": scale},
+        )
         vacuum_analyze()
-    click.echo(f"{'Created' if created else 'Reused'} database {url.database}; tenant {slug}: "
-               + ", ".join(f"{v:,} {k}" for k, v in summary.items()))
+    click.echo(
+        f"{'Created' if created else 'Reused'} database {url.database}; tenant {slug}: "
+        + ", ".join(f"{v:,} {k}" for k, v in summary.items())
+    )
 
 
 def ensure_database(database_url: str) -> bool:
@@ -108,8 +139,7 @@ def ensure_database(database_url: str) -> bool:
     url = make_url(database_url)
     admin = url.set(drivername="postgresql", database="postgres")
     with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                        (url.database,)).fetchone():
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone():
             return False
         conn.execute(f'CREATE DATABASE "{url.database}"')  # name checked by the caller
     return True
@@ -124,8 +154,16 @@ def vacuum_analyze() -> None:
 # --- generation -------------------------------------------------------------------------------
 
 
-def generate(slug: str, sizes: Sizes, *, seed: int, as_of: date, fanout: bool = False,
-             replace: bool = False, params: dict | None = None) -> dict[str, int]:
+def generate(
+    slug: str,
+    sizes: Sizes,
+    *,
+    seed: int,
+    as_of: date,
+    fanout: bool = False,
+    replace: bool = False,
+    params: dict | None = None,
+) -> dict[str, int]:
     """Build the tenant in one transaction (rolled back on any error); returns row counts."""
     from web.cycles.services.templates import ensure_default_template
     from web.tenants.models import Tenant
@@ -139,9 +177,17 @@ def generate(slug: str, sizes: Sizes, *, seed: int, as_of: date, fanout: bool = 
         db.session.commit()
     # One generator at a time: ids are reserved from the sequences (see Copier.reserve).
     db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('aktorskab-generate'))"))
-    settings = {"k_threshold": 5, "generated": {
-        **asdict(sizes), "seed": seed, "as_of": as_of.isoformat(), "fanout": fanout,
-        "version": GENERATOR_VERSION, **(params or {})}}
+    settings = {
+        "k_threshold": 5,
+        "generated": {
+            **asdict(sizes),
+            "seed": seed,
+            "as_of": as_of.isoformat(),
+            "fanout": fanout,
+            "version": GENERATOR_VERSION,
+            **(params or {}),
+        },
+    }
     tenant = create_tenant(slug, f"Benchmark Kommune ({slug})", "da", settings=settings)
     try:
         with tenant_scope(tenant.id):
@@ -162,13 +208,20 @@ def generate(slug: str, sizes: Sizes, *, seed: int, as_of: date, fanout: bool = 
 
 # (child table, column, parent table): every reference the generator writes.
 REFERENCES = [
-    ("memberships", "user_id", "users"), ("memberships", "unit_id", "org_units"),
-    ("cycles", "unit_id", "org_units"), ("cycles", "leader_id", "users"),
-    ("cycle_prompts", "cycle_id", "cycles"), ("contributions", "cycle_id", "cycles"),
-    ("contributions", "prompt_id", "cycle_prompts"), ("contributions", "author_id", "users"),
-    ("participations", "user_id", "users"), ("cycle_members", "cycle_id", "cycles"),
-    ("cycle_members", "user_id", "users"), ("actions", "cycle_id", "cycles"),
-    ("actions", "owner_id", "users"), ("examples", "unit_id", "org_units"),
+    ("memberships", "user_id", "users"),
+    ("memberships", "unit_id", "org_units"),
+    ("cycles", "unit_id", "org_units"),
+    ("cycles", "leader_id", "users"),
+    ("cycle_prompts", "cycle_id", "cycles"),
+    ("contributions", "cycle_id", "cycles"),
+    ("contributions", "prompt_id", "cycle_prompts"),
+    ("contributions", "author_id", "users"),
+    ("participations", "user_id", "users"),
+    ("cycle_members", "cycle_id", "cycles"),
+    ("cycle_members", "user_id", "users"),
+    ("actions", "cycle_id", "cycles"),
+    ("actions", "owner_id", "users"),
+    ("examples", "unit_id", "org_units"),
     ("examples", "author_id", "users"),
 ]
 
@@ -181,8 +234,12 @@ def verify(counts: dict[str, int]) -> None:
         if seen != counts.get(key, 0):
             raise RuntimeError(f"{key}: wrote {counts.get(key, 0)}, the tenant scope sees {seen}")
     for child, column, parent in REFERENCES:
-        crossed = db.session.execute(text(
-            f"SELECT count(*) FROM {child} c JOIN {parent} p ON p.id = c.{column} "  # noqa: S608
-            "WHERE c.tenant_id = :t AND p.tenant_id <> :t"), {"t": tenant_id}).scalar()
+        crossed = db.session.execute(
+            text(
+                f"SELECT count(*) FROM {child} c JOIN {parent} p ON p.id = c.{column} "  # noqa: S608
+                "WHERE c.tenant_id = :t AND p.tenant_id <> :t"
+            ),
+            {"t": tenant_id},
+        ).scalar()
         if crossed:
             raise RuntimeError(f"{crossed} {child}.{column} point into another tenant")

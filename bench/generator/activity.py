@@ -46,25 +46,39 @@ class Activity:
                     author, prompt = authors[slot // len(prompts)], prompts[slot % len(prompts)]
                     written.add(author)
                     roll = rng.random()
-                    visibility = "private" if roll < 0.3 else "named" if roll < 0.8 \
-                        else "anonymous"
-                    at = datetime.combine(c.starts + timedelta(days=rng.randrange(10)),
-                                          time(rng.randrange(7, 20), rng.randrange(60)), LOCAL)
+                    visibility = "private" if roll < 0.3 else "named" if roll < 0.8 else "anonymous"
+                    at = datetime.combine(
+                        c.starts + timedelta(days=rng.randrange(10)),
+                        time(rng.randrange(7, 20), rng.randrange(60)),
+                        LOCAL,
+                    )
                     at = min(at, self.now)
                     if visibility == "anonymous" and sealed:
-                        anonymous.append((c.id, prompt, None, visibility, texts.answer(),
-                                          seal_at, seal_at))
+                        anonymous.append(
+                            (c.id, prompt, None, visibility, texts.answer(), seal_at, seal_at)
+                        )
                     else:
                         yield c.id, prompt, author, visibility, texts.answer(), at, at
                 rng.shuffle(anonymous)  # sealed: no author, one timestamp, random order
                 yield from anonymous
                 participations.extend((c.id, a) for a in sorted(written))
 
-        self.counts["contributions"] = self.copier.copy("contributions", (
-            "cycle_id", "prompt_id", "author_id", "visibility", "text", "created_at",
-            "updated_at"), rows())
+        self.counts["contributions"] = self.copier.copy(
+            "contributions",
+            (
+                "cycle_id",
+                "prompt_id",
+                "author_id",
+                "visibility",
+                "text",
+                "created_at",
+                "updated_at",
+            ),
+            rows(),
+        )
         self.counts["participations"] = self.copier.copy(
-            "participations", ("cycle_id", "user_id"), participations, counted=False)
+            "participations", ("cycle_id", "user_id"), participations, counted=False
+        )
         self._write_conclusions(cycles)
 
     def _contribution_quota(self, cycles: list[PlannedCycle]) -> list[int]:
@@ -74,9 +88,12 @@ class Activity:
         room = [int(len(c.members) * len(self.prompts) * PROMPTS_PER_CYCLE_MAX) for c in cycles]
         if total > sum(room):
             raise click.ClickException(
-                f"--contributions {total:,} needs more people or cycles (room for {sum(room):,})")
-        weight = [r * (0.5 if c.phase == Phase.PREPARATION else 1.0)
-                  for r, c in zip(room, cycles, strict=True)]
+                f"--contributions {total:,} needs more people or cycles (room for {sum(room):,})"
+            )
+        weight = [
+            r * (0.5 if c.phase == Phase.PREPARATION else 1.0)
+            for r, c in zip(room, cycles, strict=True)
+        ]
         scale = total / sum(weight)
         quota = [min(r, int(w * scale)) for r, w in zip(room, weight, strict=True)]
         spare = sorted(range(len(cycles)), key=lambda i: quota[i] - room[i])
@@ -95,21 +112,41 @@ class Activity:
             for c in cycles:
                 if c.phase in done:
                     for prompt in self.prompt_ids[c.id]:
-                        yield (c.id, prompt, self.texts.answer(), c.leader_id, c.meeting_at,
-                               c.meeting_at)
+                        yield (
+                            c.id,
+                            prompt,
+                            self.texts.answer(),
+                            c.leader_id,
+                            c.meeting_at,
+                            c.meeting_at,
+                        )
 
-        self.copier.copy("conclusions", ("cycle_id", "prompt_id", "text", "recorded_by_id",
-                                         "created_at", "updated_at"), rows(), counted=False)
+        self.copier.copy(
+            "conclusions",
+            ("cycle_id", "prompt_id", "text", "recorded_by_id", "created_at", "updated_at"),
+            rows(),
+            counted=False,
+        )
 
     # --- actions ------------------------------------------------------------------------------
 
     STATUS_WEIGHTS = {
-        Phase.AGREEMENTS: ((ActionStatus.PLANNED, 0.6), (ActionStatus.IN_PROGRESS, 0.35),
-                           (ActionStatus.DONE, 0.05)),
-        Phase.FOLLOW_UP: ((ActionStatus.PLANNED, 0.2), (ActionStatus.IN_PROGRESS, 0.3),
-                          (ActionStatus.DONE, 0.4), (ActionStatus.DROPPED, 0.1)),
-        Phase.CLOSED: ((ActionStatus.IN_PROGRESS, 0.1), (ActionStatus.DONE, 0.7),
-                       (ActionStatus.DROPPED, 0.2)),
+        Phase.AGREEMENTS: (
+            (ActionStatus.PLANNED, 0.6),
+            (ActionStatus.IN_PROGRESS, 0.35),
+            (ActionStatus.DONE, 0.05),
+        ),
+        Phase.FOLLOW_UP: (
+            (ActionStatus.PLANNED, 0.2),
+            (ActionStatus.IN_PROGRESS, 0.3),
+            (ActionStatus.DONE, 0.4),
+            (ActionStatus.DROPPED, 0.1),
+        ),
+        Phase.CLOSED: (
+            (ActionStatus.IN_PROGRESS, 0.1),
+            (ActionStatus.DONE, 0.7),
+            (ActionStatus.DROPPED, 0.2),
+        ),
     }
 
     def write_actions(self, cycles: list[PlannedCycle]) -> None:
@@ -123,17 +160,37 @@ class Activity:
                 statuses, weights = zip(*self.STATUS_WEIGHTS[c.phase], strict=True)
                 status = rng.choices(statuses, weights)[0]
                 followed = c.phase != Phase.AGREEMENTS and status == ActionStatus.DONE
-                yield (c.id, self.texts.action(), rng.choice(c.members),
-                       c.ends + timedelta(days=rng.randint(7, 120)), status.value,
-                       rng.choice(expectations).value if rng.random() < 0.7 else None,
-                       rng.choice(kkcs).value if rng.random() < 0.6 else None,
-                       self.texts.answer() if followed else None,
-                       self.texts.answer() if followed and rng.random() < 0.6 else None,
-                       c.meeting_at, c.meeting_at)
+                yield (
+                    c.id,
+                    self.texts.action(),
+                    rng.choice(c.members),
+                    c.ends + timedelta(days=rng.randint(7, 120)),
+                    status.value,
+                    rng.choice(expectations).value if rng.random() < 0.7 else None,
+                    rng.choice(kkcs).value if rng.random() < 0.6 else None,
+                    self.texts.answer() if followed else None,
+                    self.texts.answer() if followed and rng.random() < 0.6 else None,
+                    c.meeting_at,
+                    c.meeting_at,
+                )
 
-        self.counts["actions"] = self.copier.copy("actions", (
-            "cycle_id", "text", "owner_id", "due_on", "status", "expectation", "kkc", "outcome",
-            "learning", "created_at", "updated_at"), rows())
+        self.counts["actions"] = self.copier.copy(
+            "actions",
+            (
+                "cycle_id",
+                "text",
+                "owner_id",
+                "due_on",
+                "status",
+                "expectation",
+                "kkc",
+                "outcome",
+                "learning",
+                "created_at",
+                "updated_at",
+            ),
+            rows(),
+        )
 
     # --- examples -----------------------------------------------------------------------------
 
@@ -151,20 +208,43 @@ class Activity:
                 lesson = rng.random() < 0.25
                 offered = rng.random() < 0.15
                 at = self.now - timedelta(days=rng.randrange(365), minutes=rng.randrange(600))
-                names = [self.names[m] for m in rng.sample(team.members,
-                                                           min(3, len(team.members)))]
+                names = [self.names[m] for m in rng.sample(team.members, min(3, len(team.members)))]
                 for e in rng.sample(expectations, rng.randint(1, 2)):
                     tags.append((example_id, e.value))
                 cycle = self.latest_cycle.get(team.id) if rng.random() < 0.4 else None
-                yield (example_id, team.id, cycle, rng.choice(team.members),
-                       "lesson" if lesson else "good", self.texts.title(),
-                       self.texts.example(names), self.texts.answer() if lesson else None,
-                       rng.choice(kkcs).value if rng.random() < 0.7 else None,
-                       rng.choice(olfas).value if rng.random() < 0.7 else None,
-                       at + timedelta(days=1) if offered else None, at, at)
+                yield (
+                    example_id,
+                    team.id,
+                    cycle,
+                    rng.choice(team.members),
+                    "lesson" if lesson else "good",
+                    self.texts.title(),
+                    self.texts.example(names),
+                    self.texts.answer() if lesson else None,
+                    rng.choice(kkcs).value if rng.random() < 0.7 else None,
+                    rng.choice(olfas).value if rng.random() < 0.7 else None,
+                    at + timedelta(days=1) if offered else None,
+                    at,
+                    at,
+                )
 
-        self.counts["examples"] = self.copier.copy("examples", (
-            "id", "unit_id", "cycle_id", "author_id", "kind", "title", "text", "lesson", "kkc",
-            "olfa", "offered_at", "created_at", "updated_at"), rows())
-        self.copier.copy("example_expectations", ("example_id", "expectation"), tags,
-                         counted=False)
+        self.counts["examples"] = self.copier.copy(
+            "examples",
+            (
+                "id",
+                "unit_id",
+                "cycle_id",
+                "author_id",
+                "kind",
+                "title",
+                "text",
+                "lesson",
+                "kkc",
+                "olfa",
+                "offered_at",
+                "created_at",
+                "updated_at",
+            ),
+            rows(),
+        )
+        self.copier.copy("example_expectations", ("example_id", "expectation"), tags, counted=False)

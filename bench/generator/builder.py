@@ -65,7 +65,6 @@ class PlannedCycle:
         return self.ends + timedelta(days=60) if self.phase != Phase.PREPARATION else None
 
 
-
 def tree_shape(units: int) -> tuple[int, int, int]:
     """(areas, departments, teams) of a tree of ``units`` units under one organisation."""
     areas = max(2, round(units * 0.005))
@@ -95,11 +94,18 @@ class Builder(Activity):
         # The bar counts the big tables' rows; the small ones (roles, memberships, phase
         # changes, participations, conclusions, tags) go along uncounted.
         if self.fanout:
-            main_rows = (s.units + s.employees + areas + departments
-                         + teams * (1 + len(self.prompts)))
+            main_rows = (
+                s.units + s.employees + areas + departments + teams * (1 + len(self.prompts))
+            )
         else:
-            main_rows = (s.units + s.employees + s.cycles * (1 + len(self.prompts))
-                         + s.contributions + s.actions + s.examples)
+            main_rows = (
+                s.units
+                + s.employees
+                + s.cycles * (1 + len(self.prompts))
+                + s.contributions
+                + s.actions
+                + s.examples
+            )
         with click.progressbar(length=main_rows, label="Generating", show_pos=True) as bar:
             self.copier = Copier(bar.update)
             self.make_units()
@@ -111,8 +117,9 @@ class Builder(Activity):
                 self.write_actions(planned)
                 self.write_examples(planned)
             # COPY bypasses the ORM listener that keeps each cycle's member set and counters.
-            tally.rebuild(select(Cycle.id).where(Cycle.tenant_id == self.copier.tenant_id),
-                          db.session)
+            tally.rebuild(
+                select(Cycle.id).where(Cycle.tenant_id == self.copier.tenant_id), db.session
+            )
         return self.counts
 
     # --- the tree -----------------------------------------------------------------------------
@@ -132,15 +139,18 @@ class Builder(Activity):
             area = area_units[i] if i < areas else rng.choice(area_units)
             name = f"{rng.choice(words.DEPARTMENT_KINDS)} {rng.choice(words.PLACES)} {i + 1}"
             self._add_unit(area, "department", name, f"d-{i + 1:04d}")
-        dept_units = self.units[1 + areas:]
+        dept_units = self.units[1 + areas :]
         for i in range(teams):
             dept = dept_units[i] if i < departments else rng.choice(dept_units)
-            self._add_unit(dept, "team", f"Team {rng.choice(words.TEAM_WORDS)} {i + 1}",
-                           f"t-{i + 1:05d}")
+            self._add_unit(
+                dept, "team", f"Team {rng.choice(words.TEAM_WORDS)} {i + 1}", f"t-{i + 1:05d}"
+            )
         created = self.now - timedelta(days=400)
         self.counts["units"] = self.copier.copy(
-            "org_units", ("id", "parent_id", "name", "kind", "external_id", "created_at"),
-            ((u.id, u.parent_id, u.name, u.kind, u.external_id, created) for u in self.units))
+            "org_units",
+            ("id", "parent_id", "name", "kind", "external_id", "created_at"),
+            ((u.id, u.parent_id, u.name, u.kind, u.external_id, created) for u in self.units),
+        )
 
     def _add_unit(self, parent: Unit, kind: str, name: str, external_id: str) -> Unit:
         unit = Unit(self.units[0].id + len(self.units), parent.id, kind, name, external_id)
@@ -177,8 +187,9 @@ class Builder(Activity):
             index += 1
         # Team sizes vary (a few tiny teams for the anonymity rules); every team has someone.
         weights = [0.15 if rng.random() < 0.03 else rng.lognormvariate(0, 0.5) for _ in teams]
-        placed = list(range(len(teams))) + rng.choices(range(len(teams)), weights,
-                                                       k=employees - len(teams))
+        placed = list(range(len(teams))) + rng.choices(
+            range(len(teams)), weights, k=employees - len(teams)
+        )
         for team_index in placed:
             memberships.append((index, teams[team_index].id, "employee"))
             if not self.fanout and rng.random() < 0.02:  # some work in a second team
@@ -191,8 +202,9 @@ class Builder(Activity):
                 roles.append((person, "hovedudvalg"))
         for person, unit_id, _ in memberships:
             self.unit(unit_id).members.append(first + person)
-        self.leader_of = {unit_id: first + person
-                          for person, unit_id, role in memberships if role == "leader"}
+        self.leader_of = {
+            unit_id: first + person for person, unit_id, role in memberships if role == "leader"
+        }
         self._write_people(first, people, memberships, roles)
 
     def _write_people(self, first: int, people: int, memberships, roles) -> None:
@@ -204,17 +216,34 @@ class Builder(Activity):
             roll = rng.random()
             locale = "en" if roll < 0.04 else "da" if roll < 0.12 else None
             active = self.fanout or rng.random() > 0.005
-            rows.append((first + i, f"bench-{i + 1:06d}",
-                         f"p{i + 1:06d}@bench-kommune.example", name, locale, active, created))
+            rows.append(
+                (
+                    first + i,
+                    f"bench-{i + 1:06d}",
+                    f"p{i + 1:06d}@bench-kommune.example",
+                    name,
+                    locale,
+                    active,
+                    created,
+                )
+            )
         self.counts["users"] = self.copier.copy(
-            "users", ("id", "subject", "email", "display_name", "locale", "is_active",
-                      "created_at"), rows)
-        self.copier.copy("tenant_roles", ("user_id", "role", "source"),
-                         ((first + p, role, "import") for p, role in roles), counted=False)
+            "users",
+            ("id", "subject", "email", "display_name", "locale", "is_active", "created_at"),
+            rows,
+        )
+        self.copier.copy(
+            "tenant_roles",
+            ("user_id", "role", "source"),
+            ((first + p, role, "import") for p, role in roles),
+            counted=False,
+        )
         self.counts["memberships"] = self.copier.copy(
-            "memberships", ("user_id", "unit_id", "role", "source", "created_at"),
+            "memberships",
+            ("user_id", "unit_id", "role", "source", "created_at"),
             ((first + p, unit_id, role, "import", created) for p, unit_id, role in memberships),
-            counted=False)
+            counted=False,
+        )
         self.hr_id = first
 
     # --- cycles -------------------------------------------------------------------------------
@@ -231,10 +260,14 @@ class Builder(Activity):
             open_depts = rng.sample(depts, min(len(depts), round(dept_cycles * 0.5)))
             plans = [(u, self._open_phase(), False) for u in open_teams]
             plans += [(u, self._open_phase(), True) for u in open_depts]
-            plans += [(rng.choice(teams), Phase.CLOSED, False)
-                      for _ in range(team_cycles - len(open_teams))]
-            plans += [(rng.choice(depts), Phase.CLOSED, True)
-                      for _ in range(dept_cycles - len(open_depts))]
+            plans += [
+                (rng.choice(teams), Phase.CLOSED, False)
+                for _ in range(team_cycles - len(open_teams))
+            ]
+            plans += [
+                (rng.choice(depts), Phase.CLOSED, True)
+                for _ in range(dept_cycles - len(open_depts))
+            ]
         first = self.copier.reserve("cycles", len(plans))
         cycles = []
         for i, (unit, phase, deep) in enumerate(plans):
@@ -260,8 +293,13 @@ class Builder(Activity):
         lie before the open ones, so a unit's history reads in order."""
         if self.fanout:
             return self.today
-        ago = {Phase.PREPARATION: (0, 10), Phase.MEETING: (17, 20), Phase.AGREEMENTS: (21, 60),
-               Phase.FOLLOW_UP: (61, 190), Phase.CLOSED: (200, 360)}[phase]
+        ago = {
+            Phase.PREPARATION: (0, 10),
+            Phase.MEETING: (17, 20),
+            Phase.AGREEMENTS: (21, 60),
+            Phase.FOLLOW_UP: (61, 190),
+            Phase.CLOSED: (200, 360),
+        }[phase]
         return self.today - timedelta(days=self.rng.randint(*ago))
 
     def _leader_for(self, unit: Unit) -> int | None:
@@ -288,10 +326,14 @@ class Builder(Activity):
         if not self.fanout:
             for i, name in enumerate(words.CAMPAIGNS):
                 starts = self.today - timedelta(days=300 - 80 * i)
-                campaign = Campaign(name=name, template_id=self.template.id,
-                                    created_by_id=self.hr_id, preparation_starts_on=starts,
-                                    preparation_ends_on=starts + timedelta(days=14),
-                                    follow_up_on=starts + timedelta(days=74))
+                campaign = Campaign(
+                    name=name,
+                    template_id=self.template.id,
+                    created_by_id=self.hr_id,
+                    preparation_starts_on=starts,
+                    preparation_ends_on=starts + timedelta(days=14),
+                    follow_up_on=starts + timedelta(days=74),
+                )
                 db.session.add(campaign)
                 campaigns.append(campaign)
             db.session.flush()  # the ORM stamps the tenant; the cycles below refer to the ids
@@ -299,19 +341,58 @@ class Builder(Activity):
         rows = []
         for c in cycles:
             created = datetime.combine(c.starts - timedelta(days=3), time(8), LOCAL)
-            closed_at = (datetime.combine(c.follow_up_on + timedelta(days=2), time(15), LOCAL)
-                         if c.phase == Phase.CLOSED else None)
+            closed_at = (
+                datetime.combine(c.follow_up_on + timedelta(days=2), time(15), LOCAL)
+                if c.phase == Phase.CLOSED
+                else None
+            )
             facilitator = rng.choice(c.members) if c.members and rng.random() < 0.2 else None
-            rows.append((c.id, c.unit.id, c.leader_id, facilitator,
-                         campaigns[c.campaign].id if c.campaign is not None else None,
-                         self.template.id, self.template.version, c.deep, c.phase.value,
-                         c.starts, c.ends, c.meeting_at, "Mødelokalet" if c.meeting_at else None,
-                         c.follow_up_on, closed_at, c.previous_id, created, created))
-        self.counts["cycles"] = self.copier.copy("cycles", (
-            "id", "unit_id", "leader_id", "facilitator_id", "campaign_id", "template_id",
-            "template_version", "include_subunits", "phase", "preparation_starts_on",
-            "preparation_ends_on", "meeting_at", "meeting_place", "follow_up_on", "closed_at",
-            "previous_cycle_id", "created_at", "updated_at"), rows)
+            rows.append(
+                (
+                    c.id,
+                    c.unit.id,
+                    c.leader_id,
+                    facilitator,
+                    campaigns[c.campaign].id if c.campaign is not None else None,
+                    self.template.id,
+                    self.template.version,
+                    c.deep,
+                    c.phase.value,
+                    c.starts,
+                    c.ends,
+                    c.meeting_at,
+                    "Mødelokalet" if c.meeting_at else None,
+                    c.follow_up_on,
+                    closed_at,
+                    c.previous_id,
+                    created,
+                    created,
+                )
+            )
+        self.counts["cycles"] = self.copier.copy(
+            "cycles",
+            (
+                "id",
+                "unit_id",
+                "leader_id",
+                "facilitator_id",
+                "campaign_id",
+                "template_id",
+                "template_version",
+                "include_subunits",
+                "phase",
+                "preparation_starts_on",
+                "preparation_ends_on",
+                "meeting_at",
+                "meeting_place",
+                "follow_up_on",
+                "closed_at",
+                "previous_cycle_id",
+                "created_at",
+                "updated_at",
+            ),
+            rows,
+        )
         self._write_prompts(cycles)
         self._write_phase_changes(cycles)
 
@@ -326,11 +407,24 @@ class Builder(Activity):
         for i, c in enumerate(cycles):
             base = first + i * len(snapshot)
             self.prompt_ids[c.id] = list(range(base, base + len(snapshot)))
-            rows.extend((base + j, c.id, p.position, p.kind.value, p.text_da, p.text_en,
-                         p.help_da, p.help_en) for j, p in enumerate(snapshot))
-        self.counts["cycle_prompts"] = self.copier.copy("cycle_prompts", (
-            "id", "cycle_id", "position", "kind", "text_da", "text_en", "help_da", "help_en"),
-            rows)
+            rows.extend(
+                (
+                    base + j,
+                    c.id,
+                    p.position,
+                    p.kind.value,
+                    p.text_da,
+                    p.text_en,
+                    p.help_da,
+                    p.help_en,
+                )
+                for j, p in enumerate(snapshot)
+            )
+        self.counts["cycle_prompts"] = self.copier.copy(
+            "cycle_prompts",
+            ("id", "cycle_id", "position", "kind", "text_da", "text_en", "help_da", "help_en"),
+            rows,
+        )
 
     def _write_phase_changes(self, cycles: list[PlannedCycle]) -> None:
         def rows() -> Iterator[tuple]:
@@ -338,9 +432,17 @@ class Builder(Activity):
                 order = list(Phase)
                 for step in range(order.index(c.phase)):
                     at = datetime.combine(c.ends + timedelta(days=3 + 30 * step), time(9), LOCAL)
-                    yield (c.id, order[step].value, order[step + 1].value, c.leader_id,
-                           min(at, self.now))
+                    yield (
+                        c.id,
+                        order[step].value,
+                        order[step + 1].value,
+                        c.leader_id,
+                        min(at, self.now),
+                    )
 
-        self.copier.copy("cycle_phase_changes",
-                         ("cycle_id", "from_phase", "to_phase", "changed_by_id", "changed_at"),
-                         rows(), counted=False)
+        self.copier.copy(
+            "cycle_phase_changes",
+            ("cycle_id", "from_phase", "to_phase", "changed_by_id", "changed_at"),
+            rows(),
+            counted=False,
+        )

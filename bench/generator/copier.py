@@ -32,8 +32,9 @@ class Copier:
             cur.execute("SELECT setval(%s, %s)", (sequence, first + count - 1))
         return first
 
-    def copy(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple],
-             counted: bool = True) -> int:
+    def copy(
+        self, table: str, columns: tuple[str, ...], rows: Iterable[tuple], counted: bool = True
+    ) -> int:
         known = set(db.metadata.tables[table].c.keys())
         unknown = [c for c in columns if c not in known]
         if unknown:

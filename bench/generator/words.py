@@ -32,46 +32,126 @@ Brandt Ravn Bruun Kofoed Winther Lindberg Hedegaard Ahmed Ali Nguyen Yilmaz Hvii
 """)
 
 AREAS = [
-    "Børn og Unge", "Sundhed og Omsorg", "Social og Beskæftigelse", "Teknik og Miljø",
-    "Kultur og Fritid", "Skole og Uddannelse", "Borgerservice", "Økonomi og Personale",
-    "Handicap og Psykiatri", "Erhverv og Udvikling",
+    "Børn og Unge",
+    "Sundhed og Omsorg",
+    "Social og Beskæftigelse",
+    "Teknik og Miljø",
+    "Kultur og Fritid",
+    "Skole og Uddannelse",
+    "Borgerservice",
+    "Økonomi og Personale",
+    "Handicap og Psykiatri",
+    "Erhverv og Udvikling",
 ]
 DEPARTMENT_KINDS = [
-    "Hjemmeplejen", "Dagtilbud", "Skolen", "Plejecentret", "Bostedet", "Jobcentret",
-    "Materielgården", "Biblioteket", "Sundhedsplejen", "Ungdomsskolen", "Genoptræningen",
-    "Familiecentret", "Vej og Park", "Rådhusets sekretariat",
+    "Hjemmeplejen",
+    "Dagtilbud",
+    "Skolen",
+    "Plejecentret",
+    "Bostedet",
+    "Jobcentret",
+    "Materielgården",
+    "Biblioteket",
+    "Sundhedsplejen",
+    "Ungdomsskolen",
+    "Genoptræningen",
+    "Familiecentret",
+    "Vej og Park",
+    "Rådhusets sekretariat",
 ]
 PLACES = [
-    "Nord", "Syd", "Øst", "Vest", "Midt", "Grenaa", "Auning", "Ørsted", "Allingåbro", "Glesborg",
-    "Vivild", "Trustrup", "Ørum", "Bønnerup", "Fjellerup", "Gjerrild", "Voer", "Hemmed", "Stenvad",
-    "Anholt", "Kolind", "Ryomgård", "Vejlby", "Hammelev", "Nørager", "Tøstrup",
+    "Nord",
+    "Syd",
+    "Øst",
+    "Vest",
+    "Midt",
+    "Grenaa",
+    "Auning",
+    "Ørsted",
+    "Allingåbro",
+    "Glesborg",
+    "Vivild",
+    "Trustrup",
+    "Ørum",
+    "Bønnerup",
+    "Fjellerup",
+    "Gjerrild",
+    "Voer",
+    "Hemmed",
+    "Stenvad",
+    "Anholt",
+    "Kolind",
+    "Ryomgård",
+    "Vejlby",
+    "Hammelev",
+    "Nørager",
+    "Tøstrup",
 ]
 TEAM_WORDS = [
-    "Solsikken", "Dag", "Aften", "Nat", "Rehabilitering", "Indskoling", "Mellemtrin", "Udskoling",
-    "Vuggestue", "Børnehave", "Hus A", "Hus B", "Køkken", "Administration", "Drift", "Rådgivning",
-    "Visitation", "Myndighed", "Udekørende", "Akut", "Pleje", "Aktivitet", "Værksted",
+    "Solsikken",
+    "Dag",
+    "Aften",
+    "Nat",
+    "Rehabilitering",
+    "Indskoling",
+    "Mellemtrin",
+    "Udskoling",
+    "Vuggestue",
+    "Børnehave",
+    "Hus A",
+    "Hus B",
+    "Køkken",
+    "Administration",
+    "Drift",
+    "Rådgivning",
+    "Visitation",
+    "Myndighed",
+    "Udekørende",
+    "Akut",
+    "Pleje",
+    "Aktivitet",
+    "Værksted",
 ]
-CAMPAIGNS = ["Aktørskab forår", "Aktørskab efterår", "Opfølgning på aktørskab",
-             "Aktørskab i hele kommunen"]
+CAMPAIGNS = [
+    "Aktørskab forår",
+    "Aktørskab efterår",
+    "Opfølgning på aktørskab",
+    "Aktørskab i hele kommunen",
+]
 
 _OPENINGS = [
-    "Når borgeren står i centrum,", "Når vi kender kerneopgaven,", "Når rammerne er tydelige,",
-    "Når vi tør spørge hinanden,", "Når lederen giver plads,", "Når vi deler erfaringer,",
-    "I de travle perioder", "På tavlemødet om morgenen", "Når en kollega er syg,",
+    "Når borgeren står i centrum,",
+    "Når vi kender kerneopgaven,",
+    "Når rammerne er tydelige,",
+    "Når vi tør spørge hinanden,",
+    "Når lederen giver plads,",
+    "Når vi deler erfaringer,",
+    "I de travle perioder",
+    "På tavlemødet om morgenen",
+    "Når en kollega er syg,",
     "Når noget ikke giver mening for opgaven,",
 ]
 _MIDDLES = [
-    "tager vi ansvar for helheden", "sætter vi vores faglighed i spil",
-    "finder vi en løsning sammen", "prøver vi noget nyt i det små",
-    "træder vi til uden at vente på lov", "siger vi det højt",
-    "koordinerer vi på tværs af teams", "lader vi fagligheden styre prioriteringen",
-    "hjælper vi hinanden med at tage initiativ", "følger vi op på det, vi aftalte",
+    "tager vi ansvar for helheden",
+    "sætter vi vores faglighed i spil",
+    "finder vi en løsning sammen",
+    "prøver vi noget nyt i det små",
+    "træder vi til uden at vente på lov",
+    "siger vi det højt",
+    "koordinerer vi på tværs af teams",
+    "lader vi fagligheden styre prioriteringen",
+    "hjælper vi hinanden med at tage initiativ",
+    "følger vi op på det, vi aftalte",
 ]
 _ENDINGS = [
-    "og det giver mening for borgeren.", "selv om det ikke altid lykkes første gang.",
-    "og vi lærer af det bagefter.", "så ingen står alene med opgaven.",
-    "og vi fortæller lederen, hvad vi har gjort.", "inden for de rammer, vi har fået.",
-    "fordi fællesskabet bærer.", "og det gør arbejdsdagen bedre.",
+    "og det giver mening for borgeren.",
+    "selv om det ikke altid lykkes første gang.",
+    "og vi lærer af det bagefter.",
+    "så ingen står alene med opgaven.",
+    "og vi fortæller lederen, hvad vi har gjort.",
+    "inden for de rammer, vi har fået.",
+    "fordi fællesskabet bærer.",
+    "og det gør arbejdsdagen bedre.",
 ]
 _ACTIONS = [
     "Afprøve en fast runde på tavlemødet om, hvem der tager hvad",
@@ -94,8 +174,10 @@ class Texts:
 
     def __init__(self, rng: random.Random, size: int = 400):
         self.rng = rng
-        self.sentences = [f"{rng.choice(_OPENINGS)} {rng.choice(_MIDDLES)} {rng.choice(_ENDINGS)}"
-                          for _ in range(size)]
+        self.sentences = [
+            f"{rng.choice(_OPENINGS)} {rng.choice(_MIDDLES)} {rng.choice(_ENDINGS)}"
+            for _ in range(size)
+        ]
 
     def answer(self) -> str:
         return " ".join(self.rng.sample(self.sentences, self.rng.randint(1, 3)))

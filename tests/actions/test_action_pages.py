@@ -44,9 +44,13 @@ def agreeing(world, make):
 
 
 def form(world, **overrides):
-    data = {"text": "Vi prøver en ny mødeform", "owner_id": str(world.bo.id),
-            "due_on": (today() + timedelta(days=10)).isoformat(), "expectation": "context",
-            "kkc": "commitment"}
+    data = {
+        "text": "Vi prøver en ny mødeform",
+        "owner_id": str(world.bo.id),
+        "due_on": (today() + timedelta(days=10)).isoformat(),
+        "expectation": "context",
+        "kkc": "commitment",
+    }
     data.update(overrides)
     return data
 
@@ -71,20 +75,25 @@ def test_leader_records_an_action_through_the_form(world, agreeing, login, rows)
     assert rows.count() == 1
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"text": ""}, "text", "Skal udfyldes."),
-    ({"text": "x" * 1001}, "text", "Højst 1000 tegn (du har skrevet 1001)."),
-    ({"owner_id": ""}, "owner_id", "Vælg en ansvarlig."),
-    ({"due_on": "2001-01-01"}, "due_on", "Fristen kan ikke ligge før i dag."),
-    ({"due_on": "i morgen"}, "due_on", "Skriv datoen som åååå-mm-dd."),
-    ({"expectation": "obey"}, "expectation", "Ugyldigt valg."),
-    ({"kkc": "nope"}, "kkc", "Ugyldigt valg."),
-])
-def test_each_bad_input_gets_a_message_at_its_field(world, agreeing, login, overrides, field,
-                                                    message, rows):
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"text": ""}, "text", "Skal udfyldes."),
+        ({"text": "x" * 1001}, "text", "Højst 1000 tegn (du har skrevet 1001)."),
+        ({"owner_id": ""}, "owner_id", "Vælg en ansvarlig."),
+        ({"due_on": "2001-01-01"}, "due_on", "Fristen kan ikke ligge før i dag."),
+        ({"due_on": "i morgen"}, "due_on", "Skriv datoen som åååå-mm-dd."),
+        ({"expectation": "obey"}, "expectation", "Ugyldigt valg."),
+        ({"kkc": "nope"}, "kkc", "Ugyldigt valg."),
+    ],
+)
+def test_each_bad_input_gets_a_message_at_its_field(
+    world, agreeing, login, overrides, field, message, rows
+):
     client = login(world.leader)
-    reply = client.post(world.url(f"/cycles/{agreeing.id}/actions/new"),
-                        data=form(world, **overrides))
+    reply = client.post(
+        world.url(f"/cycles/{agreeing.id}/actions/new"), data=form(world, **overrides)
+    )
     assert reply.status_code == 422
     html = reply.get_data(as_text=True)
     assert f'<span class="form-error-message" id="{field}-error">' in html
@@ -97,8 +106,10 @@ def test_each_bad_input_gets_a_message_at_its_field(world, agreeing, login, over
 
 def test_an_owner_outside_the_team_is_refused(world, agreeing, login, rows):
     client = login(world.leader)
-    reply = client.post(world.url(f"/cycles/{agreeing.id}/actions/new"),
-                        data=form(world, owner_id=str(world.dina.id)))
+    reply = client.post(
+        world.url(f"/cycles/{agreeing.id}/actions/new"),
+        data=form(world, owner_id=str(world.dina.id)),
+    )
     assert reply.status_code == 422
     assert "Den ansvarlige skal være med i teamet." in reply.get_data(as_text=True)
     assert rows.count() == 0
@@ -107,8 +118,7 @@ def test_an_owner_outside_the_team_is_refused(world, agreeing, login, rows):
 def test_the_form_answers_in_english_too(world, agreeing, login):
     client = login(world.leader)
     client.post("/lang/en", data={"next": "/"})
-    reply = client.post(world.url(f"/cycles/{agreeing.id}/actions/new"),
-                        data=form(world, text=""))
+    reply = client.post(world.url(f"/cycles/{agreeing.id}/actions/new"), data=form(world, text=""))
     html = reply.get_data(as_text=True)
     assert '<html lang="en">' in html
     assert "Nothing has been saved. Please correct the errors below." in html
@@ -125,12 +135,19 @@ def test_outside_the_agreements_phase_there_is_no_form(world, make, login, rows)
     assert rows.count() == 0
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("leader", 200), ("area_leader", 200),  # leads the team, or a unit above it
-    ("anna", 403),  # in the team, but not its leader
-    ("hr", 403), ("admin", 403),  # may see the cycle, not manage it
-    ("other_leader", 404), ("dina", 404), ("hovedudvalg", 404),  # may not even see it
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("leader", 200),
+        ("area_leader", 200),  # leads the team, or a unit above it
+        ("anna", 403),  # in the team, but not its leader
+        ("hr", 403),
+        ("admin", 403),  # may see the cycle, not manage it
+        ("other_leader", 404),
+        ("dina", 404),
+        ("hovedudvalg", 404),  # may not even see it
+    ],
+)
 def test_who_may_record_actions(world, agreeing, login, who, status, rows):
     client = login(getattr(world, who))
     assert client.get(world.url(f"/cycles/{agreeing.id}/actions/new")).status_code == status
@@ -149,10 +166,20 @@ def test_signed_out_is_401_and_another_tenant_is_404(world, agreeing, client, lo
     assert client.get(world.url(f"/cycles/{agreeing.id}/actions")).status_code == 401
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("leader", 200), ("anna", 200), ("bo", 200), ("area_leader", 200),
-    ("hr", 403), ("admin", 403), ("other_leader", 404), ("dina", 404), ("hovedudvalg", 404),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("leader", 200),
+        ("anna", 200),
+        ("bo", 200),
+        ("area_leader", 200),
+        ("hr", 403),
+        ("admin", 403),
+        ("other_leader", 404),
+        ("dina", 404),
+        ("hovedudvalg", 404),
+    ],
+)
 def test_who_sees_the_cycles_actions(world, agreeing, make, login, who, status):
     make.action(world.tenant, agreeing, world.anna, text="Fælles tjekliste")
     reply = login(getattr(world, who)).get(world.url(f"/cycles/{agreeing.id}/actions"))
@@ -161,15 +188,26 @@ def test_who_sees_the_cycles_actions(world, agreeing, make, login, who, status):
         assert "Fælles tjekliste" in reply.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("anna", 302), ("leader", 302), ("area_leader", 302),  # the owner, or a leader
-    ("bo", 403), ("hr", 403), ("admin", 403), ("dina", 403), ("hovedudvalg", 403),
-])
-def test_the_owner_or_the_leader_updates_the_status(world, agreeing, make, login, rows, who,
-                                                    status):
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anna", 302),
+        ("leader", 302),
+        ("area_leader", 302),  # the owner, or a leader
+        ("bo", 403),
+        ("hr", 403),
+        ("admin", 403),
+        ("dina", 403),
+        ("hovedudvalg", 403),
+    ],
+)
+def test_the_owner_or_the_leader_updates_the_status(
+    world, agreeing, make, login, rows, who, status
+):
     action = make.action(world.tenant, agreeing, world.anna)
-    reply = login(getattr(world, who)).post(world.url(f"/actions/{action.id}/status"),
-                                            data={"status": "in_progress"})
+    reply = login(getattr(world, who)).post(
+        world.url(f"/actions/{action.id}/status"), data={"status": "in_progress"}
+    )
     assert reply.status_code == status
     expected = ActionStatus.IN_PROGRESS if status == 302 else ActionStatus.PLANNED
     assert rows.action(action.id).status == expected
@@ -178,16 +216,20 @@ def test_the_owner_or_the_leader_updates_the_status(world, agreeing, make, login
 def test_an_invalid_status_is_refused_with_a_message(world, agreeing, make, login, rows):
     action = make.action(world.tenant, agreeing, world.anna)
     client = login(world.anna)
-    reply = client.post(world.url(f"/actions/{action.id}/status"), data={"status": "finished"},
-                        follow_redirects=True)
+    reply = client.post(
+        world.url(f"/actions/{action.id}/status"),
+        data={"status": "finished"},
+        follow_redirects=True,
+    )
     assert "Ugyldigt valg." in reply.get_data(as_text=True)
     assert rows.action(action.id).status == ActionStatus.PLANNED
 
 
 def test_status_from_my_actions_returns_there(world, agreeing, make, login, rows):
     action = make.action(world.tenant, agreeing, world.anna)
-    reply = login(world.anna).post(world.url(f"/actions/{action.id}/status"),
-                                   data={"status": "done", "next": "mine"})
+    reply = login(world.anna).post(
+        world.url(f"/actions/{action.id}/status"), data={"status": "done", "next": "mine"}
+    )
     assert reply.headers["Location"].endswith("/actions/mine")
 
 
@@ -195,8 +237,10 @@ def test_another_tenants_action_is_404(world, agreeing, make, login, rows):
     action = make.action(world.tenant, agreeing, world.anna)
     client = login(world.stranger)
     other = f"/t/{world.other_tenant.slug}"
-    assert client.post(f"{other}/actions/{action.id}/status",
-                       data={"status": "done"}).status_code == 404
+    assert (
+        client.post(f"{other}/actions/{action.id}/status", data={"status": "done"}).status_code
+        == 404
+    )
     assert client.get(f"{other}/actions/{action.id}/edit").status_code == 404
     assert client.get(f"{other}/actions/{action.id}/follow-up").status_code == 404
     assert client.post(f"{other}/actions/{action.id}/delete").status_code == 404
@@ -208,13 +252,17 @@ def test_leader_edits_and_deletes(world, agreeing, make, login, rows):
     client = login(world.leader)
     page = client.get(world.url(f"/actions/{action.id}/edit"))
     assert "Gammel tekst" in page.get_data(as_text=True)
-    reply = client.post(world.url(f"/actions/{action.id}/edit"),
-                        data=form(world, text="Ny tekst", owner_id=str(world.carl.id)))
+    reply = client.post(
+        world.url(f"/actions/{action.id}/edit"),
+        data=form(world, text="Ny tekst", owner_id=str(world.carl.id)),
+    )
     assert reply.status_code == 302
     changed = rows.action(action.id)
     assert (changed.text, changed.owner_id) == ("Ny tekst", world.carl.id)
-    bad = client.post(world.url(f"/actions/{action.id}/edit"),
-                      data=form(world, owner_id=str(world.dina.id), text="Ikke gemt"))
+    bad = client.post(
+        world.url(f"/actions/{action.id}/edit"),
+        data=form(world, owner_id=str(world.dina.id), text="Ikke gemt"),
+    )
     assert bad.status_code == 422
     assert rows.action(action.id).text == "Ny tekst"
     assert login(world.anna).get(world.url(f"/actions/{action.id}/edit")).status_code == 403
@@ -224,21 +272,29 @@ def test_leader_edits_and_deletes(world, agreeing, make, login, rows):
     assert rows.count() == 0
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("bo", 302), ("anna", 302), ("leader", 302),  # the team
-    ("hr", 403), ("admin", 403), ("dina", 403), ("hovedudvalg", 403),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("bo", 302),
+        ("anna", 302),
+        ("leader", 302),  # the team
+        ("hr", 403),
+        ("admin", 403),
+        ("dina", 403),
+        ("hovedudvalg", 403),
+    ],
+)
 def test_the_team_records_the_follow_up(world, make, login, who, status, rows):
     cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
     action = make.action(world.tenant, cycle, world.anna)
     reply = login(getattr(world, who)).post(
         world.url(f"/actions/{action.id}/follow-up"),
-        data={"outcome": "Vi holdt det i fire uger", "learning": "Korte møder virker"})
+        data={"outcome": "Vi holdt det i fire uger", "learning": "Korte møder virker"},
+    )
     assert reply.status_code == status
     saved = rows.action(action.id)
     if status == 302:
-        assert (saved.outcome, saved.learning) == ("Vi holdt det i fire uger",
-                                                   "Korte møder virker")
+        assert (saved.outcome, saved.learning) == ("Vi holdt det i fire uger", "Korte møder virker")
     else:
         assert saved.outcome is None
 
@@ -247,8 +303,9 @@ def test_follow_up_errors_are_shown_and_nothing_is_saved(world, make, login, row
     cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
     action = make.action(world.tenant, cycle, world.anna)
     client = login(world.bo)
-    reply = client.post(world.url(f"/actions/{action.id}/follow-up"),
-                        data={"outcome": "", "learning": "y" * 4001})
+    reply = client.post(
+        world.url(f"/actions/{action.id}/follow-up"), data={"outcome": "", "learning": "y" * 4001}
+    )
     assert reply.status_code == 422
     html = reply.get_data(as_text=True)
     assert 'id="outcome-error"' in html and 'id="learning-error"' in html
@@ -258,15 +315,17 @@ def test_follow_up_errors_are_shown_and_nothing_is_saved(world, make, login, row
 
 def test_follow_up_waits_for_the_follow_up_phase(world, agreeing, make, login, rows):
     action = make.action(world.tenant, agreeing, world.anna)
-    reply = login(world.bo).post(world.url(f"/actions/{action.id}/follow-up"),
-                                 data={"outcome": "For tidligt"})
+    reply = login(world.bo).post(
+        world.url(f"/actions/{action.id}/follow-up"), data={"outcome": "For tidligt"}
+    )
     assert reply.status_code == 302
     assert rows.action(action.id).outcome is None
 
 
 def test_my_actions_lists_only_mine_with_overdue_marked(world, agreeing, make, login):
-    make.action(world.tenant, agreeing, world.anna, text="Annas gamle",
-                due_on=today() - timedelta(days=2))
+    make.action(
+        world.tenant, agreeing, world.anna, text="Annas gamle", due_on=today() - timedelta(days=2)
+    )
     make.action(world.tenant, agreeing, world.anna, text="Annas nye")
     make.action(world.tenant, agreeing, world.bo, text="Bos handling")
     html = login(world.anna).get(world.url("/actions/mine")).get_data(as_text=True)

@@ -44,16 +44,20 @@ def stored(app: Flask, world, action: Action) -> Action:
 
 
 def form_context(action: Action, **values: str) -> dict[str, object]:
-    return {"action": action, "values": {"outcome": "", "learning": "", **values},
-            "max_length": MAX_FOLLOW_UP}
+    return {
+        "action": action,
+        "values": {"outcome": "", "learning": "", **values},
+        "max_length": MAX_FOLLOW_UP,
+    }
 
 
 def test_invalid_shows_the_messages_answers_422_and_keeps_nothing(app, world, action):
     with on_page(app, world, action) as row:
         row.outcome = "Halvt gemt"
         db.session.flush()  # written before the refusal
-        page, status = invalid(FORM, {"outcome": "Skal udfyldes."},
-                               **form_context(row, learning="Korte møder virker"))
+        page, status = invalid(
+            FORM, {"outcome": "Skal udfyldes."}, **form_context(row, learning="Korte møder virker")
+        )
         db.session.commit()  # a later commit in the same request has nothing left to keep
     assert status == 422
     assert 'id="outcome-error"' in page and "Skal udfyldes." in page

@@ -29,13 +29,17 @@ def log(make):
     admin = make.user(tenant, "Adam Admin", roles=(TenantRoleName.ADMIN,))
     søren = make.user(tenant, "Søren Ærø")
     with make.scope(tenant):
-        record("auth.login", actor=søren, roles=["admin", "admin"], units=["T1"],
-               unknown_units=[])
+        record("auth.login", actor=søren, roles=["admin", "admin"], units=["T1"], unknown_units=[])
         record("auth.roles_changed", actor=søren, added=["hr"], removed=[])
         record("sso.settings_updated", actor=admin, changed=["issuer", "client_id"])
-        db.session.add(AuditEntry(event="auth.logout", actor_id=søren.id,
-                                  created_at=datetime(2026, 1, 15, 23, 30, tzinfo=UTC),
-                                  details={}))  # 16 January in Copenhagen
+        db.session.add(
+            AuditEntry(
+                event="auth.logout",
+                actor_id=søren.id,
+                created_at=datetime(2026, 1, 15, 23, 30, tzinfo=UTC),
+                details={},
+            )
+        )  # 16 January in Copenhagen
         db.session.commit()
     return tenant, admin, søren
 
@@ -47,9 +51,13 @@ def page(client, query="") -> tuple[int, str]:
 
 def rows(html: str) -> list[list[str]]:
     body = html.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in html else ""
-    return [[re.sub(r"\s+", " ", re.sub("<[^>]+>", "", c)).strip()
-             for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
-            for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [
+        [
+            re.sub(r"\s+", " ", re.sub("<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)
+        ]
+        for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
 
 
 def test_events_and_details_are_in_words(client, login, log):
@@ -80,13 +88,16 @@ def test_filters_by_person_kind_and_days(client, login, log):
     assert rows(html) == []
 
 
-@pytest.mark.parametrize(("query", "field", "message"), [
-    ("?event=auth.", "event", "Vælg en af hændelserne på listen."),
-    ("?since=2026-02-30", "since", None),
-    ("?since=2026-03-02&until=2026-03-01", "until", "Slutdatoen skal ligge på eller efter"),
-    ("?person=abc", "person", None),
-    ("?format=pdf", "format", "Vælg CSV eller XLSX."),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("?event=auth.", "event", "Vælg en af hændelserne på listen."),
+        ("?since=2026-02-30", "since", None),
+        ("?since=2026-03-02&until=2026-03-01", "until", "Slutdatoen skal ligge på eller efter"),
+        ("?person=abc", "person", None),
+        ("?format=pdf", "format", "Vælg CSV eller XLSX."),
+    ],
+)
 def test_a_bad_filter_is_refused_with_a_message(client, login, log, query, field, message):
     login(log[1])
     status, html = page(client, query)
@@ -113,8 +124,7 @@ def test_paging_keeps_the_filters(client, login, log, make, monkeypatch):
     assert rows(client.get(newest).get_data(as_text=True)) == rows(html)
 
 
-def test_csv_and_xlsx_exports_keep_words_letters_and_dates_and_are_audited(
-        client, login, log, app):
+def test_csv_and_xlsx_exports_keep_words_letters_and_dates_and_are_audited(client, login, log, app):
     tenant, admin, søren = log
     login(admin)
     reply = client.get(f"/t/logby/admin/audit?person={søren.id}&format=csv")
@@ -137,10 +147,13 @@ def test_csv_and_xlsx_exports_keep_words_letters_and_dates_and_are_audited(
     assert logout[2] == "Søren Ærø"
 
     with app.app_context(), tenant_scope(tenant.id):
-        exports = db.session.scalars(select(AuditEntry).where(
-            AuditEntry.event == "audit.exported").order_by(AuditEntry.id)).all()
-    assert [(e.actor_id, e.details["format"], e.details["rows"]) for e in exports] == \
-        [(admin.id, "csv", 3), (admin.id, "xlsx", 3)]
+        exports = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.event == "audit.exported").order_by(AuditEntry.id)
+        ).all()
+    assert [(e.actor_id, e.details["format"], e.details["rows"]) for e in exports] == [
+        (admin.id, "csv", 3),
+        (admin.id, "xlsx", 3),
+    ]
 
 
 def test_only_admins_see_or_export_the_log(client, login, log):
@@ -152,8 +165,9 @@ def test_every_event_the_code_records_has_a_name():
     """An independent check: the event codes written in the source, each with a label."""
     codes = set()
     for path in (ROOT / "web").rglob("*.py"):
-        codes |= set(re.findall(r'\b(?:record|_audit|audit)\(\s*"([a-z_]+\.[a-z_]+)"',
-                                 path.read_text()))
+        codes |= set(
+            re.findall(r'\b(?:record|_audit|audit)\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text())
+        )
     assert codes, "no record() calls found"
     assert codes <= set(present.EVENT_LABELS), sorted(codes - set(present.EVENT_LABELS))
 

@@ -40,15 +40,19 @@ def test_admin_places_a_user_and_the_placement_is_kept(app, make, login, client)
     assert "Børn og Unge / Team Sol" in page
     assert "1 bruger mangler en enhed." in client.get("/t/placeby/admin/").get_data(as_text=True)
 
-    reply = client.post(f"/t/placeby/admin/users/{newcomer.id}/place",
-                        data={f"u{newcomer.id}-unit_id": team.id,
-                              f"u{newcomer.id}-role": "leader"})
+    reply = client.post(
+        f"/t/placeby/admin/users/{newcomer.id}/place",
+        data={f"u{newcomer.id}-unit_id": team.id, f"u{newcomer.id}-role": "leader"},
+    )
     assert reply.status_code == 302
     assert "Nina Ny er placeret i Team Sol." in client.get(reply.location).get_data(as_text=True)
     with app.app_context(), tenant_scope(tenant.id):
         membership = db.session.scalar(select(Membership).filter_by(user_id=newcomer.id))
         assert (membership.unit_id, membership.role, membership.source) == (
-            team.id, MembershipRole.LEADER, RoleSource.APP)
+            team.id,
+            MembershipRole.LEADER,
+            RoleSource.APP,
+        )
         entry = db.session.scalar(select(AuditEntry).filter_by(event="admin.user_placed"))
         assert entry.actor_id == admin.id and entry.target_id == newcomer.id
         assert entry.details == {"unit": team.external_id, "role": "leader"}
@@ -63,14 +67,15 @@ def test_another_tenants_user_or_unit_cannot_be_placed(make, login, client):
     their_team = make.unit(other, "Team Fremmed")
     mine = make.user(tenant, "Mette Min")
     login(make.user(tenant, "Adam Admin", roles=(TenantRoleName.ADMIN,)))
-    reply = client.post(f"/t/hjemby/admin/users/{stranger.id}/place",
-                        data={f"u{stranger.id}-unit_id": team.id})
+    reply = client.post(
+        f"/t/hjemby/admin/users/{stranger.id}/place", data={f"u{stranger.id}-unit_id": team.id}
+    )
     assert reply.status_code == 404
-    reply = client.post(f"/t/hjemby/admin/users/{mine.id}/place",
-                        data={f"u{mine.id}-unit_id": their_team.id})
+    reply = client.post(
+        f"/t/hjemby/admin/users/{mine.id}/place", data={f"u{mine.id}-unit_id": their_team.id}
+    )
     assert reply.status_code == 302  # not one of the choices: refused with a message
-    assert "Vælg en enhed." in client.get("/t/hjemby/admin/users/unplaced").get_data(
-        as_text=True)
+    assert "Vælg en enhed." in client.get("/t/hjemby/admin/users/unplaced").get_data(as_text=True)
 
 
 def test_audit_page_lists_this_tenants_entries_newest_first(app, make, login, client):
@@ -87,6 +92,5 @@ def test_audit_page_lists_this_tenants_entries_newest_first(app, make, login, cl
     assert table.index("Login-opsætning ændret") < table.index("Logget ind")
     assert "Adam Admin" in page
     assert "someone-elsewhere" not in page
-    filtered = client.get("/t/logby/admin/audit?event=sso.settings_updated").get_data(
-        as_text=True)
+    filtered = client.get("/t/logby/admin/audit?event=sso.settings_updated").get_data(as_text=True)
     assert "Ændrede felter: issuer." in filtered and "note: first" not in filtered

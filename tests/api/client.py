@@ -22,8 +22,10 @@ class ResponseChecker:
 
     def __init__(self, doc: dict[str, Any]):
         self.doc = doc
-        self.routes = [(re.compile("^" + re.sub(r"\{\w+\}", r"[^/]+", path) + "$"), path)
-                       for path in doc["paths"]]
+        self.routes = [
+            (re.compile("^" + re.sub(r"\{\w+\}", r"[^/]+", path) + "$"), path)
+            for path in doc["paths"]
+        ]
 
     def operation(self, method: str, url: str) -> dict[str, Any] | None:
         match = API_PATH.match(url)
@@ -43,7 +45,8 @@ class ResponseChecker:
         documented = op["responses"].get(str(response.status_code))
         assert documented is not None, (
             f"{method} {url} answered {response.status_code}, not documented: "
-            f"{response.get_data(as_text=True)[:500]}")
+            f"{response.get_data(as_text=True)[:500]}"
+        )
         content = documented.get("content", {}).get("application/json")
         if content is None:
             assert not response.get_data(), f"{method} {url}: body where none is documented"
@@ -52,15 +55,22 @@ class ResponseChecker:
         self._validate(content["schema"], response.get_json())
 
     def _validate(self, schema: dict[str, Any], body: Any) -> None:
-        jsonschema.Draft202012Validator(
-            {**schema, "components": self.doc["components"]}).validate(body)
+        jsonschema.Draft202012Validator({**schema, "components": self.doc["components"]}).validate(
+            body
+        )
 
 
 class Api:
     """A test client for one caller (a session user, a bearer token, or nobody)."""
 
-    def __init__(self, app: Flask, tenant: Tenant, checker: ResponseChecker,
-                 user: User | None = None, token: str | None = None):
+    def __init__(
+        self,
+        app: Flask,
+        tenant: Tenant,
+        checker: ResponseChecker,
+        user: User | None = None,
+        token: str | None = None,
+    ):
         self.client = app.test_client()
         self.prefix = f"/t/{tenant.slug}/api/v1"
         self.checker = checker

@@ -33,8 +33,10 @@ def audit_events(app, tenant) -> list[tuple[str, int | None, str | None]]:
         from web.tenancy import tenant_scope
 
         with tenant_scope(tenant.id):
-            return [(e.event, e.actor_id, e.target_type) for e in db.session.scalars(
-                select(AuditEntry).order_by(AuditEntry.id))]
+            return [
+                (e.event, e.actor_id, e.target_type)
+                for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+            ]
 
 
 def page(api, user):
@@ -44,8 +46,9 @@ def page(api, user):
 
 def test_token_lifecycle_through_the_page(api, app, checker, world):
     browser = page(api, world.anna)
-    created = browser.post("/t/solby/api-tokens/",
-                           data={"name": "Mit regneark", "expires_in_days": "30"})
+    created = browser.post(
+        "/t/solby/api-tokens/", data={"name": "Mit regneark", "expires_in_days": "30"}
+    )
     assert created.status_code == 201
     assert created.headers["Cache-Control"] == "no-store"
     secret = TOKEN.search(created.get_data(as_text=True)).group(0)
@@ -60,14 +63,16 @@ def test_token_lifecycle_through_the_page(api, app, checker, world):
     me = caller.get("/me")
     assert me.status_code == 200
     assert me.get_json()["auth"] == "token" and me.get_json()["csrf_token"] is None
-    assert me.get_json()["units"] == [{"unit": {"id": world.team.id, "name": "Solsikken"},
-                                       "role": "employee"}]
+    assert me.get_json()["units"] == [
+        {"unit": {"id": world.team.id, "name": "Solsikken"}, "role": "employee"}
+    ]
     assert tokens_of(app, world.anna)[0].last_used_at is not None
 
     revoked = browser.post(f"/t/solby/api-tokens/{row.id}/revoke")
     assert revoked.status_code == 302
     assert "Nøglen »Mit regneark« er tilbagekaldt og virker ikke længere." in browser.get(
-        revoked.location).get_data(as_text=True)
+        revoked.location
+    ).get_data(as_text=True)
     again = browser.post(f"/t/solby/api-tokens/{row.id}/revoke")  # it already was: no message
     assert again.status_code == 302 and again.location == revoked.location
     assert "er tilbagekaldt og virker" not in browser.get(again.location).get_data(as_text=True)
@@ -77,14 +82,17 @@ def test_token_lifecycle_through_the_page(api, app, checker, world):
     assert tokens_of(app, world.anna)[0].revoked_at is not None
     assert audit_events(app, world.tenant) == [
         ("api_token.created", world.anna.id, "api_tokens"),
-        ("api_token.revoked", world.anna.id, "api_tokens")]
+        ("api_token.revoked", world.anna.id, "api_tokens"),
+    ]
 
 
 def test_the_page_validates_and_creates_nothing_on_bad_input(api, app, world):
     browser = page(api, world.anna)
-    for data in ({"name": "", "expires_in_days": "30"},
-                 {"name": "x" * 101, "expires_in_days": "30"},
-                 {"name": "Ok", "expires_in_days": "1000"}):
+    for data in (
+        {"name": "", "expires_in_days": "30"},
+        {"name": "x" * 101, "expires_in_days": "30"},
+        {"name": "Ok", "expires_in_days": "1000"},
+    ):
         response = browser.post("/t/solby/api-tokens/", data=data)
         assert response.status_code == 422
         assert not TOKEN.search(response.get_data(as_text=True))
@@ -107,8 +115,9 @@ def test_last_used_is_stamped_at_most_once_a_minute(app, checker, world, make):
     caller.get("/me")
     assert tokens_of(app, world.anna)[0].last_used_at == first
     with make.scope(world.tenant):
-        db.session.get(ApiToken, tokens_of(app, world.anna)[0].id).last_used_at = \
-            first - timedelta(minutes=5)
+        db.session.get(ApiToken, tokens_of(app, world.anna)[0].id).last_used_at = first - timedelta(
+            minutes=5
+        )
     caller.get("/me")
     assert tokens_of(app, world.anna)[0].last_used_at > first
 
@@ -117,8 +126,9 @@ def test_expired_tokens_and_inactive_users_are_refused(app, checker, world, make
     expired = new_token(app, world.anna)
     inactive = new_token(app, world.bo)
     with make.scope(world.tenant):
-        db.session.get(ApiToken, tokens_of(app, world.anna)[0].id).expires_at = \
+        db.session.get(ApiToken, tokens_of(app, world.anna)[0].id).expires_at = (
             utcnow() - timedelta(seconds=1)
+        )
         db.session.get(User, world.bo.id).is_active = False
     for secret in (expired, inactive):
         response = Api(app, world.tenant, checker, token=secret).get("/cycles")
@@ -132,13 +142,19 @@ def test_a_token_works_only_in_its_own_tenant(app, checker, world, make):
     refused = Api(app, world.tenant, checker, token=theirs).get(f"/cycles/{cycle.id}")
     assert refused.status_code == 401 and error_of(refused)["code"] == "invalid_token"
     assert Api(app, world.stranger_tenant, checker, token=ours).get("/cycles").status_code == 401
-    assert Api(app, world.stranger_tenant, checker, token=theirs).get("/cycles") \
-        .status_code == 200
+    assert Api(app, world.stranger_tenant, checker, token=theirs).get("/cycles").status_code == 200
 
 
-@pytest.mark.parametrize("header", [
-    "Bearer akt_" + "x" * 43, "Bearer", "Basic YW5uYTpzZWNyZXQ=", "Bearer " + "akt_" * 100, "",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer akt_" + "x" * 43,
+        "Bearer",
+        "Basic YW5uYTpzZWNyZXQ=",
+        "Bearer " + "akt_" * 100,
+        "",
+    ],
+)
 def test_malformed_credentials_are_401_even_with_a_session(api, world, header):
     response = api(world.anna).get("/me", headers={"Authorization": header})
     assert response.status_code == 401 and error_of(response)["code"] == "invalid_token"
@@ -153,11 +169,15 @@ def test_without_credentials_everything_but_the_document_is_401(api, app, world)
     assert anonymous.get("/openapi.json").status_code == 200
 
 
-def test_session_writes_need_the_csrf_header_token_writes_do_not(api, app, checker, world,
-                                                                   monkeypatch):
+def test_session_writes_need_the_csrf_header_token_writes_do_not(
+    api, app, checker, world, monkeypatch
+):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    cycle_body = {"unit_id": world.team.id, "preparation_starts_on": "2027-03-01",
-                  "preparation_ends_on": "2027-03-15"}
+    cycle_body = {
+        "unit_id": world.team.id,
+        "preparation_starts_on": "2027-03-01",
+        "preparation_ends_on": "2027-03-15",
+    }
     browser = api(world.leader)
     me = browser.get("/me").get_json()
     assert me["auth"] == "session" and me["csrf_token"]
@@ -168,18 +188,24 @@ def test_session_writes_need_the_csrf_header_token_writes_do_not(api, app, check
     from web.cycles.models import Cycle
 
     assert count(app, world.tenant, Cycle) == 0
-    accepted = browser.post("/cycles", json=cycle_body,
-                            headers={"X-CSRFToken": me["csrf_token"]})
+    accepted = browser.post("/cycles", json=cycle_body, headers={"X-CSRFToken": me["csrf_token"]})
     assert accepted.status_code == 201
 
     other = api(world.other_leader)
     token_caller = Api(app, world.tenant, checker, token=new_token(app, world.other_leader))
-    assert token_caller.post("/cycles", json={**cycle_body, "unit_id": world.other_team.id}) \
-        .status_code == 201
+    assert (
+        token_caller.post(
+            "/cycles", json={**cycle_body, "unit_id": world.other_team.id}
+        ).status_code
+        == 201
+    )
     # The token page's form is not exempt from the app's CSRF protection.
-    assert page(api, world.anna).post("/t/solby/api-tokens/",
-                                      data={"name": "x", "expires_in_days": "30"}) \
-        .status_code == 400
+    assert (
+        page(api, world.anna)
+        .post("/t/solby/api-tokens/", data={"name": "x", "expires_in_days": "30"})
+        .status_code
+        == 400
+    )
     assert other.get("/cycles").status_code == 200
 
 
@@ -202,5 +228,6 @@ def test_messages_follow_the_request_language(api, world):
     danish = anna.get("/nowhere", headers={"Accept-Language": "da"})
     english = api(None).get("/cycles", headers={"Accept-Language": "en"})
     assert error_of(danish)["message"] == "Det, du ledte efter, findes ikke."
-    assert error_of(english)["message"] == \
-        "Log in, or send an API token in the Authorization header."
+    assert (
+        error_of(english)["message"] == "Log in, or send an API token in the Authorization header."
+    )

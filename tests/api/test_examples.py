@@ -8,10 +8,14 @@ import pytest
 from tests.api.client import count, error_of, load
 from web.examples.models import Example, ExampleKind
 
-GOOD = {"kind": "good", "title": "Vi byttede vagter selv",
-        "text": "Da en kollega blev syg, fandt vi selv en løsning.",
-        "expectations": ["responsibility", "agency_for_others"], "kkc": "commitment",
-        "olfa": "community"}
+GOOD = {
+    "kind": "good",
+    "title": "Vi byttede vagter selv",
+    "text": "Da en kollega blev syg, fandt vi selv en løsning.",
+    "expectations": ["responsibility", "agency_for_others"],
+    "kkc": "commitment",
+    "olfa": "community",
+}
 
 
 @pytest.fixture
@@ -27,8 +31,15 @@ def test_member_records_an_example_the_team_sees_it(api, world):
     assert body["expectations"] == ["responsibility", "agency_for_others"]
     assert body["is_offered"] is False and body["offered_at"] is None
     assert body["unit"] == {"id": world.team.id, "name": "Solsikken"}
-    for who, sees in (("bo", True), ("leader", True), ("department_leader", True),
-                      ("emil", False), ("hr", False), ("admin", False), ("hovedudvalg", False)):
+    for who, sees in (
+        ("bo", True),
+        ("leader", True),
+        ("department_leader", True),
+        ("emil", False),
+        ("hr", False),
+        ("admin", False),
+        ("hovedudvalg", False),
+    ):
         listed = api(getattr(world, who)).get("/examples").get_json()["items"]
         assert [e["id"] for e in listed] == ([body["id"]] if sees else []), who
         one = api(getattr(world, who)).get(f"/examples/{body['id']}")
@@ -44,35 +55,37 @@ def test_examples_page(api, make, world, monkeypatch):
     first = api(world.bo).get("/examples").get_json()
     assert [e["id"] for e in first["items"]] == [made[2].id, made[1].id]
     assert first["next_page"] == 2
-    assert [e["id"] for e in api(world.bo).get("/examples?page=2").get_json()["items"]] == \
-        [made[0].id]
+    assert [e["id"] for e in api(world.bo).get("/examples?page=2").get_json()["items"]] == [
+        made[0].id
+    ]
 
 
 @pytest.mark.parametrize("unit", ["other_team", "stranger_unit"])
 def test_examples_are_recorded_only_in_ones_own_teams(api, app, world, unit):
-    response = api(world.anna).post("/examples",
-                                    json={"unit_id": getattr(world, unit).id, **GOOD})
+    response = api(world.anna).post("/examples", json={"unit_id": getattr(world, unit).id, **GOOD})
     assert response.status_code == 403
     assert count(app, world.tenant, Example) == 0
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"kind": "lesson"}, "lesson"),
-    ({"kind": "bad"}, "kind"),
-    ({"title": ""}, "title"),
-    ({"title": "x" * 201}, "title"),
-    ({"text": "x" * 4001}, "text"),
-    ({"lesson": "x" * 4001}, "lesson"),
-    ({"expectations": ["context", "context"]}, "expectations"),
-    ({"expectations": ["bravery"]}, "expectations.0"),
-    ({"expectations": "context"}, "expectations"),
-    ({"olfa": "leader"}, "olfa"),
-    ({"offer": "yes"}, "offer"),
-    ({"cycle_id": -1}, "cycle_id"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "lesson"}, "lesson"),
+        ({"kind": "bad"}, "kind"),
+        ({"title": ""}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"text": "x" * 4001}, "text"),
+        ({"lesson": "x" * 4001}, "lesson"),
+        ({"expectations": ["context", "context"]}, "expectations"),
+        ({"expectations": ["bravery"]}, "expectations.0"),
+        ({"expectations": "context"}, "expectations"),
+        ({"olfa": "leader"}, "olfa"),
+        ({"offer": "yes"}, "offer"),
+        ({"cycle_id": -1}, "cycle_id"),
+    ],
+)
 def test_bad_examples_save_nothing(api, app, world, change, field):
-    response = api(world.anna).post("/examples",
-                                    json={"unit_id": world.team.id, **GOOD, **change})
+    response = api(world.anna).post("/examples", json={"unit_id": world.team.id, **GOOD, **change})
     assert response.status_code == 422
     assert field in error_of(response)["fields"], error_of(response)
     assert count(app, world.tenant, Example) == 0
@@ -80,16 +93,22 @@ def test_bad_examples_save_nothing(api, app, world, change, field):
 
 def test_the_cycle_must_be_the_teams(api, app, make, world):
     theirs = make.started_cycle(world.tenant, world.other_team, world.other_leader)
-    response = api(world.anna).post("/examples",
-                                    json={"unit_id": world.team.id, "cycle_id": theirs.id,
-                                          **GOOD})
+    response = api(world.anna).post(
+        "/examples", json={"unit_id": world.team.id, "cycle_id": theirs.id, **GOOD}
+    )
     assert error_of(response)["fields"] == {"cycle_id": "Forløbet hører ikke til teamet."}
     assert count(app, world.tenant, Example) == 0
     ours = make.started_cycle(world.tenant, world.team, world.leader)
-    response = api(world.anna).post("/examples",
-                                    json={"unit_id": world.team.id, "cycle_id": ours.id,
-                                          "kind": "lesson", "lesson": "Spørg tidligere",
-                                          **{k: v for k, v in GOOD.items() if k != "kind"}})
+    response = api(world.anna).post(
+        "/examples",
+        json={
+            "unit_id": world.team.id,
+            "cycle_id": ours.id,
+            "kind": "lesson",
+            "lesson": "Spørg tidligere",
+            **{k: v for k, v in GOOD.items() if k != "kind"},
+        },
+    )
     assert response.status_code == 201 and response.get_json()["cycle_id"] == ours.id
 
 
@@ -106,13 +125,23 @@ def test_author_edits_and_offers_the_example(api, app, world, example):
     assert withdrawn.get_json()["is_offered"] is False
     assert withdrawn.get_json()["offered_at"] is None
     stored = load(app, world.tenant, Example, example.id)
-    assert (stored.title, stored.kind, stored.is_offered) == \
-        ("Ny overskrift", ExampleKind.GOOD, False)
+    assert (stored.title, stored.kind, stored.is_offered) == (
+        "Ny overskrift",
+        ExampleKind.GOOD,
+        False,
+    )
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("bo", 403), ("leader", 403), ("emil", 404), ("hr", 404), ("admin", 404),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("bo", 403),
+        ("leader", 403),
+        ("emil", 404),
+        ("hr", 404),
+        ("admin", 404),
+    ],
+)
 def test_only_the_author_edits_or_offers(api, app, world, example, who, status):
     caller = api(getattr(world, who))
     assert caller.put(f"/examples/{example.id}", json=GOOD).status_code == status
@@ -122,8 +151,7 @@ def test_only_the_author_edits_or_offers(api, app, world, example, who, status):
 
 
 def test_bad_edits_change_nothing(api, app, world, example):
-    response = api(world.anna).put(f"/examples/{example.id}",
-                                   json={**GOOD, "kind": "lesson"})
+    response = api(world.anna).put(f"/examples/{example.id}", json={**GOOD, "kind": "lesson"})
     assert error_of(response)["fields"] == {"lesson": "Skriv, hvad I lærte af det."}
     assert load(app, world.tenant, Example, example.id).title == "Annas eksempel"
 

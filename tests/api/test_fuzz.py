@@ -46,7 +46,8 @@ EXAMPLES_PER_OPERATION = 15
 def edge_message(message: str) -> bool:
     """Whether ``message`` is one the edge's kinds give (``web.inputs``' catalogue)."""
     return message.startswith("Højst ") or message in (
-        {str(m) for m in SIMPLE_MESSAGES.values()} | {message_for({"type": "date_out_of_range"})})
+        {str(m) for m in SIMPLE_MESSAGES.values()} | {message_for({"type": "date_out_of_range"})}
+    )
 
 
 def positive_data_accepted_by_the_edge(ctx, response, case):
@@ -58,17 +59,25 @@ def positive_data_accepted_by_the_edge(ctx, response, case):
     it is accepted here; a 422 with any of the edge's messages is a constraint the document
     does not state, and fails.
     """
-    if case.meta is not None and case.meta.generation.mode.is_positive \
-            and response.status_code == 422:
+    if (
+        case.meta is not None
+        and case.meta.generation.mode.is_positive
+        and response.status_code == 422
+    ):
         error = response.json()["error"]
         if not any(edge_message(m) for m in error.get("fields", {}).values()):
             return None
     return positive_data_acceptance(ctx, response, case)
 
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, positive_data_accepted_by_the_edge,
-          negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    positive_data_accepted_by_the_edge,
+    negative_data_rejection,
+]
 
 
 @dataclass
@@ -87,35 +96,48 @@ def seeded(app, make, world) -> Seeded:
     idle = make.unit(world.tenant, "Mariehønen", UnitKind.TEAM, parent=world.department)
     with make.scope(world.tenant):
         for unit in (second, idle):
-            db.session.add(Membership(user_id=world.leader.id, unit_id=unit.id,
-                                      role=MembershipRole.LEADER))
-            db.session.add(Membership(user_id=world.anna.id, unit_id=unit.id,
-                                      role=MembershipRole.EMPLOYEE))
+            db.session.add(
+                Membership(user_id=world.leader.id, unit_id=unit.id, role=MembershipRole.LEADER)
+            )
+            db.session.add(
+                Membership(user_id=world.anna.id, unit_id=unit.id, role=MembershipRole.EMPLOYEE)
+            )
     preparing = make.started_cycle(world.tenant, world.team, world.leader)
     agreeing = make.started_cycle(world.tenant, second, world.leader, phase=Phase.AGREEMENTS)
     contribution = _answer(make, world, preparing)
-    actions = [make.action(world.tenant, agreeing, world.anna),
-               make.action(world.tenant, agreeing, world.leader)]
-    examples = [make.example(world.tenant, world.team, world.leader),
-                make.example(world.tenant, world.team, world.anna)]
-    return Seeded(token=new_token(app, world.leader), ids={
-        "cycle_id": [preparing.id, agreeing.id],
-        "action_id": [a.id for a in actions],
-        "example_id": [e.id for e in examples],
-        "contribution_id": [contribution],
-    }, body_ids={
-        "unit_id": [idle.id, world.team.id],
-        "owner_id": [world.anna.id, world.leader.id],
-        "prompt_id": [p.id for p in preparing.prompts[:3]],
-    })
+    actions = [
+        make.action(world.tenant, agreeing, world.anna),
+        make.action(world.tenant, agreeing, world.leader),
+    ]
+    examples = [
+        make.example(world.tenant, world.team, world.leader),
+        make.example(world.tenant, world.team, world.anna),
+    ]
+    return Seeded(
+        token=new_token(app, world.leader),
+        ids={
+            "cycle_id": [preparing.id, agreeing.id],
+            "action_id": [a.id for a in actions],
+            "example_id": [e.id for e in examples],
+            "contribution_id": [contribution],
+        },
+        body_ids={
+            "unit_id": [idle.id, world.team.id],
+            "owner_id": [world.anna.id, world.leader.id],
+            "prompt_id": [p.id for p in preparing.prompts[:3]],
+        },
+    )
 
 
 def _answer(make, world, cycle) -> int:
     from web.cycles.services.contributions import AnswerInput, save_answers
 
     with make.app.test_request_context("/"), make.scope(world.tenant):
-        [saved] = save_answers(world.leader, cycle, [
-            AnswerInput(cycle.prompts[0].id, "Når vi får lov", Visibility.NAMED)])
+        [saved] = save_answers(
+            world.leader,
+            cycle,
+            [AnswerInput(cycle.prompts[0].id, "Når vi får lov", Visibility.NAMED)],
+        )
         return saved.id
 
 
@@ -128,8 +150,7 @@ def strategies(operation, seeded: Seeded):
         with_ids = functools.partial(_seed_body, seeded.body_ids, n)
         options.append(operation.as_strategy(path_parameters=fixed).map(with_ids))
         if names or operation.body or operation.query:
-            options.append(operation.as_strategy(GenerationMode.NEGATIVE,
-                                                 path_parameters=fixed))
+            options.append(operation.as_strategy(GenerationMode.NEGATIVE, path_parameters=fixed))
     return st.one_of(options)
 
 
@@ -152,9 +173,15 @@ def test_no_server_errors_and_responses_match_the_document(app, world, seeded):
     with app.test_request_context("/"):  # the messages in the API's default language
         assert edge_message(message_for({"type": "control_character"}))
     for operation in operations:
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-                  database=None, phases=[HypothesisPhase.explicit, HypothesisPhase.generate],
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[HypothesisPhase.explicit, HypothesisPhase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=strategies(operation, seeded))
         def run(case):
             response = case.call(headers=headers)

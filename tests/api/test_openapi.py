@@ -35,11 +35,10 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(app, ser
             continue
         assert rule.rule.startswith(PREFIX), rule.rule
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            routes.add((rule_to_path(rule.rule[len(PREFIX):]), method.lower()))
+            routes.add((rule_to_path(rule.rule[len(PREFIX) :]), method.lower()))
     documented = {(path, method) for path, ops in served["paths"].items() for method in ops}
     assert routes == documented
-    operation_ids = [op["operationId"] for ops in served["paths"].values()
-                     for op in ops.values()]
+    operation_ids = [op["operationId"] for ops in served["paths"].values() for op in ops.values()]
     assert len(operation_ids) == len(set(operation_ids))
 
 
@@ -98,15 +97,22 @@ def test_the_document_states_every_constraint_of_the_edge(served):
         options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
         return options[0]
 
-    for model, name in [("ActionCreate", "text"), ("ExampleCreate", "title"),
-                        ("FollowUpPut", "learning"), ("CycleCreate", "meeting_place")]:
+    for model, name in [
+        ("ActionCreate", "text"),
+        ("ExampleCreate", "title"),
+        ("FollowUpPut", "learning"),
+        ("CycleCreate", "meeting_place"),
+    ]:
         text = prop(model, name)
         assert text["pattern"] == TEXT_PATTERN and "maxLength" in text
         banned = re.compile(text["pattern"])
         assert banned.search("Linje et\nlinje to\tmed tab")
         assert not any(banned.search(f"a{c}b") for c in "\x00\x01\x1b\x7f\x85")
-    for model, name in [("CycleCreate", "preparation_starts_on"), ("ActionCreate", "due_on"),
-                        ("CycleCreate", "meeting_at")]:
+    for model, name in [
+        ("CycleCreate", "preparation_starts_on"),
+        ("ActionCreate", "due_on"),
+        ("CycleCreate", "meeting_at"),
+    ]:
         day = prop(model, name)
         assert day["pattern"] == DATE_PATTERN and day["format"] in ("date", "date-time")
         in_range = re.compile(day["pattern"])

@@ -30,14 +30,26 @@ def grow(world, make, cycle, numbers: range) -> None:
         named = n % 2 == 1
         with make.scope(world.tenant):
             prompt_id = prompts[n % len(prompts)]
-            db.session.add(Contribution(
-                cycle_id=cycle.id, prompt_id=prompt_id, author_id=member.id if named else None,
-                visibility=Visibility.NAMED if named else Visibility.ANONYMOUS, text=f"Svar {n}"))
+            db.session.add(
+                Contribution(
+                    cycle_id=cycle.id,
+                    prompt_id=prompt_id,
+                    author_id=member.id if named else None,
+                    visibility=Visibility.NAMED if named else Visibility.ANONYMOUS,
+                    text=f"Svar {n}",
+                )
+            )
             if n < len(prompts):
                 db.session.add(Conclusion(cycle_id=cycle.id, prompt_id=prompt_id, text=f"K {n}"))
-                db.session.add(Contribution(cycle_id=cycle.id, prompt_id=prompt_id,
-                                            author_id=world.anna.id,
-                                            visibility=Visibility.PRIVATE, text=f"Mit {n}"))
+                db.session.add(
+                    Contribution(
+                        cycle_id=cycle.id,
+                        prompt_id=prompt_id,
+                        author_id=world.anna.id,
+                        visibility=Visibility.PRIVATE,
+                        text=f"Mit {n}",
+                    )
+                )
 
 
 LISTS = [

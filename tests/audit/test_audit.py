@@ -15,15 +15,18 @@ from web.tenancy import TenantScopeMissing, tenant_scope
 def test_record_captures_actor_target_request_and_details(app, make):
     tenant = make.tenant("revision")
     actor = make.user(tenant, "Rita Revisor")
-    with app.test_request_context("/", headers={"X-Request-ID": "req-42"},
-                                  environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+    with app.test_request_context(
+        "/", headers={"X-Request-ID": "req-42"}, environ_base={"REMOTE_ADDR": "10.1.2.3"}
+    ):
         app.preprocess_request()
         with tenant_scope(tenant.id):
-            entry = record("cycle.started", actor=actor, target=actor, units=[3, 1],
-                           when=object())
+            entry = record("cycle.started", actor=actor, target=actor, units=[3, 1], when=object())
             db.session.commit()
-    assert (entry.event, entry.actor_id, entry.subject) == ("cycle.started", actor.id,
-                                                           actor.subject)
+    assert (entry.event, entry.actor_id, entry.subject) == (
+        "cycle.started",
+        actor.id,
+        actor.subject,
+    )
     assert (entry.target_type, entry.target_id) == ("users", actor.id)
     assert (entry.ip, entry.request_id) == ("10.1.2.3", "req-42")
     assert entry.details["units"] == [3, 1]
@@ -34,12 +37,21 @@ def test_record_captures_actor_target_request_and_details(app, make):
 def test_secret_looking_details_are_redacted(app, make):
     tenant = make.tenant("hemmelig")
     with make.scope(tenant):
-        entry = record("sso.test", client_secret="x1", id_token="x2", password="x3",
-                       nested={"access_token": "x4", "ok": "visible"}, reason="fine")
-    assert entry.details == {"client_secret": REDACTED, "id_token": REDACTED,
-                             "password": REDACTED,
-                             "nested": {"access_token": REDACTED, "ok": "visible"},
-                             "reason": "fine"}
+        entry = record(
+            "sso.test",
+            client_secret="x1",
+            id_token="x2",
+            password="x3",
+            nested={"access_token": "x4", "ok": "visible"},
+            reason="fine",
+        )
+    assert entry.details == {
+        "client_secret": REDACTED,
+        "id_token": REDACTED,
+        "password": REDACTED,
+        "nested": {"access_token": REDACTED, "ok": "visible"},
+        "reason": "fine",
+    }
 
 
 def test_record_needs_a_tenant(app, db_session):
@@ -74,8 +86,9 @@ def test_postgresql_refuses_updates_too(app, make):
     with app.app_context(), tenant_scope(tenant.id):
         # The app's role has no UPDATE privilege on the log at all (migration 0008).
         with pytest.raises(DBAPIError, match="permission denied"), db.session.begin_nested():
-            db.session.execute(text("UPDATE audit_log SET event = 'x' WHERE id = :id"),
-                               {"id": entry.id})
+            db.session.execute(
+                text("UPDATE audit_log SET event = 'x' WHERE id = :id"), {"id": entry.id}
+            )
         db.session.rollback()
 
 

@@ -28,8 +28,12 @@ from web.tenants.models import Tenant
 
 CLIENT_ID = "aktorskab-test"
 CLIENT_SECRET = "test-client-secret"
-ROLE_VALUES = {"leader": ["grp-leder"], "hr": ["grp-hr"], "hovedudvalg": ["grp-hu"],
-               "admin": ["grp-admin"]}
+ROLE_VALUES = {
+    "leader": ["grp-leder"],
+    "hr": ["grp-hr"],
+    "hovedudvalg": ["grp-hu"],
+    "admin": ["grp-admin"],
+}
 
 
 # oidc-provider-mock 0.3.4 (the provider, not our client) still calls Authlib APIs that Authlib
@@ -52,9 +56,10 @@ def _mock_app():
         warnings.simplefilter("ignore", ImportWarning)
         import oidc_provider_mock
 
-    users = [oidc_provider_mock.User(sub=p["sub"], claims={k: v for k, v in p.items()
-                                                           if k != "sub"})
-             for p in demo_people()]
+    users = [
+        oidc_provider_mock.User(sub=p["sub"], claims={k: v for k, v in p.items() if k != "sub"})
+        for p in demo_people()
+    ]
     return oidc_provider_mock.app(require_nonce=True, user_claims=users)
 
 
@@ -80,10 +85,17 @@ def forge() -> Iterator[ForgeProvider]:
 
 
 def settings_input(issuer: str, **overrides: Any) -> SettingsInput:
-    values = {"issuer": issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-              "scopes": "openid profile email", "unit_claim": "unit",
-              "unit_claim_kind": UnitClaimKind.EXTERNAL_ID, "roles_claim": "groups",
-              "role_values": ROLE_VALUES, **overrides}
+    values = {
+        "issuer": issuer,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "scopes": "openid profile email",
+        "unit_claim": "unit",
+        "unit_claim_kind": UnitClaimKind.EXTERNAL_ID,
+        "roles_claim": "groups",
+        "role_values": ROLE_VALUES,
+        **overrides,
+    }
     return SettingsInput(**values)
 
 
@@ -119,8 +131,10 @@ class Flow:
     tenant: Tenant
 
     def start(self, next_url: str | None = None) -> str:
-        reply = self.client.get(f"/t/{self.tenant.slug}/auth/login",
-                                query_string={"next": next_url} if next_url else None)
+        reply = self.client.get(
+            f"/t/{self.tenant.slug}/auth/login",
+            query_string={"next": next_url} if next_url else None,
+        )
         assert reply.status_code == 302, reply.get_data(as_text=True)[:500]
         return reply.headers["Location"]
 
@@ -144,8 +158,12 @@ def flow(client, sso_tenant) -> Flow:
 
 
 SP_ENTITY_ID = "http://localhost/t/{slug}/auth/saml/metadata"
-SAML_ROLE_VALUES = {"leader": ["urn:role:leder"], "hr": ["urn:role:hr"],
-                    "hovedudvalg": ["urn:role:hu"], "admin": ["urn:role:admin"]}
+SAML_ROLE_VALUES = {
+    "leader": ["urn:role:leder"],
+    "hr": ["urn:role:hr"],
+    "hovedudvalg": ["urn:role:hu"],
+    "admin": ["urn:role:admin"],
+}
 NAME = "https://data.gov.dk/model/core/eid/fullName"
 EMAIL = "https://data.gov.dk/model/core/eid/email"
 UNIT = "urn:test:unit"
@@ -156,9 +174,15 @@ def configure_saml(make, tenant: Tenant, metadata: str | None = None, **override
     from web.auth.saml import keys
     from web.auth.saml.services import SamlInput, update_saml_settings
 
-    values = {"metadata_xml": metadata, "name_attribute": NAME, "email_attribute": EMAIL,
-              "unit_attribute": UNIT, "roles_attribute": ROLES,
-              "role_values": SAML_ROLE_VALUES, **overrides}
+    values = {
+        "metadata_xml": metadata,
+        "name_attribute": NAME,
+        "email_attribute": EMAIL,
+        "unit_attribute": UNIT,
+        "roles_attribute": ROLES,
+        "role_values": SAML_ROLE_VALUES,
+        **overrides,
+    }
     with make.scope(tenant):
         update_saml_settings(SamlInput(**values))
         if not keys.published():
@@ -197,8 +221,10 @@ class SamlFlow:
     def start(self, next_url: str | None = None):
         from tests.auth.saml_forge import read_request
 
-        reply = self.client.get(f"/t/{self.tenant.slug}/auth/login",
-                                query_string={"next": next_url} if next_url else None)
+        reply = self.client.get(
+            f"/t/{self.tenant.slug}/auth/login",
+            query_string={"next": next_url} if next_url else None,
+        )
         assert reply.status_code == 302, reply.get_data(as_text=True)[:500]
         return read_request(reply.headers["Location"])
 
@@ -206,8 +232,9 @@ class SamlFlow:
         from tests.auth.saml_forge import post_value
 
         value = document if isinstance(document, str) else post_value(document)
-        return (client or self.client).post(f"/t/{self.tenant.slug}/auth/saml/acs",
-                                            data={"SAMLResponse": value})
+        return (client or self.client).post(
+            f"/t/{self.tenant.slug}/auth/saml/acs", data={"SAMLResponse": value}
+        )
 
     def complete(self, document: bytes | str, client: FlaskClient | None = None):
         """POST to the ACS and follow the hand-off; the final reply."""
@@ -238,8 +265,16 @@ def refusals(app, tenant: Tenant) -> list[str]:
     return [e.details["reason"] for e in audit_entries(app, tenant, "auth.login_refused")]
 
 
-__all__ = ["CLIENT_ID", "CLIENT_SECRET", "Flow", "audit_entries", "configure", "query",
-           "refusals", "settings_input"]
+__all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "Flow",
+    "audit_entries",
+    "configure",
+    "query",
+    "refusals",
+    "settings_input",
+]
 
 
 def pending_id(app, tenant: Tenant) -> int | None:

@@ -40,8 +40,9 @@ NODE_PROVIDER_DIR = Path(__file__).parent / "node_provider"
 def serve(app) -> Iterator[str]:
     """Serve a WSGI app on a free loopback port in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -77,8 +78,9 @@ class MockProvider:
 
     def authorize(self, authorization_url: str, sub: str) -> str:
         """Submit the mock's login form as ``sub``; returns the callback URL it redirects to."""
-        reply = requests.post(authorization_url, data={"sub": sub}, allow_redirects=False,
-                              timeout=5)
+        reply = requests.post(
+            authorization_url, data={"sub": sub}, allow_redirects=False, timeout=5
+        )
         assert reply.status_code == 302, reply.text[:500]
         return reply.headers["Location"]
 
@@ -94,8 +96,9 @@ def unsigned_token(claims: dict[str, Any]) -> str:
 
 
 def rsa_key(kid: str) -> RSAKey:
-    return RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"},
-                               private=True)
+    return RSAKey.generate_key(
+        2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"}, private=True
+    )
 
 
 class ForgeProvider:
@@ -119,13 +122,22 @@ class ForgeProvider:
         self.issuer = ""
         self.metadata_extra: dict[str, Any] = {}
         self.callback_extra: dict[str, str] = {}
-        self.claims: dict[str, Any] = {"sub": "forge.person", "name": "Forge Person",
-                                       "email": "forge@example.org"}
-        self.make_token: Callable[[dict[str, Any], ForgeProvider], str] = \
-            lambda claims, p: p.sign(claims)
+        self.claims: dict[str, Any] = {
+            "sub": "forge.person",
+            "name": "Forge Person",
+            "email": "forge@example.org",
+        }
+        self.make_token: Callable[[dict[str, Any], ForgeProvider], str] = lambda claims, p: p.sign(
+            claims
+        )
 
-    def sign(self, claims: dict[str, Any], key: RSAKey | None = None,
-             kid: str | None = None, alg: str = "RS256") -> str:
+    def sign(
+        self,
+        claims: dict[str, Any],
+        key: RSAKey | None = None,
+        kid: str | None = None,
+        alg: str = "RS256",
+    ) -> str:
         key = key or self.key
         header = {"alg": alg, "kid": kid or key.kid, "typ": "JWT"}
         return jwt.encode(header, claims, key, algorithms=[alg])
@@ -140,17 +152,19 @@ class ForgeProvider:
 
         @app.get("/.well-known/openid-configuration")
         def metadata():
-            return jsonify({
-                "issuer": self.issuer,
-                "authorization_endpoint": f"{self.issuer}/authorize",
-                "token_endpoint": f"{self.issuer}/token",
-                "jwks_uri": f"{self.issuer}/jwks",
-                "response_types_supported": ["code"],
-                "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256", "HS256", "none"],
-                "code_challenge_methods_supported": ["S256"],
-                **self.metadata_extra,
-            })
+            return jsonify(
+                {
+                    "issuer": self.issuer,
+                    "authorization_endpoint": f"{self.issuer}/authorize",
+                    "token_endpoint": f"{self.issuer}/token",
+                    "jwks_uri": f"{self.issuer}/jwks",
+                    "response_types_supported": ["code"],
+                    "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": ["RS256", "HS256", "none"],
+                    "code_challenge_methods_supported": ["S256"],
+                    **self.metadata_extra,
+                }
+            )
 
         @app.get("/jwks")
         def jwks():
@@ -163,9 +177,12 @@ class ForgeProvider:
             assert args["response_type"] == "code"
             assert args["code_challenge_method"] == "S256"
             code = b64url(os.urandom(16))
-            self.codes[code] = {"nonce": args.get("nonce"), "client_id": args["client_id"],
-                                "challenge": args["code_challenge"],
-                                "redirect_uri": args["redirect_uri"]}
+            self.codes[code] = {
+                "nonce": args.get("nonce"),
+                "client_id": args["client_id"],
+                "challenge": args["code_challenge"],
+                "redirect_uri": args["redirect_uri"],
+            }
             query = {"code": code, "state": args["state"], **self.callback_extra}
             return redirect(f"{args['redirect_uri']}?{urlencode(query)}")
 
@@ -191,12 +208,23 @@ class ForgeProvider:
             if form.get("redirect_uri") != grant["redirect_uri"]:
                 return jsonify({"error": "invalid_grant"}), 400
             now = int(time.time())
-            claims = {"iss": self.issuer, "aud": grant["client_id"], "iat": now,
-                      "exp": now + 300, **self.claims}
+            claims = {
+                "iss": self.issuer,
+                "aud": grant["client_id"],
+                "iat": now,
+                "exp": now + 300,
+                **self.claims,
+            }
             if grant["nonce"]:
                 claims["nonce"] = grant["nonce"]
-            return jsonify({"access_token": b64url(os.urandom(16)), "token_type": "Bearer",
-                            "expires_in": 300, "id_token": self.make_token(claims, self)})
+            return jsonify(
+                {
+                    "access_token": b64url(os.urandom(16)),
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                    "id_token": self.make_token(claims, self),
+                }
+            )
 
         return app
 
@@ -211,8 +239,14 @@ class FormDriver(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": attr.get("action") or "", "id": attr.get("id"),
-                               "method": (attr.get("method") or "get").lower(), "fields": {}})
+            self.forms.append(
+                {
+                    "action": attr.get("action") or "",
+                    "id": attr.get("id"),
+                    "method": (attr.get("method") or "get").lower(),
+                    "fields": {},
+                }
+            )
         elif tag in ("input", "button") and attr.get("name"):
             target = self._form_for(attr.get("form"))
             if target is not None and (tag == "input" or attr.get("value") is not None):
@@ -230,8 +264,13 @@ class FormDriver(HTMLParser):
         return parser.forms
 
 
-def follow_until(session: requests.Session, url: str, stop_prefix: str,
-                 fill: Callable[[dict[str, Any]], dict[str, str]], max_steps: int = 12) -> str:
+def follow_until(
+    session: requests.Session,
+    url: str,
+    stop_prefix: str,
+    fill: Callable[[dict[str, Any]], dict[str, str]],
+    max_steps: int = 12,
+) -> str:
     """Browse from ``url`` (following redirects and submitting forms via ``fill``) until a
     redirect points at ``stop_prefix``; returns that URL."""
     method, data = "get", None
@@ -262,33 +301,49 @@ def ensure_node_provider_installed() -> None:
         return
     npm = shutil.which("npm")
     assert npm, "npm is needed for the oidc-provider interoperability test"
-    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                   cwd=NODE_PROVIDER_DIR, check=True, timeout=300)
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=NODE_PROVIDER_DIR,
+        check=True,
+        timeout=300,
+    )
 
 
 @contextmanager
-def node_provider(log: Path, *, client_id: str, client_secret: str, redirect_uri: str,
-                  post_logout_redirect_uri: str, accounts: dict[str, dict[str, Any]],
-                  keys: list[dict[str, Any]] | None = None, port: int | None = None,
-                  ) -> Iterator[str]:
+def node_provider(
+    log: Path,
+    *,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str,
+    post_logout_redirect_uri: str,
+    accounts: dict[str, dict[str, Any]],
+    keys: list[dict[str, Any]] | None = None,
+    port: int | None = None,
+) -> Iterator[str]:
     """The provider as a process; ``keys``: its private JWKs (the first signs), ``port``:
     to start it again under the same issuer (with other keys)."""
     ensure_node_provider_installed()
     node = shutil.which("node")
     assert node, "node is needed for the oidc-provider interoperability test"
     port = port or free_port()
-    env = child_env(PORT=str(port), CLIENT_ID=client_id, CLIENT_SECRET=client_secret,
-                    REDIRECT_URI=redirect_uri, POST_LOGOUT_REDIRECT_URI=post_logout_redirect_uri,
-                    ACCOUNTS=json.dumps(accounts), NODE_ENV="test",
-                    **({"KEYS": json.dumps(keys)} if keys else {}))
+    env = child_env(
+        PORT=str(port),
+        CLIENT_ID=client_id,
+        CLIENT_SECRET=client_secret,
+        REDIRECT_URI=redirect_uri,
+        POST_LOGOUT_REDIRECT_URI=post_logout_redirect_uri,
+        ACCOUNTS=json.dumps(accounts),
+        NODE_ENV="test",
+        **({"KEYS": json.dumps(keys)} if keys else {}),
+    )
     process = Process([node, "provider.mjs"], env, log, cwd=NODE_PROVIDER_DIR)
     issuer = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
         assert process.popen.poll() is None, process.output()
         try:
-            return requests.get(f"{issuer}/.well-known/openid-configuration",
-                                timeout=1).ok
+            return requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1).ok
         except requests.ConnectionError:
             return False
 

@@ -19,8 +19,9 @@ def signed_in(flow: Flow, mock_provider) -> int:
     return user_id
 
 
-@pytest.mark.parametrize("query", ["", "?state=", "?state=bogus", "?state=bogus&code=x",
-                                   "?error=access_denied"])
+@pytest.mark.parametrize(
+    "query", ["", "?state=", "?state=bogus", "?state=bogus&code=x", "?error=access_denied"]
+)
 def test_a_stray_callback_link_leaves_the_session_alone(app, flow, signed_in, query):
     before = refusals(app, flow.tenant)
     reply = flow.client.get(f"/t/solby/auth/callback{query}")
@@ -31,8 +32,9 @@ def test_a_stray_callback_link_leaves_the_session_alone(app, flow, signed_in, qu
     assert refusals(app, flow.tenant) == before  # nothing logged in the person's name
 
 
-def test_a_state_from_another_browser_does_not_sign_this_one_out(app, flow, signed_in,
-                                                                  mock_provider):
+def test_a_state_from_another_browser_does_not_sign_this_one_out(
+    app, flow, signed_in, mock_provider
+):
     other = Flow(app.test_client(), flow.tenant)
     callback = mock_provider.authorize(other.start(), "sigrid.state")
     reply = flow.callback(callback)
@@ -46,8 +48,15 @@ def test_signed_out_refusals_are_still_logged(app, flow, mock_provider):
     assert refusals(app, flow.tenant)[-1] == "state_mismatch"
 
 
-@pytest.mark.parametrize("evil", ["/t/solby/\t/evil.example/", "/t/solby/../other/",
-                                  "/t/solby/%2e%2e/other/", "/t/solby/\n//evil.example"])
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "/t/solby/\t/evil.example/",
+        "/t/solby/../other/",
+        "/t/solby/%2e%2e/other/",
+        "/t/solby/\n//evil.example",
+    ],
+)
 def test_the_post_login_target_stays_in_the_tenant(flow, mock_provider, evil):
     mock_provider.set_user("nora.next", name="Nora", unit="team-sol")
     reply = flow.callback(mock_provider.authorize(flow.start(evil), "nora.next"))

@@ -23,8 +23,9 @@ TRICKY_NAME = "Anna\r\nBcc: mallory@example.org\r\n\r\n Hansen\x00\u2028"
 @pytest.fixture
 def forged(make, client, forge: ForgeProvider) -> Flow:
     tenant = make.tenant("navneby", name="Navneby Kommune")
-    configure(make, tenant, forge.issuer, client_id=forge.client_id,
-              client_secret=forge.client_secret)
+    configure(
+        make, tenant, forge.issuer, client_id=forge.client_id, client_secret=forge.client_secret
+    )
     return Flow(client, tenant)
 
 
@@ -37,9 +38,14 @@ def login_through_the_forge(flow: Flow) -> None:
 
 
 def test_a_display_name_with_line_breaks_is_stored_on_one_line_and_reminders_go_out(
-        app, make, forged, forge, smtp_server):
-    forge.claims = {"sub": "anna.hansen", "name": TRICKY_NAME, "email": "anna@navneby.dk",
-                    "locale": "da"}
+    app, make, forged, forge, smtp_server
+):
+    forge.claims = {
+        "sub": "anna.hansen",
+        "name": TRICKY_NAME,
+        "email": "anna@navneby.dk",
+        "locale": "da",
+    }
     login_through_the_forge(forged)
     tenant = forged.tenant
     with app.app_context(), tenant_scope(tenant.id):
@@ -48,20 +54,22 @@ def test_a_display_name_with_line_breaks_is_stored_on_one_line_and_reminders_go_
 
     unit = make.unit(tenant, "Team Nord")
     with make.scope(tenant):
-        db.session.add(Membership(user_id=anna.id, unit_id=unit.id,
-                                  role=MembershipRole.EMPLOYEE))
+        db.session.add(Membership(user_id=anna.id, unit_id=unit.id, role=MembershipRole.EMPLOYEE))
     leader = make.user(tenant, "Lene Leder", leader_of=unit)
-    make.cycle(tenant, unit, leader=leader, preparation_starts_on=TODAY - timedelta(days=3),
-               preparation_ends_on=TODAY + timedelta(days=10))
+    make.cycle(
+        tenant,
+        unit,
+        leader=leader,
+        preparation_starts_on=TODAY - timedelta(days=3),
+        preparation_ends_on=TODAY + timedelta(days=10),
+    )
 
     outcome = run(app, tenant.id, smtp_server)
     assert outcome.failed == 0
     [message] = by_recipient(smtp_server.messages)["anna@navneby.dk"]
     assert "mallory" not in str(message["Bcc"] or "") and message["Bcc"] is None
-    assert all("\n" not in str(value) and "\r" not in str(value)
-               for value in message.values())
-    assert "Hej Anna Bcc: mallory@example.org Hansen" in message.get_body(
-        ("plain",)).get_content()
+    assert all("\n" not in str(value) and "\r" not in str(value) for value in message.values())
+    assert "Hej Anna Bcc: mallory@example.org Hansen" in message.get_body(("plain",)).get_content()
 
 
 def test_a_subject_with_a_control_character_is_refused_not_cleaned(app, forged, forge):

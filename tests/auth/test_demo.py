@@ -35,8 +35,9 @@ def dev_provider(tmp_path_factory) -> Iterator[MockProvider]:
     """`python -m web.demo.dev_provider`, the Procfile's idp process, on a free port."""
     port = free_port()
     log = tmp_path_factory.mktemp("idp") / "idp.log"
-    process = Process([sys.executable, "-m", "web.demo.dev_provider", "--port", str(port)],
-                      child_env(), log)
+    process = Process(
+        [sys.executable, "-m", "web.demo.dev_provider", "--port", str(port)], child_env(), log
+    )
     url = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -85,8 +86,9 @@ def test_the_demo_follows_the_providers_port(monkeypatch):
 
 
 @pytest.mark.parametrize(("role", "subject", "page"), DEMO_ROLES)
-def test_each_demo_role_logs_in_and_lands_home(app, client, demo, dev_provider, role,
-                                               subject, page):
+def test_each_demo_role_logs_in_and_lands_home(
+    app, client, demo, dev_provider, role, subject, page
+):
     flow = Flow(client, demo)
     login_page = requests.get(flow.start(), timeout=5).text
     assert f'value="{subject}"' in login_page  # one button per demo person
@@ -94,9 +96,13 @@ def test_each_demo_role_logs_in_and_lands_home(app, client, demo, dev_provider, 
     assert reply.status_code == 302
     assert reply.headers["Location"] == "/t/demo/"
     home = client.get("/t/demo/").get_data(as_text=True)
-    name = {"anna.ansat": "Anna Larsen", "lars.leder": "Lars Nielsen",
-            "hanne.hr": "Hanne Jensen", "karen.hu": "Karen Mortensen",
-            "birgitte.admin": "Birgitte Holm"}[subject]
+    name = {
+        "anna.ansat": "Anna Larsen",
+        "lars.leder": "Lars Nielsen",
+        "hanne.hr": "Hanne Jensen",
+        "karen.hu": "Karen Mortensen",
+        "birgitte.admin": "Birgitte Holm",
+    }[subject]
     assert name in home
 
     from sqlalchemy import select
@@ -107,8 +113,7 @@ def test_each_demo_role_logs_in_and_lands_home(app, client, demo, dev_provider, 
     with app.app_context(), tenant_scope(demo.id):
         user = db.session.scalar(select(User).filter_by(subject=subject))
         roles = {r.role for r in user.roles}
-        unit_roles = set(db.session.scalars(select(Membership.role)
-                                            .filter_by(user_id=user.id)))
+        unit_roles = set(db.session.scalars(select(Membership.role).filter_by(user_id=user.id)))
     if role == "leader":
         assert MembershipRole.LEADER in unit_roles
     elif role == "employee":
@@ -119,15 +124,15 @@ def test_each_demo_role_logs_in_and_lands_home(app, client, demo, dev_provider, 
         assert client.get(page).status_code == 200
 
 
-def test_demo_person_without_a_known_unit_lands_on_the_no_unit_page(client, demo,
-                                                                    dev_provider):
+def test_demo_person_without_a_known_unit_lands_on_the_no_unit_page(client, demo, dev_provider):
     flow = Flow(client, demo)
     reply = flow.callback(dev_provider.authorize(flow.start(), "nina.ny"))
     assert reply.headers["Location"] == "/t/demo/auth/no-unit"
     assert "Nina Nygaard" in client.get("/t/demo/auth/no-unit").get_data(as_text=True)
     client.post("/t/demo/auth/logout")
-    Flow(client, demo).callback(dev_provider.authorize(Flow(client, demo).start(),
-                                                       "birgitte.admin"))
+    Flow(client, demo).callback(
+        dev_provider.authorize(Flow(client, demo).start(), "birgitte.admin")
+    )
     page = client.get("/t/demo/admin/users/unplaced").get_data(as_text=True)
     assert re.search(r"<td[^>]*>Nina Nygaard</td>", page)
 
@@ -140,8 +145,9 @@ def test_demo_sso_is_idempotent_and_leaves_an_operators_choice(app, db_session):
             version = current_settings().version
             assert configure_demo_sso() is False
             assert current_settings().version == version
-            update_settings(demo_settings("https://keycloak.example/realms/demo"),
-                            check_provider=False)
+            update_settings(
+                demo_settings("https://keycloak.example/realms/demo"), check_provider=False
+            )
             assert configure_demo_sso() is False
             assert current_settings().issuer == "https://keycloak.example/realms/demo"
         db.session.rollback()

@@ -27,8 +27,9 @@ def realm() -> dict:
 
 
 def test_realm_file_is_generated_from_the_demo():
-    assert realm() == json.loads(json.dumps(keycloak_realm())), \
+    assert realm() == json.loads(json.dumps(keycloak_realm())), (
         "regenerate: flask sso keycloak-realm > deploy/keycloak/aktorskab-demo-realm.json"
+    )
 
 
 def test_compose_runs_keycloak_with_the_realm():
@@ -51,8 +52,9 @@ def test_client_matches_the_demo_settings():
     assert not client["publicClient"]
     assert client["attributes"]["pkce.code.challenge.method"] == "S256"
     assert "http://localhost:8000/t/demo/auth/callback" in client["redirectUris"]
-    assert "http://localhost:8000/t/demo/auth/logged-out" in \
-        client["attributes"]["post.logout.redirect.uris"].split("##")
+    assert "http://localhost:8000/t/demo/auth/logged-out" in client["attributes"][
+        "post.logout.redirect.uris"
+    ].split("##")
     mappers = {m["config"]["claim.name"]: m for m in client["protocolMappers"]}
     assert mappers[settings.unit_claim]["config"]["user.attribute"] == "unit"
     assert mappers[settings.roles_claim]["protocolMapper"] == "oidc-group-membership-mapper"
@@ -83,7 +85,8 @@ def test_unit_attribute_is_allowed_by_the_user_profile():
     profile = json.loads(provider["config"]["kc.user.profile.config"][0])
     assert profile["unmanagedAttributePolicy"] == "ENABLED"
     assert {"username", "email", "firstName", "lastName"} <= {
-        a["name"] for a in profile["attributes"]}
+        a["name"] for a in profile["attributes"]
+    }
 
 
 def test_realm_file_path_is_documented():

@@ -21,14 +21,16 @@ def memberships_of(app, tenant, user) -> set[tuple[str, str, str]]:
         rows = db.session.execute(
             select(OrgUnit.external_id, Membership.role, Membership.source)
             .join(OrgUnit, OrgUnit.id == Membership.unit_id)
-            .where(Membership.user_id == user.id)).all()
+            .where(Membership.user_id == user.id)
+        ).all()
     return {(ext, role.value, source.value) for ext, role, source in rows}
 
 
 def roles_of(app, tenant, user) -> set[tuple[str, str]]:
     with app.app_context(), tenant_scope(tenant.id):
-        rows = db.session.execute(select(TenantRole.role, TenantRole.source)
-                                  .where(TenantRole.user_id == user.id)).all()
+        rows = db.session.execute(
+            select(TenantRole.role, TenantRole.source).where(TenantRole.user_id == user.id)
+        ).all()
     return {(role.value, source.value) for role, source in rows}
 
 
@@ -46,8 +48,13 @@ def test_authorization_request_uses_pkce_state_and_nonce(flow: Flow, mock_provid
 
 
 def test_first_login_creates_the_user_from_claims_and_lands_home(app, flow, mock_provider):
-    mock_provider.set_user("ulla.first", name="Ulla Første", email="ulla@solby.dk",
-                           unit="team-sol", groups=["grp-leder", "grp-hr", "other"])
+    mock_provider.set_user(
+        "ulla.first",
+        name="Ulla Første",
+        email="ulla@solby.dk",
+        unit="team-sol",
+        groups=["grp-leder", "grp-hr", "other"],
+    )
     reply = flow.login(mock_provider, "ulla.first")
     assert reply.status_code == 302
     assert reply.headers["Location"] == "/t/solby/"
@@ -65,21 +72,35 @@ def test_first_login_creates_the_user_from_claims_and_lands_home(app, flow, mock
     assert events[-2:] == ["auth.user_created", "auth.login"]
 
 
-def test_every_login_refreshes_claims_but_keeps_what_the_app_granted(app, make, flow,
-                                                                     mock_provider):
-    mock_provider.set_user("bo.again", name="Bo", email="bo@solby.dk", unit="team-sol",
-                           groups=["grp-hu", "grp-leder"])
+def test_every_login_refreshes_claims_but_keeps_what_the_app_granted(
+    app, make, flow, mock_provider
+):
+    mock_provider.set_user(
+        "bo.again", name="Bo", email="bo@solby.dk", unit="team-sol", groups=["grp-hu", "grp-leder"]
+    )
     flow.login(mock_provider, "bo.again")
     user = user_by_subject(app, flow.tenant, "bo.again")
     with make.scope(flow.tenant):
         maane = db.session.scalar(select(OrgUnit).filter_by(external_id="team-maane"))
-        db.session.add(Membership(user_id=user.id, unit_id=maane.id,
-                                  role=MembershipRole.EMPLOYEE, source=RoleSource.APP))
-        db.session.add(TenantRole(user_id=user.id, role=TenantRoleName.ADMIN,
-                                  source=RoleSource.APP))
+        db.session.add(
+            Membership(
+                user_id=user.id,
+                unit_id=maane.id,
+                role=MembershipRole.EMPLOYEE,
+                source=RoleSource.APP,
+            )
+        )
+        db.session.add(
+            TenantRole(user_id=user.id, role=TenantRoleName.ADMIN, source=RoleSource.APP)
+        )
 
-    mock_provider.set_user("bo.again", name="Bo Bagger", email="bo.bagger@solby.dk",
-                           unit="team-maane", groups=["grp-hr"])
+    mock_provider.set_user(
+        "bo.again",
+        name="Bo Bagger",
+        email="bo.bagger@solby.dk",
+        unit="team-maane",
+        groups=["grp-hr"],
+    )
     flow.client.post("/t/solby/auth/logout")
     flow.login(mock_provider, "bo.again")
 
@@ -91,8 +112,9 @@ def test_every_login_refreshes_claims_but_keeps_what_the_app_granted(app, make, 
 
 def test_next_page_is_kept_but_only_within_the_tenant(flow, mock_provider):
     mock_provider.set_user("nora.next", name="Nora", unit="team-sol")
-    reply = flow.callback(mock_provider.authorize(flow.start("/t/solby/somewhere?x=1"),
-                                                  "nora.next"))
+    reply = flow.callback(
+        mock_provider.authorize(flow.start("/t/solby/somewhere?x=1"), "nora.next")
+    )
     assert reply.headers["Location"] == "/t/solby/somewhere?x=1"
     flow.client.post("/t/solby/auth/logout")
     for evil in ("https://evil.example/", "//evil.example/", "/t/other/", "/t/solby\\x"):
@@ -112,8 +134,9 @@ def test_user_with_no_known_unit_gets_in_and_is_told_so(app, flow, mock_provider
     assert login.details["unknown_units"] == ["ukendt-enhed"]
 
 
-def test_the_same_subject_in_two_tenants_is_two_users(app, make, client, mock_provider,
-                                                      other_mock_provider, sso_tenant):
+def test_the_same_subject_in_two_tenants_is_two_users(
+    app, make, client, mock_provider, other_mock_provider, sso_tenant
+):
     other = make.tenant("nabo", name="Naboby Kommune")
     configure(make, other, other_mock_provider.issuer)
     for provider in (mock_provider, other_mock_provider):
@@ -129,8 +152,9 @@ def test_the_same_subject_in_two_tenants_is_two_users(app, make, client, mock_pr
 
 def test_settings_change_rebuilds_the_cached_client(make, flow, mock_provider):
     assert query(flow.start())["client_id"] == CLIENT_ID
-    configure(make, flow.tenant, mock_provider.issuer, client_id="renamed-client",
-              scopes="openid email")
+    configure(
+        make, flow.tenant, mock_provider.issuer, client_id="renamed-client", scopes="openid email"
+    )
     params = query(flow.start())
     assert params["client_id"] == "renamed-client"
     assert params["scope"] == "openid email"
@@ -160,43 +184,73 @@ def test_units_by_path_and_roles_from_a_nested_claim(app, make, client, mock_pro
     tenant = make.tenant("stiby")
     area = make.unit(tenant, "Børn og Unge", kind="area")
     make.unit(tenant, "Solsikken", parent=area)
-    configure(make, tenant, mock_provider.issuer, unit_claim="org.path",
-              unit_claim_kind=UnitClaimKind.PATH, roles_claim="realm_access.roles")
-    mock_provider.set_user("petra.path", name="Petra", org={"path": "Børn og Unge/Solsikken"},
-                           realm_access={"roles": ["grp-leder", "grp-admin"]})
+    configure(
+        make,
+        tenant,
+        mock_provider.issuer,
+        unit_claim="org.path",
+        unit_claim_kind=UnitClaimKind.PATH,
+        roles_claim="realm_access.roles",
+    )
+    mock_provider.set_user(
+        "petra.path",
+        name="Petra",
+        org={"path": "Børn og Unge/Solsikken"},
+        realm_access={"roles": ["grp-leder", "grp-admin"]},
+    )
     Flow(client, tenant).login(mock_provider, "petra.path")
     user = user_by_subject(app, tenant, "petra.path")
     assert {m[1:] for m in memberships_of(app, tenant, user)} == {("leader", "sso")}
     with app.app_context(), tenant_scope(tenant.id):
-        unit_names = set(db.session.scalars(
-            select(OrgUnit.name).join(Membership, Membership.unit_id == OrgUnit.id)
-            .where(Membership.user_id == user.id)))
+        unit_names = set(
+            db.session.scalars(
+                select(OrgUnit.name)
+                .join(Membership, Membership.unit_id == OrgUnit.id)
+                .where(Membership.user_id == user.id)
+            )
+        )
     assert unit_names == {"Solsikken"}
     assert roles_of(app, tenant, user) == {("admin", "sso")}
 
 
-def test_cli_configures_and_shows_without_the_secret(app, db_session, make, mock_provider,
-                                                     monkeypatch):
+def test_cli_configures_and_shows_without_the_secret(
+    app, db_session, make, mock_provider, monkeypatch
+):
     make.tenant("kliby")
     monkeypatch.setenv("KLIBY_SECRET", "cli-secret-value")
     runner = app.test_cli_runner()
-    result = runner.invoke(args=[
-        "sso", "configure", "kliby", "--issuer", mock_provider.issuer, "--client-id", "kli",
-        "--client-secret-env", "KLIBY_SECRET", "--unit-claim", "unit",
-        "--leader-values", "grp-leder,grp-chef"])
+    result = runner.invoke(
+        args=[
+            "sso",
+            "configure",
+            "kliby",
+            "--issuer",
+            mock_provider.issuer,
+            "--client-id",
+            "kli",
+            "--client-secret-env",
+            "KLIBY_SECRET",
+            "--unit-claim",
+            "unit",
+            "--leader-values",
+            "grp-leder,grp-chef",
+        ]
+    )
     assert result.exit_code == 0, result.output
     shown = runner.invoke(args=["sso", "show", "kliby"]).output
     assert "client_id: kli" in shown and "(stored)" in shown
     assert "cli-secret-value" not in shown + result.output
     assert "'leader': ['grp-leder', 'grp-chef']" in shown
-    bad = runner.invoke(args=["sso", "configure", "kliby", "--issuer", "http://127.0.0.1:9",
-                              "--client-id", "kli"])
+    bad = runner.invoke(
+        args=["sso", "configure", "kliby", "--issuer", "http://127.0.0.1:9", "--client-id", "kli"]
+    )
     assert bad.exit_code != 0 and "issuer:" in bad.output
 
 
-def test_a_path_claim_matching_two_sibling_teams_places_nobody(app, make, client, login,
-                                                                mock_provider):
-    """"Dagtilbud Syd/Team 2" names two teams: the person lands on the "not placed" page and
+def test_a_path_claim_matching_two_sibling_teams_places_nobody(
+    app, make, client, login, mock_provider
+):
+    """ "Dagtilbud Syd/Team 2" names two teams: the person lands on the "not placed" page and
     the admin's list shows both candidates; nothing is guessed."""
     from web.auth.models import UnitClaimKind
 
@@ -204,10 +258,14 @@ def test_a_path_claim_matching_two_sibling_teams_places_nobody(app, make, client
     area = make.unit(tenant, "Dagtilbud Syd", kind="department")
     first = make.unit(tenant, "Team 2", parent=area)
     second = make.unit(tenant, "Team 2", parent=area)
-    configure(make, tenant, mock_provider.issuer, unit_claim="org.path",
-              unit_claim_kind=UnitClaimKind.PATH)
-    mock_provider.set_user("tvilling", name="Tove Tvilling",
-                           org={"path": "Dagtilbud Syd/Team 2"})
+    configure(
+        make,
+        tenant,
+        mock_provider.issuer,
+        unit_claim="org.path",
+        unit_claim_kind=UnitClaimKind.PATH,
+    )
+    mock_provider.set_user("tvilling", name="Tove Tvilling", org={"path": "Dagtilbud Syd/Team 2"})
     flow = Flow(client, tenant)
     reply = flow.login(mock_provider, "tvilling")
     assert reply.headers["Location"] == "/t/tvedby/auth/no-unit"

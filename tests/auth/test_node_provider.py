@@ -30,17 +30,28 @@ SECRET = "interop-secret-interop-secret"
 CALLBACK = "http://localhost/t/interop/auth/callback"
 LOGGED_OUT = "http://localhost/t/interop/auth/logged-out"
 ACCOUNTS = {
-    "olivia.interop": {"name": "Olivia Interop", "email": "olivia@interop.dk",
-                       "email_verified": True, "locale": "en", "unit": "team-interop",
-                       "groups": ["grp-leder", "grp-hr"]},
+    "olivia.interop": {
+        "name": "Olivia Interop",
+        "email": "olivia@interop.dk",
+        "email_verified": True,
+        "locale": "en",
+        "unit": "team-interop",
+        "groups": ["grp-leder", "grp-hr"],
+    },
 }
 
 
 @pytest.fixture(scope="module")
 def node_issuer(tmp_path_factory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("node") / "oidc-provider.log"
-    with node_provider(log, client_id=CLIENT, client_secret=SECRET, redirect_uri=CALLBACK,
-                       post_logout_redirect_uri=LOGGED_OUT, accounts=ACCOUNTS) as issuer:
+    with node_provider(
+        log,
+        client_id=CLIENT,
+        client_secret=SECRET,
+        redirect_uri=CALLBACK,
+        post_logout_redirect_uri=LOGGED_OUT,
+        accounts=ACCOUNTS,
+    ) as issuer:
         yield issuer
 
 
@@ -57,21 +68,32 @@ def interop(app, make, login, node_issuer):
     admin = make.user(tenant, "Ada Admin", roles=(TenantRoleName.ADMIN,))
     with admin_browser.session_transaction() as session:
         session.update(session_payload(admin))
-    reply = admin_browser.post("/t/interop/admin/sso", data={
-        "issuer": node_issuer, "client_id": CLIENT, "client_secret": SECRET,
-        "scopes": "openid profile email aktorskab", "email_claim": "email",
-        "name_claim": "name", "unit_claim": "unit", "unit_claim_kind": "external_id",
-        "roles_claim": "groups", "leader_values": "grp-leder", "hr_values": "grp-hr",
-        "is_enabled": "y"})
+    reply = admin_browser.post(
+        "/t/interop/admin/sso",
+        data={
+            "issuer": node_issuer,
+            "client_id": CLIENT,
+            "client_secret": SECRET,
+            "scopes": "openid profile email aktorskab",
+            "email_claim": "email",
+            "name_claim": "name",
+            "unit_claim": "unit",
+            "unit_claim_kind": "external_id",
+            "roles_claim": "groups",
+            "leader_values": "grp-leder",
+            "hr_values": "grp-hr",
+            "is_enabled": "y",
+        },
+    )
     assert reply.status_code == 302, reply.get_data(as_text=True)[:3000]
     # The save is a draft: a test sign-in through the provider, then "Apply".
     version_id = pending_id(app, tenant)
     started = start_test(admin_browser, tenant, version_id)
     assert started.status_code == 302, started.get_data(as_text=True)[:3000]
-    result = admin_browser.get(authorize(requests.Session(), started.headers["Location"],
-                                         "olivia.interop"))
-    assert 'id="test-passed"' in result.get_data(as_text=True), \
-        result.get_data(as_text=True)[:3000]
+    result = admin_browser.get(
+        authorize(requests.Session(), started.headers["Location"], "olivia.interop")
+    )
+    assert 'id="test-passed"' in result.get_data(as_text=True), result.get_data(as_text=True)[:3000]
     assert apply_version(admin_browser, tenant, version_id).status_code == 302
     return tenant
 
@@ -102,10 +124,14 @@ def test_full_interoperability_run(app, client, interop, node_issuer):
     with app.app_context(), tenant_scope(interop.id):
         user = db.session.scalar(select(User).filter_by(subject="olivia.interop"))
         assert (user.display_name, user.email, user.locale) == (
-            "Olivia Interop", "olivia@interop.dk", "en")
+            "Olivia Interop",
+            "olivia@interop.dk",
+            "en",
+        )
         assert {r.role for r in user.roles} == {TenantRoleName.HR}
-        assert set(db.session.scalars(select(Membership.role).filter_by(user_id=user.id))) \
-            == {MembershipRole.LEADER}
+        assert set(db.session.scalars(select(Membership.role).filter_by(user_id=user.id))) == {
+            MembershipRole.LEADER
+        }
     assert audit_entries(app, interop, "auth.login")[-1].actor_id == user.id
 
     # Logout: locally, then at the provider, which confirms and sends the browser back.

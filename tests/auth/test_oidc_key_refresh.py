@@ -40,8 +40,14 @@ SLUG = "nokkelby"
 CLIENT = "aktorskab-keys"
 SECRET = "keys-secret-keys-secret-keys"
 CALLBACK = f"http://localhost/t/{SLUG}/auth/callback"
-ACCOUNTS = {"kim.key": {"name": "Kim Key", "email": "kim@nokkelby.dk", "unit": "team-key",
-                        "groups": ["grp-leder"]}}
+ACCOUNTS = {
+    "kim.key": {
+        "name": "Kim Key",
+        "email": "kim@nokkelby.dk",
+        "unit": "team-key",
+        "groups": ["grp-leder"],
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +57,12 @@ def keys() -> dict[str, dict]:
 
 
 def public(*private_keys: dict) -> dict:
-    return {"keys": [{k: v for k, v in key.items() if k in ("kty", "n", "e", "kid", "use", "alg")}
-                     for key in private_keys]}
+    return {
+        "keys": [
+            {k: v for k, v in key.items() if k in ("kty", "n", "e", "kid", "use", "alg")}
+            for key in private_keys
+        ]
+    }
 
 
 def thumbprint(key: dict) -> str:
@@ -61,10 +71,16 @@ def thumbprint(key: dict) -> str:
 
 @contextmanager
 def provider(tmp_path, port: int, signing_keys: list[dict]) -> Iterator[str]:
-    with node_provider(tmp_path / f"node-{signing_keys[0]['kid']}.log", client_id=CLIENT,
-                       client_secret=SECRET, redirect_uri=CALLBACK,
-                       post_logout_redirect_uri=f"http://localhost/t/{SLUG}/auth/logged-out",
-                       accounts=ACCOUNTS, keys=signing_keys, port=port) as issuer:
+    with node_provider(
+        tmp_path / f"node-{signing_keys[0]['kid']}.log",
+        client_id=CLIENT,
+        client_secret=SECRET,
+        redirect_uri=CALLBACK,
+        post_logout_redirect_uri=f"http://localhost/t/{SLUG}/auth/logged-out",
+        accounts=ACCOUNTS,
+        keys=signing_keys,
+        port=port,
+    ) as issuer:
         yield issuer
 
 
@@ -93,8 +109,14 @@ def admin_browser(app, make, tenant):
 
 
 def wire(make, tenant, issuer: str) -> None:
-    configure(make, tenant, issuer, client_id=CLIENT, client_secret=SECRET,
-              scopes="openid profile email aktorskab")
+    configure(
+        make,
+        tenant,
+        issuer,
+        client_id=CLIENT,
+        client_secret=SECRET,
+        scopes="openid profile email aktorskab",
+    )
 
 
 def refresh(app, tenant) -> bool:
@@ -136,8 +158,11 @@ def raised_alerts(app, tenant) -> list[str]:
 
 def alert_mails(app, tenant) -> list[ReminderOutbox]:
     with app.app_context(), tenant_scope(tenant.id):
-        return list(db.session.scalars(select(ReminderOutbox).where(
-            ReminderOutbox.kind == ReminderKind.SSO_REFRESH_KEPT)))
+        return list(
+            db.session.scalars(
+                select(ReminderOutbox).where(ReminderOutbox.kind == ReminderKind.SSO_REFRESH_KEPT)
+            )
+        )
 
 
 def banner(browser) -> bool:
@@ -146,13 +171,16 @@ def banner(browser) -> bool:
 
 
 def test_a_refresh_that_drops_the_signing_key_keeps_sign_ins_working_and_tells_the_admins(
-        app, make, tenant, admin_browser, keys, port, tmp_path, smtp_server):
+    app, make, tenant, admin_browser, keys, port, tmp_path, smtp_server
+):
     with provider(tmp_path, port, [keys["old"]]) as issuer:
         wire(make, tenant, issuer)
         assert refresh(app, tenant) is True  # the first good copy
         sign_in(app, tenant)
-        assert stored(app, tenant) == {"keys": {thumbprint(keys["old"])},
-                                       "signing": thumbprint(keys["old"])}
+        assert stored(app, tenant) == {
+            "keys": {thumbprint(keys["old"])},
+            "signing": thumbprint(keys["old"]),
+        }
 
         # The provider's JWKS loses the key it still signs with (a botched rotation).
         publish(issuer, jwks=public(keys["stray"]))
@@ -172,8 +200,7 @@ def test_a_refresh_that_drops_the_signing_key_keeps_sign_ins_working_and_tells_t
         assert outcome.sent == 1
         [mail] = smtp_server.messages
         assert mail["To"].addresses[0].addr_spec == admin_browser.admin_email
-        assert mail["Subject"] == \
-            "Fælles login: login-tjenestens nye nøgler blev ikke taget i brug"
+        assert mail["Subject"] == "Fælles login: login-tjenestens nye nøgler blev ikke taget i brug"
         text = mail.get_body(("plain",)).get_content()
         assert "jwks_signing_key_dropped" in text and "Den sidste gode udgave bruges" in text
         assert f"/t/{SLUG}/admin/sso" in text
@@ -189,8 +216,9 @@ def test_a_refresh_that_drops_the_signing_key_keeps_sign_ins_working_and_tells_t
         assert not banner(admin_browser)
 
 
-def test_a_key_rollover_announced_in_the_jwks_is_accepted(app, make, tenant, admin_browser,
-                                                          keys, port, tmp_path):
+def test_a_key_rollover_announced_in_the_jwks_is_accepted(
+    app, make, tenant, admin_browser, keys, port, tmp_path
+):
     old, new = thumbprint(keys["old"]), thumbprint(keys["new"])
     with provider(tmp_path, port, [keys["old"]]) as issuer:
         wire(make, tenant, issuer)
@@ -215,8 +243,9 @@ def test_a_key_rollover_announced_in_the_jwks_is_accepted(app, make, tenant, adm
         sign_in(app, tenant)
 
 
-def test_a_failing_refresh_keeps_the_last_good_copy(app, make, tenant, admin_browser, keys,
-                                                    port, tmp_path):
+def test_a_failing_refresh_keeps_the_last_good_copy(
+    app, make, tenant, admin_browser, keys, port, tmp_path
+):
     with provider(tmp_path, port, [keys["old"]]) as issuer:
         wire(make, tenant, issuer)
         assert refresh(app, tenant) is True
@@ -227,8 +256,9 @@ def test_a_failing_refresh_keeps_the_last_good_copy(app, make, tenant, admin_bro
         with app.app_context(), tenant_scope(tenant.id):
             assert db.session.scalar(select(SsoAlert.reason)) == "metadata_unreachable"
         assert banner(admin_browser)
-        assert 'id="sso-refresh-guard"' in admin_browser.get(f"/t/{SLUG}/admin/sso") \
-            .get_data(as_text=True)
+        assert 'id="sso-refresh-guard"' in admin_browser.get(f"/t/{SLUG}/admin/sso").get_data(
+            as_text=True
+        )
         sign_in(app, tenant)  # discovery and keys from the kept copy
         publish(issuer)
         assert refresh(app, tenant) is False
@@ -238,23 +268,29 @@ def test_a_failing_refresh_keeps_the_last_good_copy(app, make, tenant, admin_bro
 # --- the rule itself, for any keys: a new JWKS is kept back exactly when it lacks the key
 # that signed the last sign-in (or, before any sign-in, every key of the copy in force) ----
 
+
 @pytest.fixture(scope="module")
 def pool() -> list[dict]:
     return [public(rsa_key(f"k{i}").as_dict(private=False)) for i in range(4)]
 
 
-@settings(max_examples=60, deadline=None, database=None,
-          derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"),
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_the_guard_keeps_back_exactly_a_jwks_without_the_signing_key(pool, data):
     indices = st.sets(st.integers(0, len(pool) - 1), min_size=1)
     old, new = data.draw(indices), data.draw(indices)
     signing = data.draw(st.none() | st.sampled_from(sorted(old)))
     as_set = {"keys": [pool[i]["keys"][0] for i in sorted(new)]}
-    copy = {"jwks": {"keys": [pool[i]["keys"][0] for i in sorted(old)]},
-            "signing_key": jwks.thumbprints(pool[signing]).pop() if signing is not None
-            else None}
+    copy = {
+        "jwks": {"keys": [pool[i]["keys"][0] for i in sorted(old)]},
+        "signing_key": jwks.thumbprints(pool[signing]).pop() if signing is not None else None,
+    }
     should_keep_back = (signing not in new) if signing is not None else not (old & new)
     try:
         jwks.check_keeps_signing_key(copy, as_set)

@@ -18,8 +18,9 @@ from web.auth.services import update_settings
 def forged(make, client, forge: ForgeProvider) -> Flow:
     tenant = make.tenant("forgeby", name="Forgeby Kommune")
     forge.metadata_extra = {"id_token_signing_alg_values_supported": ["RS256"]}
-    configure(make, tenant, forge.issuer, client_id=forge.client_id,
-              client_secret=forge.client_secret)
+    configure(
+        make, tenant, forge.issuer, client_id=forge.client_id, client_secret=forge.client_secret
+    )
     return Flow(client, tenant)
 
 
@@ -60,8 +61,9 @@ def test_a_bad_signature_refetches_once_then_fails(app, forged, forge):
 
 
 def ps256_key(forge: ForgeProvider) -> RSAKey:
-    key = RSAKey.generate_key(2048, parameters={"kid": "forge-ps", "use": "sig",
-                                                "alg": "PS256"}, private=True)
+    key = RSAKey.generate_key(
+        2048, parameters={"kid": "forge-ps", "use": "sig", "alg": "PS256"}, private=True
+    )
     forge.published = [forge.key, key]
     return key
 
@@ -86,8 +88,11 @@ def test_resaving_unchanged_settings_reads_the_provider_again(make, forged, forg
     assert logged_in(forged)
     assert forge.jwks_requests == 1
     with make.scope(forged.tenant):  # what the admin's settings page does on "Gem"
-        update_settings(settings_input(forge.issuer, client_id=forge.client_id,
-                                       client_secret=forge.client_secret))
+        update_settings(
+            settings_input(
+                forge.issuer, client_id=forge.client_id, client_secret=forge.client_secret
+            )
+        )
     assert logged_in(forged)
     assert forge.jwks_requests == 2
 

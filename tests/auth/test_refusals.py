@@ -21,8 +21,9 @@ CONFIG_EN = "Sign-in is not set up correctly for your municipality — contact y
 STATE_DA = "Login-forsøget er udløbet, allerede brugt eller startet i en anden browser."
 
 
-def assert_refused(app, flow: Flow, reply, reason: str, status: int = 400,
-                   text: str = REFUSED_DA) -> None:
+def assert_refused(
+    app, flow: Flow, reply, reason: str, status: int = 400, text: str = REFUSED_DA
+) -> None:
     html = reply.get_data(as_text=True)
     assert reply.status_code == status, html[:800]
     assert text in html
@@ -35,8 +36,9 @@ def assert_refused(app, flow: Flow, reply, reason: str, status: int = 400,
 def forged(make, client, forge: ForgeProvider) -> Flow:
     """A tenant whose provider is the ForgeProvider."""
     tenant = make.tenant("forgeby", name="Forgeby Kommune")
-    configure(make, tenant, forge.issuer, client_id=forge.client_id,
-              client_secret=forge.client_secret)
+    configure(
+        make, tenant, forge.issuer, client_id=forge.client_id, client_secret=forge.client_secret
+    )
     return Flow(client, tenant)
 
 
@@ -65,25 +67,23 @@ def test_client_secret_goes_in_the_body_when_that_is_all_the_provider_takes(forg
 def shape(forge: ForgeProvider, change) -> None:
     def make_token(claims, provider):
         return change(dict(claims), provider)
+
     forge.make_token = make_token
 
 
 def test_wrong_issuer_is_refused(app, forged, forge):
     shape(forge, lambda c, p: p.sign({**c, "iss": "https://login.other-kommune.dk"}))
-    assert_refused(app, forged, forge_login(forged, forge), "id_token_issuer",
-                   text=CONFIG_DA)
+    assert_refused(app, forged, forge_login(forged, forge), "id_token_issuer", text=CONFIG_DA)
 
 
 def test_wrong_audience_is_refused(app, forged, forge):
     shape(forge, lambda c, p: p.sign({**c, "aud": "some-other-client"}))
-    assert_refused(app, forged, forge_login(forged, forge), "id_token_audience",
-                   text=CONFIG_DA)
+    assert_refused(app, forged, forge_login(forged, forge), "id_token_audience", text=CONFIG_DA)
 
 
 def test_extra_audience_needs_azp_naming_us(app, forged, forge):
     shape(forge, lambda c, p: p.sign({**c, "aud": [c["aud"], "x"], "azp": "x"}))
-    assert_refused(app, forged, forge_login(forged, forge), "id_token_audience",
-                   text=CONFIG_DA)
+    assert_refused(app, forged, forge_login(forged, forge), "id_token_audience", text=CONFIG_DA)
 
 
 def test_expired_token_is_refused(app, forged, forge):
@@ -96,8 +96,13 @@ def test_token_issued_in_the_future_is_refused(app, forged, forge):
     now = int(time.time())
     shape(forge, lambda c, p: p.sign({**c, "iat": now + 600, "exp": now + 900}))
     # Named as what it is (issue 15): tests/auth/test_oidc_robustness.py checks the page.
-    assert_refused(app, forged, forge_login(forged, forge), "provider_clock_ahead",
-                   text="Login-tjenestens ur går foran vores")
+    assert_refused(
+        app,
+        forged,
+        forge_login(forged, forge),
+        "provider_clock_ahead",
+        text="Login-tjenestens ur går foran vores",
+    )
 
 
 def test_small_clock_skew_is_tolerated(app, forged, forge):
@@ -126,8 +131,7 @@ def test_symmetric_signature_is_refused_even_when_advertised(app, forged, forge)
 def test_unknown_kid_refetches_the_jwks_once_then_fails(app, forged, forge):
     stranger = rsa_key("never-published")
     shape(forge, lambda c, p: p.sign(c, key=stranger))
-    assert_refused(app, forged, forge_login(forged, forge), "id_token_unknown_kid",
-                   text=CONFIG_DA)
+    assert_refused(app, forged, forge_login(forged, forge), "id_token_unknown_kid", text=CONFIG_DA)
     assert forge.jwks_requests == 2
 
 
@@ -165,11 +169,14 @@ def test_token_without_a_name_is_refused_with_the_claims_named(app, forged, forg
     assert audit_entries(app, forged.tenant, "auth.login_refused")[-1].subject == "nameless"
 
 
-@pytest.mark.parametrize(("variant", "reason"), [
-    ("its own keys and issuer", "id_token_unknown_kid"),
-    ("a shared key, its own issuer", "id_token_issuer"),
-    ("a shared provider, its own client", "id_token_audience"),
-])
+@pytest.mark.parametrize(
+    ("variant", "reason"),
+    [
+        ("its own keys and issuer", "id_token_unknown_kid"),
+        ("a shared key, its own issuer", "id_token_issuer"),
+        ("a shared provider, its own client", "id_token_audience"),
+    ],
+)
 def test_token_from_another_tenants_provider_is_refused(app, forged, forge, variant, reason):
     """Our token endpoint hands over an id_token meant for another municipality."""
     nabo = ForgeProvider(kid="nabo-1")
@@ -188,15 +195,17 @@ def test_token_from_another_tenants_provider_is_refused(app, forged, forge, vari
 
 def test_callback_issuer_must_match_when_present(app, forged, forge):
     forge.callback_extra = {"iss": "https://login.other-kommune.dk"}
-    assert_refused(app, forged, forge_login(forged, forge), "callback_issuer_mismatch",
-                   text=CONFIG_DA)
+    assert_refused(
+        app, forged, forge_login(forged, forge), "callback_issuer_mismatch", text=CONFIG_DA
+    )
     assert forge.token_requests == 0  # the code never left for the token endpoint
 
 
 def test_callback_issuer_is_required_when_advertised(app, forged, forge):
     forge.metadata_extra = {"authorization_response_iss_parameter_supported": True}
-    assert_refused(app, forged, forge_login(forged, forge), "callback_issuer_missing",
-                   text=CONFIG_DA)
+    assert_refused(
+        app, forged, forge_login(forged, forge), "callback_issuer_missing", text=CONFIG_DA
+    )
 
 
 def test_refusal_page_is_translated(app, forged, forge):
@@ -255,8 +264,9 @@ def test_replayed_code_is_refused(app, flow, mock_provider):
     assert_refused(app, flow, flow.callback(replay), "code_rejected")
 
 
-def test_code_from_another_tenants_provider_is_refused(app, flow, mock_provider,
-                                                       other_mock_provider):
+def test_code_from_another_tenants_provider_is_refused(
+    app, flow, mock_provider, other_mock_provider
+):
     """Mix-up: our authorization request, answered by another municipality's provider."""
     ours = flow.start()
     theirs = ours.replace(mock_provider.url, other_mock_provider.url)
@@ -267,8 +277,9 @@ def test_code_from_another_tenants_provider_is_refused(app, flow, mock_provider,
 def test_provider_error_is_refused(app, flow):
     state = query(flow.start())["state"]
     reply = flow.callback(f"/t/solby/auth/callback?error=access_denied&state={state}")
-    assert_refused(app, flow, reply, "provider_error",
-                   text="Login-tjenesten gennemførte ikke login.")
+    assert_refused(
+        app, flow, reply, "provider_error", text="Login-tjenesten gennemførte ikke login."
+    )
 
 
 def test_disabled_user_is_refused(app, make, flow, mock_provider):
@@ -278,14 +289,14 @@ def test_disabled_user_is_refused(app, make, flow, mock_provider):
         db.session.get(User, user.id).is_active = False
     mock_provider.set_user(user.subject, name="Dorte", unit="team-sol")
     reply = flow.login(mock_provider, user.subject)
-    assert_refused(app, flow, reply, "user_disabled", status=403,
-                   text="Din adgang til Aktørskab er lukket.")
+    assert_refused(
+        app, flow, reply, "user_disabled", status=403, text="Din adgang til Aktørskab er lukket."
+    )
     entry = audit_entries(app, tenant, "auth.login_refused")[-1]
     assert entry.actor_id == user.id
 
 
-def test_a_callback_without_this_browsers_state_keeps_an_earlier_session(app, flow,
-                                                                          mock_provider):
+def test_a_callback_without_this_browsers_state_keeps_an_earlier_session(app, flow, mock_provider):
     # Issue 15: this used to sign the person out, so any page could log people out with a
     # link. A session only ever ends through a login attempt this browser started, and a
     # sign-in clears the browser's pending states, so a signed-in session is not touched.
@@ -301,12 +312,24 @@ def test_unreachable_provider_is_a_clear_error(app, make, client):
     configure(make, tenant, "http://127.0.0.1:9")
     browser = Flow(client, tenant)
     reply = client.get("/t/nede/auth/login")
-    assert_refused(app, browser, reply, "metadata_unreachable", status=502,
-                   text="Vi kunne ikke kontakte jeres login-tjeneste.")
+    assert_refused(
+        app,
+        browser,
+        reply,
+        "metadata_unreachable",
+        status=502,
+        text="Vi kunne ikke kontakte jeres login-tjeneste.",
+    )
 
 
 def test_tenant_without_sso_says_so(app, make, client):
     tenant = make.tenant("uden", name="Uden Kommune")
     reply = client.get("/t/uden/auth/login")
-    assert_refused(app, Flow(client, tenant), reply, "sso_not_configured", status=503,
-                   text="Uden Kommune har ikke sat fælles login op")
+    assert_refused(
+        app,
+        Flow(client, tenant),
+        reply,
+        "sso_not_configured",
+        status=503,
+        text="Uden Kommune har ikke sat fælles login op",
+    )

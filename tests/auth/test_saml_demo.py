@@ -51,11 +51,17 @@ def test_demo_saml_tenant_logs_in_through_the_demo_idp(app, client, db_session, 
     result = runner.invoke(args=["sso", "saml-demo", "--idp-url", f"http://127.0.0.1:{port}"])
     assert result.exit_code == 0, result.output
     (tmp_path / "sp.xml").write_bytes(client.get(f"/t/{DEMO_SAML_SLUG}/auth/saml/metadata").data)
-    env = {**procfile_env(), "SAML_IDP_PORT": str(port), "IDP_KEY": str(folder / "idp.key"),
-           "IDP_CERT": str(folder / "idp.crt"), "ACCOUNTS_FILE": str(folder / "accounts.json"),
-           "SP_METADATA": str(tmp_path / "sp.xml")}
+    env = {
+        **procfile_env(),
+        "SAML_IDP_PORT": str(port),
+        "IDP_KEY": str(folder / "idp.key"),
+        "IDP_CERT": str(folder / "idp.crt"),
+        "ACCOUNTS_FILE": str(folder / "accounts.json"),
+        "SP_METADATA": str(tmp_path / "sp.xml"),
+    }
     process = Process(["node", "idp.mjs"], child_env(**env), tmp_path / "idp.log", cwd=IDP_DIR)
     try:
+
         def up() -> bool:
             assert process.popen.poll() is None, process.output()
             try:
@@ -69,8 +75,11 @@ def test_demo_saml_tenant_logs_in_through_the_demo_idp(app, client, db_session, 
         chooser = requests.get(start.headers["Location"], timeout=60)
         assert 'value="birgitte.admin"' in chooser.text  # one button per demo person
         token = re.search(r'name="token" value="([^"]+)"', chooser.text).group(1)
-        answer = requests.get(f"http://127.0.0.1:{port}/sso",
-                              params={"token": token, "user": "birgitte.admin"}, timeout=60)
+        answer = requests.get(
+            f"http://127.0.0.1:{port}/sso",
+            params={"token": token, "user": "birgitte.admin"},
+            timeout=60,
+        )
         reply = flow.complete(posted_response(answer.text))
         assert reply.status_code == 302, reply.get_data(as_text=True)[:500]
         user = user_by_subject(app, tenant, "birgitte.admin")

@@ -22,8 +22,11 @@ PERSON = Person("rita-persistent", {NAME: ["Rita Rotation"], EMAIL: ["rita@samlb
 
 def metadata_app(idp: ForgeIdP) -> Flask:
     app = Flask(__name__)
-    app.add_url_rule("/metadata", "metadata",
-                     lambda: Response(idp.metadata(), mimetype="application/samlmetadata+xml"))
+    app.add_url_rule(
+        "/metadata",
+        "metadata",
+        lambda: Response(idp.metadata(), mimetype="application/samlmetadata+xml"),
+    )
     return app
 
 
@@ -83,19 +86,27 @@ def test_an_unannounced_rotation_waits_for_a_test_sign_in(app, make, client):
         browser = app.test_client()
         with browser.session_transaction() as session:
             session.update(session_payload(admin))
-        assert 'id="sso-alert-refresh_kept"' in browser.get(
-            "/t/roterto/admin/").get_data(as_text=True)
+        assert 'id="sso-alert-refresh_kept"' in browser.get("/t/roterto/admin/").get_data(
+            as_text=True
+        )
         draft = pending_id(app, tenant)
         started = start_test(browser, tenant, draft)
         request = read_request(started.headers["Location"])
-        posted = browser.post("/t/roterto/auth/saml/acs", data={"SAMLResponse": post_value(
-            idp.response(request, PERSON, sp_entity_id=SP_ENTITY_ID.format(slug="roterto")))})
+        posted = browser.post(
+            "/t/roterto/auth/saml/acs",
+            data={
+                "SAMLResponse": post_value(
+                    idp.response(request, PERSON, sp_entity_id=SP_ENTITY_ID.format(slug="roterto"))
+                )
+            },
+        )
         result = browser.get(posted.headers["Location"]).get_data(as_text=True)
         assert 'id="test-passed"' in result, result[:2000]
         assert apply_version(browser, tenant, draft).status_code == 302
         assert login(saml_flow, idp).status_code == 302
-        assert 'id="sso-alert-refresh_kept"' not in browser.get(
-            "/t/roterto/admin/").get_data(as_text=True)
+        assert 'id="sso-alert-refresh_kept"' not in browser.get("/t/roterto/admin/").get_data(
+            as_text=True
+        )
 
 
 def privilege_list(*groups: tuple[str, list[str], list[str]]) -> str:
@@ -103,8 +114,9 @@ def privilege_list(*groups: tuple[str, list[str], list[str]]) -> str:
     for scope, privs, units in groups:
         xml.append(f'<PrivilegeGroup Scope="{scope}">')
         xml += [f"<Privilege>{p}</Privilege>" for p in privs]
-        xml += [f'<Constraint Name="{privileges.ORG_UNIT_CONSTRAINT}">{u}</Constraint>'
-                for u in units]
+        xml += [
+            f'<Constraint Name="{privileges.ORG_UNIT_CONSTRAINT}">{u}</Constraint>' for u in units
+        ]
         xml.append("</PrivilegeGroup>")
     xml.append("</bpp:PrivilegeList>")
     return base64.b64encode("".join(xml).encode()).decode()
@@ -118,17 +130,32 @@ def test_context_handler_privileges_become_roles_and_units(app, make, client):
 
     _rename_units(make, tenant, {"Team Sol": "5f6b-team-sol"})
     ch = privileges.CONTEXT_HANDLER
-    configure_saml(make, tenant, idp.metadata(), name_attribute=ch["name_claim"],
-                   email_attribute=ch["email_claim"], unit_attribute=ch["unit_claim"],
-                   roles_attribute=ch["roles_claim"],
-                   privileges_attribute=ch["privileges_attribute"], role_values=ch["role_values"])
+    configure_saml(
+        make,
+        tenant,
+        idp.metadata(),
+        name_attribute=ch["name_claim"],
+        email_attribute=ch["email_claim"],
+        unit_attribute=ch["unit_claim"],
+        roles_attribute=ch["roles_claim"],
+        privileges_attribute=ch["privileges_attribute"],
+        role_values=ch["role_values"],
+    )
     value = privilege_list(
-        ("urn:dk:gov:saml:cvrNumberIdentifier:29189781",
-         [privileges.ROLE_PREFIX + "leder/1", privileges.ROLE_PREFIX + "hr/1"],
-         ["5f6b-team-sol", "unknown-unit"]))
-    person = Person("CVR:29189781-RID:1234", {
-        ch["name_claim"]: ["Karin Kombit"], ch["email_claim"]: ["karin@kombitby.dk"],
-        ch["privileges_attribute"]: [value]})
+        (
+            "urn:dk:gov:saml:cvrNumberIdentifier:29189781",
+            [privileges.ROLE_PREFIX + "leder/1", privileges.ROLE_PREFIX + "hr/1"],
+            ["5f6b-team-sol", "unknown-unit"],
+        )
+    )
+    person = Person(
+        "CVR:29189781-RID:1234",
+        {
+            ch["name_claim"]: ["Karin Kombit"],
+            ch["email_claim"]: ["karin@kombitby.dk"],
+            ch["privileges_attribute"]: [value],
+        },
+    )
     reply = login(SamlFlow(client, tenant), idp, person)
     assert reply.status_code == 302, reply.get_data(as_text=True)[:300]
     user = user_by_subject(app, tenant, "CVR:29189781-RID:1234")
@@ -161,23 +188,28 @@ def test_logout_sends_a_signed_logout_request_to_the_idp(app, saml_flow, forge_i
     assert saml_flow.signed_in_user_id() is None
 
 
-def idp_logout_query(idp: ForgeIdP, name_id: str, destination: str, *,
-                     key_pem: str | None = None) -> str:
+def idp_logout_query(
+    idp: ForgeIdP, name_id: str, destination: str, *, key_pem: str | None = None
+) -> str:
     """An HTTP-Redirect LogoutRequest from the IdP, signed over the query as sent."""
     from urllib.parse import quote_plus
 
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    xml = (f'<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
-           f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lr1" Version="2.0" '
-           f'IssueInstant="2026-12-07T12:00:00Z" Destination="{destination}">'
-           f"<saml:Issuer>{idp.entity_id}</saml:Issuer><saml:NameID>{name_id}</saml:NameID>"
-           f"</samlp:LogoutRequest>")
+    xml = (
+        f'<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+        f'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lr1" Version="2.0" '
+        f'IssueInstant="2026-12-07T12:00:00Z" Destination="{destination}">'
+        f"<saml:Issuer>{idp.entity_id}</saml:Issuer><saml:NameID>{name_id}</saml:NameID>"
+        f"</samlp:LogoutRequest>"
+    )
     deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
     encoded = base64.b64encode(deflater.compress(xml.encode()) + deflater.flush()).decode()
-    query = (f"SAMLRequest={quote_plus(encoded)}&SigAlg="
-             f"{quote_plus('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')}")
+    query = (
+        f"SAMLRequest={quote_plus(encoded)}&SigAlg="
+        f"{quote_plus('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')}"
+    )
     key = serialization.load_pem_private_key((key_pem or idp.key_pem).encode(), None)
     signature = key.sign(query.encode(), padding.PKCS1v15(), hashes.SHA256())
     return f"{query}&Signature={quote_plus(base64.b64encode(signature).decode())}"
@@ -201,8 +233,7 @@ def test_forged_idp_logout_request_is_refused(app, saml_flow, forge_idp):
     assert login(saml_flow, forge_idp).status_code == 302
     slo = f"/t/{saml_flow.tenant.slug}/auth/saml/slo"
     intruder, _ = generate("intruder")
-    query = idp_logout_query(forge_idp, PERSON.name_id, "http://localhost" + slo,
-                             key_pem=intruder)
+    query = idp_logout_query(forge_idp, PERSON.name_id, "http://localhost" + slo, key_pem=intruder)
     reply = saml_flow.client.get(f"{slo}?{query}")
     assert reply.status_code == 400
     assert saml_flow.signed_in_user_id() is not None

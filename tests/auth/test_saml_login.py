@@ -6,8 +6,15 @@ from tests.auth.conftest import EMAIL, NAME, ROLES, UNIT, SamlFlow, audit_entrie
 from tests.auth.saml_forge import Person
 from tests.auth.test_login import memberships_of, roles_of, user_by_subject
 
-ULLA = Person("ulla-persistent-1", {NAME: ["Ulla Første"], EMAIL: ["ulla@samlby.dk"],
-                                    UNIT: ["team-sol"], ROLES: ["urn:role:leder", "urn:role:hr"]})
+ULLA = Person(
+    "ulla-persistent-1",
+    {
+        NAME: ["Ulla Første"],
+        EMAIL: ["ulla@samlby.dk"],
+        UNIT: ["team-sol"],
+        ROLES: ["urn:role:leder", "urn:role:hr"],
+    },
+)
 
 
 def test_signed_authn_request_asks_for_the_nsis_level(saml_flow: SamlFlow, forge_idp):
@@ -23,8 +30,9 @@ def test_signed_authn_request_asks_for_the_nsis_level(saml_flow: SamlFlow, forge
 
 def test_login_provisions_user_units_and_roles(app, saml_flow: SamlFlow, forge_idp):
     request = saml_flow.start()
-    reply = saml_flow.complete(forge_idp.response(request, ULLA,
-                                                  sp_entity_id=saml_flow.sp_entity_id))
+    reply = saml_flow.complete(
+        forge_idp.response(request, ULLA, sp_entity_id=saml_flow.sp_entity_id)
+    )
     assert reply.status_code == 302, reply.get_data(as_text=True)[:800]
     assert reply.headers["Location"] == "/t/saml-by/"
     user = user_by_subject(app, saml_flow.tenant, "ulla-persistent-1")
@@ -42,8 +50,9 @@ def test_encrypted_assertion_is_decrypted(app, make, saml_flow: SamlFlow, forge_
     with make.scope(saml_flow.tenant):
         sp_cert = keys.signing().certificate_pem
     request = saml_flow.start()
-    document = forge_idp.response(request, ULLA, sp_entity_id=saml_flow.sp_entity_id,
-                                  encrypt_for=sp_cert)
+    document = forge_idp.response(
+        request, ULLA, sp_entity_id=saml_flow.sp_entity_id, encrypt_for=sp_cert
+    )
     assert b"EncryptedAssertion" in document and b"Ulla" not in document
     reply = saml_flow.complete(document)
     assert reply.status_code == 302, reply.get_data(as_text=True)[:800]

@@ -31,8 +31,9 @@ def metadata_schema() -> xmlschema.XMLSchema:
         "urn:oasis:names:tc:SAML:2.0:metadata": str(folder / "saml-schema-metadata-2.0.xsd"),
     }
     source = str(folder / "saml-schema-metadata-2.0.xsd")
-    return xmlschema.XMLSchema(source, locations=locations, base_url=source, allow="sandbox",
-                               use_fallback=False)
+    return xmlschema.XMLSchema(
+        source, locations=locations, base_url=source, allow="sandbox", use_fallback=False
+    )
 
 
 def sp_metadata(saml_flow: SamlFlow) -> bytes:
@@ -44,17 +45,31 @@ def sp_metadata(saml_flow: SamlFlow) -> bytes:
 
 def published_certificates(document: bytes) -> list[str]:
     root = etree.fromstring(document)
-    return ["".join(c.text.split()) for c in root.iterfind(
-        f".//{{{MD}}}SPSSODescriptor/{{{MD}}}KeyDescriptor//{{{DS}}}X509Certificate")]
+    return [
+        "".join(c.text.split())
+        for c in root.iterfind(
+            f".//{{{MD}}}SPSSODescriptor/{{{MD}}}KeyDescriptor//{{{DS}}}X509Certificate"
+        )
+    ]
 
 
 def verify_with_xmlsec(document: bytes, cert_pem: str, tmp_path) -> None:
     (tmp_path / "m.xml").write_bytes(document)
     (tmp_path / "c.pem").write_text(cert_pem)
     result = subprocess.run(
-        ["xmlsec1", "--verify", "--pubkey-cert-pem", str(tmp_path / "c.pem"),
-         "--id-attr:ID", f"{MD}:EntityDescriptor", str(tmp_path / "m.xml")],
-        capture_output=True, text=True, check=False)
+        [
+            "xmlsec1",
+            "--verify",
+            "--pubkey-cert-pem",
+            str(tmp_path / "c.pem"),
+            "--id-attr:ID",
+            f"{MD}:EntityDescriptor",
+            str(tmp_path / "m.xml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -84,22 +99,26 @@ def test_metadata_is_per_tenant(saml_flow, make, client, forge_idp):
     configure_saml(make, other, forge_idp.metadata())
     mine = sp_metadata(saml_flow)
     theirs = client.get("/t/anden-by/auth/saml/metadata").data
-    assert etree.fromstring(theirs).get("entityID") == \
-        "http://localhost/t/anden-by/auth/saml/metadata"
+    assert (
+        etree.fromstring(theirs).get("entityID") == "http://localhost/t/anden-by/auth/saml/metadata"
+    )
     assert set(published_certificates(mine)).isdisjoint(published_certificates(theirs))
 
 
 def verify_redirect_signature(url: str, cert_pem: str) -> bool:
     """The HTTP-Redirect binding's signature over the raw query (SAML bindings 3.4.4.1)."""
     raw = dict(part.split("=", 1) for part in urlsplit(url).query.split("&"))
-    signed = "&".join(f"{k}={raw[k]}" for k in ("SAMLRequest", "RelayState", "SigAlg")
-                      if k in raw)
+    signed = "&".join(f"{k}={raw[k]}" for k in ("SAMLRequest", "RelayState", "SigAlg") if k in raw)
     from urllib.parse import unquote
 
     cert = x509.load_pem_x509_certificate(cert_pem.encode())
     try:
-        cert.public_key().verify(base64.b64decode(unquote(raw["Signature"])), signed.encode(),
-                                 padding.PKCS1v15(), hashes.SHA256())
+        cert.public_key().verify(
+            base64.b64decode(unquote(raw["Signature"])),
+            signed.encode(),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
     except Exception:
         return False
     return True
@@ -110,14 +129,16 @@ def login_url(saml_flow) -> str:
     return reply.headers["Location"]
 
 
-def test_key_rollover_publishes_two_keys_and_never_breaks_login(app, saml_flow, make,
-                                                                forge_idp, tmp_path):
+def test_key_rollover_publishes_two_keys_and_never_breaks_login(
+    app, saml_flow, make, forge_idp, tmp_path
+):
     with make.scope(saml_flow.tenant):
         old = keys.signing()
         old_id, old_cert = old.id, old.certificate_pem
         new = keys.create("next")
         new_id, new_cert = new.id, new.certificate_pem
         from web.extensions import db
+
         db.session.commit()
     # 1. Both published; the old one still signs.
     published = published_certificates(sp_metadata(saml_flow))
@@ -129,13 +150,15 @@ def test_key_rollover_publishes_two_keys_and_never_breaks_login(app, saml_flow, 
     with make.scope(saml_flow.tenant):
         keys.activate(new_id)
         from web.extensions import db
+
         db.session.commit()
     assert verify_redirect_signature(login_url(saml_flow), new_cert)
     assert not verify_redirect_signature(login_url(saml_flow), old_cert)
     verify_with_xmlsec(sp_metadata(saml_flow), new_cert, tmp_path)
     request = saml_flow.start()
-    reply = saml_flow.complete(forge_idp.response(
-        request, ULLA, sp_entity_id=saml_flow.sp_entity_id, encrypt_for=old_cert))
+    reply = saml_flow.complete(
+        forge_idp.response(request, ULLA, sp_entity_id=saml_flow.sp_entity_id, encrypt_for=old_cert)
+    )
     assert reply.status_code == 302, reply.get_data(as_text=True)[:300]
     saml_flow.client.post(f"/t/{saml_flow.tenant.slug}/auth/logout")
 
@@ -143,11 +166,13 @@ def test_key_rollover_publishes_two_keys_and_never_breaks_login(app, saml_flow, 
     with make.scope(saml_flow.tenant):
         keys.retire(old_id)
         from web.extensions import db
+
         db.session.commit()
     assert published_certificates(sp_metadata(saml_flow)) == [pem_body(new_cert)] * 2
     request = saml_flow.start()
-    reply = saml_flow.complete(forge_idp.response(
-        request, ULLA, sp_entity_id=saml_flow.sp_entity_id, encrypt_for=new_cert))
+    reply = saml_flow.complete(
+        forge_idp.response(request, ULLA, sp_entity_id=saml_flow.sp_entity_id, encrypt_for=new_cert)
+    )
     assert reply.status_code == 302
 
 
@@ -166,23 +191,42 @@ def test_cli_imports_an_external_key_pair_and_rolls_over(app, saml_flow, make, t
     (tmp_path / "k.pem").write_text(key_pem)
     (tmp_path / "c.pem").write_text(cert_pem)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["sso", "saml-keys", saml_flow.tenant.slug, "import",
-                                 "--key-file", str(tmp_path / "k.pem"),
-                                 "--cert-file", str(tmp_path / "c.pem")])
+    result = runner.invoke(
+        args=[
+            "sso",
+            "saml-keys",
+            saml_flow.tenant.slug,
+            "import",
+            "--key-file",
+            str(tmp_path / "k.pem"),
+            "--cert-file",
+            str(tmp_path / "c.pem"),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "published, not yet signing" in result.output
     assert pem_body(cert_pem) in published_certificates(sp_metadata(saml_flow))
     new_id = int(result.output.split()[1])
-    result = runner.invoke(args=["sso", "saml-keys", saml_flow.tenant.slug, "activate",
-                                 str(new_id)])
+    result = runner.invoke(
+        args=["sso", "saml-keys", saml_flow.tenant.slug, "activate", str(new_id)]
+    )
     assert result.exit_code == 0, result.output
     assert verify_redirect_signature(login_url(saml_flow), cert_pem)
 
     # A certificate that is not the key's is refused, and nothing is stored.
     _, other_cert = generate("other")
     (tmp_path / "c2.pem").write_text(other_cert)
-    result = runner.invoke(args=["sso", "saml-keys", saml_flow.tenant.slug, "import",
-                                 "--key-file", str(tmp_path / "k.pem"),
-                                 "--cert-file", str(tmp_path / "c2.pem")])
+    result = runner.invoke(
+        args=[
+            "sso",
+            "saml-keys",
+            saml_flow.tenant.slug,
+            "import",
+            "--key-file",
+            str(tmp_path / "k.pem"),
+            "--cert-file",
+            str(tmp_path / "c2.pem"),
+        ]
+    )
     assert result.exit_code != 0 and "not the key's" in result.output
     assert pem_body(other_cert) not in published_certificates(sp_metadata(saml_flow))

@@ -29,9 +29,14 @@ from web.auth.tasks import refresh_saml_metadata
 IDP_DIR = Path(__file__).parent / "saml_node_idp"
 NAME = "https://data.gov.dk/model/core/eid/fullName"
 EMAIL = "https://data.gov.dk/model/core/eid/email"
-ACCOUNTS = {"nora-persistent": {NAME: ["Nora Node"], EMAIL: ["nora@nodeby.dk"],
-                                "urn:test:unit": ["team-node"],
-                                "urn:test:roles": ["urn:role:leder", "urn:role:admin"]}}
+ACCOUNTS = {
+    "nora-persistent": {
+        NAME: ["Nora Node"],
+        EMAIL: ["nora@nodeby.dk"],
+        "urn:test:unit": ["team-node"],
+        "urn:test:roles": ["urn:role:leder", "urn:role:admin"],
+    }
+}
 
 
 def ensure_installed() -> None:
@@ -40,8 +45,12 @@ def ensure_installed() -> None:
         return
     npm = shutil.which("npm")
     assert npm, "npm is needed for the samlify interoperability test"
-    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=IDP_DIR,
-                   check=True, timeout=300)
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=IDP_DIR,
+        check=True,
+        timeout=300,
+    )
 
 
 @contextmanager
@@ -52,9 +61,14 @@ def samlify_idp(folder: Path, sp_metadata: bytes) -> Iterator[str]:
     write_idp_key(folder)
     (folder / "sp.xml").write_bytes(sp_metadata)
     port = free_port()
-    env = child_env(PORT=str(port), IDP_KEY=str(folder / "idp.key"),
-                    IDP_CERT=str(folder / "idp.crt"), SP_METADATA=str(folder / "sp.xml"),
-                    ACCOUNTS=json.dumps(ACCOUNTS), ENCRYPT="1")
+    env = child_env(
+        PORT=str(port),
+        IDP_KEY=str(folder / "idp.key"),
+        IDP_CERT=str(folder / "idp.crt"),
+        SP_METADATA=str(folder / "sp.xml"),
+        ACCOUNTS=json.dumps(ACCOUNTS),
+        ENCRYPT="1",
+    )
     process = Process([node, "idp.mjs"], env, folder / "idp.log", cwd=IDP_DIR)
     url = f"http://127.0.0.1:{port}"
 
@@ -97,6 +111,7 @@ def nodeby(app, make, client, tmp_path) -> Iterator[tuple[SamlFlow, str, Path]]:
     with make.scope(tenant):
         keys.create("nodeby")
         from web.extensions import db
+
         db.session.commit()
     sp_metadata = client.get("/t/nodeby/auth/saml/metadata").data
     with samlify_idp(tmp_path, sp_metadata) as url:
@@ -178,8 +193,9 @@ def test_idp_key_rotation_via_refreshed_metadata(app, make, nodeby):
     draft = pending_id(app, flow.tenant)
     started = start_test(browser, flow.tenant, draft)
     answer = requests.get(started.headers["Location"] + "&user=nora-persistent", timeout=60)
-    posted = browser.post("/t/nodeby/auth/saml/acs",
-                          data={"SAMLResponse": posted_response(answer.text)})
+    posted = browser.post(
+        "/t/nodeby/auth/saml/acs", data={"SAMLResponse": posted_response(answer.text)}
+    )
     result = browser.get(posted.headers["Location"]).get_data(as_text=True)
     assert 'id="test-passed"' in result, result[:2000]
     assert apply_version(browser, flow.tenant, draft).status_code == 302

@@ -43,8 +43,7 @@ def refused_with(app, saml_flow: SamlFlow, document: bytes | str, reason: str | 
 
 def tree(saml_flow, forge_idp, request=None, **kwargs):
     request = request or saml_flow.start()
-    return forge_idp.response_tree(request, PERSON, sp_entity_id=saml_flow.sp_entity_id,
-                                   **kwargs)
+    return forge_idp.response_tree(request, PERSON, sp_entity_id=saml_flow.sp_entity_id, **kwargs)
 
 
 def signed(saml_flow, forge_idp, **kwargs) -> bytes:
@@ -88,14 +87,20 @@ def test_wrong_destination(app, saml_flow, forge_idp):
 
 
 def test_wrong_recipient(app, saml_flow, forge_idp):
-    root = edit(tree(saml_flow, forge_idp), ".//saml:SubjectConfirmationData",
-                Recipient="https://evil.example/acs")
+    root = edit(
+        tree(saml_flow, forge_idp),
+        ".//saml:SubjectConfirmationData",
+        Recipient="https://evil.example/acs",
+    )
     refused_with(app, saml_flow, forge_idp.sign_tree(root), "saml_recipient")
 
 
 def test_not_a_bearer_confirmation(app, saml_flow, forge_idp):
-    root = edit(tree(saml_flow, forge_idp), ".//saml:SubjectConfirmation",
-                Method="urn:oasis:names:tc:SAML:2.0:cm:holder-of-key")
+    root = edit(
+        tree(saml_flow, forge_idp),
+        ".//saml:SubjectConfirmation",
+        Method="urn:oasis:names:tc:SAML:2.0:cm:holder-of-key",
+    )
     refused_with(app, saml_flow, forge_idp.sign_tree(root), "saml_bearer")
 
 
@@ -106,8 +111,11 @@ def test_wrong_issuer(app, saml_flow, forge_idp):
 
 
 def test_error_status(app, saml_flow, forge_idp):
-    root = edit(tree(saml_flow, forge_idp), "samlp:Status/samlp:StatusCode",
-                Value="urn:oasis:names:tc:SAML:2.0:status:Responder")
+    root = edit(
+        tree(saml_flow, forge_idp),
+        "samlp:Status/samlp:StatusCode",
+        Value="urn:oasis:names:tc:SAML:2.0:status:Responder",
+    )
     refused_with(app, saml_flow, forge_idp.sign_tree(root), "saml_status")
 
 
@@ -134,8 +142,9 @@ def test_response_to_a_request_never_sent(app, saml_flow, forge_idp):
 
 
 def test_subject_confirmation_for_another_request(app, saml_flow, forge_idp):
-    root = edit(tree(saml_flow, forge_idp), ".//saml:SubjectConfirmationData",
-                InResponseTo="_another")
+    root = edit(
+        tree(saml_flow, forge_idp), ".//saml:SubjectConfirmationData", InResponseTo="_another"
+    )
     refused_with(app, saml_flow, forge_idp.sign_tree(root), "saml_in_response_to")
 
 
@@ -193,8 +202,8 @@ def test_sha1_signature_is_refused(app, saml_flow, forge_idp, monkeypatch):
 
     weak = saml_forge.SIGNATURE_TEMPLATE.replace(
         "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-        "http://www.w3.org/2000/09/xmldsig#rsa-sha1").replace(
-        "http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2000/09/xmldsig#sha1")
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+    ).replace("http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2000/09/xmldsig#sha1")
     monkeypatch.setattr(saml_forge, "SIGNATURE_TEMPLATE", weak)
     document = signed(saml_flow, forge_idp)
     assert b"rsa-sha1" in document
@@ -270,9 +279,18 @@ def test_signature_wrapping_is_refused(app, saml_flow, forge_idp, variant):
     document = forge_idp.sign_tree(tree(saml_flow, forge_idp), response=response_signed)
     assert b"admin-persistent" in xsw(variant, document)
     # Refused by the product's own shape checks, before pysaml2 is even asked.
-    refused_with(app, saml_flow, xsw(variant, document), (
-        "saml_assertion_count", "saml_duplicate_id", "saml_signature_misplaced",
-        "saml_signature_reference", "saml_assertion_misplaced"))
+    refused_with(
+        app,
+        saml_flow,
+        xsw(variant, document),
+        (
+            "saml_assertion_count",
+            "saml_duplicate_id",
+            "saml_signature_misplaced",
+            "saml_signature_reference",
+            "saml_assertion_misplaced",
+        ),
+    )
 
 
 # --- the XML itself ------------------------------------------------------------------------------
@@ -292,8 +310,10 @@ def test_comment_in_name_id(app, saml_flow, forge_idp):
 
 def test_doctype_and_entities(app, saml_flow, forge_idp):
     document = signed(saml_flow, forge_idp)
-    evil = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-            + document.split(b"?>", 1)[-1])
+    evil = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        + document.split(b"?>", 1)[-1]
+    )
     refused_with(app, saml_flow, evil, "saml_dtd")
 
 
@@ -317,8 +337,9 @@ def test_not_base64(app, saml_flow):
     refused_with(app, saml_flow, "%%%not base64%%%", "saml_malformed")
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=2000) | st.text(max_size=500).map(str.encode))
 def test_any_garbage_is_refused_without_an_error(app, saml_flow, data):
     """Whatever bytes arrive at the ACS: a refusal page, never a login, never a 500."""

@@ -34,16 +34,24 @@ def test_session_cookie_is_httponly_and_samesite_lax(flow, mock_provider):
 
 
 def test_session_cookie_is_secure_in_production(app, db_session, sso_tenant):
-    production = create_app({"ENV": "production", "SECRET_KEY": app.config["SECRET_KEY"],
-                             "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-                             "REDIS_URL": PRODUCTION_REDIS_URL, "BASE_URL": "https://aktorskab.example",
-                             # The loopback test provider, named by the operator.
-                             "OUTBOUND_ALLOWED_HOSTS": "127.0.0.1,localhost"})
+    production = create_app(
+        {
+            "ENV": "production",
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+            "REDIS_URL": PRODUCTION_REDIS_URL,
+            "BASE_URL": "https://aktorskab.example",
+            # The loopback test provider, named by the operator.
+            "OUTBOUND_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
+    )
     reply = production.test_client().get("/t/solby/auth/login")
     assert reply.status_code == 302
     # Behind the proxy the provider must send people back to the public address.
-    assert query(reply.headers["Location"])["redirect_uri"] == \
-        "https://aktorskab.example/t/solby/auth/callback"
+    assert (
+        query(reply.headers["Location"])["redirect_uri"]
+        == "https://aktorskab.example/t/solby/auth/callback"
+    )
     cookie = reply.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -133,8 +141,9 @@ def test_logout_is_local_then_at_the_provider(app, flow, mock_provider):
 
 def test_logout_without_end_session_endpoint_stays_local(app, make, client, forge):
     tenant = make.tenant("lokal")
-    configure(make, tenant, forge.issuer, client_id=forge.client_id,
-              client_secret=forge.client_secret)
+    configure(
+        make, tenant, forge.issuer, client_id=forge.client_id, client_secret=forge.client_secret
+    )
     browser = Flow(client, tenant)
     redirect = requests.get(browser.start(), allow_redirects=False, timeout=5)
     browser.callback(redirect.headers["Location"])
@@ -169,9 +178,14 @@ def test_a_session_is_bound_to_its_tenant(make, login, client):
 
 
 def test_a_new_secret_key_asks_for_the_client_secret_again(app, db_session, sso_tenant):
-    rotated = create_app({"ENV": "test", "SECRET_KEY": "a-rotated-secret-key",
-                          "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-                          "REDIS_URL": TEST_REDIS_URL})
+    rotated = create_app(
+        {
+            "ENV": "test",
+            "SECRET_KEY": "a-rotated-secret-key",
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+            "REDIS_URL": TEST_REDIS_URL,
+        }
+    )
     reply = rotated.test_client().get("/t/solby/auth/login")
     assert reply.status_code == 503
     assert "Fejlkode: client_secret_unreadable" in reply.get_data(as_text=True)

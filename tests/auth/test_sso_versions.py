@@ -50,10 +50,13 @@ def strict_provider() -> Iterator[tuple[MockProvider, str, str]]:
         warnings.simplefilter("ignore", ImportWarning)
         import oidc_provider_mock
 
-    with insecure_transport_allowed(), serve(oidc_provider_mock.app(
-            require_nonce=True, require_client_registration=True)) as url:
-        reply = requests.post(f"{url}/oauth2/clients", json={"redirect_uris": [CALLBACK]},
-                              timeout=5)
+    with (
+        insecure_transport_allowed(),
+        serve(oidc_provider_mock.app(require_nonce=True, require_client_registration=True)) as url,
+    ):
+        reply = requests.post(
+            f"{url}/oauth2/clients", json={"redirect_uris": [CALLBACK]}, timeout=5
+        )
         reply.raise_for_status()
         client = reply.json()
         yield MockProvider(url), client["client_id"], client["client_secret"]
@@ -71,17 +74,28 @@ def versby(app, make, strict_provider):
 
     with browser.session_transaction() as session:
         session.update(session_payload(admin))
-    provider.set_user("hanne.hr", name="Hanne HR", email="hanne@versby.dk",
-                      groups=["grp-hr"])
+    provider.set_user("hanne.hr", name="Hanne HR", email="hanne@versby.dk", groups=["grp-hr"])
     return tenant, browser, admin
 
 
 def form(issuer: str, client_id: str, **overrides: str) -> dict[str, str]:
-    data = {"issuer": issuer, "discovery_url": "", "client_id": client_id,
-            "client_secret": "", "scopes": "openid profile email", "email_claim": "email",
-            "name_claim": "name", "unit_claim": "unit", "unit_claim_kind": "external_id",
-            "roles_claim": "groups", "leader_values": "grp-leder", "hr_values": "grp-hr",
-            "hovedudvalg_values": "grp-hu", "admin_values": "grp-admin", "is_enabled": "y"}
+    data = {
+        "issuer": issuer,
+        "discovery_url": "",
+        "client_id": client_id,
+        "client_secret": "",
+        "scopes": "openid profile email",
+        "email_claim": "email",
+        "name_claim": "name",
+        "unit_claim": "unit",
+        "unit_claim_kind": "external_id",
+        "roles_claim": "groups",
+        "leader_values": "grp-leder",
+        "hr_values": "grp-hr",
+        "hovedudvalg_values": "grp-hu",
+        "admin_values": "grp-admin",
+        "is_enabled": "y",
+    }
     return data | overrides
 
 
@@ -111,13 +125,15 @@ def state(app, tenant) -> tuple[int | None, SsoSettings]:
 
 
 def test_a_wrong_client_id_fails_its_test_and_the_tenant_keeps_signing_in(
-        app, versby, strict_provider):
+    app, versby, strict_provider
+):
     provider, client_id, _secret = strict_provider
     tenant, browser, admin = versby
     number_before, _ = state(app, tenant)
 
-    saved = browser.post(f"/t/{SLUG}/admin/sso",
-                         data=form(provider.issuer, client_id + "x"))  # a typo
+    saved = browser.post(
+        f"/t/{SLUG}/admin/sso", data=form(provider.issuer, client_id + "x")
+    )  # a typo
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
     draft = pending_id(app, tenant)
     assert draft is not None
@@ -135,7 +151,8 @@ def test_a_wrong_client_id_fails_its_test_and_the_tenant_keeps_signing_in(
     refused = apply_version(browser, tenant, draft)
     assert refused.status_code == 302
     assert "først tages i brug, når en afprøvning" in browser.get(
-        refused.headers["Location"]).get_data(as_text=True)
+        refused.headers["Location"]
+    ).get_data(as_text=True)
     assert state(app, tenant)[0] == number_before
 
     tests = audit_entries(app, tenant, "sso.version_tested")
@@ -151,19 +168,26 @@ def test_a_corrected_draft_passes_applies_and_rolls_back(app, versby, strict_pro
     number_before, _ = state(app, tenant)
 
     # The draft: HR is now called grp-personale at the provider.
-    provider.set_user("hanne.hr", name="Hanne HR", email="hanne@versby.dk",
-                      groups=["grp-personale"])
+    provider.set_user(
+        "hanne.hr", name="Hanne HR", email="hanne@versby.dk", groups=["grp-personale"]
+    )
     browser.post(f"/t/{SLUG}/admin/sso", data=form(provider.issuer, client_id + "x"))
-    browser.post(f"/t/{SLUG}/admin/sso",
-                 data=form(provider.issuer, client_id, hr_values="grp-personale"))
+    browser.post(
+        f"/t/{SLUG}/admin/sso", data=form(provider.issuer, client_id, hr_values="grp-personale")
+    )
     draft = pending_id(app, tenant)
     page = browser.get(f"/t/{SLUG}/admin/sso").get_data(as_text=True)
     assert "Ikke afprøvet endnu." in page and "Ændret: role_values." in page
 
     started = start_test(browser, tenant, draft)
     assert started.status_code == 302, started.get_data(as_text=True)[:2000]
-    provider.set_user("tove.test", name="Tove Test", email="tove@versby.dk",
-                      groups=["grp-personale"], acr="urn:test:loa")
+    provider.set_user(
+        "tove.test",
+        name="Tove Test",
+        email="tove@versby.dk",
+        groups=["grp-personale"],
+        acr="urn:test:loa",
+    )
     result = browser.get(provider.authorize(started.headers["Location"], "tove.test"))
     html = result.get_data(as_text=True)
     assert result.status_code == 200
@@ -190,8 +214,13 @@ def test_a_corrected_draft_passes_applies_and_rolls_back(app, versby, strict_pro
     assert roles(app, tenant, sign_in(app, tenant, provider, "hanne.hr").subject) == set()
 
     events = [e.event for e in audit_entries(app, tenant) if e.event.startswith("sso.version")]
-    assert events == ["sso.version_drafted", "sso.version_drafted", "sso.version_tested",
-                      "sso.version_applied", "sso.version_rolled_back"]
+    assert events == [
+        "sso.version_drafted",
+        "sso.version_drafted",
+        "sso.version_tested",
+        "sso.version_applied",
+        "sso.version_rolled_back",
+    ]
     for entry in audit_entries(app, tenant):
         assert secret not in str(entry.details)
     rolled = audit_entries(app, tenant, "sso.version_rolled_back")[-1]
@@ -201,8 +230,14 @@ def test_a_corrected_draft_passes_applies_and_rolls_back(app, versby, strict_pro
 def test_the_operator_lists_versions_and_rolls_back(app, make, versby, strict_provider):
     provider, client_id, secret = strict_provider
     tenant, _browser, _admin = versby
-    configure(make, tenant, provider.issuer, client_id=client_id, client_secret=secret,
-              scopes="openid email")
+    configure(
+        make,
+        tenant,
+        provider.issuer,
+        client_id=client_id,
+        client_secret=secret,
+        scopes="openid email",
+    )
     runner = app.test_cli_runner()
     listed = runner.invoke(args=["sso", "versions", SLUG])
     assert listed.exit_code == 0, listed.output
@@ -220,24 +255,42 @@ def test_the_operator_lists_versions_and_rolls_back(app, make, versby, strict_pr
     assert again.exit_code != 0
 
 
-@pytest.mark.parametrize(("language", "title", "text"), [
-    ("da", "Log-in er ikke sat korrekt op",
-     "Log-in er ikke sat korrekt op hos jeres kommune — kontakt jeres administrator"),
-    ("en", "Sign-in is not set up correctly",
-     "Sign-in is not set up correctly for your municipality — contact your administrator"),
-])
+@pytest.mark.parametrize(
+    ("language", "title", "text"),
+    [
+        (
+            "da",
+            "Log-in er ikke sat korrekt op",
+            "Log-in er ikke sat korrekt op hos jeres kommune — kontakt jeres administrator",
+        ),
+        (
+            "en",
+            "Sign-in is not set up correctly",
+            "Sign-in is not set up correctly for your municipality — contact your administrator",
+        ),
+    ],
+)
 def test_a_failed_sign_in_explains_itself_and_repeats_raise_the_banner(
-        app, make, versby, strict_provider, language, title, text):
+    app, make, versby, strict_provider, language, title, text
+):
     provider, client_id, secret = strict_provider
     tenant, browser, _admin = versby
     # The operator points the name at a claim the provider never sends.
-    configure(make, tenant, provider.issuer, client_id=client_id, client_secret=secret,
-              name_claim="displayName")
+    configure(
+        make,
+        tenant,
+        provider.issuer,
+        client_id=client_id,
+        client_secret=secret,
+        name_claim="displayName",
+    )
     provider.set_user("nanna.navnlos", email="nanna@versby.dk")
     for attempt in range(alerts.RAISE_AFTER):
         person = Flow(app.test_client(), tenant)
-        reply = person.callback(provider.authorize(person.start(), "nanna.navnlos"),
-                                **{"Accept-Language": language, "X-Request-ID": f"req-{attempt}"})
+        reply = person.callback(
+            provider.authorize(person.start(), "nanna.navnlos"),
+            **{"Accept-Language": language, "X-Request-ID": f"req-{attempt}"},
+        )
         html = reply.get_data(as_text=True)
         assert reply.status_code == 400
         assert title in html and text in html
@@ -247,17 +300,19 @@ def test_a_failed_sign_in_explains_itself_and_repeats_raise_the_banner(
         assert reply.headers["X-Content-Type-Options"] == "nosniff"
         assert person.signed_in_user_id() is None
         if attempt == 0:
-            assert 'id="sso-alert-login_failures"' not in browser.get(
-                f"/t/{SLUG}/admin/").get_data(as_text=True)
-    assert refusals(app, tenant)[-alerts.RAISE_AFTER:] == ["claims_missing"] * alerts.RAISE_AFTER
+            assert 'id="sso-alert-login_failures"' not in browser.get(f"/t/{SLUG}/admin/").get_data(
+                as_text=True
+            )
+    assert refusals(app, tenant)[-alerts.RAISE_AFTER :] == ["claims_missing"] * alerts.RAISE_AFTER
     entry = audit_entries(app, tenant, "auth.login_refused")[-1]
     assert entry.details["configuration"] is True
     page = browser.get(f"/t/{SLUG}/admin/").get_data(as_text=True)
     assert 'id="sso-alert-login_failures"' in page and "claims_missing" in page
 
 
-def test_repeated_configuration_failures_mail_the_admins_once(app, make, versby,
-                                                              strict_provider, smtp_server):
+def test_repeated_configuration_failures_mail_the_admins_once(
+    app, make, versby, strict_provider, smtp_server
+):
     from datetime import UTC, datetime
 
     from tests.reminders.helpers import deliver, settings_for
@@ -265,16 +320,25 @@ def test_repeated_configuration_failures_mail_the_admins_once(app, make, versby,
     provider, client_id, secret = strict_provider
     tenant, _browser, admin = versby
     make.user(tenant, "Erik English", roles=(TenantRoleName.ADMIN,), locale="en")
-    configure(make, tenant, provider.issuer, client_id=client_id, client_secret=secret,
-              name_claim="displayName")
+    configure(
+        make,
+        tenant,
+        provider.issuer,
+        client_id=client_id,
+        client_secret=secret,
+        name_claim="displayName",
+    )
     provider.set_user("nanna.navnlos", email="nanna@versby.dk")
     for attempt in range(alerts.RAISE_AFTER + 2):
         person = Flow(app.test_client(), tenant)
-        assert person.callback(provider.authorize(person.start(), "nanna.navnlos")) \
-            .status_code == 400
+        assert (
+            person.callback(provider.authorize(person.start(), "nanna.navnlos")).status_code == 400
+        )
         if attempt == alerts.RAISE_AFTER - 2:
-            assert deliver(app, tenant.id, settings_for(smtp_server),
-                           now=datetime.now(UTC)).claimed == 0  # not raised yet
+            assert (
+                deliver(app, tenant.id, settings_for(smtp_server), now=datetime.now(UTC)).claimed
+                == 0
+            )  # not raised yet
     deliver(app, tenant.id, settings_for(smtp_server), now=datetime.now(UTC))
     deliver(app, tenant.id, settings_for(smtp_server), now=datetime.now(UTC))
     subjects = {m["To"].addresses[0].addr_spec: m["Subject"] for m in smtp_server.messages}
@@ -282,7 +346,8 @@ def test_repeated_configuration_failures_mail_the_admins_once(app, make, versby,
     assert subjects[admin.email] == "Fælles login: log-ins afvises på grund af opsætningen"
     assert set(subjects.values()) == {
         "Fælles login: log-ins afvises på grund af opsætningen",
-        "Single sign-on: sign-ins are refused because of the settings"}
+        "Single sign-on: sign-ins are refused because of the settings",
+    }
     english = next(m for m in smtp_server.messages if m["Subject"].startswith("Single"))
     assert "claims_missing" in english.get_body(("plain",)).get_content()
 
@@ -314,8 +379,14 @@ def saml_sign_in(app, tenant, idp: ForgeIdP, browser=None):
     started = browser.get(f"/t/{tenant.slug}/auth/login")
     assert started.status_code == 302, started.get_data(as_text=True)[:1000]
     request = read_request(started.headers["Location"])
-    posted = browser.post(f"/t/{tenant.slug}/auth/saml/acs", data={"SAMLResponse": post_value(
-        idp.response(request, PIA, sp_entity_id=SP_ENTITY_ID.format(slug=tenant.slug)))})
+    posted = browser.post(
+        f"/t/{tenant.slug}/auth/saml/acs",
+        data={
+            "SAMLResponse": post_value(
+                idp.response(request, PIA, sp_entity_id=SP_ENTITY_ID.format(slug=tenant.slug))
+            )
+        },
+    )
     return browser.get(posted.headers["Location"]) if posted.status_code == 303 else posted
 
 
@@ -323,16 +394,28 @@ def saml_test(browser, tenant, idp: ForgeIdP, version_id: int) -> str:
     started = start_test(browser, tenant, version_id)
     assert started.status_code == 302, started.get_data(as_text=True)[:1000]
     request = read_request(started.headers["Location"])
-    posted = browser.post(f"/t/{tenant.slug}/auth/saml/acs", data={"SAMLResponse": post_value(
-        idp.response(request, PIA, sp_entity_id=SP_ENTITY_ID.format(slug=tenant.slug)))})
+    posted = browser.post(
+        f"/t/{tenant.slug}/auth/saml/acs",
+        data={
+            "SAMLResponse": post_value(
+                idp.response(request, PIA, sp_entity_id=SP_ENTITY_ID.format(slug=tenant.slug))
+            )
+        },
+    )
     assert posted.status_code == 303, posted.get_data(as_text=True)[:1000]
     return browser.get(posted.headers["Location"]).get_data(as_text=True)
 
 
 def saml_form(metadata: str, **overrides: str) -> dict[str, str]:
-    return {"metadata_xml": metadata, "name_attribute": NAME, "email_attribute": EMAIL,
-            "unit_kind": "external_id", "required_loa": "Substantial", "is_enabled": "y",
-            **overrides}
+    return {
+        "metadata_xml": metadata,
+        "name_attribute": NAME,
+        "email_attribute": EMAIL,
+        "unit_kind": "external_id",
+        "required_loa": "Substantial",
+        "is_enabled": "y",
+        **overrides,
+    }
 
 
 def test_saml_draft_with_the_wrong_key_fails_then_the_right_one_applies(app, samlby):
@@ -350,8 +433,7 @@ def test_saml_draft_with_the_wrong_key_fails_then_the_right_one_applies(app, sam
     # Meanwhile the version in force signs everyone in, and the test provisioned nobody.
     assert saml_sign_in(app, tenant, idp).status_code == 302
 
-    browser.post("/t/samlvers/admin/saml",
-                 data=saml_form(idp.metadata(), required_loa="Low"))
+    browser.post("/t/samlvers/admin/saml", data=saml_form(idp.metadata(), required_loa="Low"))
     corrected = pending_id(app, tenant)
     passed = saml_test(browser, tenant, idp, corrected)
     assert 'id="test-passed"' in passed and "Pia Prøve" in passed and "Substantial" in passed
@@ -375,8 +457,9 @@ def test_a_refresh_that_drops_the_signing_key_is_kept_back(app, make, samlby):
         with make.scope(tenant):
             from web.auth.saml.services import SamlInput, update_saml_settings
 
-            update_saml_settings(SamlInput(metadata_url=f"{url}/md", name_attribute=NAME,
-                                           email_attribute=EMAIL))
+            update_saml_settings(
+                SamlInput(metadata_url=f"{url}/md", name_attribute=NAME, email_attribute=EMAIL)
+            )
 
         old = ForgeIdP()
         old.key_pem, old.cert_pem = idp.key_pem, idp.cert_pem

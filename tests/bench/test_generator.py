@@ -29,16 +29,24 @@ def _fingerprint(conn, tenant_id: int) -> dict:
     """What the generated tenant holds, without its ids (which the sequences hand out)."""
     one = lambda sql: conn.execute(text(sql), {"t": tenant_id}).all()  # noqa: E731
     return {
-        "units": one("SELECT kind, name, external_id FROM org_units WHERE tenant_id = :t "
-                     "ORDER BY external_id"),
-        "people": one("SELECT display_name, email, is_active FROM users WHERE tenant_id = :t "
-                      "ORDER BY email"),
-        "phases": one("SELECT phase, count(*) FROM cycles WHERE tenant_id = :t "
-                      "GROUP BY phase ORDER BY phase"),
-        "contributions": one("SELECT lower(visibility::text), count(*), count(author_id) "
-                             "FROM contributions WHERE tenant_id = :t GROUP BY 1 ORDER BY 1"),
-        "actions": one("SELECT status, count(*) FROM actions WHERE tenant_id = :t "
-                       "GROUP BY status ORDER BY status"),
+        "units": one(
+            "SELECT kind, name, external_id FROM org_units WHERE tenant_id = :t "
+            "ORDER BY external_id"
+        ),
+        "people": one(
+            "SELECT display_name, email, is_active FROM users WHERE tenant_id = :t ORDER BY email"
+        ),
+        "phases": one(
+            "SELECT phase, count(*) FROM cycles WHERE tenant_id = :t GROUP BY phase ORDER BY phase"
+        ),
+        "contributions": one(
+            "SELECT lower(visibility::text), count(*), count(author_id) "
+            "FROM contributions WHERE tenant_id = :t GROUP BY 1 ORDER BY 1"
+        ),
+        "actions": one(
+            "SELECT status, count(*) FROM actions WHERE tenant_id = :t "
+            "GROUP BY status ORDER BY status"
+        ),
         "examples": one("SELECT count(*) FROM examples WHERE tenant_id = :t"),
     }
 
@@ -48,8 +56,14 @@ def generated(app):
     from bench.generator import Sizes, generate
     from web import create_app
 
-    builder = create_app({"ENV": "test", "SECRET_KEY": "x", "REDIS_URL": TEST_REDIS_URL,
-                          "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL})
+    builder = create_app(
+        {
+            "ENV": "test",
+            "SECRET_KEY": "x",
+            "REDIS_URL": TEST_REDIS_URL,
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+        }
+    )
     counts = {}
     with builder.app_context():
         for slug, seed in zip(SLUGS, (3, 3, 4), strict=True):
@@ -59,8 +73,12 @@ def generated(app):
     app.extensions["celery"].set_current()
     owner = create_engine(TEST_DATABASE_URL)
     with owner.connect() as conn:
-        ids = {slug: conn.execute(text("SELECT id FROM tenants WHERE slug = :s"),
-                                  {"s": slug}).scalar_one() for slug in SLUGS}
+        ids = {
+            slug: conn.execute(
+                text("SELECT id FROM tenants WHERE slug = :s"), {"s": slug}
+            ).scalar_one()
+            for slug in SLUGS
+        }
     yield ids, counts
     with owner.begin() as conn:
         for tenant_id in ids.values():
@@ -76,15 +94,19 @@ def test_it_builds_the_sizes_it_was_asked_for(generated):
     owner = create_engine(TEST_DATABASE_URL)
     with owner.connect() as conn:
         got = _fingerprint(conn, ids["gen-a"])
-        people = conn.execute(text("SELECT count(*) FROM users WHERE tenant_id = :t"),
-                              {"t": ids["gen-a"]}).scalar_one()
+        people = conn.execute(
+            text("SELECT count(*) FROM users WHERE tenant_id = :t"), {"t": ids["gen-a"]}
+        ).scalar_one()
         kinds = {kind for kind, _, _ in got["units"]}
         # Once the meeting started, an anonymous contribution is sealed: it has no author.
-        sealed_with_author = conn.execute(text(
-            "SELECT count(*) FROM contributions x JOIN cycles c ON c.id = x.cycle_id "
-            "WHERE x.tenant_id = :t AND lower(x.visibility::text) = 'anonymous' "
-            "AND lower(c.phase::text) <> 'preparation' AND x.author_id IS NOT NULL"),
-            {"t": ids["gen-a"]}).scalar_one()
+        sealed_with_author = conn.execute(
+            text(
+                "SELECT count(*) FROM contributions x JOIN cycles c ON c.id = x.cycle_id "
+                "WHERE x.tenant_id = :t AND lower(x.visibility::text) = 'anonymous' "
+                "AND lower(c.phase::text) <> 'preparation' AND x.author_id IS NOT NULL"
+            ),
+            {"t": ids["gen-a"]},
+        ).scalar_one()
     owner.dispose()
     assert people == sizes.employees
     assert len(got["units"]) == sizes.units
@@ -119,10 +141,13 @@ def test_every_reference_stays_inside_its_tenant(generated):
     owner = create_engine(TEST_DATABASE_URL)
     with owner.connect() as conn:
         for child, column, parent in REFERENCES:
-            crossed = conn.execute(text(
-                f"SELECT count(*) FROM {child} c JOIN {parent} p ON p.id = c.{column} "
-                "WHERE c.tenant_id = ANY(:ids) AND p.tenant_id <> c.tenant_id"),
-                {"ids": list(ids.values())}).scalar_one()
+            crossed = conn.execute(
+                text(
+                    f"SELECT count(*) FROM {child} c JOIN {parent} p ON p.id = c.{column} "
+                    "WHERE c.tenant_id = ANY(:ids) AND p.tenant_id <> c.tenant_id"
+                ),
+                {"ids": list(ids.values())},
+            ).scalar_one()
             assert crossed == 0, f"{child}.{column}"
     owner.dispose()
 

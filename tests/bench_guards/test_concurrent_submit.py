@@ -59,14 +59,21 @@ def test_a_second_concurrent_save_waits_and_updates(app, committed_make):
     def save(text: str):
         def work() -> None:
             cycle = db.session.get(Cycle, cycle_id)
-            save_answers(db.session.get(User, anna.id), cycle,
-                         [AnswerInput(p.id, text, Visibility.NAMED) for p in cycle.prompts])
+            save_answers(
+                db.session.get(User, anna.id),
+                cycle,
+                [AnswerInput(p.id, text, Visibility.NAMED) for p in cycle.prompts],
+            )
+
         return work
 
     overlapping(app, tenant.id, save("Første"), save("Anden"))
     with app.app_context(), tenant_scope(tenant.id):
-        texts = db.session.scalars(select(Contribution.text).where(
-            Contribution.cycle_id == cycle_id, Contribution.author_id == anna.id)).all()
+        texts = db.session.scalars(
+            select(Contribution.text).where(
+                Contribution.cycle_id == cycle_id, Contribution.author_id == anna.id
+            )
+        ).all()
         db.session.remove()
     assert texts and set(texts) == {"Anden"}
 
@@ -84,13 +91,18 @@ def test_two_first_answers_at_once_both_count(app, committed_make):
     def save(user_id: int):
         def work() -> None:
             cycle = db.session.get(Cycle, cycle_id)
-            save_answers(db.session.get(User, user_id), cycle,
-                         [AnswerInput(cycle.prompts[0].id, "Svar", Visibility.NAMED)])
+            save_answers(
+                db.session.get(User, user_id),
+                cycle,
+                [AnswerInput(cycle.prompts[0].id, "Svar", Visibility.NAMED)],
+            )
+
         return work
 
     overlapping(app, tenant.id, save(anna.id), save(bo.id))
     with app.app_context(), tenant_scope(tenant.id):
-        counts = db.session.execute(select(Cycle.member_count, Cycle.contributor_count)
-                                    .where(Cycle.id == cycle_id)).one()
+        counts = db.session.execute(
+            select(Cycle.member_count, Cycle.contributor_count).where(Cycle.id == cycle_id)
+        ).one()
         db.session.remove()
     assert tuple(counts) == (3, 2)  # Lise, Anna, Bo asked; Anna and Bo took part

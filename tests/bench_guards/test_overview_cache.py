@@ -39,8 +39,9 @@ def test_a_cached_overview_is_served_without_the_aggregates(world, make, login, 
     assert first.split("<h1>")[1].split("</main>")[0] == second.split("<h1>")[1].split("</main>")[0]
     assert "Alma" not in first  # nothing about one user in the shared part
     assert second_log.count < first_log.count
-    assert not any("WITH RECURSIVE" in s or "org_units" in s for s in second_log.statements), \
-        str(second_log)
+    assert not any("WITH RECURSIVE" in s or "org_units" in s for s in second_log.statements), str(
+        second_log
+    )
 
 
 def test_each_tenant_and_language_has_its_own(world, make, login, cached):
@@ -75,7 +76,6 @@ def test_a_stale_copy_is_served_and_its_refresh_sent_once(app, world, make, logi
         redis.set(key, f"{time.time() - 61:.3f}\n".encode() + value)  # expired
         stale, log = overview(client, world)
         assert "Ny enhed" not in stale and "Tallene bliver opdateret nu" in stale
-        assert not any("WITH RECURSIVE" in s or "org_units" in s for s in log.statements), \
-            str(log)
+        assert not any("WITH RECURSIVE" in s or "org_units" in s for s in log.statements), str(log)
         assert redis.exists(f"{key}:lock")  # its refresh was sent, and holds the lock
         redis.delete(key, f"{key}:lock")

@@ -29,8 +29,11 @@ def populate(world, make, cycle, size: int) -> None:
         theirs = make.started_cycle(world.tenant, team, leader)
         with make.scope(world.tenant):
             for who, which in ((person, cycle), (member, theirs)):
-                save_answers(who, which, [AnswerInput(p.id, f"Svar {n}", Visibility.NAMED)
-                                          for p in which.prompts])
+                save_answers(
+                    who,
+                    which,
+                    [AnswerInput(p.id, f"Svar {n}", Visibility.NAMED) for p in which.prompts],
+                )
 
 
 def form(cycle, text: str) -> dict[str, str]:
@@ -45,8 +48,11 @@ def batches(log) -> int:
     """Statements, a run of one INSERT repeated counted once: SQLite gets the ORM's batch of
     new answers row by row (no deterministic multi-row RETURNING there), PostgreSQL as one."""
     statements = log.statements
-    return sum(1 for i, s in enumerate(statements)
-               if not (i and s.startswith("INSERT") and s == statements[i - 1]))
+    return sum(
+        1
+        for i, s in enumerate(statements)
+        if not (i and s.startswith("INSERT") and s == statements[i - 1])
+    )
 
 
 def submit_twice(client, url: str, cycle) -> tuple[int, int]:

@@ -25,11 +25,16 @@ def approve(user, decisions=KEEP) -> None:
     db.session.commit()
 
 
-def test_an_offered_example_becomes_a_redacted_entry_without_author(town, make, scope,
-                                                                     compiled):
-    example = offered(make, town, lesson="Spørg Anne Marie Holm Hansen eller ring +45 87654321.",
-                      kind=ExampleKind.LESSON, kkc=KKC.COMMITMENT, olfa=OLFA.COMMUNITY,
-                      expectations=[Expectation.CONTEXT, Expectation.RESPONSIBILITY])
+def test_an_offered_example_becomes_a_redacted_entry_without_author(town, make, scope, compiled):
+    example = offered(
+        make,
+        town,
+        lesson="Spørg Anne Marie Holm Hansen eller ring +45 87654321.",
+        kind=ExampleKind.LESSON,
+        kkc=KKC.COMMITMENT,
+        olfa=OLFA.COMMUNITY,
+        expectations=[Expectation.CONTEXT, Expectation.RESPONSIBILITY],
+    )
     make.example(town.tenant, town.team, town.author, title="Kun i teamet")  # not offered
 
     result = compiled()
@@ -40,7 +45,8 @@ def test_an_offered_example_becomes_a_redacted_entry_without_author(town, make, 
     assert entry.title == "[navn] morgenmøde"  # the genitive "Hanne Jensens" too
     assert entry.text == (
         "[navn] tog ordet, og [navn] idé blev til en plan. Ring på [telefon] eller skriv til "
-        "[e-mail]. CPR [cpr] hører ikke hjemme her. Kirsten Berg fra nabokommunen var med.")
+        "[e-mail]. CPR [cpr] hører ikke hjemme her. Kirsten Berg fra nabokommunen var med."
+    )
     assert entry.lesson == "Spørg [navn] eller ring [telefon]."
     assert entry.findings_count == 8
     assert entry.status == EntryStatus.PENDING
@@ -48,8 +54,11 @@ def test_an_offered_example_becomes_a_redacted_entry_without_author(town, make, 
     columns = CollectionEntry.__table__.columns.keys()
     assert not {"author_id", "unit_id", "cycle_id"} & set(columns)
     assert entry.area_id == town.area.id
-    assert (entry.kind, entry.kkc, entry.olfa) == (ExampleKind.LESSON, KKC.COMMITMENT,
-                                                    OLFA.COMMUNITY)
+    assert (entry.kind, entry.kkc, entry.olfa) == (
+        ExampleKind.LESSON,
+        KKC.COMMITMENT,
+        OLFA.COMMUNITY,
+    )
     assert entry.expectations == [Expectation.RESPONSIBILITY, Expectation.CONTEXT]
 
 
@@ -61,8 +70,14 @@ def test_an_area_with_fewer_than_k_people_is_not_named(town, make, scope, compil
 
 
 def test_another_tenants_examples_and_names_play_no_part(town, make, scope, compiled):
-    theirs = make.example(town.neighbour, make.unit(town.neighbour), town.neighbour_hr,
-                          title="Nabo", text="Hanne Jensen besøgte os.", is_offered=True)
+    theirs = make.example(
+        town.neighbour,
+        make.unit(town.neighbour),
+        town.neighbour_hr,
+        title="Nabo",
+        text="Hanne Jensen besøgte os.",
+        is_offered=True,
+    )
     offered(make, town)
     compiled()
     assert theirs.id not in [e.example_id for e in entries(scope, town.tenant)]
@@ -90,8 +105,7 @@ def test_running_twice_changes_nothing(town, make, scope, compiled):
     assert (after.id, after.revision, after.text) == (before.id, before.revision, before.text)
 
 
-def test_an_edit_by_the_team_sends_an_approved_entry_back_to_review(town, make, scope,
-                                                                    compiled):
+def test_an_edit_by_the_team_sends_an_approved_entry_back_to_review(town, make, scope, compiled):
     from web.collections.services import published_entries
 
     example = offered(make, town)

@@ -37,12 +37,20 @@ def no_tasks_left(app):
     app.extensions["celery"].control.purge()  # what "Hent nye eksempler nu" queued
 
 
-@pytest.mark.parametrize(("who", "catalogue", "curation"), [
-    ("author", 200, 403), ("colleague", 200, 403), ("leader", 200, 403), ("hr", 200, 200),
-    ("hovedudvalg", 200, 403), ("admin", 200, 403),
-])
-def test_who_may_read_and_who_may_curate(town, login, entry_id, no_tasks_left, who, catalogue,
-                                         curation):
+@pytest.mark.parametrize(
+    ("who", "catalogue", "curation"),
+    [
+        ("author", 200, 403),
+        ("colleague", 200, 403),
+        ("leader", 200, 403),
+        ("hr", 200, 200),
+        ("hovedudvalg", 200, 403),
+        ("admin", 200, 403),
+    ],
+)
+def test_who_may_read_and_who_may_curate(
+    town, login, entry_id, no_tasks_left, who, catalogue, curation
+):
     client = login(getattr(town, who))
     assert client.get("/t/solby/inspiration/").status_code == catalogue
     assert client.get("/t/solby/inspiration/review").status_code == curation
@@ -71,17 +79,32 @@ def test_hr_reviews_side_by_side_then_approves(town, make, login, entry_id):
     assert "morgenmøde" not in listing and "Hanne" not in listing  # pending: not published
 
     hr = login(town.hr)
-    refused = review(hr, entry_id, decision="save_approve", revision=1,
-                     title="[navn] morgenmøde", text="Hanne Jensen tog ordet.", lesson="")
+    refused = review(
+        hr,
+        entry_id,
+        decision="save_approve",
+        revision=1,
+        title="[navn] morgenmøde",
+        text="Hanne Jensen tog ordet.",
+        lesson="",
+    )
     assert refused.status_code == 422
     assert "Teksten indeholder stadig et navn" in refused.get_data(as_text=True)
     assert status_of(make, town, entry_id) == EntryStatus.PENDING
 
-    done = review(hr, entry_id, decision="save_approve", revision=1,
-                  title="[navn] morgenmøde", text="En kollega tog ordet.", lesson="")
+    done = review(
+        hr,
+        entry_id,
+        decision="save_approve",
+        revision=1,
+        title="[navn] morgenmøde",
+        text="En kollega tog ordet.",
+        lesson="",
+    )
     assert done.status_code == 302
-    assert "Eksemplet er godkendt og offentliggjort i kataloget." in hr.get(
-        done.location).get_data(as_text=True)
+    assert "Eksemplet er godkendt og offentliggjort i kataloget." in hr.get(done.location).get_data(
+        as_text=True
+    )
     assert status_of(make, town, entry_id) == EntryStatus.APPROVED
 
     employee = login(town.colleague)
@@ -90,15 +113,17 @@ def test_hr_reviews_side_by_side_then_approves(town, make, login, entry_id):
     assert "Fra Børn og Unge" in listing
     assert "Hanne" not in listing and "Solsikken" not in listing
     assert "morgenmøde" not in employee.get("/t/solby/inspiration/?q=fodbold").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_reject_from_the_page(town, make, login, entry_id):
     hr = login(town.hr)
     rejected = review(hr, entry_id, decision="reject", revision=1, reason="Nej")
     assert rejected.status_code == 302
-    assert "Eksemplet er afvist; det offentliggøres ikke." in hr.get(
-        rejected.location).get_data(as_text=True)
+    assert "Eksemplet er afvist; det offentliggøres ikke." in hr.get(rejected.location).get_data(
+        as_text=True
+    )
     assert status_of(make, town, entry_id) == EntryStatus.REJECTED
     assert review(hr, entry_id, decision="publish-everything", revision=1).status_code == 400
 

@@ -44,10 +44,10 @@ def test_approval_is_refused_until_each_is_decided_and_nothing_changes(town, sco
     with scope(town.tenant):
         entry = load(entry_id)
         with pytest.raises(Refusal) as refused:
-            services.approve_entry(town.hr, entry, revision=entry.revision,
-                                   decisions={("text", "Ida"): "redact"})
-        assert refused.value.errors["text"].startswith(
-            "Afgør for hver mulig personoplysning")
+            services.approve_entry(
+                town.hr, entry, revision=entry.revision, decisions={("text", "Ida"): "redact"}
+            )
+        assert refused.value.errors["text"].startswith("Afgør for hver mulig personoplysning")
         assert "»Sofie«" in refused.value.errors["text"]
         assert "»Ida«" not in refused.value.errors["text"]  # decided in this very request
         db.session.commit()
@@ -68,16 +68,26 @@ def test_the_refusal_is_translated(town, scope, entry_id):
 def test_decisions_redact_or_keep_and_are_remembered(town, scope, entry_id):
     with scope(town.tenant):
         entry = load(entry_id)
-        services.save_entry(town.hr, entry, revision=entry.revision, title=entry.title,
-                            text=entry.text, lesson=None,
-                            decisions={("text", "Ida"): "redact", ("text", "Sofie"): "redact",
-                                       ("text", "Karen Blixen"): "redact",
-                                       ("text", "Emil"): "keep"})
+        services.save_entry(
+            town.hr,
+            entry,
+            revision=entry.revision,
+            title=entry.title,
+            text=entry.text,
+            lesson=None,
+            decisions={
+                ("text", "Ida"): "redact",
+                ("text", "Sofie"): "redact",
+                ("text", "Karen Blixen"): "redact",
+                ("text", "Emil"): "keep",
+            },
+        )
         db.session.commit()
     with scope(town.tenant):
         entry = load(entry_id)
-        assert entry.text == ("[navn] og [navn] hjalp borgeren [navn], og vi takkede Emil for "
-                              "kaffen.")
+        assert entry.text == (
+            "[navn] og [navn] hjalp borgeren [navn], og vi takkede Emil for kaffen."
+        )
         assert entry.status == EntryStatus.PENDING  # saved, not approved
         [emil] = services.review_item(entry).fields[1].possible
         assert (emil.phrase, emil.decision) == ("Emil", "keep")  # remembered
@@ -91,8 +101,9 @@ def test_a_bad_decision_is_refused(town, scope, entry_id):
     with scope(town.tenant):
         entry = load(entry_id)
         with pytest.raises(Refusal) as refused:
-            services.approve_entry(town.hr, entry, revision=entry.revision,
-                                   decisions={("text", "Ida"): "maybe"})
+            services.approve_entry(
+                town.hr, entry, revision=entry.revision, decisions={("text", "Ida"): "maybe"}
+            )
         assert "_form" in refused.value.errors
 
 

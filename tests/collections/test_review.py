@@ -35,29 +35,44 @@ def test_hr_edits_and_approves_and_employees_see_it(town, scope, entry_id):
     with scope(town.tenant):
         assert services.published_entries() == []  # pending: nobody outside the team sees it
         entry = load(entry_id)
-        services.save_entry(town.hr, entry, revision=entry.revision, title="Et godt morgenmøde",
-                            text="En kollega tog ordet.\r\n", lesson="", approve=True)
+        services.save_entry(
+            town.hr,
+            entry,
+            revision=entry.revision,
+            title="Et godt morgenmøde",
+            text="En kollega tog ordet.\r\n",
+            lesson="",
+            approve=True,
+        )
         db.session.commit()
     with scope(town.tenant):
         entry = load(entry_id)
         assert (entry.status, entry.is_edited, entry.revision) == (EntryStatus.APPROVED, True, 2)
         assert (entry.title, entry.text, entry.lesson) == (
-            "Et godt morgenmøde", "En kollega tog ordet.", None)
+            "Et godt morgenmøde",
+            "En kollega tog ordet.",
+            None,
+        )
         assert entry.reviewed_by_id == town.hr.id
         [published] = services.published_entries()
         assert published.entry.id == entry_id
         assert published.area_name == "Børn og Unge"
 
 
-def test_an_edit_that_still_names_someone_is_refused_and_nothing_is_saved(town, scope,
-                                                                         entry_id):
+def test_an_edit_that_still_names_someone_is_refused_and_nothing_is_saved(town, scope, entry_id):
     with scope(town.tenant):
         entry = load(entry_id)
         before = (entry.title, entry.text, entry.status, entry.revision)
         with pytest.raises(Refusal) as refused:
-            services.save_entry(town.hr, entry, revision=entry.revision, title="Ny titel",
-                                text="Spørg Anne Hansen på 11223344.", lesson=None,
-                                approve=True)
+            services.save_entry(
+                town.hr,
+                entry,
+                revision=entry.revision,
+                title="Ny titel",
+                text="Spørg Anne Hansen på 11223344.",
+                lesson=None,
+                approve=True,
+            )
         message = refused.value.errors["text"]
         assert message.startswith("Teksten indeholder stadig et navn, et telefonnummer:")
         assert "»Anne Hansen«" in message and "»11223344«" in message
@@ -72,23 +87,37 @@ def test_errors_are_translated(town, scope, entry_id):
     with scope(town.tenant), force_locale("en"):
         entry = load(entry_id)
         with pytest.raises(Refusal) as refused:
-            services.save_entry(town.hr, entry, revision=entry.revision, title="",
-                                text="Ring til hanne@solby.dk", lesson=None)
+            services.save_entry(
+                town.hr,
+                entry,
+                revision=entry.revision,
+                title="",
+                text="Ring til hanne@solby.dk",
+                lesson=None,
+            )
         assert refused.value.errors["title"] == "Required."
         assert refused.value.errors["text"].startswith("The text still contains an e-mail")
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"revision": 0}, "_form"),  # someone (or the compilation) changed it meanwhile
-    ({"title": ""}, "title"),
-    ({"text": "x" * 4001}, "text"),
-    ({"text": "CPR 0102031234"}, "text"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"revision": 0}, "_form"),  # someone (or the compilation) changed it meanwhile
+        ({"title": ""}, "title"),
+        ({"text": "x" * 4001}, "text"),
+        ({"text": "CPR 0102031234"}, "text"),
+    ],
+)
 def test_bad_input_is_refused(town, scope, entry_id, changes, field):
     with scope(town.tenant):
         entry = load(entry_id)
-        values = {"revision": entry.revision, "title": "T", "text": "Tekst", "lesson": None,
-                  **changes}
+        values = {
+            "revision": entry.revision,
+            "title": "T",
+            "text": "Tekst",
+            "lesson": None,
+            **changes,
+        }
         with pytest.raises(Refusal) as refused:
             services.save_entry(town.hr, entry, approve=True, **values)
         assert field in refused.value.errors
@@ -101,8 +130,9 @@ def test_a_lesson_needs_its_lesson(town, make, scope, compiled):
     with scope(town.tenant):
         entry = db.session.scalars(select(CollectionEntry)).one()
         with pytest.raises(Refusal) as refused:
-            services.save_entry(town.hr, entry, revision=entry.revision, title="T", text="T",
-                                lesson=" ")
+            services.save_entry(
+                town.hr, entry, revision=entry.revision, title="T", text="T", lesson=" "
+            )
         assert refused.value.errors == {"lesson": "Skal udfyldes."}
 
 
@@ -115,8 +145,7 @@ def test_reject_keeps_it_unpublished(town, scope, entry_id):
         db.session.commit()
     with scope(town.tenant):
         entry = load(entry_id)
-        assert (entry.status, entry.rejection_reason) == (EntryStatus.REJECTED,
-                                                          "For genkendeligt")
+        assert (entry.status, entry.rejection_reason) == (EntryStatus.REJECTED, "For genkendeligt")
         assert services.published_entries() == []
 
 
@@ -137,14 +166,22 @@ def test_the_review_item_marks_the_findings_in_the_original(town, scope, entry_i
     with scope(town.tenant):
         item = services.review_item(load(entry_id))
     title, text, lesson = item.fields
-    assert [(s.text, s.kind) for s in title.original] == [("Hanne Jensens", "name"),
-                                                          (" morgenmøde", None)]
+    assert [(s.text, s.kind) for s in title.original] == [
+        ("Hanne Jensens", "name"),
+        (" morgenmøde", None),
+    ]
     assert [s.text for s in text.original if s.kind] == [
-        "Hanne Jensen", "Hanne Jensens", "12 34 56 78", "hanne@solby.dk", "010203-1234",
-        "Kirsten Berg"]  # the last one possible: someone outside the directory
+        "Hanne Jensen",
+        "Hanne Jensens",
+        "12 34 56 78",
+        "hanne@solby.dk",
+        "010203-1234",
+        "Kirsten Berg",
+    ]  # the last one possible: someone outside the directory
     assert [s.kind for s in text.original if s.kind][-1] == "possible"
     assert [(p.field, p.phrase, p.decision) for p in text.possible] == [
-        ("text", "Kirsten Berg", None)]
+        ("text", "Kirsten Berg", None)
+    ]
     assert "".join(s.text for s in text.original).startswith("Hanne Jensen tog ordet")
     assert lesson.original == [] and lesson.redacted is None
     assert item.area_name == "Børn og Unge" and not item.is_stale
@@ -152,8 +189,14 @@ def test_the_review_item_marks_the_findings_in_the_original(town, scope, entry_i
 
 def test_search_finds_words_and_danish_forms(town, make, scope, compiled):
     offered(make, town, title="Borgermøder om trafik", text="Vi holdt mange møder med borgerne.")
-    offered(make, town, title="Ny vagtplan", text="Vagtplanen blev lagt af teamet selv.",
-            kind=ExampleKind.LESSON, lesson="Spørg alle først.")
+    offered(
+        make,
+        town,
+        title="Ny vagtplan",
+        text="Vagtplanen blev lagt af teamet selv.",
+        kind=ExampleKind.LESSON,
+        lesson="Spørg alle først.",
+    )
     compiled()
     with scope(town.tenant):
         for entry in db.session.scalars(select(CollectionEntry)):
@@ -178,8 +221,9 @@ def test_search_finds_words_and_danish_forms(town, make, scope, compiled):
 
 def test_another_tenant_sees_none_of_it(town, scope, entry_id):
     with scope(town.tenant):
-        services.approve_entry(town.hr, load(entry_id), revision=load(entry_id).revision,
-                                decisions=KEEP)
+        services.approve_entry(
+            town.hr, load(entry_id), revision=load(entry_id).revision, decisions=KEEP
+        )
         db.session.commit()
     with scope(town.neighbour):
         assert services.published_entries() == []

@@ -22,15 +22,28 @@ def test_the_worker_compiles_every_tenants_collection(app, committed_make, tmp_p
         tenant = committed_make.tenant(slug)
         team = committed_make.unit(tenant, "Team", UnitKind.TEAM)
         author = committed_make.user(tenant, name, unit=team)
-        committed_make.example(tenant, team, author, kind=ExampleKind.LESSON, is_offered=True,
-                               title=f"{name}s forsøg", text=f"{name} ringede fra 12345678.",
-                               lesson="Spørg først.")
+        committed_make.example(
+            tenant,
+            team,
+            author,
+            kind=ExampleKind.LESSON,
+            is_offered=True,
+            title=f"{name}s forsøg",
+            text=f"{name} ringede fra 12345678.",
+            lesson="Spørg først.",
+        )
         tenants.append(tenant)
     celery = app.extensions["celery"]
     celery.control.purge()
-    worker = celery_worker(child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=TEST_REDIS_URL,
-                                     AKTOR_ENV="test", SECRET_KEY="test-secret"),
-                           tmp_path / "worker.log")
+    worker = celery_worker(
+        child_env(
+            DATABASE_URL=APP_DATABASE_URL,
+            REDIS_URL=TEST_REDIS_URL,
+            AKTOR_ENV="test",
+            SECRET_KEY="test-secret",
+        ),
+        tmp_path / "worker.log",
+    )
 
     def entries(tenant) -> list[CollectionEntry]:
         with app.app_context(), tenant_scope(tenant.id):

@@ -9,9 +9,11 @@ from web.orgs.models import OrgUnit
 from web.tenants.models import Tenant
 from web.users.models import User
 
-TEXT = ("Hanne Jensen tog ordet, og Hanne Jensens idé blev til en plan. Ring på 12 34 56 78 "
-        "eller skriv til hanne@solby.dk. CPR 010203-1234 hører ikke hjemme her. "
-        "Kirsten Berg fra nabokommunen var med.")
+TEXT = (
+    "Hanne Jensen tog ordet, og Hanne Jensens idé blev til en plan. Ring på 12 34 56 78 "
+    "eller skriv til hanne@solby.dk. CPR 010203-1234 hører ikke hjemme her. "
+    "Kirsten Berg fra nabokommunen var med."
+)
 
 
 @dataclass
@@ -38,8 +40,14 @@ def offered(make, town: Town, **kw):
     kw.setdefault("text", TEXT)
     kw.setdefault("title", "Hanne Jensens morgenmøde")
     kw.setdefault("kind", ExampleKind.GOOD)
-    return make.example(town.tenant, kw.pop("unit", town.team), kw.pop("author", town.author),
-                        is_offered=True, offered_at=datetime.now(UTC), **kw)
+    return make.example(
+        town.tenant,
+        kw.pop("unit", town.team),
+        kw.pop("author", town.author),
+        is_offered=True,
+        offered_at=datetime.now(UTC),
+        **kw,
+    )
 
 
 # HR's decision on TEXT's one possible finding (a name outside the directory), so it can be

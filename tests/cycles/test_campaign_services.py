@@ -28,15 +28,18 @@ def test_plan_lists_teams_below_with_their_leaders(scoped, leaderless):
     w = scoped
     plan = svc.plan_campaign([w.area.id])
     assert [(u.name, leader.display_name) for u, leader in plan.teams] == [
-        ("Mælkebøtten", "Mia Leder"), ("Solsikken", "Lars Leder")]
+        ("Mælkebøtten", "Mia Leder"),
+        ("Solsikken", "Lars Leder"),
+    ]
     assert [u.name for u in plan.without_leader] == ["Græshoppen"]
     assert plan.with_open_cycle == []
 
 
 def test_campaign_creates_one_cycle_per_led_team_with_common_dates(scoped, leaderless):
     w = scoped
-    result = svc.start_campaign(w.hr, " Forår 2027 ", ensure_default_template(), [w.department.id],
-                                DATES)
+    result = svc.start_campaign(
+        w.hr, " Forår 2027 ", ensure_default_template(), [w.department.id], DATES
+    )
     assert result.campaign.name == "Forår 2027"
     assert result.campaign.created_by_id == w.hr.id
     by_unit = {c.unit_id: c for c in result.cycles}
@@ -45,8 +48,11 @@ def test_campaign_creates_one_cycle_per_led_team_with_common_dates(scoped, leade
     assert by_unit[w.other_team.id].leader_id == w.other_leader.id
     for cycle in result.cycles:
         assert cycle.campaign_id == result.campaign.id and cycle.phase == Phase.PREPARATION
-        assert (cycle.preparation_starts_on, cycle.preparation_ends_on, cycle.follow_up_on) == \
-            (DATES.preparation_starts_on, DATES.preparation_ends_on, DATES.follow_up_on)
+        assert (cycle.preparation_starts_on, cycle.preparation_ends_on, cycle.follow_up_on) == (
+            DATES.preparation_starts_on,
+            DATES.preparation_ends_on,
+            DATES.follow_up_on,
+        )
         assert cycle.meeting_at is None and len(cycle.prompts) == 9
     assert [u.name for u in result.plan.without_leader] == ["Græshoppen"]
 
@@ -67,15 +73,22 @@ def test_choosing_the_whole_municipality_or_a_single_team(scoped):
     assert len(svc.plan_campaign([root]).teams) == 2
 
 
-@pytest.mark.parametrize(("name", "units", "dates", "field"), [
-    ("", "area", DATES, "name"),
-    ("x" * 201, "area", DATES, "name"),
-    ("Ok", None, DATES, "units"),
-    ("Ok", "staff", DATES, "units"),  # no team below
-    ("Ok", "area", CycleDates(date(2027, 3, 14), date(2027, 3, 1)), "preparation_ends_on"),
-    ("Ok", "area", CycleDates(date(2027, 3, 1), date(2027, 3, 14),
-                              follow_up_on=date(2027, 3, 13)), "follow_up_on"),
-])
+@pytest.mark.parametrize(
+    ("name", "units", "dates", "field"),
+    [
+        ("", "area", DATES, "name"),
+        ("x" * 201, "area", DATES, "name"),
+        ("Ok", None, DATES, "units"),
+        ("Ok", "staff", DATES, "units"),  # no team below
+        ("Ok", "area", CycleDates(date(2027, 3, 14), date(2027, 3, 1)), "preparation_ends_on"),
+        (
+            "Ok",
+            "area",
+            CycleDates(date(2027, 3, 1), date(2027, 3, 14), follow_up_on=date(2027, 3, 13)),
+            "follow_up_on",
+        ),
+    ],
+)
 def test_bad_campaign_input_writes_nothing(scoped, name, units, dates, field):
     w = scoped
     unit_ids = {"area": [w.area.id], "staff": [_staff_id(w)], None: []}[units]
@@ -113,5 +126,7 @@ def test_campaign_listing_counts_cycles(scoped, make):
     [(campaign, total, closed)] = svc.list_campaigns()
     assert (campaign.id, total, closed) == (result.campaign.id, 2, 0)
     rows = svc.campaign_cycles(campaign)
-    assert [(unit, leader) for _, unit, leader in rows] == [("Mælkebøtten", "Mia Leder"),
-                                                           ("Solsikken", "Lars Leder")]
+    assert [(unit, leader) for _, unit, leader in rows] == [
+        ("Mælkebøtten", "Mia Leder"),
+        ("Solsikken", "Lars Leder"),
+    ]

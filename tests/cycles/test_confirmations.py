@@ -17,8 +17,10 @@ from web.tenancy import tenant_scope
 
 
 def post(client, world, cycle, **data):
-    return client.post(f"/t/{world.tenant.slug}/cycles/{cycle.id}/phase",
-                       data={"to_phase": "meeting", "from_phase": "preparation", **data})
+    return client.post(
+        f"/t/{world.tenant.slug}/cycles/{cycle.id}/phase",
+        data={"to_phase": "meeting", "from_phase": "preparation", **data},
+    )
 
 
 def app_today(app) -> date:
@@ -28,9 +30,11 @@ def app_today(app) -> date:
 
 def state(app, world, cycle) -> tuple[Phase, date, date]:
     with app.app_context(), tenant_scope(world.tenant.id):
-        row = db.session.execute(select(Cycle.phase, Cycle.preparation_starts_on,
-                                        Cycle.preparation_ends_on)
-                                 .where(Cycle.id == cycle.id)).one()
+        row = db.session.execute(
+            select(Cycle.phase, Cycle.preparation_starts_on, Cycle.preparation_ends_on).where(
+                Cycle.id == cycle.id
+            )
+        ).one()
     return row.phase, row.preparation_starts_on, row.preparation_ends_on
 
 
@@ -38,22 +42,31 @@ def state(app, world, cycle) -> tuple[Phase, date, date]:
 def running(world, make):
     """A cycle whose preparation runs from a week ago until a week from now."""
     today = date.today()
-    return make.started_cycle(world.tenant, world.team, world.leader,
-                              preparation_starts_on=today - timedelta(days=7),
-                              preparation_ends_on=today + timedelta(days=7))
+    return make.started_cycle(
+        world.tenant,
+        world.team,
+        world.leader,
+        preparation_starts_on=today - timedelta(days=7),
+        preparation_ends_on=today + timedelta(days=7),
+    )
 
 
 @pytest.fixture
 def ended(world, make):
     """A cycle whose preparation ended yesterday."""
     today = date.today()
-    return make.started_cycle(world.tenant, world.team, world.leader,
-                              preparation_starts_on=today - timedelta(days=14),
-                              preparation_ends_on=today - timedelta(days=1))
+    return make.started_cycle(
+        world.tenant,
+        world.team,
+        world.leader,
+        preparation_starts_on=today - timedelta(days=14),
+        preparation_ends_on=today - timedelta(days=1),
+    )
 
 
 def test_starting_the_meeting_first_says_what_it_does_and_changes_nothing(
-        client, login, world, app, ended):
+    client, login, world, app, ended
+):
     login(world.leader)
     before = state(app, world, ended)
     reply = post(client, world, ended)
@@ -72,7 +85,8 @@ def test_starting_the_meeting_first_says_what_it_does_and_changes_nothing(
 
 
 def test_a_meeting_before_the_end_of_preparation_asks_to_shorten_it_first(
-        client, login, world, app, running):
+    client, login, world, app, running
+):
     login(world.leader)
     before = state(app, world, running)
     page = html(post(client, world, running))
@@ -91,8 +105,9 @@ def test_a_meeting_before_the_end_of_preparation_asks_to_shorten_it_first(
 
 
 def test_a_preparation_not_yet_begun_is_shortened_to_one_day(client, login, world, app, make):
-    cycle = make.started_cycle(world.tenant, world.team, world.leader,
-                               starts_on=date.today() + timedelta(days=30))
+    cycle = make.started_cycle(
+        world.tenant, world.team, world.leader, starts_on=date.today() + timedelta(days=30)
+    )
     login(world.leader)
     post(client, world, cycle, confirmed="1", shorten_preparation="1")
     today = app_today(app)
@@ -110,7 +125,9 @@ def test_the_confirmation_in_english(client, login, world, running):
 def test_other_moves_need_no_confirmation(client, login, world, app, make):
     cycle = make.started_cycle(world.tenant, world.team, world.leader, phase=Phase.MEETING)
     login(world.leader)
-    reply = client.post(f"/t/{world.tenant.slug}/cycles/{cycle.id}/phase",
-                        data={"to_phase": "agreements", "from_phase": "meeting"})
+    reply = client.post(
+        f"/t/{world.tenant.slug}/cycles/{cycle.id}/phase",
+        data={"to_phase": "agreements", "from_phase": "meeting"},
+    )
     assert reply.status_code == 302
     assert state(app, world, cycle)[0] == Phase.AGREEMENTS

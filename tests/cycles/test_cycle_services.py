@@ -20,9 +20,13 @@ D = date(2027, 3, 1)
 
 
 def dates(**kw) -> CycleDates:
-    values = {"preparation_starts_on": D, "preparation_ends_on": D + timedelta(days=14),
-              "meeting_at": datetime(2027, 3, 16, 9, 30, tzinfo=CPH), "meeting_place": "Lokale 2",
-              "follow_up_on": D + timedelta(days=90)}
+    values = {
+        "preparation_starts_on": D,
+        "preparation_ends_on": D + timedelta(days=14),
+        "meeting_at": datetime(2027, 3, 16, 9, 30, tzinfo=CPH),
+        "meeting_place": "Lokale 2",
+        "follow_up_on": D + timedelta(days=90),
+    }
     values.update(kw)
     return CycleDates(**values)
 
@@ -42,14 +46,17 @@ def test_start_cycle_snapshots_prompts_and_dates(scoped):
     assert cycle.meeting_at == datetime(2027, 3, 16, 8, 30, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("kw", "field"), [
-    ({"preparation_ends_on": D - timedelta(days=1)}, "preparation_ends_on"),
-    # 22:30 UTC on the 14th is still the 14th in Copenhagen: before preparation ends (15th).
-    ({"meeting_at": datetime(2027, 3, 14, 22, 30, tzinfo=UTC)}, "meeting_on"),
-    ({"follow_up_on": D + timedelta(days=10)}, "follow_up_on"),
-    ({"meeting_at": None, "follow_up_on": D + timedelta(days=13)}, "follow_up_on"),
-    ({"meeting_place": "x" * 201}, "meeting_place"),
-])
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"preparation_ends_on": D - timedelta(days=1)}, "preparation_ends_on"),
+        # 22:30 UTC on the 14th is still the 14th in Copenhagen: before preparation ends (15th).
+        ({"meeting_at": datetime(2027, 3, 14, 22, 30, tzinfo=UTC)}, "meeting_on"),
+        ({"follow_up_on": D + timedelta(days=10)}, "follow_up_on"),
+        ({"meeting_at": None, "follow_up_on": D + timedelta(days=13)}, "follow_up_on"),
+        ({"meeting_place": "x" * 201}, "meeting_place"),
+    ],
+)
 def test_dates_out_of_order_are_refused_and_nothing_is_written(scoped, kw, field):
     w = scoped
     with pytest.raises(InputError) as exc:
@@ -61,16 +68,25 @@ def test_dates_out_of_order_are_refused_and_nothing_is_written(scoped, kw, field
 def test_the_meeting_day_is_the_day_in_copenhagen(scoped):
     # 23:30 UTC on the 14th is 00:30 on the 15th in Copenhagen: the last day of preparation.
     w = scoped
-    cycle = svc.start_cycle(w.leader, w.team, ensure_default_template(),
-                            dates(meeting_at=datetime(2027, 3, 14, 23, 30, tzinfo=UTC)))
+    cycle = svc.start_cycle(
+        w.leader,
+        w.team,
+        ensure_default_template(),
+        dates(meeting_at=datetime(2027, 3, 14, 23, 30, tzinfo=UTC)),
+    )
     assert cycle.id
 
 
 def test_equal_dates_are_in_order(scoped):
     w = scoped
-    svc.start_cycle(w.leader, w.team, ensure_default_template(),
-                    dates(preparation_ends_on=D, meeting_at=datetime(2027, 3, 1, 12, tzinfo=CPH),
-                          follow_up_on=D))
+    svc.start_cycle(
+        w.leader,
+        w.team,
+        ensure_default_template(),
+        dates(
+            preparation_ends_on=D, meeting_at=datetime(2027, 3, 1, 12, tzinfo=CPH), follow_up_on=D
+        ),
+    )
 
 
 def test_one_open_cycle_per_unit(scoped):
@@ -97,19 +113,24 @@ def test_phases_move_one_step_forward_and_each_move_is_recorded(scoped, make):
         assert cycle.phase == phase
     assert cycle.closed_at is not None
     moves = [(c.from_phase, c.to_phase, c.changed_by_id) for c, _ in svc.phase_history(cycle)]
-    assert moves == [(Phase.PREPARATION, Phase.MEETING, w.leader.id),
-                     (Phase.MEETING, Phase.AGREEMENTS, w.leader.id),
-                     (Phase.AGREEMENTS, Phase.FOLLOW_UP, w.leader.id),
-                     (Phase.FOLLOW_UP, Phase.CLOSED, w.leader.id)]
+    assert moves == [
+        (Phase.PREPARATION, Phase.MEETING, w.leader.id),
+        (Phase.MEETING, Phase.AGREEMENTS, w.leader.id),
+        (Phase.AGREEMENTS, Phase.FOLLOW_UP, w.leader.id),
+        (Phase.FOLLOW_UP, Phase.CLOSED, w.leader.id),
+    ]
 
 
-@pytest.mark.parametrize(("start", "target"), [
-    (Phase.PREPARATION, Phase.AGREEMENTS),  # skipping a phase
-    (Phase.PREPARATION, Phase.CLOSED),
-    (Phase.MEETING, Phase.MEETING),  # standing still
-    (Phase.FOLLOW_UP, Phase.MEETING),  # two steps back
-    (Phase.PREPARATION, Phase.PREPARATION),
-])
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [
+        (Phase.PREPARATION, Phase.AGREEMENTS),  # skipping a phase
+        (Phase.PREPARATION, Phase.CLOSED),
+        (Phase.MEETING, Phase.MEETING),  # standing still
+        (Phase.FOLLOW_UP, Phase.MEETING),  # two steps back
+        (Phase.PREPARATION, Phase.PREPARATION),
+    ],
+)
 def test_moves_that_are_not_allowed(scoped, make, start, target):
     w = scoped
     cycle = make.started_cycle(w.tenant, w.team, w.leader, phase=start)
@@ -153,27 +174,41 @@ def test_reopening_a_closed_cycle_clears_closed_at(scoped, make):
 def test_next_cycle_carries_the_open_actions_over(scoped, make):
     w = scoped
     cycle = make.started_cycle(w.tenant, w.team, w.leader, phase=Phase.CLOSED)
-    planned = make.action(w.tenant, cycle, w.anna, "Fast morgenmøde",
-                          status=ActionStatus.PLANNED, kkc="coordination",
-                          expectation="responsibility")
+    planned = make.action(
+        w.tenant,
+        cycle,
+        w.anna,
+        "Fast morgenmøde",
+        status=ActionStatus.PLANNED,
+        kkc="coordination",
+        expectation="responsibility",
+    )
     going = make.action(w.tenant, cycle, w.bo, "Makkerpar", status=ActionStatus.IN_PROGRESS)
     make.action(w.tenant, cycle, w.carl, "Færdig", status=ActionStatus.DONE)
     make.action(w.tenant, cycle, w.carl, "Opgivet", status=ActionStatus.DROPPED)
 
-    new = svc.start_next_cycle(w.leader, cycle, ensure_default_template(),
-                               dates(preparation_starts_on=date(2027, 9, 1),
-                                     preparation_ends_on=date(2027, 9, 14),
-                                     meeting_at=None, follow_up_on=None))
+    new = svc.start_next_cycle(
+        w.leader,
+        cycle,
+        ensure_default_template(),
+        dates(
+            preparation_starts_on=date(2027, 9, 1),
+            preparation_ends_on=date(2027, 9, 14),
+            meeting_at=None,
+            follow_up_on=None,
+        ),
+    )
     assert new.previous_cycle_id == cycle.id and new.unit_id == cycle.unit_id
     assert new.phase == Phase.PREPARATION
-    carried = db.session.scalars(select(Action).where(Action.cycle_id == new.id)
-                                 .order_by(Action.carried_from_id)).all()
+    carried = db.session.scalars(
+        select(Action).where(Action.cycle_id == new.id).order_by(Action.carried_from_id)
+    ).all()
     assert [(a.text, a.owner_id, a.status, a.carried_from_id) for a in carried] == [
         ("Fast morgenmøde", w.anna.id, ActionStatus.PLANNED, planned.id),
-        ("Makkerpar", w.bo.id, ActionStatus.IN_PROGRESS, going.id)]
+        ("Makkerpar", w.bo.id, ActionStatus.IN_PROGRESS, going.id),
+    ]
     assert carried[0].kkc == "coordination" and carried[0].expectation == "responsibility"
-    assert db.session.scalar(select(func.count(Action.id)).where(Action.cycle_id == cycle.id)) \
-        == 4
+    assert db.session.scalar(select(func.count(Action.id)).where(Action.cycle_id == cycle.id)) == 4
 
     with pytest.raises(Conflict):  # only one next cycle
         svc.start_next_cycle(w.leader, cycle, ensure_default_template(), dates())
@@ -199,8 +234,7 @@ def test_update_cycle_dates_and_facilitator(scoped, make):
         svc.update_cycle(w.leader, cycle, dates(), w.emil.id)  # not in the team
     assert "facilitator_id" in exc.value.errors
     with pytest.raises(InputError) as exc:
-        svc.update_cycle(w.leader, cycle, dates(preparation_ends_on=D - timedelta(days=1)),
-                         None)
+        svc.update_cycle(w.leader, cycle, dates(preparation_ends_on=D - timedelta(days=1)), None)
     assert "preparation_ends_on" in exc.value.errors
     assert cycle.facilitator_id == w.anna.id
 
@@ -210,6 +244,5 @@ def test_members_include_subunits_only_when_asked(scoped, make):
     team_cycle = make.started_cycle(w.tenant, w.team, w.leader)
     names = [u.display_name for u in svc.cycle_members(team_cycle)]
     assert names == ["Anna Andersen", "Bo Bech", "Carl Christensen", "Lars Leder"]
-    dept = make.started_cycle(w.tenant, w.department, w.department_leader,
-                              include_subunits=True)
+    dept = make.started_cycle(w.tenant, w.department, w.department_leader, include_subunits=True)
     assert svc.member_count(dept) == 7  # Dorte, Lars, Anna, Bo, Carl, Mia, Emil

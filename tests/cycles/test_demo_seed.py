@@ -21,5 +21,4 @@ def test_flask_demo_seeds_the_guide_once(app, committed_db):
         tenant = db.session.scalar(select(Tenant).filter_by(slug="demo"))
         with tenant_scope(tenant.id):
             templates = db.session.scalars(select(DialogueTemplate)).all()
-            assert [(t.name, len(t.prompts)) for t in templates] == [
-                (svc.DEFAULT_TEMPLATE_NAME, 9)]
+            assert [(t.name, len(t.prompts)) for t in templates] == [(svc.DEFAULT_TEMPLATE_NAME, 9)]

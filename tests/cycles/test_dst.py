@@ -72,8 +72,12 @@ class Inputs(HTMLParser):
             self.values[attributes["name"]] = attributes.get("value") or ""
 
 
-EDIT = {"preparation_starts_on": "2027-03-01", "preparation_ends_on": "2027-03-14",
-        "meeting_place": "Personalerummet", "follow_up_on": "2029-01-01"}
+EDIT = {
+    "preparation_starts_on": "2027-03-01",
+    "preparation_ends_on": "2027-03-14",
+    "meeting_place": "Personalerummet",
+    "follow_up_on": "2029-01-01",
+}
 
 # (day, typed, stored in UTC, shown) around both changes of 2027.
 CASES = [
@@ -115,10 +119,12 @@ def save_unchanged(client, world, cycle) -> dict[str, str]:
     return values
 
 
-@pytest.mark.parametrize(("day", "typed", "utc", "shown"), CASES,
-                         ids=[f"{d}-{t}" for d, t, _, _ in CASES])
+@pytest.mark.parametrize(
+    ("day", "typed", "utc", "shown"), CASES, ids=[f"{d}-{t}" for d, t, _, _ in CASES]
+)
 def test_a_meeting_time_near_a_change_is_stored_shown_and_kept(
-        app, client, login, world, cycle, day, typed, utc, shown):
+    app, client, login, world, cycle, day, typed, utc, shown
+):
     assert stored_for(day, time.fromisoformat(typed)) == utc  # the table agrees with the rule
     login(world.leader)
     edit(client, world, cycle, day, typed)
@@ -135,15 +141,16 @@ def test_a_meeting_time_near_a_change_is_stored_shown_and_kept(
         assert stored(app, world, cycle) == utc
 
 
-@pytest.mark.parametrize(("day", "typed", "utc", "shown"), CASES,
-                         ids=[f"{d}-{t}" for d, t, _, _ in CASES])
+@pytest.mark.parametrize(
+    ("day", "typed", "utc", "shown"), CASES, ids=[f"{d}-{t}" for d, t, _, _ in CASES]
+)
 def test_the_invitation_and_its_calendar_file_name_the_same_time(
-        app, client, login, world, cycle, smtp_server, day, typed, utc, shown):
+    app, client, login, world, cycle, smtp_server, day, typed, utc, shown
+):
     login(world.leader)
     edit(client, world, cycle, day, typed)
     run(app, world.tenant.id, smtp_server, now=NOW)
-    invitations = [m for m in smtp_server.messages
-                   if m["X-Aktorskab-Kind"] == "meeting_invitation"]
+    invitations = [m for m in smtp_server.messages if m["X-Aktorskab-Kind"] == "meeting_invitation"]
     assert invitations
     danish = next(m for m in invitations if "dialogmøde" in m["Subject"])
     assert f"kl. {shown}" in danish["Subject"]
@@ -158,14 +165,21 @@ def test_the_invitation_and_its_calendar_file_name_the_same_time(
     assert by_recipient(invitations)
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(day=st.sampled_from([last_sunday(2027, 3), last_sunday(2027, 10),
-                            last_sunday(2028, 3), last_sunday(2028, 10)])
-       | st.dates(date(2027, 3, 15), date(2028, 12, 31)),
-       clock=st.times().map(lambda t: t.replace(second=0, microsecond=0)))
-def test_any_typed_meeting_time_survives_the_round_trip(app, client, login, world, cycle, day,
-                                                        clock):
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    day=st.sampled_from(
+        [last_sunday(2027, 3), last_sunday(2027, 10), last_sunday(2028, 3), last_sunday(2028, 10)]
+    )
+    | st.dates(date(2027, 3, 15), date(2028, 12, 31)),
+    clock=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+)
+def test_any_typed_meeting_time_survives_the_round_trip(
+    app, client, login, world, cycle, day, clock
+):
     login(world.leader)
     edit(client, world, cycle, day, clock.strftime("%H:%M"))
     expected = stored_for(day, clock)

@@ -49,14 +49,17 @@ def test_copy_keeps_prompts_and_starts_at_version_one(scoped):
     copy = svc.copy_template(scoped.hr, original)
     assert copy.id != original.id and not copy.is_default and copy.version == 1
     assert copy.name == f"Kopi af {original.name}"
-    assert [(p.kind, p.text_da, p.help_en) for p in copy.prompts] == \
-        [(p.kind, p.text_da, p.help_en) for p in original.prompts]
+    assert [(p.kind, p.text_da, p.help_en) for p in copy.prompts] == [
+        (p.kind, p.text_da, p.help_en) for p in original.prompts
+    ]
     assert {p.id for p in copy.prompts}.isdisjoint({p.id for p in original.prompts})
 
 
 def _inputs(template):
-    return [svc.PromptInput(p.kind, p.text_da, p.text_en or "", p.help_da or "",
-                            p.help_en or "", p.id) for p in template.prompts]
+    return [
+        svc.PromptInput(p.kind, p.text_da, p.text_en or "", p.help_da or "", p.help_en or "", p.id)
+        for p in template.prompts
+    ]
 
 
 def test_edit_reorders_adds_removes_and_bumps_version(scoped):
@@ -64,8 +67,11 @@ def test_edit_reorders_adds_removes_and_bumps_version(scoped):
     prompts = _inputs(template)
     removed = prompts.pop(0)
     prompts.reverse()
-    prompts.append(svc.PromptInput(PromptKind.NEXT_STEP, "  Hvad gør vi i morgen?  ",
-                                   "What do we do tomorrow?"))
+    prompts.append(
+        svc.PromptInput(
+            PromptKind.NEXT_STEP, "  Hvad gør vi i morgen?  ", "What do we do tomorrow?"
+        )
+    )
     svc.update_template(scoped.hr, template, "Vores guide", prompts)
     db.session.expire_all()
     assert template.version == 2 and template.name == "Vores guide"
@@ -90,15 +96,18 @@ def test_make_default_moves_the_default(scoped):
     assert svc.default_template().id == copy.id
 
 
-@pytest.mark.parametrize(("name", "change", "field"), [
-    ("", None, "name"),
-    ("x" * 201, None, "name"),
-    ("Ok", {"text_da": ""}, "prompt-2-text_da"),
-    ("Ok", {"text_da": "x" * 501}, "prompt-2-text_da"),
-    ("Ok", {"text_en": "x" * 501}, "prompt-2-text_en"),
-    ("Ok", {"help_da": "x" * 2001}, "prompt-2-help_da"),
-    ("Ok", {"kind": None}, "prompt-2-kind"),
-])
+@pytest.mark.parametrize(
+    ("name", "change", "field"),
+    [
+        ("", None, "name"),
+        ("x" * 201, None, "name"),
+        ("Ok", {"text_da": ""}, "prompt-2-text_da"),
+        ("Ok", {"text_da": "x" * 501}, "prompt-2-text_da"),
+        ("Ok", {"text_en": "x" * 501}, "prompt-2-text_en"),
+        ("Ok", {"help_da": "x" * 2001}, "prompt-2-help_da"),
+        ("Ok", {"kind": None}, "prompt-2-kind"),
+    ],
+)
 def test_bad_template_input_writes_nothing(scoped, name, change, field):
     template = svc.copy_template(scoped.hr, svc.ensure_default_template())
     before = [(p.id, p.text_da) for p in template.prompts]

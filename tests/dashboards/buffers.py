@@ -18,8 +18,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import event
 
-_SKIPPED = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT",
-            "ROLLBACK", "SHOW", "SET ")
+_SKIPPED = (
+    "SAVEPOINT",
+    "RELEASE SAVEPOINT",
+    "ROLLBACK TO SAVEPOINT",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SHOW",
+    "SET ",
+)
 
 
 @dataclass
@@ -76,11 +84,11 @@ def buffers_for(client, method: str, url: str, **kw) -> tuple[object, PageBuffer
         cursor = conn.connection.driver_connection.cursor()
         try:
             for statement, parameters in sent:
-                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}",
-                               parameters or None)
+                cursor.execute(
+                    f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}", parameters or None
+                )
                 plan = cursor.fetchone()[0][0]["Plan"]
-                page.statements.append(Explained(" ".join(statement.split()), _buffers(plan),
-                                                 plan))
+                page.statements.append(Explained(" ".join(statement.split()), _buffers(plan), plan))
         finally:
             cursor.close()
             conn.rollback()

@@ -51,8 +51,14 @@ def generated(app):
     from web import create_app
 
     # The generator connects as the schema owner (it takes ids from the sequences), as in bench.
-    builder = create_app({"ENV": "test", "SECRET_KEY": "x", "REDIS_URL": TEST_REDIS_URL,
-                          "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL})
+    builder = create_app(
+        {
+            "ENV": "test",
+            "SECRET_KEY": "x",
+            "REDIS_URL": TEST_REDIS_URL,
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+        }
+    )
     with builder.app_context():
         generate(SLUG, Sizes().scaled(0.06), seed=7, as_of=date.today())
         db.session.remove()
@@ -61,8 +67,9 @@ def generated(app):
     owner = create_engine(TEST_DATABASE_URL)
     with owner.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))
-        tenant_id = conn.execute(text("SELECT id FROM tenants WHERE slug = :s"),
-                                 {"s": SLUG}).scalar_one()
+        tenant_id = conn.execute(
+            text("SELECT id FROM tenants WHERE slug = :s"), {"s": SLUG}
+        ).scalar_one()
         pick = {
             # A department leader (their dashboard covers the department's teams).
             "leader": """SELECT m.user_id FROM memberships m
@@ -75,14 +82,24 @@ def generated(app):
                            WHERE m.tenant_id = :t AND m.role = 'employee'
                            ORDER BY m.user_id""",
             "hr": "SELECT user_id FROM tenant_roles WHERE tenant_id = :t AND role = 'hr' "
-                  "ORDER BY user_id",
+            "ORDER BY user_id",
         }
-        people = {who: conn.execute(text(sql), {"t": tenant_id}).scalars().first()
-                  for who, sql in pick.items()}
-        cycles = {who: conn.execute(text(
-            "SELECT c.id FROM cycles c JOIN memberships m ON m.unit_id = c.unit_id "
-            "WHERE m.user_id = :u AND c.phase <> 'closed' ORDER BY c.id"),
-            {"u": people[who]}).scalars().first() for who in ("leader", "employee")}
+        people = {
+            who: conn.execute(text(sql), {"t": tenant_id}).scalars().first()
+            for who, sql in pick.items()
+        }
+        cycles = {
+            who: conn.execute(
+                text(
+                    "SELECT c.id FROM cycles c JOIN memberships m ON m.unit_id = c.unit_id "
+                    "WHERE m.user_id = :u AND c.phase <> 'closed' ORDER BY c.id"
+                ),
+                {"u": people[who]},
+            )
+            .scalars()
+            .first()
+            for who in ("leader", "employee")
+        }
     yield tenant_id, people, cycles
     with owner.begin() as conn:
         conn.execute(text("DELETE FROM tenants WHERE id = :t"), {"t": tenant_id})  # cascades

@@ -58,8 +58,12 @@ def test_the_migration_fills_the_counters_from_todays_data(backend, pg_url, tmp_
                 conn.execute(text(statement))
         upgrade()
         with db.engine.connect() as conn:
-            counts = {row[0]: (row[1], row[2]) for row in conn.execute(text(
-                "SELECT id, member_count, contributor_count FROM cycles"))}
+            counts = {
+                row[0]: (row[1], row[2])
+                for row in conn.execute(
+                    text("SELECT id, member_count, contributor_count FROM cycles")
+                )
+            }
         db.engine.dispose()
     assert counts == EXPECTED
 
@@ -89,19 +93,26 @@ def test_the_counters_are_kept_on_sqlite(tmp_path):
             db.session.flush()
             db.session.add_all(
                 [Membership(user_id=people[0].id, unit_id=dept.id, role=MembershipRole.LEADER)]
-                + [Membership(user_id=p.id, unit_id=team.id, role=MembershipRole.EMPLOYEE)
-                   for p in people[1:3]])
-            cycle = Cycle(unit_id=dept.id, include_subunits=True,
-                          preparation_starts_on=tenant.created_at.date(),
-                          preparation_ends_on=tenant.created_at.date())
+                + [
+                    Membership(user_id=p.id, unit_id=team.id, role=MembershipRole.EMPLOYEE)
+                    for p in people[1:3]
+                ]
+            )
+            cycle = Cycle(
+                unit_id=dept.id,
+                include_subunits=True,
+                preparation_starts_on=tenant.created_at.date(),
+                preparation_ends_on=tenant.created_at.date(),
+            )
             db.session.add(cycle)
             db.session.commit()
             db.session.add(Participation(cycle_id=cycle.id, user_id=people[1].id))
             db.session.commit()
             assert (cycle.member_count, cycle.contributor_count) == (3, 1)
             # Someone who joins after preparation opened counts from their first answer.
-            db.session.add(Membership(user_id=people[3].id, unit_id=team.id,
-                                      role=MembershipRole.EMPLOYEE))
+            db.session.add(
+                Membership(user_id=people[3].id, unit_id=team.id, role=MembershipRole.EMPLOYEE)
+            )
             db.session.add(Participation(cycle_id=cycle.id, user_id=people[3].id))
             db.session.commit()
             rows = leader_dashboard(db.session.get(User, people[0].id)).cycles

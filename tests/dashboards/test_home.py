@@ -15,8 +15,7 @@ def test_anonymous_visitors_keep_the_landing_page(world, client):
 
 def test_employee_home_shows_what_is_due(world, make, login, app):
     ends = date(2030, 3, 14)
-    preparing = make.cycle(world.tenant, world.team, leader=world.leader,
-                           preparation_ends_on=ends)
+    preparing = make.cycle(world.tenant, world.team, leader=world.leader, preparation_ends_on=ends)
     make.cycle(world.tenant, world.other_team, leader=world.other_leader)  # not Anna's
     make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.CLOSED)
     html = login(world.anna).get(world.url("/")).get_data(as_text=True)
@@ -43,8 +42,13 @@ def test_a_cycle_of_a_unit_above_with_its_subunits_is_mine_too(world, make, logi
 def test_meeting_and_follow_up_say_when(world, make, login):
     from datetime import UTC, datetime
 
-    make.cycle(world.tenant, world.team, phase=Phase.MEETING,
-               meeting_at=datetime(2030, 5, 2, 8, 0, tzinfo=UTC), meeting_place="Mødelokale 2")
+    make.cycle(
+        world.tenant,
+        world.team,
+        phase=Phase.MEETING,
+        meeting_at=datetime(2030, 5, 2, 8, 0, tzinfo=UTC),
+        meeting_place="Mødelokale 2",
+    )
     make.cycle(world.tenant, world.team, phase=Phase.FOLLOW_UP, follow_up_on=date(2030, 9, 1))
     html = login(world.bo).get(world.url("/")).get_data(as_text=True)
     assert "Dialogmøde 2. maj 2030 kl. 10.00, Mødelokale 2." in html  # Copenhagen time
@@ -81,8 +85,11 @@ def test_the_navigation_follows_the_role(world, login):
     def nav(user):
         html = login(user).get(world.url("/")).get_data(as_text=True)
         menu = html.split('<ul class="mainmenu">')[1].split("</ul>")[0]
-        return [label for label in ("Forside", "Mine handlinger", "Eksempler", "Mine enheder",
-                                    "Overblik") if f"<span>{label}</span>" in menu]
+        return [
+            label
+            for label in ("Forside", "Mine handlinger", "Eksempler", "Mine enheder", "Overblik")
+            if f"<span>{label}</span>" in menu
+        ]
 
     assert nav(world.anna) == ["Forside", "Mine handlinger", "Eksempler"]
     assert nav(world.leader) == ["Forside", "Mine handlinger", "Eksempler", "Mine enheder"]

@@ -17,8 +17,9 @@ def test_leader_sees_participation_and_overdue_actions(world, make, login):
     make.participation(world.tenant, cycle, world.dina)  # not a member: not counted
     late = date.today() - timedelta(days=3)
     make.action(world.tenant, cycle, world.carl, text="For sent", due_on=late)
-    make.action(world.tenant, cycle, world.carl, text="Gjort", due_on=late,
-                status=ActionStatus.DONE)
+    make.action(
+        world.tenant, cycle, world.carl, text="Gjort", due_on=late, status=ActionStatus.DONE
+    )
     make.action(world.tenant, cycle, world.anna, text="I tide")
     html = login(world.leader).get(world.url("/units")).get_data(as_text=True)
     row = re.split(r'<th scope="row"[^>]*>', html)[1].split("</tr>")[0]
@@ -45,8 +46,9 @@ def test_another_leader_sees_nothing_of_my_team(world, make, login):
     assert "Hjemmeplejen" not in html.split('id="open-cycles"')[1]
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("anna", 403), ("hr", 403), ("hovedudvalg", 403), ("admin", 403)])
+@pytest.mark.parametrize(
+    ("who", "status"), [("anna", 403), ("hr", 403), ("hovedudvalg", 403), ("admin", 403)]
+)
 def test_only_leaders_have_the_dashboard(world, login, who, status):
     assert login(getattr(world, who)).get(world.url("/units")).status_code == status
 
@@ -64,8 +66,13 @@ def test_a_long_overdue_list_shows_the_oldest_and_says_how_many(world, make, log
 
     cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
     for days in range(1, LEADER_OVERDUE + 4):
-        make.action(world.tenant, cycle, world.carl, text=f"Handling {days:02d} dage over",
-                    due_on=date.today() - timedelta(days=days))
+        make.action(
+            world.tenant,
+            cycle,
+            world.carl,
+            text=f"Handling {days:02d} dage over",
+            due_on=date.today() - timedelta(days=days),
+        )
     html = login(world.leader).get(world.url("/units")).get_data(as_text=True)
     overdue = html.split('id="overdue"')[1]
     assert overdue.count("dage over</a>") == LEADER_OVERDUE
@@ -79,13 +86,17 @@ def test_overdue_action_without_owner_and_a_unit_led_twice(world, make, login, s
     from web.orgs.models import Membership, MembershipRole
 
     cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
-    make.action(world.tenant, cycle, None, text="Uden ejer",
-                due_on=date.today() - timedelta(days=1))
+    make.action(
+        world.tenant, cycle, None, text="Uden ejer", due_on=date.today() - timedelta(days=1)
+    )
     with scope(world.tenant):
         from web.extensions import db
 
-        db.session.add(Membership(user_id=world.area_leader.id, unit_id=world.team.id,
-                                  role=MembershipRole.LEADER))
+        db.session.add(
+            Membership(
+                user_id=world.area_leader.id, unit_id=world.team.id, role=MembershipRole.LEADER
+            )
+        )
         db.session.commit()
     html = login(world.area_leader).get(world.url("/units")).get_data(as_text=True)
     open_part = html.split('id="open-cycles"')[1].split("</section>")[0]
@@ -98,8 +109,7 @@ def test_overdue_action_without_owner_and_a_unit_led_twice(world, make, login, s
 def test_the_dashboard_in_english(world, make, login):
     """Labels, phase and dates come in the page's language (cached per language)."""
     cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
-    make.action(world.tenant, cycle, world.carl, text="Sent",
-                due_on=date(2026, 3, 2))
+    make.action(world.tenant, cycle, world.carl, text="Sent", due_on=date(2026, 3, 2))
     client = login(world.leader)
     danish = client.get(world.url("/units")).get_data(as_text=True)
     with client.session_transaction() as session:

@@ -43,19 +43,40 @@ def reachable(client, start: str, *, limit: int = 60) -> dict[str, str]:
     return seen
 
 
-EMPLOYEE = {"t.tenants.home", "t.actions.mine", "t.examples.index", "t.collections.index",
-            "t.gdpr.my_data", "t.api_tokens.index", "t.gdpr.privacy", "t.users.settings"}
-ADMIN_PAGES = {"t.admin.index", "t.admin.sso", "t.admin.unplaced", "t.admin.audit",
-               "t.gdpr.people", "t.gdpr.settings", "t.reminders.failed"}
+EMPLOYEE = {
+    "t.tenants.home",
+    "t.actions.mine",
+    "t.examples.index",
+    "t.collections.index",
+    "t.gdpr.my_data",
+    "t.api_tokens.index",
+    "t.gdpr.privacy",
+    "t.users.settings",
+}
+ADMIN_PAGES = {
+    "t.admin.index",
+    "t.admin.sso",
+    "t.admin.unplaced",
+    "t.admin.audit",
+    "t.gdpr.people",
+    "t.gdpr.settings",
+    "t.reminders.failed",
+}
 
 
-@pytest.mark.parametrize(("who", "expected", "forbidden"), [
-    ("anna", EMPLOYEE, ADMIN_PAGES | {"t.dashboards.overview", "t.dashboards.leader"}),
-    ("leader", EMPLOYEE | {"t.dashboards.leader", "t.cycles.new", "t.reminders.failed"},
-     ADMIN_PAGES - {"t.reminders.failed"}),
-    ("hr", EMPLOYEE | {"t.dashboards.overview"}, ADMIN_PAGES),
-    ("admin", EMPLOYEE | ADMIN_PAGES, set()),
-])
+@pytest.mark.parametrize(
+    ("who", "expected", "forbidden"),
+    [
+        ("anna", EMPLOYEE, ADMIN_PAGES | {"t.dashboards.overview", "t.dashboards.leader"}),
+        (
+            "leader",
+            EMPLOYEE | {"t.dashboards.leader", "t.cycles.new", "t.reminders.failed"},
+            ADMIN_PAGES - {"t.reminders.failed"},
+        ),
+        ("hr", EMPLOYEE | {"t.dashboards.overview"}, ADMIN_PAGES),
+        ("admin", EMPLOYEE | ADMIN_PAGES, set()),
+    ],
+)
 def test_every_page_of_a_role_is_reachable_from_the_menu(world, login, who, expected, forbidden):
     client = login(getattr(world, who))
     endpoints = set(reachable(client, world.url("/")).values())
@@ -79,16 +100,17 @@ def test_an_employees_menu_stays_short_and_personal_pages_sit_under_the_name(wor
 def test_an_admin_reaches_administration_from_the_menu_and_it_stays_marked(world, login):
     client = login(world.admin)
     html = client.get(world.url("/")).get_data(as_text=True)
-    assert f'href="{world.url("/admin/")}" class="nav-link"><span>Administration</span>' in \
-        _menu(html, '<ul class="mainmenu">')
+    assert f'href="{world.url("/admin/")}" class="nav-link"><span>Administration</span>' in _menu(
+        html, '<ul class="mainmenu">'
+    )
     audit = client.get(world.url("/admin/audit")).get_data(as_text=True)
-    current = re.search(r'<li class="active current">\s*<a [^>]*aria-current="page"><span>([^<]+)<',
-                        audit)
+    current = re.search(
+        r'<li class="active current">\s*<a [^>]*aria-current="page"><span>([^<]+)<', audit
+    )
     assert current and current.group(1) == "Administration"
 
 
-def test_an_admin_page_added_by_another_area_appears_on_the_administration_page(
-        world, login, app):
+def test_an_admin_page_added_by_another_area_appears_on_the_administration_page(world, login, app):
     from flask_babel import lazy_gettext as _l
 
     from web import navigation
@@ -96,8 +118,13 @@ def test_an_admin_page_added_by_another_area_appears_on_the_administration_page(
     before = list(navigation.ADMIN_ITEMS)
     try:
         navigation.register_admin_item(
-            navigation.AdminItem("t.gdpr.accessibility", _l("Tilgængelighedserklæring"),
-                                 _l("Tilgængelighedserklæring")), before="t.admin.audit")
+            navigation.AdminItem(
+                "t.gdpr.accessibility",
+                _l("Tilgængelighedserklæring"),
+                _l("Tilgængelighedserklæring"),
+            ),
+            before="t.admin.audit",
+        )
         html = login(world.admin).get(world.url("/admin/")).get_data(as_text=True)
     finally:
         navigation.ADMIN_ITEMS[:] = before

@@ -51,8 +51,10 @@ def test_participation_per_area_with_chart_and_table(world, make, health_cycles,
     assert area_rows(html)["Sundhed"] == "6 6 100 %"
     figure = html.split('<figure class="participation-chart">')[1].split("</figure>")[0]
     assert 'role="img"' in figure
-    assert 'aria-label="Andel af medlemmerne, der har bidraget, pr. område: Sundhed: 100\xa0% ' \
+    assert (
+        'aria-label="Andel af medlemmerne, der har bidraget, pr. område: Sundhed: 100\xa0% '
         '(6 af 6)."' in figure
+    )
     assert "<svg" in figure and "<script" not in figure
     assert "<figcaption>" in figure
 
@@ -67,8 +69,9 @@ def test_an_area_below_k_shows_no_figures(world, health_cycles, culture, login):
     assert "33 %" not in html and "1 af 3" not in html and "3 af 6" not in html
 
 
-def test_small_areas_merge_and_show_when_together_they_reach_k(world, make, health_cycles,
-                                                               culture, login):
+def test_small_areas_merge_and_show_when_together_they_reach_k(
+    world, make, health_cycles, culture, login
+):
     sport = make.unit(world.tenant, "Idræt", kind=UnitKind.AREA, parent=world.org)
     hall = make.unit(world.tenant, "Hallen", parent=sport)
     staff = [make.user(world.tenant, f"Halmand {n}", unit=hall) for n in range(2)]
@@ -79,8 +82,9 @@ def test_small_areas_merge_and_show_when_together_they_reach_k(world, make, heal
     assert rows["Øvrige områder samlet"] == "5 skjult –"
 
 
-def test_the_tenants_k_applies_but_never_below_three(world, make, app, health_cycles, culture,
-                                                     login):
+def test_the_tenants_k_applies_but_never_below_three(
+    world, make, app, health_cycles, culture, login
+):
     from web.extensions import db
     from web.tenants.models import Tenant
 
@@ -116,8 +120,9 @@ def test_units_outside_any_area_are_their_own_group(world, make, login):
 
 
 def test_a_cycle_with_subunits_counts_each_person_once(world, make, login):
-    area_cycle = make.cycle(world.tenant, world.area, leader=world.area_leader,
-                            include_subunits=True)
+    area_cycle = make.cycle(
+        world.tenant, world.area, leader=world.area_leader, include_subunits=True
+    )
     team_cycle = make.cycle(world.tenant, world.team, leader=world.leader)
     make.participation(world.tenant, area_cycle, world.anna)
     make.participation(world.tenant, team_cycle, world.anna)
@@ -169,9 +174,17 @@ def test_status_per_unit_and_campaign_progress(world, make, login):
     assert re.search(r"Intet forløb endnu</th><td[^>]*>2<", totals)  # the organisation, the area
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("hr", 200), ("admin", 200),
-    ("hovedudvalg", 403), ("leader", 403), ("area_leader", 403), ("anna", 403)])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("hr", 200),
+        ("admin", 200),
+        ("hovedudvalg", 403),
+        ("leader", 403),
+        ("area_leader", 403),
+        ("anna", 403),
+    ],
+)
 def test_who_sees_the_overview(world, login, who, status):
     assert login(getattr(world, who)).get(world.url("/overview")).status_code == status
 
@@ -180,8 +193,7 @@ def test_signed_out_and_another_tenant(world, make, client, login):
     assert client.get(world.url("/overview")).status_code == 401
     hr_elsewhere = make.user(world.other_tenant, "Anden HR", roles=(TenantRoleName.HR,))
     make.cycle(world.tenant, world.team)
-    html = login(hr_elsewhere).get(f"/t/{world.other_tenant.slug}/overview").get_data(
-        as_text=True)
+    html = login(hr_elsewhere).get(f"/t/{world.other_tenant.slug}/overview").get_data(as_text=True)
     assert "Hjemmeplejen" not in html and "Sundhed" not in html
 
 

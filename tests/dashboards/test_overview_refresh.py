@@ -36,8 +36,12 @@ def cached(overview_cache):
 def worker(app, tmp_path_factory):
     """One real Celery worker for this module's tests (it reads whatever they committed)."""
     app.extensions["celery"].control.purge()
-    env = child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, AKTOR_ENV="test",
-                    SECRET_KEY="test-secret")
+    env = child_env(
+        DATABASE_URL=APP_DATABASE_URL,
+        REDIS_URL=TEST_REDIS_URL,
+        AKTOR_ENV="test",
+        SECRET_KEY="test-secret",
+    )
     process = celery_worker(env, tmp_path_factory.mktemp("overview-worker") / "worker.log")
     yield process
     process.stop()
@@ -116,8 +120,9 @@ def test_the_page_says_when_its_figures_were_computed(world, login):
 
 
 @pytest.mark.worker
-def test_a_stale_copy_is_served_at_once_and_the_worker_refreshes_it(app, committed_make, cached,
-                                                                   worker):
+def test_a_stale_copy_is_served_at_once_and_the_worker_refreshes_it(
+    app, committed_make, cached, worker
+):
     world = build_world(committed_make)
     client = signed_in(app, world.hr)
     first = page(client, world)
@@ -142,8 +147,9 @@ def test_a_stale_copy_is_served_at_once_and_the_worker_refreshes_it(app, committ
 
 
 @pytest.mark.worker
-def test_the_beat_refreshes_a_copy_people_read_before_it_goes_stale(app, committed_make, cached,
-                                                                  worker):
+def test_the_beat_refreshes_a_copy_people_read_before_it_goes_stale(
+    app, committed_make, cached, worker
+):
     world = build_world(committed_make)
     client = signed_in(app, world.hr)
     first = page(client, world)
@@ -192,8 +198,9 @@ def test_a_cold_cache_is_computed_once_however_many_ask_at_once(app, committed_m
     with app.app_context():  # as if Redis had been emptied
         cache.forget(tasks.cache_key(world.tenant.id, "da", world.tenant.k_threshold))
 
-    people = [world.hr] + [committed_make.user(world.tenant, f"HR {n}",
-                                               roles=(TenantRoleName.HR,)) for n in range(5)]
+    people = [world.hr] + [
+        committed_make.user(world.tenant, f"HR {n}", roles=(TenantRoleName.HR,)) for n in range(5)
+    ]
     clients = [signed_in(app, person) for person in people]
     start, pages = threading.Barrier(len(clients)), [None] * len(clients)
 
@@ -216,8 +223,15 @@ def test_a_cold_cache_is_computed_once_however_many_ask_at_once(app, committed_m
 
 
 def test_without_redis_every_request_computes_as_before(app, tmp_path):
-    embedded = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": None,
-                           "REDIS_URL": None, "SECRET_KEY": "dev", "ENV": "development"})
+    embedded = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": None,
+            "REDIS_URL": None,
+            "SECRET_KEY": "dev",
+            "ENV": "development",
+        }
+    )
     try:
         with embedded.app_context():
             upgrade()

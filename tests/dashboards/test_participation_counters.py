@@ -23,21 +23,31 @@ from web.orgs.models import Membership, MembershipRole
 from web.users.models import User
 
 PEOPLE = 4
-OPS = st.lists(st.tuples(st.sampled_from(["answer", "withdraw", "join", "leave"]),
-                         st.integers(0, PEOPLE - 1)), max_size=14)
+OPS = st.lists(
+    st.tuples(st.sampled_from(["answer", "withdraw", "join", "leave"]), st.integers(0, PEOPLE - 1)),
+    max_size=14,
+)
 
 
 def stored_counts(cycle_id: int) -> tuple[int, int]:
-    return tuple(db.session.execute(select(Cycle.member_count, Cycle.contributor_count)
-                                    .where(Cycle.id == cycle_id)).one())
+    return tuple(
+        db.session.execute(
+            select(Cycle.member_count, Cycle.contributor_count).where(Cycle.id == cycle_id)
+        ).one()
+    )
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(initial=st.lists(st.booleans(), min_size=PEOPLE, max_size=PEOPLE), ops=OPS,
-       step_back=st.booleans())
-def test_counters_follow_who_was_asked_and_who_took_part(world, make, scope, initial, ops,
-                                                         step_back):
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    initial=st.lists(st.booleans(), min_size=PEOPLE, max_size=PEOPLE),
+    ops=OPS,
+    step_back=st.booleans(),
+)
+def test_counters_follow_who_was_asked_and_who_took_part(
+    world, make, scope, initial, ops, step_back
+):
     team = make.unit(world.tenant, parent=world.area)
     leader = make.user(world.tenant, leader_of=team)
     people = [make.user(world.tenant, unit=team if member else None) for member in initial]
@@ -71,12 +81,16 @@ def test_counters_follow_who_was_asked_and_who_took_part(world, make, scope, ini
                 if not step_back:  # after a meeting, sealed answers may be theirs: still counted
                     answered.discard(person.id)
             elif op == "join" and person.id not in in_team:
-                db.session.add(Membership(user_id=person.id, unit_id=team.id,
-                                          role=MembershipRole.EMPLOYEE))
+                db.session.add(
+                    Membership(user_id=person.id, unit_id=team.id, role=MembershipRole.EMPLOYEE)
+                )
                 in_team.add(person.id)
             elif op == "leave" and person.id in in_team:
-                db.session.execute(delete(Membership).where(Membership.user_id == person.id,
-                                                            Membership.unit_id == team.id))
+                db.session.execute(
+                    delete(Membership).where(
+                        Membership.user_id == person.id, Membership.unit_id == team.id
+                    )
+                )
                 in_team.discard(person.id)
             db.session.commit()
 
@@ -84,10 +98,14 @@ def test_counters_follow_who_was_asked_and_who_took_part(world, make, scope, ini
         assert stored_counts(cycle.id) == (len(asked), len(answered))
         cycle = db.session.get(Cycle, cycle.id)
         db.session.refresh(cycle)
-        assert (cycle_service.member_count(cycle), cycle_service.participation_count(cycle)) \
-            == (len(asked), len(answered))
-        shown = {row.cycle.id: (row.members, row.contributors)
-                 for row in leader_dashboard(db.session.get(User, leader.id)).cycles}
+        assert (cycle_service.member_count(cycle), cycle_service.participation_count(cycle)) == (
+            len(asked),
+            len(answered),
+        )
+        shown = {
+            row.cycle.id: (row.members, row.contributors)
+            for row in leader_dashboard(db.session.get(User, leader.id)).cycles
+        }
         assert shown[cycle.id] == (len(asked), len(answered))
 
 
@@ -103,8 +121,12 @@ def test_a_campaign_fixes_each_teams_members(world, make, scope):
     with scope(world.tenant):
         hr = db.session.get(User, world.hr.id)
         result = campaigns.start_campaign(
-            hr, "Forår", ensure_default_template(), [world.team.id, world.other_team.id],
-            CycleDates(date(2027, 3, 1), date(2027, 3, 14)))
+            hr,
+            "Forår",
+            ensure_default_template(),
+            [world.team.id, world.other_team.id],
+            CycleDates(date(2027, 3, 1), date(2027, 3, 14)),
+        )
         db.session.commit()
         counts = {c.unit_id: stored_counts(c.id) for c in result.cycles}
         shown = {c.unit_id: (c.member_count, c.contributor_count) for c in result.cycles}

@@ -14,8 +14,9 @@ CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", re.S)
 def stacked_cells(html: str) -> list[tuple[str | None, str]]:
     """(label, text) of every body cell of every stacked table on the page."""
     cells = []
-    for table in re.findall(r'<table class="[^"]*table--responsive-headers[^"]*">(.*?)</table>',
-                            html, re.S):
+    for table in re.findall(
+        r'<table class="[^"]*table--responsive-headers[^"]*">(.*?)</table>', html, re.S
+    ):
         for body in re.findall(r"<tbody>(.*?)</tbody>", table, re.S):
             for _tag, attrs, content in CELL.findall(body):
                 label = re.search(r'data-title="([^"]*)"', attrs)
@@ -26,8 +27,13 @@ def stacked_cells(html: str) -> list[tuple[str | None, str]]:
 
 def test_an_action_on_the_leader_dashboard_reads_by_its_labels(world, make, login):
     cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
-    make.action(world.tenant, cycle, world.anna, text="Fælles frokost",
-                due_on=date.today() - timedelta(days=3))
+    make.action(
+        world.tenant,
+        cycle,
+        world.anna,
+        text="Fælles frokost",
+        due_on=date.today() - timedelta(days=3),
+    )
     cells = stacked_cells(login(world.leader).get(world.url("/units")).get_data(as_text=True))
     assert cells and all(label for label, _ in cells), cells
     labelled = dict(cells)

@@ -29,15 +29,15 @@ def populate(world, make, size: int) -> int:
         # The area's leader leads these teams too, so the leader dashboard grows with them.
         make.user(world.tenant, leader_of=team)
         people = [make.user(world.tenant, unit=team) for _ in range(3)]
-        cycle = make.cycle(world.tenant, team, campaign=campaign,
-                           phase=list(Phase)[n % len(Phase)])
+        cycle = make.cycle(world.tenant, team, campaign=campaign, phase=list(Phase)[n % len(Phase)])
         for person in people[:2]:
             make.participation(world.tenant, cycle, person)
         for person in people:
             make.action(world.tenant, cycle, person, due_on=late)
         make.example(world.tenant, team, people[0])
-    ours = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.AGREEMENTS,
-                      campaign=campaign)
+    ours = make.cycle(
+        world.tenant, world.team, leader=world.leader, phase=Phase.AGREEMENTS, campaign=campaign
+    )
     for person in (world.anna, world.bo, world.carl):
         make.participation(world.tenant, ours, person)
         make.action(world.tenant, ours, person, due_on=late)
@@ -52,8 +52,11 @@ def make_area_leader_lead_everything(world, make):
     from web.orgs.models import Membership, MembershipRole
 
     with make.scope(world.tenant):
-        db.session.add(Membership(user_id=world.area_leader.id, unit_id=world.org.id,
-                                  role=MembershipRole.LEADER))
+        db.session.add(
+            Membership(
+                user_id=world.area_leader.id, unit_id=world.org.id, role=MembershipRole.LEADER
+            )
+        )
 
 
 PAGES = [
@@ -85,7 +88,8 @@ def test_queries_do_not_grow_with_the_data(world, make, login, who, path):
     assert large.status_code == 200
     assert large_log.count == small_log.count, (
         f"{path}: {small_log.count} statements with little data, {large_log.count} with more:"
-        f"\n{large_log}")
+        f"\n{large_log}"
+    )
     assert large_log.count <= 12, str(large_log)
 
 

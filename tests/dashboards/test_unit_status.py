@@ -39,16 +39,19 @@ def test_every_unit_unfiltered_with_its_labels(world, spring, login):
     assert all(label for label, _ in stacked_cells(html))
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("name=pleje", ["Hjemmeplejen", "Tandplejen"]),
-    ("name=HJEM", ["Hjemmeplejen"]),
-    ("phase=meeting", ["Hjemmeplejen"]),
-    ("phase=preparation", ["Tandplejen"]),
-    ("phase=none", ["Solby Kommune", "Sundhed"]),
-    ("kind=area", ["Sundhed"]),
-    ("name=pleje&phase=preparation", ["Tandplejen"]),
-    ("name=ingen+s%C3%A5dan", []),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("name=pleje", ["Hjemmeplejen", "Tandplejen"]),
+        ("name=HJEM", ["Hjemmeplejen"]),
+        ("phase=meeting", ["Hjemmeplejen"]),
+        ("phase=preparation", ["Tandplejen"]),
+        ("phase=none", ["Solby Kommune", "Sundhed"]),
+        ("kind=area", ["Sundhed"]),
+        ("name=pleje&phase=preparation", ["Tandplejen"]),
+        ("name=ingen+s%C3%A5dan", []),
+    ],
+)
 def test_filters_narrow_the_table(world, spring, login, query, expected):
     html = login(world.hr).get(world.url(f"/overview/units?{query}")).get_data(as_text=True)
     assert unit_names(html) == expected
@@ -59,17 +62,28 @@ def test_filters_narrow_the_table(world, spring, login, query, expected):
 
 
 def test_the_campaign_filter(world, spring, login):
-    html = login(world.hr).get(world.url(f"/overview/units?campaign={spring.id}")) \
+    html = (
+        login(world.hr)
+        .get(world.url(f"/overview/units?campaign={spring.id}"))
         .get_data(as_text=True)
+    )
     assert unit_names(html) == ["Hjemmeplejen"]
     assert re.search(rf'<option value="{spring.id}" selected>Forår 2030</option>', html)
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("phase=sleeping", "phase"), ("kind=planet", "kind"), ("campaign=abc", "campaign"),
-    ("format=pdf", "format"), ("name=" + "a" * 201, "name")])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("phase=sleeping", "phase"),
+        ("kind=planet", "kind"),
+        ("campaign=abc", "campaign"),
+        ("format=pdf", "format"),
+        ("name=" + "a" * 201, "name"),
+    ],
+)
 def test_a_filter_that_is_not_one_of_the_choices_is_refused_at_its_field(
-        world, login, query, field):
+    world, login, query, field
+):
     reply = login(world.hr).get(world.url(f"/overview/units?{query}"))
     assert reply.status_code == 422
     html = reply.get_data(as_text=True)
@@ -87,36 +101,50 @@ def test_paging_keeps_the_filters(world, make, login, monkeypatch):
 
 
 def test_downloads_hold_the_filtered_rows_with_letters_and_dates_and_are_audited(
-        world, spring, login, app):
+    world, spring, login, app
+):
     client = login(world.hr)
     reply = client.get(world.url("/overview/units?name=pleje&format=csv"))
     assert reply.status_code == 200 and reply.mimetype == "text/csv"
     assert 'filename="enheder.csv"' in reply.headers["Content-Disposition"]
     table = list(csv.reader(io.StringIO(reply.get_data().decode("utf-8-sig")), delimiter=";"))
-    assert table[0] == ["Enhed", "Type", "Fase", "Forberedelsen slutter", "Dialogmøde",
-                        "Opfølgning", "Kampagne"]
-    assert [r[:3] for r in table[1:]] == [["Hjemmeplejen", "Team", "Dialogmøde"],
-                                           ["Tandplejen", "Team", "Forberedelse"]]
+    assert table[0] == [
+        "Enhed",
+        "Type",
+        "Fase",
+        "Forberedelsen slutter",
+        "Dialogmøde",
+        "Opfølgning",
+        "Kampagne",
+    ]
+    assert [r[:3] for r in table[1:]] == [
+        ["Hjemmeplejen", "Team", "Dialogmøde"],
+        ["Tandplejen", "Team", "Forberedelse"],
+    ]
     assert table[1][6] == "Forår 2030"
     assert date.fromisoformat(table[1][3])  # ISO dates in a download
 
     reply = client.get(world.url("/overview/units?phase=meeting&format=xlsx"))
-    rows = list(openpyxl.load_workbook(io.BytesIO(reply.get_data())).active
-                .iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(reply.get_data())).active.iter_rows(values_only=True)
+    )
     assert [r[0] for r in rows] == ["Enhed", "Hjemmeplejen"]
     assert rows[1][3].date() == date.fromisoformat(table[1][3])  # a real Excel date
 
     with app.app_context(), tenant_scope(world.tenant.id):
-        entries = db.session.scalars(select(AuditEntry).where(
-            AuditEntry.event == "table.exported").order_by(AuditEntry.id)).all()
-    assert [(e.actor_id, e.details["table"], e.details["format"], e.details["rows"])
-            for e in entries] == [(world.hr.id, "enheder", "csv", 2),
-                                  (world.hr.id, "enheder", "xlsx", 1)]
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.event == "table.exported").order_by(AuditEntry.id)
+        ).all()
+    assert [
+        (e.actor_id, e.details["table"], e.details["format"], e.details["rows"]) for e in entries
+    ] == [(world.hr.id, "enheder", "csv", 2), (world.hr.id, "enheder", "xlsx", 1)]
     assert entries[0].details["name"] == "pleje"
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("hr", 200), ("admin", 200), ("hovedudvalg", 403), ("leader", 403), ("anna", 403)])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("hr", 200), ("admin", 200), ("hovedudvalg", 403), ("leader", 403), ("anna", 403)],
+)
 def test_who_sees_or_downloads_the_table(world, login, who, status):
     client = login(getattr(world, who))
     assert client.get(world.url("/overview/units")).status_code == status

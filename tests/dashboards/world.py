@@ -44,18 +44,29 @@ class World:
 
 def build_world(make, slug: str = "solby") -> World:
     solby = build_tenant(
-        make, slug, name="Solby Kommune",
-        units=(Unit("org", "Solby Kommune", UnitKind.ORGANISATION),
-               Unit("area", "Sundhed", UnitKind.AREA, parent="org"),
-               Unit("team", "Hjemmeplejen", parent="area"),
-               Unit("other_team", "Tandplejen", parent="area")),
-        people=(Person("leader", "Lene Leder", leads="team"),
-                *works_in("team", anna="Anna Andersen", bo="Bo Berg", carl="Carl Clausen"),
-                Person("other_leader", "Ole Olsen", leads="other_team"),
-                *works_in("other_team", dina="Dina Dahl"),
-                Person("area_leader", "Alma Områdechef", leads="area"),
-                *tenant_roles(hr="Hanne HR", hovedudvalg="Hugo HU", admin="Ada Admin")))
-    nabo = build_tenant(make, f"{slug}-nabo", name="Nabo Kommune",
-                        units=[Unit("unit", "Nabo-teamet")],
-                        people=[Person("stranger", "Svend Fremmed", leads="unit")])
+        make,
+        slug,
+        name="Solby Kommune",
+        units=(
+            Unit("org", "Solby Kommune", UnitKind.ORGANISATION),
+            Unit("area", "Sundhed", UnitKind.AREA, parent="org"),
+            Unit("team", "Hjemmeplejen", parent="area"),
+            Unit("other_team", "Tandplejen", parent="area"),
+        ),
+        people=(
+            Person("leader", "Lene Leder", leads="team"),
+            *works_in("team", anna="Anna Andersen", bo="Bo Berg", carl="Carl Clausen"),
+            Person("other_leader", "Ole Olsen", leads="other_team"),
+            *works_in("other_team", dina="Dina Dahl"),
+            Person("area_leader", "Alma Områdechef", leads="area"),
+            *tenant_roles(hr="Hanne HR", hovedudvalg="Hugo HU", admin="Ada Admin"),
+        ),
+    )
+    nabo = build_tenant(
+        make,
+        f"{slug}-nabo",
+        name="Nabo Kommune",
+        units=[Unit("unit", "Nabo-teamet")],
+        people=[Person("stranger", "Svend Fremmed", leads="unit")],
+    )
     return picked(World, solby, other_tenant=nabo["tenant"], stranger=nabo["stranger"])

@@ -21,14 +21,17 @@ _axe = Axe()
 
 
 def axe_violations(page) -> list[str]:
-    results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
-                                      "resultTypes": ["violations"]})
+    results = _axe.run(
+        page,
+        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+    )
     found = []
     for violation in results.response["violations"]:
-        targets = "; ".join(" ".join(n["target"]) if isinstance(n["target"], list)
-                            else str(n["target"]) for n in violation["nodes"][:5])
-        found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} "
-                     f"-> {targets}")
+        targets = "; ".join(
+            " ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
+            for n in violation["nodes"][:5]
+        )
+        found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} -> {targets}")
     return found
 
 
@@ -77,13 +80,19 @@ def screenshot(page, name: str, *, max_height: int = 2400) -> None:
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
-    for label, size in (("desktop", {"width": 1280, "height": 900}),
-                        ("phone", {"width": 375, "height": 812})):
+    for label, size in (
+        ("desktop", {"width": 1280, "height": 900}),
+        ("phone", {"width": 375, "height": 812}),
+    ):
         page.set_viewport_size(size)
         page.evaluate("window.scrollTo(0, 0)")
         height = min(page.evaluate("document.scrollingElement.scrollHeight"), max_height)
-        png = page.screenshot(clip={"x": 0, "y": 0, "width": size["width"], "height": height},
-                              full_page=True, animations="disabled", caret="hide")
+        png = page.screenshot(
+            clip={"x": 0, "y": 0, "width": size["width"], "height": height},
+            full_page=True,
+            animations="disabled",
+            caret="hide",
+        )
         image = Image.open(io.BytesIO(png)).convert("RGB")
         image = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
         image.save(Path(SCREENSHOTS / f"{name}-{label}.png"), optimize=True)

@@ -40,8 +40,14 @@ from tests.services import (
 )
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
@@ -51,8 +57,11 @@ def pytest_collection_modifyitems(config, items) -> None:
         return
     for item in items:
         if "tests/e2e/" in item.nodeid:
-            item.add_marker(pytest.mark.skip(
-                reason="tests/e2e runs on what `make run` starts: the TEST_BACKEND=sqlite pass"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="tests/e2e runs on what `make run` starts: the TEST_BACKEND=sqlite pass"
+                )
+            )
 
 
 @dataclass
@@ -80,26 +89,42 @@ def _http_up(url: str, process: Process) -> bool:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: `apt-get install -y chromium` "
-                    "(make test does it)")
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: `apt-get install -y chromium` "
+            "(make test does it)"
+        )
     logs = tmp_path_factory.mktemp("e2e")
     instance = tmp_path_factory.mktemp("e2e-instance")
     port, idp_port, smtp_port, inbox_port = free_port(), free_port(), free_port(), free_port()
     base_url = f"http://127.0.0.1:{port}"
     # As `make run` has it: the checkout's venv on PATH, FLASK_APP=web, no DATABASE_URL or
     # REDIS_URL (the embedded default), development mode; only the ports and folder are ours.
-    env = child_env(INSTANCE_PATH=str(instance), PORT=str(port), IDP_PORT=str(idp_port),
-                    SMTP_PORT=str(smtp_port), MAIL_WEB_PORT=str(inbox_port),
-                    BASE_URL=base_url, FLASK_APP="web",
-                    PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env = child_env(
+        INSTANCE_PATH=str(instance),
+        PORT=str(port),
+        IDP_PORT=str(idp_port),
+        SMTP_PORT=str(smtp_port),
+        MAIL_WEB_PORT=str(inbox_port),
+        BASE_URL=base_url,
+        FLASK_APP="web",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    )
     env.pop("CELERY_QUEUE", None)
     flask_command(env, "db", "upgrade")
     flask_command(env, "demo")
-    honcho = Process([str(Path(sys.executable).parent / "honcho"), "start", "-f", "Procfile"],
-                     env, logs / "honcho.log")
+    honcho = Process(
+        [str(Path(sys.executable).parent / "honcho"), "start", "-f", "Procfile"],
+        env,
+        logs / "honcho.log",
+    )
     try:
-        wait_for(lambda: _http_up(f"http://127.0.0.1:{idp_port}/.well-known/"
-                                  "openid-configuration", honcho), 60, "the identity provider")
+        wait_for(
+            lambda: _http_up(
+                f"http://127.0.0.1:{idp_port}/.well-known/openid-configuration", honcho
+            ),
+            60,
+            "the identity provider",
+        )
         wait_for(lambda: _http_up(f"{base_url}/healthz", honcho), 60, "the web process")
         wait_for(lambda: "ready" in honcho.output(), 90, "the Celery worker")
         wait_for(lambda: "beat: Starting" in honcho.output(), 60, "the beat")
@@ -115,8 +140,9 @@ def browser(stack):
         from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                             headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         yield browser
         browser.close()
 
@@ -160,8 +186,9 @@ class Person:
         page = self.page
         if page.locator("html").get_attribute("lang") != self.locale:
             with page.expect_navigation():
-                page.get_by_role("button", name="English" if self.locale == "en" else "Dansk",
-                                 exact=True).click()
+                page.get_by_role(
+                    "button", name="English" if self.locale == "en" else "Dansk", exact=True
+                ).click()
             assert page.locator("html").get_attribute("lang") == self.locale
 
     def close(self) -> None:
@@ -175,9 +202,12 @@ def people(browser, stack) -> Iterator:
 
     def open_for(subject: str, name: str, locale: str, *, log_in: bool = True) -> Person:
         context = browser.new_context(
-            locale="en-GB" if locale == "en" else "da-DK", viewport=DESKTOP,
-            extra_http_headers={"Accept-Language": "en-GB,en;q=0.9" if locale == "en"
-                                else "da-DK,da;q=0.9"})
+            locale="en-GB" if locale == "en" else "da-DK",
+            viewport=DESKTOP,
+            extra_http_headers={
+                "Accept-Language": "en-GB,en;q=0.9" if locale == "en" else "da-DK,da;q=0.9"
+            },
+        )
         context.set_default_timeout(15_000)
         person = Person(subject, name, locale, stack.base_url, context.new_page())
         opened.append(person)

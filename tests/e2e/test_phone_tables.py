@@ -55,8 +55,14 @@ def seed_an_action(stack) -> None:
         make.action(tenant, cycle, soren, text={ACTION!r},
                     due_on=date.today() - timedelta(days=2))
     """)
-    subprocess.run([sys.executable, "-c", script], env=marked_env(stack.env), cwd=ROOT,
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", script],
+        env=marked_env(stack.env),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def seed_a_report(stack) -> int:
@@ -84,8 +90,15 @@ def seed_a_report(stack) -> int:
             db.session.commit()
             print(report.id)
     """)
-    done = subprocess.run([sys.executable, "-c", script], env=marked_env(stack.env), cwd=ROOT,
-                          check=True, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=marked_env(stack.env),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return int(done.stdout.strip().splitlines()[-1])
 
 
@@ -94,16 +107,28 @@ def seeded(stack):
     seed_an_action(stack)
 
 
-@pytest.mark.parametrize(("subject", "name", "path", "labels"), [
-    ("hanne.hr", "Hanne Jensen", "/t/demo/overview", {"Fase", "Enheder"}),
-    ("hanne.hr", "Hanne Jensen", "/t/demo/overview/units", {"Enhed", "Type", "Fase"}),
-    ("kim.leder", "Kim Jakobsen", "/t/demo/units/actions",
-     {"Handling", "Enhed", "Ansvarlig", "Frist", "Status"}),
-    ("birgitte.admin", "Birgitte Holm", "/t/demo/admin/audit",
-     {"Tidspunkt", "Hændelse", "Hvem", "Detaljer"}),
-])
-def test_stacked_cells_read_by_their_labels_at_phone_widths(people, seeded, subject, name,
-                                                           path, labels):
+@pytest.mark.parametrize(
+    ("subject", "name", "path", "labels"),
+    [
+        ("hanne.hr", "Hanne Jensen", "/t/demo/overview", {"Fase", "Enheder"}),
+        ("hanne.hr", "Hanne Jensen", "/t/demo/overview/units", {"Enhed", "Type", "Fase"}),
+        (
+            "kim.leder",
+            "Kim Jakobsen",
+            "/t/demo/units/actions",
+            {"Handling", "Enhed", "Ansvarlig", "Frist", "Status"},
+        ),
+        (
+            "birgitte.admin",
+            "Birgitte Holm",
+            "/t/demo/admin/audit",
+            {"Tidspunkt", "Hændelse", "Hvem", "Detaljer"},
+        ),
+    ],
+)
+def test_stacked_cells_read_by_their_labels_at_phone_widths(
+    people, seeded, subject, name, path, labels
+):
     person = people(subject, name, "da")
     page = person.go(path)
     problems: list[str] = []
@@ -168,8 +193,9 @@ def test_the_report_tables_page_filters_downloads_and_reads_on_a_phone(people, s
     report_id = seed_a_report(stack)
     karen = people("karen.hu", "Karen Mortensen", "da")
     page = karen.go(f"/t/demo/reports/{report_id}")
-    page.get_by_role("link", name="Filtrér rapportens tabeller, og hent dem som CSV eller Excel",
-                     exact=True).click()
+    page.get_by_role(
+        "link", name="Filtrér rapportens tabeller, og hent dem som CSV eller Excel", exact=True
+    ).click()
     page.wait_for_load_state("load")
     assert check_page(page, "da") == []
     shown = page.evaluate(_CELLS)
@@ -179,15 +205,16 @@ def test_the_report_tables_page_filters_downloads_and_reads_on_a_phone(people, s
     page.wait_for_load_state("load")
     rows = page.evaluate(_CELLS)
     assert rows and {c["text"] for c in rows if c["label"] == "Enhed"} <= {
-        "Børn og Unge", "Øvrige enheder under Børn og Unge"}
+        "Børn og Unge",
+        "Øvrige enheder under Børn og Unge",
+    }
     with page.expect_download() as download:
         page.get_by_role("button", name="Hent som CSV", exact=True).click()
     saved = Path(download.value.path()).read_text(encoding="utf-8-sig")
     table = list(csv.reader(io.StringIO(saved), delimiter=";"))
     assert table[0] == ["Enhed", "Medlemmer", "Har bidraget", "Andel"]
     texts = [c["text"] for c in rows]
-    assert [cell for row in table[1:] for cell in row] == [
-        t.replace("\xa0", " ") for t in texts]
+    assert [cell for row in table[1:] for cell in row] == [t.replace("\xa0", " ") for t in texts]
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
         cells = page.evaluate(_CELLS)

@@ -64,8 +64,9 @@ def test_the_review_page_blocks_approval_until_possible_findings_are_decided(peo
         page.locator(f"#pf-{n}-redact").check()
     _submit(page, "Gem og godkend")
     check(page)
-    assert "Eksemplet er godkendt og offentliggjort i kataloget." in page.locator(
-        "main").inner_text()
+    assert (
+        "Eksemplet er godkendt og offentliggjort i kataloget." in page.locator("main").inner_text()
+    )
 
     page = author.go("/t/demo/inspiration/")
     check(page)

@@ -29,12 +29,18 @@ def saml_idp(stack) -> Iterator[str]:
     port = free_port()
     idp_url = f"http://localhost:{port}"
     flask_command(stack.env, "sso", "saml-demo", "--idp-url", idp_url, "--files", str(files))
-    env = {**stack.env, "SAML_IDP_PORT": str(port), "IDP_BASE": idp_url,
-           "IDP_KEY": str(files / "idp.key"), "IDP_CERT": str(files / "idp.crt"),
-           "ACCOUNTS_FILE": str(files / "accounts.json"),
-           "SP_METADATA": f"{stack.base_url}/t/demo-saml/auth/saml/metadata"}
-    process = Process([shutil.which("node"), "idp.mjs"], env, stack.logs / "saml-idp.log",
-                      cwd=IDP_DIR)
+    env = {
+        **stack.env,
+        "SAML_IDP_PORT": str(port),
+        "IDP_BASE": idp_url,
+        "IDP_KEY": str(files / "idp.key"),
+        "IDP_CERT": str(files / "idp.crt"),
+        "ACCOUNTS_FILE": str(files / "accounts.json"),
+        "SP_METADATA": f"{stack.base_url}/t/demo-saml/auth/saml/metadata",
+    }
+    process = Process(
+        [shutil.which("node"), "idp.mjs"], env, stack.logs / "saml-idp.log", cwd=IDP_DIR
+    )
 
     def up() -> bool:
         assert process.popen.poll() is None, process.output()
@@ -54,9 +60,11 @@ def test_saml_login_and_logout_in_the_browser(browser, stack, saml_idp):
     import json
 
     accounts = json.loads((stack.logs / "saml-demo" / "accounts.json").read_text())
-    subject, name = next((s, a["https://data.gov.dk/model/core/eid/fullName"][0])
-                         for s, a in accounts.items() if "aktorskab-leder" in
-                         a["urn:aktorskab:demo:groups"])
+    subject, name = next(
+        (s, a["https://data.gov.dk/model/core/eid/fullName"][0])
+        for s, a in accounts.items()
+        if "aktorskab-leder" in a["urn:aktorskab:demo:groups"]
+    )
     context = browser.new_context(locale="da-DK", viewport=DESKTOP)
     context.set_default_timeout(60_000)  # samlify validates each message with xmllint (wasm)
     page = context.new_page()
@@ -75,7 +83,9 @@ def test_saml_login_and_logout_in_the_browser(browser, stack, saml_idp):
         page.goto(f"{stack.base_url}/t/demo-saml/")
         assert page.get_by_role("link", name="Log ind", exact=True).count() == 1
     except Exception as exc:
-        raise AssertionError(f"{page.url}\n{page.content()[:2000]}\n{stack.output()[-3000:]}"
-                             f"\n{(stack.logs / 'saml-idp.log').read_text()[-2000:]}") from exc
+        raise AssertionError(
+            f"{page.url}\n{page.content()[:2000]}\n{stack.output()[-3000:]}"
+            f"\n{(stack.logs / 'saml-idp.log').read_text()[-2000:]}"
+        ) from exc
     finally:
         context.close()

@@ -44,36 +44,54 @@ class Cast:
 
 
 CASTS = [
-    Cast("da", "Børn og Unge", "Børnehuset Solsikken", "Vuggestuen Mælkebøtten",
-         ("lars.leder", "Lars Nielsen"), ("anna.ansat", "Anna Larsen"),
-         ("peter.ansat", "Peter Hansen"), ("jonas.ansat", "Jonas Andersen"),
-         ("emma.ansat", "Emma Madsen"),
-         {"named": "Når vi selv planlægger formiddagen med børnene",
-          "anonymous": "Når ingen ser det, rydder jeg op efter de andre",
-          "private": "Jeg orker ikke flere møder om aktørskab",
-          "conclusion": "Vi planlægger selv formiddagene, når det giver mening for børnene.",
-          "action1": "Prøv selvplanlagte formiddage i fire uger",
-          "action2": "Fortæl forældrene om de nye formiddage",
-          "example_title": "Udflugten der blev reddet",
-          "example_text": "Peter Hansen ringede til busselskabet på 22 33 44 55, da bussen "
-                          "udeblev, og fik en ny bus på en halv time.",
-          "outcome": "Vi prøvede det i fire uger; børnene var mere med.",
-          "campaign": "Aktørskab forår"}),
-    Cast("en", "Social og Sundhed", "Team Grenaa", "Team Auning",
-         ("susanne.leder", "Susanne Møller"), ("lone.ansat", "Lone Petersen"),
-         ("bo.ansat", "Bo Kjær"), ("tina.ansat", "Tina Jørgensen"),
-         ("maria.ansat", "Maria Holm"),
-         {"named": "When we plan the routes ourselves in the morning",
-          "anonymous": "When nobody is watching I cover for the others",
-          "private": "I am tired of meetings about agency",
-          "conclusion": "We plan the routes ourselves when it helps the citizens.",
-          "action1": "Try self-planned routes for four weeks",
-          "action2": "Tell the citizens about the new routes",
-          "example_title": "The key box that saved the morning",
-          "example_text": "Bo Kjær called the locksmith on 22 33 44 55 when the key box "
-                          "jammed and had it open within half an hour.",
-          "outcome": "We tried it for four weeks; visits were calmer.",
-          "campaign": "Agency spring"}),
+    Cast(
+        "da",
+        "Børn og Unge",
+        "Børnehuset Solsikken",
+        "Vuggestuen Mælkebøtten",
+        ("lars.leder", "Lars Nielsen"),
+        ("anna.ansat", "Anna Larsen"),
+        ("peter.ansat", "Peter Hansen"),
+        ("jonas.ansat", "Jonas Andersen"),
+        ("emma.ansat", "Emma Madsen"),
+        {
+            "named": "Når vi selv planlægger formiddagen med børnene",
+            "anonymous": "Når ingen ser det, rydder jeg op efter de andre",
+            "private": "Jeg orker ikke flere møder om aktørskab",
+            "conclusion": "Vi planlægger selv formiddagene, når det giver mening for børnene.",
+            "action1": "Prøv selvplanlagte formiddage i fire uger",
+            "action2": "Fortæl forældrene om de nye formiddage",
+            "example_title": "Udflugten der blev reddet",
+            "example_text": "Peter Hansen ringede til busselskabet på 22 33 44 55, da bussen "
+            "udeblev, og fik en ny bus på en halv time.",
+            "outcome": "Vi prøvede det i fire uger; børnene var mere med.",
+            "campaign": "Aktørskab forår",
+        },
+    ),
+    Cast(
+        "en",
+        "Social og Sundhed",
+        "Team Grenaa",
+        "Team Auning",
+        ("susanne.leder", "Susanne Møller"),
+        ("lone.ansat", "Lone Petersen"),
+        ("bo.ansat", "Bo Kjær"),
+        ("tina.ansat", "Tina Jørgensen"),
+        ("maria.ansat", "Maria Holm"),
+        {
+            "named": "When we plan the routes ourselves in the morning",
+            "anonymous": "When nobody is watching I cover for the others",
+            "private": "I am tired of meetings about agency",
+            "conclusion": "We plan the routes ourselves when it helps the citizens.",
+            "action1": "Try self-planned routes for four weeks",
+            "action2": "Tell the citizens about the new routes",
+            "example_title": "The key box that saved the morning",
+            "example_text": "Bo Kjær called the locksmith on 22 33 44 55 when the key box "
+            "jammed and had it open within half an hour.",
+            "outcome": "We tried it for four weeks; visits were calmer.",
+            "campaign": "Agency spring",
+        },
+    ),
 ]
 
 
@@ -99,8 +117,9 @@ class Visits:
             self.problems.setdefault(path, []).extend(problems)
 
     def report(self) -> str:
-        return "\n".join(f"{path}\n  " + "\n  ".join(lines)
-                         for path, lines in self.problems.items())
+        return "\n".join(
+            f"{path}\n  " + "\n  ".join(lines) for path, lines in self.problems.items()
+        )
 
 
 def shoot(cast: Cast, page, name: str) -> None:
@@ -176,8 +195,9 @@ def test_the_whole_story(people, stack, cast: Cast):
         page.locator(f"#visibility-{prompts[0]}-{visibility}").check()
         submit(page, t("Gem mine svar"))
         visits.check(page)
-        assert t("Dine svar er gemt. Du kan rette dem, indtil dialogmødet begynder.") in \
-            text_of(page)
+        assert t("Dine svar er gemt. Du kan rette dem, indtil dialogmødet begynder.") in text_of(
+            page
+        )
         person.close()
 
     # --- Another team sees none of it ----------------------------------------------------------
@@ -250,7 +270,8 @@ def test_the_whole_story(people, stack, cast: Cast):
     page = named.go(f"/t/demo/cycles/{cycle_id}/actions")
     visits.check(page)
     page.get_by_role("row", name=re.compile(re.escape(x["action1"]))).get_by_role(
-        "link", name=t("Skriv opfølgning")).click()
+        "link", name=t("Skriv opfølgning")
+    ).click()
     visits.check(page)
     page.get_by_label(t("Hvad skete der?"), exact=True).fill(x["outcome"])
     submit(page, t("Gem opfølgningen"))
@@ -318,8 +339,11 @@ def test_the_whole_story(people, stack, cast: Cast):
     report = page.locator("body").inner_text()
     # k = 5: Teknik og Miljø (3 people) never shows as a unit of its own; no names anywhere.
     assert "Teknik og Miljø" not in report
-    other_units = _ENGLISH.gettext("Øvrige enheder under %(unit)s") if L == "en" \
+    other_units = (
+        _ENGLISH.gettext("Øvrige enheder under %(unit)s")
+        if L == "en"
         else "Øvrige enheder under %(unit)s"
+    )
     assert other_units % {"unit": "Demokommune"} in report  # where the small units went
     for name in (cast.named, cast.anonymous, cast.private, cast.leader, cast.other):
         assert name[1] not in report
@@ -344,8 +368,12 @@ def contribute_with_keyboard(people, cast: Cast, cycle_url: str, visits: Visits)
     assert page.url.endswith(f"{cycle_url}/prepare")
     visits.check(page)
     shoot(cast, page, "contribution-form")
-    prompts = [int(i) for i in page.locator("textarea[id^=answer-]").evaluate_all(
-        "els => els.map(e => e.id.split('-')[1])")]
+    prompts = [
+        int(i)
+        for i in page.locator("textarea[id^=answer-]").evaluate_all(
+            "els => els.map(e => e.id.split('-')[1])"
+        )
+    ]
     first, second = prompts[0], prompts[1]
     assert page.locator(f"label[for=answer-{first}]").count() == 1
 
@@ -362,8 +390,7 @@ def contribute_with_keyboard(people, cast: Cast, cycle_url: str, visits: Visits)
     error = page.locator(f"#visibility-{first}-error").inner_text()
     assert t("Vælg, hvem der må se svaret.") in error
     radios = page.locator(f"input[name=visibility-{first}]")
-    assert all(radios.nth(i).get_attribute("aria-invalid") == "true"
-               for i in range(radios.count()))
+    assert all(radios.nth(i).get_attribute("aria-invalid") == "true" for i in range(radios.count()))
     assert page.locator(f"#answer-{first}").input_value() == cast.texts["named"]
     assert page.get_by_role("alert").count() >= 1
 
@@ -379,8 +406,7 @@ def contribute_with_keyboard(people, cast: Cast, cycle_url: str, visits: Visits)
     with page.expect_navigation():
         page.keyboard.press("Space")
     visits.check(page)
-    assert t("Dine svar er gemt. Du kan rette dem, indtil dialogmødet begynder.") in \
-        text_of(page)
+    assert t("Dine svar er gemt. Du kan rette dem, indtil dialogmødet begynder.") in text_of(page)
     assert page.locator(f"#visibility-{second}-private").is_checked()
     person.close()
     return prompts
@@ -411,8 +437,10 @@ def test_the_checks_see_what_they_must(browser):
     wider than a phone."""
     page = browser.new_page()
     try:
-        page.set_content('<html><body><main><h1>x</h1><img src="data:,">'
-                         '<input type="text"><div class="w"></div></main></body></html>')
+        page.set_content(
+            '<html><body><main><h1>x</h1><img src="data:,">'
+            '<input type="text"><div class="w"></div></main></body></html>'
+        )
         page.add_style_tag(content=".w { width: 900px; height: 1px; }")
         found = " ".join(check_page(page, "da"))
         for rule in ("html-has-lang", "image-alt", "label", "sideways at 320px"):

@@ -46,15 +46,28 @@ class Cast:
 
 
 CASTS = [
-    Cast("da", "Vuggestuen Mælkebøtten", ("camilla.leder", "Camilla Poulsen"),
-         (("emma.ansat", "Emma Madsen"), ("freja.ansat", "Freja Kristensen"),
-          ("oliver.ansat", "Oliver Olsen")),
-         "Vi hjælper hinanden, når nogen er syge", "Vi bytter vagter selv",
-         "Vi bytter selv vagter i teamet"),
-    Cast("en", "Team Auning", ("jens.leder", "Jens Knudsen"),
-         (("maria.ansat", "Maria Holm"), ("ole.ansat", "Ole Schmidt")),
-         "We help each other when someone is ill", "We swap shifts ourselves",
-         "We swap the shifts ourselves in the team"),
+    Cast(
+        "da",
+        "Vuggestuen Mælkebøtten",
+        ("camilla.leder", "Camilla Poulsen"),
+        (
+            ("emma.ansat", "Emma Madsen"),
+            ("freja.ansat", "Freja Kristensen"),
+            ("oliver.ansat", "Oliver Olsen"),
+        ),
+        "Vi hjælper hinanden, når nogen er syge",
+        "Vi bytter vagter selv",
+        "Vi bytter selv vagter i teamet",
+    ),
+    Cast(
+        "en",
+        "Team Auning",
+        ("jens.leder", "Jens Knudsen"),
+        (("maria.ansat", "Maria Holm"), ("ole.ansat", "Ole Schmidt")),
+        "We help each other when someone is ill",
+        "We swap shifts ourselves",
+        "We swap the shifts ourselves in the team",
+    ),
 ]
 
 
@@ -69,8 +82,11 @@ def board(person):
 
 def card_of(person, text: str):
     """The card whose own text is ``text`` (the merge lists name other cards too)."""
-    return board(person).locator(".live-card").filter(
-        has=person.page.locator(".answer-text", has_text=text))
+    return (
+        board(person)
+        .locator(".live-card")
+        .filter(has=person.page.locator(".answer-text", has_text=text))
+    )
 
 
 def focused(page, target) -> bool:
@@ -103,8 +119,10 @@ def announced(person, *parts: str) -> None:
     region = person.page.locator("#live-announce")
     for part in parts:
         person.page.wait_for_function(
-            "([el, text]) => el.textContent.includes(text)", arg=[region.element_handle(), part],
-            timeout=CONVERGE_MS)
+            "([el, text]) => el.textContent.includes(text)",
+            arg=[region.element_handle(), part],
+            timeout=CONVERGE_MS,
+        )
 
 
 @pytest.mark.parametrize("cast", CASTS, ids=[c.locale for c in CASTS])
@@ -153,8 +171,7 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
 
     # Polls of an unchanged meeting are answered 304 (the poll ticket), and none fails.
     polls: list[int] = []
-    page.on("response", lambda r: polls.append(r.status) if r.url.endswith("/live/state")
-            else None)
+    page.on("response", lambda r: polls.append(r.status) if r.url.endswith("/live/state") else None)
 
     members = [people(*who, L) for who in cast.members]
     members[-1].page.set_viewport_size({"width": 320, "height": 700})
@@ -173,12 +190,16 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
     def converge(text: str) -> None:
         for person in everyone:
             board(person).locator(f"text={text} >> visible=true").first.wait_for(
-                timeout=CONVERGE_MS)
+                timeout=CONVERGE_MS
+            )
 
     # Thoughts: the first member's anonymous, the others' named; on every view within 2 s,
     # and the screen reader hears of each new card.
-    thoughts = [(members[0], cast.anonymous, "anonymous"), (members[1], cast.named, "named"),
-                (members[-1], cast.similar, "named")]
+    thoughts = [
+        (members[0], cast.anonymous, "anonymous"),
+        (members[1], cast.named, "named"),
+        (members[-1], cast.similar, "named"),
+    ]
     if len(members) == 2:  # the second member shares two thoughts
         thoughts[2] = (members[1], cast.similar, "named")
     for person, text, how in thoughts:
@@ -200,12 +221,12 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
     assert focused(page, similar.get_by_role("button", name=tr(L, "Gruppér")))
     page.keyboard.press("Enter")
     for person in everyone:
-        board(person).locator(".live-card").nth(2).wait_for(state="detached",
-                                                           timeout=CONVERGE_MS)
+        board(person).locator(".live-card").nth(2).wait_for(state="detached", timeout=CONVERGE_MS)
         assert board(person).locator(".live-grouped", has_text=cast.similar).count()
     # Its card went: the focus is on the cards' heading, not lost to the top of the page.
-    page.wait_for_function("document.activeElement.id === 'live-cards-heading'",
-                           timeout=CONVERGE_MS)
+    page.wait_for_function(
+        "document.activeElement.id === 'live-cards-heading'", timeout=CONVERGE_MS
+    )
 
     # The vote, opened with the keyboard: two votes each.
     votes = board(lead).get_by_label(tr(L, "Stemmer pr. deltager"))
@@ -216,9 +237,13 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
     page.keyboard.press("Enter")
     for person in members:
         board(person).get_by_role("button", name=tr(L, "Stem på kortet")).first.wait_for(
-            timeout=CONVERGE_MS)
-    plan = {0: (cast.named, cast.anonymous), 1: (cast.named, cast.named),
-            2: (cast.named, cast.anonymous)}
+            timeout=CONVERGE_MS
+        )
+    plan = {
+        0: (cast.named, cast.anonymous),
+        1: (cast.named, cast.named),
+        2: (cast.named, cast.anonymous),
+    }
     for n, person in enumerate(members):
         for k, target in enumerate(plan[n]):
             button = card_of(person, target).get_by_role("button", name=tr(L, "Stem på kortet"))
@@ -231,7 +256,9 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
                 if k == 0:  # the focus stays on the button just used
                     person.page.wait_for_function(
                         "(t) => document.activeElement.textContent.trim() === t",
-                        arg=tr(L, "Stem på kortet"), timeout=CONVERGE_MS)
+                        arg=tr(L, "Stem på kortet"),
+                        timeout=CONVERGE_MS,
+                    )
             else:
                 button.click()
                 board(person).get_by_text(left).wait_for(timeout=CONVERGE_MS)
@@ -243,19 +270,23 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
     converge(tr(L, "Flest stemmer"))
     on_named = 1 + 2 + (1 if len(members) == 3 else 0)
     top = board(lead).locator(".live-top li")
-    assert f"{cast.named} ({tr(L, '%(count)s stemmer', count=on_named)})" \
-        in top.nth(0).inner_text()
+    assert f"{cast.named} ({tr(L, '%(count)s stemmer', count=on_named)})" in top.nth(0).inner_text()
     for person in everyone:
-        announced(person, tr(L, "Afstemningen er lukket. Kortene med flest stemmer står øverst."),
-                  tr(L, "Flest stemmer:"), cast.named)
+        announced(
+            person,
+            tr(L, "Afstemningen er lukket. Kortene med flest stemmer står øverst."),
+            tr(L, "Flest stemmer:"),
+            cast.named,
+        )
     check(page, narrow_too=True)
     check(members[-1].page)
 
     # Two actions from the top cards, made and edited with the keyboard alone.
     # Typed into the date field digit by digit: the field's order of day and month follows the
     # browser's own locale, so a date whose day and month are the same reads the same in both.
-    due = next(d for d in (date.today() + timedelta(days=n) for n in range(1, 400))
-               if d.day == d.month)
+    due = next(
+        d for d in (date.today() + timedelta(days=n) for n in range(1, 400)) if d.day == d.month
+    )
     owners = [cast.members[1][1], cast.members[0][1]]
     for text, owner in zip((cast.named, cast.anonymous), owners, strict=True):
         before = board(lead).locator(".live-action").count()
@@ -264,8 +295,9 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
         page.keyboard.press("Enter")
         action = board(lead).locator(".live-action").nth(before)
         action.wait_for(timeout=CONVERGE_MS)
-        assert focused(page, card_of(lead, text).get_by_role("button",
-                                                             name=tr(L, "Gør til handling")))
+        assert focused(
+            page, card_of(lead, text).get_by_role("button", name=tr(L, "Gør til handling"))
+        )
         owner_select = action.locator("select[name=owner_id]")
         tab_to(page, owner_select)
         choose_with_keys(page, owner_select, owner)
@@ -278,10 +310,19 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
         save = action.get_by_role("button", name=tr(L, "Gem handlingen"))
         tab_to(page, save)
         page.keyboard.press("Enter")
-        page.wait_for_function("(t) => document.activeElement.textContent.trim() === t",
-                               arg=tr(L, "Gem handlingen"), timeout=CONVERGE_MS)
-        assert board(lead).locator(".live-action").nth(before).locator(
-            "input[name=due_on]").input_value() == due.isoformat()
+        page.wait_for_function(
+            "(t) => document.activeElement.textContent.trim() === t",
+            arg=tr(L, "Gem handlingen"),
+            timeout=CONVERGE_MS,
+        )
+        assert (
+            board(lead)
+            .locator(".live-action")
+            .nth(before)
+            .locator("input[name=due_on]")
+            .input_value()
+            == due.isoformat()
+        )
     for person in members:
         board(person).locator(".live-action").nth(1).wait_for(timeout=CONVERGE_MS)
     check(page)

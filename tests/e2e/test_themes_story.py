@@ -63,9 +63,15 @@ with app.app_context():
 
 
 def _seed(stack) -> None:
-    result = subprocess.run([sys.executable, "-c", SEED], cwd=ROOT, capture_output=True,
-                            text=True, timeout=180, preexec_fn=die_with_parent,
-                            env=marked_env({**stack.env, "FLASK_APP": "web"}))
+    result = subprocess.run(
+        [sys.executable, "-c", SEED],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        preexec_fn=die_with_parent,
+        env=marked_env({**stack.env, "FLASK_APP": "web"}),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -119,8 +125,7 @@ def test_hr_shapes_the_themes_and_employees_search_by_meaning(people, stack):
     # The smallest theme: merged into the named one.
     headings.last.get_by_role("link").click()
     page.wait_for_load_state("load")
-    page.get_by_label("Læg sammen med", exact=True).select_option(
-        label="Arbejdstid og planlægning")
+    page.get_by_label("Læg sammen med", exact=True).select_option(label="Arbejdstid og planlægning")
     _submit(page, "Læg sammen")
     assert "Temaet er gemt." in page.locator("main").inner_text()
     page = hr.go("/t/demo/inspiration/temaer")
@@ -133,7 +138,8 @@ def test_hr_shapes_the_themes_and_employees_search_by_meaning(people, stack):
     page.wait_for_load_state("load")
     check(page)
     page.get_by_label("Hvad leder du efter?", exact=True).fill(
-        "borgere bestemmer selv hvornår de får besøg")
+        "borgere bestemmer selv hvornår de får besøg"
+    )
     _submit(page, "Søg")
     check(page)
     first = page.locator("main article.collection-entry").first
@@ -151,7 +157,8 @@ def test_hr_shapes_the_themes_and_employees_search_by_meaning(people, stack):
     page = english.go("/t/demo/inspiration/betydning")
     check(page, "en")
     page.get_by_label("What are you looking for?", exact=True).fill(
-        "flexible visiting times as the citizen wishes")
+        "flexible visiting times as the citizen wishes"
+    )
     _submit(page, "Search")
     check(page, "en")
     assert page.locator("main article.collection-entry").count() >= 1

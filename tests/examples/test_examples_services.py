@@ -27,17 +27,26 @@ def scope(world, ctx):
 
 
 def valid(world, **overrides):
-    values = {"unit_id": str(world.team.id), "kind": "good", "title": "Vi byttede vagter selv",
-              "text": "Da en kollega blev syg, fandt vi selv en løsning.", "lesson": "",
-              "expectations": ["responsibility", "agency_for_others"], "kkc": "coordination",
-              "olfa": "community", "offer": False}
+    values = {
+        "unit_id": str(world.team.id),
+        "kind": "good",
+        "title": "Vi byttede vagter selv",
+        "text": "Da en kollega blev syg, fandt vi selv en løsning.",
+        "lesson": "",
+        "expectations": ["responsibility", "agency_for_others"],
+        "kkc": "coordination",
+        "olfa": "community",
+        "offer": False,
+    }
     values.update(overrides)
     return values
 
 
 def counts() -> tuple[int, int]:
-    return (db.session.scalar(select(func.count()).select_from(Example)),
-            db.session.scalar(select(func.count()).select_from(ExampleExpectation)))
+    return (
+        db.session.scalar(select(func.count()).select_from(Example)),
+        db.session.scalar(select(func.count()).select_from(ExampleExpectation)),
+    )
 
 
 def test_a_member_records_a_good_example_kept_in_the_team(world, scope):
@@ -55,14 +64,16 @@ def test_a_lesson_needs_what_was_learned(world, scope):
     with pytest.raises(InputError) as raised:
         services.record_example(world.anna, **valid(world, kind="lesson", lesson=" "))
     assert raised.value.errors == {"lesson": "Skriv, hvad I lærte af det."}
-    example = services.record_example(world.anna, **valid(world, kind="lesson",
-                                                          lesson="Aftal det med lederen"))
+    example = services.record_example(
+        world.anna, **valid(world, kind="lesson", lesson="Aftal det med lederen")
+    )
     assert example.lesson == "Aftal det med lederen"
 
 
 def test_tags_are_optional_and_each_is_given_once(world, scope):
     example = services.record_example(
-        world.anna, **valid(world, expectations=["context"], kkc="", olfa=None))
+        world.anna, **valid(world, expectations=["context"], kkc="", olfa=None)
+    )
     assert example.expectations == [Expectation.CONTEXT]
     assert example.kkc is None and example.olfa is None
     with pytest.raises(InputError) as refused:  # as the API refuses it
@@ -70,20 +81,23 @@ def test_tags_are_optional_and_each_is_given_once(world, scope):
     assert refused.value.errors == {"expectations": "Må kun forekomme én gang."}
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"title": ""}, "title", "Skal udfyldes."),
-    ({"title": "x" * (MAX_TITLE + 1)}, "title", f"Højst {MAX_TITLE} tegn"),
-    ({"text": "  "}, "text", "Skal udfyldes."),
-    ({"text": "x" * (MAX_TEXT + 1)}, "text", f"Højst {MAX_TEXT} tegn"),
-    ({"lesson": "x" * (MAX_TEXT + 1)}, "lesson", f"Højst {MAX_TEXT} tegn"),
-    ({"kind": ""}, "kind", "Skal udfyldes."),
-    ({"kind": "bad"}, "kind", "Ugyldigt valg."),
-    ({"expectations": ["responsibility", "obedience"]}, "expectations", "Ugyldigt valg."),
-    ({"kkc": "control"}, "kkc", "Ugyldigt valg."),
-    ({"olfa": "other"}, "olfa", "Ugyldigt valg."),
-    ({"unit_id": ""}, "unit_id", "Vælg teamet."),
-    ({"unit_id": "x"}, "unit_id", "Du kan kun skrive eksempler i de teams, du er med i."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"title": ""}, "title", "Skal udfyldes."),
+        ({"title": "x" * (MAX_TITLE + 1)}, "title", f"Højst {MAX_TITLE} tegn"),
+        ({"text": "  "}, "text", "Skal udfyldes."),
+        ({"text": "x" * (MAX_TEXT + 1)}, "text", f"Højst {MAX_TEXT} tegn"),
+        ({"lesson": "x" * (MAX_TEXT + 1)}, "lesson", f"Højst {MAX_TEXT} tegn"),
+        ({"kind": ""}, "kind", "Skal udfyldes."),
+        ({"kind": "bad"}, "kind", "Ugyldigt valg."),
+        ({"expectations": ["responsibility", "obedience"]}, "expectations", "Ugyldigt valg."),
+        ({"kkc": "control"}, "kkc", "Ugyldigt valg."),
+        ({"olfa": "other"}, "olfa", "Ugyldigt valg."),
+        ({"unit_id": ""}, "unit_id", "Vælg teamet."),
+        ({"unit_id": "x"}, "unit_id", "Du kan kun skrive eksempler i de teams, du er med i."),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_is_saved(world, scope, overrides, field, message):
     with pytest.raises(InputError) as raised:
         services.record_example(world.anna, **valid(world, **overrides))
@@ -119,8 +133,9 @@ def test_offering_records_the_consent_and_withdrawing_clears_it(world, scope):
     first = example.offered_at
     services.update_example(world.anna, example, **_edit(valid(world, offer=True)))
     assert example.offered_at == first  # nothing changed: the consent stands as given
-    services.update_example(world.anna, example,
-                            **_edit(valid(world, offer=True, text="En ny tekst")))
+    services.update_example(
+        world.anna, example, **_edit(valid(world, offer=True, text="En ny tekst"))
+    )
     assert example.offered_at > first  # the consent now covers the new text
     services.update_example(world.anna, example, **_edit(valid(world, offer=False)))
     assert example.is_offered is False and example.offered_at is None
@@ -128,13 +143,15 @@ def test_offering_records_the_consent_and_withdrawing_clears_it(world, scope):
 
 def test_update_replaces_the_tags_and_refuses_bad_input_whole(world, scope):
     example = services.record_example(world.anna, **valid(world))
-    services.update_example(world.anna, example,
-                            **_edit(valid(world, expectations=["agency_for_others", "context"])))
+    services.update_example(
+        world.anna, example, **_edit(valid(world, expectations=["agency_for_others", "context"]))
+    )
     db.session.expire(example)
     assert example.expectations == [Expectation.CONTEXT, Expectation.AGENCY_FOR_OTHERS]
     with pytest.raises(InputError):
-        services.update_example(world.anna, example,
-                                **_edit(valid(world, title="", expectations=[])))
+        services.update_example(
+            world.anna, example, **_edit(valid(world, title="", expectations=[]))
+        )
     db.session.expire(example)
     assert example.title == "Vi byttede vagter selv"
     assert len(example.expectations) == 2
@@ -142,8 +159,7 @@ def test_update_replaces_the_tags_and_refuses_bad_input_whole(world, scope):
 
 def test_the_team_sees_its_own_examples_only(world, make, scope):
     make.example(world.tenant, world.team, world.anna, title="Hjemmeplejens")
-    make.example(world.tenant, world.other_team, world.dina, title="Tandplejens",
-                 is_offered=True)
+    make.example(world.tenant, world.other_team, world.dina, title="Tandplejens", is_offered=True)
     titles = lambda user: [i.example.title for i in services.team_examples(user)[0]]  # noqa: E731
     assert titles(world.bo) == ["Hjemmeplejens"]
     assert titles(world.leader) == ["Hjemmeplejens"]

@@ -23,9 +23,18 @@ from hypothesis import strategies as st
 
 from web.collections.redaction import Redactor, redact_contacts
 
-DIRECTORY = ["Søren Friis", "Ida Holm", "Sofie Kjær Madsen", "Mads Østergaard", "Anne Marie Lund",
-             "Christoffer Bækgaard", "Hansen, Bo", "Mette Rasmussen", "Jørgen Aagaard Poulsen",
-             "Karoline Sørensen"]
+DIRECTORY = [
+    "Søren Friis",
+    "Ida Holm",
+    "Sofie Kjær Madsen",
+    "Mads Østergaard",
+    "Anne Marie Lund",
+    "Christoffer Bækgaard",
+    "Hansen, Bo",
+    "Mette Rasmussen",
+    "Jørgen Aagaard Poulsen",
+    "Karoline Sørensen",
+]
 REDACTOR = Redactor(DIRECTORY)
 
 _SPAN = re.compile(r"⟦(.*?)⟧", re.DOTALL)
@@ -49,24 +58,68 @@ FRAMES = [
     "Vi savner {} i planlægningsgruppen.",
 ]
 NAME_MENTIONS = [
-    "⟦Søren Friis⟧", "⟦Soren Friis⟧", "⟦Soeren Friis⟧", "⟦Sø\u00adren Friis⟧",
+    "⟦Søren Friis⟧",
+    "⟦Soren Friis⟧",
+    "⟦Soeren Friis⟧",
+    "⟦Sø\u00adren Friis⟧",
     "⟦Sø\u200bren Friis⟧",
-    "⟦Sø-\nren Friis⟧", "⟦Sør\u0435n Friis⟧", "⟦Friis, Søren⟧", "⟦S. Friis⟧", "⟦Søren F.⟧",
-    "⟦Friis⟧", "⟦SørenFriis⟧", "#⟦sorenfriis⟧", "⟦S.ø.r.e.n⟧", "⟦Ida Holm⟧", "⟦Ida⟧",
-    "⟦Sofie Kjær Madsen⟧", "⟦Sofie Madsen⟧", "⟦Sofie⟧", "⟦Madsen, Sofie⟧", "⟦Mads Østergaard⟧",
-    "⟦Mads Ostergaard⟧", "⟦Mads Østergård⟧", "⟦Mads⟧", "⟦Anne Marie Lund⟧", "⟦Anne Lund⟧",
-    "⟦Christoffer Bækgaard⟧", "⟦Christofer Bækgaard⟧", "⟦Christoffer Baekgaard⟧",
-    "⟦Bækgaard⟧", "⟦Bo Hansen⟧", "⟦Mette Rasmussen⟧", "⟦Rasmussen⟧", "⟦Mette⟧",
-    "⟦Jørgen Aagaard Poulsen⟧", "⟦Jørgen Poulsen⟧", "⟦Jorgen Agaard Poulsen⟧",
-    "⟦Karoline Sørensen⟧", "⟦Karoline Sorensens⟧", "⟦Karolina Sørensen⟧",
+    "⟦Sø-\nren Friis⟧",
+    "⟦Sør\u0435n Friis⟧",
+    "⟦Friis, Søren⟧",
+    "⟦S. Friis⟧",
+    "⟦Søren F.⟧",
+    "⟦Friis⟧",
+    "⟦SørenFriis⟧",
+    "#⟦sorenfriis⟧",
+    "⟦S.ø.r.e.n⟧",
+    "⟦Ida Holm⟧",
+    "⟦Ida⟧",
+    "⟦Sofie Kjær Madsen⟧",
+    "⟦Sofie Madsen⟧",
+    "⟦Sofie⟧",
+    "⟦Madsen, Sofie⟧",
+    "⟦Mads Østergaard⟧",
+    "⟦Mads Ostergaard⟧",
+    "⟦Mads Østergård⟧",
+    "⟦Mads⟧",
+    "⟦Anne Marie Lund⟧",
+    "⟦Anne Lund⟧",
+    "⟦Christoffer Bækgaard⟧",
+    "⟦Christofer Bækgaard⟧",
+    "⟦Christoffer Baekgaard⟧",
+    "⟦Bækgaard⟧",
+    "⟦Bo Hansen⟧",
+    "⟦Mette Rasmussen⟧",
+    "⟦Rasmussen⟧",
+    "⟦Mette⟧",
+    "⟦Jørgen Aagaard Poulsen⟧",
+    "⟦Jørgen Poulsen⟧",
+    "⟦Jorgen Agaard Poulsen⟧",
+    "⟦Karoline Sørensen⟧",
+    "⟦Karoline Sorensens⟧",
+    "⟦Karolina Sørensen⟧",
     "⟦Karen Blixen⟧",  # outside the directory: a citizen
     "⟦Henrik⟧",  # a first name from the shipped list
 ]
 CONTACT_MENTIONS = [
-    "⟦01.01.90-1234⟧", "⟦010190 - 1234⟧", "⟦010190/1234⟧", "⟦0101901234⟧", "⟦310385-1117⟧",
-    "⟦12-34-56-78⟧", "⟦123 456 78⟧", "⟦+45 1234 56 78⟧", "⟦(+45) 1234-5678⟧", "⟦12/34/56/78⟧",
-    "⟦0045 87654321⟧", "⟦22334455⟧", "⟦x (at) d.dk⟧", "⟦x @ d.dk⟧", "⟦x＠d.dk⟧",
-    "⟦navn at kommune dot dk⟧", "⟦x@localhost⟧", "⟦sofie.madsen[at]kommune.dk⟧",
+    "⟦01.01.90-1234⟧",
+    "⟦010190 - 1234⟧",
+    "⟦010190/1234⟧",
+    "⟦0101901234⟧",
+    "⟦310385-1117⟧",
+    "⟦12-34-56-78⟧",
+    "⟦123 456 78⟧",
+    "⟦+45 1234 56 78⟧",
+    "⟦(+45) 1234-5678⟧",
+    "⟦12/34/56/78⟧",
+    "⟦0045 87654321⟧",
+    "⟦22334455⟧",
+    "⟦x (at) d.dk⟧",
+    "⟦x @ d.dk⟧",
+    "⟦x＠d.dk⟧",
+    "⟦navn at kommune dot dk⟧",
+    "⟦x@localhost⟧",
+    "⟦sofie.madsen[at]kommune.dk⟧",
     "⟦hanne.j@norddjurs.dk⟧",
 ]
 CONTACT_FRAMES = [
@@ -130,8 +183,13 @@ CLEAN = [
     "Bjerg og dal er ikke noget, vi har meget af i Danmark.",
 ]
 CLEAN_TAILS = [
-    "", " Det gik fint.", " Næste møde er i uge 12.", " Vi evaluerer efter 3 måneder.",
-    " Udgiften var 4.500 kr.", " Det tog 2 timer.", " Se punkt 4.2 i planen.",
+    "",
+    " Det gik fint.",
+    " Næste møde er i uge 12.",
+    " Vi evaluerer efter 3 måneder.",
+    " Udgiften var 4.500 kr.",
+    " Det tog 2 timer.",
+    " Se punkt 4.2 i planen.",
     " Aftalen gælder fra 1. januar 2025.",
 ]
 
@@ -143,7 +201,7 @@ def _clean_corpus() -> list[str]:
 def _spans(marked: str) -> tuple[str, list[tuple[int, int]]]:
     text, spans, pos = "", [], 0
     for m in _SPAN.finditer(marked):
-        text += marked[pos:m.start()]
+        text += marked[pos : m.start()]
         start = len(text)
         text += m.group(1)
         spans.append((start, len(text)))
@@ -174,17 +232,26 @@ def test_clean_sentences_have_no_finding_at_all():
         result = REDACTOR.redact(text)
         if result.findings or result.possible:
             found = (*result.findings, *result.possible)
-            noisy.append((text, [text[f.start:f.end] for f in found]))
+            noisy.append((text, [text[f.start : f.end] for f in found]))
     assert noisy == []
 
 
 # --- generated variants: certain recall ≥ 99 % -----------------------------------------------
 
-PEOPLE = [("Søren", "", "Friis"), ("Sofie", "Kjær", "Madsen"), ("Christoffer", "", "Bækgaard"),
-          ("Mette", "", "Rasmussen"), ("Jørgen", "Aagaard", "Poulsen"),
-          ("Karoline", "", "Sørensen")]
-SPELL = {"ø": ["ø", "o", "oe", "ö"], "æ": ["æ", "ae", "a", "ä"], "å": ["å", "aa"],
-         "aa": ["aa", "å"]}
+PEOPLE = [
+    ("Søren", "", "Friis"),
+    ("Sofie", "Kjær", "Madsen"),
+    ("Christoffer", "", "Bækgaard"),
+    ("Mette", "", "Rasmussen"),
+    ("Jørgen", "Aagaard", "Poulsen"),
+    ("Karoline", "", "Sørensen"),
+]
+SPELL = {
+    "ø": ["ø", "o", "oe", "ö"],
+    "æ": ["æ", "ae", "a", "ä"],
+    "å": ["å", "aa"],
+    "aa": ["aa", "å"],
+}
 
 
 def _spell(word: str, rnd: random.Random) -> str:
@@ -202,8 +269,20 @@ def _insert_invisible(word: str, rnd: random.Random) -> str:
 
 def name_variant(person: tuple[str, str, str], rnd: random.Random) -> str:
     first, middle, last = (_spell(p, rnd) for p in person)
-    form = rnd.choice(["full", "first_last", "reversed", "genitive", "initial", "upper", "lower",
-                       "invisible", "joined", "surname"])
+    form = rnd.choice(
+        [
+            "full",
+            "first_last",
+            "reversed",
+            "genitive",
+            "initial",
+            "upper",
+            "lower",
+            "invisible",
+            "joined",
+            "surname",
+        ]
+    )
     if form == "full":
         return " ".join(p for p in (first, middle, last) if p)
     if form == "reversed":
@@ -234,10 +313,18 @@ def cpr_variant(rnd: random.Random) -> str:
 
 def phone_variant(rnd: random.Random) -> str:
     d = f"{rnd.randint(2, 9)}{rnd.randint(0, 9999999):07d}"
-    body = rnd.choice([d, f"{d[:2]}-{d[2:4]}-{d[4:6]}-{d[6:]}", f"{d[:3]} {d[3:6]} {d[6:]}",
-                       f"{d[:4]} {d[4:6]} {d[6:]}", f"{d[:4]}-{d[4:]}",
-                       f"{d[:2]}/{d[2:4]}/{d[4:6]}/{d[6:]}",
-                       f"{d[:2]} {d[2:4]} {d[4:6]} {d[6:]}", f"{d[:2]}.{d[2:4]}.{d[4:6]}.{d[6:]}"])
+    body = rnd.choice(
+        [
+            d,
+            f"{d[:2]}-{d[2:4]}-{d[4:6]}-{d[6:]}",
+            f"{d[:3]} {d[3:6]} {d[6:]}",
+            f"{d[:4]} {d[4:6]} {d[6:]}",
+            f"{d[:4]}-{d[4:]}",
+            f"{d[:2]}/{d[2:4]}/{d[4:6]}/{d[6:]}",
+            f"{d[:2]} {d[2:4]} {d[4:6]} {d[6:]}",
+            f"{d[:2]}.{d[2:4]}.{d[4:6]}.{d[6:]}",
+        ]
+    )
     return rnd.choice(["", "+45 ", "(+45) ", "0045 ", "+45"]) + body
 
 
@@ -272,8 +359,9 @@ def _covered(findings, at: int, secret: str) -> bool:
     return any(f.start <= at and at + len(secret) <= f.end for f in findings)
 
 
-@settings(max_examples=400, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.lists(VARIANT, min_size=1, max_size=4))
 def test_generated_variants_are_certain_or_possible(variants):
     for frame, kind, rnd in variants:
@@ -282,8 +370,12 @@ def test_generated_variants_are_certain_or_possible(variants):
         assert _covered((*result.findings, *result.possible), at, secret), (text, result)
 
 
-@settings(max_examples=40, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.lists(VARIANT, min_size=300, max_size=300))
 def test_generated_variants_recall_at_least_99_percent(variants):
     """Certain recall ≥ 99 % on every batch of 300 variants hypothesis writes. A phone number
@@ -293,8 +385,11 @@ def test_generated_variants_recall_at_least_99_percent(variants):
     misses = []
     for frame, kind, rnd in variants:
         text, at, secret = plant(frame, kind, rnd)
-        if kind == "phone" and not secret.startswith(("+", "(", "00")) and any(
-                a <= b for a, b in _RISING_YEARS.findall(secret)):
+        if (
+            kind == "phone"
+            and not secret.startswith(("+", "(", "00"))
+            and any(a <= b for a, b in _RISING_YEARS.findall(secret))
+        ):
             continue
         total += 1
         if _covered(REDACTOR.redact(text).findings, at, secret):
@@ -318,20 +413,26 @@ def test_every_dk_number_phonenumbers_finds_is_redacted(seed):
     text = rnd.choice(CONTACT_FRAMES).format(phone_variant(rnd))
     redacted = redact_contacts(text)
     for match in phonenumbers.PhoneNumberMatcher(text, "DK"):
-        covered = [f for f in (*redacted.findings, *redacted.possible)
-                   if f.start <= match.start and match.end <= f.end]
+        covered = [
+            f
+            for f in (*redacted.findings, *redacted.possible)
+            if f.start <= match.start and match.end <= f.end
+        ]
         assert covered, (text, match.raw_string)
         if not covered[0].certain:  # only two rising years may be left to the author
             years = re.fullmatch(r"((?:19|20)\d\d)\D+((?:19|20)\d\d)", match.raw_string)
             assert years and years[1] <= years[2], (text, match.raw_string)
 
 
-@pytest.mark.parametrize(("text", "certain"), [
-    ("Projektet løb 2019-2020 og igen 2022 2023.", False),
-    ("Han gav os 2041-1959 over telefonen.", True),
-    ("Ring på 2019 2020, hvis du har spørgsmål.", False),
-    ("Ring på +45 2019 2020 eller 0045 1998-2004.", True),
-])
+@pytest.mark.parametrize(
+    ("text", "certain"),
+    [
+        ("Projektet løb 2019-2020 og igen 2022 2023.", False),
+        ("Han gav os 2041-1959 over telefonen.", True),
+        ("Ring på 2019 2020, hvis du har spørgsmål.", False),
+        ("Ring på +45 2019 2020 eller 0045 1998-2004.", True),
+    ],
+)
 def test_two_years_are_possible_and_falling_pairs_are_phones(text, certain):
     """Two rising years are written like a mobile number: reported for the author (never
     silently left in), not replaced; a falling pair is no range of years, so it is a phone."""

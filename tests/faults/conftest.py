@@ -53,6 +53,7 @@ DELIVERY_TIMEOUT = 150
 
 # --- Redis of our own -------------------------------------------------------------------------
 
+
 class RedisServer:
     """A throw-away ``redis-server`` on a free port, without persistence: a restart empties it,
     which is the harshest case for the broker (every queued task is gone)."""
@@ -67,10 +68,24 @@ class RedisServer:
     def start(self) -> None:
         self.starts += 1
         self.process = Process(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
-             "--dir", str(self.directory)],
-            child_env(), self.directory / f"redis-{self.starts}.log")
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            child_env(),
+            self.directory / f"redis-{self.starts}.log",
+        )
         wait_for(self.ping, START_TIMEOUT, f"redis-server on port {self.port}")
 
     def ping(self) -> bool:
@@ -103,6 +118,7 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 # --- SMTP that counts -------------------------------------------------------------------------
 
+
 class CountingSink(SmtpSink):
     """Parses headers only (thousands of messages), counts Message-IDs and recipients."""
 
@@ -114,7 +130,8 @@ class CountingSink(SmtpSink):
 
     async def handle_DATA(self, server, session, envelope):
         headers = BytesHeaderParser(policy=compat32).parsebytes(
-            envelope.original_content or envelope.content)
+            envelope.original_content or envelope.content
+        )
         with self._lock:
             self.message_ids[str(headers["Message-ID"]).strip()] += 1
             self.kinds[str(headers["X-Aktorskab-Kind"])] += 1
@@ -176,6 +193,7 @@ def smtp() -> Iterator[SmtpServer]:
 
 # --- processes ----------------------------------------------------------------------------------
 
+
 @dataclass
 class Stack:
     """The child processes of one test; all stopped at teardown, whatever happened."""
@@ -186,24 +204,43 @@ class Stack:
     processes: list[Process] = field(default_factory=list)
 
     def env(self, **settings: str) -> dict[str, str]:
-        return child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=self.redis_url,
-                         AKTOR_ENV="test", SECRET_KEY="test-secret", SMTP_HOST="127.0.0.1",
-                         SMTP_PORT=str(self.smtp_port), REMINDER_SEND_WINDOW="always",
-                         **settings)
+        return child_env(
+            DATABASE_URL=APP_DATABASE_URL,
+            REDIS_URL=self.redis_url,
+            AKTOR_ENV="test",
+            SECRET_KEY="test-secret",
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(self.smtp_port),
+            REMINDER_SEND_WINDOW="always",
+            **settings,
+        )
 
     def worker(self, name: str, **settings: str) -> Process:
-        process = celery_worker(self.env(**settings), self.directory / f"{name}.log",
-                                "--hostname", f"{name}@%h")
+        process = celery_worker(
+            self.env(**settings), self.directory / f"{name}.log", "--hostname", f"{name}@%h"
+        )
         self.processes.append(process)
         return process
 
     def beat(self, name: str, **settings: str) -> Process:
         """``celery beat`` with its own schedule file and pid file (two may run at once)."""
         process = Process(
-            [sys.executable, "-m", "celery", "-A", "worker.main", "beat", "--loglevel=INFO",
-             "--schedule", str(self.directory / f"{name}-schedule"),
-             "--pidfile", str(self.directory / f"{name}.pid")],
-            self.env(**settings), self.directory / f"{name}.log")
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker.main",
+                "beat",
+                "--loglevel=INFO",
+                "--schedule",
+                str(self.directory / f"{name}-schedule"),
+                "--pidfile",
+                str(self.directory / f"{name}.pid"),
+            ],
+            self.env(**settings),
+            self.directory / f"{name}.log",
+        )
         self.processes.append(process)
         return process
 
@@ -231,12 +268,17 @@ def stack(tmp_path: Path, redis_server: RedisServer, smtp: SmtpServer) -> Iterat
 def broker(redis_url: str) -> Celery:
     """A bare Celery client for the run's queue on ``redis_url`` (never the current app)."""
     client = Celery("faults", broker=redis_url, backend=redis_url, set_as_current=False)
-    client.conf.update(task_default_queue=TEST_QUEUE, task_serializer="json",
-                       accept_content=["json"], broker_connection_retry_on_startup=True)
+    client.conf.update(
+        task_default_queue=TEST_QUEUE,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+    )
     return client
 
 
 # --- data ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Population:
@@ -257,19 +299,44 @@ def populate(app, make, count: int, *, first: tuple[str, ...] = ()) -> Populatio
     unit = make.unit(tenant, "Hjemmeplejen Nord")
     emails = list(first) + [f"p{i}@fault.example" for i in range(count)]
     with app.app_context(), tenant_scope(tenant.id):
-        user_ids = db.session.scalars(insert(User).returning(User.id), [
-            {"tenant_id": tenant.id, "subject": f"fault-{i}", "email": email,
-             "display_name": f"Person {i}", "locale": "en" if i % 5 == 0 else "da"}
-            for i, email in enumerate(emails)]).all()
-        db.session.execute(insert(Membership), [
-            {"tenant_id": tenant.id, "user_id": user_id, "unit_id": unit.id,
-             "role": MembershipRole.EMPLOYEE} for user_id in user_ids])
+        user_ids = db.session.scalars(
+            insert(User).returning(User.id),
+            [
+                {
+                    "tenant_id": tenant.id,
+                    "subject": f"fault-{i}",
+                    "email": email,
+                    "display_name": f"Person {i}",
+                    "locale": "en" if i % 5 == 0 else "da",
+                }
+                for i, email in enumerate(emails)
+            ],
+        ).all()
+        db.session.execute(
+            insert(Membership),
+            [
+                {
+                    "tenant_id": tenant.id,
+                    "user_id": user_id,
+                    "unit_id": unit.id,
+                    "role": MembershipRole.EMPLOYEE,
+                }
+                for user_id in user_ids
+            ],
+        )
         today = local_day(utcnow())
-        cycle_id = db.session.scalar(insert(Cycle).returning(Cycle.id).values(
-            tenant_id=tenant.id, unit_id=unit.id, phase=Phase.PREPARATION,
-            preparation_starts_on=today - timedelta(days=1),
-            preparation_ends_on=today + timedelta(days=10),
-            follow_up_on=today + timedelta(days=60)))
+        cycle_id = db.session.scalar(
+            insert(Cycle)
+            .returning(Cycle.id)
+            .values(
+                tenant_id=tenant.id,
+                unit_id=unit.id,
+                phase=Phase.PREPARATION,
+                preparation_starts_on=today - timedelta(days=1),
+                preparation_ends_on=today + timedelta(days=10),
+                follow_up_on=today + timedelta(days=60),
+            )
+        )
         db.session.commit()
         db.session.remove()
     return Population(tenant, tenant.id, tenant.slug, cycle_id, emails)
@@ -277,8 +344,14 @@ def populate(app, make, count: int, *, first: tuple[str, ...] = ()) -> Populatio
 
 def statuses(app, tenant_id: int) -> Counter[str]:
     with app.app_context(), tenant_scope(tenant_id):
-        counts = Counter({str(status): n for status, n in db.session.execute(
-            select(ReminderOutbox.status, func.count()).group_by(ReminderOutbox.status))})
+        counts = Counter(
+            {
+                str(status): n
+                for status, n in db.session.execute(
+                    select(ReminderOutbox.status, func.count()).group_by(ReminderOutbox.status)
+                )
+            }
+        )
         db.session.remove()
     return counts
 

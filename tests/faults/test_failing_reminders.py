@@ -23,16 +23,25 @@ from web.auth.session import session_payload
 from web.reminders.models import OutboxStatus
 from web.users.models import TenantRoleName
 
-pytestmark = [pytest.mark.worker, pytest.mark.postgres(
-    "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims")]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.postgres(
+        "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims"
+    ),
+]
 PEOPLE = 300
 GONE, LATER, UTF8 = "findes.ikke@fault.example", "senere@fault.example", "søren@fault.example"
-SETTINGS = {"REMINDER_PLAN_SECONDS": "1", "REMINDER_RETRY_SECONDS": "1",
-            "REMINDER_MAX_ATTEMPTS": "3", "REMINDER_CHUNK_SIZE": "50"}
+SETTINGS = {
+    "REMINDER_PLAN_SECONDS": "1",
+    "REMINDER_RETRY_SECONDS": "1",
+    "REMINDER_MAX_ATTEMPTS": "3",
+    "REMINDER_CHUNK_SIZE": "50",
+}
 
 
 def test_reminders_that_always_fail_end_failed_visibly_and_block_nobody(
-        app, committed_make, stack, smtp):
+    app, committed_make, stack, smtp
+):
     people = populate(app, committed_make, PEOPLE, first=(GONE, LATER, UTF8))
     sink = smtp.sink
     sink.refuse(GONE, "550 5.1.1 no such mailbox")

@@ -82,7 +82,8 @@ class Died(BaseException):
 
 
 def test_a_worker_that_dies_after_a_250_before_its_sent_mark_never_sends_twice(
-        app, make, smtp_server, monkeypatch):
+    app, make, smtp_server, monkeypatch
+):
     # "sent" rides along with the next hand-over; die right before that next commit, when the
     # first e-mail is the server's and recorded only as handed over.
     team = make_team(make)

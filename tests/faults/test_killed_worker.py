@@ -27,8 +27,12 @@ from tests.faults.conftest import (
 )
 from web.reminders.models import OutboxStatus
 
-pytestmark = [pytest.mark.worker, pytest.mark.postgres(
-    "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims")]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.postgres(
+        "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims"
+    ),
+]
 PEOPLE = 2000
 SETTINGS = {"REMINDER_PLAN_SECONDS": "3", "REMINDER_LEASE_SECONDS": "20"}
 
@@ -40,8 +44,12 @@ def test_a_worker_killed_mid_fan_out_loses_and_repeats_nothing(app, committed_ma
     worker = stack.worker("first", **SETTINGS)
     settle(lambda: sink.received >= 600, DELIVERY_TIMEOUT, "the first 600 e-mails", stack)
     for attempt in range(1, 4):
-        settle(lambda: statuses(app, people.tenant_id)[OutboxStatus.SENDING] > 0,
-               START_TIMEOUT, "a chunk under way", stack)
+        settle(
+            lambda: statuses(app, people.tenant_id)[OutboxStatus.SENDING] > 0,
+            START_TIMEOUT,
+            "a chunk under way",
+            stack,
+        )
         time.sleep(random.uniform(0, 0.1))  # anywhere in the chunk, mid-message too
         worker.stop(9)
         at_kill = statuses(app, people.tenant_id)
@@ -56,8 +64,12 @@ def test_a_worker_killed_mid_fan_out_loses_and_repeats_nothing(app, committed_ma
 
     started = time.monotonic()
     stack.worker("second", **SETTINGS)
-    settle(all_sent(app, people.tenant_id, PEOPLE), DELIVERY_TIMEOUT + START_TIMEOUT,
-           "every reminder sent after the restart", stack)
+    settle(
+        all_sent(app, people.tenant_id, PEOPLE),
+        DELIVERY_TIMEOUT + START_TIMEOUT,
+        "every reminder sent after the restart",
+        stack,
+    )
     recovered_in = time.monotonic() - started
     quiet(4)  # a beat or two more: nothing else may go out
 
@@ -71,5 +83,7 @@ def test_a_worker_killed_mid_fan_out_loses_and_repeats_nothing(app, committed_ma
     assert {r.message_id for r in rows} - {r.message_id for r in lost} == set(sink.message_ids)
     assert len(sink.message_ids) == PEOPLE - len(lost)
     assert len(set(sink.recipients)) == PEOPLE - len(lost)
-    print(f"killed with {received_at_kill} received, {at_kill[OutboxStatus.SENDING]} sending; "
-          f"recovered in {recovered_in:.1f}s")
+    print(
+        f"killed with {received_at_kill} received, {at_kill[OutboxStatus.SENDING]} sending; "
+        f"recovered in {recovered_in:.1f}s"
+    )

@@ -23,8 +23,12 @@ from tests.faults.conftest import (
 )
 from web.reminders.models import OutboxStatus
 
-pytestmark = [pytest.mark.worker, pytest.mark.postgres(
-    "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims")]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.postgres(
+        "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims"
+    ),
+]
 PEOPLE = 600
 SETTINGS = {"REMINDER_PLAN_SECONDS": "3", "REMINDER_LEASE_SECONDS": "30"}
 
@@ -43,8 +47,12 @@ def test_a_redis_restart_mid_run_loses_nothing(app, committed_make, stack, smtp,
     redis_server.start()
     assert redis_server.ping() and at_restart[OutboxStatus.SENT] < PEOPLE
 
-    settle(all_sent(app, people.tenant_id, PEOPLE), DELIVERY_TIMEOUT,
-           "every reminder sent after Redis came back", stack)
+    settle(
+        all_sent(app, people.tenant_id, PEOPLE),
+        DELIVERY_TIMEOUT,
+        "every reminder sent after Redis came back",
+        stack,
+    )
     quiet(4)
 
     assert worker.popen.poll() is None and beat.popen.poll() is None, stack.logs()

@@ -27,24 +27,33 @@ from web.extensions import db
 from web.reminders.models import OutboxStatus, ReminderOutbox
 from web.tenancy import tenant_scope
 
-pytestmark = [pytest.mark.worker, pytest.mark.postgres(
-    "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims")]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.postgres(
+        "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims"
+    ),
+]
 PEOPLE = 600
 OUTAGE = 10
-SETTINGS = {"REMINDER_PLAN_SECONDS": "1", "REMINDER_RETRY_SECONDS": "2",
-            "REMINDER_CHUNK_SIZE": "100"}
+SETTINGS = {
+    "REMINDER_PLAN_SECONDS": "1",
+    "REMINDER_RETRY_SECONDS": "2",
+    "REMINDER_CHUNK_SIZE": "100",
+}
 
 
 def refused_rows(app, tenant_id):
     with app.app_context(), tenant_scope(tenant_id):
-        count = db.session.scalar(select(db.func.count()).where(
-            ReminderOutbox.last_error.like("connection:%")))
+        count = db.session.scalar(
+            select(db.func.count()).where(ReminderOutbox.last_error.like("connection:%"))
+        )
         db.session.remove()
     return count
 
 
 def test_smtp_refusing_connections_for_a_while_delays_but_sends_each_once(
-        app, committed_make, stack, smtp):
+    app, committed_make, stack, smtp
+):
     people = populate(app, committed_make, PEOPLE)
     sink = smtp.sink
     stack.beat("beat", **SETTINGS)
@@ -59,8 +68,12 @@ def test_smtp_refusing_connections_for_a_while_delays_but_sends_each_once(
     smtp.accept_connections()
     assert stalled == during, "nothing can arrive while connections are refused"
 
-    settle(all_sent(app, people.tenant_id, PEOPLE), DELIVERY_TIMEOUT,
-           "every reminder sent after the server came back", stack)
+    settle(
+        all_sent(app, people.tenant_id, PEOPLE),
+        DELIVERY_TIMEOUT,
+        "every reminder sent after the server came back",
+        stack,
+    )
     quiet(3)
 
     assert sink.twice() == {}
@@ -73,5 +86,7 @@ def test_smtp_refusing_connections_for_a_while_delays_but_sends_each_once(
     # few attempts: the back-off doubles (how many fit in the outage depends on how fast the
     # worker gets to them on a loaded machine, so only the upper bound is a promise)
     assert max(r.attempts for r in rows) <= 5, sorted(r.attempts for r in retried)
-    print(f"refused from {during} received; {len(retried)} rows retried, attempts "
-          f"{sorted(r.attempts for r in retried)}")
+    print(
+        f"refused from {during} received; {len(retried)} rows retried, attempts "
+        f"{sorted(r.attempts for r in retried)}"
+    )

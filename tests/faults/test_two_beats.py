@@ -19,8 +19,12 @@ from tests.faults.conftest import (
 )
 from web.reminders.models import OutboxStatus
 
-pytestmark = [pytest.mark.worker, pytest.mark.postgres(
-    "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims")]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.postgres(
+        "fault tests run their own redis-server (killed, restarted) and SKIP LOCKED claims"
+    ),
+]
 PEOPLE = 800
 SETTINGS = {"REMINDER_PLAN_SECONDS": "1", "REMINDER_CHUNK_SIZE": "100"}
 
@@ -32,8 +36,7 @@ def test_two_beats_and_two_workers_send_each_reminder_once(app, committed_make, 
     stack.worker("worker-1", **SETTINGS)
     stack.worker("worker-2", **SETTINGS)
 
-    settle(all_sent(app, people.tenant_id, PEOPLE), DELIVERY_TIMEOUT, "every reminder sent",
-           stack)
+    settle(all_sent(app, people.tenant_id, PEOPLE), DELIVERY_TIMEOUT, "every reminder sent", stack)
     quiet(4)  # both beats plan on: nothing more
 
     for beat in beats:

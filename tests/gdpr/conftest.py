@@ -19,13 +19,22 @@ def team(make) -> Team:
     leader = make.user(tenant, "Lars Leder", leader_of=unit)
     anna = make.user(tenant, "Anna Andersen", unit=unit)
     now = datetime.now(UTC)
-    old = make.cycle(tenant, unit, leader=leader, phase=Phase.CLOSED,
-                     closed_at=now - timedelta(days=4 * 365))
-    recent = make.cycle(tenant, unit, leader=leader, phase=Phase.CLOSED,
-                        closed_at=now - timedelta(days=30))
+    old = make.cycle(
+        tenant, unit, leader=leader, phase=Phase.CLOSED, closed_at=now - timedelta(days=4 * 365)
+    )
+    recent = make.cycle(
+        tenant, unit, leader=leader, phase=Phase.CLOSED, closed_at=now - timedelta(days=30)
+    )
     neighbour = make.tenant("nabo")
-    return Team(tenant=tenant, unit=unit, leader=leader, anna=anna,
-                bo=make.user(tenant, "Bo Bech", unit=unit),
-                admin=make.user(tenant, "Birgitte Admin", roles=(TenantRoleName.ADMIN,)),
-                old=old, recent=recent, neighbour=neighbour,
-                neighbour_user=make.user(neighbour, "Olga Udefra"))
+    return Team(
+        tenant=tenant,
+        unit=unit,
+        leader=leader,
+        anna=anna,
+        bo=make.user(tenant, "Bo Bech", unit=unit),
+        admin=make.user(tenant, "Birgitte Admin", roles=(TenantRoleName.ADMIN,)),
+        old=old,
+        recent=recent,
+        neighbour=neighbour,
+        neighbour_user=make.user(neighbour, "Olga Udefra"),
+    )

@@ -29,12 +29,21 @@ def answers(make, tenant, cycle: Cycle, author: User, tag: str) -> dict[Visibili
     ids = {}
     with make.scope(tenant):
         for position, visibility in enumerate(Visibility):
-            prompt = CyclePrompt(cycle_id=cycle.id, position=position,
-                                 kind=PromptKind.SENTENCE, text_da=f"Spørgsmål {position}")
+            prompt = CyclePrompt(
+                cycle_id=cycle.id,
+                position=position,
+                kind=PromptKind.SENTENCE,
+                text_da=f"Spørgsmål {position}",
+            )
             db.session.add(prompt)
             db.session.flush()
-            row = Contribution(cycle_id=cycle.id, prompt_id=prompt.id, author_id=author.id,
-                               visibility=visibility, text=f"{tag} {visibility.value}")
+            row = Contribution(
+                cycle_id=cycle.id,
+                prompt_id=prompt.id,
+                author_id=author.id,
+                visibility=visibility,
+                text=f"{tag} {visibility.value}",
+            )
             db.session.add(row)
             db.session.flush()
             ids[visibility] = row.id

@@ -46,10 +46,13 @@ def test_the_retention_run_expires_entries_older_than_36_months(committed_make, 
     owner = create_engine(TEST_DATABASE_URL)
     with owner.begin() as conn:
         for subject, days in (("new", 1), ("almost", 35 * 30), ("old", 37 * 31)):
-            conn.execute(text("INSERT INTO audit_log (tenant_id, event, subject, details, "
-                              "created_at) VALUES (:t, 'auth.login', :s, '{}', :at)"),
-                         {"t": tenant.id, "s": subject,
-                          "at": datetime.now(UTC) - timedelta(days=days)})
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (tenant_id, event, subject, details, "
+                    "created_at) VALUES (:t, 'auth.login', :s, '{}', :at)"
+                ),
+                {"t": tenant.id, "s": subject, "at": datetime.now(UTC) - timedelta(days=days)},
+            )
     owner.dispose()
     with app.app_context():
         result = pseudonymise_tenant(tenant.id)

@@ -44,8 +44,7 @@ def test_admin_erases_a_person(team, make, login):
         assert db.session.get(Example, example.id).author_id is None
         assert db.session.scalars(select(Membership).filter_by(user_id=anna.id)).all() == []
         assert db.session.scalars(select(Participation).filter_by(user_id=anna.id)).all()
-        entry = db.session.scalars(select(AuditEntry).filter_by(
-            event="gdpr.person_erased")).one()
+        entry = db.session.scalars(select(AuditEntry).filter_by(event="gdpr.person_erased")).one()
     assert (entry.actor_id, entry.target_id) == (team.admin.id, team.anna.id)
     assert entry.details["actions_reassigned"] == 1 and entry.details["private_texts_deleted"] == 1
     assert "Anna" not in client.get("/t/solby/admin/people").get_data(as_text=True)
@@ -56,8 +55,12 @@ def test_admin_erases_a_person(team, make, login):
 def test_without_a_leader_the_action_has_no_owner_and_no_self_erasure(team, make, login):
     action = make.action(team.tenant, team.recent, team.leader)
     client = login(team.admin)
-    assert client.post(f"/t/solby/admin/people/{team.leader.id}/erase",
-                       data={"confirm": "yes"}).status_code == 302
+    assert (
+        client.post(
+            f"/t/solby/admin/people/{team.leader.id}/erase", data={"confirm": "yes"}
+        ).status_code
+        == 302
+    )
     with make.scope(team.tenant):
         assert db.session.get(Action, action.id).owner_id is None
     mine = client.post(f"/t/solby/admin/people/{team.admin.id}/erase", data={"confirm": "yes"})
@@ -66,8 +69,16 @@ def test_without_a_leader_the_action_has_no_owner_and_no_self_erasure(team, make
 
 def test_only_admins_and_only_their_own_tenant(team, login):
     assert login(team.leader).get("/t/solby/admin/people").status_code == 403
-    assert login(team.leader).post(f"/t/solby/admin/people/{team.anna.id}/erase",
-                                   data={"confirm": "yes"}).status_code == 403
+    assert (
+        login(team.leader)
+        .post(f"/t/solby/admin/people/{team.anna.id}/erase", data={"confirm": "yes"})
+        .status_code
+        == 403
+    )
     admin = login(team.admin)
-    assert admin.post(f"/t/solby/admin/people/{team.neighbour_user.id}/erase",
-                      data={"confirm": "yes"}).status_code == 404
+    assert (
+        admin.post(
+            f"/t/solby/admin/people/{team.neighbour_user.id}/erase", data={"confirm": "yes"}
+        ).status_code
+        == 404
+    )

@@ -29,8 +29,8 @@ NO_PERSON_LINK = {
     "cycle_prompts": "the questions of a cycle",
     "sso_settings": "the tenant's identity provider",
     "sso_pending_logins": "an unfinished login: random state, nonce and verifier; a SAML login's "
-                          "verified attributes only between the ACS and the hand-off, which "
-                          "clears them (an abandoned row is deleted after a day)",
+    "verified attributes only between the ACS and the hand-off, which "
+    "clears them (an abandoned row is deleted after a day)",
     "sso_saml_keys": "the tenant's SAML SP key pairs, no person",
     "sso_saml_seen_assertions": "random assertion IDs until they expire (replay cache), no person",
     "sso_alerts": "what threatens the tenant's sign-in (a refusal's cause and count), no person",
@@ -46,7 +46,7 @@ NO_PERSON_LINK = {
     "entry_embeddings": "vectors of approved (redacted) catalogue entries",
     "themes": "clusters of approved entries: their words and entry ids",
     "live_cards": "a live meeting's thoughts: no user link; a named card's author name is "
-                  "blanked by erasure",
+    "blanked by erasure",
 }
 
 
@@ -68,25 +68,54 @@ def recorded_by_lars(team, make) -> None:
     example = make.example(team.tenant, team.unit, team.anna, title="Annas eksempel")
     now = datetime.now(UTC)
     with make.scope(team.tenant):
-        prompt = db.session.scalars(select(CyclePrompt).filter_by(cycle_id=team.recent.id)) \
-            .first()
-        db.session.add_all([
-            Conclusion(cycle_id=team.recent.id, prompt_id=prompt.id, text="Lars' konklusion",
-                       recorded_by_id=team.leader.id),
-            PhaseChange(cycle_id=team.recent.id, from_phase=Phase.AGREEMENTS,
-                        to_phase=Phase.FOLLOW_UP, reason="Lars rykker", changed_at=now,
-                        changed_by_id=team.leader.id),
-            ReminderOutbox(kind=ReminderKind.PREPARATION_OPENED, recipient_id=team.leader.id,
-                           target_id=team.recent.id, due_key="lars-key"),
-            ReminderOutbox(kind=ReminderKind.PREPARATION_OPENED, recipient_id=team.bo.id,
-                           target_id=team.recent.id, due_key="bo-key"),
-            Report(period_start=date(2026, 1, 1), period_end=date(2026, 6, 30),
-                   trigger=ReportTrigger.ON_DEMAND, requested_by_id=team.leader.id),
-            CollectionEntry(example_id=example.id, kind=ExampleKind.GOOD, title="Katalog",
-                            text="t", source_digest="d" * 64, source_updated_at=now,
-                            compiled_at=now, status=EntryStatus.APPROVED,
-                            reviewed_by_id=team.leader.id),
-        ])
+        prompt = db.session.scalars(select(CyclePrompt).filter_by(cycle_id=team.recent.id)).first()
+        db.session.add_all(
+            [
+                Conclusion(
+                    cycle_id=team.recent.id,
+                    prompt_id=prompt.id,
+                    text="Lars' konklusion",
+                    recorded_by_id=team.leader.id,
+                ),
+                PhaseChange(
+                    cycle_id=team.recent.id,
+                    from_phase=Phase.AGREEMENTS,
+                    to_phase=Phase.FOLLOW_UP,
+                    reason="Lars rykker",
+                    changed_at=now,
+                    changed_by_id=team.leader.id,
+                ),
+                ReminderOutbox(
+                    kind=ReminderKind.PREPARATION_OPENED,
+                    recipient_id=team.leader.id,
+                    target_id=team.recent.id,
+                    due_key="lars-key",
+                ),
+                ReminderOutbox(
+                    kind=ReminderKind.PREPARATION_OPENED,
+                    recipient_id=team.bo.id,
+                    target_id=team.recent.id,
+                    due_key="bo-key",
+                ),
+                Report(
+                    period_start=date(2026, 1, 1),
+                    period_end=date(2026, 6, 30),
+                    trigger=ReportTrigger.ON_DEMAND,
+                    requested_by_id=team.leader.id,
+                ),
+                CollectionEntry(
+                    example_id=example.id,
+                    kind=ExampleKind.GOOD,
+                    title="Katalog",
+                    text="t",
+                    source_digest="d" * 64,
+                    source_updated_at=now,
+                    compiled_at=now,
+                    status=EntryStatus.APPROVED,
+                    reviewed_by_id=team.leader.id,
+                ),
+            ]
+        )
     make.action(team.tenant, team.recent, team.leader, text="Lars' handling")
     make.participation(team.tenant, team.recent, team.leader)
 
@@ -96,9 +125,17 @@ def test_the_export_holds_what_they_recorded_and_the_mails_sent_to_them(team, ma
     data = json.loads(login(team.leader).get("/t/solby/my-data.json").data)
     assert data["format"] == "aktorskab-personal-data/2"
     records = data["records"]
-    for table in ("contributions", "campaigns", "conclusions", "cycle_phase_changes",
-                  "reminder_outbox", "reports", "collection_entries", "cycles",
-                  "memberships"):
+    for table in (
+        "contributions",
+        "campaigns",
+        "conclusions",
+        "cycle_phase_changes",
+        "reminder_outbox",
+        "reports",
+        "collection_entries",
+        "cycles",
+        "memberships",
+    ):
         assert table in records, table
     assert [r["row"]["due_key"] for r in records["reminder_outbox"]] == ["lars-key"]
     assert records["conclusions"][0]["row"]["text"] == "Lars' konklusion"
@@ -110,8 +147,10 @@ def test_the_export_holds_what_they_recorded_and_the_mails_sent_to_them(team, ma
     assert "Bos svar" not in body and "bo-key" not in body and "Annas eksempel" not in body
     for rows in records.values():
         for item in rows:
-            assert any(item["row"].get(col) == team.leader.id for col in item["linked_by"]) \
+            assert (
+                any(item["row"].get(col) == team.leader.id for col in item["linked_by"])
                 or item["row"].get("subject") == team.leader.subject
+            )
 
 
 def test_the_export_never_holds_a_token_digest(team, make, login):
@@ -129,11 +168,14 @@ def test_after_erasure_only_what_erasure_keeps_still_names_them(team, make, logi
     from web.users.models import User
 
     recorded_by_lars(team, make)
-    assert login(team.admin).post(f"/t/solby/admin/people/{team.leader.id}/erase",
-                                  data={"confirm": "yes"}).status_code == 302
+    assert (
+        login(team.admin)
+        .post(f"/t/solby/admin/people/{team.leader.id}/erase", data={"confirm": "yes"})
+        .status_code
+        == 302
+    )
     with make.scope(team.tenant):
         left = records_of(db.session.get(User, team.leader.id))
-    kept = {table for (table, _), outcome in PERSON_COLUMNS.items()
-            if outcome.startswith("kept")}
+    kept = {table for (table, _), outcome in PERSON_COLUMNS.items() if outcome.startswith("kept")}
     assert set(left) <= kept, set(left) - kept
     assert "participations" in left  # what erasure keeps, the export still shows

@@ -18,8 +18,12 @@ def counts_by_tenant(tenant_id: int) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             tables = [t.name for t in db.metadata.sorted_tables if "tenant_id" in t.columns]
-            return {t: conn.execute(text(f'SELECT count(*) FROM "{t}" WHERE tenant_id = :id'),
-                                    {"id": tenant_id}).scalar() for t in tables}
+            return {
+                t: conn.execute(
+                    text(f'SELECT count(*) FROM "{t}" WHERE tenant_id = :id'), {"id": tenant_id}
+                ).scalar()
+                for t in tables
+            }
     finally:
         engine.dispose()
 
@@ -28,14 +32,16 @@ def counts_by_tenant(tenant_id: int) -> dict[str, int]:
 def test_every_tenant_foreign_key_cascades(app, db_session):
     """Every tenant_id references tenants ON DELETE CASCADE (offboarding relies on it as the
     last resort; the command itself deletes table by table)."""
-    rows = db_session.execute(text("""
+    rows = db_session.execute(
+        text("""
         SELECT c.table_name,
                (SELECT con.confdeltype FROM pg_constraint con
                   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = ANY(con.conkey)
                  WHERE con.contype = 'f' AND con.conrelid = format('%I', c.table_name)::regclass
                    AND con.confrelid = 'tenants'::regclass AND a.attname = 'tenant_id')
           FROM information_schema.columns c
-         WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id'""")).all()
+         WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id'""")
+    ).all()
     assert len(rows) >= 20
     assert {table: rule for table, rule in rows if rule != "c"} == {}
 
@@ -47,10 +53,20 @@ def test_offboard_deletes_the_tenant_and_only_it(team, make, app):
     make.action(team.tenant, team.recent, team.anna)
     make.example(team.tenant, team.unit, team.anna)
     with make.scope(team.tenant):
-        db.session.add(SsoSettings(issuer="https://idp.solby.dk", client_id="aktorskab",
-                                   client_secret_encrypted="hemmelig"))
-    answers(make, team.neighbour, make.cycle(team.neighbour, make.unit(team.neighbour)),
-            team.neighbour_user, "nabo")
+        db.session.add(
+            SsoSettings(
+                issuer="https://idp.solby.dk",
+                client_id="aktorskab",
+                client_secret_encrypted="hemmelig",
+            )
+        )
+    answers(
+        make,
+        team.neighbour,
+        make.cycle(team.neighbour, make.unit(team.neighbour)),
+        team.neighbour_user,
+        "nabo",
+    )
     neighbour_before = counts_by_tenant(team.neighbour.id)
 
     runner = app.test_cli_runner()
@@ -59,22 +75,30 @@ def test_offboard_deletes_the_tenant_and_only_it(team, make, app):
     kept = runner.invoke(args=["tenants", "offboard", "solby"], input="n\n")
     assert kept.exit_code != 0  # aborted at the question
     with app.app_context():
-        assert db.session.execute(text("SELECT count(*) FROM tenants WHERE slug='solby'")
-                                  ).scalar() == 1
+        assert (
+            db.session.execute(text("SELECT count(*) FROM tenants WHERE slug='solby'")).scalar()
+            == 1
+        )
 
     result = runner.invoke(args=["tenants", "offboard", "solby", "--yes"])
     assert result.exit_code == 0, result.output
     assert "Deleted tenant solby" in result.output
     with app.app_context():
-        assert db.session.execute(text("SELECT count(*) FROM tenants WHERE slug='solby'")
-                                  ).scalar() == 0
+        assert (
+            db.session.execute(text("SELECT count(*) FROM tenants WHERE slug='solby'")).scalar()
+            == 0
+        )
+
     # Read through the test's connection (the owner engine cannot see uncommitted rows), the
     # tenant named in each statement (not only by row-level security: SQLite has none).
     def counted(tenant_id: int, tables) -> dict[str, int]:
         with tenant_scope(tenant_id):
-            return {t: db.session.execute(text(
-                f'SELECT count(*) FROM "{t}" WHERE tenant_id = :id'), {"id": tenant_id}).scalar()
-                for t in tables}
+            return {
+                t: db.session.execute(
+                    text(f'SELECT count(*) FROM "{t}" WHERE tenant_id = :id'), {"id": tenant_id}
+                ).scalar()
+                for t in tables
+            }
 
     with app.app_context(), db.session.begin():
         left = counted(team.tenant.id, counts_by_tenant(team.tenant.id))
@@ -98,5 +122,8 @@ def test_offboarding_drops_the_tenants_cached_overview(team, make, app, login, o
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert not client.exists(*cached)
-        assert not [k for k in client.zrange(cache._reads_key(), 0, -1)
-                    if k.decode().startswith(overview_prefix(team.tenant.id))]
+        assert not [
+            k
+            for k in client.zrange(cache._reads_key(), 0, -1)
+            if k.decode().startswith(overview_prefix(team.tenant.id))
+        ]

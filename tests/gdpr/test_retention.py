@@ -16,8 +16,9 @@ from web.tenants.models import Tenant
 
 def state(make, tenant):
     with make.scope(tenant):
-        contributions = {c.id: (c.author_id, c.text) for c in db.session.scalars(
-            select(Contribution))}
+        contributions = {
+            c.id: (c.author_id, c.text) for c in db.session.scalars(select(Contribution))
+        }
         actions = {a.id: a.owner_id for a in db.session.scalars(select(Action))}
         examples = {e.id: e.author_id for e in db.session.scalars(select(Example))}
         participations = db.session.scalar(select(func.count(Participation.id)))
@@ -35,9 +36,14 @@ def test_old_cycles_are_pseudonymised_recent_ones_kept(team, make, app):
 
     with app.app_context():
         counts = tasks.pseudonymise_tenant(team.tenant.id)
-    assert counts == {"private_texts_deleted": 1, "answers_unlinked": 3, "actions_unowned": 1,
-                      "examples_unlinked": 1, "conclusions_unlinked": 0,
-                      "phase_changes_unlinked": 0}
+    assert counts == {
+        "private_texts_deleted": 1,
+        "answers_unlinked": 3,
+        "actions_unowned": 1,
+        "examples_unlinked": 1,
+        "conclusions_unlinked": 0,
+        "phase_changes_unlinked": 0,
+    }
     contributions, actions, examples, participations = state(make, team.tenant)
     assert contributions[old[Visibility.PRIVATE]] == (None, "")
     assert contributions[old[Visibility.NAMED]] == (None, "gammel named")
@@ -48,8 +54,9 @@ def test_old_cycles_are_pseudonymised_recent_ones_kept(team, make, app):
     assert examples[old_example.id] is None
     assert participations == 2  # aggregates are kept
     with make.scope(team.tenant):
-        [entry] = db.session.scalars(select(AuditEntry).filter_by(
-            event="gdpr.retention_applied")).all()
+        [entry] = db.session.scalars(
+            select(AuditEntry).filter_by(event="gdpr.retention_applied")
+        ).all()
     assert entry.details["answers_unlinked"] == 3 and entry.details["retention_months"] == 36
 
     # Idempotent: a second run changes and records nothing.

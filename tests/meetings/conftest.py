@@ -26,10 +26,12 @@ def prepared(world, make, app):
     with app.test_request_context(), tenant_scope(w.tenant.id):
         cycle = db.session.merge(cycle)
         first = cycle.prompts[0].id
-        contributions.save_answers(w.anna, cycle, [AnswerInput(first, "Når vi planlægger selv",
-                                                               Visibility.NAMED)])
-        contributions.save_answers(w.bo, cycle, [AnswerInput(first, "Når ingen ser det",
-                                                             Visibility.ANONYMOUS)])
+        contributions.save_answers(
+            w.anna, cycle, [AnswerInput(first, "Når vi planlægger selv", Visibility.NAMED)]
+        )
+        contributions.save_answers(
+            w.bo, cycle, [AnswerInput(first, "Når ingen ser det", Visibility.ANONYMOUS)]
+        )
         cycle_service.move_phase(w.leader, cycle, Phase.MEETING)
         db.session.commit()
         return cycle.id

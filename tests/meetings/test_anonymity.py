@@ -14,18 +14,49 @@ LIVE_TABLES = ("live_meetings", "live_cards", "live_attendees", "live_actions")
 
 # Every column, with why it may be there. A new column fails the test until it is listed.
 COLUMNS = {
-    "live_meetings": {"id", "tenant_id", "cycle_id", "facilitator_id", "started_at", "ended_at",
-                      "current_prompt_id", "timer_ends_at", "votes_per_member", "voting",
-                      "version", "participant_count"},
-    "live_cards": {"id", "tenant_id", "meeting_id", "prompt_id", "text", "author_name",
-                   "sort_key", "merged_into_id", "votes"},
+    "live_meetings": {
+        "id",
+        "tenant_id",
+        "cycle_id",
+        "facilitator_id",
+        "started_at",
+        "ended_at",
+        "current_prompt_id",
+        "timer_ends_at",
+        "votes_per_member",
+        "voting",
+        "version",
+        "participant_count",
+    },
+    "live_cards": {
+        "id",
+        "tenant_id",
+        "meeting_id",
+        "prompt_id",
+        "text",
+        "author_name",
+        "sort_key",
+        "merged_into_id",
+        "votes",
+    },
     "live_attendees": {"meeting_id", "user_id", "votes_used", "tenant_id"},
-    "live_actions": {"id", "tenant_id", "meeting_id", "text", "owner_id", "due_on",
-                     "expectation", "kkc"},
+    "live_actions": {
+        "id",
+        "tenant_id",
+        "meeting_id",
+        "text",
+        "owner_id",
+        "due_on",
+        "expectation",
+        "kkc",
+    },
 }
 # The only columns that may point at a person, and none of their tables points at a card.
-PERSON_COLUMNS = {("live_meetings", "facilitator_id"), ("live_attendees", "user_id"),
-                  ("live_actions", "owner_id")}
+PERSON_COLUMNS = {
+    ("live_meetings", "facilitator_id"),
+    ("live_attendees", "user_id"),
+    ("live_actions", "owner_id"),
+}
 
 
 def test_no_table_can_join_a_person_to_a_card_or_a_vote(scoped, prepared):
@@ -49,8 +80,14 @@ def test_after_an_anonymous_thought_and_votes_no_row_names_its_author(scoped, pr
     cycle = db.session.get(Cycle, prepared)
     meeting = live.start_meeting(w.leader, cycle)
     live.join(w.carl, meeting)
-    thought = live.add_card(w.carl, meeting, cycle, prompt_id=cycle.prompts[0].id,
-                            text="Vi taler for lidt om det svære", visibility="anonymous")
+    thought = live.add_card(
+        w.carl,
+        meeting,
+        cycle,
+        prompt_id=cycle.prompts[0].id,
+        text="Vi taler for lidt om det svære",
+        visibility="anonymous",
+    )
     live.open_voting(w.leader, meeting, 3)
     live.vote(w.carl, meeting, thought.id)
     live.vote(w.bo, meeting, thought.id)

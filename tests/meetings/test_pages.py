@@ -31,13 +31,21 @@ def test_a_whole_live_meeting_through_the_pages(client, login, world, prepared, 
     login(w.carl)
     page = html(client.get(f"{base}/live"))
     prompt_id = re.search(r'name="prompt_id" value="(\d+)" data-current-prompt', page).group(1)
-    reply = client.post(f"{base}/live/card", data={
-        "prompt_id": prompt_id, "text": "Vi skal tale om det svære", "visibility": "anonymous"})
+    reply = client.post(
+        f"{base}/live/card",
+        data={
+            "prompt_id": prompt_id,
+            "text": "Vi skal tale om det svære",
+            "visibility": "anonymous",
+        },
+    )
     assert reply.status_code == 302
     assert client.get(f"{base}/live/state").get_json()["version"] > version
-    refused = client.post(f"{base}/live/card", data={"prompt_id": prompt_id, "text": "",
-                                                     "visibility": "anonymous"},
-                          headers={"X-Live": "1"})
+    refused = client.post(
+        f"{base}/live/card",
+        data={"prompt_id": prompt_id, "text": "", "visibility": "anonymous"},
+        headers={"X-Live": "1"},
+    )
     assert refused.status_code == 422 and "text" in refused.get_json()["errors"]
     assert client.post(f"{base}/live/open-voting", data={"votes": "2"}).status_code == 403
 
@@ -46,14 +54,22 @@ def test_a_whole_live_meeting_through_the_pages(client, login, world, prepared, 
     screen = html(client.get(f"{base}/live/present"))
     ids = re.findall(r'data-card-id="(\d+)"', screen)
     assert len(ids) == 3
-    assert client.post(f"{base}/live/merge", data={"card_id": ids[0], "into_id": ids[1],
-                                                   "view": "present"}).status_code == 302
+    assert (
+        client.post(
+            f"{base}/live/merge", data={"card_id": ids[0], "into_id": ids[1], "view": "present"}
+        ).status_code
+        == 302
+    )
     assert client.post(f"{base}/live/open-voting", data={"votes": "2"}).status_code == 302
     for person in (w.anna, w.bo, w.carl):
         login(person)
         client.get(f"{base}/live")
-        assert client.post(f"{base}/live/vote", data={"card_id": ids[1]},
-                           headers={"X-Live": "1"}).status_code == 200
+        assert (
+            client.post(
+                f"{base}/live/vote", data={"card_id": ids[1]}, headers={"X-Live": "1"}
+            ).status_code
+            == 200
+        )
     login(w.leader)
     client.post(f"{base}/live/close-voting")
     assert "3 stemmer" in html(client.get(f"{base}/live/present"))
@@ -65,12 +81,22 @@ def test_a_whole_live_meeting_through_the_pages(client, login, world, prepared, 
     action_ids = re.findall(r'name="action_id" value="(\d+)"', screen)
     due = (date.today() + timedelta(days=30)).isoformat()
     for action_id, owner in zip(action_ids, (w.anna, w.bo), strict=True):
-        reply = client.post(f"{base}/live/edit-action", data={
-            "action_id": action_id, "text": f"Handling {owner.display_name}",
-            "owner_id": str(owner.id), "due_on": due, "expectation": "context", "kkc": "course"})
+        reply = client.post(
+            f"{base}/live/edit-action",
+            data={
+                "action_id": action_id,
+                "text": f"Handling {owner.display_name}",
+                "owner_id": str(owner.id),
+                "due_on": due,
+                "expectation": "context",
+                "kkc": "course",
+            },
+        )
         assert reply.status_code == 302
-    client.post(f"{base}/live/conclusion", data={"prompt_id": prompt_id,
-                                                 "conclusion": "Vi taler om det svære."})
+    client.post(
+        f"{base}/live/conclusion",
+        data={"prompt_id": prompt_id, "conclusion": "Vi taler om det svære."},
+    )
     refused = client.post(f"{base}/live/end", data={})
     assert refused.status_code == 422 and "Bekræft" in html(refused)
     assert client.post(f"{base}/live/end", data={"confirm": "yes"}).status_code == 302

@@ -24,8 +24,7 @@ def _base(world, cycle_id: int) -> str:
     return f"/t/{world.tenant.slug}/cycles/{cycle_id}/live"
 
 
-def test_the_state_answers_only_the_cycles_members_and_facilitator(client, login, world,
-                                                                   prepared):
+def test_the_state_answers_only_the_cycles_members_and_facilitator(client, login, world, prepared):
     base = _base(world, prepared)
     login(world.leader)
     assert client.post(f"{base}/start").status_code == 302
@@ -45,8 +44,9 @@ def test_the_state_answers_only_the_cycles_members_and_facilitator(client, login
     assert client.get(f"{base}/state").status_code == 401
 
 
-def test_opening_the_participant_view_changes_nothing_joining_counts_once(client, login, world,
-                                                                         prepared, app):
+def test_opening_the_participant_view_changes_nothing_joining_counts_once(
+    client, login, world, prepared, app
+):
     base = _base(world, prepared)
     login(world.leader)
     client.post(f"{base}/start")
@@ -68,8 +68,7 @@ def test_opening_the_participant_view_changes_nothing_joining_counts_once(client
     assert client.get(f"{base}/state").get_json()["version"] == version  # the board is as it was
 
 
-def test_votes_show_only_as_totals_and_only_once_the_vote_is_closed(client, login, world,
-                                                                   prepared):
+def test_votes_show_only_as_totals_and_only_once_the_vote_is_closed(client, login, world, prepared):
     base = _base(world, prepared)
     login(world.leader)
     client.post(f"{base}/start")
@@ -80,7 +79,8 @@ def test_votes_show_only_as_totals_and_only_once_the_vote_is_closed(client, logi
     assert client.post(f"{base}/vote", data={"card_id": ids[0]}).status_code == 302
     page = client.get(base).get_data(as_text=True)
     assert "Du har 1 stemmer tilbage." in page and "1 stemmer" not in page.replace(
-        "Du har 1 stemmer", "")
+        "Du har 1 stemmer", ""
+    )
     # No other view is told of a vote: the room cannot watch a total tick up as someone taps.
     assert client.get(f"{base}/state").get_json()["version"] == version
     login(world.leader)
@@ -90,11 +90,13 @@ def test_votes_show_only_as_totals_and_only_once_the_vote_is_closed(client, logi
 
 # --- the cheap path: real commits, as the middleware reads what other requests committed ------
 
+
 @pytest.fixture
 def meeting(app, committed_make):
     world = build_world(committed_make)
-    cycle = committed_make.started_cycle(world.tenant, world.team, world.leader,
-                                         phase=Phase.MEETING)
+    cycle = committed_make.started_cycle(
+        world.tenant, world.team, world.leader, phase=Phase.MEETING
+    )
     leader, anna = app.test_client(), app.test_client()
     for client, user in ((leader, world.leader), (anna, world.anna)):
         with client.session_transaction() as session:
@@ -138,8 +140,13 @@ def test_an_unchanged_poll_is_answered_before_the_application(app, meeting):
 
     # A change on any request moves it at once: the same ticket gets the new version.
     prompt = re.search(r'data-prompt-id="(\d+)"', leader.get(base).get_data(as_text=True))[1]
-    assert leader.post(f"{base}/card", data={"prompt_id": prompt, "text": "Ny tanke",
-                                             "visibility": "anonymous"}).status_code == 302
+    assert (
+        leader.post(
+            f"{base}/card",
+            data={"prompt_id": prompt, "text": "Ny tanke", "visibility": "anonymous"},
+        ).status_code
+        == 302
+    )
     moved = anna.get(f"{base}/state", headers={"If-None-Match": ticket})
     assert moved.status_code == 200
     assert moved.get_json()["version"] == first.get_json()["version"] + 1
@@ -179,36 +186,58 @@ SECRET = b"k" * 32
 
 
 @settings(max_examples=300, deadline=None)
-@given(cycle=st.integers(1, 2**31), meeting=st.integers(1, 2**31),
-       version=st.integers(1, 2**31), cookie=st.text(max_size=60),
-       position=st.integers(0, 400), char=st.sampled_from("0123456789abcdefABC-_."))
+@given(
+    cycle=st.integers(1, 2**31),
+    meeting=st.integers(1, 2**31),
+    version=st.integers(1, 2**31),
+    cookie=st.text(max_size=60),
+    position=st.integers(0, 400),
+    char=st.sampled_from("0123456789abcdefABC-_."),
+)
 def test_a_ticket_changed_anywhere_is_no_ticket(cycle, meeting, version, cookie, position, char):
-    ticket = polls.make_ticket(SECRET, cycle_id=cycle, meeting_id=meeting, version=version,
-                               cookie=cookie, now=1000)
-    assert polls.read_ticket(SECRET, f'"{ticket}"', cycle_id=cycle, cookie=cookie,
-                             now=1000) == (meeting, version)
+    ticket = polls.make_ticket(
+        SECRET, cycle_id=cycle, meeting_id=meeting, version=version, cookie=cookie, now=1000
+    )
+    assert polls.read_ticket(SECRET, f'"{ticket}"', cycle_id=cycle, cookie=cookie, now=1000) == (
+        meeting,
+        version,
+    )
     i = position % len(ticket)
-    forged = ticket[:i] + char + ticket[i + 1:]
+    forged = ticket[:i] + char + ticket[i + 1 :]
     if forged != ticket:
         assert polls.read_ticket(SECRET, forged, cycle_id=cycle, cookie=cookie, now=1000) is None
     # Another cycle, another cookie, another key, or after it expired: no ticket either.
     assert polls.read_ticket(SECRET, ticket, cycle_id=cycle + 1, cookie=cookie, now=1000) is None
-    assert polls.read_ticket(SECRET, ticket, cycle_id=cycle, cookie="x" + cookie,
-                             now=1000) is None
+    assert polls.read_ticket(SECRET, ticket, cycle_id=cycle, cookie="x" + cookie, now=1000) is None
     assert polls.read_ticket(b"x" * 32, ticket, cycle_id=cycle, cookie=cookie, now=1000) is None
-    assert polls.read_ticket(SECRET, ticket, cycle_id=cycle, cookie=cookie,
-                             now=1001 + polls.TICKET_SECONDS) is None
+    assert (
+        polls.read_ticket(
+            SECRET, ticket, cycle_id=cycle, cookie=cookie, now=1001 + polls.TICKET_SECONDS
+        )
+        is None
+    )
 
 
 def test_a_ticket_outlives_the_cookies_renewed_timestamp_not_its_content():
     """Flask renews a permanent session's cookie on every response (a new timestamp and
     signature): the ticket still holds; another session's content does not."""
-    ticket = polls.make_ticket(SECRET, cycle_id=1, meeting_id=2, version=3,
-                               cookie="eyJzaWQiOiJhYmMifQ.Z1abc.sig1", now=1000)
-    assert polls.read_ticket(SECRET, ticket, cycle_id=1, cookie="eyJzaWQiOiJhYmMifQ.Z1abd.sig2",
-                             now=1000) == (2, 3)
-    assert polls.read_ticket(SECRET, ticket, cycle_id=1, cookie="eyJzaWQiOiJhYmQifQ.Z1abc.sig1",
-                             now=1000) is None
+    ticket = polls.make_ticket(
+        SECRET,
+        cycle_id=1,
+        meeting_id=2,
+        version=3,
+        cookie="eyJzaWQiOiJhYmMifQ.Z1abc.sig1",
+        now=1000,
+    )
+    assert polls.read_ticket(
+        SECRET, ticket, cycle_id=1, cookie="eyJzaWQiOiJhYmMifQ.Z1abd.sig2", now=1000
+    ) == (2, 3)
+    assert (
+        polls.read_ticket(
+            SECRET, ticket, cycle_id=1, cookie="eyJzaWQiOiJhYmQifQ.Z1abc.sig1", now=1000
+        )
+        is None
+    )
 
 
 def test_every_live_route_refuses_who_is_not_in_the_cycle(client, login, world, prepared, app):
@@ -224,7 +253,8 @@ def test_every_live_route_refuses_who_is_not_in_the_cycle(client, login, world, 
         login(person)
         for rule in rules:
             path = rule.rule.replace("<tenant>", world.tenant.slug).replace(
-                "<int:cycle_id>", str(prepared))
+                "<int:cycle_id>", str(prepared)
+            )
             method = "GET" if "GET" in rule.methods else "POST"
             reply = client.open(path, method=method, data={"card_id": "1", "text": "x"})
             assert reply.status_code in {403, 404}, (person.display_name, path, reply.status_code)

@@ -23,7 +23,9 @@ def test_starting_brings_the_shared_answers_without_the_anonymous_name(scoped, c
     meeting = live.start_meeting(scoped.leader, cycle)
     cards = live.board(meeting).cards
     assert sorted((c.text, c.author_name) for c in cards) == [
-        ("Når ingen ser det", None), ("Når vi planlægger selv", "Anna Andersen")]
+        ("Når ingen ser det", None),
+        ("Når vi planlægger selv", "Anna Andersen"),
+    ]
     assert live.start_meeting(scoped.leader, cycle).id == meeting.id  # twice is once
 
 
@@ -36,8 +38,14 @@ def test_a_meeting_starts_only_in_the_meeting_phase(scoped, make):
 def test_every_change_moves_the_version(scoped, cycle):
     meeting = live.start_meeting(scoped.leader, cycle)
     before = live.current_version(meeting.id)
-    live.add_card(scoped.carl, meeting, cycle, prompt_id=cycle.prompts[0].id, text="Ny tanke",
-                  visibility="anonymous")
+    live.add_card(
+        scoped.carl,
+        meeting,
+        cycle,
+        prompt_id=cycle.prompts[0].id,
+        text="Ny tanke",
+        visibility="anonymous",
+    )
     assert live.current_version(meeting.id) == before + 1
 
 
@@ -45,8 +53,9 @@ def test_bad_thoughts_are_refused_and_change_nothing(scoped, cycle):
     meeting = live.start_meeting(scoped.leader, cycle)
     before = live.current_version(meeting.id)
     with pytest.raises(InputError) as exc:
-        live.add_card(scoped.carl, meeting, cycle, prompt_id=cycle.prompts[0].id, text="  ",
-                      visibility="loud")
+        live.add_card(
+            scoped.carl, meeting, cycle, prompt_id=cycle.prompts[0].id, text="  ", visibility="loud"
+        )
     assert set(exc.value.errors) == {"text", "visibility"}
     assert live.current_version(meeting.id) == before
 
@@ -83,24 +92,48 @@ def test_the_end_writes_conclusions_and_actions_and_keeps_only_the_count(scoped,
     action = live.action_from_card(w.leader, meeting, card.id)
     due = (date.today() + timedelta(days=14)).isoformat()
     with pytest.raises(InputError):
-        live.edit_action(w.leader, meeting, cycle, action.id, text="Prøv det", owner_id="",
-                         due_on=due, expectation="", kkc="")
-    live.edit_action(w.leader, meeting, cycle, action.id, text="Prøv det", owner_id=w.anna.id,
-                     due_on=due, expectation="responsibility", kkc="commitment")
+        live.edit_action(
+            w.leader,
+            meeting,
+            cycle,
+            action.id,
+            text="Prøv det",
+            owner_id="",
+            due_on=due,
+            expectation="",
+            kkc="",
+        )
+    live.edit_action(
+        w.leader,
+        meeting,
+        cycle,
+        action.id,
+        text="Prøv det",
+        owner_id=w.anna.id,
+        due_on=due,
+        expectation="responsibility",
+        kkc="commitment",
+    )
     with pytest.raises(InputError):
         live.end_meeting(w.leader, meeting, cycle, confirmed=False)
     assert cycle.phase == Phase.MEETING
     ended = live.end_meeting(w.leader, meeting, cycle, confirmed=True)
     assert ended == live.Ended(participants=3, actions=1)
     assert cycle.phase == Phase.AGREEMENTS
-    assert db.session.scalars(select(Conclusion.text).where(
-        Conclusion.cycle_id == cycle.id)).all() == ["Vi planlægger selv."]
+    assert db.session.scalars(
+        select(Conclusion.text).where(Conclusion.cycle_id == cycle.id)
+    ).all() == ["Vi planlægger selv."]
     saved = db.session.scalars(select(Action).where(Action.cycle_id == cycle.id)).one()
     assert (saved.text, saved.owner_id, saved.kkc.value) == ("Prøv det", w.anna.id, "commitment")
     assert meeting.participant_count == 3
     assert db.session.scalar(select(func.count()).select_from(LiveAttendee)) == 0
     with pytest.raises(Conflict):
-        live.add_card(w.anna, meeting, cycle, prompt_id=cycle.prompts[0].id, text="Sent",
-                      visibility="named")
-    assert db.session.scalar(select(func.count()).select_from(LiveCard).where(
-        LiveCard.author_name.is_(None))) == 1
+        live.add_card(
+            w.anna, meeting, cycle, prompt_id=cycle.prompts[0].id, text="Sent", visibility="named"
+        )
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(LiveCard).where(LiveCard.author_name.is_(None))
+        )
+        == 1
+    )

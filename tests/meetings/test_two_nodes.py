@@ -33,11 +33,19 @@ def nodes(tmp_path_factory) -> Iterator[list[str]]:
     try:
         for name in ("a", "b"):
             port = free_port()
-            env = child_env(AKTOR_ENV="production", SECRET_KEY=SECRET,
-                            DATABASE_URL=APP_DATABASE_URL, REDIS_URL=PRODUCTION_REDIS_URL,
-                            LOG_LEVEL="WARNING")
-            started.append((f"http://127.0.0.1:{port}",
-                            gunicorn_server(env, logs / f"{name}.log", port, workers=1)))
+            env = child_env(
+                AKTOR_ENV="production",
+                SECRET_KEY=SECRET,
+                DATABASE_URL=APP_DATABASE_URL,
+                REDIS_URL=PRODUCTION_REDIS_URL,
+                LOG_LEVEL="WARNING",
+            )
+            started.append(
+                (
+                    f"http://127.0.0.1:{port}",
+                    gunicorn_server(env, logs / f"{name}.log", port, workers=1),
+                )
+            )
         for url, process in started:
             wait_for(lambda u=url, p=process: _up(u, p), 60, f"gunicorn at {url}")
         yield [url for url, _p in started]
@@ -59,12 +67,14 @@ class Person:
 
     def __init__(self, app, user):
         self.cookie = app.session_interface.get_signing_serializer(app).dumps(
-            dict(session_payload(user)))
+            dict(session_payload(user))
+        )
         self.csrf = None
 
     def get(self, url: str, **headers: str) -> requests.Response:
-        reply = requests.get(url, headers={"Cookie": f"{COOKIE}={self.cookie}", **headers},
-                             timeout=10)
+        reply = requests.get(
+            url, headers={"Cookie": f"{COOKIE}={self.cookie}", **headers}, timeout=10
+        )
         self.cookie = reply.cookies.get(COOKIE) or self.cookie
         found = re.search(r'name="csrf_token" value="([^"]+)"', reply.text)
         if found:
@@ -72,18 +82,22 @@ class Person:
         return reply
 
     def post(self, url: str, **data: str) -> requests.Response:
-        reply = requests.post(url, data={**data, "csrf_token": self.csrf},
-                              headers={"Cookie": f"{COOKIE}={self.cookie}", "X-Live": "1"},
-                              timeout=10, allow_redirects=False)
+        reply = requests.post(
+            url,
+            data={**data, "csrf_token": self.csrf},
+            headers={"Cookie": f"{COOKIE}={self.cookie}", "X-Live": "1"},
+            timeout=10,
+            allow_redirects=False,
+        )
         self.cookie = reply.cookies.get(COOKIE) or self.cookie
         return reply
 
 
-def test_a_thought_posted_on_one_node_appears_on_the_other_within_2_s(app, nodes,
-                                                                      committed_make):
+def test_a_thought_posted_on_one_node_appears_on_the_other_within_2_s(app, nodes, committed_make):
     world = build_world(committed_make)
-    cycle = committed_make.started_cycle(world.tenant, world.team, world.leader,
-                                         phase=Phase.MEETING)
+    cycle = committed_make.started_cycle(
+        world.tenant, world.team, world.leader, phase=Phase.MEETING
+    )
     a, b = nodes
     path = f"/t/{world.tenant.slug}/cycles/{cycle.id}/live"
     leader, anna = Person(app, world.leader), Person(app, world.anna)
@@ -101,8 +115,9 @@ def test_a_thought_posted_on_one_node_appears_on_the_other_within_2_s(app, nodes
     leader.get(f"{a}{path}")
     for n in range(3):
         posted = time.monotonic()
-        reply = leader.post(f"{a}{path}/card", prompt_id=prompt_id, text=f"Tanke {n}",
-                            visibility="anonymous")
+        reply = leader.post(
+            f"{a}{path}/card", prompt_id=prompt_id, text=f"Tanke {n}", visibility="anonymous"
+        )
         assert reply.status_code == 200, reply.text[:500]
         # Anna's view polls node b each second with its ticket, as live.js does.
         while True:

@@ -28,8 +28,10 @@ def test_readyz_reports_a_broker_that_is_down(app, db_session):
 
 
 def test_request_id_is_echoed(client):
-    assert client.get("/healthz", headers={"X-Request-ID": "req-123"}).headers["X-Request-ID"] \
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "req-123"}).headers["X-Request-ID"]
         == "req-123"
+    )
     assert len(client.get("/healthz").headers["X-Request-ID"]) == 32
 
 

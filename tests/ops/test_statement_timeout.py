@@ -14,16 +14,33 @@ from web.extensions import db
 from web.timeouts import is_statement_timeout, timeout_ms
 
 # Counts to a hundred million: many seconds on either backend, unless it is ended.
-SLOW = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) "
-        "SELECT count(*) FROM c")
+SLOW = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) "
+    "SELECT count(*) FROM c"
+)
 
 
 @pytest.fixture
 def strict_app(app):
     """A second app on the same database, whose statements may run 300 ms."""
-    strict = create_app({**{k: app.config[k] for k in (
-        "ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "CELERY_QUEUE",
-        "INSTANCE_PATH") if k in app.config}, "DATABASE_STATEMENT_TIMEOUT_MS": 300})
+    strict = create_app(
+        {
+            **{
+                k: app.config[k]
+                for k in (
+                    "ENV",
+                    "TESTING",
+                    "SECRET_KEY",
+                    "SQLALCHEMY_DATABASE_URI",
+                    "REDIS_URL",
+                    "CELERY_QUEUE",
+                    "INSTANCE_PATH",
+                )
+                if k in app.config
+            },
+            "DATABASE_STATEMENT_TIMEOUT_MS": 300,
+        }
+    )
 
     @strict.get("/slow")
     def slow():

@@ -71,14 +71,18 @@ def test_malformed_file_writes_nothing_and_names_the_lines(app, make, tmp_path):
 
 def test_unit_tree_errors(app, make, tmp_path):
     tenant = make.tenant()
-    units = ("external_id,name,kind,parent_external_id\n"
-             "a,A,area,b\nb,B,area,a\nc,C,galaxy,\nd,D,team,zz\nd,D2,team,\n")
+    units = (
+        "external_id,name,kind,parent_external_id\n"
+        "a,A,area,b\nb,B,area,a\nc,C,galaxy,\nd,D,team,zz\nd,D2,team,\n"
+    )
     result = run_import(app, tmp_path, tenant, units=units, people=None)
     assert result.exit_code == 1
-    for expected in ("u.csv, linje 2, 3: enhederne danner en ring (a → b → a)",
-                     "u.csv, linje 4: ukendt type 'galaxy'",
-                     "u.csv, linje 5: overordnet enhed 'zz' findes ikke.",
-                     "u.csv, linje 6: external_id 'd' står også på linje 5."):
+    for expected in (
+        "u.csv, linje 2, 3: enhederne danner en ring (a → b → a)",
+        "u.csv, linje 4: ukendt type 'galaxy'",
+        "u.csv, linje 5: overordnet enhed 'zz' findes ikke.",
+        "u.csv, linje 6: external_id 'd' står også på linje 5.",
+    ):
         assert expected in result.output
     assert count(app, tenant, OrgUnit) == 0
 
@@ -86,11 +90,16 @@ def test_unit_tree_errors(app, make, tmp_path):
 def test_missing_columns_and_ragged_rows(app, make, tmp_path):
     tenant = make.tenant()
     result = run_import(app, tmp_path, tenant, units="id,name\n1,x\n", people=None)
-    assert "u.csv, linje 1: kolonner mangler: external_id, kind, " \
-           "parent_external_id." in result.output
-    result = run_import(app, tmp_path, tenant,
-                        units="external_id,name,kind,parent_external_id\nx,X,team\n",
-                        people=None)
+    assert (
+        "u.csv, linje 1: kolonner mangler: external_id, kind, parent_external_id." in result.output
+    )
+    result = run_import(
+        app,
+        tmp_path,
+        tenant,
+        units="external_id,name,kind,parent_external_id\nx,X,team\n",
+        people=None,
+    )
     assert "u.csv, linje 2: forkert antal felter." in result.output
 
 
@@ -123,7 +132,8 @@ def test_import_into_one_tenant_leaves_another_alone(app, make, tmp_path):
 
 def test_unknown_tenant(app, db_session, tmp_path):
     result = app.test_cli_runner().invoke(
-        args=["orgs", "import", "nope", "--units", write(tmp_path, "u.csv", UNITS)])
+        args=["orgs", "import", "nope", "--units", write(tmp_path, "u.csv", UNITS)]
+    )
     assert result.exit_code == 1 and "No tenant 'nope'" in result.output
 
 
@@ -136,21 +146,22 @@ def test_demo_is_idempotent(app, db_session):
     with app.app_context():
         demo = db.session.scalar(select(Tenant).filter_by(slug="demo"))
         with tenant_scope(demo.id):
-            rows = db.session.execute(text("SELECT count(*) FROM users WHERE tenant_id = :t"),
-                                      {"t": demo.id}).scalar()
+            rows = db.session.execute(
+                text("SELECT count(*) FROM users WHERE tenant_id = :t"), {"t": demo.id}
+            ).scalar()
     assert rows == 28
 
 
-def test_control_characters_are_line_numbered_errors_and_nothing_is_written(app, make,
-                                                                            tmp_path):
+def test_control_characters_are_line_numbered_errors_and_nothing_is_written(app, make, tmp_path):
     """A NUL byte, a line break inside a quoted name (it would reach a mail header), ESC."""
     tenant = make.tenant()
     bad_units = UNITS + "t2,Team\x1b[31m To,team,a\n"
     bad_people = PEOPLE + 's4,b@x.dk,Bent\x00 Berg,da,t1,,\ns5,c@x.dk,"Carl\r\nBcc: x@y.dk",da,,,\n'
     result = run_import(app, tmp_path, tenant, units=bad_units, people=None)
     assert result.exit_code == 1
-    assert ("u.csv, linje 5: name indeholder tegn, der ikke er tilladt (kontroltegn eller "
-            "linjeskift).") in result.output
+    assert (
+        "u.csv, linje 5: name indeholder tegn, der ikke er tilladt (kontroltegn eller linjeskift)."
+    ) in result.output
     result = run_import(app, tmp_path, tenant, people=bad_people)
     assert result.exit_code == 1
     out = result.output

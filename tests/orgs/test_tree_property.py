@@ -43,12 +43,18 @@ def units_csv(parents: dict[str, str | None]) -> str:
     return "external_id,name,kind,parent_external_id\n" + "\n".join(rows) + "\n"
 
 
-trees = st.dictionaries(st.sampled_from(IDS), st.none() | st.sampled_from(IDS), min_size=1,
-                        max_size=8)
+trees = st.dictionaries(
+    st.sampled_from(IDS), st.none() | st.sampled_from(IDS), min_size=1, max_size=8
+)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(existing=trees, update=trees)
 def test_imports_never_leave_a_cycle(make, scope, existing, update):
     tenant = make.tenant()
@@ -63,8 +69,10 @@ def test_imports_never_leave_a_cycle(make, scope, existing, update):
         merged = {**base, **update}
         unknown = any(p is not None and p not in merged for p in update.values())
         expected_cycles = 0 if unknown else cycles_of(merged)
-        before = {u.external_id: (u.parent.external_id if u.parent else None)
-                  for u in db.session.scalars(select(OrgUnit))}
+        before = {
+            u.external_id: (u.parent.external_id if u.parent else None)
+            for u in db.session.scalars(select(OrgUnit))
+        }
         try:
             import_org(CsvFile("units.csv", units_csv(update)))
             problems = None
@@ -74,14 +82,18 @@ def test_imports_never_leave_a_cycle(make, scope, existing, update):
             rings = [p for p in problems if "ring" in p]
             assert unknown or len(rings) == expected_cycles > 0, problems
             db.session.expire_all()
-            after = {u.external_id: (u.parent.external_id if u.parent else None)
-                     for u in db.session.scalars(select(OrgUnit))}
+            after = {
+                u.external_id: (u.parent.external_id if u.parent else None)
+                for u in db.session.scalars(select(OrgUnit))
+            }
             assert after == before  # nothing written
         else:
             assert not unknown and expected_cycles == 0
             db.session.expire_all()
-            after = {u.external_id: (u.parent.external_id if u.parent else None)
-                     for u in db.session.scalars(select(OrgUnit))}
+            after = {
+                u.external_id: (u.parent.external_id if u.parent else None)
+                for u in db.session.scalars(select(OrgUnit))
+            }
             assert after == merged
             ids = [u.id for u in db.session.scalars(select(OrgUnit))]
             assert descendant_ids(ids) == set(ids)

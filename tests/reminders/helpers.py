@@ -14,9 +14,17 @@ from web.tenancy import tenant_scope
 
 def settings_for(sink, **overrides) -> delivery.Settings:
     base = delivery.Settings(
-        chunk_size=200, lease=timedelta(minutes=10), max_attempts=8, retry_seconds=60,
-        window=SendWindow(), smtp_host="127.0.0.1", smtp_port=sink.port if sink else 9,
-        smtp_tls=False, smtp_username=None, smtp_password=None)
+        chunk_size=200,
+        lease=timedelta(minutes=10),
+        max_attempts=8,
+        retry_seconds=60,
+        window=SendWindow(),
+        smtp_host="127.0.0.1",
+        smtp_port=sink.port if sink else 9,
+        smtp_tls=False,
+        smtp_username=None,
+        smtp_password=None,
+    )
     return replace(base, **overrides)
 
 

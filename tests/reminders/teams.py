@@ -43,5 +43,8 @@ def make_team(make, *, slug: str | None = None, **cycle_kw) -> Team:
 
 def outbox(tenant_id: int) -> list[ReminderOutbox]:
     with tenant_scope(tenant_id):
-        return list(db.session.scalars(
-            db.select(ReminderOutbox).order_by(ReminderOutbox.kind, ReminderOutbox.recipient_id)))
+        return list(
+            db.session.scalars(
+                db.select(ReminderOutbox).order_by(ReminderOutbox.kind, ReminderOutbox.recipient_id)
+            )
+        )

@@ -23,24 +23,27 @@ def cph(*args) -> datetime:
     return datetime(*args, tzinfo=COPENHAGEN)
 
 
-@pytest.mark.parametrize(("day", "working"), [
-    (date(2026, 12, 7), True),  # Monday
-    (date(2026, 12, 5), False),  # Saturday
-    (date(2026, 12, 6), False),  # Sunday
-    (date(2026, 4, 2), False),  # Skærtorsdag
-    (date(2026, 4, 3), False),  # Langfredag
-    (date(2026, 4, 6), False),  # 2. påskedag
-    (date(2026, 5, 14), False),  # Kristi himmelfartsdag
-    (date(2026, 5, 25), False),  # 2. pinsedag
-    (date(2026, 6, 5), False),  # Grundlovsdag
-    (date(2026, 12, 24), False),  # Juleaftensdag
-    (date(2026, 12, 25), False),
-    (date(2026, 12, 31), False),  # Nytårsaftensdag
-    (date(2027, 1, 1), False),
-    (date(2026, 5, 1), False),  # 1. maj
-    (date(2026, 5, 8), True),  # Store bededag, abolished from 2024
-    (date(2023, 5, 5), False),  # … but a holiday before
-])
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 12, 7), True),  # Monday
+        (date(2026, 12, 5), False),  # Saturday
+        (date(2026, 12, 6), False),  # Sunday
+        (date(2026, 4, 2), False),  # Skærtorsdag
+        (date(2026, 4, 3), False),  # Langfredag
+        (date(2026, 4, 6), False),  # 2. påskedag
+        (date(2026, 5, 14), False),  # Kristi himmelfartsdag
+        (date(2026, 5, 25), False),  # 2. pinsedag
+        (date(2026, 6, 5), False),  # Grundlovsdag
+        (date(2026, 12, 24), False),  # Juleaftensdag
+        (date(2026, 12, 25), False),
+        (date(2026, 12, 31), False),  # Nytårsaftensdag
+        (date(2027, 1, 1), False),
+        (date(2026, 5, 1), False),  # 1. maj
+        (date(2026, 5, 8), True),  # Store bededag, abolished from 2024
+        (date(2023, 5, 5), False),  # … but a holiday before
+    ],
+)
 def test_working_days_skip_weekends_and_danish_holidays(day, working):
     assert is_working_day(day) is working
 
@@ -74,8 +77,9 @@ def test_the_window_is_copenhagen_time_across_daylight_saving():
     assert next_send_time(winter, WINDOW) == datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
     assert next_send_time(summer, WINDOW) == summer
     # The day of the spring change (Sunday 29 March 2026) → Monday 08:00 CEST = 06:00 UTC.
-    assert next_send_time(datetime(2026, 3, 29, 12, tzinfo=UTC), WINDOW) \
-        == datetime(2026, 3, 30, 6, 0, tzinfo=UTC)
+    assert next_send_time(datetime(2026, 3, 29, 12, tzinfo=UTC), WINDOW) == datetime(
+        2026, 3, 30, 6, 0, tzinfo=UTC
+    )
 
 
 def test_local_day_is_the_copenhagen_calendar_day():
@@ -89,8 +93,9 @@ def test_always_lifts_every_rule():
 
 def test_next_day_send_time_is_the_next_working_window():
     assert next_day_send_time(cph(2026, 12, 4, 9, 0), WINDOW) == cph(2026, 12, 7, 8, 0)
-    assert next_day_send_time(cph(2026, 12, 4, 9, 0), SendWindow.parse("always")) \
-        == cph(2026, 12, 5, 0, 0)
+    assert next_day_send_time(cph(2026, 12, 4, 9, 0), SendWindow.parse("always")) == cph(
+        2026, 12, 5, 0, 0
+    )
 
 
 def test_backoff_doubles_and_is_capped():

@@ -13,15 +13,28 @@ from web.reminders import mail, mime
 from web.reminders.models import ReminderKind
 
 
-def letter(n: int, name: str, locale: str = "da", kind=ReminderKind.PREPARATION_OPENED,
-           **extra) -> mail.Letter:
+def letter(
+    n: int, name: str, locale: str = "da", kind=ReminderKind.PREPARATION_OPENED, **extra
+) -> mail.Letter:
     return mail.Letter(
-        kind=kind, key=f"1:{n}:{kind.value}:7:2026-12-07", to_name=name,
-        to_email=f"person{n}@example.org", locale=locale, tenant_id=1, tenant_slug="k",
-        tenant_name="Kommune & Co", recipient_id=n,
-        values={"unit": "Team <Nord>", "cycle_url": "https://a.example/t/k/cycles/7",
-                "opens_on": date(2026, 12, 7), "closes_on": date(2026, 12, 17),
-                "follow_up_on": None}, **extra)
+        kind=kind,
+        key=f"1:{n}:{kind.value}:7:2026-12-07",
+        to_name=name,
+        to_email=f"person{n}@example.org",
+        locale=locale,
+        tenant_id=1,
+        tenant_slug="k",
+        tenant_name="Kommune & Co",
+        recipient_id=n,
+        values={
+            "unit": "Team <Nord>",
+            "cycle_url": "https://a.example/t/k/cycles/7",
+            "opens_on": date(2026, 12, 7),
+            "closes_on": date(2026, 12, 17),
+            "follow_up_on": None,
+        },
+        **extra,
+    )
 
 
 def parsed(outgoing: mail.Outgoing):
@@ -39,8 +52,12 @@ def test_one_rendering_per_text_and_each_recipient_gets_their_own_parts(app, mon
     monkeypatch.setattr(mail, "render", counting)
     with app.app_context():
         composer = mail.Composer(mail.Links(), NOW)
-        people = [letter(1, "Dorte Dansk"), letter(2, "Ærlig <b>Åse</b> & Co"),
-                  letter(3, "Bob British", "en"), letter(4, "Ann English", "en")]
+        people = [
+            letter(1, "Dorte Dansk"),
+            letter(2, "Ærlig <b>Åse</b> & Co"),
+            letter(3, "Bob British", "en"),
+            letter(4, "Ann English", "en"),
+        ]
         sent = [composer.compose(p) for p in people]
     assert renders == ["da", "en"]
     messages = [parsed(s) for s in sent]
@@ -56,7 +73,11 @@ def test_one_rendering_per_text_and_each_recipient_gets_their_own_parts(app, mon
         assert link in body(message, "html")
         assert "aktorskab-" not in body(message, "plain").replace(link, "")
     assert [str(m["To"].addresses[0].display_name) for m in messages] == [
-        "Dorte Dansk", "Ærlig <b>Åse</b> & Co", "Bob British", "Ann English"]
+        "Dorte Dansk",
+        "Ærlig <b>Åse</b> & Co",
+        "Bob British",
+        "Ann English",
+    ]
     assert [s.recipient for s in sent] == [f"person{n}@example.org" for n in (1, 2, 3, 4)]
 
 
@@ -69,14 +90,16 @@ def test_the_mime_structure_is_the_email_packages(app):
     assert message.get_content_type() == "multipart/alternative"
     assert message["MIME-Version"] == "1.0"
     assert message["Message-ID"] == outgoing.message_id
-    assert message["Subject"] == \
-        "Forberedelsen til jeres dialog om aktørskab er åbnet – Team <Nord>"
+    assert (
+        message["Subject"] == "Forberedelsen til jeres dialog om aktørskab er åbnet – Team <Nord>"
+    )
     assert message["Date"] == "Mon, 07 Dec 2026 09:00:00 +0000"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     parts = list(message.iter_parts())
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
     assert {(p["Content-Transfer-Encoding"], p.get_content_charset()) for p in parts} == {
-        ("base64", "utf-8")}
+        ("base64", "utf-8")
+    }
     head, _, rest = outgoing.data.partition(b"\r\n\r\n")
     assert max(len(line) for line in head.split(b"\r\n")) <= 998  # RFC 5322's limit
     assert max(len(line) for line in rest.split(b"\r\n")) <= 76  # base64 lines
@@ -87,9 +110,10 @@ def test_a_meeting_is_mixed_with_its_calendar_file(app):
     facts = mail.MeetingFacts(7, MEETING, "Mødelokale 2", 3, "Team Nord")
     with app.app_context():
         composer = mail.Composer(mail.Links(), NOW)
-        first, second = (composer.compose(letter(n, name, kind=ReminderKind.MEETING_INVITATION,
-                                                 meeting=facts))
-                         for n, name in ((1, "Dorte Dansk"), (2, "Bo Berg")))
+        first, second = (
+            composer.compose(letter(n, name, kind=ReminderKind.MEETING_INVITATION, meeting=facts))
+            for n, name in ((1, "Dorte Dansk"), (2, "Bo Berg"))
+        )
     for outgoing, name in ((first, "Dorte Dansk"), (second, "Bo Berg")):
         message = parsed(outgoing)
         assert message.get_content_type() == "multipart/mixed"
@@ -108,8 +132,13 @@ def test_headers_fold_as_the_email_package_folds_them():
     from email.policy import compat32
 
     crlf = compat32.clone(linesep="\r\n")
-    for value in ["short", "Dorte Dansk <d@example.org>", "<https://a.example/" + "x" * 90 + ">",
-                  "a, b; c " * 20, "=?utf-8?b?w4ZybGln?= <x@example.org>" * 3]:
+    for value in [
+        "short",
+        "Dorte Dansk <d@example.org>",
+        "<https://a.example/" + "x" * 90 + ">",
+        "a, b; c " * 20,
+        "=?utf-8?b?w4ZybGln?= <x@example.org>" * 3,
+    ]:
         for name in ("To", "List-Unsubscribe"):
             assert mime.header(name, value) == crlf.fold_binary(name, value)
     subject = Header("Forberedelsen lukker 17. december 2026 – Team Nord " * 2, mail.UTF8)
@@ -126,5 +155,8 @@ def test_a_chunks_tokens_are_make_tokens_and_read_back(app):
             assert token == make_token(4, 123456, kind)
             assert read_token(token, 4).user_id == 123456
         link = mail.Links().unsubscribe(letter(5, "Dorte Dansk"))
-        assert link == mail.Links().build("t.reminders.unsubscribe", tenant="k",
-                                          token=make_token(1, 5, ReminderKind.PREPARATION_OPENED))
+        assert link == mail.Links().build(
+            "t.reminders.unsubscribe",
+            tenant="k",
+            token=make_token(1, 5, ReminderKind.PREPARATION_OPENED),
+        )

@@ -30,16 +30,14 @@ def test_each_member_gets_the_reminder_in_their_own_language(app, make, smtp_ser
     received = by_recipient(smtp_server.messages)
 
     [danish] = received[team.dane.email]
-    assert danish["Subject"] == \
-        "Forberedelsen til jeres dialog om aktørskab er åbnet – Team Nord"
+    assert danish["Subject"] == "Forberedelsen til jeres dialog om aktørskab er åbnet – Team Nord"
     assert danish["Content-Language"] == "da"
     assert "Hej Dorte Dansk" in body(danish, "plain")
     assert "skriv dine tanker inden 17. december 2026" in body(danish, "plain")
     assert "Gå til forløbet" in body(danish, "html")
 
     [english] = received[team.brit.email]
-    assert english["Subject"] == \
-        "Preparation for your dialogue about agency has opened – Team Nord"
+    assert english["Subject"] == "Preparation for your dialogue about agency has opened – Team Nord"
     assert english["Content-Language"] == "en"
     assert "Hello Bob British" in body(english, "plain")
     assert "write down your thoughts before December 17, 2026" in body(english, "plain")
@@ -70,24 +68,38 @@ def test_links_point_at_the_cycle_page_and_the_unsubscribe_route(app, make, smtp
 
 def test_html_escapes_what_people_typed(app, make, smtp_server):
     team = make_team(make)
-    make.action(team.tenant, team.cycle, team.dane, text="<b>Mere</b> & bedre møder",
-                due_on=TODAY + timedelta(days=1))
+    make.action(
+        team.tenant,
+        team.cycle,
+        team.dane,
+        text="<b>Mere</b> & bedre møder",
+        due_on=TODAY + timedelta(days=1),
+    )
     run(app, team.tenant.id, smtp_server)
-    message = next(m for m in by_recipient(smtp_server.messages)[team.dane.email]
-                   if m["X-Aktorskab-Kind"] == "action_due_soon")
+    message = next(
+        m
+        for m in by_recipient(smtp_server.messages)[team.dane.email]
+        if m["X-Aktorskab-Kind"] == "action_due_soon"
+    )
     assert "&lt;b&gt;Mere&lt;/b&gt; &amp; bedre møder" in body(message, "html")
     assert "<b>Mere</b> & bedre møder" in body(message, "plain")
     assert message["Subject"] == "Jeres handling skal være klar 8. december 2026"
 
 
 def test_a_meeting_invitation_carries_a_calendar_file_and_its_update_replaces_it(
-        app, make, smtp_server):
+    app, make, smtp_server
+):
     team = make_team(make, slug="ics", meeting_at=MEETING, meeting_place="Mødelokale 2")
     run(app, team.tenant.id, smtp_server)
-    invitation = next(m for m in by_recipient(smtp_server.messages)[team.brit.email]
-                      if m["X-Aktorskab-Kind"] == "meeting_invitation")
-    assert invitation["Subject"] == \
-        "Invitation: dialogue meeting about agency, Tuesday, December 15, 2026 at 10:30\u202fAM"
+    invitation = next(
+        m
+        for m in by_recipient(smtp_server.messages)[team.brit.email]
+        if m["X-Aktorskab-Kind"] == "meeting_invitation"
+    )
+    assert (
+        invitation["Subject"]
+        == "Invitation: dialogue meeting about agency, Tuesday, December 15, 2026 at 10:30\u202fAM"
+    )
     assert "List-Unsubscribe" not in invitation  # essential
     calendar, part = ics(invitation)
     assert part.get_param("method") == "REQUEST"
@@ -112,8 +124,10 @@ def test_a_meeting_invitation_carries_a_calendar_file_and_its_update_replaces_it
     assert {m["X-Aktorskab-Kind"] for m in updates} == {"meeting_updated"}
     assert len(updates) == 3
     update = by_recipient(updates)[team.dane.email][0]
-    assert update["Subject"] == \
-        "Ændret: dialogmøde om aktørskab onsdag den 16. december 2026 kl. 13.30"
+    assert (
+        update["Subject"]
+        == "Ændret: dialogmøde om aktørskab onsdag den 16. december 2026 kl. 13.30"
+    )
     [event] = ics(update)[0].walk("VEVENT")
     assert str(event["UID"]) == uid
     assert event["SEQUENCE"] == 1
@@ -133,9 +147,18 @@ def test_sent_once_however_often_planned_and_delivered(app, make, smtp_server):
     assert all(r.attempts == 1 and r.sent_at == NOW for r in rows)
     ids = {m["Message-ID"].strip() for m in smtp_server.messages}
     with app.app_context():
-        assert ids == {r.message_id for r in rows} == {
-            mail.message_id(mail.outbox_key(team.tenant.id, r.recipient_id, r.kind.value,
-                                            r.target_id, r.due_key)) for r in rows}
+        assert (
+            ids
+            == {r.message_id for r in rows}
+            == {
+                mail.message_id(
+                    mail.outbox_key(
+                        team.tenant.id, r.recipient_id, r.kind.value, r.target_id, r.due_key
+                    )
+                )
+                for r in rows
+            }
+        )
 
 
 def test_one_smtp_connection_per_chunk(app, make, smtp_server):
@@ -188,8 +211,7 @@ def test_a_permanent_refusal_fails_at_once(app, make, smtp_server):
     assert "550" in row.last_error
 
 
-def test_a_non_ascii_address_fails_at_once_and_the_rest_of_the_chunk_goes(app, make,
-                                                                          smtp_server):
+def test_a_non_ascii_address_fails_at_once_and_the_rest_of_the_chunk_goes(app, make, smtp_server):
     team = make_team(make)
     with app.app_context(), tenant_scope(team.tenant.id):
         db.session.get(type(team.dane), team.dane.id).email = "dørte@solby.dk"
@@ -267,8 +289,11 @@ def test_a_chunk_stops_when_half_its_lease_is_gone(app, make, smtp_server):
     with app.app_context():
         rows = outbox(team.tenant.id)
     assert sorted((r.status, r.attempts) for r in rows) == [
-        (OutboxStatus.PENDING, 0), (OutboxStatus.PENDING, 0),
-        (OutboxStatus.SENT, 1), (OutboxStatus.SENT, 1)]
+        (OutboxStatus.PENDING, 0),
+        (OutboxStatus.PENDING, 0),
+        (OutboxStatus.SENT, 1),
+        (OutboxStatus.SENT, 1),
+    ]
 
 
 def test_one_reminder_of_a_kind_per_person_per_cycle_per_day(app, make, smtp_server):
@@ -291,8 +316,7 @@ def test_one_reminder_of_a_kind_per_person_per_cycle_per_day(app, make, smtp_ser
         assert services.forget_old_day_slots(team.tenant.id, tomorrow) > 0
         assert services.forget_old_day_slots(team.tenant.id, tomorrow) == 0
         db.session.commit()
-    assert len([m for m in smtp_server.messages
-                if m["X-Aktorskab-Kind"] == "action_due_soon"]) == 2
+    assert len([m for m in smtp_server.messages if m["X-Aktorskab-Kind"] == "action_due_soon"]) == 2
 
 
 def test_a_reminder_that_is_no_longer_true_is_cancelled_not_sent(app, make, smtp_server):
@@ -301,16 +325,17 @@ def test_a_reminder_that_is_no_longer_true_is_cancelled_not_sent(app, make, smtp
     make.participation(team.tenant, team.cycle, team.dane)  # contributed before delivery
     deliver(app, team.tenant.id, settings_for(smtp_server))
     closing = [m for m in smtp_server.messages if m["X-Aktorskab-Kind"] == "preparation_closing"]
-    assert {m["To"].addresses[0].addr_spec for m in closing} == {team.leader.email,
-                                                                  team.brit.email}
+    assert {m["To"].addresses[0].addr_spec for m in closing} == {team.leader.email, team.brit.email}
     with app.app_context():
-        [row] = [r for r in outbox(team.tenant.id) if r.recipient_id == team.dane.id
-                 and r.kind == ReminderKind.PREPARATION_CLOSING]
+        [row] = [
+            r
+            for r in outbox(team.tenant.id)
+            if r.recipient_id == team.dane.id and r.kind == ReminderKind.PREPARATION_CLOSING
+        ]
     assert (row.status, row.last_error) == (OutboxStatus.CANCELLED, "already contributed")
 
 
-def test_a_meeting_moved_before_its_invitation_went_out_sends_the_new_one(
-        app, make, smtp_server):
+def test_a_meeting_moved_before_its_invitation_went_out_sends_the_new_one(app, make, smtp_server):
     team = make_team(make, meeting_at=MEETING)
     plan(app, team.tenant.id)
     with make.scope(team.tenant):
@@ -337,7 +362,8 @@ def test_a_template_error_is_an_attempt_not_a_crash(app, make, smtp_server, monk
     assert outcome.retried == 4
     with app.app_context():
         assert {r.last_error for r in outbox(team.tenant.id)} == {
-            "render: RuntimeError('template bug')"}
+            "render: RuntimeError('template bug')"
+        }
 
 
 def test_connection_errors_are_smtp_errors(app):
@@ -357,7 +383,8 @@ def test_one_write_per_e_mail_and_every_row_ends_sent(app, make, smtp_server, sq
     with app.app_context():
         rows = outbox(team.tenant.id)
     assert {(r.status, r.sent_at, r.claimed_until, r.last_error) for r in rows} == {
-        (OutboxStatus.SENT, NOW, None, None)}
+        (OutboxStatus.SENT, NOW, None, None)
+    }
     assert {r.message_id for r in rows} == {m["Message-ID"] for m in smtp_server.messages}
 
 

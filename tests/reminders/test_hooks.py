@@ -18,8 +18,11 @@ PLAN_TASK = plan_tenant.name
 def sent(app, monkeypatch):
     """What the hook hands to Celery (the broker round trip is tested with a real worker)."""
     calls = []
-    monkeypatch.setattr(plan_tenant, "apply_async",
-                        lambda args=(), kwargs=None, **kw: calls.append((PLAN_TASK, args)))
+    monkeypatch.setattr(
+        plan_tenant,
+        "apply_async",
+        lambda args=(), kwargs=None, **kw: calls.append((PLAN_TASK, args)),
+    )
     return calls
 
 
@@ -72,8 +75,10 @@ def test_a_broker_that_is_away_leaves_the_commit_standing(app, make, caplog):
     team = make_team(make, meeting_at=MEETING)
     away = create_app(app_overrides(REDIS_URL="redis://127.0.0.1:1/0"))
     celery = away.extensions["celery"]
-    celery.conf.update(task_publish_retry=False,  # fail at once, not after the retries
-                       result_backend_transport_options={"retry_policy": {"max_retries": 0}})
+    celery.conf.update(
+        task_publish_retry=False,  # fail at once, not after the retries
+        result_backend_transport_options={"retry_policy": {"max_retries": 0}},
+    )
     celery.set_current()
     moved = MEETING + timedelta(days=2)
     with away.app_context(), tenant_scope(team.tenant.id):

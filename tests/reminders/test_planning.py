@@ -35,7 +35,8 @@ def test_an_open_preparation_is_announced_to_every_member_once(app, make, team):
     opened = [r for r in rows if r.kind == ReminderKind.PREPARATION_OPENED]
     assert {r.recipient_id for r in opened} == {u.id for u in team.members}
     assert {(r.target_id, r.cycle_id, r.due_key) for r in opened} == {
-        (team.cycle.id, team.cycle.id, team.cycle.preparation_starts_on.isoformat())}
+        (team.cycle.id, team.cycle.id, team.cycle.preparation_starts_on.isoformat())
+    }
     assert all(r.status == OutboxStatus.PENDING and r.next_attempt_at == NOW for r in opened)
 
 
@@ -53,8 +54,7 @@ def test_closing_soon_only_for_members_who_have_not_contributed(app, make):
     make.participation(team.tenant, team.cycle, team.dane)
     plan(app, team.tenant.id)
     with app.app_context():
-        closing = [r for r in outbox(team.tenant.id)
-                   if r.kind == ReminderKind.PREPARATION_CLOSING]
+        closing = [r for r in outbox(team.tenant.id) if r.kind == ReminderKind.PREPARATION_CLOSING]
     assert {r.recipient_id for r in closing} == {team.leader.id, team.brit.id}
     assert {r.due_key for r in closing} == {"2026-12-09"}
 
@@ -66,10 +66,16 @@ def test_subunits_members_are_included_when_the_cycle_says_so(app, make):
     deep = make.unit(tenant, "Team A1", parent=team_a)
     people = [make.user(tenant, unit=u) for u in (department, team_a, deep, team_a)]
     outsider = make.user(tenant, unit=make.unit(tenant, "Andet"))
-    make.cycle(tenant, department, include_subunits=True,
-               preparation_starts_on=TODAY, preparation_ends_on=TODAY + timedelta(days=9))
-    make.cycle(tenant, team_a, preparation_starts_on=TODAY,
-               preparation_ends_on=TODAY + timedelta(days=9))
+    make.cycle(
+        tenant,
+        department,
+        include_subunits=True,
+        preparation_starts_on=TODAY,
+        preparation_ends_on=TODAY + timedelta(days=9),
+    )
+    make.cycle(
+        tenant, team_a, preparation_starts_on=TODAY, preparation_ends_on=TODAY + timedelta(days=9)
+    )
     plan(app, tenant.id)
     with app.app_context():
         rows = [r for r in outbox(tenant.id) if r.kind == ReminderKind.PREPARATION_OPENED]
@@ -105,8 +111,13 @@ def test_unsubscribed_people_get_no_optional_kind_but_still_essential_ones(app, 
 def test_actions_remind_their_owner_before_and_after_the_due_date(app, make, team):
     soon = make.action(team.tenant, team.cycle, team.dane, due_on=TODAY + timedelta(days=2))
     late = make.action(team.tenant, team.cycle, team.brit, due_on=TODAY - timedelta(days=1))
-    make.action(team.tenant, team.cycle, team.brit, due_on=TODAY - timedelta(days=1),
-                status=ActionStatus.DONE)
+    make.action(
+        team.tenant,
+        team.cycle,
+        team.brit,
+        due_on=TODAY - timedelta(days=1),
+        status=ActionStatus.DONE,
+    )
     make.action(team.tenant, team.cycle, team.brit, due_on=TODAY - timedelta(days=40))
     make.action(team.tenant, team.cycle, team.brit, due_on=TODAY + timedelta(days=20))
     make.action(team.tenant, team.cycle, None, due_on=TODAY)
@@ -142,8 +153,10 @@ def test_a_moved_meeting_bumps_the_sequence_once_and_plans_updates(app, make):
         assert (meeting.sequence, meeting.meeting_place) == (1, "Mødelokale 2")
         rows = outbox(team.tenant.id)
     meetings = [(r.kind, r.due_key) for r in rows if r.kind.startswith("meeting")]
-    assert Counter(meetings) == {(ReminderKind.MEETING_INVITATION, "0"): 3,
-                                 (ReminderKind.MEETING_UPDATED, "1"): 3}
+    assert Counter(meetings) == {
+        (ReminderKind.MEETING_INVITATION, "0"): 3,
+        (ReminderKind.MEETING_UPDATED, "1"): 3,
+    }
 
 
 def test_a_member_who_joins_after_the_move_gets_an_invitation(app, make):
@@ -156,7 +169,8 @@ def test_a_member_who_joins_after_the_move_gets_an_invitation(app, make):
     with app.app_context():
         rows = [r for r in outbox(team.tenant.id) if r.recipient_id == newcomer.id]
     assert [(r.kind, r.due_key) for r in rows if r.kind.startswith("meeting")] == [
-        (ReminderKind.MEETING_INVITATION, "1")]
+        (ReminderKind.MEETING_INVITATION, "1")
+    ]
 
 
 def test_past_meetings_and_closed_cycles_are_not_announced(app, make):
@@ -175,7 +189,9 @@ def test_the_weekly_digest_goes_to_leaders_once_per_week(app, make, team):
     with app.app_context():
         digests = [r for r in outbox(team.tenant.id) if r.kind == ReminderKind.WEEKLY_DIGEST]
     assert [(r.recipient_id, r.due_key) for r in digests] == [
-        (team.leader.id, "2026-W50"), (team.leader.id, "2026-W51")]
+        (team.leader.id, "2026-W50"),
+        (team.leader.id, "2026-W51"),
+    ]
 
 
 def test_another_tenants_cycles_are_not_planned(app, make, team):
@@ -213,9 +229,11 @@ def test_two_planners_at_once_make_one_row_per_key(app, committed_make):
         rows = outbox(team.tenant.id)
         keys = Counter((r.recipient_id, r.kind, r.target_id, r.due_key) for r in rows)
         assert set(keys.values()) == {1}
-        assert kinds(rows) == {ReminderKind.PREPARATION_OPENED: 23,
-                               ReminderKind.MEETING_INVITATION: 23,
-                               ReminderKind.WEEKLY_DIGEST: 1}
+        assert kinds(rows) == {
+            ReminderKind.PREPARATION_OPENED: 23,
+            ReminderKind.MEETING_INVITATION: 23,
+            ReminderKind.WEEKLY_DIGEST: 1,
+        }
         with tenant_scope(team.tenant.id):
             assert db.session.get(ReminderMeeting, team.cycle.id).sequence == 0
         db.session.remove()
@@ -230,12 +248,19 @@ def test_rows_of_one_cycle_are_planned_together(app, make):
     other_unit = make.unit(first.tenant, "Team Syd")
     for n in range(4):
         make.user(first.tenant, f"Syd {n}", unit=other_unit)
-    make.cycle(first.tenant, other_unit, preparation_starts_on=first.cycle.preparation_starts_on,
-               preparation_ends_on=first.cycle.preparation_ends_on)
+    make.cycle(
+        first.tenant,
+        other_unit,
+        preparation_starts_on=first.cycle.preparation_starts_on,
+        preparation_ends_on=first.cycle.preparation_ends_on,
+    )
     plan(app, first.tenant.id)
     with app.app_context():
-        opened = sorted((r for r in outbox(first.tenant.id)
-                         if r.kind == ReminderKind.PREPARATION_OPENED), key=lambda r: r.id)
+        opened = sorted(
+            (r for r in outbox(first.tenant.id) if r.kind == ReminderKind.PREPARATION_OPENED),
+            key=lambda r: r.id,
+        )
     assert len(opened) == 6 + 4
-    assert [(r.target_id, r.recipient_id) for r in opened] == \
-        sorted((r.target_id, r.recipient_id) for r in opened)
+    assert [(r.target_id, r.recipient_id) for r in opened] == sorted(
+        (r.target_id, r.recipient_id) for r in opened
+    )

@@ -17,9 +17,15 @@ from web.reminders.models import OutboxStatus
 
 @pytest.fixture
 def sqlite_app(tmp_path):
-    app = create_app({"ENV": "test", "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db",
-                      "REDIS_URL": None})
+    app = create_app(
+        {
+            "ENV": "test",
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db",
+            "REDIS_URL": None,
+        }
+    )
     with app.app_context():
         upgrade()
     yield app
@@ -34,7 +40,10 @@ def test_plan_and_deliver_on_sqlite(sqlite_app, smtp_server):
     with sqlite_app.app_context():
         rows = outbox(team.tenant.id)
     assert Counter(r.kind.value for r in rows) == {
-        "preparation_opened": 3, "meeting_invitation": 3, "weekly_digest": 1}
+        "preparation_opened": 3,
+        "meeting_invitation": 3,
+        "weekly_digest": 1,
+    }
     outcome = deliver(sqlite_app, team.tenant.id, settings_for(smtp_server))
     assert outcome.sent == 7
     assert deliver(sqlite_app, team.tenant.id, settings_for(smtp_server)).claimed == 0

@@ -17,16 +17,31 @@ def test_plan_tenant_recovers_leases_plans_and_counts_chunks(app, make, monkeypa
     make.user(team.tenant, unit=team.unit)
     monkeypatch.setitem(app.config, "REMINDER_CHUNK_SIZE", 2)
     queued = []
-    monkeypatch.setattr("web.reminders.tasks.enqueue_after_commit",
-                        lambda task, *args: queued.append((task.name, args)))
+    monkeypatch.setattr(
+        "web.reminders.tasks.enqueue_after_commit",
+        lambda task, *args: queued.append((task.name, args)),
+    )
     with app.app_context():
         result = plan_tenant(team.tenant.id, NOW.isoformat())
-    assert result == {"planned": {"preparation_opened": 4, "preparation_closing": 0,
-                                  "meetings": 0, "follow_up_coming": 0, "action_due_soon": 0,
-                                  "action_overdue": 0, "weekly_digest": 1},
-                      "released": 0, "due": 5, "chunks": 3, "teams_due": 0, "teams_chunks": 0}
-    assert queued == [("web.reminders.tasks.deliver_reminders",
-                       (team.tenant.id, NOW.isoformat()))] * 3
+    assert result == {
+        "planned": {
+            "preparation_opened": 4,
+            "preparation_closing": 0,
+            "meetings": 0,
+            "follow_up_coming": 0,
+            "action_due_soon": 0,
+            "action_overdue": 0,
+            "weekly_digest": 1,
+        },
+        "released": 0,
+        "due": 5,
+        "chunks": 3,
+        "teams_due": 0,
+        "teams_chunks": 0,
+    }
+    assert (
+        queued == [("web.reminders.tasks.deliver_reminders", (team.tenant.id, NOW.isoformat()))] * 3
+    )
 
     # A worker claims two rows and dies; the next planning after the lease gives them back.
     with app.app_context(), tenant_scope(team.tenant.id):

@@ -20,8 +20,11 @@ def unsubscribe_path(message) -> str:
 def test_unsubscribing_stops_that_kind_but_not_essential_ones(app, make, client, smtp_server):
     team = make_team(make, slug="afmeld", meeting_at=MEETING)
     run(app, team.tenant.id, smtp_server)
-    opened = next(m for m in by_recipient(smtp_server.messages)[team.brit.email]
-                  if m["X-Aktorskab-Kind"] == "preparation_opened")
+    opened = next(
+        m
+        for m in by_recipient(smtp_server.messages)[team.brit.email]
+        if m["X-Aktorskab-Kind"] == "preparation_opened"
+    )
     path = unsubscribe_path(opened)
 
     page = client.get(path, headers={"Accept-Language": "en"})
@@ -42,8 +45,13 @@ def test_unsubscribing_stops_that_kind_but_not_essential_ones(app, make, client,
 
     # A new cycle of the same team: Bob gets the meeting invitation, but no "opened" e-mail.
     smtp_server.clear()
-    make.cycle(team.tenant, team.unit, preparation_starts_on=NOW.date(),
-               preparation_ends_on=NOW.date().replace(day=20), meeting_at=MEETING)
+    make.cycle(
+        team.tenant,
+        team.unit,
+        preparation_starts_on=NOW.date(),
+        preparation_ends_on=NOW.date().replace(day=20),
+        meeting_at=MEETING,
+    )
     run(app, team.tenant.id, smtp_server)
     bob = {m["X-Aktorskab-Kind"] for m in by_recipient(smtp_server.messages)[team.brit.email]}
     dorte = {m["X-Aktorskab-Kind"] for m in by_recipient(smtp_server.messages)[team.dane.email]}
@@ -66,12 +74,14 @@ def test_a_reminder_planned_before_the_unsubscribe_is_cancelled(app, make, clien
 
 def test_a_bad_token_gets_a_translated_error(app, make, client):
     team = make_team(make, slug="forkert")
-    danish = client.get("/t/forkert/reminders/unsubscribe/nonsense",
-                        headers={"Accept-Language": "da"})
+    danish = client.get(
+        "/t/forkert/reminders/unsubscribe/nonsense", headers={"Accept-Language": "da"}
+    )
     assert danish.status_code == 400
     assert "Linket til at afmelde påmindelser er ugyldigt" in danish.get_data(as_text=True)
-    english = client.post("/t/forkert/reminders/unsubscribe/nonsense",
-                          headers={"Accept-Language": "en"})
+    english = client.post(
+        "/t/forkert/reminders/unsubscribe/nonsense", headers={"Accept-Language": "en"}
+    )
     assert english.status_code == 400
     assert "The link to unsubscribe from reminders is invalid" in english.get_data(as_text=True)
     assert team
@@ -96,8 +106,7 @@ def test_tokens_work_only_in_their_own_tenant_and_never_for_essential_kinds(app,
     assert other
 
 
-def test_failed_reminders_are_visible_to_admins_and_their_leaders(app, make, login,
-                                                                  smtp_server):
+def test_failed_reminders_are_visible_to_admins_and_their_leaders(app, make, login, smtp_server):
     team = make_team(make, slug="fejl")
     admin = make.user(team.tenant, "Admin", roles=(TenantRoleName.ADMIN,))
     smtp_server.refuse(team.brit.email, "550 5.1.1 No such user")
@@ -127,16 +136,24 @@ def test_failed_reminders_are_visible_to_admins_and_their_leaders(app, make, log
     with app.app_context():
         [again] = [r for r in outbox(team.tenant.id) if r.id == row.id]
     assert (again.status, again.attempts) == (OutboxStatus.PENDING, 0)
-    assert login(team.leader).post("/t/fejl/reminders/failed/retry",
-                                   data={"outbox_id": row.id}).status_code == 403
+    assert (
+        login(team.leader)
+        .post("/t/fejl/reminders/failed/retry", data={"outbox_id": row.id})
+        .status_code
+        == 403
+    )
 
 
 def test_a_leader_sees_only_their_own_units_failures(app, make, login, smtp_server):
     mine = make_team(make, slug="min")
     other_unit = make.unit(mine.tenant, "Team Syd")
     stranger = make.user(mine.tenant, "Sigurd Syd", unit=other_unit)
-    make.cycle(mine.tenant, other_unit, preparation_starts_on=NOW.date(),
-               preparation_ends_on=NOW.date().replace(day=20))
+    make.cycle(
+        mine.tenant,
+        other_unit,
+        preparation_starts_on=NOW.date(),
+        preparation_ends_on=NOW.date().replace(day=20),
+    )
     smtp_server.refuse(stranger.email, "550 no")
     smtp_server.refuse(mine.dane.email, "550 no")
     run(app, mine.tenant.id, smtp_server)
@@ -146,7 +163,8 @@ def test_a_leader_sees_only_their_own_units_failures(app, make, login, smtp_serv
 
 
 def test_failed_reminders_filter_by_kind_and_day_and_download_only_what_the_page_shows(
-        app, make, login, smtp_server):
+    app, make, login, smtp_server
+):
     import csv
     import io
     from datetime import timedelta
@@ -160,8 +178,12 @@ def test_failed_reminders_filter_by_kind_and_day_and_download_only_what_the_page
     admin = make.user(mine.tenant, "Admin", roles=(TenantRoleName.ADMIN,))
     other_unit = make.unit(mine.tenant, "Team Syd")
     stranger = make.user(mine.tenant, "Sigurd Syd", unit=other_unit)
-    make.cycle(mine.tenant, other_unit, preparation_starts_on=NOW.date(),
-               preparation_ends_on=NOW.date().replace(day=20))
+    make.cycle(
+        mine.tenant,
+        other_unit,
+        preparation_starts_on=NOW.date(),
+        preparation_ends_on=NOW.date().replace(day=20),
+    )
     smtp_server.refuse(stranger.email, "550 no")
     smtp_server.refuse(mine.dane.email, "550 no")
     run(app, mine.tenant.id, smtp_server)
@@ -173,15 +195,18 @@ def test_failed_reminders_filter_by_kind_and_day_and_download_only_what_the_page
     browser = login(admin)
     text = browser.get(f"{base}?kind={kind.value}").get_data(as_text=True)
     assert "Dorte Dansk" in text and "Sigurd Syd" in text
-    assert "Ingen påmindelser er fejlet." in \
-        browser.get(f"{base}?kind={unused.value}").get_data(as_text=True)
+    assert "Ingen påmindelser er fejlet." in browser.get(f"{base}?kind={unused.value}").get_data(
+        as_text=True
+    )
     today = utcnow().date()
     later = (today + timedelta(days=2)).isoformat()
-    assert "Ingen påmindelser er fejlet." in \
-        browser.get(f"{base}?since={later}").get_data(as_text=True)
+    assert "Ingen påmindelser er fejlet." in browser.get(f"{base}?since={later}").get_data(
+        as_text=True
+    )
     earlier = (today - timedelta(days=2)).isoformat()
-    assert "Sigurd Syd" in browser.get(f"{base}?since={earlier}&until={later}") \
-        .get_data(as_text=True)
+    assert "Sigurd Syd" in browser.get(f"{base}?since={earlier}&until={later}").get_data(
+        as_text=True
+    )
     assert browser.get(f"{base}?kind=nope").status_code == 422
 
     def csv_names(client) -> list[str]:
@@ -194,6 +219,10 @@ def test_failed_reminders_filter_by_kind_and_day_and_download_only_what_the_page
     assert csv_names(browser) == ["Dorte Dansk", "Sigurd Syd"]
     assert csv_names(login(mine.leader)) == ["Dorte Dansk"]  # as the leader's page
     with app.app_context(), tenant_scope(mine.tenant.id):
-        tables = [e.details["table"] for e in db.session.scalars(
-            select(AuditEntry).where(AuditEntry.event == "table.exported"))]
+        tables = [
+            e.details["table"]
+            for e in db.session.scalars(
+                select(AuditEntry).where(AuditEntry.event == "table.exported")
+            )
+        ]
     assert tables == ["fejlede-paamindelser"] * 2

@@ -47,12 +47,15 @@ def change_cycle(app, tenant_id, cycle_id, **values):
 
 
 def kinds_by_person(messages):
-    return {address: Counter(m["X-Aktorskab-Kind"] for m in found)
-            for address, found in by_recipient(messages).items()}
+    return {
+        address: Counter(m["X-Aktorskab-Kind"] for m in found)
+        for address, found in by_recipient(messages).items()
+    }
 
 
 def test_moving_a_demo_cycles_dates_sends_each_email_once_in_each_language(
-        app, committed_db, smtp_server, tmp_path):
+    app, committed_db, smtp_server, tmp_path
+):
     celery = app.extensions["celery"]
     celery.control.purge()
     with app.app_context():
@@ -63,25 +66,35 @@ def test_moving_a_demo_cycles_dates_sends_each_email_once_in_each_language(
             people = db.session.execute(
                 db.select(User.email, User.locale, Membership.role)
                 .join(Membership, Membership.user_id == User.id)
-                .where(Membership.unit_id == unit.id)).all()
+                .where(Membership.unit_id == unit.id)
+            ).all()
             leader = next(p.email for p in people if p.role == MembershipRole.LEADER)
             english = {p.email for p in people if p.locale == "en"}
             members = {p.email for p in people}
             # Preparation starts next week: nothing is due yet.
             today = utcnow().date()
-            cycle = Cycle(unit_id=unit.id, phase=Phase.PREPARATION,
-                          preparation_starts_on=today + timedelta(days=7),
-                          preparation_ends_on=today + timedelta(days=14),
-                          follow_up_on=today + timedelta(days=90))
+            cycle = Cycle(
+                unit_id=unit.id,
+                phase=Phase.PREPARATION,
+                preparation_starts_on=today + timedelta(days=7),
+                preparation_ends_on=today + timedelta(days=14),
+                follow_up_on=today + timedelta(days=90),
+            )
             db.session.add(cycle)
             db.session.commit()
             cycle_id = cycle.id
         db.session.remove()
     assert len(members) == 7 and len(english) == 1
 
-    env = child_env(DATABASE_URL=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, AKTOR_ENV="test",
-                    SECRET_KEY="test-secret", SMTP_HOST="127.0.0.1",
-                    SMTP_PORT=str(smtp_server.port), REMINDER_SEND_WINDOW="always")
+    env = child_env(
+        DATABASE_URL=TEST_DATABASE_URL,
+        REDIS_URL=TEST_REDIS_URL,
+        AKTOR_ENV="test",
+        SECRET_KEY="test-secret",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_server.port),
+        REMINDER_SEND_WINDOW="always",
+    )
     worker = celery_worker(env, tmp_path / "worker.log")
     try:
         # 1. The leader moves preparation to start today: "preparation opened" to all seven,
@@ -90,23 +103,33 @@ def test_moving_a_demo_cycles_dates_sends_each_email_once_in_each_language(
         smtp_server.wait_for(8, timeout=60)
         got = kinds_by_person(smtp_server.messages)
         assert {a: dict(c) for a, c in got.items()} == {
-            a: ({"preparation_opened": 1, "weekly_digest": 1} if a == leader
-                else {"preparation_opened": 1}) for a in members}
+            a: (
+                {"preparation_opened": 1, "weekly_digest": 1}
+                if a == leader
+                else {"preparation_opened": 1}
+            )
+            for a in members
+        }
 
         # 2. The meeting gets a date and a place: one invitation each, with its .ics.
-        meeting = (utcnow() + timedelta(days=10)).replace(hour=9, minute=0, second=0,
-                                                          microsecond=0)
+        meeting = (utcnow() + timedelta(days=10)).replace(hour=9, minute=0, second=0, microsecond=0)
         change_cycle(app, tenant_id, cycle_id, meeting_at=meeting, meeting_place="Sal 1")
         smtp_server.wait_for(15, timeout=60)
 
         # 3. The meeting moves: one update each, same UID, SEQUENCE 1, in their language.
-        change_cycle(app, tenant_id, cycle_id, meeting_at=meeting + timedelta(days=1, hours=4),
-                     meeting_place="Kantinen")
+        change_cycle(
+            app,
+            tenant_id,
+            cycle_id,
+            meeting_at=meeting + timedelta(days=1, hours=4),
+            meeting_place="Kantinen",
+        )
         smtp_server.wait_for(22, timeout=60)
         messages = smtp_server.messages
         got = kinds_by_person(messages)
-        assert all(got[a]["meeting_invitation"] == 1 and got[a]["meeting_updated"] == 1
-                   for a in members)
+        assert all(
+            got[a]["meeting_invitation"] == 1 and got[a]["meeting_updated"] == 1 for a in members
+        )
         for address, found in by_recipient(messages).items():
             update = next(m for m in found if m["X-Aktorskab-Kind"] == "meeting_updated")
             invitation = next(m for m in found if m["X-Aktorskab-Kind"] == "meeting_invitation")
@@ -124,8 +147,11 @@ def test_moving_a_demo_cycles_dates_sends_each_email_once_in_each_language(
         assert celery.send_task("web.reminders.tasks.plan_all_tenants").get(timeout=30) >= 1
         result = celery.send_task("web.reminders.tasks.plan_tenant", args=(tenant_id,))
         assert result.get(timeout=30)["due"] == 0
-        wait_for(lambda: all(r.status == OutboxStatus.SENT
-                             for r in outbox_rows(app, tenant_id)), 30, "all rows sent")
+        wait_for(
+            lambda: all(r.status == OutboxStatus.SENT for r in outbox_rows(app, tenant_id)),
+            30,
+            "all rows sent",
+        )
         time.sleep(1)
         assert len(smtp_server.messages) == 22
         rows = outbox_rows(app, tenant_id)

@@ -37,8 +37,13 @@ def interval(cells: Sequence[Cell], group: Iterable, people: bool) -> tuple[floa
     bounds = [(0.0, 1.0 if people else None)] * len(universe)
     ends = []
     for sign in (1.0, -1.0):
-        result = linprog(sign * objective, A_eq=a_eq if len(cells) else None,
-                         b_eq=b_eq if len(cells) else None, bounds=bounds, method="highs")
+        result = linprog(
+            sign * objective,
+            A_eq=a_eq if len(cells) else None,
+            b_eq=b_eq if len(cells) else None,
+            bounds=bounds,
+            method="highs",
+        )
         assert result.status in (0, 3), f"the published figures contradict each other: {result}"
         ends.append(float("inf") if result.status == 3 else sign * result.fun)
     return ends[0], ends[1]

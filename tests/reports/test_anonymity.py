@@ -20,10 +20,13 @@ K = 5
 # database=None: no .hypothesis directory in the shared tree; deadline=None: CI machines vary.
 # derandomize: CI runs the same worlds every time (HYPOTHESIS_EXPLORE=1 explores new ones; a
 # random exploration is how issue 14's open cases are found, see its closing note).
-PROPERTY = settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "40")), deadline=None,
-                    database=None,
-                    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"),
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "40")),
+    deadline=None,
+    database=None,
+    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 # --- a small world: units, people, reorganisations -----------------------------------------
@@ -37,9 +40,19 @@ class World:
     actions: dict[int, dict[str, int]]  # period -> unit -> actions of the unit in the period
 
     def units(self, period: int) -> list[UnitFigures]:
-        return [UnitFigures(u, p, u, (Part(u, frozenset(self.people_of(u)),
-                                           {"actions": self.actions[period].get(u, 0)}),))
-                for u, p in self.parent.items()]
+        return [
+            UnitFigures(
+                u,
+                p,
+                u,
+                (
+                    Part(
+                        u, frozenset(self.people_of(u)), {"actions": self.actions[period].get(u, 0)}
+                    ),
+                ),
+            )
+            for u, p in self.parent.items()
+        ]
 
     def people_of(self, unit: str) -> set[int]:
         return {p for p, u in self.home.items() if u == unit}
@@ -68,8 +81,13 @@ def run(world: World, period: int, history: list[Published]) -> Published:
     earlier = [r for h in history if h.period == period for r in h.stored]
     previous = history[-1].rows if history else []
     hidden = {(r.key, n) for r in previous for n, v in r.figures.items() if v is None}
-    result = protect(world.units(period), {"contributors": frozenset(world.took_part[period])},
-                     K, earlier, hidden)
+    result = protect(
+        world.units(period),
+        {"contributors": frozenset(world.took_part[period])},
+        K,
+        earlier,
+        hidden,
+    )
     report = Published(period, world.snapshot(), result.rows, published(result.rows))
     history.append(report)
     return report
@@ -126,9 +144,9 @@ def sensitive_people_groups(reports: Sequence[Published], took: set[int]) -> set
     for a, b in combinations(rows, 2):
         small |= {frozenset(a - b), frozenset(b - a), frozenset(a & b)}
     by_value = {frozenset(r) for r in rows} | smallest_groups(rows)
-    return ({g for g in small if 0 < len(g) < K}
-            | {g for g in by_value if g and (len(g) < K or 0 < len(g & took) < K
-                                             or 0 < len(g - took) < K)})
+    return {g for g in small if 0 < len(g) < K} | {
+        g for g in by_value if g and (len(g) < K or 0 < len(g & took) < K or 0 < len(g - took) < K)
+    }
 
 
 def sensitive_unit_groups(reports: Sequence[Published]) -> set[frozenset]:
@@ -150,8 +168,10 @@ def assert_nothing_narrower_than_k(history: list[Published]) -> None:
         if row.figures["contributors"] is not None and row.people_count:
             c, n = row.figures["contributors"], row.people_count
             assert n >= K and c in {0, n} | set(range(K, n - K + 1)), (row, c)
-    checks = [("contributors", True, sensitive_people_groups(same, took)),
-              ("actions", False, sensitive_unit_groups(same))]
+    checks = [
+        ("contributors", True, sensitive_people_groups(same, took)),
+        ("actions", False, sensitive_unit_groups(same)),
+    ]
     for name, people, groups in checks:
         cells, old = cells_of(same, name), cells_of(before, name)
         for group in groups:
@@ -161,7 +181,8 @@ def assert_nothing_narrower_than_k(history: list[Published]) -> None:
             # Allowed only if the earlier reports alone already left it as narrow.
             old_lo, old_hi = interval(old, group, people)
             assert hi - lo >= old_hi - old_lo - 1e-6, (
-                f"{name} of {sorted(group)} narrowed to [{lo}, {hi}] by the latest report")
+                f"{name} of {sorted(group)} narrowed to [{lo}, {hi}] by the latest report"
+            )
 
 
 # --- worked examples --------------------------------------------------------------------------
@@ -180,8 +201,16 @@ def town(sizes: dict[str, tuple[str | None, int]]) -> World:
 def test_the_auditors_reorganisation_case_is_protected():
     # Report A: Administration 11 / 9 contributors, Rengøring 9 / 6. Then Rengøring moves under
     # Administration, one person moves in from Drift, five are hired in two other departments.
-    w = town({"R": (None, 0), "Adm": ("R", 11), "Reng": ("R", 9), "Drift": ("R", 12),
-              "X": ("R", 10), "Y": ("R", 10)})
+    w = town(
+        {
+            "R": (None, 0),
+            "Adm": ("R", 11),
+            "Reng": ("R", 9),
+            "Drift": ("R", 12),
+            "X": ("R", 10),
+            "Y": ("R", 10),
+        }
+    )
     took = set()
     for unit, count in (("Adm", 9), ("Reng", 6), ("Drift", 7), ("X", 5), ("Y", 5)):
         took |= set(sorted(w.people_of(unit))[:count])
@@ -223,8 +252,16 @@ def test_one_hire_does_not_blank_the_next_period():
 
 def test_hidden_cells_of_merged_units_are_not_exact():
     # Three small units with no overdue figure of their own: the other row would say 0 for all.
-    w = town({"R": (None, 0), "A": ("R", 2), "B": ("R", 3), "C": ("R", 2), "D": ("R", 20),
-              "E": ("R", 20)})
+    w = town(
+        {
+            "R": (None, 0),
+            "A": ("R", 2),
+            "B": ("R", 3),
+            "C": ("R", 2),
+            "D": ("R", 20),
+            "E": ("R", 20),
+        }
+    )
     w.took_part[0] = set(range(7, 17)) | set(range(27, 37))
     w.actions[0] = {"D": 7, "E": 9}
     history: list[Published] = []
@@ -274,18 +311,24 @@ def worlds(draw) -> World:
             home[n] = f"u{i}"
             n += 1
     people = list(home)
-    took = {period: set(draw(st.sets(st.sampled_from(people)))) if people else set()
-            for period in (0, 1)}
+    took = {
+        period: set(draw(st.sets(st.sampled_from(people)))) if people else set()
+        for period in (0, 1)
+    }
     actions = {period: {u: draw(st.integers(0, 8)) for u in parent} for period in (0, 1)}
     return World(parent, home, took, actions)
 
 
-steps = st.lists(st.one_of(
-    st.tuples(st.just("report"), st.sampled_from((0, 0, 1))),
-    st.tuples(st.just("hire"), st.integers(0, 7)),
-    st.tuples(st.just("move_person"), st.integers(0, 200), st.integers(0, 7)),
-    st.tuples(st.just("move_unit"), st.integers(1, 7), st.integers(0, 7)),
-), min_size=1, max_size=5)
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("report"), st.sampled_from((0, 0, 1))),
+        st.tuples(st.just("hire"), st.integers(0, 7)),
+        st.tuples(st.just("move_person"), st.integers(0, 200), st.integers(0, 7)),
+        st.tuples(st.just("move_unit"), st.integers(1, 7), st.integers(0, 7)),
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 def apply(world: World, step: tuple, next_id: Iterable[int]) -> None:
@@ -329,9 +372,13 @@ def _shown(report: Published) -> set[tuple[frozenset, str]]:
 
 
 @PROPERTY
-@given(world=worlds(), change=st.one_of(
-    st.tuples(st.just("hire"), st.integers(0, 7)),
-    st.tuples(st.just("move_person"), st.integers(0, 200), st.integers(0, 7))))
+@given(
+    world=worlds(),
+    change=st.one_of(
+        st.tuples(st.just("hire"), st.integers(0, 7)),
+        st.tuples(st.just("move_person"), st.integers(0, 200), st.integers(0, 7)),
+    ),
+)
 def test_one_hire_or_move_in_the_same_period_hides_only_rows_it_changed(world, change):
     """Report A, one hire or one move, report B of the same period: B hides no cell A showed
     except in rows whose people the change altered (the hire's or mover's units and their

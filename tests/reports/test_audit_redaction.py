@@ -23,19 +23,37 @@ COLLEAGUES = ("Søren Friis", "Ida Holm", "Sofie Kragh", "Mads Bisgaard", "Anna 
 
 # (title, text, the person data in it) — the audit's findings, as colleagues wrote them.
 AUDIT = [
-    ("Tak til Soren Friis", "Soren Friis og Sorensens kom. Sø\u00adren Fr\u200biis ringede.",
-     ["Soren", "Sø\u00adren", "Friis", "Fr\u200biis"]),
-    ("Brud over linjen", "Det var Sø-\nren Friis og Sør\u0435n Friis, der tog over.",
-     ["Sø-\nren", "Sør\u0435n", "Friis"]),
-    ("Efternavn alene", "Friis sagde det. Friis, Søren skrev referatet. S.ø.r.e.n kom.",
-     ["Friis", "Søren", "S.ø.r.e.n"]),
+    (
+        "Tak til Soren Friis",
+        "Soren Friis og Sorensens kom. Sø\u00adren Fr\u200biis ringede.",
+        ["Soren", "Sø\u00adren", "Friis", "Fr\u200biis"],
+    ),
+    (
+        "Brud over linjen",
+        "Det var Sø-\nren Friis og Sør\u0435n Friis, der tog over.",
+        ["Sø-\nren", "Sør\u0435n", "Friis"],
+    ),
+    (
+        "Efternavn alene",
+        "Friis sagde det. Friis, Søren skrev referatet. S.ø.r.e.n kom.",
+        ["Friis", "Søren", "S.ø.r.e.n"],
+    ),
     ("Fornavne", "Ida, Sofie og Mads stod for det.", ["Ida", "Sofie", "Mads"]),
-    ("CPR", "CPR 01.01.90-1234, 010190 - 1234 og 010190/1234.",
-     ["01.01.90-1234", "010190 - 1234", "010190/1234", "1234"]),
-    ("Telefoner", "Ring 12-34-56-78, 123 456 78, +45 1234 56 78, (+45) 1234-5678 eller "
-     "12/34/56/78.", ["12-34-56-78", "123 456 78", "1234 56 78", "1234-5678", "12/34/56/78"]),
-    ("E-mails", "Skriv til x (at) d.dk, x @ d.dk, x\uff20d.dk, navn at kommune dot dk eller "
-     "x@localhost.", ["(at)", "x @", "x@", "\uff20", "kommune dot dk", "localhost", "d.dk"]),
+    (
+        "CPR",
+        "CPR 01.01.90-1234, 010190 - 1234 og 010190/1234.",
+        ["01.01.90-1234", "010190 - 1234", "010190/1234", "1234"],
+    ),
+    (
+        "Telefoner",
+        "Ring 12-34-56-78, 123 456 78, +45 1234 56 78, (+45) 1234-5678 eller 12/34/56/78.",
+        ["12-34-56-78", "123 456 78", "1234 56 78", "1234-5678", "12/34/56/78"],
+    ),
+    (
+        "E-mails",
+        "Skriv til x (at) d.dk, x @ d.dk, x\uff20d.dk, navn at kommune dot dk eller x@localhost.",
+        ["(at)", "x @", "x@", "\uff20", "kommune dot dk", "localhost", "d.dk"],
+    ),
     ("Tak til Anna", "Tak til Anna Larsen for hjælpen.", ["Anna Larsen", "Larsen"]),
 ]
 
@@ -50,12 +68,15 @@ def published(app, town, make, login, scope):
     author = town.people["sol"][1]
     api = login(author)
     for title, text, _ in AUDIT:
-        response = api.post("/t/solby/api/v1/examples", json={
-            "unit_id": sol.id, "kind": "good", "title": title, "text": text, "offer": True})
+        response = api.post(
+            "/t/solby/api/v1/examples",
+            json={"unit_id": sol.id, "kind": "good", "title": title, "text": text, "offer": True},
+        )
         assert response.status_code == 201, response.get_json()
     with scope(town.tenant):  # the admin erases Anna Larsen before the compilation
-        erase_person(town.admin, db.session.get(type(author), people["Anna Larsen"].id),
-                     confirmed=True)
+        erase_person(
+            town.admin, db.session.get(type(author), people["Anna Larsen"].id), confirmed=True
+        )
         db.session.commit()
     with scope(town.tenant):
         compile_collection()
@@ -68,11 +89,13 @@ def published(app, town, make, login, scope):
             if open_:
                 with pytest.raises(Refusal):
                     collections.approve_entry(town.hr, entry, revision=entry.revision)
-            collections.approve_entry(town.hr, entry, revision=entry.revision,
-                                      decisions=dict.fromkeys(open_, "redact"))
+            collections.approve_entry(
+                town.hr, entry, revision=entry.revision, decisions=dict.fromkeys(open_, "redact")
+            )
         db.session.commit()
         assert {e.status for e in db.session.scalars(select(CollectionEntry))} == {
-            EntryStatus.APPROVED}
+            EntryStatus.APPROVED
+        }
     return login
 
 
@@ -127,9 +150,12 @@ def test_a_unit_named_after_a_person_leaves_redacted(town, scope, published):
     pdf_text = _pdf_text(employee.get("/t/solby/inspiration/katalog.pdf").data)
     assert "[navn]" in pdf_text
     report, _ = generate(town, scope)
-    for where, text in (("catalogue", catalogue), ("katalog.pdf", pdf_text),
-                        ("report html", html.unescape(report.html)),
-                        ("report pdf", _pdf_text(report.pdf))):
+    for where, text in (
+        ("catalogue", catalogue),
+        ("katalog.pdf", pdf_text),
+        ("report html", html.unescape(report.html)),
+        ("report pdf", _pdf_text(report.pdf)),
+    ):
         assert "Søren" not in text and "Friis" not in text, where
     with scope(town.tenant):  # inside the municipality the unit keeps its name
         assert db.session.get(OrgUnit, town.units["bu"].id).name == "Søren Friis' område"

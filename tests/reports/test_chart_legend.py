@@ -14,8 +14,12 @@ from web import charts
 from web.reports.render import _distribution_figure
 from web.vocabulary import KKC, Expectation
 
-PROPERTY = settings(max_examples=15, deadline=None, database=None,
-                    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"))
+PROPERTY = settings(
+    max_examples=15,
+    deadline=None,
+    database=None,
+    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"),
+)
 
 
 def overlaps(a, b) -> bool:
@@ -26,8 +30,12 @@ def overlaps(a, b) -> bool:
 @given(dimension=st.sampled_from([Expectation, KKC]), data=st.data())
 def test_the_legend_covers_no_bar_and_no_text(app, dimension, data):
     counts = st.one_of(st.none(), st.integers(0, 5_000))
-    view = {"name": "x", "title": "x", "sources": ["Handlinger", "Eksempler"],
-            "rows": [(m.label, [data.draw(counts), data.draw(counts)]) for m in dimension]}
+    view = {
+        "name": "x",
+        "title": "x",
+        "sources": ["Handlinger", "Eksempler"],
+        "rows": [(m.label, [data.draw(counts), data.draw(counts)]) for m in dimension],
+    }
     with app.test_request_context("/"), charts.style():
         fig = _distribution_figure(view)
         renderer = FigureCanvasAgg(fig).get_renderer()

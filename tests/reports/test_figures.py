@@ -12,8 +12,14 @@ from tests.reports.town import PERIOD, TODAY
 from web.reports.anonymity import published
 from web.reports.figures import Period, compute, distribution_key
 
-ACTIVITY = ("cycles_started", "cycles_completed", "cycles_overdue", "actions_agreed",
-            "actions_done", "actions_overdue")
+ACTIVITY = (
+    "cycles_started",
+    "cycles_completed",
+    "cycles_overdue",
+    "actions_agreed",
+    "actions_done",
+    "actions_overdue",
+)
 
 
 def rows_of(figures) -> list[tuple]:
@@ -39,9 +45,15 @@ def test_the_figures_of_the_town(town, scope):
     # Shown: 14 of 28, 9 of 18, 5 of 5, 5 of 5, 0 of 5. Hidden by the primary rule: 4 of 7
     # (3 did not), 3 of 6, 2 of 5 in the other row.
     assert contributors == {
-        ("Solby Kommune", False): 14, ("Børn og Unge", False): 9,
-        ("Dagtilbud Nord", False): None, ("Skoler", False): None, ("Børn og Unge", True): None,
-        ("Teknik og Miljø", False): 5, ("Vej og Park", False): 5, ("Stab og HR", False): 0}
+        ("Solby Kommune", False): 14,
+        ("Børn og Unge", False): 9,
+        ("Dagtilbud Nord", False): None,
+        ("Skoler", False): None,
+        ("Børn og Unge", True): None,
+        ("Teknik og Miljø", False): 5,
+        ("Vej og Park", False): 5,
+        ("Stab og HR", False): 0,
+    }
 
     hand = {
         ("Solby Kommune", False): (5, 2, 2, 5, 2, 2),
@@ -60,8 +72,9 @@ def test_the_figures_of_the_town(town, scope):
     # to within k from what is shown.
     spec = town.units["spec"].id
     for name in ("cycles_overdue", "actions_overdue"):
-        cells = [Cell(r.parts, r.figures[name]) for r in figures.rows
-                 if r.figures[name] is not None]
+        cells = [
+            Cell(r.parts, r.figures[name]) for r in figures.rows if r.figures[name] is not None
+        ]
         lo, hi = interval(cells, {f"{spec:012d}"}, people=False)
         assert hi - lo >= 5, name
 
@@ -83,8 +96,16 @@ def test_the_figures_of_the_town(town, scope):
     assert figures.totals.get(distribution_key("kkc", "course", "actions")) in (None, 2)
 
     # What the run log records: sizes only.
-    assert {"org_units": 11, "report_units": 8, "people": 28, "cycles": 5, "actions": 5,
-            "examples": 2, "rows_shown": 8, "units_merged": 1}.items() <= figures.counts.items()
+    assert {
+        "org_units": 11,
+        "report_units": 8,
+        "people": 28,
+        "cycles": 5,
+        "actions": 5,
+        "examples": 2,
+        "rows_shown": 8,
+        "units_merged": 1,
+    }.items() <= figures.counts.items()
 
 
 def test_a_higher_k_merges_more_and_never_shows_a_figure_of_a_small_group(town, scope):
@@ -107,8 +128,12 @@ def test_an_overlapping_earlier_report_is_part_of_the_audit(town, scope, make):
     newcomer = make.user(town.tenant, "Ny Person", unit=town.units["vp"])
     with scope(town.tenant):
         second = compute(Period(*PERIOD), 5, published(first.rows), TODAY)
-    cells = [Cell(r.people, r.figures["contributors"]) for f in (first, second)
-             for r in f.rows if r.figures["contributors"] is not None]
+    cells = [
+        Cell(r.people, r.figures["contributors"])
+        for f in (first, second)
+        for r in f.rows
+        if r.figures["contributors"] is not None
+    ]
     assert interval(cells, {newcomer.id}, people=True) == (0.0, 1.0)
 
 
@@ -117,7 +142,8 @@ def test_another_tenant_sees_only_its_own(town, scope):
         figures = compute(Period(*PERIOD), 5, [], TODAY)
     # 8 of 9 took part: the one who did not is a figure about one person, hidden.
     assert [(r.label, r.people_count, r.figures["contributors"]) for r in figures.rows] == [
-        ("Nabo-afdeling", 9, None)]
+        ("Nabo-afdeling", 9, None)
+    ]
 
 
 def test_a_tenant_smaller_than_k_shows_nothing_and_says_why(make, scope):
@@ -143,4 +169,7 @@ def test_a_department_cycle_without_own_people_counts_in_its_other_row(make, sco
     with scope(tenant):
         figures = compute(Period(*PERIOD), 5, [], TODAY)
     assert [(r.label, r.is_other, r.figures["cycles_started"]) for r in figures.rows] == [
-        ("Afdeling", False, 1), ("Team", False, 0), ("Afdeling", True, 1)]
+        ("Afdeling", False, 1),
+        ("Team", False, 0),
+        ("Afdeling", True, 1),
+    ]

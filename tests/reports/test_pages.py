@@ -22,10 +22,16 @@ def town(module_make):
 def done(town, make) -> Report:
     """A finished report (the bytes are stand-ins: these tests are about the pages)."""
     with make.scope(town.tenant):
-        report = Report(period_start=TODAY - timedelta(days=30), period_end=TODAY,
-                        trigger=ReportTrigger.ON_DEMAND, status=ReportStatus.DONE, progress=100,
-                        html="<!doctype html><title>Rapport</title><h1>Rapport</h1>",
-                        pdf=b"%PDF-1.7 stand-in", published_groups=[[1, 2, 3, 4, 5]])
+        report = Report(
+            period_start=TODAY - timedelta(days=30),
+            period_end=TODAY,
+            trigger=ReportTrigger.ON_DEMAND,
+            status=ReportStatus.DONE,
+            progress=100,
+            html="<!doctype html><title>Rapport</title><h1>Rapport</h1>",
+            pdf=b"%PDF-1.7 stand-in",
+            published_groups=[[1, 2, 3, 4, 5]],
+        )
         db.session.add(report)
     return report
 
@@ -36,22 +42,31 @@ def no_tasks_left(app):
     app.extensions["celery"].control.purge()  # what the requests queued; no worker here
 
 
-@pytest.mark.parametrize(("who", "listing", "download", "request_status"), [
-    ("employee", 403, 403, 403),
-    ("leader", 403, 403, 403),
-    ("admin", 403, 403, 403),
-    ("hovedudvalg", 200, 200, 403),
-    ("hr", 200, 200, 302),
-])
-def test_who_may_read_download_and_request(town, login, done, no_tasks_left, who, listing,
-                                           download, request_status):
+@pytest.mark.parametrize(
+    ("who", "listing", "download", "request_status"),
+    [
+        ("employee", 403, 403, 403),
+        ("leader", 403, 403, 403),
+        ("admin", 403, 403, 403),
+        ("hovedudvalg", 200, 200, 403),
+        ("hr", 200, 200, 302),
+    ],
+)
+def test_who_may_read_download_and_request(
+    town, login, done, no_tasks_left, who, listing, download, request_status
+):
     client = login(getattr(town, who))
     assert client.get("/t/solby/reports/").status_code == listing
     assert client.get(f"/t/solby/reports/{done.id}").status_code == listing
     assert client.get(f"/t/solby/reports/{done.id}/rapport.pdf").status_code == download
     assert client.get(f"/t/solby/reports/{done.id}/rapport.html").status_code == download
-    response = client.post("/t/solby/reports/", data={
-        "period_start": (TODAY - timedelta(days=90)).isoformat(), "period_end": TODAY.isoformat()})
+    response = client.post(
+        "/t/solby/reports/",
+        data={
+            "period_start": (TODAY - timedelta(days=90)).isoformat(),
+            "period_end": TODAY.isoformat(),
+        },
+    )
     assert response.status_code == request_status
 
 
@@ -70,8 +85,10 @@ def test_downloads(town, login, done):
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert "attachment" in pdf.headers["Content-Disposition"]
     html = client.get(f"/t/solby/reports/{done.id}/rapport.html")
-    assert html.mimetype == "text/html" and "default-src 'none'" in html.headers[
-        "Content-Security-Policy"]
+    assert (
+        html.mimetype == "text/html"
+        and "default-src 'none'" in html.headers["Content-Security-Policy"]
+    )
     listing = client.get("/t/solby/reports/").get_data(as_text=True)
     assert "Klar" in listing and "Dan rapport" not in listing  # no request form for HU
     assert "<style" not in listing and ' style="' not in listing  # the CSP allows none
@@ -82,13 +99,19 @@ def test_downloads(town, login, done):
 
 def test_hr_requests_a_report_and_watches_its_progress(town, make, login, no_tasks_left):
     client = login(town.hr)
-    response = client.post("/t/solby/reports/", data={
-        "period_start": (TODAY - timedelta(days=90)).isoformat(), "period_end": TODAY.isoformat()})
+    response = client.post(
+        "/t/solby/reports/",
+        data={
+            "period_start": (TODAY - timedelta(days=90)).isoformat(),
+            "period_end": TODAY.isoformat(),
+        },
+    )
     assert response.status_code == 302
     report_url = response.headers["Location"]
     page = client.get(report_url)
     assert "Rapporten dannes nu. Siden opdaterer sig selv, til den er klar." in page.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert page.headers["Refresh"] == "2"  # a plain refresh while it runs, no JavaScript
     assert '<progress max="100" value="0"' in page.get_data(as_text=True)
     assert client.get(report_url + "/progress.json").json == {"status": "queued", "progress": 0}
@@ -102,17 +125,35 @@ def test_hr_requests_a_report_and_watches_its_progress(town, make, login, no_tas
     assert '<progress max="100" value="42"' in page.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("form", "field", "message"), [
-    ({"period_start": "", "period_end": "2026-01-01"}, "period_start", "Skal udfyldes."),
-    ({"period_start": "1. januar", "period_end": "2026-01-01"}, "period_start",
-     "Skriv datoen som åååå-mm-dd."),
-    ({"period_start": "2026-02-01", "period_end": "2026-01-01"}, "period_end",
-     "Perioden kan ikke slutte, før den begynder."),
-    ({"period_start": "2020-01-01", "period_end": "2026-01-01"}, "period_start",
-     "En periode kan højst være tre år."),
-    ({"period_start": TODAY.isoformat(), "period_end": (TODAY + timedelta(days=1)).isoformat()},
-     "period_end", "Perioden kan ikke slutte i fremtiden."),
-])
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        ({"period_start": "", "period_end": "2026-01-01"}, "period_start", "Skal udfyldes."),
+        (
+            {"period_start": "1. januar", "period_end": "2026-01-01"},
+            "period_start",
+            "Skriv datoen som åååå-mm-dd.",
+        ),
+        (
+            {"period_start": "2026-02-01", "period_end": "2026-01-01"},
+            "period_end",
+            "Perioden kan ikke slutte, før den begynder.",
+        ),
+        (
+            {"period_start": "2020-01-01", "period_end": "2026-01-01"},
+            "period_start",
+            "En periode kan højst være tre år.",
+        ),
+        (
+            {
+                "period_start": TODAY.isoformat(),
+                "period_end": (TODAY + timedelta(days=1)).isoformat(),
+            },
+            "period_end",
+            "Perioden kan ikke slutte i fremtiden.",
+        ),
+    ],
+)
 def test_bad_periods_are_refused_and_nothing_is_made(town, make, login, form, field, message):
     response = login(town.hr).post("/t/solby/reports/", data=form)
     assert response.status_code == 422
@@ -126,14 +167,23 @@ def test_the_navigation(town, login):
     assert "Rapporter" not in login(town.employee).get("/t/solby/").get_data(as_text=True)
 
 
-def test_a_refused_request_lists_the_reports_in_as_few_queries_as_the_page(town, make, login,
-                                                                           sql_counter):
+def test_a_refused_request_lists_the_reports_in_as_few_queries_as_the_page(
+    town, make, login, sql_counter
+):
     with make.scope(town.tenant):
         db.session.add_all(
-            Report(period_start=TODAY - timedelta(days=30 + n), period_end=TODAY,
-                   trigger=ReportTrigger.ON_DEMAND, status=ReportStatus.DONE, progress=100,
-                   html="<h1>Rapport</h1>", pdf=b"%PDF-1.7 stand-in", published_groups=[])
-            for n in range(12))
+            Report(
+                period_start=TODAY - timedelta(days=30 + n),
+                period_end=TODAY,
+                trigger=ReportTrigger.ON_DEMAND,
+                status=ReportStatus.DONE,
+                progress=100,
+                html="<h1>Rapport</h1>",
+                pdf=b"%PDF-1.7 stand-in",
+                published_groups=[],
+            )
+            for n in range(12)
+        )
     browser = login(town.hr)
     browser.get("/t/solby/reports/")  # the session and the tenant are cached
     with sql_counter() as page:

@@ -23,10 +23,22 @@ def share_an_example(town, make, scope) -> None:
     from web.collections.services import approve_entry
 
     sol = town.units["sol"]
-    make.example(town.tenant, sol, town.people["sol"][1], title="Hanne Jensens tavle",
-                 text="Hanne Jensen hængte en tavle op; ring 22 33 44 55.", is_offered=True)
-    make.example(town.tenant, sol, town.people["sol"][2], title="Ikke godkendt endnu",
-                 text="Ib Iversen foreslog noget.", is_offered=True)
+    make.example(
+        town.tenant,
+        sol,
+        town.people["sol"][1],
+        title="Hanne Jensens tavle",
+        text="Hanne Jensen hængte en tavle op; ring 22 33 44 55.",
+        is_offered=True,
+    )
+    make.example(
+        town.tenant,
+        sol,
+        town.people["sol"][2],
+        title="Ikke godkendt endnu",
+        text="Ib Iversen foreslog noget.",
+        is_offered=True,
+    )
     with scope(town.tenant):
         compile_collection()
         first = db.session.scalars(select(CollectionEntry).order_by(CollectionEntry.id)).first()
@@ -38,8 +50,12 @@ def generate(town, scope, locale: str = "da") -> tuple[Report, list[int]]:
     """What the task does, in the test's transaction."""
     seen: list[int] = []
     with scope(town.tenant):
-        report = services.request_report(town.hr, period_start=PERIOD[0].isoformat(),
-                                         period_end=PERIOD[1].isoformat(), locale=locale)
+        report = services.request_report(
+            town.hr,
+            period_start=PERIOD[0].isoformat(),
+            period_end=PERIOD[1].isoformat(),
+            locale=locale,
+        )
         timer = services.Timer(0.0)
         run = services.start_run(report)
         counts = services.build(report, seen.append)
@@ -57,8 +73,12 @@ def generated(town, make, scope) -> tuple[Report, list[int]]:
 def test_the_html_has_every_section_no_figure_below_k_and_no_names(town, scope, generated):
     report, progress = generated
     html = report.html
-    for heading in ("Deltagelse", "Dialogforløb og aftalte handlinger",
-                    "Hvad handler aktørskabet om?", "Udvalgte eksempler fra inspirationskataloget"):
+    for heading in (
+        "Deltagelse",
+        "Dialogforløb og aftalte handlinger",
+        "Hvad handler aktørskabet om?",
+        "Udvalgte eksempler fra inspirationskataloget",
+    ):
         assert f">{heading}</h2>" in html
     members = [int(n) for n in re.findall(r'<td class="members">(\d+)</td>', html)]
     assert members == [28, 18, 7, 6, 5, 5, 5, 5]  # every row is about at least k = 5 people
@@ -126,12 +146,16 @@ def test_the_next_report_is_audited_against_the_one_published(town, make, scope)
     newcomer = make.user(town.tenant, "Ny Kollega", unit=town.units["nord"])
     generate(town, scope)
     with scope(town.tenant):
-        stored = db.session.scalars(select(Report).options(undefer(Report.published_rows))
-                                    .order_by(Report.id)).all()
+        stored = db.session.scalars(
+            select(Report).options(undefer(Report.published_rows)).order_by(Report.id)
+        ).all()
         assert stored[1].k_threshold == 5
-        cells = [Cell(frozenset(row["people"]), row["cells"]["contributors"])
-                 for report in stored for row in report.published_rows
-                 if "contributors" in row["cells"]]
+        cells = [
+            Cell(frozenset(row["people"]), row["cells"]["contributors"])
+            for report in stored
+            for row in report.published_rows
+            if "contributors" in row["cells"]
+        ]
     assert interval(cells, {newcomer.id}, people=True) == (0.0, 1.0)
 
 
@@ -144,8 +168,9 @@ def test_in_english(town, scope):
     with scope(town.tenant), force_locale("en"):
         period = Period(*PERIOD)
         figures = compute(period, 5, [], services.today())
-        html = render_html(Document("Solby Kommune", period, 5, figures, [], services.today(),
-                                    None))
+        html = render_html(
+            Document("Solby Kommune", period, 5, figures, [], services.today(), None)
+        )
     assert '<html lang="en">' in html
     assert ">Participation per area and department</caption>" in html
     assert "Other units under Børn og Unge" in html
@@ -157,21 +182,30 @@ def test_a_failed_run_is_recorded(town, scope, monkeypatch):
 
     monkeypatch.setattr("web.reports.services.render_pdf", broken)
     with scope(town.tenant):
-        report = services.request_report(town.hr, period_start=PERIOD[0].isoformat(),
-                                         period_end=PERIOD[1].isoformat(), locale="da")
+        report = services.request_report(
+            town.hr,
+            period_start=PERIOD[0].isoformat(),
+            period_end=PERIOD[1].isoformat(),
+            locale="da",
+        )
         run = services.start_run(report)
         with pytest.raises(RuntimeError):
             services.build(report, lambda p: None)
-        services.fail_run(report.id, run.id, RuntimeError("chart library exploded"),
-                          services.Timer(0.0))
+        services.fail_run(
+            report.id, run.id, RuntimeError("chart library exploded"), services.Timer(0.0)
+        )
         assert (report.status, run.status) == (ReportStatus.FAILED, RunStatus.FAILED)
         assert run.error == "RuntimeError: chart library exploded"
 
 
 def test_a_run_interrupted_by_a_dying_worker_is_closed_when_the_task_comes_back(town, scope):
     with scope(town.tenant):
-        report = services.request_report(town.hr, period_start=PERIOD[0].isoformat(),
-                                         period_end=PERIOD[1].isoformat(), locale="da")
+        report = services.request_report(
+            town.hr,
+            period_start=PERIOD[0].isoformat(),
+            period_end=PERIOD[1].isoformat(),
+            locale="da",
+        )
         first = services.start_run(report)  # ... and the worker died here
         second = services.start_run(report)
         assert (first.status, first.error) == (RunStatus.FAILED, "interrupted")

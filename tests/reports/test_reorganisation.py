@@ -43,16 +43,16 @@ ALLOWED = {"adm": 5, "reng": 0, "drift": 7, "x1": 5, "x2": 5, "stab": 0}
 
 def people_csv(rows: list[tuple[str, str, str]]) -> str:
     lines = ["subject,email,display_name,locale,unit_external_id,unit_role,tenant_roles"]
-    lines += [f"{s},,{s},,{unit},{role},{'hr' if s == 'stab-0' else ''}"
-              for s, unit, role in rows]
+    lines += [f"{s},,{s},,{unit},{role},{'hr' if s == 'stab-0' else ''}" for s, unit, role in rows]
     return "\n".join(lines) + "\n"
 
 
 def generate(tenant, scope, period=PERIOD) -> Report:
     with scope(tenant):
         hr = db.session.scalar(select(User).where(User.subject == "stab-0"))
-        report = services.request_report(hr, period_start=period[0].isoformat(),
-                                         period_end=period[1].isoformat(), locale="da")
+        report = services.request_report(
+            hr, period_start=period[0].isoformat(), period_end=period[1].isoformat(), locale="da"
+        )
         run = services.start_run(report)
         counts = services.build(report, lambda p: None)
         services.finish_run(report, run, counts, services.Timer(0.0))
@@ -62,8 +62,9 @@ def generate(tenant, scope, period=PERIOD) -> Report:
 
 def stored(tenant, scope) -> list[list[dict]]:
     with scope(tenant):
-        reports = db.session.scalars(select(Report).options(undefer(Report.published_rows))
-                                     .order_by(Report.id)).all()
+        reports = db.session.scalars(
+            select(Report).options(undefer(Report.published_rows)).order_by(Report.id)
+        ).all()
         return [r.published_rows for r in reports]
 
 
@@ -82,12 +83,12 @@ def build_municipality(make, scope, took_part: dict[str, int]):
         units = {u.external_id: u for u in db.session.scalars(select(OrgUnit))}
     start = PERIOD[0] + timedelta(days=10)
     for key in took_part:
-        cycle = make.cycle(tenant, units[key], include_subunits=True,
-                           preparation_starts_on=start)
-        members = [s for s, unit, _ in people
-                   if unit == key or (key == "reng" and unit == "reng-team")]
+        cycle = make.cycle(tenant, units[key], include_subunits=True, preparation_starts_on=start)
+        members = [
+            s for s, unit, _ in people if unit == key or (key == "reng" and unit == "reng-team")
+        ]
         members.sort(key=lambda s: (s == "reng-leader", s))
-        took = ids(tenant, scope, members[:took_part[key]])
+        took = ids(tenant, scope, members[: took_part[key]])
         for user_id in took:
             with scope(tenant):
                 user = db.session.get(User, user_id)
@@ -100,7 +101,8 @@ def flat_municipality(make, scope, slug: str, sizes: dict[str, int]):
     tenant, the units CSV, the people rows and the org units by external id."""
     tenant = make.tenant(slug, settings={"k_threshold": K})
     units = "external_id,name,kind,parent_external_id\nkommune,Kommune,organisation,\n" + "".join(
-        f"{u},Enhed {u},department,kommune\n" for u in sizes)
+        f"{u},Enhed {u},department,kommune\n" for u in sizes
+    )
     people = [(f"{u}-{i}", u, "employee") for u, n in sizes.items() for i in range(n)]
     with scope(tenant):
         import_org(units, people_csv(people))
@@ -121,8 +123,9 @@ def test_the_reorganisation_leak_is_refused_or_protected(make, scope, took_part)
     # The reorganisation, by CSV import: Rengøring (team and leader) under Administration, one
     # named person from Drift to Administration, five hires in each of two departments.
     mover = "drift-0"  # took part (the first seven of Drift did)
-    moved_units = UNITS.replace("reng,Rengøring,department,kommune",
-                                "reng,Rengøring,department,adm")
+    moved_units = UNITS.replace(
+        "reng,Rengøring,department,kommune", "reng,Rengøring,department,adm"
+    )
     changes = [(mover, "adm", "employee")]
     changes += [(f"{unit}-new-{i}", unit, "employee") for unit in ("x1", "x2") for i in range(5)]
     with scope(tenant):
@@ -137,8 +140,11 @@ def test_the_reorganisation_leak_is_refused_or_protected(make, scope, took_part)
     # Report B's Administration row is the 21 people the auditor saw: the product stores them.
     adm_row = by_key[f"{adm.id:012d}:unit"]
     assert len(adm_row["people"]) == 21
-    assert_nothing_narrower_than_k([a, b], took_part=ids(
-        tenant, scope, [s for s, *_ in people + changes]) & participants(tenant, scope))
+    assert_nothing_narrower_than_k(
+        [a, b],
+        took_part=ids(tenant, scope, [s for s, *_ in people + changes])
+        & participants(tenant, scope),
+    )
     mover_id = ids(tenant, scope, [mover])
     lo, hi = interval(contributor_cells([a, b]), mover_id, people=True)
     assert (lo, hi) == (0.0, 1.0)
@@ -152,8 +158,12 @@ def participants(tenant, scope) -> set[int]:
 
 
 def contributor_cells(reports: list[list[dict]]) -> list[Cell]:
-    return [Cell(frozenset(row["people"]), row["cells"]["contributors"])
-            for rows in reports for row in rows if "contributors" in row["cells"]]
+    return [
+        Cell(frozenset(row["people"]), row["cells"]["contributors"])
+        for rows in reports
+        for row in rows
+        if "contributors" in row["cells"]
+    ]
 
 
 def assert_nothing_narrower_than_k(reports: list[list[dict]], took_part: set[int]) -> None:
@@ -168,8 +178,9 @@ def assert_nothing_narrower_than_k(reports: list[list[dict]], took_part: set[int
     by_value = set(rows) | smallest_groups(rows)
     for group in small | by_value:
         took = len(group & took_part)
-        if not group or not (len(group) < K or (group in by_value and (
-                0 < took < K or 0 < len(group) - took < K))):
+        if not group or not (
+            len(group) < K or (group in by_value and (0 < took < K or 0 < len(group) - took < K))
+        ):
             continue
         lo, hi = interval(cells, group, people=True)
         assert hi - lo >= min(K, len(group)) - 1e-6, (len(group), took, lo, hi)
@@ -179,12 +190,17 @@ def test_one_hire_does_not_blank_the_next_report(make, scope):
     # 78 people; one new hire in a 4-person unit. The next (non-overlapping) period's report
     # is not constrained by the earlier one and shows every unit of at least k people.
     tenant, units, people, by_ext = flat_municipality(
-        make, scope, "nyansat", {"small": 4, "a": 20, "b": 24, "c": 25, "stab": 5})
+        make, scope, "nyansat", {"small": 4, "a": 20, "b": 24, "c": 25, "stab": 5}
+    )
     first_period = (TODAY - timedelta(days=200), TODAY - timedelta(days=101))
     second_period = (TODAY - timedelta(days=100), TODAY)
     for period in (first_period, second_period):
-        cycle = make.cycle(tenant, by_ext["kommune"], include_subunits=True,
-                           preparation_starts_on=period[0] + timedelta(days=5))
+        cycle = make.cycle(
+            tenant,
+            by_ext["kommune"],
+            include_subunits=True,
+            preparation_starts_on=period[0] + timedelta(days=5),
+        )
         for user_id in sorted(ids(tenant, scope, [s for s, *_ in people]))[::2]:
             with scope(tenant):
                 user = db.session.get(User, user_id)
@@ -207,17 +223,18 @@ def test_one_hire_does_not_blank_the_next_report(make, scope):
 
 
 @pytest.mark.parametrize("hire_took_part", [True, False], ids=["took-part", "did-not"])
-def test_one_hire_in_the_same_period_hides_only_the_rows_it_changed(make, scope,
-                                                                     hire_took_part):
+def test_one_hire_in_the_same_period_hides_only_the_rows_it_changed(make, scope, hire_took_part):
     # Report A; one person hired into a 20-person department, who may take part in the same
     # period's cycle; report B of the same period. B hides no cell A showed except in the rows
     # that now hold the hire (the department and the municipality), and nothing about the hire
     # is derivable from A and B together.
     tenant, units, people, by_ext = flat_municipality(
-        make, scope, "nyansat2", {"a": 20, "b": 24, "c": 25, "d": 9, "stab": 5})
+        make, scope, "nyansat2", {"a": 20, "b": 24, "c": 25, "d": 9, "stab": 5}
+    )
     kommune = by_ext["kommune"]
-    cycle = make.cycle(tenant, kommune, include_subunits=True,
-                       preparation_starts_on=PERIOD[0] + timedelta(days=5))
+    cycle = make.cycle(
+        tenant, kommune, include_subunits=True, preparation_starts_on=PERIOD[0] + timedelta(days=5)
+    )
     for user_id in sorted(ids(tenant, scope, [s for s, *_ in people]))[::3]:
         with scope(tenant):
             user = db.session.get(User, user_id)
@@ -232,11 +249,18 @@ def test_one_hire_in_the_same_period_hides_only_the_rows_it_changed(make, scope,
     generate(tenant, scope)  # report B, same period
     a, b = stored(tenant, scope)
     before = {row["key"]: row for row in a}
-    changed = {row["key"] for row in b
-               if set(row["people"]) != set(before.get(row["key"], {}).get("people", ()))}
+    changed = {
+        row["key"]
+        for row in b
+        if set(row["people"]) != set(before.get(row["key"], {}).get("people", ()))
+    }
     assert len(changed) == 2  # the department and the municipality
-    lost = {(row["key"], name) for row in b for name in before.get(row["key"], {}).get(
-        "cells", {}) if name not in row["cells"] and row["key"] not in changed}
+    lost = {
+        (row["key"], name)
+        for row in b
+        for name in before.get(row["key"], {}).get("cells", {})
+        if name not in row["cells"] and row["key"] not in changed
+    }
     assert not lost, lost
     shown_a = sum(len(row["cells"]) for row in a)
     assert shown_a > 0

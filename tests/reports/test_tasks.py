@@ -13,8 +13,11 @@ from web.tenancy import tenant_scope
 def test_progress_is_written_beside_the_open_transaction(app, committed_make):
     tenant, other = committed_make.tenant("fremdrift"), committed_make.tenant("andre")
     with committed_make.scope(tenant):
-        report = Report(period_start=date(2026, 1, 1), period_end=date(2026, 6, 30),
-                        trigger=ReportTrigger.ON_DEMAND)
+        report = Report(
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 6, 30),
+            trigger=ReportTrigger.ON_DEMAND,
+        )
         db.session.add(report)
     with app.app_context(), tenant_scope(tenant.id):
         db.session.get(Report, report.id).status  # noqa: B018 - a transaction stays open

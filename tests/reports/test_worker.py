@@ -23,15 +23,23 @@ def test_a_report_requested_by_hr_is_generated_by_the_worker(app, committed_make
     town = build_town(committed_make)
     celery = app.extensions["celery"]
     celery.control.purge()
-    worker = celery_worker(child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=TEST_REDIS_URL,
-                                     AKTOR_ENV="test", SECRET_KEY="test-secret"),
-                           tmp_path / "worker.log")
+    worker = celery_worker(
+        child_env(
+            DATABASE_URL=APP_DATABASE_URL,
+            REDIS_URL=TEST_REDIS_URL,
+            AKTOR_ENV="test",
+            SECRET_KEY="test-secret",
+        ),
+        tmp_path / "worker.log",
+    )
     try:
         client = app.test_client()
         with client.session_transaction() as session:
             session.update(session_payload(town.hr))
-        response = client.post("/t/solby/reports/", data={
-            "period_start": PERIOD[0].isoformat(), "period_end": PERIOD[1].isoformat()})
+        response = client.post(
+            "/t/solby/reports/",
+            data={"period_start": PERIOD[0].isoformat(), "period_end": PERIOD[1].isoformat()},
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
         url = response.headers["Location"]
         seen = []

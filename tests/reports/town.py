@@ -84,8 +84,9 @@ def build_town(make, slug: str = "solby") -> Town:
     people("spec", "Vera Vang", "Willy Wulff")
     people("vp", "Yrsa Yde", "Zenia Zahle", "Åge Ås", "Ærø Ebbe", "Øjvind Øst")
     town.hr = make.user(t, "Henrik Rask", unit=u["stab"], roles=(TenantRoleName.HR,))
-    town.hovedudvalg = make.user(t, "Karen Mortensen", unit=u["stab"],
-                                 roles=(TenantRoleName.HOVEDUDVALG,))
+    town.hovedudvalg = make.user(
+        t, "Karen Mortensen", unit=u["stab"], roles=(TenantRoleName.HOVEDUDVALG,)
+    )
     town.admin = make.user(t, "Birgitte Holm", unit=u["stab"], roles=(TenantRoleName.ADMIN,))
     town.people["stab"] = [town.hr, town.hovedudvalg, town.admin]
     people("stab", "Søren Sejr", "Tina Tved")
@@ -99,51 +100,127 @@ def build_town(make, slug: str = "solby") -> Town:
 def _activity(make, town: Town) -> None:
     t, u, p = town.tenant, town.units, town.people
     # Dagtilbud Nord: Solsikken's cycle is closed; Mælkebøtten's is past its follow-up.
-    sol = make.cycle(t, u["sol"], phase=Phase.CLOSED, preparation_starts_on=STARTED,
-                     preparation_ends_on=STARTED + timedelta(days=14), follow_up_on=PAST)
-    mb = make.cycle(t, u["mb"], phase=Phase.FOLLOW_UP, preparation_starts_on=STARTED,
-                    preparation_ends_on=STARTED + timedelta(days=14), follow_up_on=PAST)
-    old = make.cycle(t, u["sol"], phase=Phase.CLOSED,  # before the period: not counted
-                     preparation_starts_on=TODAY - timedelta(days=400),
-                     preparation_ends_on=TODAY - timedelta(days=390),
-                     follow_up_on=TODAY - timedelta(days=300))
+    sol = make.cycle(
+        t,
+        u["sol"],
+        phase=Phase.CLOSED,
+        preparation_starts_on=STARTED,
+        preparation_ends_on=STARTED + timedelta(days=14),
+        follow_up_on=PAST,
+    )
+    mb = make.cycle(
+        t,
+        u["mb"],
+        phase=Phase.FOLLOW_UP,
+        preparation_starts_on=STARTED,
+        preparation_ends_on=STARTED + timedelta(days=14),
+        follow_up_on=PAST,
+    )
+    old = make.cycle(
+        t,
+        u["sol"],
+        phase=Phase.CLOSED,  # before the period: not counted
+        preparation_starts_on=TODAY - timedelta(days=400),
+        preparation_ends_on=TODAY - timedelta(days=390),
+        follow_up_on=TODAY - timedelta(days=300),
+    )
     for user in p["sol"][:3]:  # Dorte, Hanne, Ib
         make.participation(t, sol, user)
     make.participation(t, mb, p["mb"][0])
     make.participation(t, old, p["sol"][3])  # Jens, but only in the old cycle
-    make.action(t, sol, p["sol"][1], status=ActionStatus.DONE, due_on=PAST,
-                expectation=Expectation.RESPONSIBILITY, kkc=KKC.COURSE)
-    make.action(t, sol, p["sol"][2], status=ActionStatus.PLANNED, due_on=PAST,
-                expectation=Expectation.CONTEXT)
+    make.action(
+        t,
+        sol,
+        p["sol"][1],
+        status=ActionStatus.DONE,
+        due_on=PAST,
+        expectation=Expectation.RESPONSIBILITY,
+        kkc=KKC.COURSE,
+    )
+    make.action(
+        t,
+        sol,
+        p["sol"][2],
+        status=ActionStatus.PLANNED,
+        due_on=PAST,
+        expectation=Expectation.CONTEXT,
+    )
     make.action(t, mb, p["mb"][0], status=ActionStatus.IN_PROGRESS, due_on=FUTURE)
     make.action(t, old, p["sol"][3], status=ActionStatus.PLANNED, due_on=PAST)  # not counted
     # Skoler: one open cycle, follow-up ahead; half the team took part.
-    nord = make.cycle(t, u["nord"], phase=Phase.AGREEMENTS, preparation_starts_on=STARTED,
-                      preparation_ends_on=STARTED + timedelta(days=14), follow_up_on=FUTURE)
+    nord = make.cycle(
+        t,
+        u["nord"],
+        phase=Phase.AGREEMENTS,
+        preparation_starts_on=STARTED,
+        preparation_ends_on=STARTED + timedelta(days=14),
+        follow_up_on=FUTURE,
+    )
     for user in p["nord"][:3]:
         make.participation(t, nord, user)
     # Specialtilbud (2 people): overdue cycle and action, both took part.
-    spec = make.cycle(t, u["spec"], phase=Phase.FOLLOW_UP, preparation_starts_on=STARTED,
-                      preparation_ends_on=STARTED + timedelta(days=14), follow_up_on=PAST)
+    spec = make.cycle(
+        t,
+        u["spec"],
+        phase=Phase.FOLLOW_UP,
+        preparation_starts_on=STARTED,
+        preparation_ends_on=STARTED + timedelta(days=14),
+        follow_up_on=PAST,
+    )
     for user in p["spec"]:
         make.participation(t, spec, user)
-    make.action(t, spec, p["spec"][0], status=ActionStatus.PLANNED, due_on=PAST,
-                expectation=Expectation.RESPONSIBILITY, kkc=KKC.COMMITMENT)
+    make.action(
+        t,
+        spec,
+        p["spec"][0],
+        status=ActionStatus.PLANNED,
+        due_on=PAST,
+        expectation=Expectation.RESPONSIBILITY,
+        kkc=KKC.COMMITMENT,
+    )
     # Vej og Park: closed, everyone took part, its action done.
-    vp = make.cycle(t, u["vp"], phase=Phase.CLOSED, preparation_starts_on=STARTED,
-                    preparation_ends_on=STARTED + timedelta(days=14), follow_up_on=PAST)
+    vp = make.cycle(
+        t,
+        u["vp"],
+        phase=Phase.CLOSED,
+        preparation_starts_on=STARTED,
+        preparation_ends_on=STARTED + timedelta(days=14),
+        follow_up_on=PAST,
+    )
     for user in p["vp"]:
         make.participation(t, vp, user)
     make.action(t, vp, p["vp"][0], status=ActionStatus.DONE, due_on=PAST, kkc=KKC.COURSE)
     # Examples of the period (their classification only counts).
     in_period = datetime.combine(TODAY - timedelta(days=50), datetime.min.time(), UTC)
-    make.example(t, u["sol"], p["sol"][1], title="Morgenmødet", text="Hanne Jensen tog ordet.",
-                 expectations=[Expectation.RESPONSIBILITY, Expectation.AGENCY_FOR_OTHERS],
-                 kkc=KKC.COORDINATION, olfa=OLFA.COMMUNITY, created_at=in_period)
-    make.example(t, u["nord"], p["nord"][1], title="Skolegården", text="Vi ryddede op.",
-                 olfa=OLFA.EMPLOYEE, created_at=in_period)
-    make.example(t, u["nord"], p["nord"][1], title="Gammelt", text="For længe siden.",
-                 olfa=OLFA.EMPLOYEE, created_at=in_period - timedelta(days=365))
+    make.example(
+        t,
+        u["sol"],
+        p["sol"][1],
+        title="Morgenmødet",
+        text="Hanne Jensen tog ordet.",
+        expectations=[Expectation.RESPONSIBILITY, Expectation.AGENCY_FOR_OTHERS],
+        kkc=KKC.COORDINATION,
+        olfa=OLFA.COMMUNITY,
+        created_at=in_period,
+    )
+    make.example(
+        t,
+        u["nord"],
+        p["nord"][1],
+        title="Skolegården",
+        text="Vi ryddede op.",
+        olfa=OLFA.EMPLOYEE,
+        created_at=in_period,
+    )
+    make.example(
+        t,
+        u["nord"],
+        p["nord"][1],
+        title="Gammelt",
+        text="For længe siden.",
+        olfa=OLFA.EMPLOYEE,
+        created_at=in_period - timedelta(days=365),
+    )
 
 
 def town_with_neighbour(make) -> Town:
@@ -152,8 +229,13 @@ def town_with_neighbour(make) -> Town:
     neighbour = make.tenant("nabo", name="Nabo Kommune")
     unit = make.unit(neighbour, "Nabo-afdeling", UnitKind.DEPARTMENT)
     users = [make.user(neighbour, f"Nabo {n}", unit=unit) for n in range(8)]
-    cycle = make.cycle(neighbour, unit, preparation_starts_on=STARTED,
-                       preparation_ends_on=STARTED + timedelta(days=14), follow_up_on=PAST)
+    cycle = make.cycle(
+        neighbour,
+        unit,
+        preparation_starts_on=STARTED,
+        preparation_ends_on=STARTED + timedelta(days=14),
+        follow_up_on=PAST,
+    )
     for user in users:
         make.participation(neighbour, cycle, user)
         make.action(neighbour, cycle, user, due_on=PAST, kkc=KKC.COURSE)

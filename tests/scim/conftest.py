@@ -23,9 +23,14 @@ class ScimTenant:
     token: str
 
     def client(self, token: str | None = None) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=30, headers={
-            "Authorization": f"Bearer {token or self.token}",
-            "Content-Type": "application/scim+json"})
+        return httpx.Client(
+            base_url=self.base_url,
+            timeout=30,
+            headers={
+                "Authorization": f"Bearer {token or self.token}",
+                "Content-Type": "application/scim+json",
+            },
+        )
 
 
 def new_token(app, tenant: Tenant, admin_id: int, name: str = "Entra ID") -> str:

@@ -30,13 +30,21 @@ def test_last_runs_summary_errors_and_unplaced(app, make, login, client, scope):
     assert page.count("Ingen endnu.") == 2
     lost = make.user(tenant, "Tove Tvilling")
     with scope(tenant):
-        db.session.get(User, lost.id).ambiguous_units = [{"ref": "Syd/Team 2", "candidates": [
-            {"id": 1, "external_id": "T2a", "path": "Syd/Team 2"},
-            {"id": 2, "external_id": "T2b", "path": "Syd/Team 2"}]}]
-        record_run(ProvisioningSource.CSV, ok=False,
-                   errors=["units.csv, linje 2: enhederne danner en ring (A0 → A0D0 → A0)"])
-        record_run(ProvisioningSource.SCIM, ok=True, summary={"date": "2026-12-07",
-                                                              "created": 3})
+        db.session.get(User, lost.id).ambiguous_units = [
+            {
+                "ref": "Syd/Team 2",
+                "candidates": [
+                    {"id": 1, "external_id": "T2a", "path": "Syd/Team 2"},
+                    {"id": 2, "external_id": "T2b", "path": "Syd/Team 2"},
+                ],
+            }
+        ]
+        record_run(
+            ProvisioningSource.CSV,
+            ok=False,
+            errors=["units.csv, linje 2: enhederne danner en ring (A0 → A0D0 → A0)"],
+        )
+        record_run(ProvisioningSource.SCIM, ok=True, summary={"date": "2026-12-07", "created": 3})
         db.session.commit()
     page = client.get(PAGE.format(slug=tenant.slug)).get_data(as_text=True)
     assert "units.csv, linje 2: enhederne danner en ring (A0 → A0D0 → A0)" in page

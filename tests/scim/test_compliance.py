@@ -13,8 +13,7 @@ def test_scim2_tester_finds_no_failure(scim):
         client = SyncSCIMClient(http)
         results = check_server(client, raise_exceptions=False)
     failures = [r for r in results if r.status in FAILED]
-    assert not failures, "\n".join(f"{r.resource_type} {r.title}: {r.reason}"
-                                   for r in failures)
+    assert not failures, "\n".join(f"{r.resource_type} {r.title}: {r.reason}" for r in failures)
     # Every check ran (discovery, CRUD, PATCH add/remove/replace of each published
     # attribute, for Users and Groups): none was skipped for want of a capability.
     ran = [r for r in results if r.status != Status.SKIPPED]

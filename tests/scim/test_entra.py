@@ -26,13 +26,19 @@ GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 def entra_user(user_name: str, external_id: str, **extra) -> dict:
-    return {"schemas": [USER, ENTERPRISE], "externalId": external_id, "userName": user_name,
-            "active": True, "displayName": "Åse Østergaard",
-            "emails": [{"primary": True, "type": "work", "value": user_name}],
-            "meta": {"resourceType": "User"},
-            "name": {"formatted": "Åse Østergaard", "familyName": "Østergaard",
-                     "givenName": "Åse"},
-            "roles": [], ENTERPRISE: {"department": "Dagtilbud Syd"}, **extra}
+    return {
+        "schemas": [USER, ENTERPRISE],
+        "externalId": external_id,
+        "userName": user_name,
+        "active": True,
+        "displayName": "Åse Østergaard",
+        "emails": [{"primary": True, "type": "work", "value": user_name}],
+        "meta": {"resourceType": "User"},
+        "name": {"formatted": "Åse Østergaard", "familyName": "Østergaard", "givenName": "Åse"},
+        "roles": [],
+        ENTERPRISE: {"department": "Dagtilbud Syd"},
+        **extra,
+    }
 
 
 def patch(*operations: dict) -> dict:
@@ -51,8 +57,10 @@ def memberships(app, tenant, subject: str) -> set[tuple[str, str, str]]:
     with app.app_context(), tenant_scope(tenant.id):
         rows = db.session.execute(
             select(OrgUnit.external_id, Membership.role, Membership.source)
-            .join(Membership, Membership.unit_id == OrgUnit.id).join(User)
-            .where(User.subject == subject)).all()
+            .join(Membership, Membership.unit_id == OrgUnit.id)
+            .join(User)
+            .where(User.subject == subject)
+        ).all()
     return {(u, r.value, s.value) for u, r, s in rows}
 
 
@@ -84,12 +92,19 @@ def test_entra_user_lifecycle(app, scim, style):
         found = http.get("/Users", params={"filter": f'externalId eq "oid-{style}"'})
         assert [r["id"] for r in found.json()["Resources"]] == [uid]
 
-        changed = http.patch(f"/Users/{uid}", json=patch(
-            {"op": cap("replace"), "path": 'emails[type eq "work"].value',
-             "value": f"aase.{style}@ærø.dk"},
-            {"op": cap("replace"), "path": "name.familyName", "value": "Østergård"},
-            {"op": cap("replace"), "path": "displayName", "value": "Åse Østergård"},
-            {"op": cap("add"), "path": f"{ENTERPRISE}:department", "value": "Skoler"}))
+        changed = http.patch(
+            f"/Users/{uid}",
+            json=patch(
+                {
+                    "op": cap("replace"),
+                    "path": 'emails[type eq "work"].value',
+                    "value": f"aase.{style}@ærø.dk",
+                },
+                {"op": cap("replace"), "path": "name.familyName", "value": "Østergård"},
+                {"op": cap("replace"), "path": "displayName", "value": "Åse Østergård"},
+                {"op": cap("add"), "path": f"{ENTERPRISE}:department", "value": "Skoler"},
+            ),
+        )
         assert changed.status_code in (200, 204), changed.text
         shown = http.get(f"/Users/{uid}").json()
         assert shown["name"]["familyName"] == "Østergård"
@@ -99,8 +114,11 @@ def test_entra_user_lifecycle(app, scim, style):
     assert user.external_id == f"oid-{style}" and user.is_active
 
     with scim.client() as http:
-        off = {"op": cap("replace"), "path": "active",
-               "value": "False" if style == "legacy" else False}
+        off = {
+            "op": cap("replace"),
+            "path": "active",
+            "value": "False" if style == "legacy" else False,
+        }
         if style == "current":  # Entra's current form: no path, the attributes as value
             off = {"op": "replace", "value": {"active": False}}
         gone = http.patch(f"/Users/{uid}", json=patch(off))
@@ -109,47 +127,77 @@ def test_entra_user_lifecycle(app, scim, style):
     assert not user_row(app, scim.tenant, name).is_active
 
 
-def test_group_members_become_unit_members_and_leavers_lose_them(app, scim, team,
-                                                                 committed_make):
+def test_group_members_become_unit_members_and_leavers_lose_them(app, scim, team, committed_make):
     """Create group, map it (admin), PATCH add/remove members (both forms), rename, delete
     the user (the leaving path: deactivated, provisioned membership ended, row kept)."""
     with scim.client() as http:
-        ids = [http.post("/Users", json=entra_user(f"p{i}@norddjurs.dk", f"oid-{i}")).json()["id"]
-               for i in range(3)]
-        query = http.get("/Groups", params={"filter": 'displayName eq "Team 2 (Entra)"',
-                                            "excludedAttributes": "members"})
+        ids = [
+            http.post("/Users", json=entra_user(f"p{i}@norddjurs.dk", f"oid-{i}")).json()["id"]
+            for i in range(3)
+        ]
+        query = http.get(
+            "/Groups",
+            params={"filter": 'displayName eq "Team 2 (Entra)"', "excludedAttributes": "members"},
+        )
         assert query.json()["totalResults"] == 0
-        group = http.post("/Groups", json={"schemas": [GROUP], "externalId": "g-oid",
-                                           "displayName": "Team 2 (Entra)", "members": [],
-                                           "meta": {"resourceType": "Group"}})
+        group = http.post(
+            "/Groups",
+            json={
+                "schemas": [GROUP],
+                "externalId": "g-oid",
+                "displayName": "Team 2 (Entra)",
+                "members": [],
+                "meta": {"resourceType": "Group"},
+            },
+        )
         assert group.status_code == 201, group.text
         gid = group.json()["id"]
 
     # The tenant admin says the group is the team (its page posts the same service call).
     with app.app_context(), tenant_scope(scim.tenant.id):
-        services.set_target(db.session.get(ScimGroup, int(gid)), GroupTarget.UNIT,
-                            db.session.get(OrgUnit, team.id), None, actor=None)
+        services.set_target(
+            db.session.get(ScimGroup, int(gid)),
+            GroupTarget.UNIT,
+            db.session.get(OrgUnit, team.id),
+            None,
+            actor=None,
+        )
         db.session.commit()
 
     with scim.client() as http:
-        added = http.patch(f"/Groups/{gid}", json=patch(
-            {"op": "Add", "path": "members",
-             "value": [{"$ref": None, "value": ids[0]}, {"$ref": None, "value": ids[1]}]}))
+        added = http.patch(
+            f"/Groups/{gid}",
+            json=patch(
+                {
+                    "op": "Add",
+                    "path": "members",
+                    "value": [{"$ref": None, "value": ids[0]}, {"$ref": None, "value": ids[1]}],
+                }
+            ),
+        )
         assert added.status_code in (200, 204), added.text
-        http.patch(f"/Groups/{gid}", json=patch(
-            {"op": "add", "path": "members", "value": [{"value": ids[2]}]}))
+        http.patch(
+            f"/Groups/{gid}",
+            json=patch({"op": "add", "path": "members", "value": [{"value": ids[2]}]}),
+        )
     for i in range(3):
         assert memberships(app, scim.tenant, f"p{i}@norddjurs.dk") == {
-            (team.external_id, "employee", "import")}
+            (team.external_id, "employee", "import")
+        }
 
     with scim.client() as http:
-        removed = http.patch(f"/Groups/{gid}", json=patch(
-            {"op": "Remove", "path": f'members[value eq "{ids[1]}"]'}))
+        removed = http.patch(
+            f"/Groups/{gid}", json=patch({"op": "Remove", "path": f'members[value eq "{ids[1]}"]'})
+        )
         assert removed.status_code in (200, 204), removed.text
-        http.patch(f"/Groups/{gid}", json=patch(
-            {"op": "remove", "path": "members", "value": [{"value": ids[2]}]}))
-        renamed = http.patch(f"/Groups/{gid}", json=patch(
-            {"op": "Replace", "path": "displayName", "value": "Team 2, Dagtilbud Syd"}))
+        http.patch(
+            f"/Groups/{gid}",
+            json=patch({"op": "remove", "path": "members", "value": [{"value": ids[2]}]}),
+        )
+        renamed = http.patch(
+            f"/Groups/{gid}",
+            json=patch({"op": "Replace", "path": "displayName", "value": "Team 2, Dagtilbud Syd"}),
+        )
         assert renamed.status_code in (200, 204)
         listed = http.get(f"/Groups/{gid}").json()
         assert [m["value"] for m in listed["members"]] == [ids[0]]
@@ -170,26 +218,41 @@ def test_group_members_become_unit_members_and_leavers_lose_them(app, scim, team
 def test_a_group_mapped_to_leadership_or_a_role(app, scim, team):
     with scim.client() as http:
         uid = http.post("/Users", json=entra_user("lea@norddjurs.dk", "oid-lea")).json()["id"]
-        leaders = http.post("/Groups", json={"schemas": [GROUP], "displayName": "Ledere",
-                                             "members": [{"value": uid}]}).json()["id"]
-        hr = http.post("/Groups", json={"schemas": [GROUP], "displayName": "HR",
-                                        "members": [{"value": uid}]}).json()["id"]
+        leaders = http.post(
+            "/Groups",
+            json={"schemas": [GROUP], "displayName": "Ledere", "members": [{"value": uid}]},
+        ).json()["id"]
+        hr = http.post(
+            "/Groups", json={"schemas": [GROUP], "displayName": "HR", "members": [{"value": uid}]}
+        ).json()["id"]
     from web.users.models import TenantRoleName
 
     with app.app_context(), tenant_scope(scim.tenant.id):
-        services.set_target(db.session.get(ScimGroup, int(leaders)), GroupTarget.LEADER,
-                            db.session.get(OrgUnit, team.id), None, actor=None)
-        services.set_target(db.session.get(ScimGroup, int(hr)), GroupTarget.ROLE, None,
-                            TenantRoleName.HR, actor=None)
+        services.set_target(
+            db.session.get(ScimGroup, int(leaders)),
+            GroupTarget.LEADER,
+            db.session.get(OrgUnit, team.id),
+            None,
+            actor=None,
+        )
+        services.set_target(
+            db.session.get(ScimGroup, int(hr)),
+            GroupTarget.ROLE,
+            None,
+            TenantRoleName.HR,
+            actor=None,
+        )
         db.session.commit()
     assert memberships(app, scim.tenant, "lea@norddjurs.dk") == {
-        (team.external_id, MembershipRole.LEADER.value, "import")}
+        (team.external_id, MembershipRole.LEADER.value, "import")
+    }
     with app.app_context(), tenant_scope(scim.tenant.id):
         lea = db.session.scalar(select(User).filter_by(subject="lea@norddjurs.dk"))
         assert {(r.role.value, r.source.value) for r in lea.roles} == {("hr", "import")}
         # Re-mapping the group to nothing ends what it gave.
-        services.set_target(db.session.get(ScimGroup, int(hr)), GroupTarget.NONE, None, None,
-                            actor=None)
+        services.set_target(
+            db.session.get(ScimGroup, int(hr)), GroupTarget.NONE, None, None, actor=None
+        )
         db.session.commit()
         db.session.refresh(lea)
         assert lea.roles == []
@@ -221,11 +284,17 @@ def test_tokens_are_per_tenant_and_revocable(app, scim, committed_make):
 
 def test_bad_input_is_a_scim_error_and_changes_nothing(app, scim):
     with scim.client() as http:
-        bad = http.post("/Users", json=entra_user("x@norddjurs.dk", "o",
-                                                  emails=[{"value": "a@@b", "primary": True}]))
+        bad = http.post(
+            "/Users",
+            json=entra_user("x@norddjurs.dk", "o", emails=[{"value": "a@@b", "primary": True}]),
+        )
         assert bad.status_code == 400 and bad.json()["scimType"] == "invalidValue"
-        assert http.get("/Users", params={"filter": 'userName eq "x@norddjurs.dk"'}
-                        ).json()["totalResults"] == 0
+        assert (
+            http.get("/Users", params={"filter": 'userName eq "x@norddjurs.dk"'}).json()[
+                "totalResults"
+            ]
+            == 0
+        )
         assert http.get("/Nope").status_code == 404
     assert user_row(app, scim.tenant, "x@norddjurs.dk") is None
 
@@ -240,11 +309,24 @@ def test_rate_limited_per_token(app, scim, committed_make):
     from tests.auth.providers import serve
     from web import create_app
 
-    keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI",
-            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED")
-    limited = create_app({**{k: app.config[k] for k in keys if k in app.config},
-                          "RATELIMIT_ENABLED": True, "RATELIMIT_SCIM": "5 per minute",
-                          "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}"})
+    keys = (
+        "ENV",
+        "TESTING",
+        "SECRET_KEY",
+        "SQLALCHEMY_DATABASE_URI",
+        "SQLALCHEMY_OWNER_URI",
+        "REDIS_URL",
+        "CELERY_QUEUE",
+        "WTF_CSRF_ENABLED",
+    )
+    limited = create_app(
+        {
+            **{k: app.config[k] for k in keys if k in app.config},
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_SCIM": "5 per minute",
+            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
+        }
+    )
     app.extensions["celery"].set_current()
     admin = committed_make.user(scim.tenant, "Anden Admin")
     second = new_token(app, scim.tenant, admin.id, "Reserve")
@@ -269,9 +351,13 @@ def test_etags_refuse_a_stale_write(app, scim):
         created = http.post("/Users", json=entra_user("etag@norddjurs.dk", "oid-e"))
         uid, first = created.json()["id"], created.headers["ETag"]
         assert http.get(f"/Users/{uid}", headers={"If-None-Match": first}).status_code == 304
-        http.patch(f"/Users/{uid}", json=patch(
-            {"op": "replace", "path": "displayName", "value": "Ny"}))
-        stale = http.patch(f"/Users/{uid}", headers={"If-Match": first}, json=patch(
-            {"op": "replace", "path": "displayName", "value": "Gammel"}))
+        http.patch(
+            f"/Users/{uid}", json=patch({"op": "replace", "path": "displayName", "value": "Ny"})
+        )
+        stale = http.patch(
+            f"/Users/{uid}",
+            headers={"If-Match": first},
+            json=patch({"op": "replace", "path": "displayName", "value": "Gammel"}),
+        )
         assert stale.status_code == 412
         assert http.get(f"/Users/{uid}").json()["displayName"] == "Ny"

@@ -20,8 +20,13 @@ from web.extensions import db
 from web.orgs.models import OrgUnit
 from web.reports.models import ReportStatus
 
-NAMES = ["Social $\\foo$ og Sundhed", "Team $x^{2}$", "Linje\\nskift", "100% {} og $",
-         "$\\frac{1}{0}$ _under_ ^hat^"]
+NAMES = [
+    "Social $\\foo$ og Sundhed",
+    "Team $x^{2}$",
+    "Linje\\nskift",
+    "100% {} og $",
+    "$\\frac{1}{0}$ _under_ ^hat^",
+]
 
 
 def svg_texts(document: str) -> list[str]:
@@ -41,11 +46,17 @@ def test_the_report_is_made_and_shows_the_name_literally(make, scope, name):
     assert name in svg_texts(chart)
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 # Latin letters (DejaVu Sans has their glyphs: a missing glyph is a warning, an error here).
-@given(name=st.text(st.characters(max_codepoint=0x24F, categories=("L", "N", "P", "S", "Zs")),
-                    min_size=1, max_size=24).filter(str.strip))
+@given(
+    name=st.text(
+        st.characters(max_codepoint=0x24F, categories=("L", "N", "P", "S", "Zs")),
+        min_size=1,
+        max_size=24,
+    ).filter(str.strip)
+)
 @example(name="Social $\\foo$ og Sundhed")
 @example(name="Team $x^{2}$")
 def test_the_overview_chart_draws_any_name_as_text(ctx, name):

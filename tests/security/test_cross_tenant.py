@@ -65,11 +65,21 @@ class Seeded:
 
 # Where B's ids for each integer URL argument come from (table of the tenant's rows).
 ID_SOURCES = {
-    "cycle_id": "cycles", "action_id": "actions", "example_id": "examples",
-    "report_id": "reports", "user_id": "users", "contribution_id": "contributions",
-    "template_id": "dialogue_templates", "token_id": "api_tokens", "campaign_id": "campaigns",
-    "entry_id": "collection_entries", "group_id": "scim_groups", "scim_token_id": "scim_tokens",
-    "theme_id": "themes", "version_id": "sso_versions", "webhook_id": "teams_webhooks",
+    "cycle_id": "cycles",
+    "action_id": "actions",
+    "example_id": "examples",
+    "report_id": "reports",
+    "user_id": "users",
+    "contribution_id": "contributions",
+    "template_id": "dialogue_templates",
+    "token_id": "api_tokens",
+    "campaign_id": "campaigns",
+    "entry_id": "collection_entries",
+    "group_id": "scim_groups",
+    "scim_token_id": "scim_tokens",
+    "theme_id": "themes",
+    "version_id": "sso_versions",
+    "webhook_id": "teams_webhooks",
 }
 
 
@@ -110,17 +120,19 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
     org = make.unit(tenant, mark("Kommunen"), UnitKind.ORGANISATION)
     area = make.unit(tenant, mark("Område"), UnitKind.AREA, parent=org)
     department = make.unit(tenant, mark("Afdeling"), UnitKind.DEPARTMENT, parent=area)
-    teams = {phase: make.unit(tenant, mark(f"Team {phase.value}"), parent=department)
-             for phase in Phase}
+    teams = {
+        phase: make.unit(tenant, mark(f"Team {phase.value}"), parent=department) for phase in Phase
+    }
     leader = make.user(tenant, mark("Leder"), leader_of=department)
     staff = make.unit(tenant, mark("Stab"), UnitKind.DEPARTMENT, parent=org)
-    employees = [make.user(tenant, mark("Ansat"), unit=teams[Phase.PREPARATION])
-                 for _ in range(5)]
+    employees = [make.user(tenant, mark("Ansat"), unit=teams[Phase.PREPARATION]) for _ in range(5)]
     users = {
-        "employee": employees[0], "leader": leader,
+        "employee": employees[0],
+        "leader": leader,
         "hr": make.user(tenant, mark("HR"), unit=staff, roles=(TenantRoleName.HR,)),
-        "hovedudvalg": make.user(tenant, mark("HU"), unit=staff,
-                                 roles=(TenantRoleName.HOVEDUDVALG,)),
+        "hovedudvalg": make.user(
+            tenant, mark("HU"), unit=staff, roles=(TenantRoleName.HOVEDUDVALG,)
+        ),
         "admin": make.user(tenant, mark("Admin"), unit=staff, roles=(TenantRoleName.ADMIN,)),
     }
     seeded = Seeded(tenant=tenant, users=users)
@@ -128,54 +140,104 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
         for user in db.session.scalars(select(User)):
             user.email = f"{mark('mail').split()[-1].lower()}@example.org"
         for team in list(teams.values())[1:]:
-            db.session.add_all(Membership(user_id=e.id, unit_id=team.id,
-                                          role=MembershipRole.EMPLOYEE) for e in employees)
+            db.session.add_all(
+                Membership(user_id=e.id, unit_id=team.id, role=MembershipRole.EMPLOYEE)
+                for e in employees
+            )
         db.session.flush()
-        update_settings(SettingsInput(issuer=f"http://127.0.0.1:9/{mark('idp').split()[-1]}",
-                                      client_id=mark("klient").split()[-1],
-                                      client_secret=mark("hemmelighed"),
-                                      is_plain_http_allowed=True), check_provider=False)
+        update_settings(
+            SettingsInput(
+                issuer=f"http://127.0.0.1:9/{mark('idp').split()[-1]}",
+                client_id=mark("klient").split()[-1],
+                client_secret=mark("hemmelighed"),
+                is_plain_http_allowed=True,
+            ),
+            check_provider=False,
+        )
         # A pending version too (the admin's draft), for the version routes.
-        update_settings(SettingsInput(issuer=f"http://127.0.0.1:9/{mark('idp').split()[-1]}",
-                                      client_id=mark("kladde").split()[-1],
-                                      is_plain_http_allowed=True), check_provider=False,
-                        draft=True)
+        update_settings(
+            SettingsInput(
+                issuer=f"http://127.0.0.1:9/{mark('idp').split()[-1]}",
+                client_id=mark("kladde").split()[-1],
+                is_plain_http_allowed=True,
+            ),
+            check_provider=False,
+            draft=True,
+        )
         template = ensure_default_template()
         today = date.today()
         for phase, team in teams.items():
             cycle = cycle_service.start_cycle(
-                leader, db.session.get(OrgUnit, team.id), template,
-                CycleDates(today - timedelta(days=3), today + timedelta(days=10)))
+                leader,
+                db.session.get(OrgUnit, team.id),
+                template,
+                CycleDates(today - timedelta(days=3), today + timedelta(days=10)),
+            )
             cycle.meeting_place = mark("Mødelokale")
             for author in employees[:3]:
-                save_answers(author, cycle, [
-                    AnswerInput(prompt.id, mark("Svar"), visibility)
-                    for prompt, visibility in zip(cycle.prompts, list(Visibility) * 3,
-                                                  strict=False)])
-            for step in list(Phase)[1:list(Phase).index(phase) + 1]:
+                save_answers(
+                    author,
+                    cycle,
+                    [
+                        AnswerInput(prompt.id, mark("Svar"), visibility)
+                        for prompt, visibility in zip(
+                            cycle.prompts, list(Visibility) * 3, strict=False
+                        )
+                    ],
+                )
+            for step in list(Phase)[1 : list(Phase).index(phase) + 1]:
                 cycle_service.move_phase(leader, cycle, step)
                 if step == Phase.MEETING:
-                    record_conclusions(leader, cycle, {p.id: mark("Konklusion")
-                                                       for p in cycle.prompts})
+                    record_conclusions(
+                        leader, cycle, {p.id: mark("Konklusion") for p in cycle.prompts}
+                    )
                 if step == Phase.AGREEMENTS:
-                    action_service.create_action(leader, cycle, text=mark("Handling"),
-                                                 owner_id=employees[0].id,
-                                                 due_on=(today + timedelta(days=20)).isoformat())
-            db.session.add(ReminderOutbox(kind=ReminderKind.PREPARATION_OPENED,
-                                          recipient_id=employees[0].id, target_id=cycle.id,
-                                          due_key=today.isoformat(), cycle_id=cycle.id,
-                                          last_error=mark("Fejl")))
+                    action_service.create_action(
+                        leader,
+                        cycle,
+                        text=mark("Handling"),
+                        owner_id=employees[0].id,
+                        due_on=(today + timedelta(days=20)).isoformat(),
+                    )
+            db.session.add(
+                ReminderOutbox(
+                    kind=ReminderKind.PREPARATION_OPENED,
+                    recipient_id=employees[0].id,
+                    target_id=cycle.id,
+                    due_key=today.isoformat(),
+                    cycle_id=cycle.id,
+                    last_error=mark("Fejl"),
+                )
+            )
         for kind in ("good", "lesson"):
-            record_example(employees[0], unit_id=teams[Phase.PREPARATION].id, kind=kind,
-                           title=mark("Eksempel"), text=mark("Tekst"),
-                           lesson=mark("Læring"), offer=True)
-        db.session.add(Campaign(name=mark("Kampagne"), template_id=template.id,
-                                preparation_starts_on=today,
-                                preparation_ends_on=today + timedelta(days=7)))
-        db.session.add(Report(period_start=today - timedelta(days=365), period_end=today,
-                              trigger=ReportTrigger.ON_DEMAND, status=ReportStatus.DONE,
-                              progress=100, html=f"<p>{mark('Rapport')}</p>",
-                              pdf=f"%PDF-1.7 {mark('PDF')}".encode()))
+            record_example(
+                employees[0],
+                unit_id=teams[Phase.PREPARATION].id,
+                kind=kind,
+                title=mark("Eksempel"),
+                text=mark("Tekst"),
+                lesson=mark("Læring"),
+                offer=True,
+            )
+        db.session.add(
+            Campaign(
+                name=mark("Kampagne"),
+                template_id=template.id,
+                preparation_starts_on=today,
+                preparation_ends_on=today + timedelta(days=7),
+            )
+        )
+        db.session.add(
+            Report(
+                period_start=today - timedelta(days=365),
+                period_end=today,
+                trigger=ReportTrigger.ON_DEMAND,
+                status=ReportStatus.DONE,
+                progress=100,
+                html=f"<p>{mark('Rapport')}</p>",
+                pdf=f"%PDF-1.7 {mark('PDF')}".encode(),
+            )
+        )
         for role, user in users.items():
             seeded.tokens[role] = tokens.create_token(user, mark("Nøgle"), 30).secret
         from web.orgs.models import ProvisioningSource
@@ -185,31 +247,51 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
 
         scim_tokens.create(mark("SCIM"), actor=users["admin"])
         from web.teams.services import set_webhook
-        set_webhook(None, "https://prod-01.westeurope.logic.azure.com/workflows/x/triggers/"
-                    f"manual/paths/invoke?sig={uuid.uuid4().hex}", users["admin"])
+
+        set_webhook(
+            None,
+            "https://prod-01.westeurope.logic.azure.com/workflows/x/triggers/"
+            f"manual/paths/invoke?sig={uuid.uuid4().hex}",
+            users["admin"],
+        )
         group = ScimGroup(display_name=mark("Gruppe"), external_id=mark("oid").split()[-1])
         db.session.add(group)
         db.session.flush()
         db.session.add(ScimGroupMember(group_id=group.id, user_id=employees[0].id))
         record_run(ProvisioningSource.CSV, ok=False, errors=[mark("Importfejl")])
-        seeded.unsubscribe_token = make_token(tenant.id, employees[0].id,
-                                              ReminderKind.WEEKLY_DIGEST)
+        seeded.unsubscribe_token = make_token(
+            tenant.id, employees[0].id, ReminderKind.WEEKLY_DIGEST
+        )
         db.session.commit()
         compile_collection()
         entries = db.session.scalars(select(CollectionEntry)).all()
-        approve_entry(users["hr"], entries[0], revision=entries[0].revision,
-                      decisions={("text", "Kirsten Berg"): "keep"})
+        approve_entry(
+            users["hr"],
+            entries[0],
+            revision=entries[0].revision,
+            decisions={("text", "Kirsten Berg"): "keep"},
+        )
         from web.themes.models import Theme
-        db.session.add(Theme(period_start=date.today() - timedelta(days=365),
-                             period_end=date.today(), words=[mark("tema")],
-                             entry_ids=[entries[0].id], centroid=bytes(4 * 384),
-                             name=mark("Tema")))
+
+        db.session.add(
+            Theme(
+                period_start=date.today() - timedelta(days=365),
+                period_end=date.today(),
+                words=[mark("tema")],
+                entry_ids=[entries[0].id],
+                centroid=bytes(4 * 384),
+                name=mark("Tema"),
+            )
+        )
         db.session.commit()
         for argument, table in ID_SOURCES.items():
             # Named tenant, not only row-level security's (SQLite has none).
-            seeded.ids[argument] = list(db.session.scalars(
-                text(f'SELECT id FROM "{table}" WHERE tenant_id = :tenant ORDER BY id'),
-                {"tenant": tenant.id}))
+            seeded.ids[argument] = list(
+                db.session.scalars(
+                    text(f'SELECT id FROM "{table}" WHERE tenant_id = :tenant ORDER BY id'),
+                    {"tenant": tenant.id},
+                )
+            )
     return seeded
 
 
@@ -224,9 +306,11 @@ class World:
 def world(app: Flask) -> Iterator[World]:
     make = factories.Factory(app)
     b_marks = Marks(enabled=True)
-    world = World(a=seed(app, make, "walk-a", Marks(enabled=False)),
-                  b=seed(app, make, f"walk-{uuid.uuid4().hex[:6]}", b_marks),
-                  markers=b_marks.all)
+    world = World(
+        a=seed(app, make, "walk-a", Marks(enabled=False)),
+        b=seed(app, make, f"walk-{uuid.uuid4().hex[:6]}", b_marks),
+        markers=b_marks.all,
+    )
     yield world
     with app.app_context():
         db.session.remove()
@@ -252,21 +336,33 @@ def _fill(rule: str, values: dict[str, object]) -> str:
 
 def page_requests(app: Flask, a: Seeded, ids_from: Seeded) -> Iterator[Request]:
     """Every route under /t/<tenant>/ of A, with ``ids_from``'s ids in its integer arguments."""
-    foreign_form = {name.removesuffix("_id") + "_id": ids[0]
-                    for name, ids in ids_from.ids.items() if ids}
-    foreign_form |= {"unit_id": ids_from.ids["cycle_id"][0], "owner_id": ids_from.ids["user_id"][0],
-                     "unit_ids": ids_from.ids["user_id"][0], "revision": 1}
+    foreign_form = {
+        name.removesuffix("_id") + "_id": ids[0] for name, ids in ids_from.ids.items() if ids
+    }
+    foreign_form |= {
+        "unit_id": ids_from.ids["cycle_id"][0],
+        "owner_id": ids_from.ids["user_id"][0],
+        "unit_ids": ids_from.ids["user_id"][0],
+        "revision": 1,
+    }
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         if not rule.rule.startswith("/t/<tenant>/"):
             continue
-        int_args = [name for name, conv in rule._converters.items()
-                    if type(conv).__name__ == "IntegerConverter"]
+        int_args = [
+            name
+            for name, conv in rule._converters.items()
+            if type(conv).__name__ == "IntegerConverter"
+        ]
         missing = [name for name in int_args if name not in ID_SOURCES]
         assert not missing, f"{rule.rule}: add {missing} to ID_SOURCES"
         variants = _argument_variants(int_args, ids_from)
         for index, values in enumerate(dict(v) for v in variants):
-            values |= {"tenant": a.tenant.slug, "filename": "collections.css",
-                       "token": ids_from.unsubscribe_token, "path": "Users"}
+            values |= {
+                "tenant": a.tenant.slug,
+                "filename": "collections.css",
+                "token": ids_from.unsubscribe_token,
+                "path": "Users",
+            }
             url = _fill(rule.rule, values)
             ghost = _fill(rule.rule, values | dict.fromkeys(int_args, GHOST_ID))
             foreign = bool(int_args) and ids_from is not a
@@ -275,9 +371,14 @@ def page_requests(app: Flask, a: Seeded, ids_from: Seeded) -> Iterator[Request]:
             if "GET" in methods:
                 yield Request("GET", url, foreign, None, ghost, endpoint)
                 if not int_args:  # B's ids in the query string too
-                    yield Request("GET", url + "?" + "&".join(
-                        f"{k}={v}" for k, v in foreign_form.items()), foreign, None, "",
-                        endpoint)
+                    yield Request(
+                        "GET",
+                        url + "?" + "&".join(f"{k}={v}" for k, v in foreign_form.items()),
+                        foreign,
+                        None,
+                        "",
+                        endpoint,
+                    )
             if index >= 2:
                 continue  # writes: B's first two cycles suffice (the phase matters for reads)
             for method in (m for m in methods if m in UNSAFE):
@@ -319,8 +420,13 @@ def api_requests(app: Flask, a: Seeded, ids_from: Seeded) -> Iterator[Request]:
             url = base + re.sub(r"{([^}]+)}", lambda m, v=values: str(v[m.group(1)]), path)
             ghost = base + re.sub(r"{([^}]+)}", str(GHOST_ID), path)
             for method in sorted(operations):
-                yield Request(method.upper(), url, bool(names) and ids_from is not a,
-                              {} if method.upper() in UNSAFE else None, ghost)
+                yield Request(
+                    method.upper(),
+                    url,
+                    bool(names) and ids_from is not a,
+                    {} if method.upper() in UNSAFE else None,
+                    ghost,
+                )
 
 
 @dataclass
@@ -330,8 +436,13 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
 
 
-def walk(app: Flask, world: World, role: str, requests: list[Request],
-         send: Callable[[object, Request], object]) -> Outcome:
+def walk(
+    app: Flask,
+    world: World,
+    role: str,
+    requests: list[Request],
+    send: Callable[[object, Request], object],
+) -> Outcome:
     from web.auth.session import session_payload
 
     outcome = Outcome()
@@ -353,8 +464,11 @@ def walk(app: Flask, world: World, role: str, requests: list[Request],
             outcome.problems.append(f"{where}: B's marker {found[0]} in the response")
         if status >= 500 and not (req.endpoint in SSO_ENDPOINTS and status in (502, 503)):
             outcome.problems.append(f"{where}: {status}")
-        elif req.has_foreign_ids and status not in REFUSED and not _same_as_ghost(
-                client, send, req, response):
+        elif (
+            req.has_foreign_ids
+            and status not in REFUSED
+            and not _same_as_ghost(client, send, req, response)
+        ):
             outcome.problems.append(f"{where}: {status} for another tenant's id")
         if status == 200:
             outcome.ok.add(req.url.split("?")[0])
@@ -366,9 +480,9 @@ def _same_as_ghost(client, send, req: Request, response) -> bool:
     nothing about the id: the answer must then be the same as for an id no tenant has."""
     ghost = send(client, Request(req.method, req.ghost_url, False, req.form))
     ghost.close()
-    return (ghost.status_code == response.status_code
-            and VOLATILE.sub("", ghost.get_data().decode("utf-8", "replace"))
-            == VOLATILE.sub("", response.get_data().decode("utf-8", "replace")))
+    return ghost.status_code == response.status_code and VOLATILE.sub(
+        "", ghost.get_data().decode("utf-8", "replace")
+    ) == VOLATILE.sub("", response.get_data().decode("utf-8", "replace"))
 
 
 def _send_page(client, req: Request):
@@ -378,8 +492,13 @@ def _send_page(client, req: Request):
 def _send_api(token: str | None):
     def send(client, req: Request):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return client.open(req.url, method=req.method, headers=headers,
-                           json=req.form if req.form is not None else None)
+        return client.open(
+            req.url,
+            method=req.method,
+            headers=headers,
+            json=req.form if req.form is not None else None,
+        )
+
     return send
 
 
@@ -405,11 +524,20 @@ def test_control_with_a_s_own_ids_reaches_real_pages(app, world):
     """The same walk with A's ids answers real pages, and still shows nothing of B."""
     reached: set[str] = set()
     for role in ("leader", "hr"):  # between them, every page with an id
-        pages = walk(app, world, role, [r for r in page_requests(app, world.a, world.a)
-                                        if r.method == "GET"], _send_page)
-        api = walk(app, world, "anonymous", [r for r in api_requests(app, world.a, world.a)
-                                             if r.method == "GET"],
-                   _send_api(world.a.tokens[role]))
+        pages = walk(
+            app,
+            world,
+            role,
+            [r for r in page_requests(app, world.a, world.a) if r.method == "GET"],
+            _send_page,
+        )
+        api = walk(
+            app,
+            world,
+            "anonymous",
+            [r for r in api_requests(app, world.a, world.a) if r.method == "GET"],
+            _send_api(world.a.tokens[role]),
+        )
         assert not pages.problems + api.problems, "\n".join(pages.problems + api.problems)
         reached |= pages.ok | api.ok
     with_ids = {url for url in reached if re.search(r"/\d+(/|$|\.)", url)}

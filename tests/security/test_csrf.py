@@ -89,8 +89,9 @@ def test_a_real_forms_token_is_accepted(app, make, login, csrf_on):
     client = login(make.user(tenant, roles=(TenantRoleName.ADMIN,)))
     page = client.get("/t/solby/admin/").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/lang/en", data={"csrf_token": token, "next": "/t/solby/"}
-                       ).status_code == 302
+    assert (
+        client.post("/lang/en", data={"csrf_token": token, "next": "/t/solby/"}).status_code == 302
+    )
     refused = client.post("/t/solby/auth/logout", data={"csrf_token": token + "x"})
     assert refused.status_code == 400
     assert client.post("/t/solby/auth/logout", data={"csrf_token": token}).status_code == 302

@@ -26,8 +26,9 @@ def run(sql: str, tenant: int | None = None, *, role: str | None = None, **param
             if role is not None:
                 conn.execute(text(f"SET LOCAL ROLE {role}"))
             if tenant is not None:
-                conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"),
-                             {"t": str(tenant)})
+                conn.execute(
+                    text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant)}
+                )
             result = conn.execute(text(sql), params)
             return result.rowcount if not result.returns_rows else result.scalars().all()
     finally:
@@ -42,14 +43,17 @@ def logged(committed_make):
     return a, b, entry.id
 
 
-@pytest.mark.parametrize("sql", [
-    "DELETE FROM audit_log",
-    "DELETE FROM audit_log WHERE id = :id",
-    "UPDATE audit_log SET event = 'x' WHERE id = :id",
-    "UPDATE audit_log SET subject = 'erased-1-x' WHERE id = :id",
-    "TRUNCATE audit_log",
-    "TRUNCATE audit_log CASCADE",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM audit_log",
+        "DELETE FROM audit_log WHERE id = :id",
+        "UPDATE audit_log SET event = 'x' WHERE id = :id",
+        "UPDATE audit_log SET subject = 'erased-1-x' WHERE id = :id",
+        "TRUNCATE audit_log",
+        "TRUNCATE audit_log CASCADE",
+    ],
+)
 def test_the_app_role_cannot_change_the_audit_log(logged, sql):
     a, _, entry_id = logged
     with pytest.raises(DBAPIError, match="permission denied"):
@@ -64,11 +68,19 @@ def test_the_retention_role_may_not_delete_recent_entries_either(logged):
     assert run("SELECT audit_log_expire()", a.id) == [0]  # it decides the period itself
     # It may change nothing but the subject, and that only to a pseudonym.
     with pytest.raises(DBAPIError, match="permission denied"):
-        run("UPDATE audit_log SET event = 'x' WHERE id = :id", a.id, role=RETENTION_ROLE,
-            id=entry_id)
+        run(
+            "UPDATE audit_log SET event = 'x' WHERE id = :id",
+            a.id,
+            role=RETENTION_ROLE,
+            id=entry_id,
+        )
     with pytest.raises(DBAPIError, match="append-only"):
-        run("UPDATE audit_log SET subject = 'someone' WHERE id = :id", a.id,
-            role=RETENTION_ROLE, id=entry_id)
+        run(
+            "UPDATE audit_log SET subject = 'someone' WHERE id = :id",
+            a.id,
+            role=RETENTION_ROLE,
+            id=entry_id,
+        )
     with pytest.raises(DBAPIError, match="permission denied"):
         run("TRUNCATE audit_log", a.id, role=RETENTION_ROLE)
     assert run("SELECT count(*) FROM audit_log", a.id) == [1]
@@ -81,9 +93,13 @@ def test_expiry_removes_only_old_entries_of_the_current_tenant(committed_make):
     with owner.begin() as conn:
         for tenant in (a, b):
             for subject, at in (("recent", datetime.now(UTC)), ("old", old)):
-                conn.execute(text("INSERT INTO audit_log (tenant_id, event, subject, details, "
-                                  "created_at) VALUES (:t, 'auth.login', :s, '{}', :at)"),
-                             {"t": tenant.id, "s": subject, "at": at})
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_log (tenant_id, event, subject, details, "
+                        "created_at) VALUES (:t, 'auth.login', :s, '{}', :at)"
+                    ),
+                    {"t": tenant.id, "s": subject, "at": at},
+                )
     owner.dispose()
     assert run("SELECT audit_log_expire()", a.id) == [1]
     assert run("SELECT subject FROM audit_log", a.id) == ["recent"]
@@ -98,10 +114,12 @@ def test_pseudonymising_only_reaches_an_erased_person(logged, committed_make):
 
 
 def test_one_tenant_cannot_change_or_delete_another_tenants_row(committed_make):
-    a, b = committed_make.tenant("rls-ten-a"), committed_make.tenant("rls-ten-b",
-                                                                      settings={"k": 5})
-    changed = run("UPDATE tenants SET settings = '{\"k\": 1, \"retention_months\": 6}' "
-                  "WHERE id = :b", a.id, b=b.id)
+    a, b = committed_make.tenant("rls-ten-a"), committed_make.tenant("rls-ten-b", settings={"k": 5})
+    changed = run(
+        'UPDATE tenants SET settings = \'{"k": 1, "retention_months": 6}\' WHERE id = :b',
+        a.id,
+        b=b.id,
+    )
     assert changed == 0
     assert run("DELETE FROM tenants WHERE id = :b", a.id, b=b.id) == 0
     assert run("UPDATE tenants SET name = 'x' WHERE id = :b", None, b=b.id) == 0

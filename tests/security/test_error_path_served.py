@@ -52,18 +52,26 @@ class Server:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[dict[str, Server]]:
     logs = tmp_path_factory.mktemp("served")
-    variants = {"production": ("web:create_app()", APP_DATABASE_URL),
-                "netless": ("tests.security.netless:create_app()", APP_DATABASE_URL),
-                "no-database": ("web:create_app()", DEAD_DATABASE)}
+    variants = {
+        "production": ("web:create_app()", APP_DATABASE_URL),
+        "netless": ("tests.security.netless:create_app()", APP_DATABASE_URL),
+        "no-database": ("web:create_app()", DEAD_DATABASE),
+    }
     started: dict[str, Server] = {}
     try:
         for name, (spec, database) in variants.items():
             port = free_port()
-            env = child_env(AKTOR_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=database,
-                            REDIS_URL=PRODUCTION_REDIS_URL, LOG_LEVEL="WARNING")
-            started[name] = Server(f"http://127.0.0.1:{port}",
-                                   gunicorn_server(env, logs / f"{name}.log", port, workers=1,
-                                                   app=spec))
+            env = child_env(
+                AKTOR_ENV="production",
+                SECRET_KEY=SECRET,
+                DATABASE_URL=database,
+                REDIS_URL=PRODUCTION_REDIS_URL,
+                LOG_LEVEL="WARNING",
+            )
+            started[name] = Server(
+                f"http://127.0.0.1:{port}",
+                gunicorn_server(env, logs / f"{name}.log", port, workers=1, app=spec),
+            )
         for name, server in started.items():
             wait_for(lambda s=server: _up(s), 60, f"gunicorn ({name})")
         yield started
@@ -83,12 +91,14 @@ def _up(server: Server) -> bool:
 @pytest.fixture
 def meeting(app: Flask, committed_make):
     world = build_world(committed_make)
-    cycle = committed_make.started_cycle(world.tenant, world.team, world.leader,
-                                         phase=Phase.MEETING)
+    cycle = committed_make.started_cycle(
+        world.tenant, world.team, world.leader, phase=Phase.MEETING
+    )
     with app.app_context(), tenant_scope(world.tenant.id):
         prompt_id = db.session.merge(cycle).prompts[0].id
     cookie = app.session_interface.get_signing_serializer(app).dumps(
-        dict(session_payload(world.leader)))
+        dict(session_payload(world.leader))
+    )
     return world, cycle.id, prompt_id, cookie
 
 
@@ -123,30 +133,40 @@ def _post_conclusion(server: Server, meeting, *, with_csrf: bool, language: str)
         assert page.status_code == 200, page.text[:500]
         data["csrf_token"] = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
         cookie = page.cookies.get(COOKIE) or cookie
-    return requests.post(url, data=data, headers={**headers, "Cookie": f"{COOKIE}={cookie}"},
-                         timeout=10, allow_redirects=False)
+    return requests.post(
+        url,
+        data=data,
+        headers={**headers, "Cookie": f"{COOKIE}={cookie}"},
+        timeout=10,
+        allow_redirects=False,
+    )
 
 
-@pytest.mark.parametrize(("language", "texts"), [
-    ("da", ("Der er ikke gemt noget", "Teksten indeholder tegn, der ikke er tilladt.")),
-    ("en", ("Nothing has been saved", "The text contains characters that are not allowed.")),
-])
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("da", ("Der er ikke gemt noget", "Teksten indeholder tegn, der ikke er tilladt.")),
+        ("en", ("Nothing has been saved", "The text contains characters that are not allowed.")),
+    ],
+)
 def test_production_refuses_the_audits_nul_byte_with_a_translated_400(
-        app, servers, meeting, language, texts):
-    response = _post_conclusion(servers["production"], meeting, with_csrf=False,
-                                language=language)
+    app, servers, meeting, language, texts
+):
+    response = _post_conclusion(servers["production"], meeting, with_csrf=False, language=language)
     world, _cycle, prompt_id, _cookie = meeting
     assert_served_error(response, 400, (*texts, f"conclusion-{prompt_id}"))
     assert conclusions(app, world.tenant) == 0
 
 
 @pytest.mark.postgres("the failed flush is PostgreSQL refusing a NUL byte; SQLite stores it")
-@pytest.mark.parametrize(("language", "text"), [
-    ("da", "Noget gik galt hos os. Prøv igen om lidt."),
-    ("en", "Something went wrong on our side. Please try again shortly."),
-])
-def test_past_the_nets_the_failed_flush_is_a_translated_500(app, servers, meeting, language,
-                                                            text):
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "Noget gik galt hos os. Prøv igen om lidt."),
+        ("en", "Something went wrong on our side. Please try again shortly."),
+    ],
+)
+def test_past_the_nets_the_failed_flush_is_a_translated_500(app, servers, meeting, language, text):
     server = servers["netless"]
     response = _post_conclusion(server, meeting, with_csrf=True, language=language)
     world = meeting[0]
@@ -156,11 +176,15 @@ def test_past_the_nets_the_failed_flush_is_a_translated_500(app, servers, meetin
     assert "PendingRollbackError" not in log and "Error handling request" not in log, log
 
 
-@pytest.mark.parametrize(("language", "text"), [
-    ("da", "Noget gik galt hos os. Prøv igen om lidt."),
-    ("en", "Something went wrong on our side. Please try again shortly."),
-])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "Noget gik galt hos os. Prøv igen om lidt."),
+        ("en", "Something went wrong on our side. Please try again shortly."),
+    ],
+)
 def test_without_a_database_the_500_page_still_renders(servers, language, text):
-    response = requests.get(f"{servers['no-database'].url}/t/solby/",
-                            headers={"Accept-Language": language}, timeout=30)
+    response = requests.get(
+        f"{servers['no-database'].url}/t/solby/", headers={"Accept-Language": language}, timeout=30
+    )
     assert_served_error(response, 500, (text, f'<html lang="{language}">'))

@@ -32,7 +32,8 @@ def test_the_policy_allows_nothing_inline():
 def test_hsts_in_production(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "ENV", "production")
     assert client.get("/healthz").headers["Strict-Transport-Security"] == (
-        "max-age=31536000; includeSubDomains")
+        "max-age=31536000; includeSubDomains"
+    )
 
 
 def test_page_templates_have_no_inline_script_or_style():
@@ -46,18 +47,25 @@ def test_page_templates_have_no_inline_script_or_style():
         if any(part in rel for part in not_pages):
             continue
         text = path.read_text()
-        for pattern in (r"<style", r"\sstyle=", r"<script(?![^>]*\ssrc=)", r"\son[a-z]+=",
-                        r"javascript:"):
+        for pattern in (
+            r"<style",
+            r"\sstyle=",
+            r"<script(?![^>]*\ssrc=)",
+            r"\son[a-z]+=",
+            r"javascript:",
+        ):
             if re.search(pattern, text):
                 offenders.append(f"{rel}: {pattern}")
     assert offenders == []
 
 
 def test_inline_svg_styles_become_attributes():
-    svg = ('<svg xmlns="http://www.w3.org/2000/svg"><defs><style type="text/css">'
-           "*{stroke-linejoin: round; stroke-linecap: butt}</style></defs>"
-           '<path style="fill: #0059b3; stroke: none"/>'
-           "<text style=\"font-size: 10px; font-family: 'DejaVu Sans', sans-serif\">x</text></svg>")
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><defs><style type="text/css">'
+        "*{stroke-linejoin: round; stroke-linecap: butt}</style></defs>"
+        '<path style="fill: #0059b3; stroke: none"/>'
+        "<text style=\"font-size: 10px; font-family: 'DejaVu Sans', sans-serif\">x</text></svg>"
+    )
     out = without_inline_styles(svg)
     assert "style" not in out
     assert out.startswith('<svg stroke-linejoin="round" stroke-linecap="butt" xmlns=')

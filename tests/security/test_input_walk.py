@@ -57,10 +57,17 @@ CHARACTERS = ["a\x00b", "a\x01b", "a\x1b[31mb", "a\x7fb", "a\x85b", SURROGATE]
 DATES = ["0001-01-01", "9999-12-31"]
 DATETIMES = ["0001-01-01T00:00", "9999-12-31T23:59", "2100-12-31T23:59"]
 IN_RANGE = re.compile(r"^(20\d\d|2100)-")  # 2000-2100: the documented range
-REFUSAL = {"da": "Teksten indeholder tegn, der ikke er tilladt.",
-           "en": "The text contains characters that are not allowed."}
-HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
-           "Referrer-Policy", "X-Request-ID")
+REFUSAL = {
+    "da": "Teksten indeholder tegn, der ikke er tilladt.",
+    "en": "The text contains characters that are not allowed.",
+}
+HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "X-Request-ID",
+)
 OUTSIDE_TENANT = {"code": "da", "filename": "app.css"}  # URL arguments of the other routes
 
 world = cross_tenant.world  # the cross-tenant walk's two municipalities (a module fixture)
@@ -91,8 +98,10 @@ class FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self._form = Form(urljoin(self.page_url, a.get("action") or self.page_url),
-                              (a.get("method") or "get").upper())
+            self._form = Form(
+                urljoin(self.page_url, a.get("action") or self.page_url),
+                (a.get("method") or "get").upper(),
+            )
             self.forms.append(self._form)
         elif self._form is None or not a.get("name"):
             return
@@ -148,10 +157,13 @@ class Digest:
         self.tables = [t.name for t in db.metadata.sorted_tables]
         parts = []
         for table in db.metadata.sorted_tables:
-            columns = ", ".join(f't."{c.name}"' for c in table.columns
-                                if (table.name, c.name) not in BOOKKEEPING)
-            parts.append(f"(SELECT md5(coalesce(string_agg(ROW({columns})::text, '|' "
-                         f'ORDER BY ROW({columns})::text), \'\')) FROM "{table.name}" t)')
+            columns = ", ".join(
+                f't."{c.name}"' for c in table.columns if (table.name, c.name) not in BOOKKEEPING
+            )
+            parts.append(
+                f"(SELECT md5(coalesce(string_agg(ROW({columns})::text, '|' "
+                f"ORDER BY ROW({columns})::text), '')) FROM \"{table.name}\" t)"
+            )
         self.sql = text("SELECT ARRAY[" + ", ".join(parts) + "]")
 
     def __call__(self) -> list[str]:
@@ -183,8 +195,10 @@ def digest(world) -> Iterator[Digest]:
 
 def encode(pairs: list[tuple[str, object]]) -> bytes:
     """A form body, byte for byte: the lone surrogate as %ED%A0%80 (urlencode cannot)."""
+
     def one(value: object) -> str:
         return "%ED%A0%80" if value is SURROGATE else quote(str(value), safe="")
+
     return "&".join(f"{one(k)}={one(v)}" for k, v in pairs).encode()
 
 
@@ -215,14 +229,26 @@ class Walk:
             session["lang"] = locale
         return client
 
-    def send(self, role: str, method: str, url: str, value: object, *, endpoint: str = "",
-             where: str, body: bytes | None = None, content_type: str | None = None,
-             api: bool = False, is_date: bool = False) -> None:
+    def send(
+        self,
+        role: str,
+        method: str,
+        url: str,
+        value: object,
+        *,
+        endpoint: str = "",
+        where: str,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        api: bool = False,
+        is_date: bool = False,
+    ) -> None:
         locale = next(self.locales)
         api = api or bool(API_PATH.match(urlsplit(url).path))  # the URL map holds the API too
         before = self.digest() if method != "GET" else None
-        response = self.client(role, locale).open(url, method=method, data=body,
-                                                  content_type=content_type)
+        response = self.client(role, locale).open(
+            url, method=method, data=body, content_type=content_type
+        )
         self.sent += 1
         status = response.status_code
         page = response.get_data().decode("utf-8", "replace")
@@ -263,15 +289,19 @@ class Walk:
 def page_routes(app: Flask, world: World) -> list[Request]:
     """Every route of the URL map: the tenant's (the cross-tenant walk's generator, with A's own
     ids) and the few outside it."""
-    requests = [r for r in page_requests(app, world.a, world.a) if "?" not in r.url
-                and (r.method == "GET" or not r.form)]
+    requests = [
+        r
+        for r in page_requests(app, world.a, world.a)
+        if "?" not in r.url and (r.method == "GET" or not r.form)
+    ]
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/t/<tenant>/"):
             continue
         url = _fill(rule.rule, OUTSIDE_TENANT)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            requests.append(Request(method, url, False, None if method == "GET" else {},
-                                    endpoint=rule.endpoint))
+            requests.append(
+                Request(method, url, False, None if method == "GET" else {}, endpoint=rule.endpoint)
+            )
     return requests
 
 
@@ -308,16 +338,26 @@ def form_fields(forms: dict[str, list[Form]]) -> Iterator[tuple[str, Form, str]]
                     yield role, form, name
 
 
-def send_form(walk: Walk, role: str, form: Form, name: str, value: object,
-              is_date: bool = False) -> None:
+def send_form(
+    walk: Walk, role: str, form: Form, name: str, value: object, is_date: bool = False
+) -> None:
     path = urlsplit(form.action).path
     pairs = [(k, value if k == name else v) for k, v in form.fields.items()]
     if form.method == "GET":
-        walk.send(role, "GET", f"{path}?{encode(pairs).decode()}", value, where=name,
-                  is_date=is_date)
+        walk.send(
+            role, "GET", f"{path}?{encode(pairs).decode()}", value, where=name, is_date=is_date
+        )
     else:
-        walk.send(role, form.method, path, value, where=name, body=encode(pairs),
-                  content_type="application/x-www-form-urlencoded", is_date=is_date)
+        walk.send(
+            role,
+            form.method,
+            path,
+            value,
+            where=name,
+            body=encode(pairs),
+            content_type="application/x-www-form-urlencoded",
+            is_date=is_date,
+        )
     walk.covered_routes.add(path)
     walk.covered_fields.add((path, name))
 
@@ -331,8 +371,14 @@ def test_every_form_field_and_query_refuses_bad_characters(app, world, digest, s
     roles = itertools.cycle(ROLES)
     for req in (r for r in requests if r.method == "GET"):
         value = next(values)
-        walk.send(next(roles), "GET", req.url + "?" + encode([("q", value)]).decode(), value,
-                  endpoint=req.endpoint, where="q")
+        walk.send(
+            next(roles),
+            "GET",
+            req.url + "?" + encode([("q", value)]).decode(),
+            value,
+            endpoint=req.endpoint,
+            where="q",
+        )
         walk.covered_routes.add(req.url)
 
     # Every field of every form a role is shown, as that role.
@@ -342,9 +388,16 @@ def test_every_form_field_and_query_refuses_bad_characters(app, world, digest, s
     # Every route that takes a write, with or without a form on a page: a probe field.
     for req in (r for r in requests if r.method in UNSAFE):
         value = next(values)
-        walk.send(ROLES[len(walk.covered_routes) % len(ROLES)], req.method, req.url, value,
-                  endpoint=req.endpoint, where="probe", body=encode([("probe", value)]),
-                  content_type="application/x-www-form-urlencoded")
+        walk.send(
+            ROLES[len(walk.covered_routes) % len(ROLES)],
+            req.method,
+            req.url,
+            value,
+            endpoint=req.endpoint,
+            where="probe",
+            body=encode([("probe", value)]),
+            content_type="application/x-www-form-urlencoded",
+        )
         walk.covered_routes.add(req.url)
 
     assert not walk.problems, f"{len(walk.problems)} problems:\n" + "\n".join(walk.problems)
@@ -361,8 +414,9 @@ def _resolve(schema: dict, components: dict) -> dict:
     return schema
 
 
-def bad_bodies(schema: dict, components: dict, value: object, path: str = "") \
-        -> Iterator[tuple[str, object]]:
+def bad_bodies(
+    schema: dict, components: dict, value: object, path: str = ""
+) -> Iterator[tuple[str, object]]:
     """(field path, a body with ``value`` at that path) for every string field of ``schema``,
     at any depth (arrays hold one item); a date field gets the value only if it is a date."""
     schema = _resolve(schema, components)
@@ -373,12 +427,12 @@ def bad_bodies(schema: dict, components: dict, value: object, path: str = "") \
     kind = schema.get("type")
     if kind == "object":
         for name, sub in schema.get("properties", {}).items():
-            for where, inner in bad_bodies(sub, components, value, f"{path}.{name}"
-                                           if path else name):
+            for where, inner in bad_bodies(
+                sub, components, value, f"{path}.{name}" if path else name
+            ):
                 yield where, {name: inner}
     elif kind == "array":
-        for where, inner in bad_bodies(schema.get("items", {}), components, value,
-                                       f"{path}.0"):
+        for where, inner in bad_bodies(schema.get("items", {}), components, value, f"{path}.0"):
             yield where, [inner]
     elif kind == "string":
         is_date = schema.get("format") in ("date", "date-time")
@@ -396,8 +450,11 @@ def test_every_api_field_refuses_bad_input(app, world, digest):
         g.tenant = world.a.tenant
         document = openapi.document()
     components = document["components"]["schemas"]
-    operations = {(method.upper(), path): op for path, ops in document["paths"].items()
-                  for method, op in ops.items()}
+    operations = {
+        (method.upper(), path): op
+        for path, ops in document["paths"].items()
+        for method, op in ops.items()
+    }
     values = itertools.cycle(["a\x00b", "a\x01b", "a\x1bb", "a\x7fb", "a\x85b", "a\ud800b"])
     dates = itertools.cycle(DATES + DATETIMES)
     roles = itertools.cycle([r for r in ROLES if r != "anonymous"])
@@ -405,21 +462,35 @@ def test_every_api_field_refuses_bad_input(app, world, digest):
     covered: set[str] = set()
     for req in api_requests(app, world.a, world.a):
         path = re.sub(r"\d+", "{}", req.url.removeprefix(base))
-        op = next(op for (method, p), op in operations.items()
-                  if method == req.method and re.sub(r"{[^}]+}", "{}", p) == path)
+        op = next(
+            op
+            for (method, p), op in operations.items()
+            if method == req.method and re.sub(r"{[^}]+}", "{}", p) == path
+        )
         role = next(roles)
         token = world.a.tokens[role]
         for parameter in (p for p in op.get("parameters", []) if p.get("in") == "query"):
             value = next(values)
-            walk_api(walk, role, token, "GET", f"{req.url}?{quote(parameter['name'])}="
-                     f"{quote(value, safe='', errors='surrogatepass')}", parameter["name"],
-                     value, None)
-        schema = (op.get("requestBody", {}).get("content", {}).get("application/json", {})
-                  .get("schema"))
+            walk_api(
+                walk,
+                role,
+                token,
+                "GET",
+                f"{req.url}?{quote(parameter['name'])}="
+                f"{quote(value, safe='', errors='surrogatepass')}",
+                parameter["name"],
+                value,
+                None,
+            )
+        schema = (
+            op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        )
         if schema is None:
             continue
-        for where, body in itertools.chain(bad_bodies(schema, components, next(values)),
-                                           bad_bodies(schema, components, next(dates))):
+        for where, body in itertools.chain(
+            bad_bodies(schema, components, next(values)),
+            bad_bodies(schema, components, next(dates)),
+        ):
             walk_api(walk, role, token, req.method, req.url, where, _leaf(body), body)
         # A key that breaks the rule: named with its character replaced (web.requestguard).
         walk_api(walk, role, token, req.method, req.url, "a\ufffdb", "a\x00b", {"a\x00b": "x"})
@@ -435,8 +506,16 @@ def _leaf(body: object) -> object:
     return body
 
 
-def walk_api(walk: Walk, role: str, token: str, method: str, url: str, where: str,
-             value: object, body: object | None) -> None:
+def walk_api(
+    walk: Walk,
+    role: str,
+    token: str,
+    method: str,
+    url: str,
+    where: str,
+    value: object,
+    body: object | None,
+) -> None:
     is_date = isinstance(value, str) and bool(re.match(r"^\d{4}-", value))
     data = json.dumps(body).encode() if body is not None else None
     original = walk.client
@@ -448,9 +527,17 @@ def walk_api(walk: Walk, role: str, token: str, method: str, url: str, where: st
 
     walk.client = with_token  # type: ignore[method-assign]
     try:
-        walk.send(role, method, url, value, where=where, body=data, api=True,
-                  content_type="application/json" if data is not None else None,
-                  is_date=is_date)
+        walk.send(
+            role,
+            method,
+            url,
+            value,
+            where=where,
+            body=data,
+            api=True,
+            content_type="application/json" if data is not None else None,
+            is_date=is_date,
+        )
     finally:
         walk.client = original  # type: ignore[method-assign]
 

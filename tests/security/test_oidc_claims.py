@@ -32,18 +32,19 @@ def users(app, tenant) -> int:
         return db.session.scalar(select(func.count()).select_from(User))
 
 
-
 @pytest.mark.parametrize("locale", ["da", "en"])
 @pytest.mark.parametrize("claim", ["name", "email", "unit"])
-def test_a_nul_byte_in_a_claim_is_cleaned_or_refused_never_stored(app, flow, mock_provider,
-                                                                  claim, locale):
+def test_a_nul_byte_in_a_claim_is_cleaned_or_refused_never_stored(
+    app, flow, mock_provider, claim, locale
+):
     """The input edge puts a name on one line and refuses an e-mail it cannot clean; either
     way nothing that holds a forbidden character is stored, and there is no 5xx."""
     from web.textrules import forbidden_character
 
     claims = {"name": "Nina Nul", "email": "nina@solby.dk", "unit": "team-sol"}
-    claims[claim] = claims[claim].replace("@", "\x00@") if claim == "email" else \
-        claims[claim] + "\x00"
+    claims[claim] = (
+        claims[claim].replace("@", "\x00@") if claim == "email" else claims[claim] + "\x00"
+    )
     mock_provider.set_user(f"nina.{claim}", **claims)
     before = users(app, flow.tenant)
     reply = flow.login(mock_provider, f"nina.{claim}", **{"Accept-Language": locale})
@@ -57,5 +58,6 @@ def test_a_nul_byte_in_a_claim_is_cleaned_or_refused_never_stored(app, flow, moc
         return
     with app.app_context(), tenant_scope(flow.tenant.id):
         stored = db.session.scalars(select(User)).all()
-        assert not any(forbidden_character(f"{u.display_name}{u.email or ''}{u.subject}")
-                       for u in stored)
+        assert not any(
+            forbidden_character(f"{u.display_name}{u.email or ''}{u.subject}") for u in stored
+        )

@@ -57,10 +57,16 @@ class Server:
 
 
 def metadata_for(issuer: str) -> bytes:
-    return json.dumps({"issuer": issuer, "authorization_endpoint": issuer + "/auth",
-                       "token_endpoint": issuer + "/token", "jwks_uri": issuer + "/jwks",
-                       "response_types_supported": ["code"],
-                       "id_token_signing_alg_values_supported": ["RS256"]}).encode()
+    return json.dumps(
+        {
+            "issuer": issuer,
+            "authorization_endpoint": issuer + "/auth",
+            "token_endpoint": issuer + "/token",
+            "jwks_uri": issuer + "/jwks",
+            "response_types_supported": ["code"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+    ).encode()
 
 
 @pytest.fixture
@@ -79,20 +85,41 @@ def internal() -> Iterator[Server]:
 NO_ONE = Policy(https_only=False, allowed=frozenset())
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "127.1",
-                                  "2130706433", "0.0.0.0", "0x7f000001"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "localhost",
+        "[::ffff:127.0.0.1]",
+        "127.1",
+        "2130706433",
+        "0.0.0.0",
+        "0x7f000001",
+    ],
+)
 def test_loopback_is_refused_under_every_name(internal, host):
     with pytest.raises(OutboundRefused):
         outbound.get_json(internal.url("/x", host=host), NO_ONE)
     assert internal.hits == []
 
 
-@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/",
-                                 "http://[fd00:ec2::254]/", "http://10.0.0.1/",
-                                 "http://192.168.1.1/", "http://172.16.0.1/",
-                                 "http://100.64.0.1/", "http://[::1]/", "http://[fe80::1]/",
-                                 "http://224.0.0.1/", "ftp://example.org/",
-                                 "http://user:pw@example.org/", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fd00:ec2::254]/",
+        "http://10.0.0.1/",
+        "http://192.168.1.1/",
+        "http://172.16.0.1/",
+        "http://100.64.0.1/",
+        "http://[::1]/",
+        "http://[fe80::1]/",
+        "http://224.0.0.1/",
+        "ftp://example.org/",
+        "http://user:pw@example.org/",
+        "file:///etc/passwd",
+    ],
+)
 def test_private_link_local_and_metadata_addresses_are_refused(url):
     with pytest.raises(OutboundRefused):
         outbound.get_json(url, NO_ONE)
@@ -117,8 +144,13 @@ def test_a_redirect_to_an_internal_address_is_refused(internal):
 def test_a_named_host_is_let_through_and_answers_are_capped(internal):
     allowed = Policy(https_only=True, allowed=frozenset({f"127.0.0.1:{internal.port}"}))
     assert outbound.get_json(internal.url("/ok"), allowed)["issuer"]
-    big = Server(lambda path: (200, {"Content-Type": "application/json"},
-                               b"[" + b"0," * outbound.MAX_BODY_BYTES + b"0]"))
+    big = Server(
+        lambda path: (
+            200,
+            {"Content-Type": "application/json"},
+            b"[" + b"0," * outbound.MAX_BODY_BYTES + b"0]",
+        )
+    )
     try:
         named = Policy(https_only=False, allowed=frozenset({"127.0.0.1"}))
         with pytest.raises(OutboundRefused, match="too_large"):
@@ -150,10 +182,24 @@ def test_a_slow_answer_times_out(monkeypatch):
 @pytest.fixture
 def guarded_app(app: Flask, db_session) -> Flask:
     """The app as in production as far as outbound requests go: nothing allowed by name."""
-    keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI",
-            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED", "INSTANCE_PATH")
-    guarded = create_app({**{k: app.config.get(k) for k in keys}, "OUTBOUND_ALLOWED_HOSTS": "",
-                          "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}"})
+    keys = (
+        "ENV",
+        "TESTING",
+        "SECRET_KEY",
+        "SQLALCHEMY_DATABASE_URI",
+        "SQLALCHEMY_OWNER_URI",
+        "REDIS_URL",
+        "CELERY_QUEUE",
+        "WTF_CSRF_ENABLED",
+        "INSTANCE_PATH",
+    )
+    guarded = create_app(
+        {
+            **{k: app.config.get(k) for k in keys},
+            "OUTBOUND_ALLOWED_HOSTS": "",
+            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
+        }
+    )
     app.extensions["celery"].set_current()
     return guarded
 
@@ -168,10 +214,13 @@ def test_the_sso_settings_are_no_port_scanner(guarded_app, make, internal):
     closed_port = closed.port
     closed.close()
     pages = []
-    for url in (internal.url(""), f"http://127.0.0.1:{closed_port}",
-                "https://169.254.169.254", f"http://localhost:{internal.port}"):
-        reply = client.post("/t/scanby/admin/sso",
-                            data=form(url.rstrip("/"), discovery_url=""))
+    for url in (
+        internal.url(""),
+        f"http://127.0.0.1:{closed_port}",
+        "https://169.254.169.254",
+        f"http://localhost:{internal.port}",
+    ):
+        reply = client.post("/t/scanby/admin/sso", data=form(url.rstrip("/"), discovery_url=""))
         assert reply.status_code == 422, url
         page = reply.get_data(as_text=True)
         assert ONE_MESSAGE in page
@@ -183,7 +232,7 @@ def test_the_sso_settings_are_no_port_scanner(guarded_app, make, internal):
 
 def _message(page: str) -> str:
     start = page.index(ONE_MESSAGE)
-    return page[start:start + 200]
+    return page[start : start + 200]
 
 
 def test_a_name_that_rebinds_to_loopback_is_caught_at_connect(internal, monkeypatch):

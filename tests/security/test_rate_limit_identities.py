@@ -17,10 +17,25 @@ API = "/t/solby/api/v1"
 
 
 def _limited(app: Flask, **limits: object) -> Flask:
-    keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI",
-            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED", "INSTANCE_PATH")
-    limited = create_app({**{k: app.config.get(k) for k in keys}, "RATELIMIT_ENABLED": True,
-                          "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}", **limits})
+    keys = (
+        "ENV",
+        "TESTING",
+        "SECRET_KEY",
+        "SQLALCHEMY_DATABASE_URI",
+        "SQLALCHEMY_OWNER_URI",
+        "REDIS_URL",
+        "CELERY_QUEUE",
+        "WTF_CSRF_ENABLED",
+        "INSTANCE_PATH",
+    )
+    limited = create_app(
+        {
+            **{k: app.config.get(k) for k in keys},
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
+            **limits,
+        }
+    )
     app.extensions["celery"].set_current()
     return limited
 
@@ -54,14 +69,24 @@ def secret(make, solby, hr) -> str:
         return tokens.create_token(hr, "test", 30).secret
 
 
-SPELLINGS = ("Bearer {}", "Bearer  {}", "Bearer   {}", "Bearer    {}", "bearer {}",
-             "BEARER {}", "Bearer\t{}", " Bearer {} ")
+SPELLINGS = (
+    "Bearer {}",
+    "Bearer  {}",
+    "Bearer   {}",
+    "Bearer    {}",
+    "bearer {}",
+    "BEARER {}",
+    "Bearer\t{}",
+    " Bearer {} ",
+)
 
 
 def test_every_spelling_of_one_token_shares_one_counter(limited_app, secret):
     client = limited_app.test_client()
-    answers = [client.get(f"{API}/me", headers={"Authorization": form.format(secret)})
-               .status_code for form in SPELLINGS]
+    answers = [
+        client.get(f"{API}/me", headers={"Authorization": form.format(secret)}).status_code
+        for form in SPELLINGS
+    ]
     # Each spelling is the same valid token (so 200), and all eight count against it.
     assert answers[:4] == [200] * 4
     assert answers[4:] == [429] * 4
@@ -81,27 +106,39 @@ def test_the_limit_is_shared_by_every_operation(limited_app, secret):
 def test_made_up_tokens_are_limited_per_address_and_tenant(failures_app, secret, make):
     make.tenant("vestby")
     client = failures_app.test_client()
-    answers = [client.get(f"{API}/me", headers={
-        "Authorization": f"Bearer akt_{secrets.token_urlsafe(32)}"}).status_code
-        for _ in range(8)]
+    answers = [
+        client.get(
+            f"{API}/me", headers={"Authorization": f"Bearer akt_{secrets.token_urlsafe(32)}"}
+        ).status_code
+        for _ in range(8)
+    ]
     assert answers == [401] * 5 + [429] * 3
     # Once refused, the address is refused for real tokens too: guessing does not pay.
-    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {secret}"}) \
-        .status_code == 429
+    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 429
     # Another address, or the same address in another tenant, is not affected.
-    other = client.get(f"{API}/me", headers={"Authorization": f"Bearer {secret}"},
-                       environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    other = client.get(
+        f"{API}/me",
+        headers={"Authorization": f"Bearer {secret}"},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
     assert other.status_code == 200
-    assert client.get("/t/vestby/api/v1/me", headers={
-        "Authorization": "Bearer akt_x"}).status_code == 401
+    assert (
+        client.get("/t/vestby/api/v1/me", headers={"Authorization": "Bearer akt_x"}).status_code
+        == 401
+    )
 
 
 def test_malformed_authorization_headers_count_as_failures_too(failures_app, secret):
     client = failures_app.test_client()
-    headers = ["Basic dXNlcjpwYXNz", "Bearer", "Token akt_x", "Bearer akt_" + "x" * 300,
-               "", "Bearer akt_a akt_b"]
-    answers = [client.get(f"{API}/me", headers={"Authorization": h}).status_code
-               for h in headers]
+    headers = [
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "Token akt_x",
+        "Bearer akt_" + "x" * 300,
+        "",
+        "Bearer akt_a akt_b",
+    ]
+    answers = [client.get(f"{API}/me", headers={"Authorization": h}).status_code for h in headers]
     assert answers == [401] * 5 + [429]
 
 
@@ -112,13 +149,16 @@ def test_requests_without_credentials_count_as_failures(failures_app, secret):
 
 
 def test_behind_a_trusted_proxy_failures_count_per_client(app, db_session, secret):
-    client = _limited(app, RATELIMIT_API_FAILED_AUTH="2 per minute",
-                      TRUSTED_PROXIES=1).test_client()
+    client = _limited(
+        app, RATELIMIT_API_FAILED_AUTH="2 per minute", TRUSTED_PROXIES=1
+    ).test_client()
 
     def guess(person: str) -> int:
-        return client.get(f"{API}/me", headers={"Authorization": "Bearer akt_guess",
-                                                "X-Forwarded-For": person},
-                          environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
+        return client.get(
+            f"{API}/me",
+            headers={"Authorization": "Bearer akt_guess", "X-Forwarded-For": person},
+            environ_base={"REMOTE_ADDR": "10.0.0.2"},
+        ).status_code
 
     assert [guess("203.0.113.7") for _ in range(3)] == [401, 401, 429]
     assert guess("198.51.100.4") == 401

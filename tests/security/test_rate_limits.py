@@ -15,11 +15,26 @@ from web.users.models import TenantRoleName
 def limited_app(app: Flask, db_session) -> Flask:
     """The app with its limits on (they are off in the test environment), small, in Redis under
     a key prefix of its own."""
-    keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI",
-            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED", "INSTANCE_PATH")
-    limited = create_app({**{k: app.config.get(k) for k in keys}, "RATELIMIT_ENABLED": True,
-                          "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
-                          "RATELIMIT_SSO": "3 per minute", "RATELIMIT_API": "4 per minute"})
+    keys = (
+        "ENV",
+        "TESTING",
+        "SECRET_KEY",
+        "SQLALCHEMY_DATABASE_URI",
+        "SQLALCHEMY_OWNER_URI",
+        "REDIS_URL",
+        "CELERY_QUEUE",
+        "WTF_CSRF_ENABLED",
+        "INSTANCE_PATH",
+    )
+    limited = create_app(
+        {
+            **{k: app.config.get(k) for k in keys},
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
+            "RATELIMIT_SSO": "3 per minute",
+            "RATELIMIT_API": "4 per minute",
+        }
+    )
     app.extensions["celery"].set_current()
     return limited
 
@@ -61,18 +76,39 @@ def test_api_is_limited_per_token_with_a_json_error(limited_app, make):
     assert "Retry-After" in refused.headers
     # A bad token is counted before it is checked.
     for _ in range(4):
-        assert client.get("/t/solby/api/v1/me",
-                          headers={"Authorization": "Bearer akt_guess"}).status_code == 401
-    assert client.get("/t/solby/api/v1/me",
-                      headers={"Authorization": "Bearer akt_guess"}).status_code == 429
+        assert (
+            client.get(
+                "/t/solby/api/v1/me", headers={"Authorization": "Bearer akt_guess"}
+            ).status_code
+            == 401
+        )
+    assert (
+        client.get("/t/solby/api/v1/me", headers={"Authorization": "Bearer akt_guess"}).status_code
+        == 429
+    )
 
 
 def _limited_behind(app: Flask, proxies: int) -> Flask:
-    keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI",
-            "REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED", "INSTANCE_PATH")
-    limited = create_app({**{k: app.config.get(k) for k in keys}, "RATELIMIT_ENABLED": True,
-                          "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
-                          "RATELIMIT_SSO": "2 per minute", "TRUSTED_PROXIES": proxies})
+    keys = (
+        "ENV",
+        "TESTING",
+        "SECRET_KEY",
+        "SQLALCHEMY_DATABASE_URI",
+        "SQLALCHEMY_OWNER_URI",
+        "REDIS_URL",
+        "CELERY_QUEUE",
+        "WTF_CSRF_ENABLED",
+        "INSTANCE_PATH",
+    )
+    limited = create_app(
+        {
+            **{k: app.config.get(k) for k in keys},
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
+            "RATELIMIT_SSO": "2 per minute",
+            "TRUSTED_PROXIES": proxies,
+        }
+    )
     app.extensions["celery"].set_current()
     return limited
 
@@ -83,15 +119,15 @@ def test_behind_a_trusted_proxy_each_person_has_their_own_limit(app, db_session,
     proxy = {"REMOTE_ADDR": "10.0.0.2"}  # every request arrives from the load balancer
 
     def login(person: str):
-        return client.get("/t/solby/auth/login", environ_base=proxy,
-                          headers={"X-Forwarded-For": person})
+        return client.get(
+            "/t/solby/auth/login", environ_base=proxy, headers={"X-Forwarded-For": person}
+        )
 
     assert [login("203.0.113.7").status_code for _ in range(3)][-1] == 429
     assert login("198.51.100.4").status_code != 429  # someone else behind the same proxy
 
 
-def test_without_trusted_proxies_a_forged_header_does_not_escape_the_limit(app, db_session,
-                                                                            make):
+def test_without_trusted_proxies_a_forged_header_does_not_escape_the_limit(app, db_session, make):
     make.tenant("solby")
     client = _limited_behind(app, proxies=0).test_client()
     for n in range(2):

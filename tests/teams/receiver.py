@@ -62,8 +62,7 @@ TEXT_BLOCK = {
         "weight": _words("default", "lighter", "bolder"),
         "size": _words("default", "small", "medium", "large", "extraLarge"),
         "color": _words("default", "dark", "light", "accent", "good", "warning", "attention"),
-        "spacing": _words("default", "none", "small", "medium", "large", "extraLarge",
-                          "padding"),
+        "spacing": _words("default", "none", "small", "medium", "large", "extraLarge", "padding"),
         "horizontalAlignment": _words("left", "center", "right"),
     },
 }
@@ -73,9 +72,15 @@ FACT_SET = {
     "additionalProperties": False,
     "properties": {
         "type": {"const": "FactSet"},
-        "facts": {"type": "array", "items": {
-            "type": "object", "required": ["title", "value"], "additionalProperties": False,
-            "properties": {"title": {"type": "string"}, "value": {"type": "string"}}}},
+        "facts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["title", "value"],
+                "additionalProperties": False,
+                "properties": {"title": {"type": "string"}, "value": {"type": "string"}},
+            },
+        },
         "separator": {"type": "boolean"},
         "spacing": TEXT_BLOCK["properties"]["spacing"],
         "id": {"type": "string"},
@@ -113,13 +118,21 @@ ENVELOPE_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "type": {"const": "message"},
-        "attachments": {"type": "array", "minItems": 1, "maxItems": 1, "items": {
-            "type": "object", "required": ["contentType", "content"],
-            "additionalProperties": False,
-            "properties": {
-                "contentType": {"const": "application/vnd.microsoft.card.adaptive"},
-                "contentUrl": {"type": ["string", "null"]},
-                "content": ADAPTIVE_CARD}}},
+        "attachments": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["contentType", "content"],
+                "additionalProperties": False,
+                "properties": {
+                    "contentType": {"const": "application/vnd.microsoft.card.adaptive"},
+                    "contentUrl": {"type": ["string", "null"]},
+                    "content": ADAPTIVE_CARD,
+                },
+            },
+        },
     },
 }
 VALIDATOR = Draft7Validator(ENVELOPE_SCHEMA)
@@ -127,8 +140,10 @@ Draft7Validator.check_schema(ENVELOPE_SCHEMA)
 
 
 def problems(envelope: object) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in VALIDATOR.iter_errors(envelope)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in VALIDATOR.iter_errors(envelope)
+    ]
 
 
 class Receiver:
@@ -191,8 +206,10 @@ def running_receiver(answers: list[int] | None = None) -> Iterator[Receiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = (f"http://127.0.0.1:{server.server_address[1]}/workflows/abc/triggers/"
-                    "manual/paths/invoke?api-version=1&sig=secret-signature")
+    receiver.url = (
+        f"http://127.0.0.1:{server.server_address[1]}/workflows/abc/triggers/"
+        "manual/paths/invoke?api-version=1&sig=secret-signature"
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -17,12 +17,16 @@ from web.teams.models import TeamsWebhook
 from web.tenancy import tenant_scope
 from web.users.models import TenantRoleName
 
-WORKFLOW = ("https://prod-42.westeurope.logic.azure.com:443/workflows/5f0c/triggers/manual/"
-            "paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&"
-            "sig=Zm9vYmFyc2VjcmV0")
-POWER_PLATFORM = ("https://default1234.56.environment.api.powerplatform.com:443/powerautomate/"
-                  "automations/direct/workflows/abc/triggers/manual/paths/invoke?api-version=1"
-                  "&sig=c2VjcmV0")
+WORKFLOW = (
+    "https://prod-42.westeurope.logic.azure.com:443/workflows/5f0c/triggers/manual/"
+    "paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&"
+    "sig=Zm9vYmFyc2VjcmV0"
+)
+POWER_PLATFORM = (
+    "https://default1234.56.environment.api.powerplatform.com:443/powerautomate/"
+    "automations/direct/workflows/abc/triggers/manual/paths/invoke?api-version=1"
+    "&sig=c2VjcmV0"
+)
 
 
 def hooks(app, tenant):
@@ -40,28 +44,43 @@ def test_only_an_admin_reaches_the_teams_page_and_it_is_on_the_admin_page(make, 
     assert client.post("/t/teamsby/admin/teams/", data={"url": WORKFLOW}).status_code == 403
     login(make.user(tenant, "Adam Admin", roles=(TenantRoleName.ADMIN,)))
     assert 'href="/t/teamsby/admin/teams/"' in client.get("/t/teamsby/admin/").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert client.get("/t/teamsby/admin/teams/").status_code == 200
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("", "Indsæt adressen fra Teams-workflowet."),
-    ("https://kommune.webhook.office.com/webhookb2/abc/IncomingWebhook/def/ghi",
-     "Office 365-connector, som Microsoft har udfaset"),
-    ("https://example.org/workflows/abc/triggers/manual/paths/invoke?sig=x",
-     "Det er ikke adressen på et Teams-workflow"),
-    ("https://prod-42.westeurope.logic.azure.com/workflows/abc",
-     "Det er ikke adressen på et Teams-workflow"),
-    ("http://prod-42.westeurope.logic.azure.com/workflows/abc/triggers/manual",
-     "Adressen skal begynde med https://."),
-    ("https://user:pw@prod-42.westeurope.logic.azure.com/workflows/a/triggers/m",
-     "Skriv den fulde adresse"),
-    ("javascript:alert(1)", "Skriv den fulde adresse"),
-    (WORKFLOW + " x", "mellemrum eller styretegn"),
-    (WORKFLOW + "&x=" + "a" * 2000, "for lang"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("", "Indsæt adressen fra Teams-workflowet."),
+        (
+            "https://kommune.webhook.office.com/webhookb2/abc/IncomingWebhook/def/ghi",
+            "Office 365-connector, som Microsoft har udfaset",
+        ),
+        (
+            "https://example.org/workflows/abc/triggers/manual/paths/invoke?sig=x",
+            "Det er ikke adressen på et Teams-workflow",
+        ),
+        (
+            "https://prod-42.westeurope.logic.azure.com/workflows/abc",
+            "Det er ikke adressen på et Teams-workflow",
+        ),
+        (
+            "http://prod-42.westeurope.logic.azure.com/workflows/abc/triggers/manual",
+            "Adressen skal begynde med https://.",
+        ),
+        (
+            "https://user:pw@prod-42.westeurope.logic.azure.com/workflows/a/triggers/m",
+            "Skriv den fulde adresse",
+        ),
+        ("javascript:alert(1)", "Skriv den fulde adresse"),
+        (WORKFLOW + " x", "mellemrum eller styretegn"),
+        (WORKFLOW + "&x=" + "a" * 2000, "for lang"),
+    ],
+)
 def test_a_bad_address_is_refused_with_a_translated_message_and_nothing_kept(
-        app, make, login, client, url, message):
+    app, make, login, client, url, message
+):
     tenant = make.tenant("fejlby")
     login(make.user(tenant, "Adam Admin", roles=(TenantRoleName.ADMIN,)))
     reply = client.post("/t/fejlby/admin/teams/", data={"url": url})
@@ -74,26 +93,33 @@ def test_a_bad_address_is_refused_with_a_translated_message_and_nothing_kept(
 def test_english_admin_gets_the_message_in_english(app, make, login, client):
     tenant = make.tenant("engby")
     login(make.user(tenant, "Ann Admin", roles=(TenantRoleName.ADMIN,), locale="en"))
-    reply = client.post("/t/engby/admin/teams/", data={
-        "url": "https://kommune.webhook.office.com/webhookb2/abc"})
+    reply = client.post(
+        "/t/engby/admin/teams/", data={"url": "https://kommune.webhook.office.com/webhookb2/abc"}
+    )
     assert reply.status_code == 422
     assert "Office 365 connector, which Microsoft has retired" in reply.get_data(as_text=True)
 
 
 def test_a_workflow_address_is_kept_encrypted_shown_by_its_host_and_audited(
-        app, make, login, client):
+    app, make, login, client
+):
     tenant = make.tenant("godby")
     unit = make.unit(tenant, "Team Syd")
     login(make.user(tenant, "Adam Admin", roles=(TenantRoleName.ADMIN,)))
     assert client.post("/t/godby/admin/teams/", data={"url": WORKFLOW}).status_code == 302
-    assert client.post("/t/godby/admin/teams/units", data={
-        "unit_id": str(unit.id), "unit_url": POWER_PLATFORM}).status_code == 302
+    assert (
+        client.post(
+            "/t/godby/admin/teams/units", data={"unit_id": str(unit.id), "unit_url": POWER_PLATFORM}
+        ).status_code
+        == 302
+    )
     # Saving again replaces the address; the tenant keeps one channel of its own.
     assert client.post("/t/godby/admin/teams/", data={"url": WORKFLOW + "1"}).status_code == 302
     rows = hooks(app, tenant)
     assert {(r.unit_id, r.host) for r in rows} == {
         (None, "prod-42.westeurope.logic.azure.com"),
-        (unit.id, "default1234.56.environment.api.powerplatform.com")}
+        (unit.id, "default1234.56.environment.api.powerplatform.com"),
+    }
     assert all("sig=" not in r.url_encrypted for r in rows)
     page = client.get("/t/godby/admin/teams/").get_data(as_text=True)
     assert "prod-42.westeurope.logic.azure.com" in page and "Team Syd" in page
@@ -122,9 +148,14 @@ def test_another_tenants_webhook_is_not_found(app, make, login, client):
 def test_the_schema_subset_refuses_what_teams_would_not_show(app):
     """The receiver's check is not vacuous: each of these breaks a rule of the 1.4 schema."""
     with app.app_context():
-        good = post_for(ReminderKind.PREPARATION_OPENED, "da", unit="Team Nord",
-                        cycle_url="https://a.example/t/x/cycles/1",
-                        opens_on=date(2026, 12, 1), closes_on=date(2026, 12, 9))
+        good = post_for(
+            ReminderKind.PREPARATION_OPENED,
+            "da",
+            unit="Team Nord",
+            cycle_url="https://a.example/t/x/cycles/1",
+            opens_on=date(2026, 12, 1),
+            closes_on=date(2026, 12, 9),
+        )
     assert problems(good) == []
 
     def broken(change):
@@ -138,6 +169,9 @@ def test_the_schema_subset_refuses_what_teams_would_not_show(app):
     assert broken(lambda e, c: c["body"][0].update(weight="heavy"))
     assert broken(lambda e, c: c["actions"][0].pop("url"))
     assert broken(lambda e, c: c["body"][-1]["facts"][0].pop("value"))
-    assert broken(lambda e, c: e["attachments"][0].update(
-        contentType="application/vnd.microsoft.teams.card.o365connector"))
+    assert broken(
+        lambda e, c: e["attachments"][0].update(
+            contentType="application/vnd.microsoft.teams.card.o365connector"
+        )
+    )
     assert broken(lambda e, c: e.update(type="MessageCard"))

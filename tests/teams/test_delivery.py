@@ -26,9 +26,13 @@ from web.teams.delivery import deliver_posts
 from web.tenancy import tenant_scope
 from web.users.models import TenantRoleName
 
-PROPERTY = settings(max_examples=60, deadline=None, database=None,
-                    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"),
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 def channel(app, tenant, url, actor, unit=None):
@@ -44,9 +48,13 @@ def deliver(app, tenant_id, now=NOW, **overrides):
 
 def teams_rows(app, tenant_id) -> list[ReminderOutbox]:
     with app.app_context(), tenant_scope(tenant_id):
-        rows = list(db.session.scalars(
-            db.select(ReminderOutbox).where(ReminderOutbox.channel == Channel.TEAMS)
-            .order_by(ReminderOutbox.id)))
+        rows = list(
+            db.session.scalars(
+                db.select(ReminderOutbox)
+                .where(ReminderOutbox.channel == Channel.TEAMS)
+                .order_by(ReminderOutbox.id)
+            )
+        )
         db.session.expunge_all()
     return rows
 
@@ -56,22 +64,41 @@ def team_with_news(make, locale="da"):
     team = make_team(make, meeting_at=MEETING, meeting_place="Sal 1")
     with make.scope(team.tenant):
         db.session.merge(team.tenant).default_locale = locale
-    make.action(team.tenant, team.cycle, owner=team.dane, text="Fælles kalender for vagter",
-                due_on=date(2026, 12, 1))
+    make.action(
+        team.tenant,
+        team.cycle,
+        owner=team.dane,
+        text="Fælles kalender for vagter",
+        due_on=date(2026, 12, 1),
+    )
     admin = make.user(team.tenant, "Adam Admin", roles=(TenantRoleName.ADMIN,))
     return team, admin
 
 
-@pytest.mark.parametrize(("locale", "titles"), [
-    ("da", ["Forberedelsen til dialogen om aktørskab er åbnet – Team Nord",
-            "Dialogmøde om aktørskab – Team Nord",
-            "Aftalte handlinger over fristen – Team Nord"]),
-    ("en", ["Preparation for the dialogue about agency has opened – Team Nord",
-            "Dialogue meeting about agency – Team Nord",
-            "Agreed actions past their due date – Team Nord"]),
-])
+@pytest.mark.parametrize(
+    ("locale", "titles"),
+    [
+        (
+            "da",
+            [
+                "Forberedelsen til dialogen om aktørskab er åbnet – Team Nord",
+                "Dialogmøde om aktørskab – Team Nord",
+                "Aftalte handlinger over fristen – Team Nord",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Preparation for the dialogue about agency has opened – Team Nord",
+                "Dialogue meeting about agency – Team Nord",
+                "Agreed actions past their due date – Team Nord",
+            ],
+        ),
+    ],
+)
 def test_a_channel_gets_each_post_once_as_a_valid_adaptive_card_in_the_tenants_language(
-        app, make, locale, titles):
+    app, make, locale, titles
+):
     team, admin = team_with_news(make, locale)
     with running_receiver() as receiver:
         channel(app, team.tenant, receiver.url, admin)
@@ -95,15 +122,15 @@ def test_a_channel_gets_each_post_once_as_a_valid_adaptive_card_in_the_tenants_l
     assert [(r.kind, r.status, r.attempts) for r in rows] == [
         (ReminderKind.PREPARATION_OPENED, OutboxStatus.SENT, 1),
         (ReminderKind.MEETING_INVITATION, OutboxStatus.SENT, 1),
-        (ReminderKind.ACTION_OVERDUE, OutboxStatus.SENT, 1)]
+        (ReminderKind.ACTION_OVERDUE, OutboxStatus.SENT, 1),
+    ]
     with app.app_context(), tenant_scope(team.tenant.id):
         # The e-mails are planned as before, and their delivery counts only e-mails.
         assert reminder_services.due_count(team.tenant.id, NOW) == 3 + 3 + 1 + 1
         assert reminder_services.due_count(team.tenant.id, NOW, Channel.TEAMS) == 0
 
 
-def test_a_moved_meeting_is_posted_as_a_change_and_a_units_channel_takes_its_units_posts(
-        app, make):
+def test_a_moved_meeting_is_posted_as_a_change_and_a_units_channel_takes_its_units_posts(app, make):
     team, admin = team_with_news(make)
     other = make_team(make, slug=None)  # another tenant: sees nothing of this one
     with running_receiver() as everyone, running_receiver() as nord:
@@ -124,7 +151,8 @@ def test_a_moved_meeting_is_posted_as_a_change_and_a_units_channel_takes_its_uni
             "Forberedelsen til dialogen om aktørskab er åbnet – Team Nord",
             "Dialogmøde om aktørskab – Team Nord",
             "Aftalte handlinger over fristen – Team Nord",
-            "Dialogmødet er flyttet – Team Nord"]
+            "Dialogmødet er flyttet – Team Nord",
+        ]
         assert "Sted: Kantinen" in nord.texts()
     assert teams_rows(app, other.tenant.id) == []
 
@@ -169,8 +197,9 @@ def test_a_failing_channel_ends_failed_on_the_admins_failed_page(app, make, logi
     assert "Teams-kanal" in page and "127.0.0.1" in page and "503" in page
     assert "secret-signature" not in page
     # The admin retries it; a channel that works again gets it once.
-    reply = client.post(f"/t/{team.tenant.slug}/reminders/failed/retry",
-                        data={"outbox_id": str(row.id)})
+    reply = client.post(
+        f"/t/{team.tenant.slug}/reminders/failed/retry", data={"outbox_id": str(row.id)}
+    )
     assert reply.status_code == 302
     with running_receiver() as back:
         channel(app, team.tenant, back.url, admin)
@@ -179,7 +208,8 @@ def test_a_failing_channel_ends_failed_on_the_admins_failed_page(app, make, logi
 
 
 def test_a_refusing_channel_fails_at_once_and_an_address_the_guard_refuses_too(
-        app, make, monkeypatch):
+    app, make, monkeypatch
+):
     team = make_team(make)
     admin = make.user(team.tenant, "Adam Admin", roles=(TenantRoleName.ADMIN,))
     with running_receiver([404]) as gone:
@@ -225,21 +255,33 @@ words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 
 
 @PROPERTY
-@given(unit=words.filter(lambda s: s.strip()), place=words, actions=st.lists(
-    st.tuples(words, st.dates(date(2000, 1, 1), date(2100, 12, 31))), min_size=1,
-    max_size=14), locale=st.sampled_from(["da", "en"]))
+@given(
+    unit=words.filter(lambda s: s.strip()),
+    place=words,
+    actions=st.lists(
+        st.tuples(words, st.dates(date(2000, 1, 1), date(2100, 12, 31))), min_size=1, max_size=14
+    ),
+    locale=st.sampled_from(["da", "en"]),
+)
 def test_every_card_is_valid_whatever_the_names_and_texts(app, unit, place, actions, locale):
     with app.app_context():
         url = "https://aktor.example/t/x/cycles/1"
-        for kind, values in ((ReminderKind.PREPARATION_OPENED,
-                              {"opens_on": date(2026, 12, 1), "closes_on": date(2026, 12, 9)}),
-                             (ReminderKind.MEETING_UPDATED,
-                              {"meeting_at": MEETING, "place": place}),
-                             (ReminderKind.ACTION_OVERDUE, {"overdue": actions})):
+        for kind, values in (
+            (
+                ReminderKind.PREPARATION_OPENED,
+                {"opens_on": date(2026, 12, 1), "closes_on": date(2026, 12, 9)},
+            ),
+            (ReminderKind.MEETING_UPDATED, {"meeting_at": MEETING, "place": place}),
+            (ReminderKind.ACTION_OVERDUE, {"overdue": actions}),
+        ):
             envelope = post_for(kind, locale, unit=unit, cycle_url=url, **values)
             assert problems(envelope) == []
             card = envelope["attachments"][0]["content"]
-            assert all(len(f["value"]) <= 300 for item in card["body"]
-                       if item["type"] == "FactSet" for f in item["facts"])
+            assert all(
+                len(f["value"]) <= 300
+                for item in card["body"]
+                if item["type"] == "FactSet"
+                for f in item["facts"]
+            )
             if kind == ReminderKind.ACTION_OVERDUE:
                 assert len(card["body"][-1]["facts"]) == min(len(actions), 10)

@@ -24,14 +24,20 @@ pytestmark = pytest.mark.worker
 
 def teams_rows(app, tenant_id):
     with app.app_context(), tenant_scope(tenant_id):
-        rows = list(db.session.scalars(db.select(ReminderOutbox).where(
-            ReminderOutbox.channel == Channel.TEAMS).order_by(ReminderOutbox.id)))
+        rows = list(
+            db.session.scalars(
+                db.select(ReminderOutbox)
+                .where(ReminderOutbox.channel == Channel.TEAMS)
+                .order_by(ReminderOutbox.id)
+            )
+        )
         db.session.remove()
     return rows
 
 
 def test_the_worker_posts_each_card_once_and_retries_the_one_refused(
-        app, committed_make, smtp_server, tmp_path):
+    app, committed_make, smtp_server, tmp_path
+):
     make = committed_make
     celery = app.extensions["celery"]
     celery.control.purge()
@@ -40,10 +46,16 @@ def test_the_worker_posts_each_card_once_and_retries_the_one_refused(
     leader = make.user(tenant, "Lone Leder", leader_of=unit)
     make.user(tenant, "Mie Medarbejder", unit=unit)
     admin = make.user(tenant, "Adam Admin", roles=(TenantRoleName.ADMIN,))
-    env = child_env(DATABASE_URL=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL, AKTOR_ENV="test",
-                    SECRET_KEY="test-secret", SMTP_HOST="127.0.0.1",
-                    SMTP_PORT=str(smtp_server.port), REMINDER_SEND_WINDOW="always",
-                    REMINDER_RETRY_SECONDS="1")
+    env = child_env(
+        DATABASE_URL=TEST_DATABASE_URL,
+        REDIS_URL=TEST_REDIS_URL,
+        AKTOR_ENV="test",
+        SECRET_KEY="test-secret",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_server.port),
+        REMINDER_SEND_WINDOW="always",
+        REMINDER_RETRY_SECONDS="1",
+    )
     with running_receiver([500, 202]) as receiver:
         with app.test_request_context("/"), tenant_scope(tenant.id):
             services.set_webhook(None, receiver.url, admin)
@@ -53,29 +65,44 @@ def test_the_worker_posts_each_card_once_and_retries_the_one_refused(
             today = utcnow().date()
             meeting = (utcnow() + timedelta(days=10)).replace(microsecond=0)
             with make.scope(tenant):  # the leader's commit: the hook queues the planning
-                db.session.add(Cycle(unit_id=unit.id, leader_id=leader.id,
-                                     phase=Phase.PREPARATION, preparation_starts_on=today,
-                                     preparation_ends_on=today + timedelta(days=7),
-                                     follow_up_on=today + timedelta(days=90),
-                                     meeting_at=meeting, meeting_place="Sal 2"))
+                db.session.add(
+                    Cycle(
+                        unit_id=unit.id,
+                        leader_id=leader.id,
+                        phase=Phase.PREPARATION,
+                        preparation_starts_on=today,
+                        preparation_ends_on=today + timedelta(days=7),
+                        follow_up_on=today + timedelta(days=90),
+                        meeting_at=meeting,
+                        meeting_place="Sal 2",
+                    )
+                )
             # Two members: opened and invitation each, and the leader's digest.
             smtp_server.wait_for(5, timeout=90)
             wait_for(lambda: len(receiver.posts) >= 2, 60, "two posts")
             assert len(receiver.cards) == 1  # the first got a 500
-            wait_for(lambda: any(r.status == OutboxStatus.PENDING and r.attempts == 1
-                                 for r in teams_rows(app, tenant.id)), 30, "the retry waiting")
+            wait_for(
+                lambda: any(
+                    r.status == OutboxStatus.PENDING and r.attempts == 1
+                    for r in teams_rows(app, tenant.id)
+                ),
+                30,
+                "the retry waiting",
+            )
             # The beat's next planning (twice: two beat processes) finds the retry due.
             for _ in range(3):
                 time.sleep(1.5)
-                celery.send_task("web.reminders.tasks.plan_tenant",
-                                 args=(tenant.id,)).get(timeout=30)
+                celery.send_task("web.reminders.tasks.plan_tenant", args=(tenant.id,)).get(
+                    timeout=30
+                )
             wait_for(lambda: len(receiver.cards) >= 2, 60, "the retried post")
             time.sleep(2)
             assert receiver.invalid == []
             assert len(receiver.posts) == 3 and len(receiver.cards) == 2
             assert sorted(card["body"][0]["text"] for card in receiver.cards) == [
                 "Dialogmøde om aktørskab – Team Vest",
-                "Forberedelsen til dialogen om aktørskab er åbnet – Team Vest"]
+                "Forberedelsen til dialogen om aktørskab er åbnet – Team Vest",
+            ]
             rows = teams_rows(app, tenant.id)
             assert {r.status for r in rows} == {OutboxStatus.SENT}
             assert sorted(r.attempts for r in rows) == [1, 2]

@@ -19,6 +19,4 @@ def test_flask_tenants_create_seeds_the_memos_guide(app, db_session):
         with tenant_scope(tenant.id):
             templates = db.session.scalars(select(DialogueTemplate)).all()
             assert [(t.name, t.is_default) for t in templates] == [(DEFAULT_TEMPLATE_NAME, True)]
-            assert [p.text_da for p in templates[0].prompts] == [
-                p.text_da for p in DEFAULT_PROMPTS]
-
+            assert [p.text_da for p in templates[0].prompts] == [p.text_da for p in DEFAULT_PROMPTS]

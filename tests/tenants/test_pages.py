@@ -13,8 +13,9 @@ def test_landing_page_is_danish_by_default(client, make):
 
 def test_landing_page_is_english_when_the_browser_asks(client, make):
     tenant = make.tenant("solby")
-    html = client.get(f"/t/{tenant.slug}/", headers={"Accept-Language": "en-GB,en;q=0.9"}) \
-        .get_data(as_text=True)
+    html = client.get(f"/t/{tenant.slug}/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(
+        as_text=True
+    )
     assert '<html lang="en">' in html
     assert "Take personal responsibility for your task" in html
 
@@ -25,7 +26,8 @@ def test_language_choice_outranks_the_browser(client, make):
     assert reply.status_code == 302
     assert reply.headers["Location"] == f"/t/{tenant.slug}/"
     html = client.get(f"/t/{tenant.slug}/", headers={"Accept-Language": "da"}).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert '<html lang="en">' in html
 
 

@@ -21,8 +21,11 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 def _guarded(patch, attempts: list[tuple]) -> None:
     """Refuse (and record) every connection and name lookup that would leave this machine;
     loopback (the deployment's own PostgreSQL and Redis) stays allowed."""
-    connect, connect_ex, getaddrinfo = (socket.socket.connect, socket.socket.connect_ex,
-                                        socket.getaddrinfo)
+    connect, connect_ex, getaddrinfo = (
+        socket.socket.connect,
+        socket.socket.connect_ex,
+        socket.getaddrinfo,
+    )
 
     def outside(address) -> bool:
         host = address[0] if isinstance(address, tuple) else None
@@ -102,19 +105,34 @@ def approved(town: Town, make, scope):  # noqa: F811 - town is the fixture impor
     examples: dict[str, list[int]] = {"vagt": [], "moeder": []}
     for key, items, units in (("vagt", VAGT, teams), ("moeder", MOEDER, teams[:2] * 3)):
         for item, unit in zip(items, units, strict=True):
-            example = offered(make, town, unit=unit, title=item.title, text=item.text,
-                              lesson=item.lesson, kind=ExampleKind(item.kind))
+            example = offered(
+                make,
+                town,
+                unit=unit,
+                title=item.title,
+                text=item.text,
+                lesson=item.lesson,
+                kind=ExampleKind(item.kind),
+            )
             examples[key].append(example.id)
-    pending = offered(make, town, title="Hemmelig plan", text="Vi planlægger selv vagterne i "
-                      "hemmelighed og fortæller det ikke til nogen.")
+    pending = offered(
+        make,
+        town,
+        title="Hemmelig plan",
+        text="Vi planlægger selv vagterne i hemmelighed og fortæller det ikke til nogen.",
+    )
     with scope(town.tenant):
         compile_collection()
-        by_example = dict(db.session.execute(select(CollectionEntry.example_id,
-                                                    CollectionEntry.id)).all())
-        for entry in db.session.scalars(select(CollectionEntry).join(Example).where(
-                Example.id != pending.id)):
+        by_example = dict(
+            db.session.execute(select(CollectionEntry.example_id, CollectionEntry.id)).all()
+        )
+        for entry in db.session.scalars(
+            select(CollectionEntry).join(Example).where(Example.id != pending.id)
+        ):
             approve_entry(town.hr, entry, revision=entry.revision)
         db.session.commit()
-    return {"vagt": [by_example[i] for i in examples["vagt"]],
-            "moeder": [by_example[i] for i in examples["moeder"]],
-            "pending": by_example[pending.id]}
+    return {
+        "vagt": [by_example[i] for i in examples["vagt"]],
+        "moeder": [by_example[i] for i in examples["moeder"]],
+        "pending": by_example[pending.id],
+    }

@@ -48,8 +48,9 @@ def test_only_approved_entries_are_embedded_and_backfill_is_idempotent(town, emb
     with scope(town.tenant):
         rows = list(db.session.scalars(select(EntryEmbedding)))
         assert {r.entry_id for r in rows} == set(embedded["vagt"] + embedded["moeder"])
-        assert all(r.model_version == model.MODEL_VERSION and len(r.vector) == 384 * 4
-                   for r in rows)
+        assert all(
+            r.model_version == model.MODEL_VERSION and len(r.vector) == 384 * 4 for r in rows
+        )
         assert embeddings.backfill() == 0  # nothing stale
 
 
@@ -73,21 +74,27 @@ def test_the_themes_page_groups_the_entries(town, themed, embedded, login):
     assert "vagt" in text.lower() and "HR: tilpas temaet" not in text
 
 
-def test_hr_renames_hides_and_merges_and_it_survives_recomputation(town, themed, embedded, login,
-                                                                   scope):
+def test_hr_renames_hides_and_merges_and_it_survives_recomputation(
+    town, themed, embedded, login, scope
+):
     vagt = theme_of(themed, embedded["vagt"])
     moeder = theme_of(themed, embedded["moeder"])
     hr = login(town.hr)
     url = f"/t/solby/inspiration/temaer/{vagt}"
-    assert hr.post(url, data={"decision": "rename", "name": "Vi lægger selv vagtplanen"}
-                   ).status_code == 302
+    assert (
+        hr.post(url, data={"decision": "rename", "name": "Vi lægger selv vagtplanen"}).status_code
+        == 302
+    )
     too_long = hr.post(url, data={"decision": "rename", "name": "x" * 500})
     assert too_long.status_code == 422
-    named = hr.post(url, data={"decision": "rename",
-                               "name": f"Tak til {town.colleague.display_name}"})
+    named = hr.post(
+        url, data={"decision": "rename", "name": f"Tak til {town.colleague.display_name}"}
+    )
     assert named.status_code == 422 and "indeholder stadig" in named.get_data(as_text=True)
-    assert hr.post(f"/t/solby/inspiration/temaer/{moeder}", data={"decision": "hide"}
-                   ).status_code == 302
+    assert (
+        hr.post(f"/t/solby/inspiration/temaer/{moeder}", data={"decision": "hide"}).status_code
+        == 302
+    )
     today = date.today()
     with scope(town.tenant):
         services.compute(today, today)
@@ -99,8 +106,12 @@ def test_hr_renames_hides_and_merges_and_it_survives_recomputation(town, themed,
     assert "Vi lægger selv vagtplanen" in page and page.count("eksempler</p>") == 1
     assert employee.get(f"/t/solby/inspiration/temaer/{moeder}").status_code == 404
     hr = login(town.hr)
-    assert hr.post(f"/t/solby/inspiration/temaer/{moeder}",
-                   data={"decision": "merge", "into": str(vagt)}).status_code == 302
+    assert (
+        hr.post(
+            f"/t/solby/inspiration/temaer/{moeder}", data={"decision": "merge", "into": str(vagt)}
+        ).status_code
+        == 302
+    )
     with scope(town.tenant):
         services.compute(today, today)
         db.session.commit()
@@ -108,19 +119,25 @@ def test_hr_renames_hides_and_merges_and_it_survives_recomputation(town, themed,
         assert shown.theme.id == vagt and len(shown.entry_ids) == 12
 
 
-def test_employees_may_not_change_themes_nor_other_tenants_see_them(town, themed, embedded,
-                                                                   login, client):
+def test_employees_may_not_change_themes_nor_other_tenants_see_them(
+    town, themed, embedded, login, client
+):
     vagt = theme_of(themed, embedded["vagt"])
     url = f"/t/solby/inspiration/temaer/{vagt}"
     employee = login(town.colleague)
     assert employee.post(url, data={"decision": "rename", "name": "x"}).status_code == 403
-    assert employee.post("/t/solby/inspiration/temaer/beregn",
-                         data={"start": "2026-01-01", "end": "2026-12-31"}).status_code == 403
+    assert (
+        employee.post(
+            "/t/solby/inspiration/temaer/beregn", data={"start": "2026-01-01", "end": "2026-12-31"}
+        ).status_code
+        == 403
+    )
     neighbour = login(town.neighbour_hr)
     assert neighbour.get(url).status_code == 401  # not signed in to this tenant
     assert neighbour.get(f"/t/nabo/inspiration/temaer/{vagt}").status_code == 404
-    assert "Vi planlægger" not in neighbour.get("/t/nabo/inspiration/betydning?q=vagtplan"
-                                                ).get_data(as_text=True)
+    assert "Vi planlægger" not in neighbour.get(
+        "/t/nabo/inspiration/betydning?q=vagtplan"
+    ).get_data(as_text=True)
 
 
 def test_similar_examples_and_search_by_meaning(town, embedded, login, no_network):
@@ -132,8 +149,10 @@ def test_similar_examples_and_search_by_meaning(town, embedded, login, no_networ
     similar = page.split("Lignende eksempler</h2>")[1]
     assert similar.lower().count("vagt") >= 3 and "Hemmelig" not in similar
     # A held-back query of the labelled set: no word of it is "vagt" (meaning, not words).
-    found = client.get("/t/solby/inspiration/betydning",
-                       query_string={"q": "medarbejderne planlægger deres egne arbejdstider"})
+    found = client.get(
+        "/t/solby/inspiration/betydning",
+        query_string={"q": "medarbejderne planlægger deres egne arbejdstider"},
+    )
     text = found.get_data(as_text=True)
     first = text.split('<article class="collection-entry">')[1].split("</article>")[0]
     assert found.status_code == 200 and "vagt" in first.lower()
@@ -152,9 +171,16 @@ def test_an_edit_back_to_review_drops_the_vector(town, embedded, scope, login):
         assert len(search.similar(entry_id)) == 5
         assert entry_id in [i for i, _ in search.by_meaning(entry.title, n=12)]
     hr = login(town.hr)
-    response = hr.post(f"/t/solby/inspiration/review/{entry_id}", data={
-        "decision": "save", "revision": revision, "title": "Ny titel", "text": "Ny tekst.",
-        "lesson": ""})
+    response = hr.post(
+        f"/t/solby/inspiration/review/{entry_id}",
+        data={
+            "decision": "save",
+            "revision": revision,
+            "title": "Ny titel",
+            "text": "Ny tekst.",
+            "lesson": "",
+        },
+    )
     assert response.status_code == 302
     with scope(town.tenant):
         assert entry_id not in embeddings.published_vectors()[0]
@@ -162,8 +188,10 @@ def test_an_edit_back_to_review_drops_the_vector(town, embedded, scope, login):
         assert entry_id not in [i for i, _ in search.by_meaning(entry.title, n=12)]
         assert entry_id not in [i for i, _ in search.similar(embedded["vagt"][1], n=12)]
         assert embeddings.embed_entry(entry_id) is False  # the task: pending → no vector
-        assert db.session.scalar(select(EntryEmbedding).where(
-            EntryEmbedding.entry_id == entry_id)) is None
+        assert (
+            db.session.scalar(select(EntryEmbedding).where(EntryEmbedding.entry_id == entry_id))
+            is None
+        )
 
 
 def test_the_hovedudvalg_sees_only_themes_from_at_least_k_teams(town, themed, embedded, scope):
@@ -179,8 +207,7 @@ def test_the_report_shows_the_k_safe_themes_with_their_team_counts(town, embedde
 
     today = date.today().isoformat()
     with scope(town.tenant):
-        report = reports.request_report(town.hr, period_start=today, period_end=today,
-                                        locale="da")
+        report = reports.request_report(town.hr, period_start=today, period_end=today, locale="da")
         run = reports.start_run(report)
         counts = reports.build(report, lambda _percent: None)
         reports.finish_run(report, run, counts, reports.Timer(0.0))
@@ -193,8 +220,9 @@ def test_the_report_shows_the_k_safe_themes_with_their_team_counts(town, embedde
     assert "mindst 5 teams" in section
 
 
-def test_hr_splits_a_theme_in_two_and_the_split_survives_recomputation(town, themed, embedded,
-                                                                      login, scope):
+def test_hr_splits_a_theme_in_two_and_the_split_survives_recomputation(
+    town, themed, embedded, login, scope
+):
     from web.audit.models import AuditEntry
 
     vagt = theme_of(themed, embedded["vagt"])
@@ -204,8 +232,9 @@ def test_hr_splits_a_theme_in_two_and_the_split_survives_recomputation(town, the
     assert "Temaet er delt i to." in hr.get(response.location).get_data(as_text=True)
     today = date.today()
     with scope(town.tenant):
-        parts = list(db.session.scalars(select(Theme).where(Theme.split_group == vagt)
-                                        .order_by(Theme.id)))
+        parts = list(
+            db.session.scalars(select(Theme).where(Theme.split_group == vagt).order_by(Theme.id))
+        )
         assert parts[0].id == vagt and len(parts) == 2
         first, second = (set(p.entry_ids) for p in parts)
         assert first and second and not first & second
@@ -213,19 +242,26 @@ def test_hr_splits_a_theme_in_two_and_the_split_survives_recomputation(town, the
         part = parts[1].id
         [event] = db.session.scalars(select(AuditEntry).where(AuditEntry.event == "themes.split"))
         assert event.details["part"] == part
-    assert hr.post(f"/t/solby/inspiration/temaer/{part}",
-                   data={"decision": "rename", "name": "Vagtbytte"}).status_code == 302
+    assert (
+        hr.post(
+            f"/t/solby/inspiration/temaer/{part}", data={"decision": "rename", "name": "Vagtbytte"}
+        ).status_code
+        == 302
+    )
     small = hr.post(f"/t/solby/inspiration/temaer/{part}", data={"decision": "split"})
     assert small.status_code == 422  # three entries or fewer: not worth two themes
     assert "for få eksempler" in small.get_data(as_text=True)
     with scope(town.tenant):
         services.compute(today, today)
         db.session.commit()
-        again = {t.id: set(t.entry_ids) for t in db.session.scalars(
-            select(Theme).where(Theme.split_group == vagt))}
+        again = {
+            t.id: set(t.entry_ids)
+            for t in db.session.scalars(select(Theme).where(Theme.split_group == vagt))
+        }
         assert again == {vagt: first, part: second}
         assert db.session.get(Theme, part).name == "Vagtbytte"
-    assert hr.post(f"/t/solby/inspiration/temaer/{vagt}", data={"decision": "cut"}
-                   ).status_code == 400
+    assert (
+        hr.post(f"/t/solby/inspiration/temaer/{vagt}", data={"decision": "cut"}).status_code == 400
+    )
     page = login(town.colleague).get("/t/solby/inspiration/temaer").get_data(as_text=True)
     assert "Vagtbytte" in page

@@ -45,17 +45,39 @@ def test_an_approved_entry_is_embedded_by_the_worker(app, committed_make, tmp_pa
     team = committed_make.unit(tenant, "Team")
     author = committed_make.user(tenant, "Hanne Jensen", unit=team)
     hr = committed_make.user(tenant, "Henrik Rask", roles=(TenantRoleName.HR,))
-    committed_make.example(tenant, team, author, is_offered=True, title="Egen vagtplan",
-                           text="Vi lægger selv vagtplanen for de næste otte uger.")
+    committed_make.example(
+        tenant,
+        team,
+        author,
+        is_offered=True,
+        title="Egen vagtplan",
+        text="Vi lægger selv vagtplanen for de næste otte uger.",
+    )
     isolated = SQLITE and _no_route_available()
     celery = app.extensions["celery"]
     celery.control.purge()
-    argv = [sys.executable, "-m", "celery", "-A", "worker.main", "worker", "--loglevel=INFO",
-            "--pool=solo", "--without-gossip", "--without-mingle"]
-    worker = Process((["unshare", "-rn"] if isolated else []) + argv,
-                     child_env(DATABASE_URL=APP_DATABASE_URL, REDIS_URL=TEST_REDIS_URL,
-                               AKTOR_ENV="test", SECRET_KEY="test-secret"),
-                     tmp_path / "worker.log")
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "worker.main",
+        "worker",
+        "--loglevel=INFO",
+        "--pool=solo",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    worker = Process(
+        (["unshare", "-rn"] if isolated else []) + argv,
+        child_env(
+            DATABASE_URL=APP_DATABASE_URL,
+            REDIS_URL=TEST_REDIS_URL,
+            AKTOR_ENV="test",
+            SECRET_KEY="test-secret",
+        ),
+        tmp_path / "worker.log",
+    )
 
     def vector() -> EntryEmbedding | None:
         with app.app_context(), tenant_scope(tenant.id):

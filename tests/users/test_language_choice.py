@@ -38,8 +38,7 @@ def stored(make, tenant, erik) -> str | None:
         return db.session.scalar(select(User.chosen_locale).where(User.id == erik.id))
 
 
-def test_the_profile_language_is_shown_with_its_reason_and_a_way_to_change_it(
-        client, login, erik):
+def test_the_profile_language_is_shown_with_its_reason_and_a_way_to_change_it(client, login, erik):
     tenant, person = erik
     login(person)
     home = get(client, "/")
@@ -55,8 +54,12 @@ def test_the_profile_language_is_shown_with_its_reason_and_a_way_to_change_it(
 def test_a_chosen_language_comes_before_the_profile_and_the_browser(client, login, erik, make):
     tenant, person = erik
     login(person)
-    reply = client.post("/t/sprogby/me/settings", data={"language": "da"},
-                        headers=DANISH_BROWSER, follow_redirects=True)
+    reply = client.post(
+        "/t/sprogby/me/settings",
+        data={"language": "da"},
+        headers=DANISH_BROWSER,
+        follow_redirects=True,
+    )
     page = reply.get_data(as_text=True)
     assert reply.status_code == 200 and lang(page) == "da"
     assert "Dine indstillinger er gemt." in page  # said in the language just chosen
@@ -76,15 +79,18 @@ def test_choosing_no_language_of_ones_own_returns_to_the_profile(client, login, 
     tenant, person = erik
     login(person)
     client.post("/t/sprogby/me/settings", data={"language": "da"})
-    reply = client.post("/t/sprogby/me/settings", data={"language": ""},
-                        headers=DANISH_BROWSER, follow_redirects=True)
+    reply = client.post(
+        "/t/sprogby/me/settings",
+        data={"language": ""},
+        headers=DANISH_BROWSER,
+        follow_redirects=True,
+    )
     page = reply.get_data(as_text=True)
     assert lang(page) == "en" and "Your settings have been saved." in page
     assert stored(make, tenant, person) is None
 
 
-def test_the_header_switch_does_not_hide_a_choice_made_on_the_settings_page(
-        client, login, erik):
+def test_the_header_switch_does_not_hide_a_choice_made_on_the_settings_page(client, login, erik):
     tenant, person = erik
     login(person)
     client.post("/lang/en", data={"next": "/t/sprogby/"})
@@ -95,7 +101,8 @@ def test_the_header_switch_does_not_hide_a_choice_made_on_the_settings_page(
 
 @pytest.mark.parametrize("value", ["fr", "DA", "da ", "x" * 300])
 def test_a_language_the_product_does_not_speak_is_refused_and_nothing_changes(
-        client, login, erik, make, value):
+    client, login, erik, make, value
+):
     tenant, person = erik
     login(person)
     client.post("/t/sprogby/me/settings", data={"language": "da"})

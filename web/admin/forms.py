@@ -57,56 +57,91 @@ class RoleValueFields:
     """The claim or attribute values that mean each tenant role: the same on the OIDC and the
     SAML settings form (rendered by name, so their place in a form's field order is immaterial)."""
 
-    leader_values = TextAreaField(_l("Værdier der betyder leder"), description=ONE_PER_LINE,
-                                  validators=_text(MAX_ROLE_VALUES_TEXT))
-    hr_values = TextAreaField(_l("Værdier der betyder HR"), description=ONE_PER_LINE,
-                              validators=_text(MAX_ROLE_VALUES_TEXT))
-    hovedudvalg_values = TextAreaField(_l("Værdier der betyder Hovedudvalg"),
-                                       description=ONE_PER_LINE,
-                                       validators=_text(MAX_ROLE_VALUES_TEXT))
-    admin_values = TextAreaField(_l("Værdier der betyder administrator"),
-                                 description=ONE_PER_LINE,
-                                 validators=_text(MAX_ROLE_VALUES_TEXT))
+    leader_values = TextAreaField(
+        _l("Værdier der betyder leder"),
+        description=ONE_PER_LINE,
+        validators=_text(MAX_ROLE_VALUES_TEXT),
+    )
+    hr_values = TextAreaField(
+        _l("Værdier der betyder HR"),
+        description=ONE_PER_LINE,
+        validators=_text(MAX_ROLE_VALUES_TEXT),
+    )
+    hovedudvalg_values = TextAreaField(
+        _l("Værdier der betyder Hovedudvalg"),
+        description=ONE_PER_LINE,
+        validators=_text(MAX_ROLE_VALUES_TEXT),
+    )
+    admin_values = TextAreaField(
+        _l("Værdier der betyder administrator"),
+        description=ONE_PER_LINE,
+        validators=_text(MAX_ROLE_VALUES_TEXT),
+    )
 
 
 class SsoSettingsForm(RoleValueFields, FlaskForm):
-    issuer = StringField(_l("Udsteder (issuer)"), validators=_text(500, required=True),
-                         description=_l("Fx https://login.microsoftonline.com/TENANT-ID/v2.0, "
-                                        "hvor TENANT-ID er jeres tenant-id i Microsoft Entra."))
+    issuer = StringField(
+        _l("Udsteder (issuer)"),
+        validators=_text(500, required=True),
+        description=_l(
+            "Fx https://login.microsoftonline.com/TENANT-ID/v2.0, "
+            "hvor TENANT-ID er jeres tenant-id i Microsoft Entra."
+        ),
+    )
     discovery_url = StringField(
-        _l("Discovery-adresse"), validators=_text(500),
-        description=_l("Tom: udstederens /.well-known/openid-configuration."))
+        _l("Discovery-adresse"),
+        validators=_text(500),
+        description=_l("Tom: udstederens /.well-known/openid-configuration."),
+    )
     client_id = StringField(_l("Klient-id"), validators=_text(255, required=True))
     # Never rendered back (PasswordField hides its value); empty keeps the stored secret.
-    client_secret = PasswordField(_l("Klienthemmelighed"),
-                                  validators=_text(1000))
-    scopes = StringField(_l("Scopes"), default=DEFAULT_SCOPES,
-                         validators=_text(500, required=True))
-    email_claim = StringField(_l("Claim med e-mail"), default="email",
-                              validators=_text(100, required=True))
-    name_claim = StringField(_l("Claim med navn"), default="name",
-                             validators=_text(100, required=True))
-    unit_claim = StringField(_l("Claim med enhed"), validators=_text(100),
-                             description=_l("Tom: enheden kommer ikke fra login."))
-    unit_claim_kind = SelectField(_l("Enheden angives ved"), choices=[
-        SelectChoice(UnitClaimKind.EXTERNAL_ID.value,
-                     _l("enhedens id i HR-systemet (external_id)")),
-        SelectChoice(UnitClaimKind.PATH.value, _l("stien af navne, fx Kommune/Område/Afdeling")),
-    ], default=UnitClaimKind.EXTERNAL_ID.value, validate_choice=False,
-        validators=[Kind(UnitClaimKind, required=True)])
-    roles_claim = StringField(_l("Claim med grupper eller roller"), default="groups",
-                              validators=_text(100))
+    client_secret = PasswordField(_l("Klienthemmelighed"), validators=_text(1000))
+    scopes = StringField(_l("Scopes"), default=DEFAULT_SCOPES, validators=_text(500, required=True))
+    email_claim = StringField(
+        _l("Claim med e-mail"), default="email", validators=_text(100, required=True)
+    )
+    name_claim = StringField(
+        _l("Claim med navn"), default="name", validators=_text(100, required=True)
+    )
+    unit_claim = StringField(
+        _l("Claim med enhed"),
+        validators=_text(100),
+        description=_l("Tom: enheden kommer ikke fra login."),
+    )
+    unit_claim_kind = SelectField(
+        _l("Enheden angives ved"),
+        choices=[
+            SelectChoice(
+                UnitClaimKind.EXTERNAL_ID.value, _l("enhedens id i HR-systemet (external_id)")
+            ),
+            SelectChoice(
+                UnitClaimKind.PATH.value, _l("stien af navne, fx Kommune/Område/Afdeling")
+            ),
+        ],
+        default=UnitClaimKind.EXTERNAL_ID.value,
+        validate_choice=False,
+        validators=[Kind(UnitClaimKind, required=True)],
+    )
+    roles_claim = StringField(
+        _l("Claim med grupper eller roller"), default="groups", validators=_text(100)
+    )
     is_enabled = BooleanField(_l("Login er slået til"), default=True)
 
 
 class PlaceUserForm(FlaskForm):
-    unit_id = SelectField(_l("Enhed"), coerce=int, validate_choice=False,
-                          validators=[Kind(Id, required=True)])
-    role = SelectField(_l("Rolle i enheden"), choices=[
-        SelectChoice(MembershipRole.EMPLOYEE.value, _l("Medarbejder")),
-        SelectChoice(MembershipRole.LEADER.value, _l("Leder")),
-    ], default=MembershipRole.EMPLOYEE.value, validate_choice=False,
-        validators=[Kind(MembershipRole, required=True)])
+    unit_id = SelectField(
+        _l("Enhed"), coerce=int, validate_choice=False, validators=[Kind(Id, required=True)]
+    )
+    role = SelectField(
+        _l("Rolle i enheden"),
+        choices=[
+            SelectChoice(MembershipRole.EMPLOYEE.value, _l("Medarbejder")),
+            SelectChoice(MembershipRole.LEADER.value, _l("Leder")),
+        ],
+        default=MembershipRole.EMPLOYEE.value,
+        validate_choice=False,
+        validators=[Kind(MembershipRole, required=True)],
+    )
 
 
 SAML_PRESETS = [
@@ -120,32 +155,60 @@ MAX_METADATA_TEXT = 512 * 1024
 
 class SamlSettingsForm(RoleValueFields, FlaskForm):
     metadata_url = StringField(
-        _l("Adresse på login-tjenestens metadata"), validators=_text(500),
-        description=_l("Læses igen hver time, så nye nøgler hos login-tjenesten slår igennem "
-                       "af sig selv."))
+        _l("Adresse på login-tjenestens metadata"),
+        validators=_text(500),
+        description=_l(
+            "Læses igen hver time, så nye nøgler hos login-tjenesten slår igennem af sig selv."
+        ),
+    )
     metadata_xml = TextAreaField(
-        _l("… eller indsæt metadata (XML)"), validators=_text(MAX_METADATA_TEXT),
-        description=_l("Bruges i stedet for adressen, hvis feltet er udfyldt."))
-    preset = SelectField(_l("Færdig opsætning af attributter"), choices=SAML_PRESETS,
-                         default="", validate_choice=False,
-                         description=_l("Udfylder de tomme attributfelter nedenfor."))
+        _l("… eller indsæt metadata (XML)"),
+        validators=_text(MAX_METADATA_TEXT),
+        description=_l("Bruges i stedet for adressen, hvis feltet er udfyldt."),
+    )
+    preset = SelectField(
+        _l("Færdig opsætning af attributter"),
+        choices=SAML_PRESETS,
+        default="",
+        validate_choice=False,
+        description=_l("Udfylder de tomme attributfelter nedenfor."),
+    )
     name_attribute = StringField(_l("Attribut med navn"), validators=_text(100))
     email_attribute = StringField(_l("Attribut med e-mail"), validators=_text(100))
     unit_attribute = StringField(_l("Attribut med enhed"), validators=_text(100))
-    unit_kind = SelectField(_l("Enheden angives ved"), choices=[
-        SelectChoice(UnitClaimKind.EXTERNAL_ID.value,
-                     _l("enhedens id i HR-systemet (external_id)")),
-        SelectChoice(UnitClaimKind.PATH.value, _l("stien af navne, fx Kommune/Område/Afdeling")),
-    ], default=UnitClaimKind.EXTERNAL_ID.value, validate_choice=False,
-        validators=[Kind(UnitClaimKind, required=True)])
-    roles_attribute = StringField(_l("Attribut med grupper, roller eller privilegier"),
-                                  validators=_text(100))
+    unit_kind = SelectField(
+        _l("Enheden angives ved"),
+        choices=[
+            SelectChoice(
+                UnitClaimKind.EXTERNAL_ID.value, _l("enhedens id i HR-systemet (external_id)")
+            ),
+            SelectChoice(
+                UnitClaimKind.PATH.value, _l("stien af navne, fx Kommune/Område/Afdeling")
+            ),
+        ],
+        default=UnitClaimKind.EXTERNAL_ID.value,
+        validate_choice=False,
+        validators=[Kind(UnitClaimKind, required=True)],
+    )
+    roles_attribute = StringField(
+        _l("Attribut med grupper, roller eller privilegier"), validators=_text(100)
+    )
     privileges_attribute = StringField(
-        _l("Attribut med privilegieliste (Context Handler)"), validators=_text(100),
-        description=_l("Base64-kodet liste af privilegier med scopes; enheder læses af "
-                       "organisationsenheds-afgrænsningerne."))
-    required_loa = SelectField(_l("Krævet NSIS-sikringsniveau"), choices=[
-        SelectChoice("Low", _l("Lav")), SelectChoice("Substantial", _l("Betydelig")),
-        SelectChoice("High", _l("Høj")),
-    ], default="Substantial", validate_choice=False)
+        _l("Attribut med privilegieliste (Context Handler)"),
+        validators=_text(100),
+        description=_l(
+            "Base64-kodet liste af privilegier med scopes; enheder læses af "
+            "organisationsenheds-afgrænsningerne."
+        ),
+    )
+    required_loa = SelectField(
+        _l("Krævet NSIS-sikringsniveau"),
+        choices=[
+            SelectChoice("Low", _l("Lav")),
+            SelectChoice("Substantial", _l("Betydelig")),
+            SelectChoice("High", _l("Høj")),
+        ],
+        default="Substantial",
+        validate_choice=False,
+    )
     is_enabled = BooleanField(_l("Login er slået til"), default=True)

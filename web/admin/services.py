@@ -24,20 +24,24 @@ def units_by_path() -> list[SelectChoice]:
     live = [u for u in units.values() if u.archived_at is None]
     labels = {u.id: path(u) for u in live}
     twice = {label for label in labels.values() if list(labels.values()).count(label) > 1}
-    paths = sorted(((f"{labels[u.id]} ({u.external_id})" if labels[u.id] in twice
-                     else labels[u.id], u.id) for u in live), key=lambda pair: pair[0])
+    paths = sorted(
+        (
+            (f"{labels[u.id]} ({u.external_id})" if labels[u.id] in twice else labels[u.id], u.id)
+            for u in live
+        ),
+        key=lambda pair: pair[0],
+    )
     return [SelectChoice(unit_id, label) for label, unit_id in paths]
 
 
 def place_user(user: User, unit: OrgUnit, role: MembershipRole, actor: User) -> Membership:
     """Give ``user`` a membership granted in the app (kept across logins). Flushes."""
-    membership = db.session.scalar(select(Membership).filter_by(
-        user_id=user.id, unit_id=unit.id, role=role))
+    membership = db.session.scalar(
+        select(Membership).filter_by(user_id=user.id, unit_id=unit.id, role=role)
+    )
     if membership is None:
-        membership = Membership(user_id=user.id, unit_id=unit.id, role=role,
-                                source=RoleSource.APP)
+        membership = Membership(user_id=user.id, unit_id=unit.id, role=role, source=RoleSource.APP)
         db.session.add(membership)
         db.session.flush()
-    record("admin.user_placed", actor=actor, target=user, unit=unit.external_id,
-           role=role.value)
+    record("admin.user_placed", actor=actor, target=user, unit=unit.external_id, role=role.value)
     return membership

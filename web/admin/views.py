@@ -57,30 +57,40 @@ def _sso_alerts() -> dict:
 
 @bp.get("/")
 def index():
-    return render_template("admin/index.html", admin_items=navigation.admin_items(),
-                           settings=current_settings(), unplaced=len(unplaced_users()))
+    return render_template(
+        "admin/index.html",
+        admin_items=navigation.admin_items(),
+        settings=current_settings(),
+        unplaced=len(unplaced_users()),
+    )
 
 
 @bp.route("/sso", methods=["GET", "POST"])
 def sso():
     shown = _shown_settings()
     settings = shown if shown is not None and not shown.is_saml else None
-    form = SsoSettingsForm(obj=settings) if request.method == "GET" and settings \
-        else SsoSettingsForm()
+    form = (
+        SsoSettingsForm(obj=settings) if request.method == "GET" and settings else SsoSettingsForm()
+    )
     if request.method == "GET" and settings:
         for key in ROLE_KEYS:
             getattr(form, f"{key}_values").data = "\n".join(settings.values_for(key))
         form.unit_claim_kind.data = settings.unit_claim_kind.value
     if form.validate_on_submit():
         data = SettingsInput(
-            issuer=form.issuer.data, discovery_url=form.discovery_url.data,
-            client_id=form.client_id.data, client_secret=form.client_secret.data or None,
-            scopes=form.scopes.data, email_claim=form.email_claim.data,
-            name_claim=form.name_claim.data, unit_claim=form.unit_claim.data,
+            issuer=form.issuer.data,
+            discovery_url=form.discovery_url.data,
+            client_id=form.client_id.data,
+            client_secret=form.client_secret.data or None,
+            scopes=form.scopes.data,
+            email_claim=form.email_claim.data,
+            name_claim=form.name_claim.data,
+            unit_claim=form.unit_claim.data,
             unit_claim_kind=UnitClaimKind(form.unit_claim_kind.data),
             roles_claim=form.roles_claim.data,
-            role_values={key: parse_values(getattr(form, f"{key}_values").data)
-                         for key in ROLE_KEYS},
+            role_values={
+                key: parse_values(getattr(form, f"{key}_values").data) for key in ROLE_KEYS
+            },
             is_enabled=form.is_enabled.data,
         )
         try:
@@ -103,17 +113,26 @@ def _shown_settings():
 
 def _versions_context() -> dict:
     history = versions.all_versions()
-    return {"in_force": versions.in_force(), "pending": versions.pending(),
-            "previous": versions.previous(), "history": history[:VERSIONS_SHOWN],
-            "trial": trial}
+    return {
+        "in_force": versions.in_force(),
+        "pending": versions.pending(),
+        "previous": versions.previous(),
+        "history": history[:VERSIONS_SHOWN],
+        "trial": trial,
+    }
 
 
 def _draft_saved(version, target: str):
     if version is None:
         return saved(_("Intet er ændret i forhold til den opsætning, der er i brug."), target)
-    return saved(_("Ændringerne er gemt som kladde (version %(n)s). Den opsætning, der er i "
-                   "brug, gælder stadig. Afprøv login med kladden, og tag den så i brug.",
-                   n=version.number), target)
+    return saved(
+        _(
+            "Ændringerne er gemt som kladde (version %(n)s). Den opsætning, der er i "
+            "brug, gælder stadig. Afprøv login med kladden, og tag den så i brug.",
+            n=version.number,
+        ),
+        target,
+    )
 
 
 def _page_of(version) -> str:
@@ -131,9 +150,13 @@ def sso_test(version_id: int):
         result = trial.refusal(exc)
         versions.record_test(version, passed=False, result=result, actor=g.user)
         db.session.commit()
-        return render_template("auth/test_result.html", version=version, result=result,
-                               arrived=[], cause=trial.explain(
-                                   result, versions.as_settings(version)))
+        return render_template(
+            "auth/test_result.html",
+            version=version,
+            result=result,
+            arrived=[],
+            cause=trial.explain(result, versions.as_settings(version)),
+        )
     db.session.commit()
     return redirect(url)
 
@@ -146,14 +169,14 @@ def _callback_url() -> str:
 
 @bp.post("/sso/versions/<int:version_id>/apply")
 def sso_apply(version_id: int):
-    return _version_step(version_id, versions.apply,
-                         _("Version %(n)s er taget i brug. Næste login bruger den."))
+    return _version_step(
+        version_id, versions.apply, _("Version %(n)s er taget i brug. Næste login bruger den.")
+    )
 
 
 @bp.post("/sso/versions/<int:version_id>/discard")
 def sso_discard(version_id: int):
-    return _version_step(version_id, versions.discard,
-                         _("Kladden (version %(n)s) er kasseret."))
+    return _version_step(version_id, versions.discard, _("Kladden (version %(n)s) er kasseret."))
 
 
 def _version_step(version_id: int, step, message: str):
@@ -179,8 +202,9 @@ def sso_rollback():
 
 def _version_refusal(exc) -> str:
     if exc.reason == "not_tested":
-        return _("Versionen kan først tages i brug, når en afprøvning af login med den er "
-                 "lykkedes.")
+        return _(
+            "Versionen kan først tages i brug, når en afprøvning af login med den er lykkedes."
+        )
     if exc.reason == "nothing_to_roll_back":
         return _("Der er ingen tidligere version at rulle tilbage til.")
     return _("Versionen er ikke længere en kladde.")
@@ -209,10 +233,12 @@ def saml():
             roles_attribute=form.roles_attribute.data or preset.get("roles_claim"),
             privileges_attribute=form.privileges_attribute.data
             or preset.get("privileges_attribute"),
-            role_values={key: given[key] or preset.get("role_values", {}).get(key, [])
-                         for key in ROLE_KEYS},
+            role_values={
+                key: given[key] or preset.get("role_values", {}).get(key, []) for key in ROLE_KEYS
+            },
             required_loa=form.required_loa.data or "Substantial",
-            is_enabled=form.is_enabled.data)
+            is_enabled=form.is_enabled.data,
+        )
         try:
             version = update_saml_settings(data, actor=g.user, draft=True)
             if not keys.published():
@@ -225,8 +251,14 @@ def saml():
     from web.auth.saml.sp import endpoints
 
     in_force = current_settings()
-    context = {"form": form, "settings": saml_settings, "sp_keys": keys.published(),
-               "sp": endpoints(), "in_force_settings": in_force, **_versions_context()}
+    context = {
+        "form": form,
+        "settings": saml_settings,
+        "sp_keys": keys.published(),
+        "sp": endpoints(),
+        "in_force_settings": in_force,
+        **_versions_context(),
+    }
     if request.method == "POST":
         return invalid("admin/saml.html", form.errors, **context)
     return form_page("admin/saml.html", **context)
@@ -255,8 +287,7 @@ def unplaced():
         form = PlaceUserForm(prefix=f"u{user.id}")
         form.unit_id.choices = units
         forms[user.id] = form
-    return render_template("admin/unplaced.html", users=users, forms=forms,
-                           has_units=bool(units))
+    return render_template("admin/unplaced.html", users=users, forms=forms, has_units=bool(units))
 
 
 @bp.post("/users/<int:user_id>/place")
@@ -269,43 +300,78 @@ def place(user_id: int):
         return redirect(url_for(".unplaced"))
     unit = get_or_404(OrgUnit, form.unit_id.data)
     services.place_user(user, unit, MembershipRole(form.role.data), actor=g.user)
-    return saved(_("%(name)s er placeret i %(unit)s.", name=user.display_name, unit=unit.name),
-                 url_for(".unplaced"))
+    return saved(
+        _("%(name)s er placeret i %(unit)s.", name=user.display_name, unit=unit.name),
+        url_for(".unplaced"),
+    )
 
 
-AUDIT_FILTERS = {"person": Id, "event": OneOf(lambda: present.EVENT_LABELS,
-                                                lambda: _("Vælg en af hændelserne på listen.")),
-                 "since": Day, "until": Day}
+AUDIT_FILTERS = {
+    "person": Id,
+    "event": OneOf(lambda: present.EVENT_LABELS, lambda: _("Vælg en af hændelserne på listen.")),
+    "since": Day,
+    "until": Day,
+}
 
 
 @bp.get("/audit")
 def audit():
     """The audit log: filters by person, kind and days, pages of AUDIT_PAGE, CSV/XLSX export."""
     flt = read_filters(request.args, AUDIT_FILTERS)
-    audit_filter = AuditFilter(actor_id=flt["person"], event=flt["event"],
-                               since=flt["since"], until=flt["until"])
-    context = {"args": request.args, "kinds": _kinds(),
-               "people": [(p.id, p.display_name) for p in audit_actors()],
-               "describe": present.describe, "event_label": present.event_label,
-               "who": present.who}
+    audit_filter = AuditFilter(
+        actor_id=flt["person"], event=flt["event"], since=flt["since"], until=flt["until"]
+    )
+    context = {
+        "args": request.args,
+        "kinds": _kinds(),
+        "people": [(p.id, p.display_name) for p in audit_actors()],
+        "describe": present.describe,
+        "event_label": present.event_label,
+        "who": present.who,
+    }
     if flt.errors:
         return invalid("admin/audit.html", flt.errors, entries=[], older=None, **context)
     if flt.fmt:
         entries = search(audit_filter, EXPORT_MAX)
-        header = [_("Tidspunkt"), _("Hændelse"), _("Hvem"), _("Detaljer"), _("Fra"),
-                  _("Hændelseskode")]
-        rows = [(e.created_at, present.event_label(e.event), present.who(e),
-                 present.describe(e), e.ip, e.event) for e in entries]
-        return export(flt, "revisionslog", header, rows, sheet=_("Revisionslog"),
-                      event="audit.exported")
+        header = [
+            _("Tidspunkt"),
+            _("Hændelse"),
+            _("Hvem"),
+            _("Detaljer"),
+            _("Fra"),
+            _("Hændelseskode"),
+        ]
+        rows = [
+            (
+                e.created_at,
+                present.event_label(e.event),
+                present.who(e),
+                present.describe(e),
+                e.ip,
+                e.event,
+            )
+            for e in entries
+        ]
+        return export(
+            flt, "revisionslog", header, rows, sheet=_("Revisionslog"), event="audit.exported"
+        )
     before = read({}, "before", request.args.get("before", ""), Id)
     entries = search(audit_filter, AUDIT_PAGE, before_id=before)
     older = entries[-1].id if len(entries) == AUDIT_PAGE else None
     page = max(1, request.args.get("page", 1, type=int)) if before else 1
-    return render_template("admin/audit.html", errors={}, entries=entries, older=older,
-                           page=page, link_args=flt.link_args(), **context)
+    return render_template(
+        "admin/audit.html",
+        errors={},
+        entries=entries,
+        older=older,
+        page=page,
+        link_args=flt.link_args(),
+        **context,
+    )
 
 
 def _kinds() -> list[tuple[str, str]]:
-    return sorted(((code, str(label)) for code, label in present.EVENT_LABELS.items()),
-                  key=lambda kind: kind[1])
+    return sorted(
+        ((code, str(label)) for code, label in present.EVENT_LABELS.items()),
+        key=lambda kind: kind[1],
+    )

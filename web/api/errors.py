@@ -28,9 +28,14 @@ API_PATH = re.compile(r"^/t/[^/]+/api/")
 class ApiError(Exception):
     """An error answered as JSON with ``status``, a stable ``code`` and a message."""
 
-    def __init__(self, status: int, code: str, message: str | None = None,
-                 fields: Mapping[str, str] | None = None,
-                 headers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str | None = None,
+        fields: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ):
         super().__init__(code)
         self.status = status
         self.code = code
@@ -47,8 +52,9 @@ def default_message(code: str) -> str:
         "unauthenticated": _("Log ind, eller send en API-nøgle i Authorization-headeren."),
         "invalid_token": _("API-nøglen er ugyldig, udløbet eller tilbagekaldt."),
         "forbidden": _("Du har ikke adgang til at gøre dette."),
-        "csrf_failed": _("CSRF-tokenet mangler eller er ugyldigt. Send det i X-CSRFToken-"
-                         "headeren."),
+        "csrf_failed": _(
+            "CSRF-tokenet mangler eller er ugyldigt. Send det i X-CSRFToken-headeren."
+        ),
         "not_found": _("Det, du ledte efter, findes ikke."),
         "method_not_allowed": _("Metoden er ikke tilladt for denne adresse."),
         "conflict": _("Det kan ikke lade sig gøre i forløbets nuværende tilstand."),
@@ -62,9 +68,18 @@ def default_message(code: str) -> str:
 
 
 # The codes of werkzeug's HTTP errors; anything else 4xx is "bad_request", 5xx "internal_error".
-HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-              415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+}
 
 
 def is_api_request() -> bool:
@@ -72,15 +87,18 @@ def is_api_request() -> bool:
 
 
 def error_response(error: ApiError) -> Response:
-    body: dict[str, object] = {"code": error.code,
-                               "message": error.message or default_message(error.code)}
+    body: dict[str, object] = {
+        "code": error.code,
+        "message": error.message or default_message(error.code),
+    }
     if error.fields:
         body["fields"] = error.fields
     response = jsonify(error=body)
     response.status_code = error.status
     if error.status == 401:
         response.headers["WWW-Authenticate"] = (
-            'Bearer error="invalid_token"' if error.code == "invalid_token" else "Bearer")
+            'Bearer error="invalid_token"' if error.code == "invalid_token" else "Bearer"
+        )
     response.headers.update(error.headers)
     return response
 

@@ -22,9 +22,9 @@ RULE_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 ERROR_DESCRIPTIONS = {
     400: "Malformed request: the body is not valid JSON (invalid_json)",
     401: "No session or bearer token, or the token is not valid here (unauthenticated, "
-         "invalid_token)",
+    "invalid_token)",
     403: "Not allowed for this user, or a session request without its CSRF token "
-         "(forbidden, csrf_failed)",
+    "(forbidden, csrf_failed)",
     404: "No such tenant or object, or one the caller may not see (not_found)",
     409: "The current state of the cycle (or the row) does not allow it (conflict)",
     413: "The body is too large (payload_too_large)",
@@ -59,7 +59,8 @@ def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in ops:
         paths.setdefault(rule_to_path(op.rule), {})[op.method.lower()] = _operation(
-            op, refs, components)
+            op, refs, components
+        )
     cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
     return {
         "openapi": "3.1.0",
@@ -71,11 +72,19 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": components,
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "akt_…",
-                               "description": "A personal access token of this tenant"},
-                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": cookie,
-                                  "description": "The signed-in browser session; writes "
-                                                 "need the X-CSRFToken header"},
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "akt_…",
+                    "description": "A personal access token of this tenant",
+                },
+                "sessionCookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": cookie,
+                    "description": "The signed-in browser session; writes "
+                    "need the X-CSRFToken header",
+                },
             },
         },
     }
@@ -106,20 +115,29 @@ def _operation(op: Operation, refs: dict, components: dict) -> dict[str, Any]:
     if parameters:
         doc["parameters"] = parameters
     if op.body is not None:
-        doc["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": refs[op.body]}}}
+        doc["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[op.body]}},
+        }
     if op.public:
         doc["security"] = []
-    success: dict[str, Any] = {"description": {200: "OK", 201: "Created"}.get(op.status,
-                                                                               "No content")}
+    success: dict[str, Any] = {
+        "description": {200: "OK", 201: "Created"}.get(op.status, "No content")
+    }
     if op.response is not None:
         success["content"] = {"application/json": {"schema": refs[op.response]}}
     elif op.status != 204:
         success["content"] = {"application/json": {"schema": {"type": "object"}}}
-    doc["responses"] = {str(op.status): success, **{
-        str(status): {"description": ERROR_DESCRIPTIONS[status],
-                      "content": {"application/json": {"schema": refs[Error]}}}
-        for status in _error_statuses(op)}}
+    doc["responses"] = {
+        str(op.status): success,
+        **{
+            str(status): {
+                "description": ERROR_DESCRIPTIONS[status],
+                "content": {"application/json": {"schema": refs[Error]}},
+            }
+            for status in _error_statuses(op)
+        },
+    }
     return doc
 
 
@@ -137,8 +155,11 @@ def _error_statuses(op: Operation) -> list[int]:
 
 
 def _path_parameter(name: str, converter: str) -> dict[str, Any]:
-    schema = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1} if converter == "int" \
+    schema = (
+        {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+        if converter == "int"
         else {"type": "string"}
+    )
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
@@ -156,6 +177,5 @@ def _query_parameters(model_schema: dict[str, Any]) -> list[dict[str, Any]]:
         schema.pop("title", None)
         if schema.get("default", 0) is None:
             schema.pop("default")
-        params.append({"name": name, "in": "query", "required": name in required,
-                       "schema": schema})
+        params.append({"name": name, "in": "query", "required": name in required, "schema": schema})
     return params

@@ -30,8 +30,10 @@ def index():
     values = {"name": "", "expires_in_days": str(tokens.DEFAULT_EXPIRY)}
     status = 200
     if request.method == "POST":
-        values = {"name": request.form.get("name", ""),
-                  "expires_in_days": request.form.get("expires_in_days", "")}
+        values = {
+            "name": request.form.get("name", ""),
+            "expires_in_days": request.form.get("expires_in_days", ""),
+        }
         try:
             created = tokens.create_token(user, values["name"], values["expires_in_days"])
         except Refusal as exc:
@@ -42,10 +44,17 @@ def index():
             values = {"name": "", "expires_in_days": str(tokens.DEFAULT_EXPIRY)}
             status = 201
     response = render_template(
-        "api/tokens.html", tokens=tokens.user_tokens(user), created=created, errors=errors,
-        values=values, now=utcnow(), is_active=tokens.is_active, max_name=MAX_TOKEN_NAME,
+        "api/tokens.html",
+        tokens=tokens.user_tokens(user),
+        created=created,
+        errors=errors,
+        values=values,
+        now=utcnow(),
+        is_active=tokens.is_active,
+        max_name=MAX_TOKEN_NAME,
         expiry_options=[(str(d), _("%(days)s dage", days=d)) for d in tokens.EXPIRY_CHOICES],
-        api_base=url_for("t.api.openapi_json").rsplit("/", 1)[0])
+        api_base=url_for("t.api.openapi_json").rsplit("/", 1)[0],
+    )
     return response, status, {"Cache-Control": "no-store"}
 
 
@@ -57,5 +66,7 @@ def revoke(token_id: int):
         abort(404)  # another person's token does not exist for the caller
     if not tokens.revoke_token(user, token):
         return redirect(url_for(".index"))  # it already was: nothing to say
-    return saved(_("Nøglen »%(name)s« er tilbagekaldt og virker ikke længere.", name=token.name),
-                 url_for(".index"))
+    return saved(
+        _("Nøglen »%(name)s« er tilbagekaldt og virker ikke længere.", name=token.name),
+        url_for(".index"),
+    )

@@ -70,13 +70,25 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
-def operation(bp: Blueprint, method: str, rule: str, *, tag: str, summary: str,
-              description: str = "", permission: str | None = None,
-              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-              response: type[BaseModel] | None = None, status: int = 200,
-              conflicts: bool = False, public: bool = False,
-              rename: Mapping[str, str] | None = None,
-              load: type | Callable[..., Any] | None = None, rows: bool = False) -> Callable:
+def operation(
+    bp: Blueprint,
+    method: str,
+    rule: str,
+    *,
+    tag: str,
+    summary: str,
+    description: str = "",
+    permission: str | None = None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    conflicts: bool = False,
+    public: bool = False,
+    rename: Mapping[str, str] | None = None,
+    load: type | Callable[..., Any] | None = None,
+    rows: bool = False,
+) -> Callable:
     """Route ``method rule`` to the decorated view and document it.
 
     The view is called as ``view(user, **path_values[, body=…][, query=…])``, or with ``load``
@@ -84,13 +96,30 @@ def operation(bp: Blueprint, method: str, rule: str, *, tag: str, summary: str,
     204 No Content).
     """
     if permission is not None and (load is None) != rows:
-        raise TypeError(f"{rule}: a permission needs either load (the object it is decided "
-                        "on) or rows=True (it filters the rows listed)")
+        raise TypeError(
+            f"{rule}: a permission needs either load (the object it is decided "
+            "on) or rows=True (it filters the rows listed)"
+        )
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Response]:
-        op = Operation(method.upper(), rule, view.__name__, tag, summary, description,
-                       permission, body, query, response, status, conflicts, public,
-                       dict(rename or {}), load, rows)
+        op = Operation(
+            method.upper(),
+            rule,
+            view.__name__,
+            tag,
+            summary,
+            description,
+            permission,
+            body,
+            query,
+            response,
+            status,
+            conflicts,
+            public,
+            dict(rename or {}),
+            load,
+            rows,
+        )
         OPERATIONS.append(op)
 
         @functools.wraps(view)

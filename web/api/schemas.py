@@ -75,8 +75,9 @@ class ErrorCode(enum.StrEnum):
 class ErrorDetail(Out):
     code: ErrorCode
     message: str = Field(description="Translated into the request's language")
-    fields: dict[str, str] = Field(default_factory=dict,
-                                   description="A translated message per bad field (422 only)")
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="A translated message per bad field (422 only)"
+    )
 
 
 class Error(Out):
@@ -170,9 +171,12 @@ class CycleCreate(Body):
 class PhaseMove(Body):
     to_phase: Phase = Field(description="One step forward, or one step back with a reason")
     reason: Reason | None = None
-    from_phase: Phase | None = Field(None, description="The phase the caller saw; if the cycle "
-                                                       "has moved since, the move is refused "
-                                                       "(409)")
+    from_phase: Phase | None = Field(
+        None,
+        description="The phase the caller saw; if the cycle "
+        "has moved since, the move is refused "
+        "(409)",
+    )
 
 
 # --- contributions, shared answers, conclusions -----------------------------------------------
@@ -297,8 +301,6 @@ class FollowUpPut(Body):
 # --- examples ---------------------------------------------------------------------------------
 
 
-
-
 class ExampleOut(Out):
     id: int
     unit: UnitRef
@@ -312,8 +314,7 @@ class ExampleOut(Out):
     olfa: OLFA | None
     is_offered: bool
     offered_at: datetime | None
-    author_name: str | None = Field(description="Shown to the team; null when the account "
-                                                "is gone")
+    author_name: str | None = Field(description="Shown to the team; null when the account is gone")
     is_mine: bool
     created_at: datetime
     updated_at: datetime
@@ -336,8 +337,9 @@ class ExampleUpdate(Body):
     expectations: Expectations = []
     kkc: KKC | None = None
     olfa: OLFA | None = None
-    offer: bool | None = Field(None, description="Offer for sharing across teams (consent); "
-                                                 "omitted: unchanged")
+    offer: bool | None = Field(
+        None, description="Offer for sharing across teams (consent); omitted: unchanged"
+    )
 
 
 class ExampleCreate(ExampleUpdate):
@@ -362,5 +364,6 @@ class MeOut(Out):
     roles: list[TenantRoleName]
     units: list[MembershipOut]
     auth: Literal["session", "token"]
-    csrf_token: str | None = Field(description="With a session: send it as X-CSRFToken on "
-                                               "POST, PUT, PATCH and DELETE")
+    csrf_token: str | None = Field(
+        description="With a session: send it as X-CSRFToken on POST, PUT, PATCH and DELETE"
+    )

@@ -61,8 +61,13 @@ def parse_authorization(header: str) -> str | None:
 
 def user_tokens(user: User) -> list[ApiToken]:
     """The user's tokens, newest first (revoked and expired ones too, for the record)."""
-    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                                   .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
 
 
 def is_active(token: ApiToken, now: datetime | None = None) -> bool:
@@ -75,16 +80,29 @@ def create_token(user: User, name: str | None, expires_in_days: object) -> NewTo
     name = check_text(errors, "name", name, MAX_TOKEN_NAME, required=True)
     days = read(errors, "expires_in_days", expires_in_days, Expiry, required=True)
     now = utcnow()
-    active = db.session.scalar(select(func.count(ApiToken.id)).where(
-        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now))
+    active = db.session.scalar(
+        select(func.count(ApiToken.id)).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
+        )
+    )
     if active >= MAX_ACTIVE_TOKENS:
-        errors.setdefault("name", _("Du har allerede %(count)s aktive nøgler. Tilbagekald en, "
-                                    "før du opretter en ny.", count=MAX_ACTIVE_TOKENS))
+        errors.setdefault(
+            "name",
+            _(
+                "Du har allerede %(count)s aktive nøgler. Tilbagekald en, før du opretter en ny.",
+                count=MAX_ACTIVE_TOKENS,
+            ),
+        )
     if errors:
         raise InputError(errors)
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret),
-                     expires_at=now + timedelta(days=days), created_at=now)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=hash_token(secret),
+        expires_at=now + timedelta(days=days),
+        created_at=now,
+    )
     db.session.add(token)
     db.session.flush()
     _audit("api_token.created", user, token, expires_at=token.expires_at.isoformat())
@@ -110,9 +128,15 @@ def authenticate(presented: str) -> User | None:
         return None
     now = utcnow()
     row = db.session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(presented), ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > now, User.is_active.is_(True))).first()
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(
+            ApiToken.token_hash == hash_token(presented),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            User.is_active.is_(True),
+        )
+    ).first()
     if row is None:
         return None
     token, user = row

@@ -43,6 +43,5 @@ class AuditEntry(TenantScoped, Timestamped, db.Model):
 @event.listens_for(Session, "before_flush")
 def _refuse_changes(session: Session, flush_context, instances) -> None:
     for obj in [*session.dirty, *session.deleted]:
-        if isinstance(obj, AuditEntry) and (obj in session.deleted
-                                            or session.is_modified(obj)):
+        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditLogIsAppendOnly(f"audit entry {obj.id} cannot be changed")

@@ -60,8 +60,11 @@ EVENT_LABELS: dict[str, object] = {
 }
 
 ROLE_LABELS: dict[str, object] = {
-    "hr": _l("HR"), "hovedudvalg": _l("Hovedudvalg"), "admin": _l("administrator"),
-    "leader": _l("leder"), "member": _l("medlem"),
+    "hr": _l("HR"),
+    "hovedudvalg": _l("Hovedudvalg"),
+    "admin": _l("administrator"),
+    "leader": _l("leder"),
+    "member": _l("medlem"),
 }
 
 
@@ -105,8 +108,9 @@ def _refused(d: dict[str, Any]) -> str:
 
 
 def _placed(d: dict[str, Any]) -> str:
-    return _("I enhed %(unit)s som %(role)s.", unit=d.get("unit", "–"),
-             role=_words(d.get("role", "–")))
+    return _(
+        "I enhed %(unit)s som %(role)s.", unit=d.get("unit", "–"), role=_words(d.get("role", "–"))
+    )
 
 
 def _teams(d: dict[str, Any]) -> str:
@@ -124,8 +128,11 @@ def _changed(d: dict[str, Any]) -> str:
 def _version(d: dict[str, Any]) -> str:
     text = _("Version %(n)s.", n=d.get("number", "?"))
     if "passed" in d:
-        text += " " + (_("Lykkedes.") if d["passed"] else
-                       _("Mislykkedes: %(reason)s.", reason=d.get("reason") or "?"))
+        text += " " + (
+            _("Lykkedes.")
+            if d["passed"]
+            else _("Mislykkedes: %(reason)s.", reason=d.get("reason") or "?")
+        )
     if d.get("left"):
         text += " " + _("I stedet for version %(n)s.", n=d["left"])
     if d.get("changed"):
@@ -136,8 +143,11 @@ def _version(d: dict[str, Any]) -> str:
 def _report(d: dict[str, Any]) -> str:
     if "format" in d:
         return _("Som %(format)s.", format=str(d["format"]).upper())
-    return _("Perioden %(start)s – %(end)s.", start=d.get("period_start", "?"),
-             end=d.get("period_end", "?"))
+    return _(
+        "Perioden %(start)s – %(end)s.",
+        start=d.get("period_start", "?"),
+        end=d.get("period_end", "?"),
+    )
 
 
 def _exported(d: dict[str, Any]) -> str:
@@ -148,9 +158,13 @@ def _exported(d: dict[str, Any]) -> str:
 
 def _table(d: dict[str, Any]) -> str:
     label = TABLE_LABELS.get(str(d.get("table")), d.get("table", "–"))
-    return ngettext("%(table)s som %(format)s, %(num)s række.",
-                    "%(table)s som %(format)s, %(num)s rækker.", int(d.get("rows", 0)),
-                    table=label, format=str(d.get("format", "")).upper())
+    return ngettext(
+        "%(table)s som %(format)s, %(num)s række.",
+        "%(table)s som %(format)s, %(num)s rækker.",
+        int(d.get("rows", 0)),
+        table=label,
+        format=str(d.get("format", "")).upper(),
+    )
 
 
 # The tables a download can be of (web.tablefilters.export's ``name``).
@@ -184,8 +198,9 @@ DESCRIBERS: dict[str, Callable[[dict[str, Any]], str]] = {
 
 
 def _generic(d: dict[str, Any]) -> str:
-    return "; ".join(f"{key}: {_words(value)}" for key, value in d.items()
-                     if value not in (None, "", [], {}))
+    return "; ".join(
+        f"{key}: {_words(value)}" for key, value in d.items() if value not in (None, "", [], {})
+    )
 
 
 def describe(entry: AuditEntry) -> str:

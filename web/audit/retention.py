@@ -41,8 +41,10 @@ def expire_old_entries(now: datetime | None = None) -> int:
     On PostgreSQL the database's clock and period decide (``now`` is for SQLite's tests)."""
     if _is_postgresql():
         return int(db.session.scalar(text("SELECT audit_log_expire()")) or 0)
-    result = db.session.execute(delete(AuditEntry).where(AuditEntry.created_at < cutoff(now)),
-                                execution_options={"synchronize_session": False})
+    result = db.session.execute(
+        delete(AuditEntry).where(AuditEntry.created_at < cutoff(now)),
+        execution_options={"synchronize_session": False},
+    )
     return int(result.rowcount or 0)
 
 
@@ -50,12 +52,19 @@ def pseudonymise_subject(person: User, former_subject: str) -> int:
     """Replace an erased person's former subject by their pseudonym in the current tenant's
     entries (call after ``person.subject`` holds the pseudonym, flushed); the count."""
     if _is_postgresql():
-        return int(db.session.scalar(text("SELECT audit_log_pseudonymise(:user, :former)"),
-                                     {"user": person.id, "former": former_subject}) or 0)
+        return int(
+            db.session.scalar(
+                text("SELECT audit_log_pseudonymise(:user, :former)"),
+                {"user": person.id, "former": former_subject},
+            )
+            or 0
+        )
     result = db.session.execute(
         update(AuditEntry)
         .where(or_(AuditEntry.actor_id == person.id, AuditEntry.subject == former_subject))
-        .values(subject=person.subject), execution_options={"synchronize_session": False})
+        .values(subject=person.subject),
+        execution_options={"synchronize_session": False},
+    )
     return int(result.rowcount or 0)
 
 

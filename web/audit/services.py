@@ -30,15 +30,20 @@ _SECRET_HINTS = ("secret", "password", "token", "verifier", "cookie", "authoriza
 MAX_DETAIL_LENGTH = 500
 
 
-def record(event: str, *, actor: User | None = None, subject: str | None = None,
-           target: object | None = None, **details: Any) -> AuditEntry:
+def record(
+    event: str,
+    *,
+    actor: User | None = None,
+    subject: str | None = None,
+    target: object | None = None,
+    **details: Any,
+) -> AuditEntry:
     entry = AuditEntry(
         event=event,
         actor_id=actor.id if actor is not None else None,
         # A refused login records what the provider sent: on one line (PostgreSQL cannot
         # store NUL, and a log line must not be split by what it quotes).
-        subject=one_line(subject or (actor.subject if actor is not None else None))[:255]
-        or None,
+        subject=one_line(subject or (actor.subject if actor is not None else None))[:255] or None,
         target_type=getattr(target, "__tablename__", None) if target is not None else None,
         target_id=getattr(target, "id", None) if target is not None else None,
         details={key: _clean(key, value) for key, value in details.items()},
@@ -66,11 +71,16 @@ def _clean(key: str, value: Any) -> Any:
     return str(value)[:MAX_DETAIL_LENGTH]
 
 
-def recent(limit: int = 100, *, before_id: int | None = None,
-           event_prefix: str | None = None) -> Sequence[AuditEntry]:
+def recent(
+    limit: int = 100, *, before_id: int | None = None, event_prefix: str | None = None
+) -> Sequence[AuditEntry]:
     """The newest entries of the current tenant, newest first (keyset pagination)."""
-    query = (select(AuditEntry).options(selectinload(AuditEntry.actor))
-             .order_by(AuditEntry.id.desc()).limit(limit))
+    query = (
+        select(AuditEntry)
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
     if event_prefix:
@@ -88,11 +98,16 @@ class AuditFilter:
     until: date | None = None  # inclusive
 
 
-def search(flt: AuditFilter, limit: int = 100, *,
-           before_id: int | None = None) -> Sequence[AuditEntry]:
+def search(
+    flt: AuditFilter, limit: int = 100, *, before_id: int | None = None
+) -> Sequence[AuditEntry]:
     """The current tenant's entries matching ``flt``, newest first (keyset pagination)."""
-    query = (select(AuditEntry).options(selectinload(AuditEntry.actor))
-             .order_by(AuditEntry.id.desc()).limit(limit))
+    query = (
+        select(AuditEntry)
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
     if flt.actor_id is not None:
@@ -109,5 +124,8 @@ def search(flt: AuditFilter, limit: int = 100, *,
 def actors() -> list[User]:
     """The people who appear in the current tenant's log, by name (the person filter)."""
     ids = select(AuditEntry.actor_id).where(AuditEntry.actor_id.is_not(None)).distinct()
-    return list(db.session.scalars(select(User).where(User.id.in_(ids))
-                                   .order_by(User.display_name, User.id)))
+    return list(
+        db.session.scalars(
+            select(User).where(User.id.in_(ids)).order_by(User.display_name, User.id)
+        )
+    )

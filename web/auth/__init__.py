@@ -12,7 +12,8 @@ def init_app(app: Flask) -> None:
 
     # The cookie itself expires with the absolute timeout; the idle timeout is checked per request.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
-        seconds=app.config["AUTH_ABSOLUTE_TIMEOUT"])
+        seconds=app.config["AUTH_ABSOLUTE_TIMEOUT"]
+    )
     # ... so it is re-signed and sent only when the session changes (at login, at most once a
     # minute for ``seen_at``, at logout), not on every page: Flask's default re-signs it on
     # each request (0.1-0.2 ms of the signed-in floor) only to slide an expiry the absolute

@@ -32,8 +32,9 @@ def note(kind: str, reason: str, detail: str = "") -> SsoAlert:
     now = datetime.now(UTC)
     alert = db.session.scalar(select(SsoAlert).filter_by(kind=kind).with_for_update())
     if alert is None:
-        alert = SsoAlert(kind=kind, reason=reason[:100], detail=detail[:300], count=1,
-                         first_at=now, last_at=now)
+        alert = SsoAlert(
+            kind=kind, reason=reason[:100], detail=detail[:300], count=1, first_at=now, last_at=now
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(alert)
@@ -69,13 +70,15 @@ def is_raised(alert: SsoAlert) -> bool:
 
 def raised() -> list[SsoAlert]:
     """The tenant's alerts its admins should see now."""
-    alerts = db.session.scalars(select(SsoAlert).where(SsoAlert.cleared_at.is_(None))
-                                .order_by(SsoAlert.id))
+    alerts = db.session.scalars(
+        select(SsoAlert).where(SsoAlert.cleared_at.is_(None)).order_by(SsoAlert.id)
+    )
     return [alert for alert in alerts if is_raised(alert)]
 
 
 def clear(kind: str) -> None:
-    alert = db.session.scalar(select(SsoAlert).filter_by(kind=kind)
-                              .where(SsoAlert.cleared_at.is_(None)))
+    alert = db.session.scalar(
+        select(SsoAlert).filter_by(kind=kind).where(SsoAlert.cleared_at.is_(None))
+    )
     if alert is not None:
         alert.cleared_at = datetime.now(UTC)

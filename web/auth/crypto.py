@@ -19,8 +19,9 @@ class SecretUnreadable(RuntimeError):
 
 
 def _fernet() -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"aktorskab",
-               info=b"sso client secret").derive(current_app.config["SECRET_KEY"].encode())
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"aktorskab", info=b"sso client secret"
+    ).derive(current_app.config["SECRET_KEY"].encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 

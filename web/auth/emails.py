@@ -21,8 +21,10 @@ from web.reminders.services import OUTBOX_KEY
 from web.tasking import enqueue_after_commit
 from web.users.models import TenantRole, TenantRoleName, User
 
-KINDS = {"refresh_kept": ReminderKind.SSO_REFRESH_KEPT,
-         "login_failures": ReminderKind.SSO_LOGIN_FAILURES}
+KINDS = {
+    "refresh_kept": ReminderKind.SSO_REFRESH_KEPT,
+    "login_failures": ReminderKind.SSO_LOGIN_FAILURES,
+}
 
 
 def due_key(alert: SsoAlert) -> str:
@@ -32,11 +34,20 @@ def due_key(alert: SsoAlert) -> str:
 
 
 def admins() -> list[int]:
-    return list(db.session.scalars(
-        select(User.id).join(TenantRole, TenantRole.user_id == User.id)
-        .where(TenantRole.role == TenantRoleName.ADMIN, User.is_active.is_(True),
-               User.email.is_not(None), User.email != "")
-        .distinct().order_by(User.id)))
+    return list(
+        db.session.scalars(
+            select(User.id)
+            .join(TenantRole, TenantRole.user_id == User.id)
+            .where(
+                TenantRole.role == TenantRoleName.ADMIN,
+                User.is_active.is_(True),
+                User.email.is_not(None),
+                User.email != "",
+            )
+            .distinct()
+            .order_by(User.id)
+        )
+    )
 
 
 def notify(alert: SsoAlert) -> int:
@@ -48,14 +59,28 @@ def notify(alert: SsoAlert) -> int:
     alert.notified_at = now
     recipients = admins()
     if recipients:
-        rows = [{"tenant_id": alert.tenant_id, "kind": KINDS[alert.kind].value,
-                 "recipient_id": user_id, "target_id": alert.id, "due_key": due_key(alert),
-                 "status": OutboxStatus.PENDING.value, "attempts": 0, "next_attempt_at": now,
-                 "created_at": now, "updated_at": now} for user_id in recipients]
+        rows = [
+            {
+                "tenant_id": alert.tenant_id,
+                "kind": KINDS[alert.kind].value,
+                "recipient_id": user_id,
+                "target_id": alert.id,
+                "due_key": due_key(alert),
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for user_id in recipients
+        ]
         dialect = db.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        db.session.execute(insert(ReminderOutbox.__table__).values(rows)
-                           .on_conflict_do_nothing(index_elements=OUTBOX_KEY))
+        db.session.execute(
+            insert(ReminderOutbox.__table__)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=OUTBOX_KEY)
+        )
         enqueue_after_commit(deliver_reminders, alert.tenant_id)
     db.session.flush()
     return len(recipients)

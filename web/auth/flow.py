@@ -29,8 +29,15 @@ SESSION_KEY = "sso_states"
 class LoginRefused(Exception):
     """The login cannot go on; ``reason`` is a stable code for the audit log."""
 
-    def __init__(self, reason: str, detail: str = "", *, subject: str | None = None,
-                 user=None, missing: list[str] | None = None):
+    def __init__(
+        self,
+        reason: str,
+        detail: str = "",
+        *,
+        subject: str | None = None,
+        user=None,
+        missing: list[str] | None = None,
+    ):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
@@ -62,8 +69,14 @@ def _client(settings: SsoSettings) -> oidc.TenantOIDCApp:
         raise LoginRefused("client_secret_unreadable") from exc
 
 
-def begin(settings: SsoSettings, redirect_uri: str, next_url: str | None,
-          ui_locales: str | None = None, *, test_version_id: int | None = None) -> str:
+def begin(
+    settings: SsoSettings,
+    redirect_uri: str,
+    next_url: str | None,
+    ui_locales: str | None = None,
+    *,
+    test_version_id: int | None = None,
+) -> str:
     """The provider's authorization URL for a new login attempt (flushes a PendingLogin);
     ``test_version_id``: a test sign-in with that pending version."""
     client = _client(settings)
@@ -72,22 +85,38 @@ def begin(settings: SsoSettings, redirect_uri: str, next_url: str | None,
         request = client.create_authorization_url(redirect_uri, **extra)
     except oidc.OidcError as exc:
         raise LoginRefused(exc.reason, exc.detail) from exc
-    remember_pending(request["state"], nonce=request["nonce"],
-                     code_verifier=request["code_verifier"], next_url=next_url,
-                     test_version_id=test_version_id)
+    remember_pending(
+        request["state"],
+        nonce=request["nonce"],
+        code_verifier=request["code_verifier"],
+        next_url=next_url,
+        test_version_id=test_version_id,
+    )
     return request["url"]
 
 
-def remember_pending(state: str, *, nonce: str, code_verifier: str,
-                     next_url: str | None, test_version_id: int | None = None) -> PendingLogin:
+def remember_pending(
+    state: str,
+    *,
+    nonce: str,
+    code_verifier: str,
+    next_url: str | None,
+    test_version_id: int | None = None,
+) -> PendingLogin:
     """A login attempt kept on the server and named in this browser's session (both
     protocols: the OIDC state, the SAML AuthnRequest ID). Flushes."""
     now = datetime.now(UTC)
     # Unused attempts older than a day are only clutter.
-    db.session.execute(delete(PendingLogin)
-                       .where(PendingLogin.created_at < now - timedelta(days=1)))
-    pending = PendingLogin(state=state, nonce=nonce, code_verifier=code_verifier,
-                           next_url=next_url, test_version_id=test_version_id)
+    db.session.execute(
+        delete(PendingLogin).where(PendingLogin.created_at < now - timedelta(days=1))
+    )
+    pending = PendingLogin(
+        state=state,
+        nonce=nonce,
+        code_verifier=code_verifier,
+        next_url=next_url,
+        test_version_id=test_version_id,
+    )
     db.session.add(pending)
     states = [s for s in session.get(SESSION_KEY, []) if s != state]
     session[SESSION_KEY] = [*states, state][-MAX_PENDING_IN_SESSION:]
@@ -125,22 +154,29 @@ def is_expired(pending: PendingLogin) -> bool:
     return aware(pending.created_at) < datetime.now(UTC) - PENDING_TTL
 
 
-def finish(settings: SsoSettings, pending: PendingLogin, args: dict[str, str],
-           redirect_uri: str) -> Completed:
+def finish(
+    settings: SsoSettings, pending: PendingLogin, args: dict[str, str], redirect_uri: str
+) -> Completed:
     token, claims = verified_claims(settings, pending, args, redirect_uri)
-    return Completed(result=provision_from(settings, claims), id_token=token["id_token"],
-                     next_url=pending.next_url, claims=claims)
+    return Completed(
+        result=provision_from(settings, claims),
+        id_token=token["id_token"],
+        next_url=pending.next_url,
+        claims=claims,
+    )
 
 
-def verified_claims(settings: SsoSettings, pending: PendingLogin, args: dict[str, str],
-                    redirect_uri: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def verified_claims(
+    settings: SsoSettings, pending: PendingLogin, args: dict[str, str], redirect_uri: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The callback checked, the code exchanged, the id_token validated: (token, claims)."""
     client = _client(settings)
     try:
         metadata = client.load_server_metadata()
         _check_callback(args, metadata)
-        token = client.fetch_access_token(redirect_uri=redirect_uri, code=args["code"],
-                                          code_verifier=pending.code_verifier)
+        token = client.fetch_access_token(
+            redirect_uri=redirect_uri, code=args["code"], code_verifier=pending.code_verifier
+        )
         claims, signed_by = client.verified_id_token(token, nonce=pending.nonce)
         claims = _with_userinfo(client, metadata, token, claims)
     except oidc.OidcError as exc:
@@ -154,8 +190,9 @@ def provision_from(settings: SsoSettings, claims: dict[str, Any]) -> provisionin
     try:
         identity = provisioning.identity_from_claims(settings, claims)
     except provisioning.MissingClaims as exc:
-        raise LoginRefused("claims_missing", str(exc), subject=_subject(claims),
-                           missing=exc.names) from exc
+        raise LoginRefused(
+            "claims_missing", str(exc), subject=_subject(claims), missing=exc.names
+        ) from exc
     try:
         return provisioning.provision(identity, settings)
     except provisioning.UserDisabled as exc:
@@ -178,8 +215,12 @@ def _check_callback(args: dict[str, str], metadata: dict[str, Any]) -> None:
         raise LoginRefused("code_missing")
 
 
-def _with_userinfo(client: oidc.TenantOIDCApp, metadata: dict[str, Any],
-                   token: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
+def _with_userinfo(
+    client: oidc.TenantOIDCApp,
+    metadata: dict[str, Any],
+    token: dict[str, Any],
+    claims: dict[str, Any],
+) -> dict[str, Any]:
     """Claims from the id_token, completed from the userinfo endpoint when there is one."""
     if not metadata.get("userinfo_endpoint") or not token.get("access_token"):
         return claims

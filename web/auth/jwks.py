@@ -56,11 +56,12 @@ def check_keeps_signing_key(copy: dict[str, Any] | None, jwk_set: dict[str, Any]
     new = thumbprints(jwk_set)
     signing = copy.get("signing_key")
     if signing and signing not in new:
-        raise KeptBack("jwks_signing_key_dropped",
-                       "the key that signed the last sign-in is not in the new JWKS")
+        raise KeptBack(
+            "jwks_signing_key_dropped",
+            "the key that signed the last sign-in is not in the new JWKS",
+        )
     if not signing and not new & thumbprints(copy["jwks"]):
-        raise KeptBack("jwks_signing_key_dropped",
-                       "no key of the copy in force is in the new JWKS")
+        raise KeptBack("jwks_signing_key_dropped", "no key of the copy in force is in the new JWKS")
 
 
 def fetch(settings: SsoSettings) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -85,8 +86,13 @@ def refresh(settings: SsoSettings) -> bool:
     except oidc.OidcError as exc:
         log.warning("JWKS refresh for tenant %s kept back: %s", settings.tenant_id, exc)
         alerts.note(alerts.REFRESH_KEPT, exc.reason, exc.detail)
-        record("sso.oidc_keys_kept", target=settings, reason=exc.reason, detail=exc.detail,
-               kept=sorted(thumbprints(copy["jwks"])) if copy else [])
+        record(
+            "sso.oidc_keys_kept",
+            target=settings,
+            reason=exc.reason,
+            detail=exc.detail,
+            kept=sorted(thumbprints(copy["jwks"])) if copy else [],
+        )
         db.session.flush()
         return False
     alerts.clear(alerts.REFRESH_KEPT)
@@ -97,18 +103,23 @@ def refresh(settings: SsoSettings) -> bool:
     return changed
 
 
-def keep_copy(settings: SsoSettings, metadata: dict[str, Any], jwk_set: dict[str, Any],
-              signing_key: str | None) -> None:
-    settings.oidc_copy = {"discovery_url": settings.discovery_document_url,
-                          "metadata": {k: v for k, v in metadata.items()
-                                       if k not in ("jwks", "_loaded_at")},
-                          "jwks": jwk_set, "signing_key": signing_key}
+def keep_copy(
+    settings: SsoSettings,
+    metadata: dict[str, Any],
+    jwk_set: dict[str, Any],
+    signing_key: str | None,
+) -> None:
+    settings.oidc_copy = {
+        "discovery_url": settings.discovery_document_url,
+        "metadata": {k: v for k, v in metadata.items() if k not in ("jwks", "_loaded_at")},
+        "jwks": jwk_set,
+        "signing_key": signing_key,
+    }
     settings.oidc_copy_fetched_at = datetime.now(UTC)
     db.session.flush()
 
 
-def note_sign_in(settings: SsoSettings, client: oidc.TenantOIDCApp,
-                 signed_by: str | None) -> None:
+def note_sign_in(settings: SsoSettings, client: oidc.TenantOIDCApp, signed_by: str | None) -> None:
     """After an id_token verified for the settings in force: remember the key that signed it,
     and store the client's copy when there is none yet (the first good copy). Flushes only
     when something changed. Never for a test sign-in (a draft's settings)."""

@@ -83,10 +83,13 @@ class SsoSettings(TenantScoped, Timestamped, Updated, db.Model):
     def provider_copy(self) -> dict[str, Any] | None:
         """The stored copy, if it is the one of the provider these settings name now."""
         copy = self.oidc_copy
-        if not isinstance(copy, dict) or self.is_saml \
-                or copy.get("discovery_url") != self.discovery_document_url \
-                or (copy.get("metadata") or {}).get("issuer") != self.issuer \
-                or not (copy.get("jwks") or {}).get("keys"):
+        if (
+            not isinstance(copy, dict)
+            or self.is_saml
+            or copy.get("discovery_url") != self.discovery_document_url
+            or (copy.get("metadata") or {}).get("issuer") != self.issuer
+            or not (copy.get("jwks") or {}).get("keys")
+        ):
             return None
         return copy
 
@@ -96,9 +99,7 @@ class SsoSettings(TenantScoped, Timestamped, Updated, db.Model):
 
     @property
     def discovery_document_url(self) -> str:
-        return self.discovery_url or (
-            self.issuer.rstrip("/") + "/.well-known/openid-configuration"
-        )
+        return self.discovery_url or (self.issuer.rstrip("/") + "/.well-known/openid-configuration")
 
     @property
     def scope_list(self) -> list[str]:
@@ -135,7 +136,8 @@ class PendingLogin(TenantScoped, Timestamped, db.Model):
     # A test sign-in of a pending version (``SsoVersion``) from the admin page: it is checked
     # with that version's settings and never provisions anyone or starts a session.
     test_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sso_versions.id", ondelete="CASCADE"))
+        ForeignKey("sso_versions.id", ondelete="CASCADE")
+    )
     consumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -206,15 +208,13 @@ class SsoVersion(TenantScoped, Timestamped, db.Model):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Names of the fields that differ from the version in force when this one was made.
     changed: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     tested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     test_passed: Mapped[bool] = mapped_column(default=False)
     # The last test's outcome: the mapping (passed) or the cause (failed); no claim values.
     test_result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     applied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    applied_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"))
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     applied_by = relationship("User", foreign_keys=[applied_by_id])

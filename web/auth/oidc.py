@@ -47,10 +47,21 @@ from web.auth.models import SsoSettings
 
 # Public-key signature algorithms only: a symmetric key would be the client secret, which
 # every tenant admin has seen, and "none" is no signature at all.
-ASYMMETRIC_ALGORITHMS = frozenset({
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-    "ES256", "ES384", "ES512", "EdDSA", "Ed25519",
-})
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {
+        "RS256",
+        "RS384",
+        "RS512",
+        "PS256",
+        "PS384",
+        "PS512",
+        "ES256",
+        "ES384",
+        "ES512",
+        "EdDSA",
+        "Ed25519",
+    }
+)
 CLOCK_LEEWAY = 60
 HTTP_TIMEOUT = 10
 METADATA_MAX_AGE = 3600
@@ -88,8 +99,9 @@ def check_metadata(metadata: object, issuer: str) -> dict[str, Any]:
     if not isinstance(metadata, dict):
         raise ProviderMisconfigured("metadata_malformed", "not a JSON object")
     if metadata.get("issuer") != issuer:
-        raise ProviderMisconfigured("metadata_issuer_mismatch",
-                                    f"metadata names issuer {metadata.get('issuer')!r}")
+        raise ProviderMisconfigured(
+            "metadata_issuer_mismatch", f"metadata names issuer {metadata.get('issuer')!r}"
+        )
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         if not isinstance(metadata.get(key), str) or not metadata[key]:
             raise ProviderMisconfigured("metadata_incomplete", f"{key} is missing")
@@ -99,8 +111,9 @@ def check_metadata(metadata: object, issuer: str) -> dict[str, Any]:
     if methods is not None and "S256" not in methods:
         raise ProviderMisconfigured("metadata_no_pkce", "PKCE S256 unsupported")
     if not acceptable_algorithms(metadata):
-        raise ProviderMisconfigured("metadata_no_asymmetric_alg",
-                                    "no public-key id_token signing algorithm")
+        raise ProviderMisconfigured(
+            "metadata_no_asymmetric_alg", "no public-key id_token signing algorithm"
+        )
     return metadata
 
 
@@ -144,8 +157,11 @@ class TenantOIDCApp(FlaskOAuth2App):
         session = outbound.guard(super()._get_oauth_client(**metadata))
         # client_secret_basic unless the provider says it only takes the secret in the body.
         supported = metadata.get("token_endpoint_auth_methods_supported") or []
-        if self.client_secret and "client_secret_basic" not in supported \
-                and "client_secret_post" in supported:
+        if (
+            self.client_secret
+            and "client_secret_basic" not in supported
+            and "client_secret_post" in supported
+        ):
             session.token_endpoint_auth_method = "client_secret_post"  # noqa: S105
         return session
 
@@ -162,8 +178,7 @@ class TenantOIDCApp(FlaskOAuth2App):
             said = " ".join(f"{exc.error or ''}: {exc.description or ''}".split()).rstrip(":")
             raise OidcError("code_rejected", said[:300]) from exc
         except (requests.RequestException, ValueError) as exc:
-            raise ProviderUnavailable("token_endpoint_unreachable",
-                                      type(exc).__name__) from exc
+            raise ProviderUnavailable("token_endpoint_unreachable", type(exc).__name__) from exc
 
     def userinfo(self, **kwargs) -> dict[str, Any]:
         try:
@@ -180,17 +195,20 @@ class TenantOIDCApp(FlaskOAuth2App):
             # keys never pushes the stored ones out of this client.
             live = [k for k in jwk_set.get("keys", []) if isinstance(k, dict)]
             kids = {k.get("kid") for k in live}
-            jwk_set = {"keys": [*live, *(k for k in kept.get("keys", [])
-                                         if k.get("kid") not in kids)]}
+            jwk_set = {
+                "keys": [*live, *(k for k in kept.get("keys", []) if k.get("kid") not in kids)]
+            }
             self.server_metadata["jwks"] = jwk_set
         return public_keys(jwk_set)
 
-    def parse_id_token(self, token, nonce, claims_options=None, claims_cls=None,
-                       leeway=CLOCK_LEEWAY) -> dict[str, Any]:
+    def parse_id_token(
+        self, token, nonce, claims_options=None, claims_cls=None, leeway=CLOCK_LEEWAY
+    ) -> dict[str, Any]:
         return self.verified_id_token(token, nonce, claims_options, claims_cls, leeway)[0]
 
-    def verified_id_token(self, token, nonce, claims_options=None, claims_cls=None,
-                          leeway=CLOCK_LEEWAY) -> tuple[dict[str, Any], str | None]:
+    def verified_id_token(
+        self, token, nonce, claims_options=None, claims_cls=None, leeway=CLOCK_LEEWAY
+    ) -> tuple[dict[str, Any], str | None]:
         """The id_token's claims, validated, and the thumbprint of the key that signed it."""
         raw = token.get("id_token")
         if not raw or not isinstance(raw, str):
@@ -249,12 +267,17 @@ class TenantOIDCApp(FlaskOAuth2App):
             if exc.claim in ("iat", "nbf") and _in_the_future(decoded.claims.get(exc.claim)):
                 # Issued "later" than now: the provider's clock runs ahead of ours.
                 ahead = int(decoded.claims[exc.claim] - time.time())
-                raise IdTokenInvalid("provider_clock_ahead",
-                                     f"{exc.claim} is {ahead} s ahead of our clock") from exc
-            reason = {"iss": "id_token_issuer", "aud": "id_token_audience",
-                      "azp": "id_token_audience", "nonce": "id_token_nonce",
-                      "iat": "id_token_not_yet_valid", "nbf": "id_token_not_yet_valid",
-                      }.get(exc.claim, "id_token_claim_invalid")
+                raise IdTokenInvalid(
+                    "provider_clock_ahead", f"{exc.claim} is {ahead} s ahead of our clock"
+                ) from exc
+            reason = {
+                "iss": "id_token_issuer",
+                "aud": "id_token_audience",
+                "azp": "id_token_audience",
+                "nonce": "id_token_nonce",
+                "iat": "id_token_not_yet_valid",
+                "nbf": "id_token_not_yet_valid",
+            }.get(exc.claim, "id_token_claim_invalid")
             raise IdTokenInvalid(reason, f"invalid {exc.claim}") from exc
         except JoseError as exc:
             raise IdTokenInvalid("id_token_claim_invalid", type(exc).__name__) from exc
@@ -272,8 +295,13 @@ def public_keys(jwk_set: object) -> KeySet:
     """The public signing keys of a JWKS (joserfc, Authlib's JOSE library);
     ``IdTokenInvalid`` when there are none."""
     entries = jwk_set.get("keys") if isinstance(jwk_set, dict) else None
-    keys = [k for k in entries or [] if isinstance(k, dict)
-            and k.get("kty") in ("RSA", "EC", "OKP") and k.get("use", "sig") == "sig"]
+    keys = [
+        k
+        for k in entries or []
+        if isinstance(k, dict)
+        and k.get("kty") in ("RSA", "EC", "OKP")
+        and k.get("use", "sig") == "sig"
+    ]
     if not keys:
         raise IdTokenInvalid("id_token_no_keys", "the JWKS holds no public keys")
     try:
@@ -307,19 +335,28 @@ class ClientRegistry:
             # What the client is built from, not only the version: a tenant id can come back
             # (SQLite reuses the highest id after an offboarding) with version 1 again.
             copy = None if settings.draft_number else settings.provider_copy
-            fingerprint = (settings.version, settings.issuer, settings.discovery_document_url,
-                           settings.client_id, settings.client_secret_encrypted, settings.scopes,
-                           json.dumps([copy["metadata"], copy["jwks"]], sort_keys=True)
-                           if copy else None)
-            stale = built is None or built[0] != fingerprint \
+            fingerprint = (
+                settings.version,
+                settings.issuer,
+                settings.discovery_document_url,
+                settings.client_id,
+                settings.client_secret_encrypted,
+                settings.scopes,
+                json.dumps([copy["metadata"], copy["jwks"]], sort_keys=True) if copy else None,
+            )
+            stale = (
+                built is None
+                or built[0] != fingerprint
                 or time.monotonic() - built[1] > METADATA_MAX_AGE
+            )
             if stale:
                 self.oauth._clients.pop(name, None)
                 client = self.oauth.register(name, **_client_config(settings))
                 if copy is not None:
                     # The last good copy, not whatever the provider publishes at this moment.
                     client.server_metadata.update(
-                        {**copy["metadata"], "jwks": copy["jwks"], "_loaded_at": time.time()})
+                        {**copy["metadata"], "jwks": copy["jwks"], "_loaded_at": time.time()}
+                    )
                     client.keeps_stored_copy = True
                 self._built[name] = (fingerprint, time.monotonic())
             client = self.oauth.create_client(name)
@@ -332,8 +369,11 @@ class ClientRegistry:
 
 
 def _client_config(settings: SsoSettings) -> dict[str, Any]:
-    secret = crypto.decrypt(settings.client_secret_encrypted) \
-        if settings.client_secret_encrypted else None
+    secret = (
+        crypto.decrypt(settings.client_secret_encrypted)
+        if settings.client_secret_encrypted
+        else None
+    )
     return {
         "client_id": settings.client_id,
         "client_secret": secret,

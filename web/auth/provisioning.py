@@ -24,8 +24,11 @@ from web.users.models import RoleSource, TenantRole, TenantRoleName, User
 
 MAX_NAME = 200
 MAX_EMAIL = 320
-TENANT_ROLES = {"hr": TenantRoleName.HR, "hovedudvalg": TenantRoleName.HOVEDUDVALG,
-                "admin": TenantRoleName.ADMIN}
+TENANT_ROLES = {
+    "hr": TenantRoleName.HR,
+    "hovedudvalg": TenantRoleName.HOVEDUDVALG,
+    "admin": TenantRoleName.ADMIN,
+}
 
 
 class MissingClaims(ValueError):
@@ -92,13 +95,19 @@ def identity_from_claims(settings: SsoSettings, claims: dict[str, Any]) -> Ident
     # Names end up in mail headers (a reminder's To:) and on every page: one line, no controls.
     name = one_line(raw) if isinstance(raw := claim(claims, settings.name_claim), str) else ""
     if not name:
-        given, family = (one_line(p) if isinstance(p, str) else ""
-                         for p in (claims.get("given_name"), claims.get("family_name")))
+        given, family = (
+            one_line(p) if isinstance(p, str) else ""
+            for p in (claims.get("given_name"), claims.get("family_name"))
+        )
         name = " ".join(p for p in (given, family) if p)
     missing = []
     # A subject is an opaque key: one with a control character is refused, not cleaned.
-    if not isinstance(subject, str) or not subject or len(subject) > 255 \
-            or one_line(subject) != subject:
+    if (
+        not isinstance(subject, str)
+        or not subject
+        or len(subject) > 255
+        or one_line(subject) != subject
+    ):
         missing.append("sub")
     if not name:
         missing.append(settings.name_claim)
@@ -108,12 +117,14 @@ def identity_from_claims(settings: SsoSettings, claims: dict[str, Any]) -> Ident
     email = claim(claims, settings.email_claim)
     email = email_address(email) if isinstance(email, str) else None
     locale = claims.get("locale")
-    locale = locale[:2].lower() if isinstance(locale, str) and locale[:2].lower() in (
-        "da", "en") else None
+    locale = (
+        locale[:2].lower()
+        if isinstance(locale, str) and locale[:2].lower() in ("da", "en")
+        else None
+    )
 
     values = set(_strings(claim(claims, settings.roles_claim)))
-    roles = {role for key, role in TENANT_ROLES.items()
-             if values & set(settings.values_for(key))}
+    roles = {role for key, role in TENANT_ROLES.items() if values & set(settings.values_for(key))}
     return Identity(
         subject=subject,
         display_name=name[:MAX_NAME].strip(),
@@ -125,8 +136,9 @@ def identity_from_claims(settings: SsoSettings, claims: dict[str, Any]) -> Ident
     )
 
 
-def resolve_units(refs: Iterable[str], kind: UnitClaimKind
-                  ) -> tuple[list[OrgUnit], list[str], dict[str, list[OrgUnit]]]:
+def resolve_units(
+    refs: Iterable[str], kind: UnitClaimKind
+) -> tuple[list[OrgUnit], list[str], dict[str, list[OrgUnit]]]:
     """The units the claim names (by external id or by path of names), the unknown refs, and
     the refs that name several units (a path through same-named sibling teams): those place
     the person nowhere, since guessing one would put them in the wrong team."""
@@ -134,8 +146,12 @@ def resolve_units(refs: Iterable[str], kind: UnitClaimKind
     if not refs:
         return [], [], {}
     if kind == UnitClaimKind.EXTERNAL_ID:
-        found = {u.external_id: [u] for u in db.session.scalars(
-            select(OrgUnit).where(OrgUnit.external_id.in_(refs), OrgUnit.archived_at.is_(None)))}
+        found = {
+            u.external_id: [u]
+            for u in db.session.scalars(
+                select(OrgUnit).where(OrgUnit.external_id.in_(refs), OrgUnit.archived_at.is_(None))
+            )
+        }
     else:
         found = units_by_path()
     units = [found[r][0] for r in refs if len(found.get(r, ())) == 1]
@@ -181,27 +197,39 @@ def provision(identity: Identity, settings: SsoSettings) -> Provisioned:
 
     units, unknown, ambiguous = resolve_units(identity.unit_refs, settings.unit_claim_kind)
     user.ambiguous_units = [
-        {"ref": ref, "candidates": [{"id": u.id, "external_id": u.external_id, "path": ref}
-                                    for u in candidates]}
-        for ref, candidates in ambiguous.items()] or None
-    _replace_memberships(user, units, MembershipRole.LEADER if identity.is_leader
-                         else MembershipRole.EMPLOYEE)
+        {
+            "ref": ref,
+            "candidates": [
+                {"id": u.id, "external_id": u.external_id, "path": ref} for u in candidates
+            ],
+        }
+        for ref, candidates in ambiguous.items()
+    ] or None
+    _replace_memberships(
+        user, units, MembershipRole.LEADER if identity.is_leader else MembershipRole.EMPLOYEE
+    )
     _replace_roles(user, identity.roles)
     db.session.flush()
-    return Provisioned(user=user, created=created, units=units, unknown_unit_refs=unknown,
-                       ambiguous=ambiguous)
+    return Provisioned(
+        user=user, created=created, units=units, unknown_unit_refs=unknown, ambiguous=ambiguous
+    )
 
 
 def _replace_memberships(user: User, units: list[OrgUnit], role: MembershipRole) -> None:
-    db.session.execute(delete(Membership).where(Membership.user_id == user.id,
-                                                Membership.source == RoleSource.SSO))
-    kept = set(db.session.execute(
-        select(Membership.unit_id, Membership.role).where(Membership.user_id == user.id)).all())
+    db.session.execute(
+        delete(Membership).where(Membership.user_id == user.id, Membership.source == RoleSource.SSO)
+    )
+    kept = set(
+        db.session.execute(
+            select(Membership.unit_id, Membership.role).where(Membership.user_id == user.id)
+        ).all()
+    )
     for unit in units:
         # The same membership granted in the app or imported already says it.
         if (unit.id, role) not in kept:
-            db.session.add(Membership(user_id=user.id, unit_id=unit.id, role=role,
-                                      source=RoleSource.SSO))
+            db.session.add(
+                Membership(user_id=user.id, unit_id=unit.id, role=role, source=RoleSource.SSO)
+            )
 
 
 def _replace_roles(user: User, roles: set[TenantRoleName]) -> None:
@@ -213,19 +241,30 @@ def _replace_roles(user: User, roles: set[TenantRoleName]) -> None:
         user.roles.append(TenantRole(role=role, source=RoleSource.SSO))
     after = {r.role for r in user.roles}
     if after != before:
-        record("auth.roles_changed", actor=user, target=user, source=RoleSource.SSO.value,
-               added=sorted(r.value for r in after - before),
-               removed=sorted(r.value for r in before - after))
+        record(
+            "auth.roles_changed",
+            actor=user,
+            target=user,
+            source=RoleSource.SSO.value,
+            added=sorted(r.value for r in after - before),
+            removed=sorted(r.value for r in before - after),
+        )
 
 
 def has_unit(user: User) -> bool:
-    return db.session.scalar(select(Membership.id).where(Membership.user_id == user.id)
-                             .limit(1)) is not None
+    return (
+        db.session.scalar(select(Membership.id).where(Membership.user_id == user.id).limit(1))
+        is not None
+    )
 
 
 def unplaced_users() -> list[User]:
     """Active users with no unit at all: the tenant admin places them."""
     has_membership = select(Membership.id).where(Membership.user_id == User.id).exists()
-    return list(db.session.scalars(
-        select(User).where(User.is_active.is_(True), ~has_membership)
-        .order_by(User.display_name)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.is_active.is_(True), ~has_membership)
+            .order_by(User.display_name)
+        )
+    )

@@ -46,10 +46,14 @@ class SettingsInput:
     @classmethod
     def from_settings(cls, settings: SsoSettings) -> SettingsInput:
         return cls(
-            issuer=settings.issuer, client_id=settings.client_id,
-            discovery_url=settings.discovery_url, scopes=settings.scopes,
-            email_claim=settings.email_claim, name_claim=settings.name_claim,
-            unit_claim=settings.unit_claim, unit_claim_kind=settings.unit_claim_kind,
+            issuer=settings.issuer,
+            client_id=settings.client_id,
+            discovery_url=settings.discovery_url,
+            scopes=settings.scopes,
+            email_claim=settings.email_claim,
+            name_claim=settings.name_claim,
+            unit_claim=settings.unit_claim,
+            unit_claim_kind=settings.unit_claim_kind,
             roles_claim=settings.roles_claim,
             role_values={k: settings.values_for(k) for k in ROLE_KEYS},
             is_enabled=settings.is_enabled,
@@ -66,8 +70,13 @@ def parse_values(text: str) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def update_settings(data: SettingsInput, actor: User | None = None, *,
-                    check_provider: bool = True, draft: bool = False):
+def update_settings(
+    data: SettingsInput,
+    actor: User | None = None,
+    *,
+    check_provider: bool = True,
+    draft: bool = False,
+):
     """Validate ``data``, check the provider's metadata, then save (flushes, never commits).
 
     ``draft``: the admin's SSO page. The settings in force stay as they are; the result is a
@@ -77,8 +86,11 @@ def update_settings(data: SettingsInput, actor: User | None = None, *,
     from web.auth import versions
 
     settings = versions.draft_base() if draft else current_settings()
-    allow_http = data.is_plain_http_allowed if data.is_plain_http_allowed is not None else (
-        settings.is_plain_http_allowed if settings else False)
+    allow_http = (
+        data.is_plain_http_allowed
+        if data.is_plain_http_allowed is not None
+        else (settings.is_plain_http_allowed if settings else False)
+    )
     clean = _validated(data, allow_http)
     if check_provider and clean.is_enabled:
         _check_provider(clean)
@@ -89,8 +101,19 @@ def update_settings(data: SettingsInput, actor: User | None = None, *,
         if not draft:
             db.session.add(settings)
         changed.append("created")
-    for name in ("issuer", "discovery_url", "client_id", "scopes", "email_claim", "name_claim",
-                 "unit_claim", "unit_claim_kind", "roles_claim", "role_values", "is_enabled"):
+    for name in (
+        "issuer",
+        "discovery_url",
+        "client_id",
+        "scopes",
+        "email_claim",
+        "name_claim",
+        "unit_claim",
+        "unit_claim_kind",
+        "roles_claim",
+        "role_values",
+        "is_enabled",
+    ):
         if getattr(settings, name) != getattr(clean, name):
             setattr(settings, name, getattr(clean, name))
             changed.append(name)
@@ -101,10 +124,12 @@ def update_settings(data: SettingsInput, actor: User | None = None, *,
         settings.is_plain_http_allowed = allow_http
         changed.append("is_plain_http_allowed")
     if clean.client_secret is not None and (
-            not settings.client_secret_encrypted
-            or _readable(settings.client_secret_encrypted) != clean.client_secret):
-        settings.client_secret_encrypted = crypto.encrypt(clean.client_secret) \
-            if clean.client_secret else None
+        not settings.client_secret_encrypted
+        or _readable(settings.client_secret_encrypted) != clean.client_secret
+    ):
+        settings.client_secret_encrypted = (
+            crypto.encrypt(clean.client_secret) if clean.client_secret else None
+        )
         changed.append("client_secret")
     if draft:
         return versions.save_draft(settings, actor)
@@ -119,8 +144,13 @@ def update_settings(data: SettingsInput, actor: User | None = None, *,
             settings.oidc_copy = None
         db.session.flush()
     if changed:
-        record("sso.settings_updated", actor=actor, target=settings, changed=changed,
-               issuer=settings.issuer)
+        record(
+            "sso.settings_updated",
+            actor=actor,
+            target=settings,
+            changed=changed,
+            issuer=settings.issuer,
+        )
         versions.record_in_force(settings, actor, "operator")
     return settings
 
@@ -148,8 +178,12 @@ def _validated(data: SettingsInput, allow_http: bool) -> SettingsInput:
     if "openid" not in scopes.split() or len(scopes) > 500:
         errors["scopes"] = _("Scopes skal indeholde openid.")
     claims = {}
-    for name, required in (("email_claim", True), ("name_claim", True),
-                           ("unit_claim", False), ("roles_claim", False)):
+    for name, required in (
+        ("email_claim", True),
+        ("name_claim", True),
+        ("unit_claim", False),
+        ("roles_claim", False),
+    ):
         value = (getattr(data, name) or "").strip() or None
         if value is None and required:
             errors[name] = _("Angiv navnet på claimet.")
@@ -160,17 +194,25 @@ def _validated(data: SettingsInput, allow_http: bool) -> SettingsInput:
     for key in ROLE_KEYS:
         values = [v.strip() for v in data.role_values.get(key, []) if v.strip()]
         if len(values) > MAX_ROLE_VALUES or any(len(v) > MAX_ROLE_VALUE_LENGTH for v in values):
-            errors[f"{key}_values"] = _("Højst %(n)s værdier på hver højst %(len)s tegn.",
-                                        n=MAX_ROLE_VALUES, len=MAX_ROLE_VALUE_LENGTH)
+            errors[f"{key}_values"] = _(
+                "Højst %(n)s værdier på hver højst %(len)s tegn.",
+                n=MAX_ROLE_VALUES,
+                len=MAX_ROLE_VALUE_LENGTH,
+            )
         role_values[key] = list(dict.fromkeys(values))
     if any(role_values.values()) and not claims["roles_claim"]:
         errors["roles_claim"] = _("Angiv hvilket claim der bærer grupper eller roller.")
     if errors:
         raise InputError(errors)
     return SettingsInput(
-        issuer=issuer, client_id=client_id, client_secret=data.client_secret,
-        discovery_url=discovery, scopes=scopes, role_values=role_values,
-        unit_claim_kind=UnitClaimKind(data.unit_claim_kind), is_enabled=bool(data.is_enabled),
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=data.client_secret,
+        discovery_url=discovery,
+        scopes=scopes,
+        role_values=role_values,
+        unit_claim_kind=UnitClaimKind(data.unit_claim_kind),
+        is_enabled=bool(data.is_enabled),
         **claims,
     )
 
@@ -182,16 +224,27 @@ def _url_problem(url: str, allow_http: bool, query_ok: bool = False) -> str | No
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:
         host, parts = None, None
-    if not url or parts is None or not host or parts.username or parts.password \
-            or parts.fragment or (parts.query and not query_ok) or len(url) > 500:
-        return _("Skriv en fuld adresse, der begynder med https://, uden # (og for "
-                 "udstederen uden ?).")
+    if (
+        not url
+        or parts is None
+        or not host
+        or parts.username
+        or parts.password
+        or parts.fragment
+        or (parts.query and not query_ok)
+        or len(url) > 500
+    ):
+        return _(
+            "Skriv en fuld adresse, der begynder med https://, uden # (og for udstederen uden ?)."
+        )
     if parts.scheme == "https":
         return None
     if parts.scheme == "http" and (allow_http or _is_loopback(host)):
         return None
-    return _("Adressen skal begynde med https://. Kun en login-tjeneste på denne maskine "
-             "(localhost) må bruge http://.")
+    return _(
+        "Adressen skal begynde med https://. Kun en login-tjeneste på denne maskine "
+        "(localhost) må bruge http://."
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -210,21 +263,34 @@ def _check_provider(clean: SettingsInput) -> None:
         oidc.fetch_metadata(url, clean.issuer)
     except oidc.ProviderUnavailable as exc:
         current_app.logger.info("SSO discovery failed for %s: %s", url, exc.reason)
-        raise InputError({field_name: _(
-            "Vi kunne ikke hente login-tjenestens oplysninger fra %(url)s. Tjek adressen, og "
-            "at login-tjenesten kan nås herfra.", url=url)}) from exc
+        raise InputError(
+            {
+                field_name: _(
+                    "Vi kunne ikke hente login-tjenestens oplysninger fra %(url)s. "
+                    "Tjek adressen, og at login-tjenesten kan nås herfra.",
+                    url=url,
+                )
+            }
+        ) from exc
     except oidc.ProviderMisconfigured as exc:
         raise InputError({field_name: _provider_message(exc, clean.issuer)}) from exc
 
 
 def _provider_message(exc: oidc.ProviderMisconfigured, issuer: str) -> str:
     if exc.reason == "metadata_issuer_mismatch":
-        return _("Login-tjenesten kalder sig ikke %(issuer)s. Udstederen skal stå præcis som "
-                 "i login-tjenestens oplysninger (også / til sidst).", issuer=issuer)
+        return _(
+            "Login-tjenesten kalder sig ikke %(issuer)s. Udstederen skal stå præcis som "
+            "i login-tjenestens oplysninger (også / til sidst).",
+            issuer=issuer,
+        )
     if exc.reason == "metadata_no_pkce":
         return _("Login-tjenesten understøtter ikke PKCE med S256, som Aktørskab kræver.")
     if exc.reason == "metadata_no_asymmetric_alg":
-        return _("Login-tjenesten signerer ikke id-tokens med en offentlig nøgle (fx RS256), "
-                 "som Aktørskab kræver.")
-    return _("Login-tjenestens oplysninger er ufuldstændige eller understøtter ikke "
-             "authorization code flow.")
+        return _(
+            "Login-tjenesten signerer ikke id-tokens med en offentlig nøgle (fx RS256), "
+            "som Aktørskab kræver."
+        )
+    return _(
+        "Login-tjenestens oplysninger er ufuldstændige eller understøtter ikke "
+        "authorization code flow."
+    )

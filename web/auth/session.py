@@ -37,8 +37,13 @@ def absolute_timeout() -> int:
 def session_payload(user: User) -> dict:
     """What a signed-in session holds; tests use it to sign in without the SSO round trip."""
     now = int(time.time())
-    return {"user_id": user.id, "tenant_id": user.tenant_id, "login_at": now, "seen_at": now,
-            "sid": secrets.token_urlsafe(24)}
+    return {
+        "user_id": user.id,
+        "tenant_id": user.tenant_id,
+        "login_at": now,
+        "seen_at": now,
+        "sid": secrets.token_urlsafe(24),
+    }
 
 
 def login(user: User, *, id_token: str | None = None) -> None:
@@ -75,8 +80,9 @@ def revoke_current() -> None:
     now = datetime.now(UTC)
     db.session.execute(db.delete(RevokedSession).where(RevokedSession.expires_at < now))
     if db.session.get(RevokedSession, sid) is None:
-        expires = datetime.fromtimestamp(session.get("login_at", time.time()), UTC) \
-            + timedelta(seconds=absolute_timeout())
+        expires = datetime.fromtimestamp(session.get("login_at", time.time()), UTC) + timedelta(
+            seconds=absolute_timeout()
+        )
         db.session.add(RevokedSession(sid=sid, expires_at=max(expires, now)))
 
 
@@ -99,8 +105,15 @@ def load_user(tenant_id: int) -> User | None:
     params = {"user_id": user_id, "tenant_id": tenant_id, "sid": sid}
     # The statement names the tenant for each of its tables itself (below), so the scoping
     # hook's per-statement criteria (rebuilt and re-keyed on every execution) are not added.
-    rows = db.session.execute(_user_statement(with_sid=bool(sid)), params,
-                              execution_options={"skip_tenant_scope": True}).unique().all()
+    rows = (
+        db.session.execute(
+            _user_statement(with_sid=bool(sid)),
+            params,
+            execution_options={"skip_tenant_scope": True},
+        )
+        .unique()
+        .all()
+    )
     user = rows[0][0] if rows else None
     if user is None or not user.is_active:
         drop_login()
@@ -124,13 +137,13 @@ def _user_statement(*, with_sid: bool):
     from web.users.models import TenantRole
 
     tenant = bindparam("tenant_id")
-    query = (select(User, Membership.unit_id, Membership.role)
-             .outerjoin(Membership, and_(Membership.user_id == User.id,
-                                         Membership.tenant_id == tenant))
-             .outerjoin(TenantRole, and_(TenantRole.user_id == User.id,
-                                         TenantRole.tenant_id == tenant))
-             .where(User.id == bindparam("user_id"), User.tenant_id == tenant)
-             .options(contains_eager(User.roles)))
+    query = (
+        select(User, Membership.unit_id, Membership.role)
+        .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.tenant_id == tenant))
+        .outerjoin(TenantRole, and_(TenantRole.user_id == User.id, TenantRole.tenant_id == tenant))
+        .where(User.id == bindparam("user_id"), User.tenant_id == tenant)
+        .options(contains_eager(User.roles))
+    )
     if with_sid:
         query = query.where(~exists().where(RevokedSession.sid == bindparam("sid")))
     return query

@@ -41,8 +41,9 @@ def begin(version: SsoVersion, redirect_uri: str, ui_locales: str | None) -> str
     settings = versions.as_settings(version)
     if settings.is_saml:
         return saml_flow.begin(settings, None, test_version_id=version.id)
-    url = flow.begin(settings, redirect_uri, None, ui_locales=ui_locales,
-                     test_version_id=version.id)
+    url = flow.begin(
+        settings, redirect_uri, None, ui_locales=ui_locales, test_version_id=version.id
+    )
     probe(url, redirect_uri)
     return url
 
@@ -52,8 +53,12 @@ def probe(url: str, redirect_uri: str) -> None:
     it; its refusal (an error page, or a redirect back with ``error``) as ``LoginRefused``."""
     try:
         with outbound.guarded_session() as session:
-            reply = session.get(url, allow_redirects=False, timeout=10,
-                                headers={"Accept": "text/html, application/json"})
+            reply = session.get(
+                url,
+                allow_redirects=False,
+                timeout=10,
+                headers={"Accept": "text/html, application/json"},
+            )
             body = reply.text[:20_000] if reply.status_code >= 400 else ""
     except requests.RequestException as exc:
         raise flow.LoginRefused("authorize_unreachable", type(exc).__name__) from exc
@@ -117,24 +122,36 @@ def outcome(settings: SsoSettings, claims: dict[str, Any]) -> dict[str, Any]:
         identity = provisioning.identity_from_claims(settings, claims)
     except provisioning.MissingClaims as exc:
         raise flow.LoginRefused("claims_missing", str(exc), missing=exc.names) from exc
-    units, unknown, ambiguous = provisioning.resolve_units(identity.unit_refs,
-                                                           settings.unit_claim_kind)
-    absent = [name for name in (settings.email_claim, settings.unit_claim,
-                                settings.roles_claim)
-              if name and provisioning.claim(claims, name) is None]
+    units, unknown, ambiguous = provisioning.resolve_units(
+        identity.unit_refs, settings.unit_claim_kind
+    )
+    absent = [
+        name
+        for name in (settings.email_claim, settings.unit_claim, settings.roles_claim)
+        if name and provisioning.claim(claims, name) is None
+    ]
     loa = claims.get(saml_flow.LOA_KEY) if settings.is_saml else claims.get("acr")
     return {
-        "passed": True, "name": identity.display_name, "email": identity.email,
-        "units": [unit.name for unit in units], "unknown_units": unknown,
-        "ambiguous_units": sorted(ambiguous), "leader": identity.is_leader,
+        "passed": True,
+        "name": identity.display_name,
+        "email": identity.email,
+        "units": [unit.name for unit in units],
+        "unknown_units": unknown,
+        "ambiguous_units": sorted(ambiguous),
+        "leader": identity.is_leader,
         "roles": sorted(role.value for role in identity.roles),
-        "loa": loa if isinstance(loa, str) else None, "absent": absent,
+        "loa": loa if isinstance(loa, str) else None,
+        "absent": absent,
     }
 
 
 def refusal(exc: flow.LoginRefused) -> dict[str, Any]:
-    return {"passed": False, "reason": exc.reason, "detail": _clip(exc.detail or ""),
-            "missing": exc.missing}
+    return {
+        "passed": False,
+        "reason": exc.reason,
+        "detail": _clip(exc.detail or ""),
+        "missing": exc.missing,
+    }
 
 
 def arrived(claims: dict[str, Any]) -> list[tuple[str, str]]:
@@ -154,48 +171,86 @@ def explain(result: dict[str, Any], settings: SsoSettings | None) -> str:
     """The cause of a failed test in plain words (the admin's language)."""
     reason, detail = result.get("reason") or "", result.get("detail") or ""
     client_id = settings.client_id if settings is not None else ""
-    if reason == "client_unknown" or (reason in ("code_rejected", "provider_error")
-                                      and any(w in detail for w in UNKNOWN_CLIENT)):
-        return _("Login-tjenesten kender ikke klient-id'et %(client)s. Tjek, at det står "
-                 "præcis som hos login-tjenesten, uden mellemrum. Login-tjenesten svarede: "
-                 "%(said)s", client=client_id, said=detail or "-")
+    if reason == "client_unknown" or (
+        reason in ("code_rejected", "provider_error") and any(w in detail for w in UNKNOWN_CLIENT)
+    ):
+        return _(
+            "Login-tjenesten kender ikke klient-id'et %(client)s. Tjek, at det står "
+            "præcis som hos login-tjenesten, uden mellemrum. Login-tjenesten svarede: "
+            "%(said)s",
+            client=client_id,
+            said=detail or "-",
+        )
     if reason in ("provider_error", "provider_refused_request", "saml_status"):
         return _("Login-tjenesten afviste login og svarede: %(said)s", said=detail or "-")
     if reason == "code_rejected":
-        return _("Login-tjenesten ville ikke udstede et token (tjek klienthemmeligheden). "
-                 "Den svarede: %(said)s", said=detail or "-")
+        return _(
+            "Login-tjenesten ville ikke udstede et token (tjek klienthemmeligheden). "
+            "Den svarede: %(said)s",
+            said=detail or "-",
+        )
     if reason == "claims_missing":
-        return _("Login-tjenesten sendte ikke %(names)s, som opsætningen læser navnet eller "
-                 "brugeren fra. Ret navnet på claimet eller attributten, eller bed "
-                 "login-tjenesten om at sende det.", names=", ".join(result.get("missing")
-                                                                     or [detail]))
-    if reason in ("id_token_unknown_kid", "id_token_signature", "id_token_no_keys",
-                  "saml_signature"):
-        return _("Svaret er signeret med en nøgle, som login-tjenestens offentliggjorte "
-                 "nøgler (JWKS eller metadata) ikke indeholder. Hent metadata igen, eller "
-                 "tjek, at opsætningen peger på den rigtige login-tjeneste.")
-    if reason in ("provider_clock_ahead", "id_token_expired", "id_token_not_yet_valid",
-                  "saml_expired", "saml_not_yet_valid"):
-        return _("Login-tjenestens ur og vores går for langt fra hinanden, så svaret ser "
-                 "udløbet eller fremtidigt ud. Bed jeres it-afdeling om at rette uret på "
-                 "login-tjenesten.")
+        return _(
+            "Login-tjenesten sendte ikke %(names)s, som opsætningen læser navnet eller "
+            "brugeren fra. Ret navnet på claimet eller attributten, eller bed "
+            "login-tjenesten om at sende det.",
+            names=", ".join(result.get("missing") or [detail]),
+        )
+    if reason in (
+        "id_token_unknown_kid",
+        "id_token_signature",
+        "id_token_no_keys",
+        "saml_signature",
+    ):
+        return _(
+            "Svaret er signeret med en nøgle, som login-tjenestens offentliggjorte "
+            "nøgler (JWKS eller metadata) ikke indeholder. Hent metadata igen, eller "
+            "tjek, at opsætningen peger på den rigtige login-tjeneste."
+        )
+    if reason in (
+        "provider_clock_ahead",
+        "id_token_expired",
+        "id_token_not_yet_valid",
+        "saml_expired",
+        "saml_not_yet_valid",
+    ):
+        return _(
+            "Login-tjenestens ur og vores går for langt fra hinanden, så svaret ser "
+            "udløbet eller fremtidigt ud. Bed jeres it-afdeling om at rette uret på "
+            "login-tjenesten."
+        )
     if reason == "id_token_audience" or reason == "saml_audience":
-        return _("Svaret er udstedt til en anden klient end %(client)s. Tjek klient-id'et.",
-                 client=client_id or "-")
-    if reason in ("id_token_issuer", "callback_issuer_mismatch", "saml_issuer") \
-            or reason == "metadata_issuer_mismatch":
+        return _(
+            "Svaret er udstedt til en anden klient end %(client)s. Tjek klient-id'et.",
+            client=client_id or "-",
+        )
+    if (
+        reason in ("id_token_issuer", "callback_issuer_mismatch", "saml_issuer")
+        or reason == "metadata_issuer_mismatch"
+    ):
         return _("Svaret kommer fra en anden udsteder end den, opsætningen angiver.")
-    if reason in ("metadata_unreachable", "jwks_unreachable", "token_endpoint_unreachable",
-                  "userinfo_unreachable", "authorize_unreachable"):
-        return _("Vi kunne ikke kontakte login-tjenesten. Tjek adressen, og at den kan nås "
-                 "herfra.")
+    if reason in (
+        "metadata_unreachable",
+        "jwks_unreachable",
+        "token_endpoint_unreachable",
+        "userinfo_unreachable",
+        "authorize_unreachable",
+    ):
+        return _("Vi kunne ikke kontakte login-tjenesten. Tjek adressen, og at den kan nås herfra.")
     if reason.startswith("metadata_"):
-        return _("Login-tjenestens oplysninger (discovery eller metadata) passer ikke til "
-                 "opsætningen (%(detail)s).", detail=detail or reason)
+        return _(
+            "Login-tjenestens oplysninger (discovery eller metadata) passer ikke til "
+            "opsætningen (%(detail)s).",
+            detail=detail or reason,
+        )
     if reason == "saml_loa_too_low":
-        return _("Login skete på et lavere sikringsniveau, end opsætningen kræver "
-                 "(%(detail)s).", detail=detail)
+        return _(
+            "Login skete på et lavere sikringsniveau, end opsætningen kræver (%(detail)s).",
+            detail=detail,
+        )
     if reason.startswith("state_") or reason == "version_not_pending":
-        return _("Afprøvningen blev ikke gennemført i denne browser eller er udløbet. Start "
-                 "den forfra fra siden om fælles login.")
+        return _(
+            "Afprøvningen blev ikke gennemført i denne browser eller er udløbet. Start "
+            "den forfra fra siden om fælles login."
+        )
     return _("Svaret fra login-tjenesten kunne ikke godkendes (%(reason)s).", reason=reason)

@@ -37,11 +37,26 @@ from web.extensions import db
 from web.users.models import User
 
 # Every column of SsoSettings that says how a sign-in works.
-FIELDS = ("protocol", "issuer", "discovery_url", "client_id", "client_secret_encrypted",
-          "scopes", "email_claim", "name_claim", "unit_claim", "unit_claim_kind",
-          "roles_claim", "role_values", "is_enabled", "is_plain_http_allowed",
-          "saml_metadata_url", "saml_metadata_xml", "saml_required_loa",
-          "saml_privileges_attribute")
+FIELDS = (
+    "protocol",
+    "issuer",
+    "discovery_url",
+    "client_id",
+    "client_secret_encrypted",
+    "scopes",
+    "email_claim",
+    "name_claim",
+    "unit_claim",
+    "unit_claim_kind",
+    "roles_claim",
+    "role_values",
+    "is_enabled",
+    "is_plain_http_allowed",
+    "saml_metadata_url",
+    "saml_metadata_xml",
+    "saml_required_loa",
+    "saml_privileges_attribute",
+)
 # How a field is named in the audit log and on the page (never its value, for these).
 PUBLIC_NAMES = {"client_secret_encrypted": "client_secret", "saml_metadata_xml": "saml_metadata"}
 
@@ -68,8 +83,9 @@ def as_settings(version: SsoVersion) -> SsoSettings:
     sign-in with a pending version uses."""
     values = dict(version.snapshot)
     values["protocol"] = Protocol(values.get("protocol") or Protocol.OIDC.value)
-    values["unit_claim_kind"] = UnitClaimKind(values.get("unit_claim_kind")
-                                              or UnitClaimKind.EXTERNAL_ID.value)
+    values["unit_claim_kind"] = UnitClaimKind(
+        values.get("unit_claim_kind") or UnitClaimKind.EXTERNAL_ID.value
+    )
     settings = SsoSettings(**{k: v for k, v in values.items() if k in FIELDS})
     settings.tenant_id = version.tenant_id
     settings.version = version.number
@@ -80,8 +96,7 @@ def as_settings(version: SsoVersion) -> SsoSettings:
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
     if before is None:
         before = {}
-    return [PUBLIC_NAMES.get(name, name) for name in FIELDS
-            if before.get(name) != after.get(name)]
+    return [PUBLIC_NAMES.get(name, name) for name in FIELDS if before.get(name) != after.get(name)]
 
 
 def current_settings() -> SsoSettings | None:
@@ -105,12 +120,16 @@ def pending() -> SsoVersion | None:
 def previous() -> SsoVersion | None:
     """The version rollback restores: the one in force before the one in force now."""
     current = in_force()
-    query = select(SsoVersion).filter_by(status=VersionStatus.SUPERSEDED) \
+    query = (
+        select(SsoVersion)
+        .filter_by(status=VersionStatus.SUPERSEDED)
         .where(SsoVersion.applied_at.is_not(None))
+    )
     if current is not None:
         query = query.where(SsoVersion.id != current.id)
-    return db.session.scalar(query.order_by(SsoVersion.applied_at.desc(),
-                                            SsoVersion.number.desc()).limit(1))
+    return db.session.scalar(
+        query.order_by(SsoVersion.applied_at.desc(), SsoVersion.number.desc()).limit(1)
+    )
 
 
 def get(version_id: int) -> SsoVersion | None:
@@ -122,13 +141,23 @@ def ensure_baseline() -> None:
     settings = current_settings()
     if settings is None or settings.id is None:
         return
-    if db.session.scalar(select(SsoVersion.id).filter_by(status=VersionStatus.IN_FORCE)
-                         .limit(1)) is not None:
+    if (
+        db.session.scalar(select(SsoVersion.id).filter_by(status=VersionStatus.IN_FORCE).limit(1))
+        is not None
+    ):
         return
-    db.session.add(SsoVersion(
-        number=_next_number(), status=VersionStatus.IN_FORCE, protocol=settings.protocol,
-        source="existing", snapshot=snapshot(settings), changed=[],
-        test_passed=False, applied_at=settings.updated_at or datetime.now(UTC)))
+    db.session.add(
+        SsoVersion(
+            number=_next_number(),
+            status=VersionStatus.IN_FORCE,
+            protocol=settings.protocol,
+            source="existing",
+            snapshot=snapshot(settings),
+            changed=[],
+            test_passed=False,
+            applied_at=settings.updated_at or datetime.now(UTC),
+        )
+    )
     db.session.flush()
 
 
@@ -145,15 +174,18 @@ def draft_base() -> SsoSettings | None:
     settings = current_settings()
     if settings is None:
         return None
-    copy = SsoSettings(**snapshot(settings) | {
-        "protocol": settings.protocol, "unit_claim_kind": settings.unit_claim_kind})
+    copy = SsoSettings(
+        **snapshot(settings)
+        | {"protocol": settings.protocol, "unit_claim_kind": settings.unit_claim_kind}
+    )
     copy.tenant_id = settings.tenant_id
     copy.version = 0
     return copy
 
 
-def save_draft(settings: SsoSettings, actor: User | None,
-               source: str = "admin") -> SsoVersion | None:
+def save_draft(
+    settings: SsoSettings, actor: User | None, source: str = "admin"
+) -> SsoVersion | None:
     """``settings`` (a copy, see ``draft_base``) as the pending version; the pending one before
     it is discarded. None when it is the version in force again (nothing to test). Flushes."""
     ensure_baseline()
@@ -169,14 +201,26 @@ def save_draft(settings: SsoSettings, actor: User | None,
             record("sso.version_discarded", actor=actor, number=old.number)
         return None
     version = SsoVersion(
-        number=_next_number(), status=VersionStatus.PENDING, protocol=settings.protocol,
-        source=source, snapshot=values, changed=changed_fields(before, values),
-        created_by_id=actor.id if actor is not None else None, test_passed=False)
+        number=_next_number(),
+        status=VersionStatus.PENDING,
+        protocol=settings.protocol,
+        source=source,
+        snapshot=values,
+        changed=changed_fields(before, values),
+        created_by_id=actor.id if actor is not None else None,
+        test_passed=False,
+    )
     db.session.add(version)
     db.session.flush()
-    record("sso.version_drafted", actor=actor, number=version.number, source=source,
-           protocol=version.protocol.value, changed=version.changed,
-           replaces=old.number if old is not None else None)
+    record(
+        "sso.version_drafted",
+        actor=actor,
+        number=version.number,
+        source=source,
+        protocol=version.protocol.value,
+        changed=version.changed,
+        replaces=old.number if old is not None else None,
+    )
     return version
 
 
@@ -192,14 +236,27 @@ def record_in_force(settings: SsoSettings, actor: User | None, source: str) -> S
     if current is not None:
         current.status = VersionStatus.SUPERSEDED
     version = SsoVersion(
-        number=_next_number(), status=VersionStatus.IN_FORCE, protocol=settings.protocol,
-        source=source, snapshot=values, changed=changed_fields(before, values),
-        created_by_id=actor.id if actor is not None else None, test_passed=False,
-        applied_at=datetime.now(UTC), applied_by_id=actor.id if actor is not None else None)
+        number=_next_number(),
+        status=VersionStatus.IN_FORCE,
+        protocol=settings.protocol,
+        source=source,
+        snapshot=values,
+        changed=changed_fields(before, values),
+        created_by_id=actor.id if actor is not None else None,
+        test_passed=False,
+        applied_at=datetime.now(UTC),
+        applied_by_id=actor.id if actor is not None else None,
+    )
     db.session.add(version)
     db.session.flush()
-    record("sso.version_applied", actor=actor, number=version.number,
-           protocol=version.protocol.value, changed=version.changed, source=source)
+    record(
+        "sso.version_applied",
+        actor=actor,
+        number=version.number,
+        protocol=version.protocol.value,
+        changed=version.changed,
+        source=source,
+    )
     return version
 
 
@@ -224,15 +281,22 @@ def draft_refreshed_metadata(xml: str) -> SsoVersion | None:
     return save_draft(copy, None, source="refresh")
 
 
-def record_test(version: SsoVersion, *, passed: bool, result: dict[str, Any],
-                actor: User | None) -> None:
+def record_test(
+    version: SsoVersion, *, passed: bool, result: dict[str, Any], actor: User | None
+) -> None:
     """The outcome of a test sign-in with ``version`` (flushes)."""
     version.tested_at = datetime.now(UTC)
     version.test_passed = passed and version.is_pending
     version.test_result = result
     db.session.flush()
-    record("sso.version_tested", actor=actor, number=version.number, passed=passed,
-           reason=result.get("reason"), detail=result.get("detail"))
+    record(
+        "sso.version_tested",
+        actor=actor,
+        number=version.number,
+        passed=passed,
+        reason=result.get("reason"),
+        detail=result.get("detail"),
+    )
 
 
 def apply(version: SsoVersion, actor: User | None) -> SsoSettings:
@@ -243,9 +307,14 @@ def apply(version: SsoVersion, actor: User | None) -> SsoSettings:
         raise VersionRefused("not_tested")
     before = in_force()
     settings = _put_in_force(version, actor)
-    record("sso.version_applied", actor=actor, number=version.number,
-           protocol=version.protocol.value, source="admin",
-           changed=changed_fields(before.snapshot if before else None, version.snapshot))
+    record(
+        "sso.version_applied",
+        actor=actor,
+        number=version.number,
+        protocol=version.protocol.value,
+        source="admin",
+        changed=changed_fields(before.snapshot if before else None, version.snapshot),
+    )
     return settings
 
 
@@ -256,9 +325,14 @@ def rollback(actor: User | None) -> SsoVersion:
     if earlier is None:
         raise VersionRefused("nothing_to_roll_back")
     _put_in_force(earlier, actor)
-    record("sso.version_rolled_back", actor=actor, number=earlier.number,
-           left=current.number if current else None, protocol=earlier.protocol.value,
-           changed=changed_fields(current.snapshot if current else None, earlier.snapshot))
+    record(
+        "sso.version_rolled_back",
+        actor=actor,
+        number=earlier.number,
+        left=current.number if current else None,
+        protocol=earlier.protocol.value,
+        changed=changed_fields(current.snapshot if current else None, earlier.snapshot),
+    )
     return earlier
 
 

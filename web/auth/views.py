@@ -32,8 +32,12 @@ from web.redirects import safe_target
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = {"metadata_unreachable", "jwks_unreachable", "token_endpoint_unreachable",
-               "userinfo_unreachable"}
+UNAVAILABLE = {
+    "metadata_unreachable",
+    "jwks_unreachable",
+    "token_endpoint_unreachable",
+    "userinfo_unreachable",
+}
 
 
 @bp.get("/login")
@@ -46,8 +50,9 @@ def login():
         if settings.is_saml:
             url = saml_flow.begin(settings, next_url)
         else:
-            url = flow.begin(settings, _absolute("t.auth.callback"), next_url,
-                             ui_locales=str(get_locale()))
+            url = flow.begin(
+                settings, _absolute("t.auth.callback"), next_url, ui_locales=str(get_locale())
+            )
     except flow.LoginRefused as exc:
         db.session.rollback()
         return _refused(exc)
@@ -97,8 +102,7 @@ def _oidc_test(pending, args: dict[str, str]):
     settings = versions.as_settings(version)
     claims = None
     try:
-        _token, claims = flow.verified_claims(settings, pending, args,
-                                              _absolute("t.auth.callback"))
+        _token, claims = flow.verified_claims(settings, pending, args, _absolute("t.auth.callback"))
         result = trial.outcome(settings, claims)
     except flow.LoginRefused as exc:
         result = trial.refusal(exc)
@@ -108,23 +112,37 @@ def _oidc_test(pending, args: dict[str, str]):
 def _test_result(version, settings, result: dict, claims: dict | None):
     versions.record_test(version, passed=result["passed"], result=result, actor=g.user)
     db.session.commit()
-    return render_template("auth/test_result.html", version=version, result=result,
-                           arrived=trial.arrived(claims) if claims else [],
-                           cause=None if result["passed"] else trial.explain(result, settings))
+    return render_template(
+        "auth/test_result.html",
+        version=version,
+        result=result,
+        arrived=trial.arrived(claims) if claims else [],
+        cause=None if result["passed"] else trial.explain(result, settings),
+    )
 
 
-def _signed_in(result: provisioning.Provisioned, next_url: str | None, *,
-               id_token: str | None = None, saml_name_id: str | None = None):
+def _signed_in(
+    result: provisioning.Provisioned,
+    next_url: str | None,
+    *,
+    id_token: str | None = None,
+    saml_name_id: str | None = None,
+):
     """The end of every login, whichever protocol: audit entries, a fresh session."""
     user = result.user
     if result.created:
         record("auth.user_created", actor=user, target=user)
-    record("auth.login", actor=user, target=user,
-           units=[u.external_id for u in result.units],
-           unknown_units=result.unknown_unit_refs,
-           ambiguous_units={ref: [u.external_id for u in units]
-                            for ref, units in result.ambiguous.items()},
-           roles=sorted({r.role.value for r in user.roles}))
+    record(
+        "auth.login",
+        actor=user,
+        target=user,
+        units=[u.external_id for u in result.units],
+        unknown_units=result.unknown_unit_refs,
+        ambiguous_units={
+            ref: [u.external_id for u in units] for ref, units in result.ambiguous.items()
+        },
+        roles=sorted({r.role.value for r in user.roles}),
+    )
     alerts.clear(alerts.LOGIN_FAILURES)
     auth_session.login(user, id_token=id_token)
     if saml_name_id:
@@ -142,10 +160,17 @@ def saml_metadata():
     try:
         xml = saml_sp.metadata_xml(settings if settings and settings.is_saml else None)
     except saml_keys.NoSigningKey:
-        return errorpages.error_response(errorpages.ExplainedError(
-            404, _("SAML er ikke sat op"),
-            _("Der er endnu ingen nøgle til SAML. En driftsansvarlig opretter den med flask "
-              "sso saml-keys."), reason="saml_no_sp_key"))
+        return errorpages.error_response(
+            errorpages.ExplainedError(
+                404,
+                _("SAML er ikke sat op"),
+                _(
+                    "Der er endnu ingen nøgle til SAML. En driftsansvarlig opretter den med flask "
+                    "sso saml-keys."
+                ),
+                reason="saml_no_sp_key",
+            )
+        )
     return current_app.response_class(xml, mimetype="application/samlmetadata+xml")
 
 
@@ -158,8 +183,9 @@ def saml_acs():
     except flow.LoginRefused as exc:
         if exc.pending is not None and exc.pending.test_version_id is not None:
             # A test sign-in: the cause goes to the admin's browser like the attributes would.
-            handoff = saml_flow.hand_off(exc.pending,
-                                         {saml_flow.TEST_REFUSAL_KEY: trial.refusal(exc)})
+            handoff = saml_flow.hand_off(
+                exc.pending, {saml_flow.TEST_REFUSAL_KEY: trial.refusal(exc)}
+            )
             db.session.commit()
             return redirect(url_for("t.auth.saml_continue", h=handoff), code=303)
         # The pending login, if the response named one, stays burnt: commit with the entry.
@@ -228,9 +254,12 @@ def saml_slo():
         auth_session.revoke_current()
         auth_session.logout()
     db.session.commit()
-    return redirect(saml_sp.logout_response_redirect(settings, request.args["SAMLRequest"],
-                                                     request.args.get("RelayState"))
-                    or url_for("t.auth.logged_out"))
+    return redirect(
+        saml_sp.logout_response_redirect(
+            settings, request.args["SAMLRequest"], request.args.get("RelayState")
+        )
+        or url_for("t.auth.logged_out")
+    )
 
 
 @bp.post("/logout")
@@ -254,8 +283,7 @@ def logged_out():
 @bp.get("/no-unit")
 def no_unit():
     user = auth_session.require_user()
-    return render_template("auth/no_unit.html", user=user,
-                           has_unit=provisioning.has_unit(user))
+    return render_template("auth/no_unit.html", user=user, has_unit=provisioning.has_unit(user))
 
 
 def _provider_logout_url(id_token: str | None, name_id: str | None = None) -> str | None:
@@ -272,7 +300,8 @@ def _provider_logout_url(id_token: str | None, name_id: str | None = None) -> st
             return None
         return client.create_logout_url(
             post_logout_redirect_uri=_absolute("t.auth.logged_out"),
-            id_token_hint=id_token, client_id=settings.client_id,
+            id_token_hint=id_token,
+            client_id=settings.client_id,
         )["url"]
     except (oidc.OidcError, crypto.SecretUnreadable) as exc:
         log.warning("RP-initiated logout skipped: %s", exc)
@@ -283,8 +312,14 @@ def _refused(exc: flow.LoginRefused, *, touch_session: bool = True):
     if touch_session:
         auth_session.drop_login()
     configuration = is_configuration(exc)
-    record("auth.login_refused", actor=exc.user, subject=exc.subject, reason=exc.reason,
-           detail=exc.detail, configuration=configuration or None)
+    record(
+        "auth.login_refused",
+        actor=exc.user,
+        subject=exc.subject,
+        reason=exc.reason,
+        detail=exc.detail,
+        configuration=configuration or None,
+    )
     if configuration:
         alerts.note(alerts.LOGIN_FAILURES, exc.reason, exc.detail)
     db.session.commit()
@@ -297,72 +332,142 @@ def _refusal_page(exc: flow.LoginRefused):
     through the one error handler (its headers, its fallbacks)."""
     title, message, status = _explain(exc)
     retry = None if status == 403 else url_for("t.auth.login")
-    return errorpages.error_response(errorpages.ExplainedError(
-        status, title, message, reason=exc.reason, retry_url=retry))
+    return errorpages.error_response(
+        errorpages.ExplainedError(status, title, message, reason=exc.reason, retry_url=retry)
+    )
 
 
 # Refusals that say the tenant's configuration (or its provider's) does not fit: no person can
 # sign in until an admin acts. They raise the admin banner when repeated (``web.auth.alerts``).
-CONFIGURATION = {"client_secret_unreadable", "saml_no_metadata", "saml_no_sp_key",
-                 "saml_not_configured", "claims_missing", "id_token_audience",
-                 "id_token_issuer", "id_token_unknown_kid", "id_token_no_keys",
-                 "callback_issuer_mismatch", "callback_issuer_missing", "saml_signature",
-                 "saml_issuer", "saml_audience", "saml_weak_algorithm"}
-UNUSABLE_SETUP = {"client_secret_unreadable", "saml_no_metadata", "saml_no_sp_key",
-                  "saml_not_configured"}
-CLIENT_ERRORS = ("invalid_client", "unauthorized_client", "invalid_scope",
-                 "unsupported_response_type", "invalid_request")
+CONFIGURATION = {
+    "client_secret_unreadable",
+    "saml_no_metadata",
+    "saml_no_sp_key",
+    "saml_not_configured",
+    "claims_missing",
+    "id_token_audience",
+    "id_token_issuer",
+    "id_token_unknown_kid",
+    "id_token_no_keys",
+    "callback_issuer_mismatch",
+    "callback_issuer_missing",
+    "saml_signature",
+    "saml_issuer",
+    "saml_audience",
+    "saml_weak_algorithm",
+}
+UNUSABLE_SETUP = {
+    "client_secret_unreadable",
+    "saml_no_metadata",
+    "saml_no_sp_key",
+    "saml_not_configured",
+}
+CLIENT_ERRORS = (
+    "invalid_client",
+    "unauthorized_client",
+    "invalid_scope",
+    "unsupported_response_type",
+    "invalid_request",
+)
 
 
 def is_configuration(exc: flow.LoginRefused) -> bool:
     if exc.reason in CONFIGURATION or exc.reason.startswith("metadata_"):
         return True
-    return exc.reason in ("provider_error", "code_rejected") and \
-        exc.detail.split(":")[0].strip() in CLIENT_ERRORS
+    return (
+        exc.reason in ("provider_error", "code_rejected")
+        and exc.detail.split(":")[0].strip() in CLIENT_ERRORS
+    )
 
 
 def _explain(exc: flow.LoginRefused) -> tuple[str, str, int]:
     reason = exc.reason
     if reason.startswith("state_"):
-        return (_("Login-forsøget kunne ikke bruges"),
-                _("Login-forsøget er udløbet, allerede brugt eller startet i en anden browser. "
-                  "Start forfra."), 400)
+        return (
+            _("Login-forsøget kunne ikke bruges"),
+            _(
+                "Login-forsøget er udløbet, allerede brugt eller startet i en anden browser. "
+                "Start forfra."
+            ),
+            400,
+        )
     if reason == "sso_not_configured":
-        return (_("Login er ikke sat op"),
-                _("%(name)s har ikke sat fælles login op i Aktørskab endnu. Kontakt jeres "
-                  "administrator.", name=g.tenant.name), 503)
+        return (
+            _("Login er ikke sat op"),
+            _(
+                "%(name)s har ikke sat fælles login op i Aktørskab endnu. Kontakt jeres "
+                "administrator.",
+                name=g.tenant.name,
+            ),
+            503,
+        )
     if reason in UNAVAILABLE:
-        return (_("Login-tjenesten svarer ikke"),
-                _("Vi kunne ikke kontakte jeres login-tjeneste. Prøv igen om lidt."), 502)
+        return (
+            _("Login-tjenesten svarer ikke"),
+            _("Vi kunne ikke kontakte jeres login-tjeneste. Prøv igen om lidt."),
+            502,
+        )
     if reason == "saml_loa_too_low":
-        return (_("Sikringsniveauet er for lavt"),
-                _("Aktørskab kræver, at du logger ind med NSIS-sikringsniveau %(level)s eller "
-                  "højere. Log ind igen, fx med MitID.",
-                  level=_loa_name(current_settings().saml_required_loa)), 403)
+        return (
+            _("Sikringsniveauet er for lavt"),
+            _(
+                "Aktørskab kræver, at du logger ind med NSIS-sikringsniveau %(level)s eller "
+                "højere. Log ind igen, fx med MitID.",
+                level=_loa_name(current_settings().saml_required_loa),
+            ),
+            403,
+        )
     if reason == "user_disabled":
-        return (_("Ingen adgang"),
-                _("Din adgang til Aktørskab er lukket. Kontakt din leder eller HR, hvis det er "
-                  "en fejl."), 403)
+        return (
+            _("Ingen adgang"),
+            _(
+                "Din adgang til Aktørskab er lukket. Kontakt din leder eller HR, hvis det er "
+                "en fejl."
+            ),
+            403,
+        )
     if is_configuration(exc):
-        missing = _(" Login-tjenesten sendte ikke: %(claims)s.",
-                    claims=", ".join(exc.missing)) if exc.missing else ""
+        missing = (
+            _(" Login-tjenesten sendte ikke: %(claims)s.", claims=", ".join(exc.missing))
+            if exc.missing
+            else ""
+        )
         # 503: nothing in the request is wrong, the setup is (no sign-in can work); 400: the
         # answer the browser brought does not fit the setup (it may also be forged).
         status = 503 if reason in UNUSABLE_SETUP or reason.startswith("metadata_") else 400
-        return (_("Log-in er ikke sat korrekt op"),
-                _("Log-in er ikke sat korrekt op hos jeres kommune — kontakt jeres "
-                  "administrator, og oplys henvendelsesnummeret nedenfor.") + missing, status)
+        return (
+            _("Log-in er ikke sat korrekt op"),
+            _(
+                "Log-in er ikke sat korrekt op hos jeres kommune — kontakt jeres "
+                "administrator, og oplys henvendelsesnummeret nedenfor."
+            )
+            + missing,
+            status,
+        )
     if reason == "provider_error":
-        return (_("Login blev afbrudt"),
-                _("Login-tjenesten gennemførte ikke login. Prøv igen."), 400)
+        return (
+            _("Login blev afbrudt"),
+            _("Login-tjenesten gennemførte ikke login. Prøv igen."),
+            400,
+        )
     if reason == "provider_clock_ahead":
-        return (_("Login-tjenestens ur går forkert"),
-                _("Login-tjenestens ur går foran vores, så dens svar ser ud til at komme fra "
-                  "fremtiden og kan ikke godkendes. Bed jeres it-afdeling om at rette uret på "
-                  "login-tjenesten."), 400)
-    return (_("Login blev afvist"),
-            _("Svaret fra login-tjenesten kunne ikke godkendes, så du er ikke logget ind. "
-              "Prøv igen, og kontakt jeres it-afdeling, hvis det sker igen."), 400)
+        return (
+            _("Login-tjenestens ur går forkert"),
+            _(
+                "Login-tjenestens ur går foran vores, så dens svar ser ud til at komme fra "
+                "fremtiden og kan ikke godkendes. Bed jeres it-afdeling om at rette uret på "
+                "login-tjenesten."
+            ),
+            400,
+        )
+    return (
+        _("Login blev afvist"),
+        _(
+            "Svaret fra login-tjenesten kunne ikke godkendes, så du er ikke logget ind. "
+            "Prøv igen, og kontakt jeres it-afdeling, hvis det sker igen."
+        ),
+        400,
+    )
 
 
 def _loa_name(level: str) -> str:

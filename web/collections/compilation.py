@@ -56,8 +56,9 @@ def compile_collection(progress: Callable[[int, int], None] | None = None) -> Co
         return CompileResult()
     tenant_lock("collection")
     redactor = directory_redactor()
-    examples = list(db.session.scalars(
-        select(Example).where(Example.is_offered).order_by(Example.id)))
+    examples = list(
+        db.session.scalars(select(Example).where(Example.is_offered).order_by(Example.id))
+    )
     entries = {e.example_id: e for e in db.session.scalars(select(CollectionEntry))}
     areas = shown_areas({ex.unit_id for ex in examples}, tenant.k_threshold)
     result = CompileResult(offered=len(examples), directory=redactor.patterns)
@@ -128,13 +129,18 @@ def _recheck(entry: CollectionEntry, redactor: Redactor) -> bool:
 def _classify(entry: CollectionEntry, example: Example, area_id: int | None) -> None:
     """Kind, KKC, OLFA, expectations and area follow the example (no free text: no review)."""
     entry.kind, entry.kkc, entry.olfa, entry.area_id = (
-        example.kind, example.kkc, example.olfa, area_id)
+        example.kind,
+        example.kkc,
+        example.olfa,
+        area_id,
+    )
     wanted = set(example.expectations)
     for tag in [t for t in entry.expectation_tags if t.expectation not in wanted]:
         entry.expectation_tags.remove(tag)
     kept = {t.expectation for t in entry.expectation_tags}
     entry.expectation_tags.extend(
-        CollectionEntryExpectation(expectation=e) for e in example.expectations if e not in kept)
+        CollectionEntryExpectation(expectation=e) for e in example.expectations if e not in kept
+    )
 
 
 def shown_areas(unit_ids: Iterable[int], k: int) -> dict[int, int | None]:
@@ -144,16 +150,28 @@ def shown_areas(unit_ids: Iterable[int], k: int) -> dict[int, int | None]:
     if not ids:
         return {}
     parent = aliased(OrgUnit)
-    up = select(OrgUnit.id.label("unit_id"), OrgUnit.id.label("ancestor_id"),
-                OrgUnit.parent_id.label("parent_id"), OrgUnit.kind.label("kind"),
-                literal(0).label("depth")
-                ).where(OrgUnit.id.in_(ids)).cte("up", recursive=True)
-    up = up.union_all(select(up.c.unit_id, parent.id, parent.parent_id, parent.kind,
-                             up.c.depth + 1).where(parent.id == up.c.parent_id))
+    up = (
+        select(
+            OrgUnit.id.label("unit_id"),
+            OrgUnit.id.label("ancestor_id"),
+            OrgUnit.parent_id.label("parent_id"),
+            OrgUnit.kind.label("kind"),
+            literal(0).label("depth"),
+        )
+        .where(OrgUnit.id.in_(ids))
+        .cte("up", recursive=True)
+    )
+    up = up.union_all(
+        select(up.c.unit_id, parent.id, parent.parent_id, parent.kind, up.c.depth + 1).where(
+            parent.id == up.c.parent_id
+        )
+    )
     nearest: dict[int, int] = {}
     for unit_id, area_id in db.session.execute(
-            select(up.c.unit_id, up.c.ancestor_id).where(up.c.kind == UnitKind.AREA)
-            .order_by(up.c.unit_id, up.c.depth.desc())):
+        select(up.c.unit_id, up.c.ancestor_id)
+        .where(up.c.kind == UnitKind.AREA)
+        .order_by(up.c.unit_id, up.c.depth.desc())
+    ):
         nearest[unit_id] = area_id  # deepest last: the nearest area wins
     big_enough = _areas_with_people(set(nearest.values()), k)
     return {u: (nearest[u] if nearest.get(u) in big_enough else None) for u in ids}
@@ -163,13 +181,17 @@ def _areas_with_people(area_ids: set[int], k: int) -> set[int]:
     if not area_ids:
         return set()
     child = aliased(OrgUnit)
-    down = select(OrgUnit.id.label("area_id"), OrgUnit.id.label("unit_id")).where(
-        OrgUnit.id.in_(area_ids)).cte("down", recursive=True)
+    down = (
+        select(OrgUnit.id.label("area_id"), OrgUnit.id.label("unit_id"))
+        .where(OrgUnit.id.in_(area_ids))
+        .cte("down", recursive=True)
+    )
     down = down.union_all(select(down.c.area_id, child.id).where(child.parent_id == down.c.unit_id))
     rows = db.session.execute(
         select(down.c.area_id)
         .join(Membership, Membership.unit_id == down.c.unit_id)
         .join(User, and_(User.id == Membership.user_id, User.is_active.is_(True)))
         .group_by(down.c.area_id)
-        .having(func.count(func.distinct(Membership.user_id)) >= k))
+        .having(func.count(func.distinct(Membership.user_id)) >= k)
+    )
     return set(rows.scalars())

@@ -72,8 +72,11 @@ def tenant_salt() -> bytes:
 def remember_erased(display_name: str) -> int:
     """Keep an erased person's name forms as salted hashes (before the name goes). Flushes."""
     digests = erased_digests(tenant_salt(), display_name)
-    known = set(db.session.scalars(select(ErasedName.digest)
-                                   .where(ErasedName.digest.in_(digests)))) if digests else set()
+    known = (
+        set(db.session.scalars(select(ErasedName.digest).where(ErasedName.digest.in_(digests))))
+        if digests
+        else set()
+    )
     for d in sorted(digests - known):
         db.session.add(ErasedName(digest=d))
     db.session.flush()

@@ -46,8 +46,9 @@ class CollectionEntry(TenantScoped, Timestamped, Updated, db.Model):
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     lesson: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus),
-                                                default=EntryStatus.PENDING)
+    status: Mapped[EntryStatus] = mapped_column(
+        enum_column(EntryStatus), default=EntryStatus.PENDING
+    )
     findings_count: Mapped[int] = mapped_column(default=0)  # hits of the automatic redaction
     is_edited: Mapped[bool] = mapped_column(default=False)  # HR changed the redacted text
     # Bumped by every change of the texts, so a review form posted against an older text fails.
@@ -61,7 +62,8 @@ class CollectionEntry(TenantScoped, Timestamped, Updated, db.Model):
     rejection_reason: Mapped[str | None] = mapped_column(Text)
 
     expectation_tags: Mapped[list[CollectionEntryExpectation]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+        cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def expectations(self) -> list[Expectation]:
@@ -74,7 +76,8 @@ class CollectionEntryExpectation(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(
-        ForeignKey("collection_entries.id", ondelete="CASCADE"), index=True)
+        ForeignKey("collection_entries.id", ondelete="CASCADE"), index=True
+    )
     expectation: Mapped[Expectation] = mapped_column(enum_column(Expectation))
 
 
@@ -92,7 +95,8 @@ class EntryDecision(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(
-        ForeignKey("collection_entries.id", ondelete="CASCADE"), index=True)
+        ForeignKey("collection_entries.id", ondelete="CASCADE"), index=True
+    )
     field: Mapped[str] = mapped_column(String(16))
     phrase: Mapped[str] = mapped_column(String(200))
     decision: Mapped[FindingDecision] = mapped_column(enum_column(FindingDecision))

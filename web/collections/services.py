@@ -105,17 +105,20 @@ class ReviewItem:
     is_stale: bool  # the team changed or withdrew the example since the compilation
 
 
-def segments(text: str, findings: Iterable[Finding],
-             possible: Iterable[Finding] = ()) -> list[Segment]:
+def segments(
+    text: str, findings: Iterable[Finding], possible: Iterable[Finding] = ()
+) -> list[Segment]:
     """``text`` cut at the findings' offsets, so a page can mark each finding (a possible one
     with the kind "possible")."""
     parts, pos = [], 0
-    marks = sorted([*((f, f.kind) for f in findings), *((f, "possible") for f in possible)],
-                   key=lambda m: m[0].start)
+    marks = sorted(
+        [*((f, f.kind) for f in findings), *((f, "possible") for f in possible)],
+        key=lambda m: m[0].start,
+    )
     for f, kind in marks:
         if f.start > pos:
-            parts.append(Segment(text[pos:f.start]))
-        parts.append(Segment(text[f.start:f.end], kind))
+            parts.append(Segment(text[pos : f.start]))
+        parts.append(Segment(text[f.start : f.end], kind))
         pos = f.end
     if pos < len(text):
         parts.append(Segment(text[pos:]))
@@ -123,18 +126,27 @@ def segments(text: str, findings: Iterable[Finding],
 
 
 def review_counts() -> dict[EntryStatus, int]:
-    rows = db.session.execute(select(CollectionEntry.status, func.count())
-                              .group_by(CollectionEntry.status))
+    rows = db.session.execute(
+        select(CollectionEntry.status, func.count()).group_by(CollectionEntry.status)
+    )
     counts = dict.fromkeys(EntryStatus, 0)
     counts.update({EntryStatus(s): n for s, n in rows})
     return counts
 
 
 def review_queue(status: EntryStatus) -> list[CollectionEntry]:
-    order = CollectionEntry.compiled_at.asc() if status == EntryStatus.PENDING \
+    order = (
+        CollectionEntry.compiled_at.asc()
+        if status == EntryStatus.PENDING
         else CollectionEntry.reviewed_at.desc()
-    return list(db.session.scalars(select(CollectionEntry).where(CollectionEntry.status == status)
-                                   .order_by(order, CollectionEntry.id)))
+    )
+    return list(
+        db.session.scalars(
+            select(CollectionEntry)
+            .where(CollectionEntry.status == status)
+            .order_by(order, CollectionEntry.id)
+        )
+    )
 
 
 def review_item(entry: CollectionEntry) -> ReviewItem:
@@ -151,8 +163,10 @@ def review_item(entry: CollectionEntry) -> ReviewItem:
         else:
             marked = []
         value = getattr(entry, name)
-        possible = [Possible(name, phrase, decided.get((name, phrase)))
-                    for phrase in _possible_phrases(redactor, value)]
+        possible = [
+            Possible(name, phrase, decided.get((name, phrase)))
+            for phrase in _possible_phrases(redactor, value)
+        ]
         fields.append(ReviewField(name, marked, value, possible))
     return ReviewItem(entry, _area_name(entry.area_id), fields, _is_stale(entry, example))
 
@@ -161,14 +175,16 @@ def _possible_phrases(redactor: Redactor, value: str | None) -> list[str]:
     """The distinct possible findings of a text, as written, in order."""
     if not value:
         return []
-    return list(dict.fromkeys(value[f.start:f.end] for f in redactor.redact(value).possible))
+    return list(dict.fromkeys(value[f.start : f.end] for f in redactor.redact(value).possible))
 
 
 def _decisions(entry: CollectionEntry) -> dict[tuple[str, str], FindingDecision]:
     if entry.id is None:
         return {}
-    return {(d.field, d.phrase): d.decision for d in db.session.scalars(
-        select(EntryDecision).where(EntryDecision.entry_id == entry.id))}
+    return {
+        (d.field, d.phrase): d.decision
+        for d in db.session.scalars(select(EntryDecision).where(EntryDecision.entry_id == entry.id))
+    }
 
 
 def parse_decisions(form: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -181,9 +197,12 @@ def parse_decisions(form: Iterable[tuple[str, str]]) -> dict[tuple[str, str], st
     return out
 
 
-def _apply_decisions(errors: dict[str, str], values: dict[str, str | None],
-                     decisions: dict[tuple[str, str], str], redactor: Redactor,
-                     ) -> dict[tuple[str, str], FindingDecision]:
+def _apply_decisions(
+    errors: dict[str, str],
+    values: dict[str, str | None],
+    decisions: dict[tuple[str, str], str],
+    redactor: Redactor,
+) -> dict[tuple[str, str], FindingDecision]:
     """Check HR's decisions and replace the phrases to redact in ``values``; the valid ones."""
     valid: dict[tuple[str, str], FindingDecision] = {}
     for (name, phrase), raw in decisions.items():
@@ -195,56 +214,84 @@ def _apply_decisions(errors: dict[str, str], values: dict[str, str | None],
         value = values.get(name)
         if not value:
             continue
-        spans = [f for f in redactor.redact(value).possible
-                 if valid.get((name, value[f.start:f.end])) == FindingDecision.REDACT]
+        spans = [
+            f
+            for f in redactor.redact(value).possible
+            if valid.get((name, value[f.start : f.end])) == FindingDecision.REDACT
+        ]
         for f in reversed(spans):
-            value = value[:f.start] + TOKENS["name"] + value[f.end:]
+            value = value[: f.start] + TOKENS["name"] + value[f.end :]
         values[name] = value
     return valid
 
 
-def _check_decided(errors: dict[str, str], entry: CollectionEntry,
-                   values: dict[str, str | None],
-                   decisions: dict[tuple[str, str], FindingDecision],
-                   redactor: Redactor) -> None:
+def _check_decided(
+    errors: dict[str, str],
+    entry: CollectionEntry,
+    values: dict[str, str | None],
+    decisions: dict[tuple[str, str], FindingDecision],
+    redactor: Redactor,
+) -> None:
     """Refuse approval while a possible finding has no decision (now or remembered)."""
     known = _decisions(entry) | decisions
     for name in TEXT_FIELDS:
         if name in errors:
             continue
-        open_ = [p for p in _possible_phrases(redactor, values.get(name))
-                 if (name, p) not in known]
+        open_ = [p for p in _possible_phrases(redactor, values.get(name)) if (name, p) not in known]
         if open_:
             errors[name] = _(
                 "Afgør for hver mulig personoplysning, om den skal fjernes eller blive, før du "
-                "godkender: %(found)s.", found=", ".join(f"»{p}«" for p in open_))
+                "godkender: %(found)s.",
+                found=", ".join(f"»{p}«" for p in open_),
+            )
 
 
 def _remember(entry: CollectionEntry, decisions: dict[tuple[str, str], FindingDecision]) -> None:
-    existing = {(d.field, d.phrase): d for d in db.session.scalars(
-        select(EntryDecision).where(EntryDecision.entry_id == entry.id))}
+    existing = {
+        (d.field, d.phrase): d
+        for d in db.session.scalars(select(EntryDecision).where(EntryDecision.entry_id == entry.id))
+    }
     now = utcnow()
     for (name, phrase), decision in decisions.items():
         row = existing.get((name, phrase))
         if row is None:
-            db.session.add(EntryDecision(entry_id=entry.id, field=name, phrase=phrase[:200],
-                                         decision=decision, decided_at=now))
+            db.session.add(
+                EntryDecision(
+                    entry_id=entry.id,
+                    field=name,
+                    phrase=phrase[:200],
+                    decision=decision,
+                    decided_at=now,
+                )
+            )
         else:
             row.decision, row.decided_at = decision, now
 
 
-def save_entry(user: User, entry: CollectionEntry, *, revision: object, title: str | None,
-               text: str | None, lesson: str | None, approve: bool = False,
-               decisions: dict[tuple[str, str], str] | None = None) -> None:
+def save_entry(
+    user: User,
+    entry: CollectionEntry,
+    *,
+    revision: object,
+    title: str | None,
+    text: str | None,
+    lesson: str | None,
+    approve: bool = False,
+    decisions: dict[tuple[str, str], str] | None = None,
+) -> None:
     """HR's edit of the redacted text (and optionally its approval). Refused while the redactor
     still finds a name, an e-mail, a phone or a CPR number in it, and approval also while a
     possible finding is undecided. ``decisions``: (field, phrase) → "redact" | "keep"."""
     errors: dict[str, str] = {}
     _check_current(errors, entry, revision)
-    values = {"title": check_text(errors, "title", title, MAX_TITLE, required=True),
-              "text": check_text(errors, "text", text, MAX_TEXT, required=True),
-              "lesson": check_text(errors, "lesson", lesson, MAX_TEXT,
-                                   required=entry.kind == ExampleKind.LESSON) or None}
+    values = {
+        "title": check_text(errors, "title", title, MAX_TITLE, required=True),
+        "text": check_text(errors, "text", text, MAX_TEXT, required=True),
+        "lesson": check_text(
+            errors, "lesson", lesson, MAX_TEXT, required=entry.kind == ExampleKind.LESSON
+        )
+        or None,
+    }
     redactor = directory_redactor()
     check_redacted(errors, values, redactor)
     valid = _apply_decisions(errors, values, decisions or {}, redactor)
@@ -264,8 +311,13 @@ def save_entry(user: User, entry: CollectionEntry, *, revision: object, title: s
         _decide(user, entry, EntryStatus.APPROVED)
 
 
-def approve_entry(user: User, entry: CollectionEntry, *, revision: object,
-                  decisions: dict[tuple[str, str], str] | None = None) -> None:
+def approve_entry(
+    user: User,
+    entry: CollectionEntry,
+    *,
+    revision: object,
+    decisions: dict[tuple[str, str], str] | None = None,
+) -> None:
     """Approve the entry as it stands, after HR's ``decisions`` on its possible findings."""
     errors: dict[str, str] = {}
     _check_current(errors, entry, revision)
@@ -285,8 +337,9 @@ def approve_entry(user: User, entry: CollectionEntry, *, revision: object,
     _decide(user, entry, EntryStatus.APPROVED)
 
 
-def reject_entry(user: User, entry: CollectionEntry, *, revision: object,
-                 reason: str | None = None) -> None:
+def reject_entry(
+    user: User, entry: CollectionEntry, *, revision: object, reason: str | None = None
+) -> None:
     errors: dict[str, str] = {}
     _check_current(errors, entry, revision, stale_ok=True)
     reason = check_text(errors, "reason", reason, MAX_REASON)
@@ -305,19 +358,26 @@ def _decide(user: User, entry: CollectionEntry, status: EntryStatus) -> None:
     db.session.flush()
 
 
-def _check_current(errors: dict[str, str], entry: CollectionEntry, revision: object, *,
-                   stale_ok: bool = False) -> None:
+def _check_current(
+    errors: dict[str, str], entry: CollectionEntry, revision: object, *, stale_ok: bool = False
+) -> None:
     """Raise ``Conflict`` when the entry changed since the reviewer opened it."""
     if str(revision) != str(entry.revision):
-        raise Conflict(_("Eksemplet er blevet ændret, siden du åbnede det. Læs det igen, og "
-                         "prøv så igen."))
+        raise Conflict(
+            _("Eksemplet er blevet ændret, siden du åbnede det. Læs det igen, og prøv så igen.")
+        )
     if not stale_ok and _is_stale(entry, db.session.get(Example, entry.example_id)):
-        raise Conflict(_("Teamet har ændret eller trukket eksemplet tilbage. Det kommer til "
-                         "gennemsyn igen ved næste opdatering af kataloget."))
+        raise Conflict(
+            _(
+                "Teamet har ændret eller trukket eksemplet tilbage. Det kommer til "
+                "gennemsyn igen ved næste opdatering af kataloget."
+            )
+        )
 
 
-def check_redacted(errors: dict[str, str], values: dict[str, str | None],
-                   redactor: Redactor) -> None:
+def check_redacted(
+    errors: dict[str, str], values: dict[str, str | None], redactor: Redactor
+) -> None:
     """A field error for each value HR wrote that still holds a name, e-mail, phone or CPR
     number: what HR writes for the whole municipality is held to the redactor too."""
     for name, value in values.items():
@@ -329,17 +389,16 @@ def check_redacted(errors: dict[str, str], values: dict[str, str | None],
             errors[name] = _(
                 "Teksten indeholder stadig %(what)s: %(found)s. Fjern det, før du gemmer.",
                 what=", ".join(str(FINDING_LABELS[k]) for k in what),
-                found=", ".join(f"»{value[f.start:f.end]}«" for f in findings))
+                found=", ".join(f"»{value[f.start : f.end]}«" for f in findings),
+            )
 
 
 def _is_stale(entry: CollectionEntry, example: Example | None) -> bool:
-    return (example is None or not example.is_offered
-            or example.updated_at > entry.source_updated_at)
+    return example is None or not example.is_offered or example.updated_at > entry.source_updated_at
 
 
 def _area_name(area_id: int | None) -> str | None:
-    return db.session.scalar(select(OrgUnit.name).where(OrgUnit.id == area_id)) \
-        if area_id else None
+    return db.session.scalar(select(OrgUnit.name).where(OrgUnit.id == area_id)) if area_id else None
 
 
 # --- the published collection ----------------------------------------------------------------
@@ -361,21 +420,29 @@ class Group:
 def published_filter() -> ColumnElement[bool]:
     """Approved, and the example still offered and unchanged since it was compiled (a team's
     edit hides the entry at once, before the next compilation sends it back to review)."""
-    return and_(CollectionEntry.status == EntryStatus.APPROVED,
-                Example.is_offered,
-                Example.updated_at <= CollectionEntry.source_updated_at)
+    return and_(
+        CollectionEntry.status == EntryStatus.APPROVED,
+        Example.is_offered,
+        Example.updated_at <= CollectionEntry.source_updated_at,
+    )
 
 
-def published_entries(*, query: str | None = None, kind: ExampleKind | None = None,
-                      limit: int = MAX_PUBLISHED,
-                      ids: Iterable[int] | None = None) -> list[PublishedEntry]:
+def published_entries(
+    *,
+    query: str | None = None,
+    kind: ExampleKind | None = None,
+    limit: int = MAX_PUBLISHED,
+    ids: Iterable[int] | None = None,
+) -> list[PublishedEntry]:
     """The published entries of the current tenant, newest approval first. Two queries."""
-    stmt = (select(CollectionEntry, OrgUnit.name)
-            .join(Example, Example.id == CollectionEntry.example_id)
-            .outerjoin(OrgUnit, OrgUnit.id == CollectionEntry.area_id)
-            .where(published_filter())
-            .order_by(CollectionEntry.reviewed_at.desc(), CollectionEntry.id.desc())
-            .limit(limit))
+    stmt = (
+        select(CollectionEntry, OrgUnit.name)
+        .join(Example, Example.id == CollectionEntry.example_id)
+        .outerjoin(OrgUnit, OrgUnit.id == CollectionEntry.area_id)
+        .where(published_filter())
+        .order_by(CollectionEntry.reviewed_at.desc(), CollectionEntry.id.desc())
+        .limit(limit)
+    )
     if kind is not None:
         stmt = stmt.where(CollectionEntry.kind == kind)
     if ids is not None:  # the themes' and the meaning search's entries (web/themes)
@@ -401,8 +468,11 @@ def published_names(names: Iterable[str]) -> dict[str, str]:
 def _matches(query: str) -> ColumnElement[bool]:
     """Every word of ``query`` in the title, text or lesson (case-insensitive substring); on
     PostgreSQL Danish full-text search as well, so "møder" finds "mødet" and "møde"."""
-    fields = (CollectionEntry.title, CollectionEntry.text,
-              func.coalesce(CollectionEntry.lesson, ""))
+    fields = (
+        CollectionEntry.title,
+        CollectionEntry.text,
+        func.coalesce(CollectionEntry.lesson, ""),
+    )
     words = query.split()[:10]
     substring = and_(*(or_(*(f.icontains(w, autoescape=True) for f in fields)) for w in words))
     if db.session.get_bind().dialect.name != "postgresql":
@@ -426,8 +496,11 @@ def grouped(entries: Iterable[PublishedEntry], by: str) -> dict[ExampleKind, lis
         for item in entries:
             if item.entry.kind != kind:
                 continue
-            keys = ([e.value for e in item.entry.expectations] if by == "expectation"
-                    else [getattr(item.entry, by)])
+            keys = (
+                [e.value for e in item.entry.expectations]
+                if by == "expectation"
+                else [getattr(item.entry, by)]
+            )
             for key in keys or [None]:
                 groups[key].entries.append(item)
         result[kind] = [g for g in groups.values() if g.entries]

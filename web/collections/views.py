@@ -27,18 +27,24 @@ from web.tasking import enqueue_after_commit
 from web.tenancy import get_or_404
 from web.themes.tasks import embed_entry
 
-bp = Blueprint("collections", __name__, url_prefix="/inspiration", template_folder="templates",
-               static_folder="static")
+bp = Blueprint(
+    "collections",
+    __name__,
+    url_prefix="/inspiration",
+    template_folder="templates",
+    static_folder="static",
+)
 
 GROUPINGS = ("expectation", "kkc", "olfa")
 
 
-
 @bp.context_processor
 def _labels() -> dict[str, object]:
-    return {"kind_headings": services.KIND_HEADINGS,
-            "finding_labels": {**services.FINDING_LABELS, "possible": services.POSSIBLE_LABEL},
-            "status_labels": services.STATUS_LABELS}
+    return {
+        "kind_headings": services.KIND_HEADINGS,
+        "finding_labels": {**services.FINDING_LABELS, "possible": services.POSSIBLE_LABEL},
+        "status_labels": services.STATUS_LABELS,
+    }
 
 
 # --- the published collection (every employee of the tenant) ------------------------------------
@@ -49,10 +55,16 @@ def index():
     require_user()
     query, by, kind = _filters()
     entries = services.published_entries(query=query, kind=kind)
-    return render_template("collections/index.html", groups=services.grouped(entries, by),
-                           show_similar=True,
-                           query=query or "", by=by, kind=kind, total=len(entries),
-                           groupings=_grouping_labels())
+    return render_template(
+        "collections/index.html",
+        groups=services.grouped(entries, by),
+        show_similar=True,
+        query=query or "",
+        by=by,
+        kind=kind,
+        total=len(entries),
+        groupings=_grouping_labels(),
+    )
 
 
 @bp.get("/katalog.pdf")
@@ -60,26 +72,41 @@ def export():
     user = require_user()
     query, by, kind = _filters()
     entries = services.published_entries(query=query, kind=kind)
-    pdf = collection_pdf(g.tenant, services.grouped(entries, by), by=by, query=query,
-                         kind_label=str(services.KIND_HEADINGS[kind]) if kind else None)
-    record("collections.exported", actor=user, entries=len(entries), group=by,
-           kind=kind.value if kind else None, searched=bool(query))
+    pdf = collection_pdf(
+        g.tenant,
+        services.grouped(entries, by),
+        by=by,
+        query=query,
+        kind_label=str(services.KIND_HEADINGS[kind]) if kind else None,
+    )
+    record(
+        "collections.exported",
+        actor=user,
+        entries=len(entries),
+        group=by,
+        kind=kind.value if kind else None,
+        searched=bool(query),
+    )
     db.session.commit()
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": 'attachment; filename="inspirationskatalog.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="inspirationskatalog.pdf"'},
+    )
 
 
 def _filters() -> tuple[str | None, str, ExampleKind | None]:
     by = request.args.get("group", "expectation")
     kind = request.args.get("kind") or None
-    return (request.args.get("q", "").strip()[:200] or None,
-            by if by in GROUPINGS else "expectation",
-            ExampleKind(kind) if kind in {k.value for k in ExampleKind} else None)
+    return (
+        request.args.get("q", "").strip()[:200] or None,
+        by if by in GROUPINGS else "expectation",
+        ExampleKind(kind) if kind in {k.value for k in ExampleKind} else None,
+    )
 
 
 def _grouping_labels() -> list[tuple[str, str]]:
-    return [("expectation", _("De fire forventninger")), ("kkc", _("KKC")),
-            ("olfa", _("OLFA"))]
+    return [("expectation", _("De fire forventninger")), ("kkc", _("KKC")), ("olfa", _("OLFA"))]
 
 
 # --- HR's review -------------------------------------------------------------------------------
@@ -91,8 +118,12 @@ def review():
     require(user, Permission.CURATE_COLLECTIONS)
     raw = request.args.get("status", EntryStatus.PENDING.value)
     status = EntryStatus(raw) if raw in {s.value for s in EntryStatus} else EntryStatus.PENDING
-    return render_template("collections/review.html", status=status,
-                           counts=services.review_counts(), entries=services.review_queue(status))
+    return render_template(
+        "collections/review.html",
+        status=status,
+        counts=services.review_counts(),
+        entries=services.review_queue(status),
+    )
 
 
 @bp.route("/review/<int:entry_id>", methods=["GET", "POST"])
@@ -106,27 +137,34 @@ def review_entry(entry_id: int):
     form = request.form
     try:
         if decision in {"save", "save_approve"}:
-            services.save_entry(user, entry, revision=form.get("revision"),
-                                title=form.get("title"), text=form.get("text"),
-                                lesson=form.get("lesson"), approve=decision == "save_approve",
-                                decisions=services.parse_decisions(form.items(multi=True)))
+            services.save_entry(
+                user,
+                entry,
+                revision=form.get("revision"),
+                title=form.get("title"),
+                text=form.get("text"),
+                lesson=form.get("lesson"),
+                approve=decision == "save_approve",
+                decisions=services.parse_decisions(form.items(multi=True)),
+            )
         elif decision == "reject":
-            services.reject_entry(user, entry, revision=form.get("revision"),
-                                  reason=form.get("reason"))
+            services.reject_entry(
+                user, entry, revision=form.get("revision"), reason=form.get("reason")
+            )
         else:
             abort(400)
     except Refusal as exc:
         return _review_form(entry, form, exc.errors)
-    record(f"collections.entry_{entry.status.value}", actor=user, target=entry,
-           decision=decision)
+    record(f"collections.entry_{entry.status.value}", actor=user, target=entry, decision=decision)
     # Approved: embedded as it now stands; edited back to pending or rejected: its vector goes.
     enqueue_after_commit(embed_entry, g.tenant.id, entry.id)
     return saved(_DONE[entry.status](), url_for(".review"))
 
 
 def _review_form(entry: CollectionEntry, values, errors: dict[str, str] | None = None):
-    return form_page("collections/review_entry.html", errors, item=services.review_item(entry),
-                     values=values)
+    return form_page(
+        "collections/review_entry.html", errors, item=services.review_item(entry), values=values
+    )
 
 
 _DONE = {
@@ -143,5 +181,7 @@ def compile_now():
     from web.collections.tasks import compile_collection
 
     enqueue_after_commit(compile_collection, g.tenant.id)
-    return saved(_("Kataloget opdateres nu med de tilbudte eksempler. Det tager et øjeblik."),
-                 url_for(".review"))
+    return saved(
+        _("Kataloget opdateres nu med de tilbudte eksempler. Det tager et øjeblik."),
+        url_for(".review"),
+    )

@@ -42,8 +42,9 @@ def parse_ids(values: list[str]) -> list[int]:
     return read_ids(values)
 
 
-def parse_dates(errors: dict[str, str], form: Form, *, with_meeting: bool = True
-                ) -> CycleDates | None:
+def parse_dates(
+    errors: dict[str, str], form: Form, *, with_meeting: bool = True
+) -> CycleDates | None:
     """The dates of a cycle form; ``meeting_on`` + ``meeting_time`` are in the users' zone."""
     starts = parse_date(errors, form, "preparation_starts_on", required=True)
     ends = parse_date(errors, form, "preparation_ends_on", required=True)
@@ -57,8 +58,9 @@ def parse_dates(errors: dict[str, str], form: Form, *, with_meeting: bool = True
         elif meeting_time is not None and meeting_on is None and "meeting_on" not in errors:
             errors["meeting_on"] = _("Vælg mødets dato.")
         elif meeting_on and meeting_time:
-            meeting_at = datetime.combine(meeting_on, meeting_time,
-                                          tzinfo=ZoneInfo(get_timezone().zone))
+            meeting_at = datetime.combine(
+                meeting_on, meeting_time, tzinfo=ZoneInfo(get_timezone().zone)
+            )
         place = form.get("meeting_place") or ""
     if starts is None or ends is None:
         return None
@@ -94,29 +96,47 @@ class PromptRow:
 
 def template_rows(form: Form) -> list[PromptRow]:
     """Every ``prompt-<i>-…`` row of the template form, in form order."""
-    indexes = sorted({int(key.split("-")[1]) for key in form
-                      if key.startswith("prompt-") and key.count("-") >= 2
-                      and key.split("-")[1].isdigit() and len(key.split("-")[1]) < 4})
-    return [PromptRow(
-        index=i, id=parse_int(form, f"prompt-{i}-id"), kind=form.get(f"prompt-{i}-kind", ""),
-        text_da=form.get(f"prompt-{i}-text_da", ""), text_en=form.get(f"prompt-{i}-text_en", ""),
-        help_da=form.get(f"prompt-{i}-help_da", ""), help_en=form.get(f"prompt-{i}-help_en", ""),
-        position=form.get(f"prompt-{i}-position", ""),
-        remove=bool(form.get(f"prompt-{i}-remove")))
-        for i in indexes]
+    indexes = sorted(
+        {
+            int(key.split("-")[1])
+            for key in form
+            if key.startswith("prompt-")
+            and key.count("-") >= 2
+            and key.split("-")[1].isdigit()
+            and len(key.split("-")[1]) < 4
+        }
+    )
+    return [
+        PromptRow(
+            index=i,
+            id=parse_int(form, f"prompt-{i}-id"),
+            kind=form.get(f"prompt-{i}-kind", ""),
+            text_da=form.get(f"prompt-{i}-text_da", ""),
+            text_en=form.get(f"prompt-{i}-text_en", ""),
+            help_da=form.get(f"prompt-{i}-help_da", ""),
+            help_en=form.get(f"prompt-{i}-help_en", ""),
+            position=form.get(f"prompt-{i}-position", ""),
+            remove=bool(form.get(f"prompt-{i}-remove")),
+        )
+        for i in indexes
+    ]
 
 
-def prompts_from_rows(errors: dict[str, str], rows: list[PromptRow]
-                      ) -> tuple[list[PromptInput], list[int]]:
+def prompts_from_rows(
+    errors: dict[str, str], rows: list[PromptRow]
+) -> tuple[list[PromptInput], list[int]]:
     """The prompts to keep, ordered by their position field, and each one's form row index.
 
     Removed rows and new rows left blank are dropped; ties keep the form's order.
     """
     kept = []
     for row in rows:
-        if row.remove or (row.id is None and not any(
-                (row.text_da.strip(), row.text_en.strip(), row.help_da.strip(),
-                 row.help_en.strip()))):
+        if row.remove or (
+            row.id is None
+            and not any(
+                (row.text_da.strip(), row.text_en.strip(), row.help_da.strip(), row.help_en.strip())
+            )
+        ):
             continue
         position = row.position.strip()
         if position and not (position.isdigit() and len(position) < 5):
@@ -127,8 +147,9 @@ def prompts_from_rows(errors: dict[str, str], rows: list[PromptRow]
     prompts = []
     for _order, row in kept:
         kind = PromptKind(row.kind) if row.kind in tuple(PromptKind) else None
-        prompts.append(PromptInput(kind, row.text_da, row.text_en, row.help_da, row.help_en,
-                                   row.id))
+        prompts.append(
+            PromptInput(kind, row.text_da, row.text_en, row.help_da, row.help_en, row.id)
+        )
     return prompts, [row.index for _order, row in kept]
 
 
@@ -137,8 +158,12 @@ def reindex_errors(errors: dict[str, str], form_indexes: list[int]) -> dict[str,
     mapped = {}
     for key, message in errors.items():
         parts = key.split("-", 2)
-        if parts[0] == "prompt" and len(parts) == 3 and parts[1].isdigit() \
-                and int(parts[1]) < len(form_indexes):
+        if (
+            parts[0] == "prompt"
+            and len(parts) == 3
+            and parts[1].isdigit()
+            and int(parts[1]) < len(form_indexes)
+        ):
             mapped[f"prompt-{form_indexes[int(parts[1])]}-{parts[2]}"] = message
         else:
             mapped[key] = message

@@ -27,8 +27,9 @@ PROMPT_KIND_LABELS = {
 
 PROMPT_KIND_HEADINGS = {
     PromptKind.SENTENCE: _l("Færdiggør sætningerne"),
-    PromptKind.NEXT_STEP: _l("Hvad bør være vores næste skridt i arbejdet med aktørskab i vores "
-                             "arbejdsfællesskab?"),
+    PromptKind.NEXT_STEP: _l(
+        "Hvad bør være vores næste skridt i arbejdet med aktørskab i vores arbejdsfællesskab?"
+    ),
 }
 
 ACTION_STATUS_LABELS = {

@@ -68,8 +68,10 @@ class DialogueTemplate(TenantScoped, Timestamped, Updated, db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     prompts: Mapped[list[TemplatePrompt]] = relationship(
-        back_populates="template", cascade="all, delete-orphan",
-        order_by="TemplatePrompt.position", lazy="selectin",
+        back_populates="template",
+        cascade="all, delete-orphan",
+        order_by="TemplatePrompt.position",
+        lazy="selectin",
     )
 
 
@@ -78,7 +80,8 @@ class TemplatePrompt(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int] = mapped_column(
-        ForeignKey("dialogue_templates.id", ondelete="CASCADE"), index=True)
+        ForeignKey("dialogue_templates.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int]
     kind: Mapped[PromptKind] = mapped_column(enum_column(PromptKind))
     text_da: Mapped[str] = mapped_column(String(MAX_PROMPT))
@@ -97,7 +100,8 @@ class Campaign(TenantScoped, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(MAX_NAME))
     template_id: Mapped[int | None] = mapped_column(
-        ForeignKey("dialogue_templates.id", ondelete="SET NULL"))
+        ForeignKey("dialogue_templates.id", ondelete="SET NULL")
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     preparation_starts_on: Mapped[date] = mapped_column(Date)
     preparation_ends_on: Mapped[date] = mapped_column(Date)
@@ -122,7 +126,8 @@ class Cycle(TenantScoped, Timestamped, Updated, db.Model):
     facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     template_id: Mapped[int | None] = mapped_column(
-        ForeignKey("dialogue_templates.id", ondelete="SET NULL"))
+        ForeignKey("dialogue_templates.id", ondelete="SET NULL")
+    )
     template_version: Mapped[int] = mapped_column(default=1)
     include_subunits: Mapped[bool] = mapped_column(default=False)
     phase: Mapped[Phase] = mapped_column(enum_column(Phase), default=Phase.PREPARATION)
@@ -133,7 +138,8 @@ class Cycle(TenantScoped, Timestamped, Updated, db.Model):
     follow_up_on: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     previous_cycle_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cycles.id", ondelete="SET NULL"))
+        ForeignKey("cycles.id", ondelete="SET NULL")
+    )
     # Participation kept by web.cycles.tally in the transactions that change it, so no page
     # counts members at read time: the members fixed when preparation opened (plus anyone who
     # contributed after joining), and the members who contributed.
@@ -145,8 +151,10 @@ class Cycle(TenantScoped, Timestamped, Updated, db.Model):
     facilitator: Mapped[User | None] = relationship(foreign_keys=[facilitator_id])
     campaign: Mapped[Campaign | None] = relationship(back_populates="cycles")
     prompts: Mapped[list[CyclePrompt]] = relationship(
-        back_populates="cycle", cascade="all, delete-orphan",
-        order_by="CyclePrompt.position", lazy="selectin",
+        back_populates="cycle",
+        cascade="all, delete-orphan",
+        order_by="CyclePrompt.position",
+        lazy="selectin",
     )
 
 
@@ -198,7 +206,8 @@ class Contribution(TenantScoped, Timestamped, Updated, db.Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
     prompt_id: Mapped[int] = mapped_column(ForeignKey("cycle_prompts.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility))
     text: Mapped[str] = mapped_column(Text)
 
@@ -221,10 +230,12 @@ class CycleMember(TenantScoped, db.Model):
 
     __tablename__ = "cycle_members"
 
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"),
-                                          primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True, index=True)
+    cycle_id: Mapped[int] = mapped_column(
+        ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class Conclusion(TenantScoped, Timestamped, Updated, db.Model):
@@ -247,8 +258,13 @@ class Action(TenantScoped, Timestamped, Updated, db.Model):
     __table_args__ = (
         # Lookups by cycle, and the open or overdue actions of a few cycles (counted and the
         # oldest listed on the leader dashboard) read only those actions' index entries.
-        Index("ix_actions_tenant_id_cycle_id_status_due_on", "tenant_id", "cycle_id", "status",
-              "due_on"),
+        Index(
+            "ix_actions_tenant_id_cycle_id_status_due_on",
+            "tenant_id",
+            "cycle_id",
+            "status",
+            "due_on",
+        ),
         Index("ix_actions_tenant_id_owner_id_status", "tenant_id", "owner_id", "status"),
         Index("ix_actions_tenant_id_due_on", "tenant_id", "due_on"),
     )
@@ -258,14 +274,16 @@ class Action(TenantScoped, Timestamped, Updated, db.Model):
     text: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus),
-                                                 default=ActionStatus.PLANNED)
+    status: Mapped[ActionStatus] = mapped_column(
+        enum_column(ActionStatus), default=ActionStatus.PLANNED
+    )
     expectation: Mapped[Expectation | None] = mapped_column(enum_column(Expectation))
     kkc: Mapped[KKC | None] = mapped_column(enum_column(KKC))
     outcome: Mapped[str | None] = mapped_column(Text)  # what happened
     learning: Mapped[str | None] = mapped_column(Text)  # what we learned
     carried_from_id: Mapped[int | None] = mapped_column(
-        ForeignKey("actions.id", ondelete="SET NULL"))
+        ForeignKey("actions.id", ondelete="SET NULL")
+    )
 
     cycle: Mapped[Cycle] = relationship()
     owner: Mapped[User | None] = relationship()

@@ -14,13 +14,18 @@ if TYPE_CHECKING:
 
 # i18n: short summaries of the memo's description of kurs, koordinering and commitment.
 KKC_DESCRIPTIONS = {
-    KKC.COURSE: _l("Fælles, engagerende og realistiske visioner, mål og opgaver – forankret i "
-                   "kerneopgaven."),
-    KKC.COORDINATION: _l("Hvordan vi deler og skaber viden og giver feedback, hjælp og "
-                         "sparring; koordineringen opstår omkring opgaven hos dem, der løser "
-                         "den."),
-    KKC.COMMITMENT: _l("Gensidig forpligtelse og motivation ud fra vores formål og den værdi, vi "
-                       "skaber – med relationer, tillid og plads til tvivl."),
+    KKC.COURSE: _l(
+        "Fælles, engagerende og realistiske visioner, mål og opgaver – forankret i kerneopgaven."
+    ),
+    KKC.COORDINATION: _l(
+        "Hvordan vi deler og skaber viden og giver feedback, hjælp og "
+        "sparring; koordineringen opstår omkring opgaven hos dem, der løser "
+        "den."
+    ),
+    KKC.COMMITMENT: _l(
+        "Gensidig forpligtelse og motivation ud fra vores formål og den værdi, vi "
+        "skaber – med relationer, tillid og plads til tvivl."
+    ),
 }
 
 

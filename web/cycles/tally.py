@@ -35,16 +35,26 @@ from web.users.models import User
 def covered_members(cycle_ids: Select | Collection[int]) -> Select:
     """SELECT (tenant_id, cycle_id, user_id): the active members of the units each cycle covers
     today (its unit, and the units below it if it includes sub-units)."""
-    anchor = select(Cycle.id.label("cycle_id"), Cycle.unit_id.label("unit_id"),
-                    Cycle.include_subunits.label("deep")).where(Cycle.id.in_(cycle_ids))
+    anchor = select(
+        Cycle.id.label("cycle_id"),
+        Cycle.unit_id.label("unit_id"),
+        Cycle.include_subunits.label("deep"),
+    ).where(Cycle.id.in_(cycle_ids))
     tree = anchor.cte("covered_units", recursive=True)
     child = aliased(OrgUnit)
-    tree = tree.union_all(select(tree.c.cycle_id, child.id, tree.c.deep).select_from(tree)
-                          .join(child, child.parent_id == tree.c.unit_id).where(tree.c.deep))
-    return (select(Membership.tenant_id, tree.c.cycle_id, Membership.user_id)
-            .select_from(tree).join(Membership, Membership.unit_id == tree.c.unit_id)
-            .join(User, and_(User.id == Membership.user_id, User.is_active.is_(True)))
-            .distinct())
+    tree = tree.union_all(
+        select(tree.c.cycle_id, child.id, tree.c.deep)
+        .select_from(tree)
+        .join(child, child.parent_id == tree.c.unit_id)
+        .where(tree.c.deep)
+    )
+    return (
+        select(Membership.tenant_id, tree.c.cycle_id, Membership.user_id)
+        .select_from(tree)
+        .join(Membership, Membership.unit_id == tree.c.unit_id)
+        .join(User, and_(User.id == Membership.user_id, User.is_active.is_(True)))
+        .distinct()
+    )
 
 
 _MEMBER_COLUMNS = ("tenant_id", "cycle_id", "user_id")
@@ -52,16 +62,31 @@ _PENDING = "tally_counts"  # session.info: figures to show once the flush is don
 
 
 def _members_in(cycles=Cycle):
-    return select(func.count()).select_from(CycleMember) \
-        .where(CycleMember.cycle_id == cycles.id).correlate(cycles).scalar_subquery()
+    return (
+        select(func.count())
+        .select_from(CycleMember)
+        .where(CycleMember.cycle_id == cycles.id)
+        .correlate(cycles)
+        .scalar_subquery()
+    )
 
 
 def _contributors_in(cycles=Cycle):
     """Participations of the cycle's members (a row of anyone else is not counted)."""
-    return select(func.count()).select_from(Participation).join(CycleMember, and_(
-        CycleMember.cycle_id == Participation.cycle_id,
-        CycleMember.user_id == Participation.user_id)) \
-        .where(Participation.cycle_id == cycles.id).correlate(cycles).scalar_subquery()
+    return (
+        select(func.count())
+        .select_from(Participation)
+        .join(
+            CycleMember,
+            and_(
+                CycleMember.cycle_id == Participation.cycle_id,
+                CycleMember.user_id == Participation.user_id,
+            ),
+        )
+        .where(Participation.cycle_id == cycles.id)
+        .correlate(cycles)
+        .scalar_subquery()
+    )
 
 
 def rebuild(cycle_ids: Select | Collection[int], session: Session) -> None:
@@ -73,17 +98,26 @@ def rebuild(cycle_ids: Select | Collection[int], session: Session) -> None:
     conn = session.connection()
     conn.execute(delete(CycleMember).where(CycleMember.cycle_id.in_(cycle_ids)))
     conn.execute(insert(CycleMember).from_select(_MEMBER_COLUMNS, covered_members(cycle_ids)))
-    conn.execute(update(Cycle).where(Cycle.id.in_(cycle_ids)).values(
-        member_count=_members_in(), contributor_count=_contributors_in(),
-        updated_at=Cycle.updated_at))
+    conn.execute(
+        update(Cycle)
+        .where(Cycle.id.in_(cycle_ids))
+        .values(
+            member_count=_members_in(),
+            contributor_count=_contributors_in(),
+            updated_at=Cycle.updated_at,
+        )
+    )
 
 
 def _open_preparation(session: Session, cycle_ids: list[int]) -> dict[int, tuple[int, int]]:
     conn = session.connection()
     conn.execute(insert(CycleMember).from_select(_MEMBER_COLUMNS, covered_members(cycle_ids)))
-    rows = conn.execute(update(Cycle).where(Cycle.id.in_(cycle_ids))
-                        .values(member_count=_members_in(), updated_at=Cycle.updated_at)
-                        .returning(Cycle.id, Cycle.member_count, Cycle.contributor_count))
+    rows = conn.execute(
+        update(Cycle)
+        .where(Cycle.id.in_(cycle_ids))
+        .values(member_count=_members_in(), updated_at=Cycle.updated_at)
+        .returning(Cycle.id, Cycle.member_count, Cycle.contributor_count)
+    )
     return {cycle_id: (members, contributors) for cycle_id, members, contributors in rows}
 
 
@@ -91,12 +125,17 @@ def _in_set(cycle_id: int, user_ids: list[int]):
     """How many of ``user_ids`` are in the cycle's member set (a scalar subquery)."""
     if not user_ids:
         return 0
-    return select(func.count()).select_from(CycleMember).where(
-        CycleMember.cycle_id == cycle_id, CycleMember.user_id.in_(user_ids)).scalar_subquery()
+    return (
+        select(func.count())
+        .select_from(CycleMember)
+        .where(CycleMember.cycle_id == cycle_id, CycleMember.user_id.in_(user_ids))
+        .scalar_subquery()
+    )
 
 
-def _count_participations(session: Session, added: dict[int, list[int]],
-                          removed: dict[int, list[int]]) -> dict[int, tuple[int, int]]:
+def _count_participations(
+    session: Session, added: dict[int, list[int]], removed: dict[int, list[int]]
+) -> dict[int, tuple[int, int]]:
     """Apply a flush's new and deleted Participation rows (user ids by cycle) to the counters.
 
     Only the user's own transactions change whether they are in a cycle's member set (and
@@ -110,20 +149,35 @@ def _count_participations(session: Session, added: dict[int, list[int]],
             # Who joined one of the cycle's units after preparation opened is asked from their
             # first answer on.
             joiners = covered_members([cycle_id]).subquery()
-            joined = len(conn.execute(insert(CycleMember).from_select(_MEMBER_COLUMNS, select(
-                joiners.c.tenant_id, joiners.c.cycle_id, joiners.c.user_id).where(
-                    joiners.c.user_id.in_(added[cycle_id]),
-                    ~exists().where(CycleMember.cycle_id == cycle_id,
-                                    CycleMember.user_id == joiners.c.user_id)))
-                .returning(CycleMember.user_id)).all())
+            joined = len(
+                conn.execute(
+                    insert(CycleMember)
+                    .from_select(
+                        _MEMBER_COLUMNS,
+                        select(joiners.c.tenant_id, joiners.c.cycle_id, joiners.c.user_id).where(
+                            joiners.c.user_id.in_(added[cycle_id]),
+                            ~exists().where(
+                                CycleMember.cycle_id == cycle_id,
+                                CycleMember.user_id == joiners.c.user_id,
+                            ),
+                        ),
+                    )
+                    .returning(CycleMember.user_id)
+                ).all()
+            )
         plus, minus = added.get(cycle_id, []), removed.get(cycle_id, [])
         row = conn.execute(
-            update(Cycle).where(Cycle.id == cycle_id)
-            .values(member_count=Cycle.member_count + joined,
-                    contributor_count=Cycle.contributor_count + _in_set(cycle_id, plus)
-                    - _in_set(cycle_id, minus),
-                    updated_at=Cycle.updated_at)  # a contribution is not an edit of the cycle
-            .returning(Cycle.member_count, Cycle.contributor_count)).one_or_none()
+            update(Cycle)
+            .where(Cycle.id == cycle_id)
+            .values(
+                member_count=Cycle.member_count + joined,
+                contributor_count=Cycle.contributor_count
+                + _in_set(cycle_id, plus)
+                - _in_set(cycle_id, minus),
+                updated_at=Cycle.updated_at,
+            )  # a contribution is not an edit of the cycle
+            .returning(Cycle.member_count, Cycle.contributor_count)
+        ).one_or_none()
         if row is not None:  # None: the cycle went in the same flush
             counts[cycle_id] = tuple(row)
     return counts

@@ -52,22 +52,35 @@ def _visible(user: User):
 
 def units_with_actions(user: User) -> list[tuple[int, str]]:
     """(id, name) of the units whose actions ``user`` sees, for the unit filter."""
-    return list(db.session.execute(
-        select(OrgUnit.id, OrgUnit.name).join(Cycle, Cycle.unit_id == OrgUnit.id)
-        .join(Action, Action.cycle_id == Cycle.id).where(_visible(user))
-        .group_by(OrgUnit.id, OrgUnit.name).order_by(OrgUnit.name, OrgUnit.id)).all())
+    return list(
+        db.session.execute(
+            select(OrgUnit.id, OrgUnit.name)
+            .join(Cycle, Cycle.unit_id == OrgUnit.id)
+            .join(Action, Action.cycle_id == Cycle.id)
+            .where(_visible(user))
+            .group_by(OrgUnit.id, OrgUnit.name)
+            .order_by(OrgUnit.name, OrgUnit.id)
+        ).all()
+    )
 
 
 def owners(user: User) -> list[tuple[int, str]]:
     """(id, name) of the people who own an action ``user`` sees, for the person filter."""
-    return list(db.session.execute(
-        select(User.id, User.display_name).join(Action, Action.owner_id == User.id)
-        .join(Cycle, Cycle.id == Action.cycle_id).where(_visible(user))
-        .group_by(User.id, User.display_name).order_by(User.display_name, User.id)).all())
+    return list(
+        db.session.execute(
+            select(User.id, User.display_name)
+            .join(Action, Action.owner_id == User.id)
+            .join(Cycle, Cycle.id == Action.cycle_id)
+            .where(_visible(user))
+            .group_by(User.id, User.display_name)
+            .order_by(User.display_name, User.id)
+        ).all()
+    )
 
 
-def search(user: User, query: ActionQuery, *, limit: int, offset: int = 0
-           ) -> tuple[int, list[ActionRow]]:
+def search(
+    user: User, query: ActionQuery, *, limit: int, offset: int = 0
+) -> tuple[int, list[ActionRow]]:
     """(how many match, the page of them by due date) of the actions ``user`` sees."""
     unit, owner = aliased(OrgUnit), aliased(User)
     where = [_visible(user)]
@@ -86,9 +99,21 @@ def search(user: User, query: ActionQuery, *, limit: int, offset: int = 0
     base = select(Action.id).join(Cycle, Cycle.id == Action.cycle_id).where(and_(*where))
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     rows = db.session.execute(
-        select(Action.id, Action.cycle_id, unit.name, Action.text, owner.display_name,
-               Action.due_on, Action.status)
-        .join(Cycle, Cycle.id == Action.cycle_id).join(unit, unit.id == Cycle.unit_id)
-        .outerjoin(owner, owner.id == Action.owner_id).where(and_(*where))
-        .order_by(Action.due_on, Action.id).limit(limit).offset(offset)).all()
+        select(
+            Action.id,
+            Action.cycle_id,
+            unit.name,
+            Action.text,
+            owner.display_name,
+            Action.due_on,
+            Action.status,
+        )
+        .join(Cycle, Cycle.id == Action.cycle_id)
+        .join(unit, unit.id == Cycle.unit_id)
+        .outerjoin(owner, owner.id == Action.owner_id)
+        .where(and_(*where))
+        .order_by(Action.due_on, Action.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
     return total or 0, [ActionRow(*row) for row in rows]

@@ -49,9 +49,14 @@ def participation_svg(rows: Sequence[AreaParticipation]) -> Markup | None:
 def text_alternative(rows: Sequence[AreaParticipation]) -> str:
     """What the chart shows, in words: one clause per bar."""
     parts = [
-        _("%(area)s: %(share)s (%(contributors)s af %(members)s)", area=area_label(r),
-          share=format_percent(r.share or 0), contributors=r.contributors, members=r.members)
-        for r in rows if r.share is not None
+        _(
+            "%(area)s: %(share)s (%(contributors)s af %(members)s)",
+            area=area_label(r),
+            share=format_percent(r.share or 0),
+            contributors=r.contributors,
+            members=r.members,
+        )
+        for r in rows
+        if r.share is not None
     ]
-    return _("Andel af medlemmerne, der har bidraget, pr. område: %(list)s.",
-             list="; ".join(parts))
+    return _("Andel af medlemmerne, der har bidraget, pr. område: %(list)s.", list="; ".join(parts))

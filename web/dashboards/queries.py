@@ -54,42 +54,61 @@ def _cycle_units(cycles: Select):
     that include them.
     """
     anchor = cycles.cte("chosen_cycles")
-    tree = select(anchor.c.id.label("cycle_id"), anchor.c.unit_id.label("unit_id"),
-                  anchor.c.include_subunits.label("deep")).cte("cycle_units", recursive=True)
+    tree = select(
+        anchor.c.id.label("cycle_id"),
+        anchor.c.unit_id.label("unit_id"),
+        anchor.c.include_subunits.label("deep"),
+    ).cte("cycle_units", recursive=True)
     child = aliased(OrgUnit)
     return tree.union_all(
-        select(tree.c.cycle_id, child.id, tree.c.deep).select_from(tree)
-        .join(child, child.parent_id == tree.c.unit_id).where(tree.c.deep))
+        select(tree.c.cycle_id, child.id, tree.c.deep)
+        .select_from(tree)
+        .join(child, child.parent_id == tree.c.unit_id)
+        .where(tree.c.deep)
+    )
 
 
 def _members_and_contributors(cycle_units, *group_by):
     """COUNT(DISTINCT member), COUNT(DISTINCT member who contributed) over ``cycle_units``."""
     contributed = case((Participation.id.is_not(None), Membership.user_id))
     return (
-        select(*group_by, func.count(distinct(Membership.user_id)).label("members"),
-               func.count(distinct(contributed)).label("contributors"))
+        select(
+            *group_by,
+            func.count(distinct(Membership.user_id)).label("members"),
+            func.count(distinct(contributed)).label("contributors"),
+        )
         .select_from(cycle_units)
         .join(Membership, Membership.unit_id == cycle_units.c.unit_id)
         .join(User, and_(User.id == Membership.user_id, User.is_active))
-        .outerjoin(Participation, and_(Participation.cycle_id == cycle_units.c.cycle_id,
-                                       Participation.user_id == Membership.user_id))
+        .outerjoin(
+            Participation,
+            and_(
+                Participation.cycle_id == cycle_units.c.cycle_id,
+                Participation.user_id == Membership.user_id,
+            ),
+        )
     )
 
 
 def _ancestor_ids(unit_ids: set[int]) -> Select:
     """SELECT of the given units and every unit above them (a recursive CTE)."""
-    tree = select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id.in_(unit_ids)) \
+    tree = (
+        select(OrgUnit.id, OrgUnit.parent_id)
+        .where(OrgUnit.id.in_(unit_ids))
         .cte("ancestors", recursive=True)
+    )
     parent = aliased(OrgUnit)
-    tree = tree.union_all(select(parent.id, parent.parent_id).select_from(tree)
-                          .join(parent, parent.id == tree.c.parent_id))
+    tree = tree.union_all(
+        select(parent.id, parent.parent_id)
+        .select_from(tree)
+        .join(parent, parent.id == tree.c.parent_id)
+    )
     return select(tree.c.id)
 
 
 def _cycle_rows(query: Select) -> list[Cycle]:
     """Cycles with their unit, without their prompts (the overview pages never show them)."""
-    return list(db.session.scalars(
-        query.options(joinedload(Cycle.unit), lazyload(Cycle.prompts))))
+    return list(db.session.scalars(query.options(joinedload(Cycle.unit), lazyload(Cycle.prompts))))
 
 
 # --- employee home ----------------------------------------------------------------------------
@@ -121,11 +140,14 @@ def my_open_cycles(user: User) -> list[Cycle]:
         # Written as "a unit at or above mine, and mine or including sub-units" (not "mine, or
         # above and including"): PostgreSQL then plans a semi-join on the few units above
         # instead of hashing every unit of the tenant (0.3 ms against 2 ms at 2,000 units).
-        select(Cycle).where(
+        select(Cycle)
+        .where(
             Cycle.phase != Phase.CLOSED,
             Cycle.unit_id.in_(_ancestor_ids(units)),
-            or_(Cycle.include_subunits, Cycle.unit_id.in_(units)))
-        .order_by(Cycle.preparation_ends_on, Cycle.id))
+            or_(Cycle.include_subunits, Cycle.unit_id.in_(units)),
+        )
+        .order_by(Cycle.preparation_ends_on, Cycle.id)
+    )
 
 
 def employee_home(user: User) -> EmployeeHome:
@@ -134,18 +156,32 @@ def employee_home(user: User) -> EmployeeHome:
     contributed: set[int] = set()
     own_open: dict[int, int] = {}
     if ids:
-        contributed = set(db.session.scalars(
-            select(Participation.cycle_id).where(Participation.user_id == user.id,
-                                                 Participation.cycle_id.in_(ids))))
-        own_open = dict(db.session.execute(
-            select(Action.cycle_id, func.count()).where(
-                Action.owner_id == user.id, Action.cycle_id.in_(ids),
-                Action.status.in_(OPEN_ACTION_STATUSES)).group_by(Action.cycle_id)).all())
+        contributed = set(
+            db.session.scalars(
+                select(Participation.cycle_id).where(
+                    Participation.user_id == user.id, Participation.cycle_id.in_(ids)
+                )
+            )
+        )
+        own_open = dict(
+            db.session.execute(
+                select(Action.cycle_id, func.count())
+                .where(
+                    Action.owner_id == user.id,
+                    Action.cycle_id.in_(ids),
+                    Action.status.in_(OPEN_ACTION_STATUSES),
+                )
+                .group_by(Action.cycle_id)
+            ).all()
+        )
     examples, _ = team_examples(user, unit_ids=member_unit_ids(user), per_page=HOME_EXAMPLES)
     return EmployeeHome(
         cycles=[HomeCycle(c, c.id in contributed, own_open.get(c.id, 0)) for c in cycles],
         actions=actions_owned_by(user, open_only=True, limit=HOME_ACTIONS),
-        examples=examples, today=today(), has_units=bool(member_unit_ids(user)))
+        examples=examples,
+        today=today(),
+        has_units=bool(member_unit_ids(user)),
+    )
 
 
 # --- leader dashboard -------------------------------------------------------------------------
@@ -223,20 +259,45 @@ def _leader_units_statement():
     tenant = bindparam("tenant")
 
     def open_actions(*more):
-        return select(func.count()).where(
-            actions.c.tenant_id == tenant, actions.c.cycle_id == cycles.c.id,
-            actions.c.status.in_(OPEN_ACTION_STATUSES), *more).scalar_subquery()
+        return (
+            select(func.count())
+            .where(
+                actions.c.tenant_id == tenant,
+                actions.c.cycle_id == cycles.c.id,
+                actions.c.status.in_(OPEN_ACTION_STATUSES),
+                *more,
+            )
+            .scalar_subquery()
+        )
 
     return (
-        select(units.c.id, units.c.name, cycles.c.id, cycles.c.include_subunits,
-               cycles.c.phase, cycles.c.preparation_ends_on, cycles.c.meeting_at,
-               cycles.c.follow_up_on, cycles.c.member_count, cycles.c.contributor_count,
-               open_actions(), open_actions(actions.c.due_on < bindparam("today")))
-        .select_from(units.outerjoin(cycles, and_(cycles.c.unit_id == units.c.id,
-                                                  cycles.c.tenant_id == tenant,
-                                                  cycles.c.phase != Phase.CLOSED)))
+        select(
+            units.c.id,
+            units.c.name,
+            cycles.c.id,
+            cycles.c.include_subunits,
+            cycles.c.phase,
+            cycles.c.preparation_ends_on,
+            cycles.c.meeting_at,
+            cycles.c.follow_up_on,
+            cycles.c.member_count,
+            cycles.c.contributor_count,
+            open_actions(),
+            open_actions(actions.c.due_on < bindparam("today")),
+        )
+        .select_from(
+            units.outerjoin(
+                cycles,
+                and_(
+                    cycles.c.unit_id == units.c.id,
+                    cycles.c.tenant_id == tenant,
+                    cycles.c.phase != Phase.CLOSED,
+                ),
+            )
+        )
         .where(units.c.id.in_(bindparam("units", expanding=True)), units.c.tenant_id == tenant)
-        .order_by(cycles.c.preparation_ends_on, cycles.c.id, units.c.name, units.c.id))
+        .order_by(cycles.c.preparation_ends_on, cycles.c.id, units.c.name, units.c.id)
+    )
 
 
 @functools.cache
@@ -246,20 +307,40 @@ def _leader_overdue_statement():
     actions, users = Action.__table__, User.__table__
     tenant = bindparam("tenant")
     oldest = (
-        select(actions.c.id, actions.c.cycle_id, actions.c.text, actions.c.due_on,
-               actions.c.status, actions.c.owner_id)
-        .where(actions.c.tenant_id == tenant,
-               actions.c.cycle_id.in_(bindparam("cycles", expanding=True)),
-               actions.c.status.in_(OPEN_ACTION_STATUSES),
-               actions.c.due_on < bindparam("today"))
-        .order_by(actions.c.due_on, actions.c.id).limit(LEADER_OVERDUE)
-        .subquery("oldest_overdue"))
+        select(
+            actions.c.id,
+            actions.c.cycle_id,
+            actions.c.text,
+            actions.c.due_on,
+            actions.c.status,
+            actions.c.owner_id,
+        )
+        .where(
+            actions.c.tenant_id == tenant,
+            actions.c.cycle_id.in_(bindparam("cycles", expanding=True)),
+            actions.c.status.in_(OPEN_ACTION_STATUSES),
+            actions.c.due_on < bindparam("today"),
+        )
+        .order_by(actions.c.due_on, actions.c.id)
+        .limit(LEADER_OVERDUE)
+        .subquery("oldest_overdue")
+    )
     return (
-        select(oldest.c.id, oldest.c.cycle_id, oldest.c.text, oldest.c.due_on, oldest.c.status,
-               users.c.display_name)
-        .select_from(oldest.outerjoin(users, and_(users.c.id == oldest.c.owner_id,
-                                                  users.c.tenant_id == tenant)))
-        .order_by(oldest.c.due_on, oldest.c.id))
+        select(
+            oldest.c.id,
+            oldest.c.cycle_id,
+            oldest.c.text,
+            oldest.c.due_on,
+            oldest.c.status,
+            users.c.display_name,
+        )
+        .select_from(
+            oldest.outerjoin(
+                users, and_(users.c.id == oldest.c.owner_id, users.c.tenant_id == tenant)
+            )
+        )
+        .order_by(oldest.c.due_on, oldest.c.id)
+    )
 
 
 def leader_dashboard(user: User) -> LeaderDashboard:
@@ -272,22 +353,43 @@ def leader_dashboard(user: User) -> LeaderDashboard:
     cycles: list[LeaderCycle] = []
     idle: list[IdleUnit] = []
     unit_names: dict[int, str] = {}
-    for (unit_id, name, cycle_id, deep, phase, ends_on, meeting_at, follow_up_on, members,
-         contributors, open_, overdue) in connection.execute(
-            _leader_units_statement(), {**params, "units": sorted(led)}):
+    for (
+        unit_id,
+        name,
+        cycle_id,
+        deep,
+        phase,
+        ends_on,
+        meeting_at,
+        follow_up_on,
+        members,
+        contributors,
+        open_,
+        overdue,
+    ) in connection.execute(_leader_units_statement(), {**params, "units": sorted(led)}):
         if cycle_id is None:
             idle.append(IdleUnit(unit_id, name))
             continue
         unit_names[cycle_id] = name
-        cycles.append(LeaderCycle(
-            LeaderCycleInfo(cycle_id, unit_id, name, deep, phase, ends_on, meeting_at,
-                            follow_up_on), members, contributors, open_, overdue))
+        cycles.append(
+            LeaderCycle(
+                LeaderCycleInfo(
+                    cycle_id, unit_id, name, deep, phase, ends_on, meeting_at, follow_up_on
+                ),
+                members,
+                contributors,
+                open_,
+                overdue,
+            )
+        )
     board = LeaderDashboard(cycles=cycles, idle_units=idle, overdue=[], today=on)
     if board.overdue_total:
         board.overdue.extend(
             OverdueAction(id_, cycle_id, text, due_on, status, owner, unit_names[cycle_id])
             for id_, cycle_id, text, due_on, status, owner in connection.execute(
-                _leader_overdue_statement(), {**params, "cycles": list(unit_names)}))
+                _leader_overdue_statement(), {**params, "cycles": list(unit_names)}
+            )
+        )
     return board
 
 
@@ -345,23 +447,30 @@ class Overview:
 def _latest_cycles() -> Select:
     """(id, unit_id, include_subunits) of each unit's latest cycle, whatever its phase."""
     ranked = select(
-        Cycle.id, Cycle.unit_id, Cycle.include_subunits,
-        func.row_number().over(partition_by=Cycle.unit_id,
-                               order_by=(Cycle.created_at.desc(), Cycle.id.desc())).label("rn"),
+        Cycle.id,
+        Cycle.unit_id,
+        Cycle.include_subunits,
+        func.row_number()
+        .over(partition_by=Cycle.unit_id, order_by=(Cycle.created_at.desc(), Cycle.id.desc()))
+        .label("rn"),
     ).subquery("ranked_cycles")
-    return select(ranked.c.id, ranked.c.unit_id, ranked.c.include_subunits) \
-        .where(ranked.c.rn == 1)
+    return select(ranked.c.id, ranked.c.unit_id, ranked.c.include_subunits).where(ranked.c.rn == 1)
 
 
 def _unit_areas():
     """CTE (unit_id, area_id): each unit inside an area, with the nearest area above it."""
-    tree = select(OrgUnit.id.label("unit_id"), OrgUnit.id.label("area_id")) \
-        .where(OrgUnit.kind == UnitKind.AREA).cte("unit_areas", recursive=True)
+    tree = (
+        select(OrgUnit.id.label("unit_id"), OrgUnit.id.label("area_id"))
+        .where(OrgUnit.kind == UnitKind.AREA)
+        .cte("unit_areas", recursive=True)
+    )
     child = aliased(OrgUnit)
     return tree.union_all(
-        select(child.id, tree.c.area_id).select_from(tree)
+        select(child.id, tree.c.area_id)
+        .select_from(tree)
         .join(child, child.parent_id == tree.c.unit_id)
-        .where(child.kind != UnitKind.AREA))
+        .where(child.kind != UnitKind.AREA)
+    )
 
 
 def unit_statuses() -> list[UnitStatus]:
@@ -375,20 +484,27 @@ def unit_statuses() -> list[UnitStatus]:
 NO_CYCLE = "none"  # the phase filter's choice for a unit that has had no cycle
 
 
-def filter_statuses(statuses: list[UnitStatus], *, name: str | None = None,
-                    phase: str | None = None, campaign_id: int | None = None,
-                    kind: str | None = None) -> list[UnitStatus]:
+def filter_statuses(
+    statuses: list[UnitStatus],
+    *,
+    name: str | None = None,
+    phase: str | None = None,
+    campaign_id: int | None = None,
+    kind: str | None = None,
+) -> list[UnitStatus]:
     """The statuses that match every filter given: ``name`` anywhere in the unit's name (case
     folded), ``phase`` (or NO_CYCLE), the latest cycle's campaign, the unit's kind."""
     needle = name.casefold() if name else None
 
     def keep(status: UnitStatus) -> bool:
         cycle = status.cycle
-        return ((needle is None or needle in status.unit.name.casefold())
-                and (phase is None or (cycle.phase.value if cycle else NO_CYCLE) == phase)
-                and (campaign_id is None or (cycle is not None
-                                             and cycle.campaign_id == campaign_id))
-                and (kind is None or status.unit.kind.value == kind))
+        return (
+            (needle is None or needle in status.unit.name.casefold())
+            and (phase is None or (cycle.phase.value if cycle else NO_CYCLE) == phase)
+            and (campaign_id is None or (cycle is not None and cycle.campaign_id == campaign_id))
+            and (kind is None or status.unit.kind.value == kind)
+        )
+
     return [status for status in statuses if keep(status)]
 
 
@@ -400,13 +516,20 @@ def overview(k: int) -> Overview:
     for status in statuses:
         totals[status.cycle.phase if status.cycle else None] += 1
     areas, small, merged = participation_by_area(k, {u.id: u.name for u in units})
-    return Overview(units=statuses, areas=areas, small_areas=small, merged=merged,
-                    campaigns=campaign_progress(), k=k, phase_totals=totals)
+    return Overview(
+        units=statuses,
+        areas=areas,
+        small_areas=small,
+        merged=merged,
+        campaigns=campaign_progress(),
+        k=k,
+        phase_totals=totals,
+    )
 
 
-def participation_by_area(k: int, unit_names: dict[int, str]
-                          ) -> tuple[list[AreaParticipation], list[str | None],
-                                     AreaParticipation | None]:
+def participation_by_area(
+    k: int, unit_names: dict[int, str]
+) -> tuple[list[AreaParticipation], list[str | None], AreaParticipation | None]:
     """Participation in each area's units' latest cycles, people counted once per area, through
     the reports' anonymity engine (``web.reports.anonymity.protect``: the same threat model,
     primary suppression, audit and cell suppression; no earlier reports, as the page is live).
@@ -426,10 +549,16 @@ def participation_by_area(k: int, unit_names: dict[int, str]
         .select_from(covered)
         .join(Membership, Membership.unit_id == covered.c.unit_id)
         .join(User, and_(User.id == Membership.user_id, User.is_active))
-        .outerjoin(Participation, and_(Participation.cycle_id == covered.c.cycle_id,
-                                       Participation.user_id == Membership.user_id))
+        .outerjoin(
+            Participation,
+            and_(
+                Participation.cycle_id == covered.c.cycle_id,
+                Participation.user_id == Membership.user_id,
+            ),
+        )
         .outerjoin(areas, areas.c.unit_id == covered.c.unit_id)
-        .group_by(areas.c.area_id, Membership.user_id)).all()
+        .group_by(areas.c.area_id, Membership.user_id)
+    ).all()
     people: dict[int | None, set[int]] = {}
     took_part: set[int] = set()
     for area_id, user_id, did in pairs:
@@ -441,23 +570,33 @@ def participation_by_area(k: int, unit_names: dict[int, str]
     key = {a: f"area:{a}" for a in people}
     units = [UnitFigures("all", None, "all")] + [
         UnitFigures(key[a], "all", key[a], (Part(key[a], frozenset(members)),))
-        for a, members in people.items()]
+        for a, members in people.items()
+    ]
     rows = protect(units, {"contributors": frozenset(took_part)}, k).rows
     by_key = {r.unit_id: r for r in rows if not r.is_other}
-    shown = [AreaParticipation(_area_label(a, unit_names), by_key[key[a]].people_count,
-                               by_key[key[a]].figures["contributors"])
-             for a in people if key[a] in by_key]
+    shown = [
+        AreaParticipation(
+            _area_label(a, unit_names),
+            by_key[key[a]].people_count,
+            by_key[key[a]].figures["contributors"],
+        )
+        for a in people
+        if key[a] in by_key
+    ]
     shown.sort(key=lambda a: (a.label is None, a.label or ""))
-    small_names = sorted((_area_label(a, unit_names) for a in people if key[a] not in by_key),
-                         key=lambda name: (name is None, name or ""))
+    small_names = sorted(
+        (_area_label(a, unit_names) for a in people if key[a] not in by_key),
+        key=lambda name: (name is None, name or ""),
+    )
     merged = None
     if small_names:
         other = next((r for r in rows if r.is_other), None)
         if other is None or other.people_count < k:
             merged = AreaParticipation(None, None, None, tuple(small_names))
         else:
-            merged = AreaParticipation(None, other.people_count, other.figures["contributors"],
-                                       tuple(small_names))
+            merged = AreaParticipation(
+                None, other.people_count, other.figures["contributors"], tuple(small_names)
+            )
     return shown, small_names, merged
 
 
@@ -467,14 +606,19 @@ def _area_label(area_id: int | None, unit_names: dict[int, str]) -> str | None:
 
 def campaign_progress() -> list[CampaignProgress]:
     """Every campaign with how many of its cycles are in each phase (two statements)."""
-    campaigns = list(db.session.scalars(
-        select(Campaign).order_by(Campaign.preparation_starts_on.desc(), Campaign.id.desc())))
+    campaigns = list(
+        db.session.scalars(
+            select(Campaign).order_by(Campaign.preparation_starts_on.desc(), Campaign.id.desc())
+        )
+    )
     if not campaigns:
         return []
     counts: dict[int, dict[Phase, int]] = {c.id: dict.fromkeys(PHASE_ORDER, 0) for c in campaigns}
     for campaign_id, phase, n in db.session.execute(
-            select(Cycle.campaign_id, Cycle.phase, func.count())
-            .where(Cycle.campaign_id.is_not(None)).group_by(Cycle.campaign_id, Cycle.phase)):
+        select(Cycle.campaign_id, Cycle.phase, func.count())
+        .where(Cycle.campaign_id.is_not(None))
+        .group_by(Cycle.campaign_id, Cycle.phase)
+    ):
         if campaign_id in counts:
             counts[campaign_id][phase] = n
     return [CampaignProgress(c, counts[c.id]) for c in campaigns]

@@ -55,12 +55,16 @@ def overview_prefix(tenant_id: int) -> str:
 def cached_overview(tenant_id: int, locale: str, k: int) -> cache.Copy:
     """The rendered body for the request (the request's tenant scope and locale are current)."""
     return cache.remember(
-        cache_key(tenant_id, locale, k), cache_seconds(), lambda: overview_body(k),
+        cache_key(tenant_id, locale, k),
+        cache_seconds(),
+        lambda: overview_body(k),
         # A read sends the task at once: there is nothing to commit first (enqueue_after_commit
         # would wait for a commit that a GET never makes). No retries: if the broker is down,
         # the stale copy is served and a later request tries again.
-        refresh=lambda version: refresh_overview.apply_async((tenant_id, locale, k, version),
-                                                             retry=False))
+        refresh=lambda version: refresh_overview.apply_async(
+            (tenant_id, locale, k, version), retry=False
+        ),
+    )
 
 
 def overview_body(k: int) -> str:
@@ -69,9 +73,15 @@ def overview_body(k: int) -> str:
     data = queries.overview(k)
     rows = [*data.areas, *([data.merged] if data.merged else [])]
     return render_template(
-        "dashboards/_overview_body.html", data=data, area_rows=rows,
-        area_label=chart.area_label, chart_svg=chart.participation_svg(rows),
-        chart_text=chart.text_alternative(rows), phases=PHASE_ORDER, percent=format_percent)
+        "dashboards/_overview_body.html",
+        data=data,
+        area_rows=rows,
+        area_label=chart.area_label,
+        chart_svg=chart.participation_svg(rows),
+        chart_text=chart.text_alternative(rows),
+        phases=PHASE_ORDER,
+        percent=format_percent,
+    )
 
 
 @shared_task(name="web.dashboards.tasks.refresh_overview")

@@ -21,8 +21,9 @@ def demo_command() -> None:
 
     summary = municipality.load_demo()
     db.session.commit()
-    click.echo(f"Demo tenant '{summary['slug']}': {summary['units']} units, "
-               f"{summary['people']} people.")
+    click.echo(
+        f"Demo tenant '{summary['slug']}': {summary['units']} units, {summary['people']} people."
+    )
 
 
 @sso_cli.command("demo")
@@ -59,10 +60,18 @@ def keycloak_realm_command() -> None:
 
 
 @sso_cli.command("saml-demo")
-@click.option("--idp-url", default="http://127.0.0.1:9500", show_default=True,
-              help="Where the demo's samlify IdP runs (tests/auth/saml_node_idp/idp.mjs).")
-@click.option("--files", type=click.Path(file_okay=False), default=None,
-              help="The IdP's key, certificate and accounts (default: instance/saml-demo).")
+@click.option(
+    "--idp-url",
+    default="http://127.0.0.1:9500",
+    show_default=True,
+    help="Where the demo's samlify IdP runs (tests/auth/saml_node_idp/idp.mjs).",
+)
+@click.option(
+    "--files",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The IdP's key, certificate and accounts (default: instance/saml-demo).",
+)
 def saml_demo_command(idp_url: str, files: str | None) -> None:
     """Point the SAML demo tenant (demo-saml) at the samlify IdP."""
     from pathlib import Path

@@ -21,9 +21,10 @@ def build_app(require_nonce: bool = True):
 
     from web.demo.sso import demo_people
 
-    users = [oidc_provider_mock.User(sub=p["sub"], claims={k: v for k, v in p.items()
-                                                           if k != "sub"})
-             for p in demo_people()]
+    users = [
+        oidc_provider_mock.User(sub=p["sub"], claims={k: v for k, v in p.items() if k != "sub"})
+        for p in demo_people()
+    ]
     return oidc_provider_mock.app(require_nonce=require_nonce, user_claims=users)
 
 
@@ -36,10 +37,12 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
     from werkzeug.serving import run_simple
 
-    print(f"Dev identity provider on http://{args.host}:{args.port}/ (demo people only)",
-          flush=True)
-    run_simple(args.host, args.port, build_app(), threaded=True, use_reloader=False,
-               use_debugger=False)
+    print(
+        f"Dev identity provider on http://{args.host}:{args.port}/ (demo people only)", flush=True
+    )
+    run_simple(
+        args.host, args.port, build_app(), threaded=True, use_reloader=False, use_debugger=False
+    )
 
 
 if __name__ == "__main__":

@@ -25,14 +25,20 @@ def load_demo() -> dict:
         DEMO_SLUG, DEMO_NAME, "da", settings={"k_threshold": 5, "values": DEMO_VALUES}
     )
     with tenant_scope(tenant.id):
-        result = import_org((DATA / "units.csv").read_text(encoding="utf-8"),
-                            (DATA / "people.csv").read_text(encoding="utf-8"))
+        result = import_org(
+            (DATA / "units.csv").read_text(encoding="utf-8"),
+            (DATA / "people.csv").read_text(encoding="utf-8"),
+        )
         ensure_default_template()  # the memo's dialogue guide
         # Log in through the dev identity provider that `make run` starts (web/demo/sso.py).
         configure_demo_sso()
     load_saml_demo()
-    return {"slug": tenant.slug, "units": result.units, "people": result.people,
-            "tenant_id": tenant.id}
+    return {
+        "slug": tenant.slug,
+        "units": result.units,
+        "people": result.people,
+        "tenant_id": tenant.id,
+    }
 
 
 def load_saml_demo() -> None:
@@ -43,7 +49,9 @@ def load_saml_demo() -> None:
         DEMO_SAML_SLUG, DEMO_SAML_NAME, "da", settings={"k_threshold": 5, "values": DEMO_VALUES}
     )
     with tenant_scope(tenant.id):
-        import_org((DATA / "units.csv").read_text(encoding="utf-8"),
-                   (DATA / "people.csv").read_text(encoding="utf-8"))
+        import_org(
+            (DATA / "units.csv").read_text(encoding="utf-8"),
+            (DATA / "people.csv").read_text(encoding="utf-8"),
+        )
         ensure_default_template()
         configure_demo_saml()

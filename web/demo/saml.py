@@ -46,8 +46,10 @@ def ensure_idp_files(folder: Path | None = None) -> Path:
         (folder / "idp.crt").write_text(cert)
         (folder / "idp.key").touch(0o600)
         (folder / "idp.key").write_text(key)
-    accounts = {p["sub"]: {NAME: [p["name"]], EMAIL: [p["email"]], UNIT: [p["unit"]],
-                           GROUPS: p["groups"]} for p in demo.demo_people()}
+    accounts = {
+        p["sub"]: {NAME: [p["name"]], EMAIL: [p["email"]], UNIT: [p["unit"]], GROUPS: p["groups"]}
+        for p in demo.demo_people()
+    }
     (folder / "accounts.json").write_text(json.dumps(accounts, ensure_ascii=False, indent=1))
     return folder
 
@@ -55,14 +57,16 @@ def ensure_idp_files(folder: Path | None = None) -> Path:
 def idp_metadata(base: str, cert_pem: str) -> str:
     """The samlify IdP's metadata as it publishes it (entityID, endpoints, signing key)."""
     body = "".join(line for line in cert_pem.strip().splitlines() if "-----" not in line)
-    return (f'<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="{DS}" entityID="{base}/metadata">'
-            f'<md:IDPSSODescriptor WantAuthnRequestsSigned="true" protocolSupportEnumeration='
-            f'"urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing">'
-            f"<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{body}</ds:X509Certificate>"
-            f"</ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
-            f'<md:SingleLogoutService Binding="{REDIRECT}" Location="{base}/slo"/>'
-            f'<md:SingleSignOnService Binding="{REDIRECT}" Location="{base}/sso"/>'
-            f"</md:IDPSSODescriptor></md:EntityDescriptor>")
+    return (
+        f'<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="{DS}" entityID="{base}/metadata">'
+        f'<md:IDPSSODescriptor WantAuthnRequestsSigned="true" protocolSupportEnumeration='
+        f'"urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing">'
+        f"<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{body}</ds:X509Certificate>"
+        f"</ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        f'<md:SingleLogoutService Binding="{REDIRECT}" Location="{base}/slo"/>'
+        f'<md:SingleSignOnService Binding="{REDIRECT}" Location="{base}/sso"/>'
+        f"</md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
 
 
 def saml_idp_url() -> str:
@@ -71,24 +75,35 @@ def saml_idp_url() -> str:
     return f"http://127.0.0.1:{port}" if port.isdigit() else SAML_IDP_URL
 
 
-def configure_demo_saml(base: str | None = None, folder: Path | None = None, *,
-                        force: bool = False) -> bool:
+def configure_demo_saml(
+    base: str | None = None, folder: Path | None = None, *, force: bool = False
+) -> bool:
     """Point the current tenant (demo-saml) at the demo IdP (``saml_idp_url()`` unless given),
     unless an operator chose another one (``force``: all the same). Idempotent: returns whether
     anything changed."""
     base = base or saml_idp_url()
     folder = ensure_idp_files(folder)
     settings = current_settings()
-    if not force and settings is not None \
-            and settings.saml_metadata_url not in (None, f"{base}/metadata"):
+    if (
+        not force
+        and settings is not None
+        and settings.saml_metadata_url not in (None, f"{base}/metadata")
+    ):
         return False
     xml = idp_metadata(base, (folder / "idp.crt").read_text())
     if settings is not None and settings.saml_metadata_xml == xml:
         return False
-    update_saml_settings(SamlInput(
-        metadata_url=f"{base}/metadata", metadata_xml=xml, name_attribute=NAME,
-        email_attribute=EMAIL, unit_attribute=UNIT, roles_attribute=GROUPS,
-        role_values={key: [group] for key, group in demo.DEMO_GROUPS.items()}))
+    update_saml_settings(
+        SamlInput(
+            metadata_url=f"{base}/metadata",
+            metadata_xml=xml,
+            name_attribute=NAME,
+            email_attribute=EMAIL,
+            unit_attribute=UNIT,
+            roles_attribute=GROUPS,
+            role_values={key: [group] for key, group in demo.DEMO_GROUPS.items()},
+        )
+    )
     if not keys.published():
         keys.create("Aktørskab demo-saml")
     return True

@@ -38,7 +38,8 @@ class Example(TenantScoped, Timestamped, Updated, db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id", ondelete="SET NULL"))
     author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[ExampleKind] = mapped_column(enum_column(ExampleKind))
     title: Mapped[str] = mapped_column(String(MAX_TITLE))
     text: Mapped[str] = mapped_column(Text)
@@ -48,7 +49,8 @@ class Example(TenantScoped, Timestamped, Updated, db.Model):
     offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the author's consent
 
     expectation_tags: Mapped[list[ExampleExpectation]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+        cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @hybrid_property
     def is_offered(self) -> bool:
@@ -70,6 +72,7 @@ class ExampleExpectation(TenantScoped, db.Model):
     __table_args__ = (UniqueConstraint("example_id", "expectation"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    example_id: Mapped[int] = mapped_column(ForeignKey("examples.id", ondelete="CASCADE"),
-                                            index=True)
+    example_id: Mapped[int] = mapped_column(
+        ForeignKey("examples.id", ondelete="CASCADE"), index=True
+    )
     expectation: Mapped[Expectation] = mapped_column(enum_column(Expectation))

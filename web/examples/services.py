@@ -53,8 +53,11 @@ def recording_units(user: User) -> list[OrgUnit]:
     ids = member_unit_ids(user)
     if not ids:
         return []
-    return list(db.session.scalars(
-        select(OrgUnit).where(OrgUnit.id.in_(ids)).order_by(OrgUnit.name, OrgUnit.id)))
+    return list(
+        db.session.scalars(
+            select(OrgUnit).where(OrgUnit.id.in_(ids)).order_by(OrgUnit.name, OrgUnit.id)
+        )
+    )
 
 
 def visible_unit_ids(user: User) -> set[int]:
@@ -62,8 +65,9 @@ def visible_unit_ids(user: User) -> set[int]:
     return member_unit_ids(user) | led_unit_ids(user)
 
 
-def team_examples(user: User, *, unit_ids: Iterable[int] | None = None, page: int = 1,
-                  per_page: int = PAGE_SIZE) -> tuple[list[TeamExample], bool]:
+def team_examples(
+    user: User, *, unit_ids: Iterable[int] | None = None, page: int = 1, per_page: int = PAGE_SIZE
+) -> tuple[list[TeamExample], bool]:
     """The examples of the user's teams, newest first; and whether there is a next page.
 
     ``unit_ids`` narrows the teams (never widens them). One query for the page, one for the
@@ -85,7 +89,8 @@ def team_examples(user: User, *, unit_ids: Iterable[int] | None = None, page: in
         .outerjoin(User, User.id == Example.author_id)
         .where(Example.unit_id.in_(visible))
         .order_by(Example.created_at.desc(), Example.id.desc())
-        .offset((page - 1) * per_page).limit(per_page + 1)
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
     ).all()
     items = [TeamExample(ex, unit_name, author) for ex, unit_name, author in rows[:per_page]]
     return items, len(rows) > per_page
@@ -95,23 +100,43 @@ def team_example(example: Example) -> TeamExample:
     """One example with its names (the caller has checked ``Permission.VIEW_EXAMPLE``)."""
     unit_name, author = db.session.execute(
         select(OrgUnit.name, User.display_name)
-        .select_from(OrgUnit).outerjoin(User, User.id == example.author_id)
-        .where(OrgUnit.id == example.unit_id)).one()
+        .select_from(OrgUnit)
+        .outerjoin(User, User.id == example.author_id)
+        .where(OrgUnit.id == example.unit_id)
+    ).one()
     return TeamExample(example, unit_name, author)
 
 
-def record_example(user: User, *, unit_id: object, kind: object, title: str | None,
-                   text: str | None, lesson: str | None = None,
-                   expectations: Iterable[object] = (), kkc: object = None, olfa: object = None,
-                   offer: bool = False, cycle_id: object = None) -> Example:
+def record_example(
+    user: User,
+    *,
+    unit_id: object,
+    kind: object,
+    title: str | None,
+    text: str | None,
+    lesson: str | None = None,
+    expectations: Iterable[object] = (),
+    kkc: object = None,
+    olfa: object = None,
+    offer: bool = False,
+    cycle_id: object = None,
+) -> Example:
     errors: dict[str, str] = {}
     unit = parse_id(unit_id)
     if unit_id in (None, ""):
         errors["unit_id"] = _("Vælg teamet.")
     elif unit is None or not can(user, Permission.RECORD_EXAMPLE, unit):
         errors["unit_id"] = _("Du kan kun skrive eksempler i de teams, du er med i.")
-    values = _validated(errors, kind=kind, title=title, text=text, lesson=lesson,
-                        expectations=expectations, kkc=kkc, olfa=olfa)
+    values = _validated(
+        errors,
+        kind=kind,
+        title=title,
+        text=text,
+        lesson=lesson,
+        expectations=expectations,
+        kkc=kkc,
+        olfa=olfa,
+    )
     cycle = _cycle_of_unit(errors, cycle_id, unit)
     if errors:
         raise InputError(errors)
@@ -124,14 +149,31 @@ def record_example(user: User, *, unit_id: object, kind: object, title: str | No
     return example
 
 
-def update_example(user: User, example: Example, *, kind: object, title: str | None,
-                   text: str | None, lesson: str | None = None,
-                   expectations: Iterable[object] = (), kkc: object = None, olfa: object = None,
-                   offer: bool = False) -> Example:
+def update_example(
+    user: User,
+    example: Example,
+    *,
+    kind: object,
+    title: str | None,
+    text: str | None,
+    lesson: str | None = None,
+    expectations: Iterable[object] = (),
+    kkc: object = None,
+    olfa: object = None,
+    offer: bool = False,
+) -> Example:
     """The author edits their example; offering again covers the text as it now stands."""
     errors: dict[str, str] = {}
-    values = _validated(errors, kind=kind, title=title, text=text, lesson=lesson,
-                        expectations=expectations, kkc=kkc, olfa=olfa)
+    values = _validated(
+        errors,
+        kind=kind,
+        title=title,
+        text=text,
+        lesson=lesson,
+        expectations=expectations,
+        kkc=kkc,
+        olfa=olfa,
+    )
     if errors:
         raise InputError(errors)
     wanted = values.pop("expectations")
@@ -143,7 +185,8 @@ def update_example(user: User, example: Example, *, kind: object, title: str | N
         example.expectation_tags.remove(tag)
     kept = {t.expectation for t in example.expectation_tags}
     example.expectation_tags.extend(
-        ExampleExpectation(expectation=e) for e in wanted if e not in kept)
+        ExampleExpectation(expectation=e) for e in wanted if e not in kept
+    )
     _set_offer(example, bool(offer), changed=changed)
     db.session.flush()
     return example
@@ -160,8 +203,9 @@ def delete_example(user: User, example: Example) -> None:
 Expectations = unique(Expectation, max_length=len(Expectation))  # the API's too
 
 
-def _validated(errors: dict[str, str], *, kind, title, text, lesson, expectations, kkc,
-               olfa) -> dict[str, object]:
+def _validated(
+    errors: dict[str, str], *, kind, title, text, lesson, expectations, kkc, olfa
+) -> dict[str, object]:
     kind = parse_choice(errors, "kind", ExampleKind, kind, required=True)
     title = check_text(errors, "title", title, MAX_TITLE, required=True)
     text = check_text(errors, "text", text, MAX_TEXT, required=True)
@@ -170,7 +214,10 @@ def _validated(errors: dict[str, str], *, kind, title, text, lesson, expectation
         errors["lesson"] = _("Skriv, hvad I lærte af det.")
     tags = read(errors, "expectations", list(expectations or ()), Expectations) or []
     return {
-        "kind": kind, "title": title, "text": text, "lesson": lesson or None,
+        "kind": kind,
+        "title": title,
+        "text": text,
+        "lesson": lesson or None,
         "kkc": parse_choice(errors, "kkc", KKC, kkc),
         "olfa": parse_choice(errors, "olfa", OLFA, olfa),
         "expectations": tags,

@@ -19,8 +19,9 @@ def offboard_command(slug: str, yes: bool) -> None:
     if tenant is None:
         raise click.ClickException(f"No tenant with the slug '{slug}'.")
     if not yes:
-        click.confirm(f"Delete '{tenant.name}' (/t/{slug}/) and ALL of its data for good?",
-                      abort=True)
+        click.confirm(
+            f"Delete '{tenant.name}' (/t/{slug}/) and ALL of its data for good?", abort=True
+        )
     tables = offboarding.tenant_tables()
     with click.progressbar(length=len(tables), label=f"Offboarding {slug}") as bar:
         counts = offboarding.offboard(tenant, progress=lambda _table: bar.update(1))

@@ -66,7 +66,7 @@ PERSON_COLUMNS: dict[tuple[str, str], str] = {
     ("reminder_outbox", "recipient_id"): "deleted",
     ("participations", "user_id"): "kept: who took part, now pointing at the erased row",
     ("cycle_members", "user_id"): "kept: whom a cycle asked (its member count stays), now "
-                                  "pointing at the erased row",
+    "pointing at the erased row",
     ("audit_log", "actor_id"): "kept: the subject replaced by the pseudonym",
 }
 # Never exported: a secret's digest is no personal data and helps nobody.
@@ -100,11 +100,16 @@ def records_of(user: User) -> dict[str, list[dict[str, Any]]]:
         if not rows:
             continue
         out[table.name] = [
-            {"linked_by": [c.name for c in columns if row[c.name] == user.id]
-             or ["subject"],
-             "row": {name: _json(value) for name, value in row.items()
-                     if (table.name, name) not in EXCLUDED_COLUMNS}}
-            for row in rows]
+            {
+                "linked_by": [c.name for c in columns if row[c.name] == user.id] or ["subject"],
+                "row": {
+                    name: _json(value)
+                    for name, value in row.items()
+                    if (table.name, name) not in EXCLUDED_COLUMNS
+                },
+            }
+            for row in rows
+        ]
     return out
 
 

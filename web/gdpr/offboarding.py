@@ -25,8 +25,11 @@ from web.tenants.models import Tenant
 
 def tenant_tables() -> list[Table]:
     """Tables with a tenant_id, children before parents."""
-    return [t for t in reversed(db.metadata.sorted_tables)
-            if "tenant_id" in t.c and t.name != "audit_log"]
+    return [
+        t
+        for t in reversed(db.metadata.sorted_tables)
+        if "tenant_id" in t.c and t.name != "audit_log"
+    ]
 
 
 def offboard(tenant: Tenant, progress: Callable[[str], None] | None = None) -> dict[str, int]:
@@ -38,8 +41,10 @@ def offboard(tenant: Tenant, progress: Callable[[str], None] | None = None) -> d
             counts[table.name] = int(result.rowcount or 0)
             if progress:
                 progress(table.name)
-        db.session.execute(delete(Tenant).where(Tenant.id == tenant.id),
-                           execution_options={"synchronize_session": False})
+        db.session.execute(
+            delete(Tenant).where(Tenant.id == tenant.id),
+            execution_options={"synchronize_session": False},
+        )
     db.session.expunge_all()
     # Cached figures (the HR overview) go too, and this process forgets the tenant at once.
     cache.forget_prefix(overview_prefix(tenant.id))

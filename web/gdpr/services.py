@@ -99,10 +99,11 @@ def default_page_text(page: str, locale: str, tenant: Tenant) -> str:
                 "Personal data in follow-up cycles closed more than "
                 f"{retention_months(tenant)} months ago is pseudonymised automatically: private "
                 "answers are deleted and names are removed, while the numbers are kept.\n\n"
-                "You can download your own data under \"My data\". To have data corrected or "
+                'You can download your own data under "My data". To have data corrected or '
                 "erased, or to complain, contact your municipality's data protection officer. "
                 "You can also complain to the Danish Data Protection Agency "
-                "(Datatilsynet).")
+                "(Datatilsynet)."
+            )
         return (
             f"{tenant.name} er dataansvarlig for personoplysningerne i Aktørskab.\n\n"
             "Vi behandler dit navn, din e-mailadresse, de enheder, du hører til, og dine "
@@ -117,9 +118,10 @@ def default_page_text(page: str, locale: str, tenant: Tenant) -> str:
             "Personoplysninger i opfølgningsforløb, der blev afsluttet for mere end "
             f"{retention_months(tenant)} måneder siden, pseudonymiseres automatisk: private "
             "svar slettes, og navne fjernes, mens tallene bevares.\n\n"
-            "Du kan hente dine egne data under \"Mine data\". Vil du have oplysninger rettet "
+            'Du kan hente dine egne data under "Mine data". Vil du have oplysninger rettet '
             "eller slettet, eller vil du klage, så kontakt kommunens databeskyttelsesrådgiver. "
-            "Du kan også klage til Datatilsynet.")
+            "Du kan også klage til Datatilsynet."
+        )
     if locale == "en":
         return (
             f"{tenant.name} wants Aktørskab to be accessible to everyone. The pages are built "
@@ -128,21 +130,26 @@ def default_page_text(page: str, locale: str, tenant: Tenant) -> str:
             "Charts always come with the same numbers as a table and a text description.\n\n"
             "If you meet a barrier, contact the municipality, which will help you and answer "
             "within 14 days. You can complain to the Agency for Digital Government "
-            "(Digitaliseringsstyrelsen).")
+            "(Digitaliseringsstyrelsen)."
+        )
     return (
         f"{tenant.name} ønsker, at Aktørskab er tilgængelig for alle. Siderne er bygget med "
         "Det Fælles Designsystem og skal leve op til WCAG 2.1 niveau AA (lov om "
         "tilgængelighed af offentlige organers websteder og mobilapplikationer).\n\n"
         "Diagrammer har altid de samme tal i en tabel og en beskrivelse i tekst.\n\n"
         "Møder du en barriere, så kontakt kommunen, som hjælper dig og svarer inden for 14 "
-        "dage. Du kan klage til Digitaliseringsstyrelsen.")
+        "dage. Du kan klage til Digitaliseringsstyrelsen."
+    )
 
 
 def page_text(tenant: Tenant, page: str, locale: str) -> str:
     """The tenant's own text for ``page`` in ``locale``, else its Danish one, else the default."""
     texts = (tenant.settings or {}).get(f"{page}_text") or {}
-    return (texts.get(locale) or texts.get("da") or default_page_text(page, locale, tenant)
-            if locale in LOCALES else default_page_text(page, "da", tenant))
+    return (
+        texts.get(locale) or texts.get("da") or default_page_text(page, locale, tenant)
+        if locale in LOCALES
+        else default_page_text(page, "da", tenant)
+    )
 
 
 def paragraphs(text: str) -> list[list[str]]:
@@ -158,13 +165,14 @@ def accessibility_url(tenant: Tenant) -> str | None:
 def update_settings(tenant: Tenant, actor: User, form: dict[str, Any]) -> list[str]:
     """Retention and the two pages' texts; raises ``InputError`` before changing anything."""
     errors: dict[str, str] = {}
-    months = read(errors, "retention_months", form.get("retention_months"), Months,
-                  required=True)
+    months = read(errors, "retention_months", form.get("retention_months"), Months, required=True)
     if months is None:
         # The range itself is the clearest message here (rather than "too small").
         errors["retention_months"] = _(
             "Skriv et helt antal måneder mellem %(low)s og %(high)s.",
-            low=MIN_RETENTION_MONTHS, high=MAX_RETENTION_MONTHS)
+            low=MIN_RETENTION_MONTHS,
+            high=MAX_RETENTION_MONTHS,
+        )
     texts: dict[str, dict[str, str]] = {}
     for page in PAGES:
         for locale in LOCALES:
@@ -173,15 +181,20 @@ def update_settings(tenant: Tenant, actor: User, form: dict[str, Any]) -> list[s
             if value:
                 texts.setdefault(page, {})[locale] = value
     url = check_text(errors, "accessibility_url", form.get("accessibility_url"), MAX_URL)
-    if url and "accessibility_url" not in errors and (
-            not url.startswith("https://") or any(c.isspace() for c in url)):
+    if (
+        url
+        and "accessibility_url" not in errors
+        and (not url.startswith("https://") or any(c.isspace() for c in url))
+    ):
         errors["accessibility_url"] = _("Skriv en fuld adresse, der begynder med https://.")
     if errors:
         raise InputError(errors)
 
     settings = dict(tenant.settings or {})
-    before = {key: settings.get(key) for key in
-              ("retention_months", "privacy_text", "accessibility_text", "accessibility_url")}
+    before = {
+        key: settings.get(key)
+        for key in ("retention_months", "privacy_text", "accessibility_text", "accessibility_url")
+    }
     settings["retention_months"] = months
     for page in PAGES:
         if page in texts:
@@ -195,8 +208,7 @@ def update_settings(tenant: Tenant, actor: User, form: dict[str, Any]) -> list[s
     changed = sorted(key for key, value in before.items() if settings.get(key) != value)
     if changed:
         tenant.settings = settings  # a new dict: the JSON column sees the change
-        record("gdpr.settings_updated", actor=actor, changed=changed,
-               retention_months=months)
+        record("gdpr.settings_updated", actor=actor, changed=changed, retention_months=months)
     db.session.flush()
     return changed
 
@@ -213,34 +225,49 @@ def pseudonymise_closed_cycles(tenant: Tenant, now: datetime | None = None) -> d
     counts = {
         "private_texts_deleted": _rowcount(
             update(Contribution)
-            .where(Contribution.cycle_id.in_(old), Contribution.visibility == Visibility.PRIVATE,
-                   Contribution.text != "")
-            .values(text="")),
+            .where(
+                Contribution.cycle_id.in_(old),
+                Contribution.visibility == Visibility.PRIVATE,
+                Contribution.text != "",
+            )
+            .values(text="")
+        ),
         "answers_unlinked": _rowcount(
             update(Contribution)
             .where(Contribution.cycle_id.in_(old), Contribution.author_id.is_not(None))
-            .values(author_id=None)),
+            .values(author_id=None)
+        ),
         "actions_unowned": _rowcount(
-            update(Action).where(Action.cycle_id.in_(old), Action.owner_id.is_not(None))
-            .values(owner_id=None)),
+            update(Action)
+            .where(Action.cycle_id.in_(old), Action.owner_id.is_not(None))
+            .values(owner_id=None)
+        ),
         "examples_unlinked": _rowcount(
             update(Example)
-            .where(Example.author_id.is_not(None),
-                   or_(Example.cycle_id.in_(old),
-                       (Example.cycle_id.is_(None)) & (Example.created_at < cutoff)))
-            .values(author_id=None)),
+            .where(
+                Example.author_id.is_not(None),
+                or_(
+                    Example.cycle_id.in_(old),
+                    (Example.cycle_id.is_(None)) & (Example.created_at < cutoff),
+                ),
+            )
+            .values(author_id=None)
+        ),
         "conclusions_unlinked": _rowcount(
             update(Conclusion)
             .where(Conclusion.cycle_id.in_(old), Conclusion.recorded_by_id.is_not(None))
-            .values(recorded_by_id=None)),
+            .values(recorded_by_id=None)
+        ),
         "phase_changes_unlinked": _rowcount(
             update(PhaseChange)
             .where(PhaseChange.cycle_id.in_(old), PhaseChange.changed_by_id.is_not(None))
-            .values(changed_by_id=None)),
+            .values(changed_by_id=None)
+        ),
     }
     if any(counts.values()):
-        record("gdpr.retention_applied", cutoff=cutoff.isoformat(), retention_months=months,
-               **counts)
+        record(
+            "gdpr.retention_applied", cutoff=cutoff.isoformat(), retention_months=months, **counts
+        )
     return counts
 
 
@@ -264,24 +291,38 @@ def export_user_data(user: User) -> dict[str, Any]:
         select(Contribution, CyclePrompt.text_da, Cycle.unit_id)
         .join(CyclePrompt, CyclePrompt.id == Contribution.prompt_id)
         .join(Cycle, Cycle.id == Contribution.cycle_id)
-        .where(Contribution.author_id == user.id).order_by(Contribution.id)).all()
-    actions = db.session.scalars(select(Action).where(Action.owner_id == user.id)
-                                 .order_by(Action.id))
-    examples = db.session.scalars(select(Example).where(Example.author_id == user.id)
-                                  .order_by(Example.id))
-    participations = db.session.scalars(select(Participation.cycle_id)
-                                        .where(Participation.user_id == user.id))
+        .where(Contribution.author_id == user.id)
+        .order_by(Contribution.id)
+    ).all()
+    actions = db.session.scalars(
+        select(Action).where(Action.owner_id == user.id).order_by(Action.id)
+    )
+    examples = db.session.scalars(
+        select(Example).where(Example.author_id == user.id).order_by(Example.id)
+    )
+    participations = db.session.scalars(
+        select(Participation.cycle_id).where(Participation.user_id == user.id)
+    )
     # The cycles that asked the person to take part (web.cycles.tally's member sets).
-    asked = db.session.scalars(select(CycleMember.cycle_id).where(CycleMember.user_id == user.id)
-                               .order_by(CycleMember.cycle_id))
+    asked = db.session.scalars(
+        select(CycleMember.cycle_id)
+        .where(CycleMember.user_id == user.id)
+        .order_by(CycleMember.cycle_id)
+    )
     tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id))
-    unsubscribed = db.session.scalars(select(ReminderUnsubscribe.kind)
-                                      .where(ReminderUnsubscribe.user_id == user.id))
+    unsubscribed = db.session.scalars(
+        select(ReminderUnsubscribe.kind).where(ReminderUnsubscribe.user_id == user.id)
+    )
     audit = db.session.scalars(
-        select(AuditEntry).where(or_(
-            AuditEntry.actor_id == user.id,
-            (AuditEntry.target_type == "users") & (AuditEntry.target_id == user.id)))
-        .order_by(AuditEntry.id))
+        select(AuditEntry)
+        .where(
+            or_(
+                AuditEntry.actor_id == user.id,
+                (AuditEntry.target_type == "users") & (AuditEntry.target_id == user.id),
+            )
+        )
+        .order_by(AuditEntry.id)
+    )
 
     def unit_name(unit_id: int | None) -> str | None:
         return units[unit_id].name if unit_id in units else None
@@ -292,39 +333,82 @@ def export_user_data(user: User) -> dict[str, Any]:
         # Everything, table by table (web/gdpr/export.py); the sections below read easier.
         "records": export.records_of(user),
         "profile": {
-            "id": user.id, "subject": user.subject, "email": user.email,
-            "display_name": user.display_name, "locale": user.locale,
-            "chosen_locale": user.chosen_locale, "answer_visibility": user.answer_visibility,
-            "is_active": user.is_active, "created_at": _iso(user.created_at),
+            "id": user.id,
+            "subject": user.subject,
+            "email": user.email,
+            "display_name": user.display_name,
+            "locale": user.locale,
+            "chosen_locale": user.chosen_locale,
+            "answer_visibility": user.answer_visibility,
+            "is_active": user.is_active,
+            "created_at": _iso(user.created_at),
             "last_login_at": _iso(user.last_login_at),
         },
-        "memberships": [{"unit": unit_name(m.unit_id), "role": m.role.value,
-                         "source": m.source.value} for m in memberships],
+        "memberships": [
+            {"unit": unit_name(m.unit_id), "role": m.role.value, "source": m.source.value}
+            for m in memberships
+        ],
         "roles": sorted({r.role.value for r in user.roles}),
         "participations": [{"cycle_id": cycle_id} for cycle_id in participations],
         "cycles_asked": [{"cycle_id": cycle_id} for cycle_id in asked],
         "contributions": [
-            {"id": c.id, "cycle_id": c.cycle_id, "unit": unit_name(unit_id), "prompt": prompt,
-             "visibility": c.visibility.value, "text": c.text,
-             "created_at": _iso(c.created_at), "updated_at": _iso(c.updated_at)}
-            for c, prompt, unit_id in contributions],
+            {
+                "id": c.id,
+                "cycle_id": c.cycle_id,
+                "unit": unit_name(unit_id),
+                "prompt": prompt,
+                "visibility": c.visibility.value,
+                "text": c.text,
+                "created_at": _iso(c.created_at),
+                "updated_at": _iso(c.updated_at),
+            }
+            for c, prompt, unit_id in contributions
+        ],
         "actions": [
-            {"id": a.id, "cycle_id": a.cycle_id, "text": a.text, "status": a.status.value,
-             "due_on": _iso(a.due_on), "outcome": a.outcome, "learning": a.learning}
-            for a in actions],
+            {
+                "id": a.id,
+                "cycle_id": a.cycle_id,
+                "text": a.text,
+                "status": a.status.value,
+                "due_on": _iso(a.due_on),
+                "outcome": a.outcome,
+                "learning": a.learning,
+            }
+            for a in actions
+        ],
         "examples": [
-            {"id": e.id, "unit": unit_name(e.unit_id), "kind": e.kind.value, "title": e.title,
-             "text": e.text, "lesson": e.lesson, "is_offered": e.is_offered,
-             "created_at": _iso(e.created_at)}
-            for e in examples],
-        "api_tokens": [{"name": t.name, "created_at": _iso(t.created_at),
-                        "expires_at": _iso(t.expires_at), "revoked_at": _iso(t.revoked_at)}
-                       for t in tokens],
+            {
+                "id": e.id,
+                "unit": unit_name(e.unit_id),
+                "kind": e.kind.value,
+                "title": e.title,
+                "text": e.text,
+                "lesson": e.lesson,
+                "is_offered": e.is_offered,
+                "created_at": _iso(e.created_at),
+            }
+            for e in examples
+        ],
+        "api_tokens": [
+            {
+                "name": t.name,
+                "created_at": _iso(t.created_at),
+                "expires_at": _iso(t.expires_at),
+                "revoked_at": _iso(t.revoked_at),
+            }
+            for t in tokens
+        ],
         "reminders_unsubscribed": sorted(kind.value for kind in unsubscribed),
         "audit_log": [
-            {"event": e.event, "at": _iso(e.created_at), "by_you": e.actor_id == user.id,
-             "ip": e.ip, "details": e.details}
-            for e in audit],
+            {
+                "event": e.event,
+                "at": _iso(e.created_at),
+                "by_you": e.actor_id == user.id,
+                "ip": e.ip,
+                "details": e.details,
+            }
+            for e in audit
+        ],
     }
 
 
@@ -340,21 +424,31 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
     if not confirmed:
         raise InputError({"confirm": _("Sæt kryds for at bekræfte sletningen.")})
     if person.id == actor.id:
-        raise InputError({FORM: _("Du kan ikke slette dine egne oplysninger her. Bed en anden "
-                                  "administrator om det.")})
+        raise InputError(
+            {
+                FORM: _(
+                    "Du kan ikke slette dine egne oplysninger her. Bed en anden "
+                    "administrator om det."
+                )
+            }
+        )
     if is_erased(person):
         raise Conflict(_("Personens oplysninger er allerede slettet."))
 
     counts = {
         "private_texts_deleted": _rowcount(
-            update(Contribution).where(Contribution.author_id == person.id,
-                                       Contribution.visibility == Visibility.PRIVATE)
-            .values(text="")),
+            update(Contribution)
+            .where(
+                Contribution.author_id == person.id, Contribution.visibility == Visibility.PRIVATE
+            )
+            .values(text="")
+        ),
         "answers_unlinked": _rowcount(
-            update(Contribution).where(Contribution.author_id == person.id)
-            .values(author_id=None)),
+            update(Contribution).where(Contribution.author_id == person.id).values(author_id=None)
+        ),
         "examples_unlinked": _rowcount(
-            update(Example).where(Example.author_id == person.id).values(author_id=None)),
+            update(Example).where(Example.author_id == person.id).values(author_id=None)
+        ),
     }
     reassigned = unowned = 0
     for action in db.session.scalars(select(Action).where(Action.owner_id == person.id)):
@@ -364,28 +458,34 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
     counts |= {"actions_reassigned": reassigned, "actions_unowned": unowned}
     for column in (Cycle.leader_id, Cycle.facilitator_id):
         _rowcount(update(Cycle).where(column == person.id).values({column.key: None}))
-    for model, column in ((Conclusion, Conclusion.recorded_by_id),
-                          (PhaseChange, PhaseChange.changed_by_id),
-                          (Campaign, Campaign.created_by_id),
-                          (CollectionEntry, CollectionEntry.reviewed_by_id),
-                          (Report, Report.requested_by_id),
-                          (ScimToken, ScimToken.created_by_id),
-                          (LiveMeeting, LiveMeeting.facilitator_id),
-                          (LiveAction, LiveAction.owner_id),
-                          (SsoVersion, SsoVersion.created_by_id),
-                          (SsoVersion, SsoVersion.applied_by_id)):
+    for model, column in (
+        (Conclusion, Conclusion.recorded_by_id),
+        (PhaseChange, PhaseChange.changed_by_id),
+        (Campaign, Campaign.created_by_id),
+        (CollectionEntry, CollectionEntry.reviewed_by_id),
+        (Report, Report.requested_by_id),
+        (ScimToken, ScimToken.created_by_id),
+        (LiveMeeting, LiveMeeting.facilitator_id),
+        (LiveAction, LiveAction.owner_id),
+        (SsoVersion, SsoVersion.created_by_id),
+        (SsoVersion, SsoVersion.applied_by_id),
+    ):
         _rowcount(update(model).where(column == person.id).values({column.key: None}))
-    for model, column in ((Membership, Membership.user_id), (TenantRole, TenantRole.user_id),
-                          (ApiToken, ApiToken.user_id),
-                          (ReminderUnsubscribe, ReminderUnsubscribe.user_id),
-                          (ReminderDaySlot, ReminderDaySlot.recipient_id),
-                          (ReminderOutbox, ReminderOutbox.recipient_id),
-                          (ScimGroupMember, ScimGroupMember.user_id),
-                          (LiveAttendee, LiveAttendee.user_id)):
+    for model, column in (
+        (Membership, Membership.user_id),
+        (TenantRole, TenantRole.user_id),
+        (ApiToken, ApiToken.user_id),
+        (ReminderUnsubscribe, ReminderUnsubscribe.user_id),
+        (ReminderDaySlot, ReminderDaySlot.recipient_id),
+        (ReminderOutbox, ReminderOutbox.recipient_id),
+        (ScimGroupMember, ScimGroupMember.user_id),
+        (LiveAttendee, LiveAttendee.user_id),
+    ):
         _rowcount(delete(model).where(column == person.id))
     # A named thought of a live meeting carries its author's name as text, not as a link.
-    _rowcount(update(LiveCard).where(LiveCard.author_name == person.display_name)
-              .values(author_name=None))
+    _rowcount(
+        update(LiveCard).where(LiveCard.author_name == person.display_name).values(author_name=None)
+    )
     db.session.expire(person, ["roles"])
 
     former_subject = person.subject
@@ -405,7 +505,8 @@ def erase_person(actor: User, person: User, confirmed: bool) -> dict[str, int]:
     db.session.flush()
     # The audit log keeps what they did, under their pseudonym (web.audit.retention).
     counts["audit_entries_pseudonymised"] = audit_retention.pseudonymise_subject(
-        person, former_subject)
+        person, former_subject
+    )
     record("gdpr.person_erased", actor=actor, target=person, **counts)
     return counts
 
@@ -415,13 +516,24 @@ def _leader_for(cycle: Cycle, person: User) -> int | None:
     if cycle.leader_id and cycle.leader_id != person.id:
         return cycle.leader_id
     return db.session.scalar(
-        select(Membership.user_id).join(User, User.id == Membership.user_id)
-        .where(Membership.unit_id == cycle.unit_id, Membership.role == MembershipRole.LEADER,
-               Membership.user_id != person.id, User.is_active.is_(True))
-        .order_by(Membership.user_id).limit(1))
+        select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.unit_id == cycle.unit_id,
+            Membership.role == MembershipRole.LEADER,
+            Membership.user_id != person.id,
+            User.is_active.is_(True),
+        )
+        .order_by(Membership.user_id)
+        .limit(1)
+    )
 
 
 def erasable_people() -> list[User]:
-    return list(db.session.scalars(
-        select(User).where(~User.subject.startswith(ERASED_SUBJECT_PREFIX))
-        .order_by(User.display_name, User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(~User.subject.startswith(ERASED_SUBJECT_PREFIX))
+            .order_by(User.display_name, User.id)
+        )
+    )

@@ -24,9 +24,13 @@ bp = Blueprint("gdpr", __name__, template_folder="templates")
 
 def _page(page: str, title: str):
     text = services.page_text(g.tenant, page, str(get_locale()))
-    return render_template("gdpr/page.html", title=title,
-                           paragraphs=services.paragraphs(text), page=page,
-                           accessibility_url=services.accessibility_url(g.tenant))
+    return render_template(
+        "gdpr/page.html",
+        title=title,
+        paragraphs=services.paragraphs(text),
+        page=page,
+        accessibility_url=services.accessibility_url(g.tenant),
+    )
 
 
 @bp.get("/privacy")
@@ -42,12 +46,10 @@ def accessibility():
 # --- the signed-in person's own data ------------------------------------------------------------
 
 
-
 @bp.get("/my-data")
 def my_data():
     require_user()
-    return render_template("gdpr/my_data.html",
-                           retention=services.retention_months(g.tenant))
+    return render_template("gdpr/my_data.html", retention=services.retention_months(g.tenant))
 
 
 @bp.get("/my-data.json")
@@ -57,9 +59,14 @@ def my_data_download():
     record("gdpr.data_exported", actor=user, target=user)
     db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": 'attachment; filename="mine-data.json"',
-        "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="mine-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 # --- the tenant admin ----------------------------------------------------------------------------
@@ -75,21 +82,28 @@ def settings():
         changed = services.update_settings(g.tenant, user, request.form)
     except Refusal as exc:
         return _settings_form(request.form, exc.errors)
-    return saved(_("Indstillingerne er gemt.") if changed else _("Intet er ændret."),
-                 url_for(".settings"))
+    return saved(
+        _("Indstillingerne er gemt.") if changed else _("Intet er ændret."), url_for(".settings")
+    )
 
 
 def _settings_form(values, errors: dict[str, str] | None = None):
-    return form_page("gdpr/settings.html", errors, values=values,
-                     low=services.MIN_RETENTION_MONTHS, high=services.MAX_RETENTION_MONTHS,
-                     max_text=services.MAX_PAGE_TEXT)
+    return form_page(
+        "gdpr/settings.html",
+        errors,
+        values=values,
+        low=services.MIN_RETENTION_MONTHS,
+        high=services.MAX_RETENTION_MONTHS,
+        max_text=services.MAX_PAGE_TEXT,
+    )
 
 
 def _current_values() -> dict[str, object]:
     tenant_settings = g.tenant.settings or {}
     values: dict[str, object] = {
         "retention_months": services.retention_months(g.tenant),
-        "accessibility_url": tenant_settings.get("accessibility_url") or ""}
+        "accessibility_url": tenant_settings.get("accessibility_url") or "",
+    }
     for page in services.PAGES:
         for locale in services.LOCALES:
             values[f"{page}_text_{locale}"] = services.page_text(g.tenant, page, locale)
@@ -118,5 +132,4 @@ def erase(user_id: int):
 
 
 def _erase_form(person: User, errors: dict[str, str] | None = None):
-    return form_page("gdpr/erase.html", errors, person=person,
-                     erased=services.is_erased(person))
+    return form_page("gdpr/erase.html", errors, person=person, erased=services.is_erased(person))

@@ -38,7 +38,8 @@ class LiveMeeting(TenantScoped, db.Model):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     current_prompt_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cycle_prompts.id", ondelete="SET NULL"))
+        ForeignKey("cycle_prompts.id", ondelete="SET NULL")
+    )
     timer_ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     votes_per_member: Mapped[int] = mapped_column(default=3)
     voting: Mapped[Voting] = mapped_column(enum_column(Voting), default=Voting.NOT_STARTED)
@@ -54,13 +55,15 @@ class LiveCard(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("live_meetings.id", ondelete="CASCADE"), index=True)
+        ForeignKey("live_meetings.id", ondelete="CASCADE"), index=True
+    )
     prompt_id: Mapped[int] = mapped_column(ForeignKey("cycle_prompts.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     author_name: Mapped[str | None] = mapped_column(String(200))  # named cards only
     sort_key: Mapped[str] = mapped_column(String(32))  # random: the order says nothing
     merged_into_id: Mapped[int | None] = mapped_column(
-        ForeignKey("live_cards.id", ondelete="SET NULL"))
+        ForeignKey("live_cards.id", ondelete="SET NULL")
+    )
     votes: Mapped[int] = mapped_column(default=0)  # the total, and only the total
 
 
@@ -70,9 +73,11 @@ class LiveAttendee(TenantScoped, db.Model):
     __tablename__ = "live_attendees"
 
     meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("live_meetings.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+        ForeignKey("live_meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     votes_used: Mapped[int] = mapped_column(default=0)
 
 
@@ -83,7 +88,8 @@ class LiveAction(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("live_meetings.id", ondelete="CASCADE"), index=True)
+        ForeignKey("live_meetings.id", ondelete="CASCADE"), index=True
+    )
     text: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     due_on: Mapped[date | None] = mapped_column(Date)

@@ -78,15 +78,23 @@ def cookie_digest(cookie: str | None) -> str:
     return _b64(hashlib.sha256(payload.encode()).digest()[:9])
 
 
-def make_ticket(secret: bytes, *, cycle_id: int, meeting_id: int, version: int,
-                cookie: str | None, now: float | None = None) -> str:
+def make_ticket(
+    secret: bytes,
+    *,
+    cycle_id: int,
+    meeting_id: int,
+    version: int,
+    cookie: str | None,
+    now: float | None = None,
+) -> str:
     expires = int((now if now is not None else time.time()) + TICKET_SECONDS)
     payload = f"{cycle_id}.{meeting_id}.{version}.{expires}.{cookie_digest(cookie)}"
     return f"{payload}.{_signature(secret, payload)}"
 
 
-def read_ticket(secret: bytes, ticket: str, *, cycle_id: int, cookie: str | None,
-                now: float | None = None) -> tuple[int, int] | None:
+def read_ticket(
+    secret: bytes, ticket: str, *, cycle_id: int, cookie: str | None, now: float | None = None
+) -> tuple[int, int] | None:
     """(meeting id, version) of a valid ticket for this cycle and cookie, else None."""
     parts = ticket.strip().strip('"').removeprefix('W/"').split(".")
     if len(parts) != 6:
@@ -103,6 +111,7 @@ def read_ticket(secret: bytes, ticket: str, *, cycle_id: int, cookie: str | None
 
 
 # --- the version: Redis, or the database row on the embedded default ---------------------------
+
 
 def _redis():
     from web import cache
@@ -136,8 +145,9 @@ def publish(versions: dict[int, int], *, started: frozenset[int] = frozenset()) 
         log.warning("could not publish live meeting versions %s", versions, exc_info=True)
 
 
-def remember_change(session: Session, meeting_id: int, version: int, *,
-                    started: bool = False) -> None:
+def remember_change(
+    session: Session, meeting_id: int, version: int, *, started: bool = False
+) -> None:
     """Called in the transaction of a change; published when (and if) it commits."""
     pending = session.info.setdefault(_PENDING, {})
     pending[meeting_id] = max(version, pending.get(meeting_id, 0))
@@ -222,8 +232,9 @@ class LivePolls:
             with self.app.app_context():
                 self._engine = db.engine
         with self._engine.connect() as connection:
-            return connection.execute(text("SELECT version FROM live_meetings WHERE id = :id"),
-                                      {"id": meeting_id}).scalar()
+            return connection.execute(
+                text("SELECT version FROM live_meetings WHERE id = :id"), {"id": meeting_id}
+            ).scalar()
 
 
 def init_app(app: Flask) -> None:

@@ -49,17 +49,21 @@ def current_version(meeting_id: int) -> int | None:
 
 def version_of_cycle(cycle_id: int) -> tuple[int, bool]:
     """The live meeting's version and whether it ended, by cycle: (0, False) before it starts."""
-    row = db.session.execute(select(LiveMeeting.version, LiveMeeting.ended_at).where(
-        LiveMeeting.cycle_id == cycle_id)).first()
+    row = db.session.execute(
+        select(LiveMeeting.version, LiveMeeting.ended_at).where(LiveMeeting.cycle_id == cycle_id)
+    ).first()
     return (0, False) if row is None else (row.version, row.ended_at is not None)
 
 
 def _changed(meeting: LiveMeeting) -> None:
     # An UPDATE in the database, not a Python increment: two nodes changing the same meeting
     # at once both count. The new version goes to the open views' cheap poll after the commit.
-    version = db.session.execute(update(LiveMeeting).where(LiveMeeting.id == meeting.id)
-                                 .values(version=LiveMeeting.version + 1)
-                                 .returning(LiveMeeting.version)).scalar_one()
+    version = db.session.execute(
+        update(LiveMeeting)
+        .where(LiveMeeting.id == meeting.id)
+        .values(version=LiveMeeting.version + 1)
+        .returning(LiveMeeting.version)
+    ).scalar_one()
     polls.remember_change(db.session(), meeting.id, version)
     db.session.flush()
     db.session.expire(meeting, ["version"])
@@ -87,15 +91,31 @@ def start_meeting(actor: User, cycle: Cycle) -> LiveMeeting:
     if existing is not None:
         return existing
     first = cycle.prompts[0].id if cycle.prompts else None
-    meeting = LiveMeeting(cycle_id=cycle.id, facilitator_id=actor.id, started_at=utcnow(),
-                          current_prompt_id=first, votes_per_member=3,
-                          voting=Voting.NOT_STARTED, version=1, participant_count=0)
+    meeting = LiveMeeting(
+        cycle_id=cycle.id,
+        facilitator_id=actor.id,
+        started_at=utcnow(),
+        current_prompt_id=first,
+        votes_per_member=3,
+        voting=Voting.NOT_STARTED,
+        version=1,
+        participant_count=0,
+    )
     db.session.add(meeting)
     db.session.flush()
     answers = cycle_meeting.shared_answers(cycle)
-    cards = [LiveCard(meeting_id=meeting.id, prompt_id=prompt_id, text=a.text,
-                      author_name=a.author_name, sort_key=secrets.token_hex(8), votes=0)
-             for prompt_id, shared in answers.items() for a in shared]
+    cards = [
+        LiveCard(
+            meeting_id=meeting.id,
+            prompt_id=prompt_id,
+            text=a.text,
+            author_name=a.author_name,
+            sort_key=secrets.token_hex(8),
+            votes=0,
+        )
+        for prompt_id, shared in answers.items()
+        for a in shared
+    ]
     random.SystemRandom().shuffle(cards)  # even the ids say nothing about the authors' order
     db.session.add_all(cards)
     db.session.flush()
@@ -143,14 +163,22 @@ def set_timer(actor: User, meeting: LiveMeeting, minutes: object) -> None:
     except ValueError:
         value = -1
     if not 0 <= value <= MAX_TIMER_MINUTES:
-        raise InputError({"minutes": _("Skriv et antal minutter fra 0 til %(max)d.",
-                                       max=MAX_TIMER_MINUTES)})
+        raise InputError(
+            {"minutes": _("Skriv et antal minutter fra 0 til %(max)d.", max=MAX_TIMER_MINUTES)}
+        )
     meeting.timer_ends_at = utcnow() + timedelta(minutes=value) if value else None
     _changed(meeting)
 
 
-def add_card(user: User, meeting: LiveMeeting, cycle: Cycle, *, prompt_id: object,
-             text: str | None, visibility: object) -> LiveCard:
+def add_card(
+    user: User,
+    meeting: LiveMeeting,
+    cycle: Cycle,
+    *,
+    prompt_id: object,
+    text: str | None,
+    visibility: object,
+) -> LiveCard:
     """A thought added at the meeting, named (with the author's name) or anonymous (nothing)."""
     _open(meeting)
     errors: dict[str, str] = {}
@@ -161,9 +189,14 @@ def add_card(user: User, meeting: LiveMeeting, cycle: Cycle, *, prompt_id: objec
         errors[FORM] = _("Et af spørgsmålene hører ikke til forløbet. Genindlæs siden.")
     if errors:
         raise InputError(errors)
-    card = LiveCard(meeting_id=meeting.id, prompt_id=int(str(prompt_id)), text=text,
-                    author_name=user.display_name if visibility == Visibility.NAMED.value
-                    else None, sort_key=secrets.token_hex(8), votes=0)
+    card = LiveCard(
+        meeting_id=meeting.id,
+        prompt_id=int(str(prompt_id)),
+        text=text,
+        author_name=user.display_name if visibility == Visibility.NAMED.value else None,
+        sort_key=secrets.token_hex(8),
+        votes=0,
+    )
     db.session.add(card)
     db.session.flush()
     _changed(meeting)
@@ -188,8 +221,9 @@ def merge(actor: User, meeting: LiveMeeting, card_id: object, into_id: object) -
         into = _card(meeting, into.merged_into_id)
     if card.id == into.id:
         raise InputError({FORM: _("Et kort kan ikke grupperes med sig selv.")})
-    db.session.execute(update(LiveCard).where(LiveCard.merged_into_id == card.id)
-                       .values(merged_into_id=into.id))
+    db.session.execute(
+        update(LiveCard).where(LiveCard.merged_into_id == card.id).values(merged_into_id=into.id)
+    )
     card.merged_into_id = into.id
     into.votes += card.votes
     card.votes = 0
@@ -234,24 +268,36 @@ def vote(user: User, meeting: LiveMeeting, card_id: object) -> int:
     join(user, meeting)
     used = db.session.execute(
         update(LiveAttendee)
-        .where(LiveAttendee.meeting_id == meeting.id, LiveAttendee.user_id == user.id,
-               LiveAttendee.votes_used < meeting.votes_per_member)
-        .values(votes_used=LiveAttendee.votes_used + 1))
+        .where(
+            LiveAttendee.meeting_id == meeting.id,
+            LiveAttendee.user_id == user.id,
+            LiveAttendee.votes_used < meeting.votes_per_member,
+        )
+        .values(votes_used=LiveAttendee.votes_used + 1)
+    )
     if used.rowcount != 1:
         raise Conflict(_("Du har brugt alle dine stemmer."))
-    db.session.execute(update(LiveCard).where(LiveCard.id == card.id)
-                       .values(votes=LiveCard.votes + 1))
+    db.session.execute(
+        update(LiveCard).where(LiveCard.id == card.id).values(votes=LiveCard.votes + 1)
+    )
     return votes_left(user, meeting)
 
 
 def votes_left(user: User, meeting: LiveMeeting) -> int:
-    used = db.session.scalar(select(LiveAttendee.votes_used).where(
-        LiveAttendee.meeting_id == meeting.id, LiveAttendee.user_id == user.id)) or 0
+    used = (
+        db.session.scalar(
+            select(LiveAttendee.votes_used).where(
+                LiveAttendee.meeting_id == meeting.id, LiveAttendee.user_id == user.id
+            )
+        )
+        or 0
+    )
     return meeting.votes_per_member - used
 
 
-def record_conclusion(actor: User, meeting: LiveMeeting, cycle: Cycle, prompt_id: object,
-                      text: str | None) -> None:
+def record_conclusion(
+    actor: User, meeting: LiveMeeting, cycle: Cycle, prompt_id: object, text: str | None
+) -> None:
     """The team's conclusion for one prompt, straight into the existing conclusions."""
     _open(meeting)
     try:
@@ -272,9 +318,18 @@ def action_from_card(actor: User, meeting: LiveMeeting, card_id: object) -> Live
     return action
 
 
-def edit_action(actor: User, meeting: LiveMeeting, cycle: Cycle, action_id: object, *,
-                text: str | None, owner_id: object, due_on: object, expectation: object,
-                kkc: object) -> LiveAction:
+def edit_action(
+    actor: User,
+    meeting: LiveMeeting,
+    cycle: Cycle,
+    action_id: object,
+    *,
+    text: str | None,
+    owner_id: object,
+    due_on: object,
+    expectation: object,
+    kkc: object,
+) -> LiveAction:
     """Check an action as the actions page would (owner, future due date, choices) and keep it."""
     _open(meeting)
     try:
@@ -284,9 +339,16 @@ def edit_action(actor: User, meeting: LiveMeeting, cycle: Cycle, action_id: obje
     if action is None or action.meeting_id != meeting.id:
         raise InputError({FORM: _("Handlingen findes ikke længere. Genindlæs siden.")})
     errors: dict[str, str] = {}
-    values = cycle_actions.validated_action(errors, cycle, text=text, owner_id=owner_id,
-                                            due_on=due_on, expectation=expectation, kkc=kkc,
-                                            earliest=cycle_actions.today())
+    values = cycle_actions.validated_action(
+        errors,
+        cycle,
+        text=text,
+        owner_id=owner_id,
+        due_on=due_on,
+        expectation=expectation,
+        kkc=kkc,
+        earliest=cycle_actions.today(),
+    )
     if errors:
         raise InputError(errors)
     for key, value in values.items():
@@ -307,22 +369,38 @@ def end_meeting(actor: User, meeting: LiveMeeting, cycle: Cycle, *, confirmed: b
     actions become the cycle's actions, and only the number of participants is kept."""
     _open(meeting)
     if not confirmed:
-        raise InputError({"confirm": _("Bekræft, at mødet skal afsluttes og forløbet gå videre "
-                                       "til aftalerne.")})
-    pending = list(db.session.scalars(select(LiveAction).where(
-        LiveAction.meeting_id == meeting.id).order_by(LiveAction.id)))
+        raise InputError(
+            {"confirm": _("Bekræft, at mødet skal afsluttes og forløbet gå videre til aftalerne.")}
+        )
+    pending = list(
+        db.session.scalars(
+            select(LiveAction).where(LiveAction.meeting_id == meeting.id).order_by(LiveAction.id)
+        )
+    )
     unfinished = [a for a in pending if a.owner_id is None or a.due_on is None]
     if unfinished:
-        raise InputError({FORM: _("Giv hver handling en ansvarlig og en dato, før mødet "
-                                  "afsluttes.")})
+        raise InputError(
+            {FORM: _("Giv hver handling en ansvarlig og en dato, før mødet afsluttes.")}
+        )
     move_phase(actor, cycle, Phase.AGREEMENTS, expected_from=Phase.MEETING)
     for item in pending:
-        cycle_actions.create_action(actor, cycle, text=item.text, owner_id=item.owner_id,
-                                    due_on=item.due_on.isoformat(),
-                                    expectation=item.expectation.value if item.expectation
-                                    else None, kkc=item.kkc.value if item.kkc else None)
-    count = db.session.scalar(select(func.count()).select_from(LiveAttendee).where(
-        LiveAttendee.meeting_id == meeting.id)) or 0
+        cycle_actions.create_action(
+            actor,
+            cycle,
+            text=item.text,
+            owner_id=item.owner_id,
+            due_on=item.due_on.isoformat(),
+            expectation=item.expectation.value if item.expectation else None,
+            kkc=item.kkc.value if item.kkc else None,
+        )
+    count = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LiveAttendee)
+            .where(LiveAttendee.meeting_id == meeting.id)
+        )
+        or 0
+    )
     db.session.execute(delete(LiveAttendee).where(LiveAttendee.meeting_id == meeting.id))
     db.session.execute(delete(LiveAction).where(LiveAction.meeting_id == meeting.id))
     meeting.participant_count = count
@@ -342,21 +420,36 @@ class Board:
 
 def board(meeting: LiveMeeting) -> Board:
     """What every view shows: two queries for cards and actions, one for the conclusion."""
-    all_cards = list(db.session.scalars(select(LiveCard).where(
-        LiveCard.meeting_id == meeting.id).order_by(LiveCard.sort_key)))
+    all_cards = list(
+        db.session.scalars(
+            select(LiveCard).where(LiveCard.meeting_id == meeting.id).order_by(LiveCard.sort_key)
+        )
+    )
     grouped: dict[int, list[LiveCard]] = {}
     for card in all_cards:
         if card.merged_into_id is not None:
             grouped.setdefault(card.merged_into_id, []).append(card)
-    current = [c for c in all_cards if c.merged_into_id is None
-               and c.prompt_id == meeting.current_prompt_id]
-    top = sorted((c for c in all_cards if c.merged_into_id is None and c.votes > 0),
-                 key=lambda c: (-c.votes, c.sort_key))
-    actions = list(db.session.scalars(select(LiveAction).where(
-        LiveAction.meeting_id == meeting.id).order_by(LiveAction.id)))
-    conclusion = db.session.scalar(select(Conclusion.text).where(
-        Conclusion.cycle_id == meeting.cycle_id,
-        Conclusion.prompt_id == meeting.current_prompt_id)) or ""
+    current = [
+        c
+        for c in all_cards
+        if c.merged_into_id is None and c.prompt_id == meeting.current_prompt_id
+    ]
+    top = sorted(
+        (c for c in all_cards if c.merged_into_id is None and c.votes > 0),
+        key=lambda c: (-c.votes, c.sort_key),
+    )
+    actions = list(
+        db.session.scalars(
+            select(LiveAction).where(LiveAction.meeting_id == meeting.id).order_by(LiveAction.id)
+        )
+    )
+    conclusion = (
+        db.session.scalar(
+            select(Conclusion.text).where(
+                Conclusion.cycle_id == meeting.cycle_id,
+                Conclusion.prompt_id == meeting.current_prompt_id,
+            )
+        )
+        or ""
+    )
     return Board(current, grouped, top, actions, conclusion)
-
-

@@ -54,16 +54,25 @@ def _load(cycle_id: int) -> tuple[object, Cycle, LiveMeeting | None, bool]:
     return user, cycle, live.meeting_for(cycle), facilitates
 
 
-def _context(user, cycle: Cycle, meeting: LiveMeeting | None, facilitates: bool,
-             view: str) -> dict:
-    context = {"cycle": cycle, "meeting": meeting, "facilitates": facilitates, "view": view,
-               "localized": localized, "reference": reference_for(g.tenant), "Voting": Voting,
-               "Phase": Phase, "EXPECTATION_LABELS": EXPECTATION_LABELS,
-               "KKC_LABELS": KKC_LABELS, "now": utcnow()}
+def _context(user, cycle: Cycle, meeting: LiveMeeting | None, facilitates: bool, view: str) -> dict:
+    context = {
+        "cycle": cycle,
+        "meeting": meeting,
+        "facilitates": facilitates,
+        "view": view,
+        "localized": localized,
+        "reference": reference_for(g.tenant),
+        "Voting": Voting,
+        "Phase": Phase,
+        "EXPECTATION_LABELS": EXPECTATION_LABELS,
+        "KKC_LABELS": KKC_LABELS,
+        "now": utcnow(),
+    }
     if meeting is not None:
         context["board"] = live.board(meeting)
-        context["prompt"] = next((p for p in cycle.prompts
-                                  if p.id == meeting.current_prompt_id), None)
+        context["prompt"] = next(
+            (p for p in cycle.prompts if p.id == meeting.current_prompt_id), None
+        )
         context["votes_left"] = live.votes_left(user, meeting)
         context["attends"] = live.attends(user, meeting)
         context["members"] = team_members(cycle) if facilitates else []
@@ -75,8 +84,7 @@ def _page(cycle_id: int, view: str):
     if view == PRESENT and not facilitates:
         abort(403)
     template = "meetings/_board.html" if request.args.get("fragment") else "meetings/live.html"
-    return render_template(template, errors={},
-                           **_context(user, cycle, meeting, facilitates, view))
+    return render_template(template, errors={}, **_context(user, cycle, meeting, facilitates, view))
 
 
 @bp.get("/cycles/<int:cycle_id>/live", endpoint="join")
@@ -105,13 +113,14 @@ def state(cycle_id: int):
     live.republish(meeting.id, version)
     # The session as this response leaves it (its cookie is rewritten when a value changed,
     # e.g. the last-seen time): the ticket fits the cookie the browser will send next.
-    cookie = current_app.session_interface.get_signing_serializer(current_app).dumps(
-        dict(session))
+    cookie = current_app.session_interface.get_signing_serializer(current_app).dumps(dict(session))
     secret = polls.current_secret()
-    ticket = polls.make_ticket(secret, cycle_id=cycle.id, meeting_id=meeting.id,
-                               version=version, cookie=cookie)
-    known = polls.read_ticket(secret, request.headers.get("If-None-Match", ""),
-                              cycle_id=cycle.id, cookie=cookie, now=0)
+    ticket = polls.make_ticket(
+        secret, cycle_id=cycle.id, meeting_id=meeting.id, version=version, cookie=cookie
+    )
+    known = polls.read_ticket(
+        secret, request.headers.get("If-None-Match", ""), cycle_id=cycle.id, cookie=cookie, now=0
+    )
     if known == (meeting.id, version):
         reply = Response(status=304)
     else:
@@ -128,18 +137,41 @@ OPERATIONS: dict[str, tuple[bool, Callable]] = {
     "merge": (True, lambda u, c, m, f: live.merge(u, m, f.get("card_id"), f.get("into_id"))),
     "open-voting": (True, lambda u, c, m, f: live.open_voting(u, m, f.get("votes"))),
     "close-voting": (True, lambda u, c, m, f: live.close_voting(u, m)),
-    "conclusion": (True, lambda u, c, m, f: live.record_conclusion(
-        u, m, c, f.get("prompt_id"), f.get("conclusion"))),
+    "conclusion": (
+        True,
+        lambda u, c, m, f: live.record_conclusion(u, m, c, f.get("prompt_id"), f.get("conclusion")),
+    ),
     "action": (True, lambda u, c, m, f: live.action_from_card(u, m, f.get("card_id"))),
-    "edit-action": (True, lambda u, c, m, f: live.edit_action(
-        u, m, c, f.get("action_id"), text=f.get("text"), owner_id=f.get("owner_id"),
-        due_on=f.get("due_on"), expectation=f.get("expectation"), kkc=f.get("kkc"))),
-    "end": (True, lambda u, c, m, f: live.end_meeting(
-        u, m, c, confirmed=f.get("confirm") == "yes")),
+    "edit-action": (
+        True,
+        lambda u, c, m, f: live.edit_action(
+            u,
+            m,
+            c,
+            f.get("action_id"),
+            text=f.get("text"),
+            owner_id=f.get("owner_id"),
+            due_on=f.get("due_on"),
+            expectation=f.get("expectation"),
+            kkc=f.get("kkc"),
+        ),
+    ),
+    "end": (
+        True,
+        lambda u, c, m, f: live.end_meeting(u, m, c, confirmed=f.get("confirm") == "yes"),
+    ),
     "join": (False, lambda u, c, m, f: live.join(u, m)),
-    "card": (False, lambda u, c, m, f: live.add_card(
-        u, m, c, prompt_id=f.get("prompt_id"), text=f.get("text"),
-        visibility=f.get("visibility"))),
+    "card": (
+        False,
+        lambda u, c, m, f: live.add_card(
+            u,
+            m,
+            c,
+            prompt_id=f.get("prompt_id"),
+            text=f.get("text"),
+            visibility=f.get("visibility"),
+        ),
+    ),
     "vote": (False, lambda u, c, m, f: live.vote(u, m, f.get("card_id"))),
 }
 
@@ -164,16 +196,19 @@ def change(cycle_id: int, op: str) -> Response | tuple[str, int]:
         if request.headers.get("X-Live") == "1":
             db.session.rollback()
             return jsonify(errors=exc.errors), 422
-        return invalid("meetings/live.html", exc.errors,
-                       **_context(user, cycle, meeting, facilitates, view))
+        return invalid(
+            "meetings/live.html", exc.errors, **_context(user, cycle, meeting, facilitates, view)
+        )
     if request.headers.get("X-Live") == "1":
         db.session.commit()
         return jsonify(version=live.current_version(meeting.id)), 200
     if op == "join":
         return saved(_("Du er med i mødet."), back)
     if op == "end":
-        return saved(_("Mødet er afsluttet, og aftalerne er gemt."),
-                     url_for("t.cycles.detail", cycle_id=cycle.id))
+        return saved(
+            _("Mødet er afsluttet, og aftalerne er gemt."),
+            url_for("t.cycles.detail", cycle_id=cycle.id),
+        )
     return saved(_("Gemt."), back)
 
 
@@ -183,5 +218,10 @@ __all__ = ["bp"]
 # One URL per change, all one endpoint (``url_for(".change", cycle_id=…, op=…)``): no free
 # string argument in any URL.
 for _op in ("start", *OPERATIONS):
-    bp.add_url_rule(f"/cycles/<int:cycle_id>/live/{_op}", endpoint="change", view_func=change,
-                    methods=["POST"], defaults={"op": _op})
+    bp.add_url_rule(
+        f"/cycles/<int:cycle_id>/live/{_op}",
+        endpoint="change",
+        view_func=change,
+        methods=["POST"],
+        defaults={"op": _op},
+    )

@@ -26,8 +26,6 @@ def heartbeat() -> int:
 @tenant_task
 def count_users(tenant_id: int) -> dict:
     """Count the active users of one tenant (scoped like every task)."""
-    total = db.session.scalar(
-        db.select(db.func.count(User.id)).where(User.is_active.is_(True))
-    )
+    total = db.session.scalar(db.select(db.func.count(User.id)).where(User.is_active.is_(True)))
     tenant = db.session.get(Tenant, tenant_id)
     return {"tenant": tenant.slug, "users": total}

@@ -81,8 +81,9 @@ class ProvisioningRun(TenantScoped, Timestamped, db.Model):
     """
 
     __tablename__ = "provisioning_runs"
-    __table_args__ = (Index("ix_provisioning_runs_tenant_id_source_id", "tenant_id", "source",
-                            "id"),)
+    __table_args__ = (
+        Index("ix_provisioning_runs_tenant_id_source_id", "tenant_id", "source", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[ProvisioningSource] = mapped_column(enum_column(ProvisioningSource))

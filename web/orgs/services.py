@@ -36,8 +36,15 @@ from web.orgs.models import (
 from web.users.models import RoleSource, TenantRole, TenantRoleName, User
 
 UNIT_COLUMNS = ("external_id", "name", "kind", "parent_external_id")
-PEOPLE_COLUMNS = ("subject", "email", "display_name", "locale", "unit_external_id", "unit_role",
-                  "tenant_roles")
+PEOPLE_COLUMNS = (
+    "subject",
+    "email",
+    "display_name",
+    "locale",
+    "unit_external_id",
+    "unit_role",
+    "tenant_roles",
+)
 MEMBERSHIP_COLUMNS = ("subject", "unit_external_id", "unit_role")
 MAX_NAME = 200
 PROVISIONED = RoleSource.IMPORT  # memberships and roles a file (or SCIM) says
@@ -79,26 +86,36 @@ def descendant_ids(unit_ids: Iterable[int]) -> set[int]:
         tree = tree.union(select(OrgUnit.id).where(OrgUnit.parent_id == tree.c.id))
         return set(db.session.scalars(select(tree.c.id)))
     # Every leader's page asks this: a statement built once, naming the tenant itself.
-    return set(db.session.scalars(_descendants_statement(), {"ids": ids, "tenant": tenant_id},
-                                  execution_options={"skip_tenant_scope": True}))
+    return set(
+        db.session.scalars(
+            _descendants_statement(),
+            {"ids": ids, "tenant": tenant_id},
+            execution_options={"skip_tenant_scope": True},
+        )
+    )
 
 
 @functools.cache
 def _descendants_statement():
     units = OrgUnit.__table__
     tenant = bindparam("tenant")
-    tree = select(units.c.id).where(units.c.id.in_(bindparam("ids", expanding=True)),
-                                    units.c.tenant_id == tenant).cte("tree", recursive=True)
+    tree = (
+        select(units.c.id)
+        .where(units.c.id.in_(bindparam("ids", expanding=True)), units.c.tenant_id == tenant)
+        .cte("tree", recursive=True)
+    )
     child = units.alias("child_units")
-    tree = tree.union(select(child.c.id).where(child.c.parent_id == tree.c.id,
-                                               child.c.tenant_id == tenant))
+    tree = tree.union(
+        select(child.c.id).where(child.c.parent_id == tree.c.id, child.c.tenant_id == tenant)
+    )
     return select(tree.c.id)
 
 
 def ancestor_ids(unit_id: int) -> set[int]:
     """``unit_id`` and every unit above it (one query; stops at a unit it has seen)."""
-    up = select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id == unit_id) \
-        .cte("up", recursive=True)
+    up = (
+        select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id == unit_id).cte("up", recursive=True)
+    )
     up = up.union(select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id == up.c.parent_id))
     return set(db.session.scalars(select(up.c.id)))
 
@@ -115,8 +132,13 @@ def set_parent(unit: OrgUnit, parent: OrgUnit | None) -> None:
     if unit.id is not None:
         db.session.flush()
         if parent.id is not None and unit.id in ancestor_ids(parent.id):
-            raise UnitCycle(_("Enheden %(unit)s kan ikke ligge under %(parent)s, som ligger "
-                              "under den.", unit=unit.name, parent=parent.name))
+            raise UnitCycle(
+                _(
+                    "Enheden %(unit)s kan ikke ligge under %(parent)s, som ligger under den.",
+                    unit=unit.name,
+                    parent=parent.name,
+                )
+            )
     unit.parent = parent
 
 
@@ -135,16 +157,23 @@ def leave(user: User, source: str, actor: User | None = None) -> bool:
     if not user.is_active:
         return False
     user.is_active = False
-    ended = list(db.session.scalars(select(Membership).filter_by(
-        user_id=user.id, source=PROVISIONED)))
+    ended = list(
+        db.session.scalars(select(Membership).filter_by(user_id=user.id, source=PROVISIONED))
+    )
     for membership in ended:
         db.session.delete(membership)
     roles = [r for r in user.roles if r.source == PROVISIONED]
     for role in roles:
         user.roles.remove(role)
     db.session.flush()
-    audit("user.left", actor=actor, target=user, source=source,
-          memberships_ended=len(ended), roles_ended=sorted(r.role.value for r in roles))
+    audit(
+        "user.left",
+        actor=actor,
+        target=user,
+        source=source,
+        memberships_ended=len(ended),
+        roles_ended=sorted(r.role.value for r in roles),
+    )
     return True
 
 
@@ -194,8 +223,9 @@ class Problems:
         self.items: list[str] = []
 
     def add(self, file: str, line: int | str, message: str) -> None:
-        self.items.append(_("%(file)s, linje %(line)s: %(message)s", file=file, line=line,
-                            message=message))
+        self.items.append(
+            _("%(file)s, linje %(line)s: %(message)s", file=file, line=line, message=message)
+        )
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -222,9 +252,15 @@ def _records(source: CsvFile, columns: Sequence[str], problems: Problems):
             # NUL): a field with a control character or a line break is refused, not guessed.
             bad = [name for name, value in record.items() if has_controls(value)]
             if bad:
-                problems.add(source.name, line, _(
-                    "%(fields)s indeholder tegn, der ikke er tilladt (kontroltegn eller "
-                    "linjeskift).", fields=", ".join(bad)))
+                problems.add(
+                    source.name,
+                    line,
+                    _(
+                        "%(fields)s indeholder tegn, der ikke er tilladt (kontroltegn eller "
+                        "linjeskift).",
+                        fields=", ".join(bad),
+                    ),
+                )
                 continue
             yield line, {k: v.strip() for k, v in record.items()}
     except csv.Error as exc:
@@ -243,13 +279,20 @@ def parse_units(source: CsvFile, problems: Problems) -> list[UnitRow]:
             problems.add(source.name, line, _("navnet skal være 1-%(max)s tegn.", max=MAX_NAME))
             ok = False
         if kind_raw not in {k.value for k in UnitKind}:
-            problems.add(source.name, line, _("ukendt type '%(kind)s' (brug %(kinds)s).",
-                                              kind=kind_raw,
-                                              kinds=", ".join(k.value for k in UnitKind)))
+            problems.add(
+                source.name,
+                line,
+                _(
+                    "ukendt type '%(kind)s' (brug %(kinds)s).",
+                    kind=kind_raw,
+                    kinds=", ".join(k.value for k in UnitKind),
+                ),
+            )
             ok = False
         if ok:
-            rows.append(UnitRow(line, ext, name, UnitKind(kind_raw),
-                                record["parent_external_id"] or None))
+            rows.append(
+                UnitRow(line, ext, name, UnitKind(kind_raw), record["parent_external_id"] or None)
+            )
     return rows
 
 
@@ -260,8 +303,9 @@ def _role(raw: str, source: CsvFile, line: int, problems: Problems) -> Membershi
     return None
 
 
-def parse_people(source: CsvFile, problems: Problems
-                 ) -> tuple[list[PersonRow], list[MembershipRow]]:
+def parse_people(
+    source: CsvFile, problems: Problems
+) -> tuple[list[PersonRow], list[MembershipRow]]:
     rows, memberships, seen = [], [], {}
     for line, record in _records(source, PEOPLE_COLUMNS, problems):
         subject, name = record["subject"], record["display_name"]
@@ -270,10 +314,16 @@ def parse_people(source: CsvFile, problems: Problems
             problems.add(source.name, line, _("subject mangler."))
             ok = False
         elif subject in seen:
-            problems.add(source.name, line, _(
-                "subject '%(subject)s' står også på linje %(other)s (en persons øvrige "
-                "enheder hører i filen med medlemskaber).", subject=subject,
-                other=seen[subject]))
+            problems.add(
+                source.name,
+                line,
+                _(
+                    "subject '%(subject)s' står også på linje %(other)s (en persons øvrige "
+                    "enheder hører i filen med medlemskaber).",
+                    subject=subject,
+                    other=seen[subject],
+                ),
+            )
             ok = False
         seen.setdefault(subject, line)
         if not name or len(name) > MAX_NAME:
@@ -282,8 +332,11 @@ def parse_people(source: CsvFile, problems: Problems
         if record["email"]:
             email = email_address(record["email"])
             if email is None:
-                problems.add(source.name, line, _("'%(email)s' er ikke en e-mailadresse.",
-                                                  email=record["email"]))
+                problems.add(
+                    source.name,
+                    line,
+                    _("'%(email)s' er ikke en e-mailadresse.", email=record["email"]),
+                )
         locale = record["locale"] or None
         if locale not in (None, "da", "en"):
             problems.add(source.name, line, _("sprog skal være da eller en."))
@@ -321,8 +374,13 @@ def parse_memberships(source: CsvFile, problems: Problems) -> list[MembershipRow
 # --- checking the whole -----------------------------------------------------------------------
 
 
-def check_tree(source: CsvFile, rows: list[UnitRow], existing: dict[str, OrgUnit],
-               complete: bool, problems: Problems) -> None:
+def check_tree(
+    source: CsvFile,
+    rows: list[UnitRow],
+    existing: dict[str, OrgUnit],
+    complete: bool,
+    problems: Problems,
+) -> None:
     """Duplicates, unknown parents and cycles of the tree the import would leave.
 
     The tree checked is the database's with the file laid over it, so a file cannot close a
@@ -331,23 +389,41 @@ def check_tree(source: CsvFile, rows: list[UnitRow], existing: dict[str, OrgUnit
     by_ext: dict[str, UnitRow] = {}
     for row in rows:
         if row.external_id in by_ext:
-            problems.add(source.name, row.line, _("external_id '%(ext)s' står også på linje "
-                                                  "%(other)s.", ext=row.external_id,
-                                                  other=by_ext[row.external_id].line))
+            problems.add(
+                source.name,
+                row.line,
+                _(
+                    "external_id '%(ext)s' står også på linje %(other)s.",
+                    ext=row.external_id,
+                    other=by_ext[row.external_id].line,
+                ),
+            )
         by_ext.setdefault(row.external_id, row)
     # external id → parent external id, after the import.
-    parents: dict[str, str | None] = {} if complete else {
-        ext: (u.parent.external_id if u.parent is not None else None)
-        for ext, u in existing.items() if u.archived_at is None}
+    parents: dict[str, str | None] = (
+        {}
+        if complete
+        else {
+            ext: (u.parent.external_id if u.parent is not None else None)
+            for ext, u in existing.items()
+            if u.archived_at is None
+        }
+    )
     parents.update({ext: row.parent_external_id for ext, row in by_ext.items()})
     for row in rows:
         parent = row.parent_external_id
         if parent and parent not in parents:
-            problems.add(source.name, row.line, _("overordnet enhed '%(parent)s' findes ikke.",
-                                                  parent=parent) if parent not in existing or
-                         not complete else
-                         _("overordnet enhed '%(parent)s' står ikke i filen, og en komplet "
-                           "import arkiverer den.", parent=parent))
+            problems.add(
+                source.name,
+                row.line,
+                _("overordnet enhed '%(parent)s' findes ikke.", parent=parent)
+                if parent not in existing or not complete
+                else _(
+                    "overordnet enhed '%(parent)s' står ikke i filen, og en komplet "
+                    "import arkiverer den.",
+                    parent=parent,
+                ),
+            )
     reported: set[str] = set()
     for start in by_ext:
         path, node = [], start
@@ -357,13 +433,18 @@ def check_tree(source: CsvFile, rows: list[UnitRow], existing: dict[str, OrgUnit
         if node is None or node in reported:
             reported.update(path)
             continue
-        cycle = path[path.index(node):]
+        cycle = path[path.index(node) :]
         reported.update(path)
         lines = sorted(by_ext[ext].line for ext in cycle if ext in by_ext)
         names = " → ".join([*cycle, cycle[0]])
-        problems.add(source.name, ", ".join(map(str, lines)), _(
-            "enhederne danner en ring (%(units)s): en enhed kan ikke ligge under sig selv.",
-            units=names))
+        problems.add(
+            source.name,
+            ", ".join(map(str, lines)),
+            _(
+                "enhederne danner en ring (%(units)s): en enhed kan ikke ligge under sig selv.",
+                units=names,
+            ),
+        )
 
 
 # --- the import --------------------------------------------------------------------------------
@@ -392,19 +473,36 @@ class ImportSummary:
     def lines(self) -> list[str]:
         s = self
         out = [
-            _("Enheder: %(new)s nye, %(changed)s ændrede, %(same)s uændrede, %(archived)s "
-              "arkiveres.", new=s.units_new, changed=s.units_changed, same=s.units_unchanged,
-              archived=s.units_archived),
-            _("Personer: %(new)s nye, %(changed)s ændrede, %(same)s uændrede, %(leaving)s "
-              "forlader organisationen.", new=s.people_new, changed=s.people_changed,
-              same=s.people_unchanged, leaving=s.people_leaving),
-            _("Medlemskaber: %(added)s nye, %(ended)s ophører, %(same)s uændrede.",
-              added=s.memberships_added, ended=s.memberships_ended,
-              same=s.memberships_unchanged),
+            _(
+                "Enheder: %(new)s nye, %(changed)s ændrede, %(same)s uændrede, %(archived)s "
+                "arkiveres.",
+                new=s.units_new,
+                changed=s.units_changed,
+                same=s.units_unchanged,
+                archived=s.units_archived,
+            ),
+            _(
+                "Personer: %(new)s nye, %(changed)s ændrede, %(same)s uændrede, %(leaving)s "
+                "forlader organisationen.",
+                new=s.people_new,
+                changed=s.people_changed,
+                same=s.people_unchanged,
+                leaving=s.people_leaving,
+            ),
+            _(
+                "Medlemskaber: %(added)s nye, %(ended)s ophører, %(same)s uændrede.",
+                added=s.memberships_added,
+                ended=s.memberships_ended,
+                same=s.memberships_unchanged,
+            ),
         ]
         if s.units_kept_not_empty:
-            out.append(_("Ikke arkiveret, fordi de ikke er tomme: %(units)s.",
-                         units=", ".join(s.units_kept_not_empty)))
+            out.append(
+                _(
+                    "Ikke arkiveret, fordi de ikke er tomme: %(units)s.",
+                    units=", ".join(s.units_kept_not_empty),
+                )
+            )
         return out
 
 
@@ -416,10 +514,15 @@ class ImportResult:
     memberships: int
 
 
-def import_org(units: CsvFile | str | None, people: CsvFile | str | None = None,
-               memberships: CsvFile | str | None = None, *, complete: bool = False,
-               dry_run: bool = False,
-               progress: Callable[[int], None] | None = None) -> ImportResult:
+def import_org(
+    units: CsvFile | str | None,
+    people: CsvFile | str | None = None,
+    memberships: CsvFile | str | None = None,
+    *,
+    complete: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
     """Validate every file completely, then write what changes. Flushes; never commits.
 
     Raises ``CsvImportError`` with every problem of every file before anything is written.
@@ -427,8 +530,12 @@ def import_org(units: CsvFile | str | None, people: CsvFile | str | None = None,
     """
     units, people, memberships = (
         CsvFile(name, f) if isinstance(f, str) else f
-        for name, f in (("units.csv", units), ("people.csv", people),
-                        ("memberships.csv", memberships)))
+        for name, f in (
+            ("units.csv", units),
+            ("people.csv", people),
+            ("memberships.csv", memberships),
+        )
+    )
     if complete and (units is None or people is None):
         raise CsvImportError([_("En komplet import kræver både enheder og personer.")])
     problems = Problems()
@@ -441,8 +548,11 @@ def import_org(units: CsvFile | str | None, people: CsvFile | str | None = None,
         member_rows += parse_memberships(memberships, problems)
 
     file_units = {r.external_id for r in unit_rows}
-    live = file_units | ({ext for ext, u in existing_units.items() if u.archived_at is None}
-                         if not complete else set())
+    live = file_units | (
+        {ext for ext, u in existing_units.items() if u.archived_at is None}
+        if not complete
+        else set()
+    )
     users = {u.subject: u for u in db.session.scalars(select(User))}
     file_people = {r.subject for r in person_rows}
     desired: dict[str, set[tuple[str, MembershipRole]]] = {}
@@ -451,17 +561,20 @@ def import_org(units: CsvFile | str | None, people: CsvFile | str | None = None,
         where = f"{m.file}:{m.line}"
         ok = True
         if m.unit_external_id not in live:
-            problems.add(m.file, m.line, _("enheden '%(unit)s' findes ikke.",
-                                           unit=m.unit_external_id))
+            problems.add(
+                m.file, m.line, _("enheden '%(unit)s' findes ikke.", unit=m.unit_external_id)
+            )
             ok = False
         if m.subject not in file_people and (complete or m.subject not in users):
-            problems.add(m.file, m.line, _("personen '%(subject)s' findes ikke.",
-                                           subject=m.subject))
+            problems.add(
+                m.file, m.line, _("personen '%(subject)s' findes ikke.", subject=m.subject)
+            )
             ok = False
         key = (m.subject, m.unit_external_id, m.role)
         if key in first_line:
-            problems.add(m.file, m.line, _("samme medlemskab står også i %(other)s.",
-                                           other=first_line[key]))
+            problems.add(
+                m.file, m.line, _("samme medlemskab står også i %(other)s.", other=first_line[key])
+            )
             ok = False
         first_line.setdefault(key, where)
         if ok and m.role is not None:
@@ -487,7 +600,11 @@ def import_org(units: CsvFile | str | None, people: CsvFile | str | None = None,
             continue
         parent = unit.parent.external_id if unit.parent is not None else None
         if (unit.name, unit.kind, parent, unit.archived_at) == (
-                row.name, row.kind, row.parent_external_id, None):
+            row.name,
+            row.kind,
+            row.parent_external_id,
+            None,
+        ):
             summary.units_unchanged += 1
         else:
             summary.units_changed += 1
@@ -511,19 +628,30 @@ def import_org(units: CsvFile | str | None, people: CsvFile | str | None = None,
             summary.people_new += 1
             summary.memberships_added += len(want)
             if write:
-                user = User(subject=row.subject, email=row.email, display_name=row.display_name,
-                            locale=row.locale)
+                user = User(
+                    subject=row.subject,
+                    email=row.email,
+                    display_name=row.display_name,
+                    locale=row.locale,
+                )
                 db.session.add(user)
                 db.session.flush()
                 _sync_provisioned(user, want, row.tenant_roles, all_units)
             step(1)
             continue
-        held = {(m.unit.external_id, m.role): m for m in db.session.scalars(
-            select(Membership).filter_by(user_id=user.id, source=PROVISIONED))}
+        held = {
+            (m.unit.external_id, m.role): m
+            for m in db.session.scalars(
+                select(Membership).filter_by(user_id=user.id, source=PROVISIONED)
+            )
+        }
         roles = {r.role for r in user.roles if r.source == PROVISIONED}
-        same = ((user.email, user.display_name, user.locale, user.is_active) ==
-                (row.email, row.display_name, row.locale, True)
-                and set(held) == want and roles == set(row.tenant_roles))
+        same = (
+            (user.email, user.display_name, user.locale, user.is_active)
+            == (row.email, row.display_name, row.locale, True)
+            and set(held) == want
+            and roles == set(row.tenant_roles)
+        )
         summary.memberships_added += len(want - set(held))
         summary.memberships_ended += len(set(held) - want)
         summary.memberships_unchanged += len(want & set(held))
@@ -532,8 +660,7 @@ def import_org(units: CsvFile | str | None, people: CsvFile | str | None = None,
         else:
             summary.people_changed += 1
             if write:
-                user.email, user.display_name, user.locale = row.email, row.display_name, \
-                    row.locale
+                user.email, user.display_name, user.locale = row.email, row.display_name, row.locale
                 user.is_active = True
                 _sync_provisioned(user, want, row.tenant_roles, all_units, held)
         step(1)
@@ -542,8 +669,12 @@ def import_org(units: CsvFile | str | None, people: CsvFile | str | None = None,
         if subject in file_people:
             continue
         user = users[subject]
-        held = {(m.unit.external_id, m.role): m for m in db.session.scalars(
-            select(Membership).filter_by(user_id=user.id, source=PROVISIONED))}
+        held = {
+            (m.unit.external_id, m.role): m
+            for m in db.session.scalars(
+                select(Membership).filter_by(user_id=user.id, source=PROVISIONED)
+            )
+        }
         summary.memberships_added += len(want - set(held))
         summary.memberships_unchanged += len(want & set(held))
         if write and want - set(held):
@@ -559,8 +690,9 @@ def import_org(units: CsvFile | str | None, people: CsvFile | str | None = None,
     if write:
         db.session.flush()
     member_count = sum(len(w) for w in desired.values())
-    return ImportResult(summary=summary, units=len(unit_rows), people=len(person_rows),
-                        memberships=member_count)
+    return ImportResult(
+        summary=summary, units=len(unit_rows), people=len(person_rows), memberships=member_count
+    )
 
 
 def _root_first(rows: list[UnitRow]) -> list[UnitRow]:
@@ -582,8 +714,9 @@ def _root_first(rows: list[UnitRow]) -> list[UnitRow]:
     return ordered
 
 
-def _archive_absent(existing: dict[str, OrgUnit], listed: set[str], summary: ImportSummary,
-                    write: bool) -> None:
+def _archive_absent(
+    existing: dict[str, OrgUnit], listed: set[str], summary: ImportSummary, write: bool
+) -> None:
     """Units a complete import no longer lists: archived when nobody active is in them and
     no unit that stays is below them; otherwise kept, and named in the summary."""
     absent = [u for ext, u in existing.items() if ext not in listed and u.archived_at is None]
@@ -592,12 +725,18 @@ def _archive_absent(existing: dict[str, OrgUnit], listed: set[str], summary: Imp
     if write:
         db.session.flush()
     ids = {u.id for u in absent}
-    occupied = set(db.session.scalars(
-        select(Membership.unit_id).join(User, User.id == Membership.user_id)
-        .where(Membership.unit_id.in_(ids), User.is_active.is_(True))))
-    staying_children = set(db.session.scalars(
-        select(OrgUnit.parent_id).where(OrgUnit.parent_id.in_(ids),
-                                        OrgUnit.id.not_in(ids))))
+    occupied = set(
+        db.session.scalars(
+            select(Membership.unit_id)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.unit_id.in_(ids), User.is_active.is_(True))
+        )
+    )
+    staying_children = set(
+        db.session.scalars(
+            select(OrgUnit.parent_id).where(OrgUnit.parent_id.in_(ids), OrgUnit.id.not_in(ids))
+        )
+    )
     now = utcnow()
     for unit in absent:
         if unit.id in occupied or unit.id in staying_children:
@@ -608,9 +747,13 @@ def _archive_absent(existing: dict[str, OrgUnit], listed: set[str], summary: Imp
                 unit.archived_at = now
 
 
-def _sync_provisioned(user: User, want: set[tuple[str, MembershipRole]],
-                      roles: list[TenantRoleName], units: dict[str, OrgUnit],
-                      held: dict[tuple[str, MembershipRole], Membership] | None = None) -> None:
+def _sync_provisioned(
+    user: User,
+    want: set[tuple[str, MembershipRole]],
+    roles: list[TenantRoleName],
+    units: dict[str, OrgUnit],
+    held: dict[tuple[str, MembershipRole], Membership] | None = None,
+) -> None:
     """The user's provisioned memberships and roles become ``want``/``roles``; rows that stay
     are not touched (their ids stay), those granted in the app are kept."""
     held = held or {}
@@ -621,11 +764,13 @@ def _sync_provisioned(user: User, want: set[tuple[str, MembershipRole]],
     set_provisioned_roles(user, set(roles), RoleSource.IMPORT.value)
 
 
-def _add_memberships(user: User, keys: Iterable[tuple[str, MembershipRole]],
-                     units: dict[str, OrgUnit]) -> None:
+def _add_memberships(
+    user: User, keys: Iterable[tuple[str, MembershipRole]], units: dict[str, OrgUnit]
+) -> None:
     for ext, role in sorted(keys):
-        db.session.add(Membership(user_id=user.id, unit_id=units[ext].id, role=role,
-                                  source=PROVISIONED))
+        db.session.add(
+            Membership(user_id=user.id, unit_id=units[ext].id, role=role, source=PROVISIONED)
+        )
 
 
 def set_provisioned_roles(user: User, roles: set[TenantRoleName], source: str) -> None:
@@ -639,18 +784,33 @@ def set_provisioned_roles(user: User, roles: set[TenantRoleName], source: str) -
         user.roles.append(TenantRole(role=role, source=PROVISIONED))
     after = {r.role for r in user.roles}
     if after != before:
-        audit("auth.roles_changed", target=user, source=source,
-              added=sorted(r.value for r in after - before),
-              removed=sorted(r.value for r in before - after))
+        audit(
+            "auth.roles_changed",
+            target=user,
+            source=source,
+            added=sorted(r.value for r in after - before),
+            removed=sorted(r.value for r in before - after),
+        )
 
 
 # --- the record of runs ------------------------------------------------------------------------
 
 
-def record_run(source: ProvisioningSource, *, ok: bool, complete: bool = False,
-               summary: dict | None = None, errors: list[str] | None = None) -> ProvisioningRun:
-    run = ProvisioningRun(source=source, ok=ok, complete=complete, summary=summary or {},
-                          errors=list(errors or [])[:500])
+def record_run(
+    source: ProvisioningSource,
+    *,
+    ok: bool,
+    complete: bool = False,
+    summary: dict | None = None,
+    errors: list[str] | None = None,
+) -> ProvisioningRun:
+    run = ProvisioningRun(
+        source=source,
+        ok=ok,
+        complete=complete,
+        summary=summary or {},
+        errors=list(errors or [])[:500],
+    )
     db.session.add(run)
     db.session.flush()
     return run
@@ -660,8 +820,12 @@ def last_runs() -> dict[ProvisioningSource, ProvisioningRun]:
     """The latest run per source (the admin's provisioning page): one query per source."""
     runs = {}
     for source in ProvisioningSource:
-        run = db.session.scalar(select(ProvisioningRun).where(ProvisioningRun.source == source)
-                                .order_by(ProvisioningRun.id.desc()).limit(1))
+        run = db.session.scalar(
+            select(ProvisioningRun)
+            .where(ProvisioningRun.source == source)
+            .order_by(ProvisioningRun.id.desc())
+            .limit(1)
+        )
         if run is not None:
             runs[source] = run
     return runs

@@ -47,5 +47,7 @@ def run_command(slug: str, now_text: str | None) -> None:
                 posted = deliver_posts(tenant.id, now)
                 for name in ("sent", "retried", "failed", "cancelled", "released"):
                     setattr(totals, name, getattr(totals, name) + getattr(posted, name))
-    click.echo(f"sent: {totals.sent}, retried: {totals.retried}, failed: {totals.failed}, "
-               f"cancelled: {totals.cancelled}, waiting for tomorrow: {totals.postponed}")
+    click.echo(
+        f"sent: {totals.sent}, retried: {totals.retried}, failed: {totals.failed}, "
+        f"cancelled: {totals.cancelled}, waiting for tomorrow: {totals.postponed}"
+    )

@@ -64,10 +64,18 @@ class Settings:
     @classmethod
     def from_config(cls) -> Settings:
         c = current_app.config
-        return cls(c["REMINDER_CHUNK_SIZE"], timedelta(seconds=c["REMINDER_LEASE_SECONDS"]),
-                   c["REMINDER_MAX_ATTEMPTS"], c["REMINDER_RETRY_SECONDS"], send_window(),
-                   c["SMTP_HOST"], c["SMTP_PORT"], c["SMTP_USE_TLS"], c.get("SMTP_USERNAME"),
-                   c.get("SMTP_PASSWORD"))
+        return cls(
+            c["REMINDER_CHUNK_SIZE"],
+            timedelta(seconds=c["REMINDER_LEASE_SECONDS"]),
+            c["REMINDER_MAX_ATTEMPTS"],
+            c["REMINDER_RETRY_SECONDS"],
+            send_window(),
+            c["SMTP_HOST"],
+            c["SMTP_PORT"],
+            c["SMTP_USE_TLS"],
+            c.get("SMTP_USERNAME"),
+            c.get("SMTP_PASSWORD"),
+        )
 
 
 @dataclass
@@ -84,48 +92,71 @@ class Outcome:
 
 # --- 1. claim -----------------------------------------------------------------------------------
 
+
 def claim(tenant_id: int, now: datetime, settings: Settings) -> tuple[list[int], int]:
     """Claim a chunk; returns (claimed ids, number postponed to another day). Commits."""
-    candidates = list(db.session.scalars(
-        select(ReminderOutbox.id)
-        .where(ReminderOutbox.tenant_id == tenant_id,
-               ReminderOutbox.status == OutboxStatus.PENDING,
-               ReminderOutbox.next_attempt_at <= now,
-               ReminderOutbox.channel == Channel.EMAIL)  # Teams posts: web.teams.delivery
-        # The index (tenant_id, status, next_attempt_at) gives this order as it is: 0.2 ms for
-        # 200 of 50,000 due rows. With ", id" added PostgreSQL read and sorted all of them for
-        # every chunk (30 ms, spilling to disk); equal times come in the order the rows were
-        # written, which is the planner's (id) order anyway.
-        .order_by(ReminderOutbox.next_attempt_at)
-        .limit(settings.chunk_size)
-        .with_for_update(skip_locked=True)))
+    candidates = list(
+        db.session.scalars(
+            select(ReminderOutbox.id)
+            .where(
+                ReminderOutbox.tenant_id == tenant_id,
+                ReminderOutbox.status == OutboxStatus.PENDING,
+                ReminderOutbox.next_attempt_at <= now,
+                ReminderOutbox.channel == Channel.EMAIL,
+            )  # Teams posts: web.teams.delivery
+            # The index (tenant_id, status, next_attempt_at) gives this order as it is: 0.2 ms for
+            # 200 of 50,000 due rows. With ", id" added PostgreSQL read and sorted all of them for
+            # every chunk (30 ms, spilling to disk); equal times come in the order the rows were
+            # written, which is the planner's (id) order anyway.
+            .order_by(ReminderOutbox.next_attempt_at)
+            .limit(settings.chunk_size)
+            .with_for_update(skip_locked=True)
+        )
+    )
     if not candidates:
         db.session.commit()
         return [], 0
     day = local_day(now)
     _take_day_slots(tenant_id, candidates, day)
-    holders = set(db.session.scalars(
-        select(ReminderDaySlot.outbox_id).where(ReminderDaySlot.outbox_id.in_(candidates),
-                                                ReminderDaySlot.day == day)))
+    holders = set(
+        db.session.scalars(
+            select(ReminderDaySlot.outbox_id).where(
+                ReminderDaySlot.outbox_id.in_(candidates), ReminderDaySlot.day == day
+            )
+        )
+    )
     claimed = [i for i in candidates if i in holders]
     waiting = [i for i in candidates if i not in holders]
     if claimed:
         # "status = pending" again: on SQLite (no row locks) a second worker may have selected
         # the same candidates; whoever updates first owns them.
-        claimed = sorted(db.session.scalars(
-            update(ReminderOutbox)
-            .where(ReminderOutbox.id.in_(claimed), ReminderOutbox.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, attempts=ReminderOutbox.attempts + 1,
-                    claimed_until=now + settings.lease, updated_at=now)
-            .returning(ReminderOutbox.id)
-            .execution_options(synchronize_session=False)))
+        claimed = sorted(
+            db.session.scalars(
+                update(ReminderOutbox)
+                .where(
+                    ReminderOutbox.id.in_(claimed), ReminderOutbox.status == OutboxStatus.PENDING
+                )
+                .values(
+                    status=OutboxStatus.SENDING,
+                    attempts=ReminderOutbox.attempts + 1,
+                    claimed_until=now + settings.lease,
+                    updated_at=now,
+                )
+                .returning(ReminderOutbox.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
     if waiting:
         db.session.execute(
             update(ReminderOutbox)
             .where(ReminderOutbox.id.in_(waiting), ReminderOutbox.status == OutboxStatus.PENDING)
-            .values(next_attempt_at=next_day_send_time(now, settings.window), updated_at=now,
-                    last_error="waiting: one reminder of this kind for this cycle per day")
-            .execution_options(synchronize_session=False))
+            .values(
+                next_attempt_at=next_day_send_time(now, settings.window),
+                updated_at=now,
+                last_error="waiting: one reminder of this kind for this cycle per day",
+            )
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
     return claimed, len(waiting)
 
@@ -136,16 +167,25 @@ def _take_day_slots(tenant_id: int, outbox_ids: list[int], day) -> None:
     o = ReminderOutbox
     cycle_or_zero = db.func.coalesce(o.cycle_id, 0)
     # In slot order: two chunks taking overlapping slots wait for each other, never deadlock.
-    rows = select(o.tenant_id, o.recipient_id, o.kind, cycle_or_zero,
-                  db.literal(day, ReminderDaySlot.day.type), o.id) \
-        .where(o.tenant_id == tenant_id, o.id.in_(outbox_ids)) \
+    rows = (
+        select(
+            o.tenant_id,
+            o.recipient_id,
+            o.kind,
+            cycle_or_zero,
+            db.literal(day, ReminderDaySlot.day.type),
+            o.id,
+        )
+        .where(o.tenant_id == tenant_id, o.id.in_(outbox_ids))
         .order_by(o.recipient_id, o.kind, cycle_or_zero, o.id)
+    )
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
         insert(ReminderDaySlot.__table__)
         .from_select(["tenant_id", "recipient_id", "kind", "cycle_id", "day", "outbox_id"], rows)
-        .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "cycle_id", "day"]))
+        .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "cycle_id", "day"])
+    )
 
 
 # --- 2. send ------------------------------------------------------------------------------------
@@ -166,9 +206,13 @@ def connect(settings: Settings) -> smtplib.SMTP:
     return smtp
 
 
-def deliver_chunk(tenant_id: int, now: datetime, settings: Settings | None = None,
-                  connect_to: Connect = connect,
-                  clock: Callable[[], float] = time.monotonic) -> Outcome:
+def deliver_chunk(
+    tenant_id: int,
+    now: datetime,
+    settings: Settings | None = None,
+    connect_to: Connect = connect,
+    clock: Callable[[], float] = time.monotonic,
+) -> Outcome:
     """Claim and send one chunk of ``tenant_id``'s due reminders. Commits as it goes."""
     settings = settings or Settings.from_config()
     outcome = Outcome()
@@ -208,12 +252,19 @@ def deliver_chunk(tenant_id: int, now: datetime, settings: Settings | None = Non
                 send(smtp, message, handover)
             except smtplib.SMTPResponseException as exc:
                 permanent = 500 <= exc.smtp_code < 600
-                failed_attempt(row, f"{exc.smtp_code} {exc.smtp_error!r}", now, settings,
-                                permanent, outcome)
+                failed_attempt(
+                    row, f"{exc.smtp_code} {exc.smtp_error!r}", now, settings, permanent, outcome
+                )
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = [code for code, _ in exc.recipients.values()]
-                failed_attempt(row, f"refused: {exc.recipients!r}", now, settings,
-                                all(500 <= c < 600 for c in codes), outcome)
+                failed_attempt(
+                    row,
+                    f"refused: {exc.recipients!r}",
+                    now,
+                    settings,
+                    all(500 <= c < 600 for c in codes),
+                    outcome,
+                )
             except (OSError, smtplib.SMTPException) as exc:
                 # The connection itself is gone (or never came): this row counts as tried,
                 # the rest of the chunk goes back untouched.
@@ -225,8 +276,9 @@ def deliver_chunk(tenant_id: int, now: datetime, settings: Settings | None = Non
                     failed_attempt(row, f"connection: {exc!r}", now, settings, False, outcome)
                 outcome.errors.append(repr(exc))
                 # Not before the tried row: hammering a server that is down helps nobody.
-                outcome.released += release(batch.rows[index + 1:], now, repr(exc),
-                                             not_before=row.next_attempt_at)
+                outcome.released += release(
+                    batch.rows[index + 1 :], now, repr(exc), not_before=row.next_attempt_at
+                )
                 smtp = None
                 break
             else:
@@ -254,6 +306,8 @@ def _flush_or_leave_in_doubt(marks: Marks) -> None:
 
 
 _OUTBOX = ReminderOutbox.__table__
+
+
 class Handover:
     """Commits "handed over" (the Message-ID) right before the final "." of one message."""
 
@@ -281,7 +335,8 @@ def send(smtp: smtplib.SMTP, message: mail.Outgoing, handing_over: Callable[[], 
     international = not (sender.isascii() and recipient.isascii())
     if international and not smtp.has_extn("smtputf8"):
         raise smtplib.SMTPNotSupportedError(
-            "an address needs SMTPUTF8, which the server does not offer")
+            "an address needs SMTPUTF8, which the server does not offer"
+        )
     options = ["SMTPUTF8", "BODY=8BITMIME"] if international else []
     if international:
         smtp.command_encoding = "utf-8"  # as smtp.mail() does for SMTPUTF8
@@ -320,18 +375,30 @@ def commit_fast(statement) -> None:
     db.session.commit()
 
 
-def mark_sent(row: ReminderOutbox, message_id: str, now: datetime,
-               in_doubt: str | None = None) -> None:
+def mark_sent(
+    row: ReminderOutbox, message_id: str, now: datetime, in_doubt: str | None = None
+) -> None:
     """Commit 'sent' for one row at once (see ``commit_fast``).
 
     ``in_doubt``: the server's answer to the final "." never came; the message counts as sent.
     """
-    note = f"in doubt: handed to the server, no answer ({in_doubt})"[:ERROR_LENGTH] \
-        if in_doubt else None
+    note = (
+        f"in doubt: handed to the server, no answer ({in_doubt})"[:ERROR_LENGTH]
+        if in_doubt
+        else None
+    )
     commit_fast(
-        update(_OUTBOX).where(_OUTBOX.c.id == row.id)
-        .values(status=OutboxStatus.SENT.value, sent_at=now, claimed_until=None,
-                last_error=note, message_id=message_id, updated_at=now))
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == row.id)
+        .values(
+            status=OutboxStatus.SENT.value,
+            sent_at=now,
+            claimed_until=None,
+            last_error=note,
+            message_id=message_id,
+            updated_at=now,
+        )
+    )
     set_committed_value(row, "status", OutboxStatus.SENT)
 
 
@@ -341,12 +408,19 @@ def cancel(row: ReminderOutbox, reason: str, now: datetime) -> None:
     row.last_error = reason
     # The day slot was not used: free it for another reminder of the kind today.
     db.session.execute(
-        ReminderDaySlot.__table__.delete().where(ReminderDaySlot.outbox_id == row.id))
+        ReminderDaySlot.__table__.delete().where(ReminderDaySlot.outbox_id == row.id)
+    )
     db.session.commit()
 
 
-def failed_attempt(row: ReminderOutbox, error: str, now: datetime, settings: Settings,
-                    permanent: bool, outcome: Outcome) -> None:
+def failed_attempt(
+    row: ReminderOutbox,
+    error: str,
+    now: datetime,
+    settings: Settings,
+    permanent: bool,
+    outcome: Outcome,
+) -> None:
     row.last_error = error[:ERROR_LENGTH]
     row.claimed_until = None
     row.message_id = None  # refused: not the server's, may go again
@@ -355,23 +429,29 @@ def failed_attempt(row: ReminderOutbox, error: str, now: datetime, settings: Set
         outcome.failed += 1
     else:
         row.status = OutboxStatus.PENDING
-        row.next_attempt_at = retry_time(now, row.attempts, settings.retry_seconds,
-                                         settings.window)
+        row.next_attempt_at = retry_time(now, row.attempts, settings.retry_seconds, settings.window)
         outcome.retried += 1
     db.session.commit()
 
 
-def release(rows: list[ReminderOutbox], now: datetime, why: str,
-             not_before: datetime | None = None) -> int:
+def release(
+    rows: list[ReminderOutbox], now: datetime, why: str, not_before: datetime | None = None
+) -> int:
     """Give claimed, untried rows back: pending again, the attempt not counted."""
     ids = [r.id for r in rows if r.status == OutboxStatus.SENDING]
     if ids:
         db.session.execute(
-            update(ReminderOutbox).where(ReminderOutbox.id.in_(ids),
-                                         ReminderOutbox.status == OutboxStatus.SENDING)
-            .values(status=OutboxStatus.PENDING, attempts=ReminderOutbox.attempts - 1,
-                    claimed_until=None, next_attempt_at=not_before or now, updated_at=now,
-                    last_error=f"released: {why}"[:ERROR_LENGTH])
-            .execution_options(synchronize_session=False))
+            update(ReminderOutbox)
+            .where(ReminderOutbox.id.in_(ids), ReminderOutbox.status == OutboxStatus.SENDING)
+            .values(
+                status=OutboxStatus.PENDING,
+                attempts=ReminderOutbox.attempts - 1,
+                claimed_until=None,
+                next_attempt_at=not_before or now,
+                updated_at=now,
+                last_error=f"released: {why}"[:ERROR_LENGTH],
+            )
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
     return len(ids)

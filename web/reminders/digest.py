@@ -17,20 +17,35 @@ from web.orgs.models import Membership, MembershipRole
 
 
 def digest_lines(user_id: int, links, tenant_slug: str, today: date) -> list[dict[str, Any]]:
-    led = select(Membership.unit_id).where(Membership.user_id == user_id,
-                                           Membership.role == MembershipRole.LEADER)
+    led = select(Membership.unit_id).where(
+        Membership.user_id == user_id, Membership.role == MembershipRole.LEADER
+    )
     cycles = db.session.scalars(
-        select(Cycle).where(Cycle.phase != Phase.CLOSED,
-                            or_(Cycle.leader_id == user_id, Cycle.unit_id.in_(led)))
-        .order_by(Cycle.preparation_ends_on, Cycle.id)).all()
+        select(Cycle)
+        .where(Cycle.phase != Phase.CLOSED, or_(Cycle.leader_id == user_id, Cycle.unit_id.in_(led)))
+        .order_by(Cycle.preparation_ends_on, Cycle.id)
+    ).all()
     lines = []
     for cycle in cycles:
-        overdue = db.session.scalar(
-            select(func.count(Action.id)).where(Action.cycle_id == cycle.id,
-                                                Action.status.in_(OPEN_ACTION_STATUSES),
-                                                Action.due_on < today)) or 0
-        lines.append({"unit": cycle.unit.name, "phase": cycle.phase,
-                      "meeting_at": cycle.meeting_at, "members": cycle.member_count,
-                      "contributed": cycle.contributor_count, "overdue": overdue,
-                      "url": links.cycle(tenant_slug, cycle.id)})
+        overdue = (
+            db.session.scalar(
+                select(func.count(Action.id)).where(
+                    Action.cycle_id == cycle.id,
+                    Action.status.in_(OPEN_ACTION_STATUSES),
+                    Action.due_on < today,
+                )
+            )
+            or 0
+        )
+        lines.append(
+            {
+                "unit": cycle.unit.name,
+                "phase": cycle.phase,
+                "meeting_at": cycle.meeting_at,
+                "members": cycle.member_count,
+                "contributed": cycle.contributor_count,
+                "overdue": overdue,
+                "url": links.cycle(tenant_slug, cycle.id),
+            }
+        )
     return lines

@@ -18,9 +18,16 @@ from web.cycles.models import Action, Cycle
 from web.extensions import db
 from web.tasking import enqueue_after_commit
 
-CYCLE_ATTRIBUTES = ("meeting_at", "meeting_place", "preparation_starts_on",
-                    "preparation_ends_on", "follow_up_on", "phase", "unit_id",
-                    "include_subunits")
+CYCLE_ATTRIBUTES = (
+    "meeting_at",
+    "meeting_place",
+    "preparation_starts_on",
+    "preparation_ends_on",
+    "follow_up_on",
+    "phase",
+    "unit_id",
+    "include_subunits",
+)
 ACTION_ATTRIBUTES = ("due_on", "owner_id", "status")
 _QUEUED = "reminders.planning_queued"
 
@@ -36,16 +43,20 @@ def _tenants_to_plan(session: Session) -> set[int]:
         if isinstance(obj, (Cycle, Action)) and obj.tenant_id is not None:
             tenants.add(obj.tenant_id)
     for obj in session.dirty:
-        if (isinstance(obj, Cycle) and _changed(obj, CYCLE_ATTRIBUTES)) \
-                or (isinstance(obj, Action) and _changed(obj, ACTION_ATTRIBUTES)):
+        if (isinstance(obj, Cycle) and _changed(obj, CYCLE_ATTRIBUTES)) or (
+            isinstance(obj, Action) and _changed(obj, ACTION_ATTRIBUTES)
+        ):
             tenants.add(obj.tenant_id)
     return tenants
 
 
 def register() -> None:
     """Listen on every session of the process (idempotent: a process may build several apps)."""
-    for name, listener in (("after_flush", _queue), ("after_commit", _forget),
-                           ("after_rollback", _forget)):
+    for name, listener in (
+        ("after_flush", _queue),
+        ("after_commit", _forget),
+        ("after_rollback", _forget),
+    ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
 

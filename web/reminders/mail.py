@@ -92,7 +92,8 @@ class Links:
     def __init__(self) -> None:
         base = urlsplit(current_app.config["BASE_URL"])
         self._adapter = current_app.url_map.bind(
-            base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+            base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+        )
         self._built: dict[tuple, str] = {}  # a chunk asks for its few cycles' links many times
         self._tokens = TokenMaker()
 
@@ -115,17 +116,18 @@ class Links:
 
     def unsubscribe(self, letter: Letter) -> str:
         # The route's URL once per tenant; tokens are URL-safe (base64url and ".") as they are.
-        prefix = self.build("t.reminders.unsubscribe", tenant=letter.tenant_slug,
-                            token="T")[:-1]  # noqa: S106 - a stand-in, not a secret
+        prefix = self.build("t.reminders.unsubscribe", tenant=letter.tenant_slug, token="T")[:-1]  # noqa: S106 - a stand-in, not a secret
         return prefix + self._tokens(letter.tenant_id, letter.recipient_id, letter.kind)
 
 
 # --- words --------------------------------------------------------------------------------------
 
+
 def _when(moment: datetime) -> str:
     # i18n: a meeting's date and time, e.g. "tirsdag den 1. december 2026 kl. 10.30"
-    return _("%(date)s kl. %(time)s", date=format_date(moment, "full"),
-             time=format_time(moment, "short"))
+    return _(
+        "%(date)s kl. %(time)s", date=format_date(moment, "full"), time=format_time(moment, "short")
+    )
 
 
 def _subject(kind: ReminderKind, v: dict[str, Any]) -> str:
@@ -138,8 +140,11 @@ def _subject(kind: ReminderKind, v: dict[str, Any]) -> str:
     if kind == ReminderKind.MEETING_UPDATED:
         return _("Ændret: dialogmøde om aktørskab %(when)s", when=v["when"])
     if kind == ReminderKind.FOLLOW_UP_COMING:
-        return _("Opfølgning på jeres handlinger %(date)s – %(unit)s", date=v["follow_up_on"],
-                 unit=v["unit"])
+        return _(
+            "Opfølgning på jeres handlinger %(date)s – %(unit)s",
+            date=v["follow_up_on"],
+            unit=v["unit"],
+        )
     if kind == ReminderKind.ACTION_DUE_SOON:
         return _("Jeres handling skal være klar %(date)s", date=v["due_on"])
     if kind == ReminderKind.ACTION_OVERDUE:
@@ -182,18 +187,24 @@ def render(letter: Letter, links: Links, unsubscribe_url: str | None = None) -> 
     with force_locale(letter.locale):
         values = _formatted(letter)
         context = {
-            **values, "letter": letter, "name": letter.to_name, "tenant_name": letter.tenant_name,
-            "essential": essential, "lang": letter.locale,
+            **values,
+            "letter": letter,
+            "name": letter.to_name,
+            "tenant_name": letter.tenant_name,
+            "essential": essential,
+            "lang": letter.locale,
             "unsubscribe_url": unsubscribe_url,
         }
         subject = _subject(letter.kind, values)
         text = render_template(f"reminders/email/{letter.kind.value}.txt", **context)
-        html = render_template(f"reminders/email/{letter.kind.value}.html", subject=subject,
-                               **context)
+        html = render_template(
+            f"reminders/email/{letter.kind.value}.html", subject=subject, **context
+        )
     return Rendered(subject, text, html)
 
 
 # --- the calendar file ----------------------------------------------------------------------------
+
 
 def meeting_uid(tenant_slug: str, cycle_id: int) -> str:
     """Stable for the life of the cycle's meeting, so a calendar replaces rather than adds."""
@@ -244,6 +255,7 @@ def meeting_ics(letter: Letter, summary: str, description: str, stamp: datetime)
 
 # --- the message --------------------------------------------------------------------------------
 
+
 class UnsupportedAddress(ValueError):
     """An address whose local part is not ASCII (RFC 6531, SMTPUTF8): not sent; its reminder
     fails at once, visible on the failed reminders page, instead of being retried for days."""
@@ -256,8 +268,10 @@ def ascii_address(address: str) -> str:
         return address
     local, _, domain = address.rpartition("@")
     if not local.isascii() or not local:
-        raise UnsupportedAddress(f"{address}: an address with non-ASCII characters before the "
-                                 "@ needs SMTPUTF8, which reminders do not use")
+        raise UnsupportedAddress(
+            f"{address}: an address with non-ASCII characters before the "
+            "@ needs SMTPUTF8, which reminders do not use"
+        )
     try:
         return f"{local}@{domain.encode('idna').decode('ascii')}"
     except UnicodeError as exc:
@@ -309,8 +323,10 @@ class Composer:
         essential = letter.kind in ESSENTIAL_KINDS
         unsubscribe_url = None if essential else self.links.unsubscribe(letter)
         shared = self._render_shared(letter)
-        text, html = shared.text.replace(_NAME, letter.to_name), \
-            shared.html.replace(_NAME, escape(letter.to_name))
+        text, html = (
+            shared.text.replace(_NAME, letter.to_name),
+            shared.html.replace(_NAME, escape(letter.to_name)),
+        )
         if unsubscribe_url is not None:
             text = text.replace(_UNSUBSCRIBE, unsubscribe_url)
             html = html.replace(_UNSUBSCRIBE, escape(unsubscribe_url))
@@ -325,30 +341,44 @@ class Composer:
                 summary = _("Dialogmøde om aktørskab – %(unit)s", unit=letter.meeting.unit)
             mixed = mime.boundary(letter.key, _MIXED_BOUNDARY_KIND)
             content = mime.multipart_headers("mixed", mixed)
-            body = mime.multipart_body(mixed, [
-                mime.multipart_headers("alternative", alternative) + mime.CRLF
-                + mime.multipart_body(alternative, body_parts),
-                mime.calendar_part(meeting_ics(letter, summary, text, self.now),
-                                   "dialogmoede.ics")])
+            body = mime.multipart_body(
+                mixed,
+                [
+                    mime.multipart_headers("alternative", alternative)
+                    + mime.CRLF
+                    + mime.multipart_body(alternative, body_parts),
+                    mime.calendar_part(
+                        meeting_ics(letter, summary, text, self.now), "dialogmoede.ics"
+                    ),
+                ],
+            )
         headers = [
-            content, self._subject(shared.subject), self._from,
+            content,
+            self._subject(shared.subject),
+            self._from,
             mime.header("To", formataddr((letter.to_name, address), charset=UTF8)),
-            self._date, mime.header("Message-ID", ident),
+            self._date,
+            mime.header("Message-ID", ident),
             mime.header("Content-Language", letter.locale),
             b"Auto-Submitted: auto-generated\r\n",
-            mime.header("X-Aktorskab-Kind", letter.kind.value)]
+            mime.header("X-Aktorskab-Kind", letter.kind.value),
+        ]
         if unsubscribe_url is not None:
-            headers += [mime.header("List-Unsubscribe", f"<{unsubscribe_url}>"),
-                        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"]
-        return Outgoing(self.sender, address, ident,
-                        b"".join(headers) + mime.CRLF + body)
+            headers += [
+                mime.header("List-Unsubscribe", f"<{unsubscribe_url}>"),
+                b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+            ]
+        return Outgoing(self.sender, address, ident, b"".join(headers) + mime.CRLF + body)
 
     def _render_shared(self, letter: Letter) -> Rendered:
         key = _text_key(letter)
         rendered = self._rendered.get(key) if key is not None else None
         if rendered is None:
-            rendered = render(replace(letter, to_name=_NAME), self.links,
-                              None if letter.kind in ESSENTIAL_KINDS else _UNSUBSCRIBE)
+            rendered = render(
+                replace(letter, to_name=_NAME),
+                self.links,
+                None if letter.kind in ESSENTIAL_KINDS else _UNSUBSCRIBE,
+            )
             if key is not None:
                 self._rendered[key] = rendered
         return rendered
@@ -363,8 +393,14 @@ class Composer:
 def _text_key(letter: Letter) -> tuple | None:
     """What a letter's text depends on besides name and unsubscribe link; None: not cacheable."""
     try:
-        key = (letter.kind, letter.locale, letter.tenant_name, letter.tenant_slug,
-               _frozen(letter.values), letter.meeting)
+        key = (
+            letter.kind,
+            letter.locale,
+            letter.tenant_name,
+            letter.tenant_slug,
+            _frozen(letter.values),
+            letter.meeting,
+        )
         hash(key)
     except TypeError:
         return None

@@ -18,8 +18,10 @@ from web.reminders.models import OutboxStatus, ReminderOutbox
 # Plain SQL, built once: a Core UPDATE with CASE costs more to build per e-mail than to run.
 # The ids are rows this chunk claimed through the scoped ORM; tenant_id is checked anyway, and
 # row-level security applies as to every statement of the session.
-_HAND_OVER = ("UPDATE reminder_outbox SET message_id = :message_id, updated_at = :now "
-              "WHERE id = :id AND tenant_id = :tenant_id")
+_HAND_OVER = (
+    "UPDATE reminder_outbox SET message_id = :message_id, updated_at = :now "
+    "WHERE id = :id AND tenant_id = :tenant_id"
+)
 _HAND_OVER_AND_SENT = (
     "UPDATE reminder_outbox SET updated_at = :now, "
     "message_id = CASE WHEN id = :id THEN :message_id ELSE message_id END, "
@@ -27,9 +29,12 @@ _HAND_OVER_AND_SENT = (
     "sent_at = CASE WHEN id = :id THEN sent_at ELSE :now END, "
     "claimed_until = CASE WHEN id = :id THEN claimed_until END, "
     "last_error = CASE WHEN id = :id THEN last_error END "
-    "WHERE {ids} AND tenant_id = :tenant_id")
-_SENT = ("UPDATE reminder_outbox SET updated_at = :now, status = 'sent', sent_at = :now, "
-         "claimed_until = NULL, last_error = NULL WHERE {ids} AND tenant_id = :tenant_id")
+    "WHERE {ids} AND tenant_id = :tenant_id"
+)
+_SENT = (
+    "UPDATE reminder_outbox SET updated_at = :now, status = 'sent', sent_at = :now, "
+    "claimed_until = NULL, last_error = NULL WHERE {ids} AND tenant_id = :tenant_id"
+)
 
 
 def _statements(postgresql: bool) -> dict[str, object]:
@@ -41,15 +46,21 @@ def _statements(postgresql: bool) -> dict[str, object]:
         # SET LOCAL synchronous_commit carried by the UPDATE itself: one round trip less per
         # e-mail; it only has to be in place when the COMMIT comes.
         ids, suffix = "id = ANY(:ids)", " RETURNING set_config('synchronous_commit', 'off', true)"
-        return {"hand_over": text(_HAND_OVER + suffix).bindparams(now),
-                "hand_over_and_sent": text(_HAND_OVER_AND_SENT.format(ids=ids) + suffix)
-                .bindparams(now),
-                "sent": text(_SENT.format(ids=ids) + suffix).bindparams(now)}
+        return {
+            "hand_over": text(_HAND_OVER + suffix).bindparams(now),
+            "hand_over_and_sent": text(_HAND_OVER_AND_SENT.format(ids=ids) + suffix).bindparams(
+                now
+            ),
+            "sent": text(_SENT.format(ids=ids) + suffix).bindparams(now),
+        }
     expanding = bindparam("ids", expanding=True)
-    return {"hand_over": text(_HAND_OVER).bindparams(now),
-            "hand_over_and_sent": text(_HAND_OVER_AND_SENT.format(ids="id IN :ids"))
-            .bindparams(expanding, now),
-            "sent": text(_SENT.format(ids="id IN :ids")).bindparams(expanding, now)}
+    return {
+        "hand_over": text(_HAND_OVER).bindparams(now),
+        "hand_over_and_sent": text(_HAND_OVER_AND_SENT.format(ids="id IN :ids")).bindparams(
+            expanding, now
+        ),
+        "sent": text(_SENT.format(ids="id IN :ids")).bindparams(expanding, now),
+    }
 
 
 _STATEMENTS = {dialect: _statements(dialect == "postgresql") for dialect in ("postgresql", "")}
@@ -78,8 +89,12 @@ class Marks:
 
     def hand_over(self, row: ReminderOutbox, message_id: str) -> None:
         """Commit ``row``'s Message-ID as handed over (and the accepted rows as sent)."""
-        values = {"id": row.id, "message_id": message_id, "now": self.now,
-                  "tenant_id": row.tenant_id}
+        values = {
+            "id": row.id,
+            "message_id": message_id,
+            "now": self.now,
+            "tenant_id": row.tenant_id,
+        }
         if self._accepted:
             self._commit("hand_over_and_sent", {**values, "ids": [row.id, *self._ids()]})
         else:
@@ -93,8 +108,10 @@ class Marks:
     def flush(self) -> None:
         """Commit "sent" for the accepted rows not yet written."""
         if self._accepted:
-            self._commit("sent", {"ids": self._ids(), "now": self.now,
-                                  "tenant_id": self._accepted[0].tenant_id})
+            self._commit(
+                "sent",
+                {"ids": self._ids(), "now": self.now, "tenant_id": self._accepted[0].tenant_id},
+            )
             self._done()
 
     def close(self) -> None:

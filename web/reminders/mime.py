@@ -62,10 +62,13 @@ def text_part(subtype: str, text: str) -> bytes:
 
 def calendar_part(ics: bytes, filename: str) -> bytes:
     # In this order: MIMEText's set_param("method") moved Content-Type to the end.
-    return (b"MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n"
-            + header("Content-Type", 'text/calendar; charset="utf-8"; method="REQUEST"')
-            + header("Content-Disposition", f'attachment; filename="{filename}"')
-            + CRLF + base64_lines(ics))
+    return (
+        b"MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n"
+        + header("Content-Type", 'text/calendar; charset="utf-8"; method="REQUEST"')
+        + header("Content-Disposition", f'attachment; filename="{filename}"')
+        + CRLF
+        + base64_lines(ics)
+    )
 
 
 def base64_lines(data: bytes) -> bytes:
@@ -74,8 +77,10 @@ def base64_lines(data: bytes) -> bytes:
 
 
 def multipart_headers(subtype: str, separator: str) -> bytes:
-    return (header("Content-Type", f'multipart/{subtype}; boundary="{separator}"')
-            + b"MIME-Version: 1.0\r\n")
+    return (
+        header("Content-Type", f'multipart/{subtype}; boundary="{separator}"')
+        + b"MIME-Version: 1.0\r\n"
+    )
 
 
 def multipart_body(separator: str, parts: list[bytes]) -> bytes:

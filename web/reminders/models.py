@@ -43,9 +43,15 @@ class ReminderKind(enum.StrEnum):
 
 # Essential reminders carry no unsubscribe link: a meeting invitation or its move, and an
 # overdue agreement, are part of the work itself rather than a nudge about it.
-ESSENTIAL_KINDS = frozenset({ReminderKind.MEETING_INVITATION, ReminderKind.MEETING_UPDATED,
-                             ReminderKind.ACTION_OVERDUE, ReminderKind.SSO_REFRESH_KEPT,
-                             ReminderKind.SSO_LOGIN_FAILURES})
+ESSENTIAL_KINDS = frozenset(
+    {
+        ReminderKind.MEETING_INVITATION,
+        ReminderKind.MEETING_UPDATED,
+        ReminderKind.ACTION_OVERDUE,
+        ReminderKind.SSO_REFRESH_KEPT,
+        ReminderKind.SSO_LOGIN_FAILURES,
+    }
+)
 SSO_KINDS = (ReminderKind.SSO_REFRESH_KEPT, ReminderKind.SSO_LOGIN_FAILURES)
 MEETING_KINDS = (ReminderKind.MEETING_INVITATION, ReminderKind.MEETING_UPDATED)
 ACTION_KINDS = (ReminderKind.ACTION_DUE_SOON, ReminderKind.ACTION_OVERDUE)
@@ -57,8 +63,12 @@ class Channel(enum.StrEnum):
 
 
 # What may go to a channel that a whole team reads: nothing about one person's answers.
-TEAMS_KINDS = (ReminderKind.PREPARATION_OPENED, ReminderKind.MEETING_INVITATION,
-               ReminderKind.MEETING_UPDATED, ReminderKind.ACTION_OVERDUE)
+TEAMS_KINDS = (
+    ReminderKind.PREPARATION_OPENED,
+    ReminderKind.MEETING_INVITATION,
+    ReminderKind.MEETING_UPDATED,
+    ReminderKind.ACTION_OVERDUE,
+)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -84,29 +94,39 @@ class ReminderOutbox(TenantScoped, Timestamped, Updated, db.Model):
         UniqueConstraint("recipient_id", "kind", "target_id", "due_key"),
         # Teams rows have no recipient (NULLs never collide): their own key.
         UniqueConstraint("webhook_id", "kind", "target_id", "due_key"),
-        CheckConstraint("(channel = 'email' AND recipient_id IS NOT NULL) "
-                        "OR (channel = 'teams' AND webhook_id IS NOT NULL)",
-                        name="addressed"),
-        Index("ix_reminder_outbox_tenant_id_status_next_attempt_at",
-              "tenant_id", "status", "next_attempt_at"),
+        CheckConstraint(
+            "(channel = 'email' AND recipient_id IS NOT NULL) "
+            "OR (channel = 'teams' AND webhook_id IS NOT NULL)",
+            name="addressed",
+        ),
+        Index(
+            "ix_reminder_outbox_tenant_id_status_next_attempt_at",
+            "tenant_id",
+            "status",
+            "next_attempt_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
-    channel: Mapped[Channel] = mapped_column(enum_column(Channel), default=Channel.EMAIL,
-                                             server_default=Channel.EMAIL.value)
-    recipient_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[Channel] = mapped_column(
+        enum_column(Channel), default=Channel.EMAIL, server_default=Channel.EMAIL.value
+    )
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     webhook_id: Mapped[int | None] = mapped_column(
-        ForeignKey("teams_webhooks.id", ondelete="CASCADE"), index=True)
+        ForeignKey("teams_webhooks.id", ondelete="CASCADE"), index=True
+    )
     target_id: Mapped[int] = mapped_column(Integer)
     due_key: Mapped[str] = mapped_column(String(32))
     cycle_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+        ForeignKey("cycles.id", ondelete="CASCADE"), index=True
+    )
     action_id: Mapped[int | None] = mapped_column(
-        ForeignKey("actions.id", ondelete="CASCADE"), index=True)
-    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus),
-                                                 default=OutboxStatus.PENDING)
+        ForeignKey("actions.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_column(OutboxStatus), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -121,14 +141,15 @@ class ReminderMeeting(TenantScoped, db.Model):
     __tablename__ = "reminder_meetings"
 
     cycle_id: Mapped[int] = mapped_column(
-        ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+        ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
     meeting_at: Mapped[datetime] = mapped_column(UtcDateTime)
     meeting_place: Mapped[str | None] = mapped_column(String(200))
     sequence: Mapped[int] = mapped_column(default=0)
 
 
 class ReminderDaySlot(TenantScoped, db.Model):
-    """"At most one reminder of a kind per person per cycle per day", as a unique key.
+    """ "At most one reminder of a kind per person per cycle per day", as a unique key.
 
     Delivery takes the slot in the same transaction that claims the row; a second row for the
     same slot waits until the next day. ``cycle_id`` is 0 for reminders about no cycle.
@@ -143,7 +164,8 @@ class ReminderDaySlot(TenantScoped, db.Model):
     cycle_id: Mapped[int] = mapped_column(Integer)
     day: Mapped[date] = mapped_column(Date)
     outbox_id: Mapped[int] = mapped_column(
-        ForeignKey("reminder_outbox.id", ondelete="CASCADE"), index=True)
+        ForeignKey("reminder_outbox.id", ondelete="CASCADE"), index=True
+    )
 
 
 class ReminderUnsubscribe(TenantScoped, Timestamped, db.Model):
@@ -155,4 +177,3 @@ class ReminderUnsubscribe(TenantScoped, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
-

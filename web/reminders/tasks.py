@@ -52,9 +52,14 @@ def plan_due(tenant_id: int, moment: datetime) -> dict:
     due = services.due_count(tenant_id, moment)
     chunk = current_app.config["REMINDER_CHUNK_SIZE"]
     teams_due = services.due_count(tenant_id, moment, Channel.TEAMS)
-    return {"planned": planned, "released": released, "due": due,
-            "chunks": math.ceil(due / chunk), "teams_due": teams_due,
-            "teams_chunks": math.ceil(teams_due / chunk)}
+    return {
+        "planned": planned,
+        "released": released,
+        "due": due,
+        "chunks": math.ceil(due / chunk),
+        "teams_due": teams_due,
+        "teams_chunks": math.ceil(teams_due / chunk),
+    }
 
 
 @shared_task(name="web.reminders.tasks.deliver_reminders")

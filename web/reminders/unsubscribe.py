@@ -63,11 +63,15 @@ def read_token(token: str, tenant_id: int) -> Unsubscription:
 
 def unsubscribe(unsubscription: Unsubscription) -> None:
     """Record the wish (idempotent: a second click changes nothing)."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
     db.session.execute(
         insert(ReminderUnsubscribe.__table__)
-        .values(tenant_id=unsubscription.tenant_id, user_id=unsubscription.user_id,
-                kind=unsubscription.kind.value)
-        .on_conflict_do_nothing(index_elements=["user_id", "kind"]))
-
+        .values(
+            tenant_id=unsubscription.tenant_id,
+            user_id=unsubscription.user_id,
+            kind=unsubscription.kind.value,
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "kind"])
+    )

@@ -133,9 +133,13 @@ class Result:
         return {(r.key, name) for r in self.rows for name, v in r.figures.items() if v is None}
 
 
-def protect(units: Sequence[UnitFigures], people_columns: Mapping[str, frozenset[int]], k: int,
-            earlier: Sequence[PublishedRow] = (),
-            previously_hidden: Iterable[tuple[str, str]] = ()) -> Result:
+def protect(
+    units: Sequence[UnitFigures],
+    people_columns: Mapping[str, frozenset[int]],
+    k: int,
+    earlier: Sequence[PublishedRow] = (),
+    previously_hidden: Iterable[tuple[str, str]] = (),
+) -> Result:
     """The rows and the cells that may be shown.
 
     ``people_columns`` maps a people figure's name to the persons who have the property.
@@ -149,8 +153,13 @@ def protect(units: Sequence[UnitFigures], people_columns: Mapping[str, frozenset
     withheld = sum(len(tree.people[r]) for r in tree.roots if r not in shown)
     count_names = sorted({n for u in units for p in u.parts for n in p.counts})
     previous = set(previously_hidden)
-    stats = {"cells": 0, "hidden_primary": 0, "hidden_secondary": 0, "rounds": 0,
-             "columns_fully_hidden": 0}
+    stats = {
+        "cells": 0,
+        "hidden_primary": 0,
+        "hidden_secondary": 0,
+        "rounds": 0,
+        "columns_fully_hidden": 0,
+    }
     for name in people_columns:
         column = _Column.people(name, tree, rows, people_columns[name], k, earlier)
         _suppress_column(column, rows, previous, stats)
@@ -161,8 +170,12 @@ def protect(units: Sequence[UnitFigures], people_columns: Mapping[str, frozenset
 
 
 def published(rows: Iterable[ShownRow]) -> list[PublishedRow]:
-    return [PublishedRow(r.key, r.people, r.parts,
-                         {n: v for n, v in r.figures.items() if v is not None}) for r in rows]
+    return [
+        PublishedRow(
+            r.key, r.people, r.parts, {n: v for n, v in r.figures.items() if v is not None}
+        )
+        for r in rows
+    ]
 
 
 # --- the tree -------------------------------------------------------------------------------------
@@ -214,10 +227,20 @@ class _Tree:
         for u in reversed(order):
             own_parts = frozenset(p.id for p in by_id[u].parts)
             parts[u] = own_parts.union(*(parts[c] for c in kids[u]))
-            people[u] = frozenset().union(*(part_people[p] for p in own_parts),
-                                          *(people[c] for c in kids[u]))
-        return cls(by_id, kids, tuple(sorted(roots)), tuple(order), depth, people, parts,
-                   part_people, part_counts)
+            people[u] = frozenset().union(
+                *(part_people[p] for p in own_parts), *(people[c] for c in kids[u])
+            )
+        return cls(
+            by_id,
+            kids,
+            tuple(sorted(roots)),
+            tuple(order),
+            depth,
+            people,
+            parts,
+            part_people,
+            part_counts,
+        )
 
 
 def _rows(tree: _Tree, shown: set[str]) -> list[ShownRow]:
@@ -240,11 +263,19 @@ def _rows(tree: _Tree, shown: set[str]) -> list[ShownRow]:
     return rows
 
 
-def _row(tree: _Tree, unit: str, people: frozenset[int], parts: frozenset[str], *,
-         is_other: bool) -> ShownRow:
-    return ShownRow(unit_id=unit, label=tree.units[unit].label, is_other=is_other,
-                    depth=tree.depth[unit] + (1 if is_other else 0), people_count=len(people),
-                    figures={}, people=people, parts=parts)
+def _row(
+    tree: _Tree, unit: str, people: frozenset[int], parts: frozenset[str], *, is_other: bool
+) -> ShownRow:
+    return ShownRow(
+        unit_id=unit,
+        label=tree.units[unit].label,
+        is_other=is_other,
+        depth=tree.depth[unit] + (1 if is_other else 0),
+        people_count=len(people),
+        figures={},
+        people=people,
+        parts=parts,
+    )
 
 
 # --- one figure as a linear system ------------------------------------------------------------
@@ -274,8 +305,15 @@ class _Column:
     keys: list[str]
 
     @classmethod
-    def people(cls, name: str, tree: _Tree, rows: list[ShownRow], flagged: frozenset[int],
-               k: int, earlier: Sequence[PublishedRow]) -> _Column:
+    def people(
+        cls,
+        name: str,
+        tree: _Tree,
+        rows: list[ShownRow],
+        flagged: frozenset[int],
+        k: int,
+        earlier: Sequence[PublishedRow],
+    ) -> _Column:
         cells = [r.people for r in rows]
         values = [len(r.people & flagged) for r in rows]
         old = [(p.people, int(p.cells[name])) for p in earlier if name in p.cells]
@@ -296,14 +334,24 @@ class _Column:
             if size and _people_sensitive(size, sum(truth.get(p, 0) for p in group), k):
                 items.append(_Item(group, min(k, size)))
         items += [_Item(g, len(g)) for g in _small_pairs(row_sets, lambda e: 1, k)]
-        return cls(name, True, truth, cells, values, old, [p.key for p in earlier
-                                                               if name in p.cells],
-                   _dedupe(items), forced, [max(1, len(r.people)) for r in rows],
-                   [r.key for r in rows])
+        return cls(
+            name,
+            True,
+            truth,
+            cells,
+            values,
+            old,
+            [p.key for p in earlier if name in p.cells],
+            _dedupe(items),
+            forced,
+            [max(1, len(r.people)) for r in rows],
+            [r.key for r in rows],
+        )
 
     @classmethod
-    def counts(cls, name: str, tree: _Tree, rows: list[ShownRow], k: int,
-               earlier: Sequence[PublishedRow]) -> _Column:
+    def counts(
+        cls, name: str, tree: _Tree, rows: list[ShownRow], k: int, earlier: Sequence[PublishedRow]
+    ) -> _Column:
         cells = [r.parts for r in rows]
         truth = {p: int(c.get(name, 0)) for p, c in tree.part_counts.items()}
         values = [sum(truth[p] for p in cell) for cell in cells]
@@ -326,9 +374,19 @@ class _Column:
         groups += _small_pairs(row_sets, lambda p: len(tree.part_people.get(p, ())), k)
         groups += [p.parts for p in earlier if 0 < len(p.people) < k]
         items += [_Item(g, k) for g in groups if g]
-        return cls(name, False, truth, cells, values, old,
-                   [p.key for p in earlier if name in p.cells], _dedupe(items), forced,
-                   [max(1, r.people_count) for r in rows], [r.key for r in rows])
+        return cls(
+            name,
+            False,
+            truth,
+            cells,
+            values,
+            old,
+            [p.key for p in earlier if name in p.cells],
+            _dedupe(items),
+            forced,
+            [max(1, r.people_count) for r in rows],
+            [r.key for r in rows],
+        )
 
 
 def _people_sensitive(size: int, value: int, k: int) -> bool:
@@ -408,15 +466,17 @@ class _System:
             for a in {self.index[e] for e in s}:
                 rows.append(i)
                 cols.append(a)
-        return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
-                                 shape=(len(sets), len(self.atoms)))
+        return sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(len(sets), len(self.atoms))
+        )
 
 
 # --- secondary suppression --------------------------------------------------------------------
 
 
-def _suppress_column(column: _Column, rows: list[ShownRow], previous: set[tuple[str, str]],
-                     stats: dict[str, int]) -> None:
+def _suppress_column(
+    column: _Column, rows: list[ShownRow], previous: set[tuple[str, str]], stats: dict[str, int]
+) -> None:
     system = _System.of(column)
     audit = _Audit(column, system)
     hidden = set(column.forced)
@@ -424,8 +484,11 @@ def _suppress_column(column: _Column, rows: list[ShownRow], previous: set[tuple[
     stats["hidden_primary"] += len(column.forced)
     # A primary cell asks its width, or what the earlier reports alone leave it if narrower
     # (a hire's row in the same period: the earlier row fixed everyone else in it).
-    active: dict[int, float] = {i: min(it.width, audit.baseline_width(i))
-                                for i, it in enumerate(column.items) if it.cell is not None}
+    active: dict[int, float] = {
+        i: min(it.width, audit.baseline_width(i))
+        for i, it in enumerate(column.items)
+        if it.cell is not None
+    }
     for _round in range(MAX_ROUNDS):
         stats["rounds"] += 1
         failing = audit.failing(hidden)
@@ -503,8 +566,9 @@ class _Solver:
                 return max(values) - min(values)
         ends = []
         for sign in (1.0, -1.0):
-            lp = linprog(sign * c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bounds,
-                         method="highs")
+            lp = linprog(
+                sign * c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bounds, method="highs"
+            )
             if lp.status == 2:
                 return None
             if lp.status == 3:
@@ -514,8 +578,9 @@ class _Solver:
         return ends[1] - ends[0]
 
 
-def _optimise(column: _Column, system: _System, active: Mapping[int, float],
-              previous: set[tuple[str, str]]) -> set[int] | None:
+def _optimise(
+    column: _Column, system: _System, active: Mapping[int, float], previous: set[tuple[str, str]]
+) -> set[int] | None:
     """The cheapest cells to hide so every active item has two tables ``width`` apart.
 
     Each item's two tables may differ from the true one only inside a region: the row above
@@ -526,8 +591,10 @@ def _optimise(column: _Column, system: _System, active: Mapping[int, float],
     if not items:
         return set()
     matrix = system.matrix(column.cells)
-    cell_atoms = [frozenset(matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]])
-                  for i in range(len(column.cells))]
+    cell_atoms = [
+        frozenset(matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]])
+        for i in range(len(column.cells))
+    ]
     regions = [_region(system, cell_atoms, elements) for elements, _ in items]
     found = _solve(column, system, items, regions, previous)
     if found is None and any(r is not None for r in regions):
@@ -543,8 +610,13 @@ def _region(system: _System, cell_atoms: list[frozenset], elements: frozenset):
     return None
 
 
-def _solve(column: _Column, system: _System, items: list[tuple[frozenset, float]], regions,
-           previous: set[tuple[str, str]]) -> set[int] | None:
+def _solve(
+    column: _Column,
+    system: _System,
+    items: list[tuple[frozenset, float]],
+    regions,
+    previous: set[tuple[str, str]],
+) -> set[int] | None:
     n_cells, n_atoms = len(column.cells), len(system.atoms)
     everything = np.arange(n_atoms)
     width = max(w for _, w in items)
@@ -552,8 +624,11 @@ def _solve(column: _Column, system: _System, items: list[tuple[frozenset, float]
     upper_all = np.where(np.isinf(system.caps), width, system.caps - system.truth)
     cells = system.matrix(column.cells).tocsc()
     old = system.matrix([s for s, _ in column.earlier]).tocsc() if column.earlier else None
-    old_gap = (np.array([v for _, v in column.earlier], dtype=float) - old @ system.truth
-               if old is not None else None)
+    old_gap = (
+        np.array([v for _, v in column.earlier], dtype=float) - old @ system.truth
+        if old is not None
+        else None
+    )
     lb_parts, ub_parts, offset = [np.zeros(n_cells)], [np.ones(n_cells)], n_cells
     rows_a, lo_all, hi_all = [], [], []
 
@@ -625,10 +700,13 @@ def _solve(column: _Column, system: _System, items: list[tuple[frozenset, float]
     for i in column.forced:
         lb[i] = 1.0
     integrality = np.concatenate([np.ones(n_cells), np.zeros(offset - n_cells)])
-    result = milp(cost, constraints=LinearConstraint(a, np.concatenate(lo_b),
-                                                     np.concatenate(hi_b)),
-                  bounds=Bounds(lb, ub), integrality=integrality,
-                  options={"time_limit": 30.0})
+    result = milp(
+        cost,
+        constraints=LinearConstraint(a, np.concatenate(lo_b), np.concatenate(hi_b)),
+        bounds=Bounds(lb, ub),
+        integrality=integrality,
+        options={"time_limit": 30.0},
+    )
     if result.x is None:
         return None
     return {i for i in range(n_cells) if result.x[i] > 0.5}

@@ -24,10 +24,18 @@ reports_cli = AppGroup("reports", help="Hovedudvalg reports.")
 
 @reports_cli.command("generate")
 @click.argument("tenant_slug")
-@click.option("--from", "period_start", type=click.DateTime(["%Y-%m-%d"]),
-              help="First day of the period (default: a year before --to).")
-@click.option("--to", "period_end", type=click.DateTime(["%Y-%m-%d"]),
-              help="Last day of the period (default: today).")
+@click.option(
+    "--from",
+    "period_start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day of the period (default: a year before --to).",
+)
+@click.option(
+    "--to",
+    "period_end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Last day of the period (default: today).",
+)
 def generate_command(tenant_slug: str, period_start, period_end) -> None:
     """Generate an anonymised report for a period, with a progress bar."""
     tenant = get_by_slug(tenant_slug)
@@ -35,11 +43,15 @@ def generate_command(tenant_slug: str, period_start, period_end) -> None:
         raise click.ClickException(f"No tenant '{tenant_slug}'.")
     with tenant_scope(tenant.id):
         end: date = period_end.date() if period_end else services.today()
-        start = period_start.date() if period_start else \
-            end - timedelta(days=services.DEFAULT_PERIOD_DAYS - 1)
+        start = (
+            period_start.date()
+            if period_start
+            else end - timedelta(days=services.DEFAULT_PERIOD_DAYS - 1)
+        )
         try:
-            report = services.request_report(None, period_start=start, period_end=end,
-                                             locale=tenant.default_locale)
+            report = services.request_report(
+                None, period_start=start, period_end=end, locale=tenant.default_locale
+            )
         except Refusal as exc:
             raise click.ClickException(" ".join(exc.errors.values())) from None
         db.session.commit()
@@ -57,8 +69,11 @@ def generate_command(tenant_slug: str, period_start, period_end) -> None:
         report = db.session.get(Report, report_id)
         if outcome["status"] != "done":
             raise click.ClickException(f"The report failed: {report.error}")
-        run = db.session.scalar(db.select(ReportRun).filter_by(report_id=report_id)
-                                .order_by(ReportRun.id.desc()))
+        run = db.session.scalar(
+            db.select(ReportRun).filter_by(report_id=report_id).order_by(ReportRun.id.desc())
+        )
     counts = outcome["counts"]
-    click.echo(f"Report {report_id}: {start} – {end}, {counts['rows_shown']} rows, "
-               f"{counts['pdf_pages']} PDF pages, {run.duration_ms} ms.")
+    click.echo(
+        f"Report {report_id}: {start} – {end}, {counts['rows_shown']} rows, "
+        f"{counts['pdf_pages']} PDF pages, {run.duration_ms} ms."
+    )

@@ -50,8 +50,11 @@ CYCLES = ("cycles_started", "cycles_completed", "cycles_overdue")
 ACTIONS = ("actions_agreed", "actions_done", "actions_overdue")
 # Distribution figures are named "<dimension>:<value>:<source>", e.g. "kkc:course:actions".
 DIMENSIONS = {"expectation": Expectation, "kkc": KKC, "olfa": OLFA}
-SOURCES = {"expectation": ("actions", "examples"), "kkc": ("actions", "examples"),
-           "olfa": ("examples",)}
+SOURCES = {
+    "expectation": ("actions", "examples"),
+    "kkc": ("actions", "examples"),
+    "olfa": ("examples",),
+}
 
 
 def distribution_key(dimension: str, value: str, source: str) -> str:
@@ -65,8 +68,10 @@ class Period:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """The period as [from, to) instants (UTC midnights)."""
-        return (datetime.combine(self.start, time.min, UTC),
-                datetime.combine(self.end + timedelta(days=1), time.min, UTC))
+        return (
+            datetime.combine(self.start, time.min, UTC),
+            datetime.combine(self.end + timedelta(days=1), time.min, UTC),
+        )
 
 
 @dataclass
@@ -79,8 +84,13 @@ class Figures:
     withheld_people: int = 0  # people of a tree below k: nothing of theirs may be shown
 
 
-def compute(period: Period, k: int, earlier: Sequence[PublishedRow], today: date,
-            previously_hidden: Iterable[tuple[str, str]] = ()) -> Figures:
+def compute(
+    period: Period,
+    k: int,
+    earlier: Sequence[PublishedRow],
+    today: date,
+    previously_hidden: Iterable[tuple[str, str]] = (),
+) -> Figures:
     """The report's figures through ``anonymity.protect`` (primary suppression, the exact audit
     against ``earlier``, the rows of overlapping earlier reports, and secondary suppression)."""
     units = _report_units()
@@ -102,23 +112,34 @@ def compute(period: Period, k: int, earlier: Sequence[PublishedRow], today: date
         totals = {"members": roots[0].people_count, **roots[0].figures}
     elif roots:
         names = {n for r in roots for n in r.figures}
-        totals = {n: (None if any(r.figures.get(n) is None for r in roots)
-                      else sum(r.figures.get(n) or 0 for r in roots)) for n in names}
+        totals = {
+            n: (
+                None
+                if any(r.figures.get(n) is None for r in roots)
+                else sum(r.figures.get(n) or 0 for r in roots)
+            )
+            for n in names
+        }
         totals["members"] = sum(r.people_count for r in roots)
     all_people = set().union(*people.values()) if people else set()
-    return Figures(rows=rows, totals=totals, withheld_people=result.withheld_people, counts={
-        "org_units": len(units.report_unit),
-        "report_units": len(units.names),
-        "people": len(all_people),
-        "cycles": sum(f.get("cycles_started", 0) for f in figures.values()),
-        "actions": sum(f.get("actions_agreed", 0) for f in figures.values()),
-        "examples": _examples_in(period),
-        "rows_shown": len(rows),
-        "units_merged": len(units.names) - len(shown_units),
-        "earlier_rows": len(earlier),
-        "audit_ms": audit_ms,
-        **{f"audit_{name}": value for name, value in result.stats.items()},
-    })
+    return Figures(
+        rows=rows,
+        totals=totals,
+        withheld_people=result.withheld_people,
+        counts={
+            "org_units": len(units.report_unit),
+            "report_units": len(units.names),
+            "people": len(all_people),
+            "cycles": sum(f.get("cycles_started", 0) for f in figures.values()),
+            "actions": sum(f.get("actions_agreed", 0) for f in figures.values()),
+            "examples": _examples_in(period),
+            "rows_shown": len(rows),
+            "units_merged": len(units.names) - len(shown_units),
+            "earlier_rows": len(earlier),
+            "audit_ms": audit_ms,
+            **{f"audit_{name}": value for name, value in result.stats.items()},
+        },
+    )
 
 
 # --- the tree -----------------------------------------------------------------------------------
@@ -135,16 +156,22 @@ def _report_units() -> _Units:
     """Map every unit to its row: itself for an organisation, area or department (or a root),
     else the nearest such unit above it. One recursive query and one for the names."""
     child = aliased(OrgUnit)
-    tree = select(OrgUnit.id.label("unit_id"), OrgUnit.id.label("report_unit_id")).where(
-        or_(OrgUnit.kind.in_(REPORT_KINDS), OrgUnit.parent_id.is_(None))
-    ).cte("report_units", recursive=True)
+    tree = (
+        select(OrgUnit.id.label("unit_id"), OrgUnit.id.label("report_unit_id"))
+        .where(or_(OrgUnit.kind.in_(REPORT_KINDS), OrgUnit.parent_id.is_(None)))
+        .cte("report_units", recursive=True)
+    )
     tree = tree.union_all(
         select(child.id, tree.c.report_unit_id)
         .join(tree, child.parent_id == tree.c.unit_id)
-        .where(child.kind.not_in(REPORT_KINDS)))
+        .where(child.kind.not_in(REPORT_KINDS))
+    )
     report_unit = dict(db.session.execute(select(tree.c.unit_id, tree.c.report_unit_id)).all())
-    rows = db.session.execute(select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.name).where(
-        OrgUnit.id.in_(set(report_unit.values())))).all()
+    rows = db.session.execute(
+        select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.name).where(
+            OrgUnit.id.in_(set(report_unit.values()))
+        )
+    ).all()
     return _Units(
         report_unit=report_unit,
         parent={uid: report_unit.get(pid) if pid is not None else None for uid, pid, _ in rows},
@@ -155,10 +182,14 @@ def _report_units() -> _Units:
 def _primary_units() -> Select:
     """(user_id, unit_id): each active person's one unit (see the module's docstring)."""
     as_employee = func.min(case((Membership.role == MembershipRole.EMPLOYEE, Membership.unit_id)))
-    return (select(Membership.user_id.label("user_id"),
-                   func.coalesce(as_employee, func.min(Membership.unit_id)).label("unit_id"))
-            .join(User, and_(User.id == Membership.user_id, User.is_active.is_(True)))
-            .group_by(Membership.user_id))
+    return (
+        select(
+            Membership.user_id.label("user_id"),
+            func.coalesce(as_employee, func.min(Membership.unit_id)).label("unit_id"),
+        )
+        .join(User, and_(User.id == Membership.user_id, User.is_active.is_(True)))
+        .group_by(Membership.user_id)
+    )
 
 
 def _people(report_unit: dict[int, int]) -> dict[int, set[int]]:
@@ -172,8 +203,11 @@ def _people(report_unit: dict[int, int]) -> dict[int, set[int]]:
 
 def _took_part(period: Period) -> Select:
     """The people who took part in a cycle of the period (a people figure: ``contributors``)."""
-    return (select(Participation.user_id).join(Cycle, Cycle.id == Participation.cycle_id)
-            .where(Cycle.preparation_starts_on.between(period.start, period.end)))
+    return (
+        select(Participation.user_id)
+        .join(Cycle, Cycle.id == Participation.cycle_id)
+        .where(Cycle.preparation_starts_on.between(period.start, period.end))
+    )
 
 
 # --- the aggregates ---------------------------------------------------------------------------
@@ -188,29 +222,50 @@ def _aggregates(period: Period, report_unit: dict[int, int], today: date) -> lis
     in_period = Cycle.preparation_starts_on.between(period.start, period.end)
     queries: list[Select] = []
     cycles = select(Cycle.unit_id.label("unit_id")).where(in_period).group_by(Cycle.unit_id)
-    queries += _figures(cycles, cycles_started=func.count(),
-                        cycles_completed=_sum(Cycle.phase == Phase.CLOSED),
-                        cycles_overdue=_sum(and_(Cycle.phase != Phase.CLOSED,
-                                                 Cycle.follow_up_on < today)))
-    actions = (select(Cycle.unit_id.label("unit_id")).select_from(Action)
-               .join(Cycle, Cycle.id == Action.cycle_id).where(in_period))
-    queries += _figures(actions.group_by(Cycle.unit_id), actions_agreed=func.count(),
-                        actions_done=_sum(Action.status == ActionStatus.DONE),
-                        actions_overdue=_sum(and_(Action.status.in_(OPEN_ACTION_STATUSES),
-                                                  Action.due_on < today)))
+    queries += _figures(
+        cycles,
+        cycles_started=func.count(),
+        cycles_completed=_sum(Cycle.phase == Phase.CLOSED),
+        cycles_overdue=_sum(and_(Cycle.phase != Phase.CLOSED, Cycle.follow_up_on < today)),
+    )
+    actions = (
+        select(Cycle.unit_id.label("unit_id"))
+        .select_from(Action)
+        .join(Cycle, Cycle.id == Action.cycle_id)
+        .where(in_period)
+    )
+    queries += _figures(
+        actions.group_by(Cycle.unit_id),
+        actions_agreed=func.count(),
+        actions_done=_sum(Action.status == ActionStatus.DONE),
+        actions_overdue=_sum(and_(Action.status.in_(OPEN_ACTION_STATUSES), Action.due_on < today)),
+    )
     for dimension in ("expectation", "kkc"):
         column = getattr(Action, dimension)
-        queries.append(_distribution(actions.where(column.is_not(None)), Cycle.unit_id, column,
-                                     dimension, "actions"))
-    examples = select(Example.unit_id.label("unit_id")).where(Example.created_at >= start,
-                                                              Example.created_at < end)
-    queries.append(_distribution(
-        examples.join(ExampleExpectation, ExampleExpectation.example_id == Example.id),
-        Example.unit_id, ExampleExpectation.expectation, "expectation", "examples"))
+        queries.append(
+            _distribution(
+                actions.where(column.is_not(None)), Cycle.unit_id, column, dimension, "actions"
+            )
+        )
+    examples = select(Example.unit_id.label("unit_id")).where(
+        Example.created_at >= start, Example.created_at < end
+    )
+    queries.append(
+        _distribution(
+            examples.join(ExampleExpectation, ExampleExpectation.example_id == Example.id),
+            Example.unit_id,
+            ExampleExpectation.expectation,
+            "expectation",
+            "examples",
+        )
+    )
     for dimension in ("kkc", "olfa"):
         column = getattr(Example, dimension)
-        queries.append(_distribution(examples.where(column.is_not(None)), Example.unit_id,
-                                     column, dimension, "examples"))
+        queries.append(
+            _distribution(
+                examples.where(column.is_not(None)), Example.unit_id, column, dimension, "examples"
+            )
+        )
     return queries
 
 
@@ -226,8 +281,11 @@ def _figures(grouped: Select, **columns) -> list[Select]:
 
 def _distribution(base: Select, unit, column, dimension: str, source: str) -> Select:
     """(unit_id, "dimension:value:source", count) grouped by unit and the column's value."""
-    sub = (base.add_columns(column.label("value"), func.count().label("n"))
-           .group_by(unit, column).subquery())
+    sub = (
+        base.add_columns(column.label("value"), func.count().label("n"))
+        .group_by(unit, column)
+        .subquery()
+    )
     name = _literal(f"{dimension}:") + sub.c.value + _literal(f":{source}")
     return select(sub.c.unit_id, name, sub.c.n)
 
@@ -238,15 +296,22 @@ def _literal(text: str):
 
 def _examples_in(period: Period) -> int:
     start, end = period.bounds()
-    return db.session.scalar(select(func.count(Example.id)).where(
-        Example.created_at >= start, Example.created_at < end)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Example.id)).where(
+                Example.created_at >= start, Example.created_at < end
+            )
+        )
+        or 0
+    )
 
 
 # --- into the anonymity rules -----------------------------------------------------------------
 
 
-def _unit_figures(units: _Units, people: dict[int, set[int]],
-                  by_org_unit: dict[int, dict[str, int]]) -> list[UnitFigures]:
+def _unit_figures(
+    units: _Units, people: dict[int, set[int]], by_org_unit: dict[int, dict[str, int]]
+) -> list[UnitFigures]:
     """One ``UnitFigures`` per row unit, its parts being the org units counted in it: the audit
     works on org units (count figures) and people (people figures), which a reorganisation
     moves independently of the rows."""
@@ -255,8 +320,15 @@ def _unit_figures(units: _Units, people: dict[int, set[int]],
         counts = by_org_unit.get(org_unit, {})
         if counts or people.get(org_unit):
             parts[row].append(Part(_key(org_unit), frozenset(people.get(org_unit, ())), counts))
-    return [UnitFigures(id=_key(u), parent_id=_key(units.parent[u]) if units.parent[u] else None,
-                        label=units.names[u], parts=tuple(parts[u])) for u in units.names]
+    return [
+        UnitFigures(
+            id=_key(u),
+            parent_id=_key(units.parent[u]) if units.parent[u] else None,
+            label=units.names[u],
+            parts=tuple(parts[u]),
+        )
+        for u in units.names
+    ]
 
 
 def _key(unit_id: int) -> str:

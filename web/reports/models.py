@@ -58,11 +58,11 @@ class Report(TenantScoped, Timestamped, db.Model):
     period_end: Mapped[date] = mapped_column(Date)
     meeting_on: Mapped[date | None] = mapped_column(Date)
     trigger: Mapped[ReportTrigger] = mapped_column(enum_column(ReportTrigger))
-    requested_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     locale: Mapped[str] = mapped_column(String(5), default="da")
-    status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus),
-                                                 default=ReportStatus.QUEUED)
+    status: Mapped[ReportStatus] = mapped_column(
+        enum_column(ReportStatus), default=ReportStatus.QUEUED
+    )
     progress: Mapped[int] = mapped_column(default=0)  # percent, updated while the task runs
     error: Mapped[str | None] = mapped_column(Text)  # technical, never data
     k_threshold: Mapped[int | None] = mapped_column()  # the k the report was made with
@@ -76,7 +76,8 @@ class Report(TenantScoped, Timestamped, db.Model):
     published_rows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, deferred=True)
 
     runs: Mapped[list[ReportRun]] = relationship(
-        back_populates="report", cascade="all, delete-orphan", order_by="ReportRun.id")
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportRun.id"
+    )
 
 
 class ReportRun(TenantScoped, db.Model):
@@ -89,8 +90,7 @@ class ReportRun(TenantScoped, db.Model):
     __tablename__ = "report_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.RUNNING)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -81,16 +81,26 @@ def selection(period: Period) -> list[SelectedEntry]:
             select(CollectionEntry, OrgUnit.name)
             .join(Example, Example.id == CollectionEntry.example_id)
             .outerjoin(OrgUnit, OrgUnit.id == CollectionEntry.area_id)
-            .where(published_filter(), CollectionEntry.kind == kind,
-                   CollectionEntry.reviewed_at >= start, CollectionEntry.reviewed_at < end)
+            .where(
+                published_filter(),
+                CollectionEntry.kind == kind,
+                CollectionEntry.reviewed_at >= start,
+                CollectionEntry.reviewed_at < end,
+            )
             .order_by(CollectionEntry.reviewed_at.desc(), CollectionEntry.id.desc())
-            .limit(ENTRIES_PER_KIND))
+            .limit(ENTRIES_PER_KIND)
+        )
         for entry, area in rows:
-            chosen.append(SelectedEntry(
-                kind=kind, title=_clean(redactor, entry.title), text=_clean(redactor, entry.text),
-                lesson=_clean(redactor, entry.lesson) if entry.lesson else None,
-                area_name=_clean(redactor, area) if area else None,
-                expectations=[e.label for e in entry.expectations]))
+            chosen.append(
+                SelectedEntry(
+                    kind=kind,
+                    title=_clean(redactor, entry.title),
+                    text=_clean(redactor, entry.text),
+                    lesson=_clean(redactor, entry.lesson) if entry.lesson else None,
+                    area_name=_clean(redactor, area) if area else None,
+                    expectations=[e.label for e in entry.expectations],
+                )
+            )
     return chosen
 
 
@@ -115,12 +125,17 @@ def render_html(document: Document) -> str:
         "activity": _activity_chart(totals) if totals else None,
         **{d["name"]: _distribution_chart(d) for d in distributions if totals},
     }
-    return render_template("reports/document.html", doc=document, rows=rows, totals=totals,
-                           distributions=distributions, charts=charts,
-                           activity=_activity_view(totals),
-                           summary=_participation_summary(rows),
-                           entry_kinds={ExampleKind.GOOD: _("Godt eksempel"),
-                                        ExampleKind.LESSON: _("Læring")})
+    return render_template(
+        "reports/document.html",
+        doc=document,
+        rows=rows,
+        totals=totals,
+        distributions=distributions,
+        charts=charts,
+        activity=_activity_view(totals),
+        summary=_participation_summary(rows),
+        entry_kinds={ExampleKind.GOOD: _("Godt eksempel"), ExampleKind.LESSON: _("Læring")},
+    )
 
 
 def render_pdf(html: str) -> tuple[bytes, int]:
@@ -152,36 +167,57 @@ def _row_view(row: ShownRow, redactor: Redactor) -> RowView:
     name = redactor.redact(row.label).text
     label = _("Øvrige enheder under %(unit)s", unit=name) if row.is_other else name
     members, contributors = row.people_count, row.figures.get("contributors", 0)
-    return RowView(label=label, depth=row.depth, is_other=row.is_other, members=members,
-                   contributors=contributors,
-                   share=contributors / members if members and contributors is not None
-                   else None, figures=row.figures)
+    return RowView(
+        label=label,
+        depth=row.depth,
+        is_other=row.is_other,
+        members=members,
+        contributors=contributors,
+        share=contributors / members if members and contributors is not None else None,
+        figures=row.figures,
+    )
 
 
-def _activity_view(totals: dict[str, int | None]
-                   ) -> list[tuple[str, list[tuple[str, int | None]]]]:
+def _activity_view(totals: dict[str, int | None]) -> list[tuple[str, list[tuple[str, int | None]]]]:
     labels = _activity_labels()
-    return [(_("Dialogforløb"), [(labels[n], totals.get(n, 0)) for n in CYCLES]),
-            (_("Aftalte handlinger"), [(labels[n], totals.get(n, 0)) for n in ACTIONS])]
+    return [
+        (_("Dialogforløb"), [(labels[n], totals.get(n, 0)) for n in CYCLES]),
+        (_("Aftalte handlinger"), [(labels[n], totals.get(n, 0)) for n in ACTIONS]),
+    ]
 
 
 def _activity_labels() -> dict[str, str]:
     return {
-        "cycles_started": _("Startet i perioden"), "cycles_completed": _("Afsluttet"),
-        "cycles_overdue": _("Forsinket"), "actions_agreed": _("Aftalt"),
-        "actions_done": _("Gennemført"), "actions_overdue": _("Forsinket"),
+        "cycles_started": _("Startet i perioden"),
+        "cycles_completed": _("Afsluttet"),
+        "cycles_overdue": _("Forsinket"),
+        "actions_agreed": _("Aftalt"),
+        "actions_done": _("Gennemført"),
+        "actions_overdue": _("Forsinket"),
     }
 
 
 def _distribution_view(dimension: str, totals: dict[str, int]) -> dict:
-    titles = {"expectation": _("De fire forventninger til aktørskab"), "kkc": _("KKC"),
-              "olfa": _("OLFA")}
+    titles = {
+        "expectation": _("De fire forventninger til aktørskab"),
+        "kkc": _("KKC"),
+        "olfa": _("OLFA"),
+    }
     source_labels = {"actions": _("Handlinger"), "examples": _("Eksempler")}
     sources = SOURCES[dimension]
-    rows = [(member.label, [totals.get(distribution_key(dimension, member.value, s), 0)
-                            for s in sources]) for member in DIMENSIONS[dimension]]
-    return {"name": dimension, "title": titles[dimension],
-            "sources": [source_labels[s] for s in sources], "rows": rows}
+    rows = [
+        (
+            member.label,
+            [totals.get(distribution_key(dimension, member.value, s), 0) for s in sources],
+        )
+        for member in DIMENSIONS[dimension]
+    ]
+    return {
+        "name": dimension,
+        "title": titles[dimension],
+        "sources": [source_labels[s] for s in sources],
+        "rows": rows,
+    }
 
 
 def _participation_summary(rows: list[RowView]) -> str:
@@ -190,9 +226,13 @@ def _participation_summary(rows: list[RowView]) -> str:
         return _("Der er ingen tal om deltagelse at vise.")
     high = max(with_share, key=lambda r: r.share)
     low = min(with_share, key=lambda r: r.share)
-    return _("Højeste deltagelse: %(high)s (%(high_share)s). Laveste: %(low)s (%(low_share)s).",
-             high=high.label, high_share=high.share_text, low=low.label,
-             low_share=low.share_text)
+    return _(
+        "Højeste deltagelse: %(high)s (%(high_share)s). Laveste: %(low)s (%(low_share)s).",
+        high=high.label,
+        high_share=high.share_text,
+        low=low.label,
+        low_share=low.share_text,
+    )
 
 
 # --- charts -----------------------------------------------------------------------------------
@@ -225,8 +265,10 @@ def _activity_chart(totals: dict[str, int]) -> str:
     with charts.style():
         fig = charts.figure(7, 2.6)
         axes = fig.subplots(1, 2)
-        for ax, names, title, colour in ((axes[0], CYCLES, _("Dialogforløb"), BLUE),
-                                         (axes[1], ACTIONS, _("Aftalte handlinger"), ORANGE)):
+        for ax, names, title, colour in (
+            (axes[0], CYCLES, _("Dialogforløb"), BLUE),
+            (axes[1], ACTIONS, _("Aftalte handlinger"), ORANGE),
+        ):
             values = [totals.get(n, 0) or 0 for n in names]  # a hidden total: no bar, "–"
             hidden = [totals.get(n, 0) is None for n in names]
             ax.bar([_wrap(labels[n], 12) for n in names], values, color=colour)
@@ -234,8 +276,9 @@ def _activity_chart(totals: dict[str, int]) -> str:
             ax.set_ylim(0, max(1, *values) * 1.15)  # room for the labels; no axis below zero
             ax.yaxis.get_major_locator().set_params(integer=True)
             for i, value in enumerate(values):
-                ax.text(i, value, "–" if hidden[i] else format_decimal(value), ha="center",
-                        va="bottom")
+                ax.text(
+                    i, value, "–" if hidden[i] else format_decimal(value), ha="center", va="bottom"
+                )
         fig.tight_layout()
         return _svg(fig, "chart-activity")
 
@@ -246,17 +289,26 @@ def _distribution_figure(view: dict):
     raw = list(zip(*(values for _label, values in view["rows"]), strict=True))
     series = [[v or 0 for v in values] for values in raw]  # a hidden cell: no bar, "–"
     with charts.style():
-        fig = charts.figure(7, 0.3 * len(labels) * len(series) + 1.0 + 0.3 * (len(series) > 1),
-                            layout="constrained")
+        fig = charts.figure(
+            7, 0.3 * len(labels) * len(series) + 1.0 + 0.3 * (len(series) > 1), layout="constrained"
+        )
         ax = fig.subplots()
         height = 0.8 / len(series)
         for s, (values, name) in enumerate(zip(series, view["sources"], strict=True)):
             offsets = [i + s * height for i in range(len(labels))]
-            ax.barh(offsets, values, height=height, label=name,
-                    color=(BLUE, ORANGE)[s % 2], hatch=("", "//")[s % 2], edgecolor="white")
+            ax.barh(
+                offsets,
+                values,
+                height=height,
+                label=name,
+                color=(BLUE, ORANGE)[s % 2],
+                hatch=("", "//")[s % 2],
+                edgecolor="white",
+            )
             for y, value, shown in zip(offsets, values, raw[s], strict=True):
-                ax.text(value, y, " " + ("–" if shown is None else format_decimal(value)),
-                        va="center")
+                ax.text(
+                    value, y, " " + ("–" if shown is None else format_decimal(value)), va="center"
+                )
         ax.set_yticks([i + height * (len(series) - 1) / 2 for i in range(len(labels))], labels)
         ax.invert_yaxis()
         ax.set_xlim(0, max(1, *(v for values in series for v in values)) * 1.1)
@@ -279,5 +331,6 @@ def _wrap(text: str, width: int = 40) -> str:
 
 def _svg(fig, caption_id: str) -> str:
     """The chart labelled by its figure caption, its ids prefixed with the chart's name."""
-    return charts.svg(fig, ids=caption_id,
-                      root=f'role="img" aria-labelledby="{caption_id}" class="chart"')
+    return charts.svg(
+        fig, ids=caption_id, root=f'role="img" aria-labelledby="{caption_id}" class="chart"'
+    )

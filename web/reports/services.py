@@ -61,8 +61,9 @@ def today() -> date:
 # --- requests and the schedule ----------------------------------------------------------------
 
 
-def request_report(user: User | None, *, period_start: object, period_end: object,
-                   locale: str) -> Report:
+def request_report(
+    user: User | None, *, period_start: object, period_end: object, locale: str
+) -> Report:
     """A report asked for now (by ``user``, or by an operator at the command line)."""
     errors: dict[str, str] = {}
     start = _parse_date(errors, "period_start", period_start)
@@ -76,8 +77,13 @@ def request_report(user: User | None, *, period_start: object, period_end: objec
             errors["period_start"] = _("En periode kan højst være tre år.")
     if errors:
         raise InputError(errors)
-    report = Report(period_start=start, period_end=end, trigger=ReportTrigger.ON_DEMAND,
-                    requested_by_id=user.id if user else None, locale=locale)
+    report = Report(
+        period_start=start,
+        period_end=end,
+        trigger=ReportTrigger.ON_DEMAND,
+        requested_by_id=user.id if user else None,
+        locale=locale,
+    )
     db.session.add(report)
     db.session.flush()
     return report
@@ -111,17 +117,26 @@ def schedule_due_reports(tenant: Tenant, on: date) -> list[Report]:
     later if a day was missed, until the meeting). Idempotent: one report per meeting."""
     lead = timedelta(days=lead_days(tenant))
     meetings = meeting_dates(tenant)
-    existing = set(db.session.scalars(select(Report.meeting_on)
-                                      .where(Report.meeting_on.is_not(None))))
+    existing = set(
+        db.session.scalars(select(Report.meeting_on).where(Report.meeting_on.is_not(None)))
+    )
     created = []
     for i, meeting in enumerate(meetings):
         if meeting in existing or not (meeting - lead <= on <= meeting):
             continue
         end = meeting - lead
-        start = (meetings[i - 1] - lead + timedelta(days=1) if i > 0
-                 else end - timedelta(days=DEFAULT_PERIOD_DAYS - 1))
-        report = Report(period_start=start, period_end=end, meeting_on=meeting,
-                        trigger=ReportTrigger.SCHEDULED, locale=tenant.default_locale)
+        start = (
+            meetings[i - 1] - lead + timedelta(days=1)
+            if i > 0
+            else end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        )
+        report = Report(
+            period_start=start,
+            period_end=end,
+            meeting_on=meeting,
+            trigger=ReportTrigger.SCHEDULED,
+            locale=tenant.default_locale,
+        )
         try:
             with db.session.begin_nested():  # another beat may have made it a moment ago
                 db.session.add(report)
@@ -148,12 +163,14 @@ def start_run(report: Report) -> ReportRun:
     A run still "running" from before was interrupted (its worker died and the task came back):
     it is closed as failed, so the log never shows two runs at once.
     """
-    for stale in db.session.scalars(select(ReportRun).where(
-            ReportRun.report_id == report.id, ReportRun.status == RunStatus.RUNNING)):
+    for stale in db.session.scalars(
+        select(ReportRun).where(
+            ReportRun.report_id == report.id, ReportRun.status == RunStatus.RUNNING
+        )
+    ):
         stale.status, stale.error, stale.finished_at = RunStatus.FAILED, "interrupted", utcnow()
     report.status, report.progress, report.error = ReportStatus.RUNNING, 1, None
-    run = ReportRun(report_id=report.id, started_at=utcnow(), status=RunStatus.RUNNING,
-                    counts={})
+    run = ReportRun(report_id=report.id, started_at=utcnow(), status=RunStatus.RUNNING, counts={})
     db.session.add(run)
     db.session.flush()
     return run
@@ -171,15 +188,23 @@ def build(report: Report, progress: Progress) -> dict[str, int]:
     audience = overlapping_reports(report.id, period)
     k = series_k(tenant, audience)
     progress(10)
-    figures = figures_module.compute(period, k, earlier_rows(audience), today(),
-                                     previously_hidden(report.id))
+    figures = figures_module.compute(
+        period, k, earlier_rows(audience), today(), previously_hidden(report.id)
+    )
     progress(40)
     chosen = selection(period)
     themes = period_themes(report.period_start, report.period_end, k)
     progress(50)
-    document = Document(tenant_name=tenant.name, period=period, k=k, figures=figures,
-                        entries=chosen, generated_on=today(), meeting_on=report.meeting_on,
-                        themes=themes)
+    document = Document(
+        tenant_name=tenant.name,
+        period=period,
+        k=k,
+        figures=figures,
+        entries=chosen,
+        generated_on=today(),
+        meeting_on=report.meeting_on,
+        themes=themes,
+    )
     with force_locale(report.locale):
         html = render_html(document)
         progress(70)
@@ -190,8 +215,14 @@ def build(report: Report, progress: Progress) -> dict[str, int]:
     report.published_groups = sorted(sorted(r.people) for r in figures.rows)
     report.published_rows = [_stored(row) for row in figures.rows]
     db.session.flush()
-    return {**figures.counts, "entries": len(chosen), "html_bytes": len(html.encode()),
-            "pdf_bytes": len(pdf), "pdf_pages": pages, "themes": len(themes)}
+    return {
+        **figures.counts,
+        "entries": len(chosen),
+        "html_bytes": len(html.encode()),
+        "pdf_bytes": len(pdf),
+        "pdf_pages": pages,
+        "themes": len(themes),
+    }
 
 
 def finish_run(report: Report, run: ReportRun, counts: dict[str, int], timer: Timer) -> None:
@@ -218,11 +249,19 @@ def overlapping_reports(report_id: int | None, period: figures_module.Period) ->
     """The finished reports to the same audience (the tenant's Hovedudvalg) whose period
     overlaps ``period``: their figures count the same events, so the audit covers them.
     Reports of other periods count other events and do not constrain this one."""
-    return list(db.session.scalars(
-        select(Report).options(undefer(Report.published_rows))
-        .where(Report.status == ReportStatus.DONE, Report.id != (report_id or 0),
-               Report.period_start <= period.end, Report.period_end >= period.start)
-        .order_by(Report.id)))
+    return list(
+        db.session.scalars(
+            select(Report)
+            .options(undefer(Report.published_rows))
+            .where(
+                Report.status == ReportStatus.DONE,
+                Report.id != (report_id or 0),
+                Report.period_start <= period.end,
+                Report.period_end >= period.start,
+            )
+            .order_by(Report.id)
+        )
+    )
 
 
 def series_k(tenant: Tenant, overlapping: list[Report]) -> int:
@@ -234,38 +273,59 @@ def series_k(tenant: Tenant, overlapping: list[Report]) -> int:
 
 
 def earlier_rows(reports: list[Report]) -> list[PublishedRow]:
-    return [PublishedRow(key=row["key"], people=frozenset(row["people"]),
-                         parts=frozenset(row["parts"]),
-                         cells={n: int(v) for n, v in row["cells"].items()})
-            for report in reports for row in report.published_rows or ()]
+    return [
+        PublishedRow(
+            key=row["key"],
+            people=frozenset(row["people"]),
+            parts=frozenset(row["parts"]),
+            cells={n: int(v) for n, v in row["cells"].items()},
+        )
+        for report in reports
+        for row in report.published_rows or ()
+    ]
 
 
 def previously_hidden(report_id: int | None) -> set[tuple[str, str]]:
     """The cells the latest finished report hid, so the optimiser keeps the pattern."""
     latest = db.session.scalar(
-        select(Report).options(undefer(Report.published_rows))
+        select(Report)
+        .options(undefer(Report.published_rows))
         .where(Report.status == ReportStatus.DONE, Report.id != (report_id or 0))
-        .order_by(Report.period_end.desc(), Report.id.desc()).limit(1))
+        .order_by(Report.period_end.desc(), Report.id.desc())
+        .limit(1)
+    )
     if latest is None:
         return set()
-    return {(row["key"], name) for row in latest.published_rows or ()
-            for name in row.get("hidden", ())}
+    return {
+        (row["key"], name) for row in latest.published_rows or () for name in row.get("hidden", ())
+    }
 
 
 def _stored(row: ShownRow) -> dict:
-    return {"key": row.key, "people": sorted(row.people), "parts": sorted(row.parts),
-            "cells": {n: v for n, v in row.figures.items() if v is not None},
-            "hidden": sorted(n for n, v in row.figures.items() if v is None)}
+    return {
+        "key": row.key,
+        "people": sorted(row.people),
+        "parts": sorted(row.parts),
+        "cells": {n: v for n, v in row.figures.items() if v is not None},
+        "hidden": sorted(n for n, v in row.figures.items() if v is None),
+    }
 
 
 # --- reading ----------------------------------------------------------------------------------
 
 
 def list_reports(limit: int = 100) -> list[Report]:
-    return list(db.session.scalars(select(Report).order_by(Report.created_at.desc(),
-                                                           Report.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Report).order_by(Report.created_at.desc(), Report.id.desc()).limit(limit)
+        )
+    )
 
 
 def last_run(report: Report) -> ReportRun | None:
-    return db.session.scalar(select(ReportRun).where(ReportRun.report_id == report.id)
-                             .order_by(ReportRun.id.desc()).limit(1))
+    return db.session.scalar(
+        select(ReportRun)
+        .where(ReportRun.report_id == report.id)
+        .order_by(ReportRun.id.desc())
+        .limit(1)
+    )

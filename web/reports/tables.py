@@ -46,8 +46,11 @@ def published_tables(document: str | None) -> list[ReportTable]:
         else:
             heading = table.xpath("preceding::h2[1]")
             title = _text(heading[0]) if heading else str(number)
-        tables.append(ReportTable(str(number), title, _header(table),
-                                  [_row(tr) for tr in table.xpath("./tbody/tr")]))
+        tables.append(
+            ReportTable(
+                str(number), title, _header(table), [_row(tr) for tr in table.xpath("./tbody/tr")]
+            )
+        )
     return tables
 
 
@@ -80,8 +83,11 @@ def _header(table) -> list[str]:
 
 def _row(tr) -> list[Cell]:
     # A row's header (a unit's name, even "2030") stays text; a figure may be a number.
-    return [_text(cell) if cell.tag == "th" else _value(_text(cell))
-            for cell in tr if cell.tag in ("th", "td")]
+    return [
+        _text(cell) if cell.tag == "th" else _value(_text(cell))
+        for cell in tr
+        if cell.tag in ("th", "td")
+    ]
 
 
 def _text(element) -> str:

@@ -34,11 +34,15 @@ def progress_writer(tenant_id: int, report_id: int) -> services.Progress:
         table = Report.__table__
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT set_config('app.tenant_id', :tenant, true)"),
-                             {"tenant": str(tenant_id)})
-            conn.execute(update(table)
-                         .where(table.c.id == report_id, table.c.tenant_id == tenant_id)
-                         .values(progress=max(1, min(99, percent))))
+                conn.execute(
+                    text("SELECT set_config('app.tenant_id', :tenant, true)"),
+                    {"tenant": str(tenant_id)},
+                )
+            conn.execute(
+                update(table)
+                .where(table.c.id == report_id, table.c.tenant_id == tenant_id)
+                .values(progress=max(1, min(99, percent)))
+            )
 
     return write
 
@@ -67,8 +71,9 @@ def run_report(tenant_id: int, report_id: int, progress: services.Progress) -> d
         log.exception("report %s of tenant %s failed", report_id, tenant_id)
         services.fail_run(report_id, run_id, exc, timer)
         return {"report": report_id, "status": "failed"}
-    log.info("report %s of tenant %s done in %s ms: %s", report_id, tenant_id, run.duration_ms,
-             counts)
+    log.info(
+        "report %s of tenant %s done in %s ms: %s", report_id, tenant_id, run.duration_ms, counts
+    )
     return {"report": report_id, "status": "done", "counts": counts}
 
 

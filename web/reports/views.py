@@ -34,8 +34,10 @@ def _readers_only() -> None:
 @bp.get("/")
 def index():
     end = services.today()
-    values = {"period_start": (end - timedelta(days=services.DEFAULT_PERIOD_DAYS - 1)).isoformat(),
-              "period_end": end.isoformat()}
+    values = {
+        "period_start": (end - timedelta(days=services.DEFAULT_PERIOD_DAYS - 1)).isoformat(),
+        "period_end": end.isoformat(),
+    }
     return _render_index(values, {})
 
 
@@ -43,10 +45,15 @@ def _render_index(values, errors: dict[str, str]):
     # Not web.forms.form_page: its rollback on a refused request would expire the listed
     # reports, and the page would then load them again one by one. request_report refuses
     # before it writes, so there is nothing to roll back.
-    return render_template("reports/index.html", reports=services.list_reports(),
-                           may_request=services.may_request(g.user), values=values,
-                           errors=errors, meetings=services.meeting_dates(g.tenant),
-                           lead_days=services.lead_days(g.tenant)), 422 if errors else 200
+    return render_template(
+        "reports/index.html",
+        reports=services.list_reports(),
+        may_request=services.may_request(g.user),
+        values=values,
+        errors=errors,
+        meetings=services.meeting_dates(g.tenant),
+        lead_days=services.lead_days(g.tenant),
+    ), 422 if errors else 200
 
 
 @bp.post("/")
@@ -54,26 +61,39 @@ def create():
     if not services.may_request(g.user):
         abort(403)
     try:
-        report = services.request_report(g.user, period_start=request.form.get("period_start"),
-                                         period_end=request.form.get("period_end"),
-                                         locale=str(get_locale()))
+        report = services.request_report(
+            g.user,
+            period_start=request.form.get("period_start"),
+            period_end=request.form.get("period_end"),
+            locale=str(get_locale()),
+        )
     except Refusal as exc:
         return _render_index(request.form, exc.errors)
     from web.reports.tasks import generate_report
 
     enqueue_after_commit(generate_report, g.tenant.id, report.id)
-    record("reports.requested", actor=g.user, target=report,
-           period_start=report.period_start.isoformat(), period_end=report.period_end.isoformat())
-    return saved(_("Rapporten dannes nu. Siden opdaterer sig selv, til den er klar."),
-                 url_for(".detail", report_id=report.id))
+    record(
+        "reports.requested",
+        actor=g.user,
+        target=report,
+        period_start=report.period_start.isoformat(),
+        period_end=report.period_end.isoformat(),
+    )
+    return saved(
+        _("Rapporten dannes nu. Siden opdaterer sig selv, til den er klar."),
+        url_for(".detail", report_id=report.id),
+    )
 
 
 @bp.get("/<int:report_id>")
 def detail(report_id: int):
     report = get_or_404(Report, report_id)
     running = report.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
-    response = Response(render_template("reports/detail.html", report=report, running=running,
-                                        run=services.last_run(report)))
+    response = Response(
+        render_template(
+            "reports/detail.html", report=report, running=running, run=services.last_run(report)
+        )
+    )
     if running:  # a plain refresh instead of JavaScript: the page shows the new percentage
         response.headers["Refresh"] = str(REFRESH_SECONDS)
     return response
@@ -93,7 +113,8 @@ def html(report_id: int):
     response = Response(report.html, mimetype="text/html")
     # The document is self-contained: inline styles and SVG, no scripts, nothing fetched.
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    )
     return response
 
 
@@ -103,8 +124,11 @@ def pdf(report_id: int):
     record("reports.downloaded", actor=g.user, target=report, format="pdf")
     db.session.commit()
     name = f"hovedudvalg-rapport-{report.period_start}-{report.period_end}.pdf"
-    return Response(report.pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        report.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def _finished(report_id: int) -> Report:
@@ -119,12 +143,17 @@ def tables(report_id: int):
     """The report's tables, one at a time, filtered by the unit's (or category's) name, and
     downloaded as CSV/XLSX: exactly the cells the report publishes (``web.reports.tables``)."""
     report = _finished(report_id)
-    found = published_tables(db.session.scalar(
-        db.select(Report.html).where(Report.id == report.id)))
-    flt = read_filters(request.args, {"which": OneOf(lambda: [t.code for t in found]),
-                                      "name": text(200)})
-    context = {"report": report, "args": request.args,
-               "table_options": [(t.code, t.title) for t in found]}
+    found = published_tables(
+        db.session.scalar(db.select(Report.html).where(Report.id == report.id))
+    )
+    flt = read_filters(
+        request.args, {"which": OneOf(lambda: [t.code for t in found]), "name": text(200)}
+    )
+    context = {
+        "report": report,
+        "args": request.args,
+        "table_options": [(t.code, t.title) for t in found],
+    }
     if flt.errors:
         return invalid("reports/tables.html", flt.errors, table=None, rows=[], **context)
     table = next((t for t in found if t.code == (flt["which"] or "1")), None)
@@ -132,7 +161,7 @@ def tables(report_id: int):
         abort(404)
     rows = table.matching(flt["name"])
     if flt.fmt:
-        return export(flt, f"rapport-{report.id}-tabel-{table.code}", table.header, rows,
-                      sheet=table.title)
-    return render_template("reports/tables.html", errors={}, table=table, rows=rows,
-                           **context)
+        return export(
+            flt, f"rapport-{report.id}-tabel-{table.code}", table.header, rows, sheet=table.title
+        )
+    return render_template("reports/tables.html", errors={}, table=table, rows=rows, **context)

@@ -19,8 +19,9 @@ from web.scim.models import MAX_TOKEN_NAME, GroupTarget, ScimGroup, ScimToken
 from web.tenancy import get_or_404
 from web.users.models import TenantRoleName
 
-bp = Blueprint("provisioning", __name__, url_prefix="/admin/provisioning",
-               template_folder="templates")
+bp = Blueprint(
+    "provisioning", __name__, url_prefix="/admin/provisioning", template_folder="templates"
+)
 
 
 @bp.before_request
@@ -30,19 +31,29 @@ def _require_admin() -> None:
 
 # i18n: the counters of an import's or a sync's summary, as the provisioning page shows them.
 SUMMARY_LABELS = {
-    "units_new": _l("Nye enheder"), "units_changed": _l("Ændrede enheder"),
-    "units_unchanged": _l("Uændrede enheder"), "units_archived": _l("Arkiverede enheder"),
-    "people_new": _l("Nye personer"), "people_changed": _l("Ændrede personer"),
+    "units_new": _l("Nye enheder"),
+    "units_changed": _l("Ændrede enheder"),
+    "units_unchanged": _l("Uændrede enheder"),
+    "units_archived": _l("Arkiverede enheder"),
+    "people_new": _l("Nye personer"),
+    "people_changed": _l("Ændrede personer"),
     "people_unchanged": _l("Uændrede personer"),
     "people_leaving": _l("Personer, der har forladt organisationen"),
-    "memberships_added": _l("Nye medlemskaber"), "memberships_ended": _l("Ophørte medlemskaber"),
+    "memberships_added": _l("Nye medlemskaber"),
+    "memberships_ended": _l("Ophørte medlemskaber"),
     "memberships_unchanged": _l("Uændrede medlemskaber"),
-    "created": _l("Oprettet"), "replaced": _l("Erstattet"), "patched": _l("Ændret"),
-    "deleted": _l("Slettet"), "refused": _l("Afvist"),
+    "created": _l("Oprettet"),
+    "replaced": _l("Erstattet"),
+    "patched": _l("Ændret"),
+    "deleted": _l("Slettet"),
+    "refused": _l("Afvist"),
 }
 
-ROLE_LABELS = {TenantRoleName.HR: "HR", TenantRoleName.HOVEDUDVALG: "Hovedudvalg",
-               TenantRoleName.ADMIN: "Administrator"}
+ROLE_LABELS = {
+    TenantRoleName.HR: "HR",
+    TenantRoleName.HOVEDUDVALG: "Hovedudvalg",
+    TenantRoleName.ADMIN: "Administrator",
+}
 
 
 def _target_options() -> list[tuple[str, str]]:
@@ -50,8 +61,9 @@ def _target_options() -> list[tuple[str, str]]:
     options = [("none", _("Giver intet (endnu)"))]
     options += [(f"unit:{c.value}", _("Medlem af %(unit)s", unit=c.label)) for c in units]
     options += [(f"leader:{c.value}", _("Leder af %(unit)s", unit=c.label)) for c in units]
-    options += [(f"role:{r.value}", _("Rollen %(role)s", role=label))
-                for r, label in ROLE_LABELS.items()]
+    options += [
+        (f"role:{r.value}", _("Rollen %(role)s", role=label)) for r, label in ROLE_LABELS.items()
+    ]
     return options
 
 
@@ -66,12 +78,20 @@ def _current(group: ScimGroup) -> str:
 def _page(created=None, errors=None, status=200):
     runs = last_runs()
     body = render_template(
-        "scim/admin.html", csv_run=runs.get(ProvisioningSource.CSV),
-        scim_run=runs.get(ProvisioningSource.SCIM), unplaced=unplaced_users(),
-        tokens=tokens.tokens(), created=created, errors=errors or {}, groups=services.groups(),
-        options=_target_options(), current=_current, max_name=MAX_TOKEN_NAME,
+        "scim/admin.html",
+        csv_run=runs.get(ProvisioningSource.CSV),
+        scim_run=runs.get(ProvisioningSource.SCIM),
+        unplaced=unplaced_users(),
+        tokens=tokens.tokens(),
+        created=created,
+        errors=errors or {},
+        groups=services.groups(),
+        options=_target_options(),
+        current=_current,
+        max_name=MAX_TOKEN_NAME,
         summary_labels=SUMMARY_LABELS,
-        scim_base=url_for("t.scim.endpoint", path="", _external=True).rstrip("/"))
+        scim_base=url_for("t.scim.endpoint", path="", _external=True).rstrip("/"),
+    )
     return body, status, {"Cache-Control": "no-store"}
 
 
@@ -95,8 +115,7 @@ def create_token():
 def revoke_token(scim_token_id: int):
     token = get_or_404(ScimToken, scim_token_id)
     tokens.revoke(token, actor=g.user)
-    return saved(_("SCIM-nøglen »%(name)s« er tilbagekaldt.", name=token.name),
-                 url_for(".index"))
+    return saved(_("SCIM-nøglen »%(name)s« er tilbagekaldt.", name=token.name), url_for(".index"))
 
 
 @bp.post("/groups/<int:group_id>")
@@ -117,5 +136,4 @@ def map_group(group_id: int):
         db.session.rollback()
         errors = exc.errors if isinstance(exc, Refusal) else {"target": _("Ugyldigt valg.")}
         return _page(errors={f"group-{group.id}": errors.get("target", "")}, status=422)
-    return saved(_("Gruppen »%(name)s« er opdateret.", name=group.display_name),
-                 url_for(".index"))
+    return saved(_("Gruppen »%(name)s« er opdateret.", name=group.display_name), url_for(".index"))

@@ -28,8 +28,7 @@ class ScimToken(TenantScoped, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(MAX_TOKEN_NAME))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -50,8 +49,7 @@ class ScimGroup(TenantScoped, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(255))
     external_id: Mapped[str | None] = mapped_column(String(255))
-    target: Mapped[GroupTarget] = mapped_column(enum_column(GroupTarget),
-                                                default=GroupTarget.NONE)
+    target: Mapped[GroupTarget] = mapped_column(enum_column(GroupTarget), default=GroupTarget.NONE)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="SET NULL"))
     role: Mapped[TenantRoleName | None] = mapped_column(enum_column(TenantRoleName))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -59,16 +57,19 @@ class ScimGroup(TenantScoped, Timestamped, db.Model):
 
     unit: Mapped[OrgUnit | None] = relationship()
     members: Mapped[list[ScimGroupMember]] = relationship(
-        back_populates="group", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="group", cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class ScimGroupMember(TenantScoped, db.Model):
     __tablename__ = "scim_group_members"
 
-    group_id: Mapped[int] = mapped_column(ForeignKey("scim_groups.id", ondelete="CASCADE"),
-                                          primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True, index=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("scim_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
     group: Mapped[ScimGroup] = relationship(back_populates="members")
     user: Mapped[User] = relationship()

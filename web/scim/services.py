@@ -44,9 +44,9 @@ def _gives(group: ScimGroup) -> tuple[set[UnitPair], set[TenantRoleName]]:
     return set(), set()
 
 
-def apply_groups(user_ids: Iterable[int], *, also: tuple[set[UnitPair],
-                                                         set[TenantRoleName]] = (set(), set())
-                 ) -> None:
+def apply_groups(
+    user_ids: Iterable[int], *, also: tuple[set[UnitPair], set[TenantRoleName]] = (set(), set())
+) -> None:
     """Bring the group-given memberships and roles of these users in line with their groups.
 
     Only what some group gives (or gave, ``also``) is touched, so memberships from a file or
@@ -58,8 +58,7 @@ def apply_groups(user_ids: Iterable[int], *, also: tuple[set[UnitPair],
     db.session.flush()
     groups = list(db.session.scalars(select(ScimGroup)))
     managed_units, managed_roles = set(also[0]), set(also[1])
-    given: dict[int, tuple[set[UnitPair], set[TenantRoleName]]] = {i: (set(), set())
-                                                                    for i in ids}
+    given: dict[int, tuple[set[UnitPair], set[TenantRoleName]]] = {i: (set(), set()) for i in ids}
     for group in groups:
         units, roles = _gives(group)
         managed_units |= units
@@ -77,28 +76,41 @@ def apply_groups(user_ids: Iterable[int], *, also: tuple[set[UnitPair],
             continue
         if not user.is_active:
             units, roles = set(), set()
-        held = {(m.unit_id, m.role): m for m in db.session.scalars(
-            select(Membership).where(Membership.user_id == user_id,
-                                     Membership.source == PROVISIONED))
-            if (m.unit_id, m.role) in managed_units}
+        held = {
+            (m.unit_id, m.role): m
+            for m in db.session.scalars(
+                select(Membership).where(
+                    Membership.user_id == user_id, Membership.source == PROVISIONED
+                )
+            )
+            if (m.unit_id, m.role) in managed_units
+        }
         for pair, membership in held.items():
             if pair not in units:
                 db.session.delete(membership)
         for unit_id, role in sorted(units - set(held)):
-            db.session.add(Membership(user_id=user_id, unit_id=unit_id, role=role,
-                                      source=PROVISIONED))
+            db.session.add(
+                Membership(user_id=user_id, unit_id=unit_id, role=role, source=PROVISIONED)
+            )
         before = {r.role for r in user.roles}
-        for row in [r for r in user.roles if r.source == PROVISIONED
-                    and r.role in managed_roles and r.role not in roles]:
+        for row in [
+            r
+            for r in user.roles
+            if r.source == PROVISIONED and r.role in managed_roles and r.role not in roles
+        ]:
             user.roles.remove(row)
         have = {r.role for r in user.roles if r.source == PROVISIONED}
         for role in sorted(roles - have):
             user.roles.append(TenantRole(role=role, source=PROVISIONED))
         after = {r.role for r in user.roles}
         if after != before:
-            audit("auth.roles_changed", target=user, source="scim",
-                  added=sorted(r.value for r in after - before),
-                  removed=sorted(r.value for r in before - after))
+            audit(
+                "auth.roles_changed",
+                target=user,
+                source="scim",
+                added=sorted(r.value for r in after - before),
+                removed=sorted(r.value for r in before - after),
+            )
     db.session.flush()
 
 
@@ -112,8 +124,13 @@ def set_members(group: ScimGroup, user_ids: set[int]) -> None:
     apply_groups(current ^ user_ids)
 
 
-def set_target(group: ScimGroup, target: GroupTarget, unit: OrgUnit | None,
-               role: TenantRoleName | None, actor: User | None) -> None:
+def set_target(
+    group: ScimGroup,
+    target: GroupTarget,
+    unit: OrgUnit | None,
+    role: TenantRoleName | None,
+    actor: User | None,
+) -> None:
     """The tenant admin says what membership of ``group`` gives; its members follow at once.
     Raises ``InputError`` (``target``) when the target lacks its unit or role."""
     if target in (GroupTarget.UNIT, GroupTarget.LEADER) and unit is None:
@@ -127,9 +144,15 @@ def set_target(group: ScimGroup, target: GroupTarget, unit: OrgUnit | None,
     group.version += 1
     db.session.flush()
     apply_groups({m.user_id for m in group.members}, also=old)
-    audit("scim.group_mapped", actor=actor, target=group, group=group.display_name,
-          to=target.value, unit=unit.external_id if unit is not None else None,
-          role=role.value if role is not None else None)
+    audit(
+        "scim.group_mapped",
+        actor=actor,
+        target=group,
+        group=group.display_name,
+        to=target.value,
+        unit=unit.external_id if unit is not None else None,
+        role=role.value if role is not None else None,
+    )
 
 
 def delete_group(group: ScimGroup) -> None:

@@ -44,9 +44,14 @@ from web.users.models import User
 
 MAX_NAME = 200
 MAX_SUBJECT = 255
-_FAST = {"User": {"username": User.subject, "externalid": User.external_id,
-                  "displayname": User.display_name},
-         "Group": {"displayname": ScimGroup.display_name, "externalid": ScimGroup.external_id}}
+_FAST = {
+    "User": {
+        "username": User.subject,
+        "externalid": User.external_id,
+        "displayname": User.display_name,
+    },
+    "Group": {"displayname": ScimGroup.display_name, "externalid": ScimGroup.external_id},
+}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -89,8 +94,9 @@ class TenantStorage(ScimStorage):
 
     def user_body(self, user: User) -> dict[str, Any]:
         data = user.scim_data or {}
-        emails = data.get("emails") or ([{"value": user.email, "type": "work", "primary": True}]
-                                        if user.email else None)
+        emails = data.get("emails") or (
+            [{"value": user.email, "type": "work", "primary": True}] if user.email else None
+        )
         body: dict[str, Any] = {"schemas": [USER], "id": str(user.id), "userName": user.subject}
         # A user SCIM wrote shows what SCIM sent (a removed displayName or active stays
         # removed, though the app still names the person and treats them as active); anyone
@@ -110,35 +116,54 @@ class TenantStorage(ScimStorage):
         if language:
             body["preferredLanguage"] = language
         groups = db.session.execute(
-            select(ScimGroup.id, ScimGroup.display_name).join(ScimGroupMember)
-            .where(ScimGroupMember.user_id == user.id).order_by(ScimGroup.id)).all()
+            select(ScimGroup.id, ScimGroup.display_name)
+            .join(ScimGroupMember)
+            .where(ScimGroupMember.user_id == user.id)
+            .order_by(ScimGroup.id)
+        ).all()
         if groups:
-            body["groups"] = [{"value": str(gid), "display": name, "$ref": f"Groups/{gid}"}
-                              for gid, name in groups]
+            body["groups"] = [
+                {"value": str(gid), "display": name, "$ref": f"Groups/{gid}"}
+                for gid, name in groups
+            ]
         if data.get("department"):
             body["schemas"].append(ENTERPRISE)
             body[ENTERPRISE] = {"department": data["department"]}
-        modified = datetime.fromisoformat(data["modified"]) if data.get("modified") \
-            else user.created_at
-        body["meta"] = {"resourceType": "User", "created": _iso(user.created_at),
-                        "lastModified": _iso(modified),
-                        "version": _version({k: v for k, v in body.items() if k != "meta"})}
+        modified = (
+            datetime.fromisoformat(data["modified"]) if data.get("modified") else user.created_at
+        )
+        body["meta"] = {
+            "resourceType": "User",
+            "created": _iso(user.created_at),
+            "lastModified": _iso(modified),
+            "version": _version({k: v for k, v in body.items() if k != "meta"}),
+        }
         return body
 
     def group_body(self, group: ScimGroup) -> dict[str, Any]:
-        body: dict[str, Any] = {"schemas": [GROUP], "id": str(group.id),
-                                "displayName": group.display_name}
+        body: dict[str, Any] = {
+            "schemas": [GROUP],
+            "id": str(group.id),
+            "displayName": group.display_name,
+        }
         if group.external_id:
             body["externalId"] = group.external_id
         members = db.session.execute(
-            select(User.id, User.display_name).join(ScimGroupMember)
-            .where(ScimGroupMember.group_id == group.id).order_by(User.id)).all()
+            select(User.id, User.display_name)
+            .join(ScimGroupMember)
+            .where(ScimGroupMember.group_id == group.id)
+            .order_by(User.id)
+        ).all()
         if members:
-            body["members"] = [{"value": str(uid), "$ref": f"Users/{uid}"}
-                               for uid, _name in members]
-        body["meta"] = {"resourceType": "Group", "created": _iso(group.created_at),
-                        "lastModified": _iso(group.updated_at),
-                        "version": _version({k: v for k, v in body.items() if k != "meta"})}
+            body["members"] = [
+                {"value": str(uid), "$ref": f"Users/{uid}"} for uid, _name in members
+            ]
+        body["meta"] = {
+            "resourceType": "Group",
+            "created": _iso(group.created_at),
+            "lastModified": _iso(group.updated_at),
+            "version": _version({k: v for k, v in body.items() if k != "meta"}),
+        }
         return body
 
     def resource(self, name: str, row: User | ScimGroup) -> Resource[Any]:
@@ -156,12 +181,22 @@ class TenantStorage(ScimStorage):
 
     # --- the interface ---------------------------------------------------------------------
 
-    def get(self, resource_type: ResourceType, resource_id: str, *,
-            response_parameters: ResponseParameters[Any] | None = None) -> Resource[Any]:
+    def get(
+        self,
+        resource_type: ResourceType,
+        resource_id: str,
+        *,
+        response_parameters: ResponseParameters[Any] | None = None,
+    ) -> Resource[Any]:
         return self.resource(resource_type.name, self.row(resource_type.name, resource_id))
 
-    def search(self, resource_types: list[ResourceType], search_request: SearchRequest[Any],
-               *, position: Any = None) -> SearchPage:
+    def search(
+        self,
+        resource_types: list[ResourceType],
+        search_request: SearchRequest[Any],
+        *,
+        position: Any = None,
+    ) -> SearchPage:
         found: list[Resource[Any]] = []
         for resource_type in resource_types:
             found += self._search_one(resource_type.name, search_request.filter)
@@ -176,8 +211,7 @@ class TenantStorage(ScimStorage):
         if fast is not None:
             column, value = fast
             query = query.where(func.lower(column) == value.lower())
-        rows = [r for r in db.session.scalars(query)
-                if not (name == "User" and _deleted(r))]
+        rows = [r for r in db.session.scalars(query) if not (name == "User" and _deleted(r))]
         resources = [self.resource(name, row) for row in rows]
         if scim_filter is not None:
             resources = [r for r in resources if _matches(scim_filter, r)]
@@ -188,8 +222,11 @@ class TenantStorage(ScimStorage):
         if scim_filter is None:
             return None
         node = scim_filter.ast
-        if not isinstance(node, Comparison) or node.op != CompareOperator.eq \
-                or not isinstance(node.value, str):
+        if (
+            not isinstance(node, Comparison)
+            or node.op != CompareOperator.eq
+            or not isinstance(node.value, str)
+        ):
             return None
         attr = str(node.attr_path).rsplit(":", 1)[-1].lower()
         column = _FAST.get(name, {}).get(attr)
@@ -199,8 +236,9 @@ class TenantStorage(ScimStorage):
         data = resource.model_dump()
         if resource_type.name == "User":
             subject = self._user_name(data)
-            user = db.session.scalar(select(User).where(func.lower(User.subject) ==
-                                                        subject.lower()))
+            user = db.session.scalar(
+                select(User).where(func.lower(User.subject) == subject.lower())
+            )
             if user is not None and not _deleted(user):
                 raise UniquenessException(detail=f"userName {subject} is taken")
             if user is None:
@@ -215,8 +253,13 @@ class TenantStorage(ScimStorage):
         self._write_group(group, data, creating=True)
         return self.resource("Group", group)
 
-    def update(self, resource_type: ResourceType, resource: Resource[Any], *,
-               expected_version: str | None = None) -> Resource[Any]:
+    def update(
+        self,
+        resource_type: ResourceType,
+        resource: Resource[Any],
+        *,
+        expected_version: str | None = None,
+    ) -> Resource[Any]:
         name = resource_type.name
         row = self.row(name, str(resource.id))
         self._check_version(name, row, expected_version)
@@ -227,8 +270,9 @@ class TenantStorage(ScimStorage):
             self._write_group(row, data)
         return self.resource(name, row)
 
-    def delete(self, resource_type: ResourceType, resource_id: str, *,
-               expected_version: str | None = None) -> None:
+    def delete(
+        self, resource_type: ResourceType, resource_id: str, *, expected_version: str | None = None
+    ) -> None:
         name = resource_type.name
         row = self.row(name, resource_id)
         self._check_version(name, row, expected_version)
@@ -236,14 +280,14 @@ class TenantStorage(ScimStorage):
             services.delete_group(row)
             return
         leave(row, "scim")
-        for member in db.session.scalars(select(ScimGroupMember).where(
-                ScimGroupMember.user_id == row.id)):
+        for member in db.session.scalars(
+            select(ScimGroupMember).where(ScimGroupMember.user_id == row.id)
+        ):
             db.session.delete(member)
         row.scim_data = {**(row.scim_data or {}), "deleted": True}
         db.session.flush()
 
-    def _check_version(self, name: str, row: User | ScimGroup,
-                       expected: str | None) -> None:
+    def _check_version(self, name: str, row: User | ScimGroup, expected: str | None) -> None:
         if expected is None:
             return
         current = self.resource(name, row).meta.version
@@ -255,47 +299,66 @@ class TenantStorage(ScimStorage):
     @staticmethod
     def _user_name(data: dict[str, Any]) -> str:
         subject = data.get("userName")
-        if not isinstance(subject, str) or not subject.strip() or len(subject) > MAX_SUBJECT \
-                or one_line(subject) != subject:
-            raise InvalidValueException(detail="userName must be 1-255 characters on one "
-                                               "line")
+        if (
+            not isinstance(subject, str)
+            or not subject.strip()
+            or len(subject) > MAX_SUBJECT
+            or one_line(subject) != subject
+        ):
+            raise InvalidValueException(detail="userName must be 1-255 characters on one line")
         return subject
 
     def _write_user(self, user: User, data: dict[str, Any], creating: bool = False) -> None:
         subject = self._user_name(data)
         if subject != user.subject:
-            taken = db.session.scalar(select(User.id).where(
-                func.lower(User.subject) == subject.lower(), User.id != user.id))
+            taken = db.session.scalar(
+                select(User.id).where(
+                    func.lower(User.subject) == subject.lower(), User.id != user.id
+                )
+            )
             if taken is not None:
                 raise UniquenessException(detail=f"userName {subject} is taken")
             user.subject = subject
         name = data.get("name") or None
-        display = one_line(data.get("displayName") or (name or {}).get("formatted") or " ".join(
-            p for p in ((name or {}).get("givenName"), (name or {}).get("familyName")) if p)
-            or subject)[:MAX_NAME].strip()
+        display = one_line(
+            data.get("displayName")
+            or (name or {}).get("formatted")
+            or " ".join(
+                p for p in ((name or {}).get("givenName"), (name or {}).get("familyName")) if p
+            )
+            or subject
+        )[:MAX_NAME].strip()
         emails = data.get("emails") or []
         primary = next((e for e in emails if e.get("primary")), emails[0] if emails else None)
         email = None
         if primary is not None and primary.get("value"):
             email = email_address(primary["value"])
             if email is None:
-                raise InvalidValueException(detail=f"{primary['value']!r} is not an e-mail "
-                                                   "address")
+                raise InvalidValueException(detail=f"{primary['value']!r} is not an e-mail address")
         language = data.get("preferredLanguage")
-        locale = language[:2].lower() if isinstance(language, str) and \
-            language[:2].lower() in ("da", "en") else None
+        locale = (
+            language[:2].lower()
+            if isinstance(language, str) and language[:2].lower() in ("da", "en")
+            else None
+        )
         extension = data.get(ENTERPRISE) or {}
         user.display_name = display or subject[:MAX_NAME]
         user.email = email
         user.locale = locale
-        user.external_id = (data.get("externalId") or None)
+        user.external_id = data.get("externalId") or None
         user.scim_data = {
-            key: value for key, value in (
-                ("name", name), ("emails", emails or None), ("preferredLanguage", language),
+            key: value
+            for key, value in (
+                ("name", name),
+                ("emails", emails or None),
+                ("preferredLanguage", language),
                 ("displayName", bool(data.get("displayName"))),
                 ("active", data.get("active") is not None),
                 ("department", extension.get("department")),
-                ("modified", datetime.now(UTC).isoformat())) if value}
+                ("modified", datetime.now(UTC).isoformat()),
+            )
+            if value
+        }
         db.session.flush()
         active = data.get("active")
         if active is False and user.is_active:
@@ -307,16 +370,21 @@ class TenantStorage(ScimStorage):
         elif creating:
             services.apply_groups({user.id})
 
-    def _write_group(self, group: ScimGroup, data: dict[str, Any],
-                     creating: bool = False) -> None:
+    def _write_group(self, group: ScimGroup, data: dict[str, Any], creating: bool = False) -> None:
         display = data.get("displayName")
-        if not isinstance(display, str) or not display.strip() or len(display) > 255 \
-                or one_line(display) != display:
-            raise InvalidValueException(detail="displayName must be 1-255 characters on one "
-                                               "line")
-        taken = db.session.scalar(select(ScimGroup.id).where(
-            func.lower(ScimGroup.display_name) == display.lower(),
-            ScimGroup.id != (group.id or 0)))
+        if (
+            not isinstance(display, str)
+            or not display.strip()
+            or len(display) > 255
+            or one_line(display) != display
+        ):
+            raise InvalidValueException(detail="displayName must be 1-255 characters on one line")
+        taken = db.session.scalar(
+            select(ScimGroup.id).where(
+                func.lower(ScimGroup.display_name) == display.lower(),
+                ScimGroup.id != (group.id or 0),
+            )
+        )
         if taken is not None:
             raise UniquenessException(detail=f"displayName {display} is taken")
         group.display_name = display

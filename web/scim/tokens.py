@@ -39,23 +39,34 @@ class NewToken:
 
 
 def tokens() -> list[ScimToken]:
-    return list(db.session.scalars(select(ScimToken).order_by(ScimToken.created_at.desc(),
-                                                              ScimToken.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ScimToken).order_by(ScimToken.created_at.desc(), ScimToken.id.desc())
+        )
+    )
 
 
 def create(name: str | None, actor: User) -> NewToken:
     errors: dict[str, str] = {}
     name = check_text(errors, "name", name, MAX_TOKEN_NAME, required=True)
-    active = db.session.scalar(select(func.count(ScimToken.id))
-                               .where(ScimToken.revoked_at.is_(None)))
+    active = db.session.scalar(
+        select(func.count(ScimToken.id)).where(ScimToken.revoked_at.is_(None))
+    )
     if active >= MAX_ACTIVE:
-        errors.setdefault("name", _("Der er allerede %(count)s aktive SCIM-nøgler. "
-                                    "Tilbagekald en, før du opretter en ny.", count=MAX_ACTIVE))
+        errors.setdefault(
+            "name",
+            _(
+                "Der er allerede %(count)s aktive SCIM-nøgler. "
+                "Tilbagekald en, før du opretter en ny.",
+                count=MAX_ACTIVE,
+            ),
+        )
     if errors:
         raise InputError(errors)
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ScimToken(name=name, token_hash=hash_token(secret), created_by_id=actor.id,
-                      created_at=utcnow())
+    token = ScimToken(
+        name=name, token_hash=hash_token(secret), created_by_id=actor.id, created_at=utcnow()
+    )
     db.session.add(token)
     db.session.flush()
     audit("scim.token_created", actor=actor, target=token, name=name)
@@ -75,11 +86,17 @@ def authenticate(header: str | None) -> ScimToken | None:
     """The active token of the current tenant an ``Authorization`` header presents, or None.
     Stamps ``last_used_at`` at most once a minute."""
     presented = parse_authorization(header) if header else None
-    if presented is None or not presented.startswith(PREFIX) \
-            or len(presented) > MAX_PRESENTED_LENGTH:
+    if (
+        presented is None
+        or not presented.startswith(PREFIX)
+        or len(presented) > MAX_PRESENTED_LENGTH
+    ):
         return None
-    token = db.session.scalar(select(ScimToken).where(
-        ScimToken.token_hash == hash_token(presented), ScimToken.revoked_at.is_(None)))
+    token = db.session.scalar(
+        select(ScimToken).where(
+            ScimToken.token_hash == hash_token(presented), ScimToken.revoked_at.is_(None)
+        )
+    )
     if token is None:
         return None
     now = utcnow()

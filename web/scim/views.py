@@ -52,8 +52,9 @@ def scim_error(status: int, detail: str | None = None) -> Response:
     body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": str(status)}
     if detail:
         body["detail"] = detail
-    response = Response(json.dumps(body, ensure_ascii=False), status=status,
-                        mimetype="application/scim+json")
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/scim+json"
+    )
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="scim"'
     return response
@@ -64,8 +65,9 @@ def scim_error(status: int, detail: str | None = None) -> Response:
 def endpoint(path: str):
     scim_request = ScimRequest(
         method=request.method,
-        base_url=request.host_url.rstrip("/") + request.script_root + request.path[
-            :len(request.path) - len(path)].rstrip("/"),
+        base_url=request.host_url.rstrip("/")
+        + request.script_root
+        + request.path[: len(request.path) - len(path)].rstrip("/"),
         path="/" + path.removesuffix(".scim"),
         query=dict(request.args.items()),
         headers=list(request.headers.items()),
@@ -76,8 +78,7 @@ def endpoint(path: str):
         if svc.match(scim_request).operation.name != "service_provider_config":
             token = tokens.authenticate(request.headers.get("Authorization"))
             if token is None:
-                raise UnauthorizedException(detail="a valid SCIM token of this tenant is "
-                                                   "required")
+                raise UnauthorizedException(detail="a valid SCIM token of this tenant is required")
             g.scim_token = token
         with provider():  # its policy (web.scim.schema.ENTRA_TOLERANT) for this request
             answer = ScimHandler(svc, TenantStorage()).handle(scim_request)
@@ -108,16 +109,26 @@ def _record(answer: ScimResponse) -> None:
     if not ok:
         db.session.rollback()
     today = datetime.now(UTC).date().isoformat()
-    run = db.session.scalar(select(ProvisioningRun).where(
-        ProvisioningRun.source == ProvisioningSource.SCIM)
-        .order_by(ProvisioningRun.id.desc()).limit(1).with_for_update())
+    run = db.session.scalar(
+        select(ProvisioningRun)
+        .where(ProvisioningRun.source == ProvisioningSource.SCIM)
+        .order_by(ProvisioningRun.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
     if run is None or run.summary.get("date") != today:
-        run = ProvisioningRun(source=ProvisioningSource.SCIM, ok=True,
-                              summary={"date": today}, errors=[])
+        run = ProvisioningRun(
+            source=ProvisioningSource.SCIM, ok=True, summary={"date": today}, errors=[]
+        )
         db.session.add(run)
     summary = dict(run.summary)
-    kind = {"POST": "created", "PUT": "replaced", "PATCH": "patched",
-            "DELETE": "deleted"}[request.method] if ok else "refused"
+    kind = (
+        {"POST": "created", "PUT": "replaced", "PATCH": "patched", "DELETE": "deleted"}[
+            request.method
+        ]
+        if ok
+        else "refused"
+    )
     summary[kind] = summary.get(kind, 0) + 1
     summary["last_at"] = datetime.now(UTC).isoformat()
     run.summary = summary

@@ -61,30 +61,48 @@ _OUTBOX = ReminderOutbox.__table__
 
 def claim(tenant_id: int, now: datetime, settings: Settings) -> list[int]:
     """Up to a chunk of due Teams rows, ``sending`` under a lease. Commits."""
-    candidates = list(db.session.scalars(
-        select(ReminderOutbox.id)
-        .where(ReminderOutbox.tenant_id == tenant_id,
-               ReminderOutbox.status == OutboxStatus.PENDING,
-               ReminderOutbox.next_attempt_at <= now,
-               ReminderOutbox.channel == Channel.TEAMS)
-        .order_by(ReminderOutbox.next_attempt_at).limit(settings.chunk_size)
-        .with_for_update(skip_locked=True)))
+    candidates = list(
+        db.session.scalars(
+            select(ReminderOutbox.id)
+            .where(
+                ReminderOutbox.tenant_id == tenant_id,
+                ReminderOutbox.status == OutboxStatus.PENDING,
+                ReminderOutbox.next_attempt_at <= now,
+                ReminderOutbox.channel == Channel.TEAMS,
+            )
+            .order_by(ReminderOutbox.next_attempt_at)
+            .limit(settings.chunk_size)
+            .with_for_update(skip_locked=True)
+        )
+    )
     claimed = []
     if candidates:
-        claimed = sorted(db.session.scalars(
-            update(ReminderOutbox)
-            .where(ReminderOutbox.id.in_(candidates),
-                   ReminderOutbox.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, attempts=ReminderOutbox.attempts + 1,
-                    claimed_until=now + settings.lease, updated_at=now)
-            .returning(ReminderOutbox.id)
-            .execution_options(synchronize_session=False)))
+        claimed = sorted(
+            db.session.scalars(
+                update(ReminderOutbox)
+                .where(
+                    ReminderOutbox.id.in_(candidates), ReminderOutbox.status == OutboxStatus.PENDING
+                )
+                .values(
+                    status=OutboxStatus.SENDING,
+                    attempts=ReminderOutbox.attempts + 1,
+                    claimed_until=now + settings.lease,
+                    updated_at=now,
+                )
+                .returning(ReminderOutbox.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
     db.session.commit()
     return claimed
 
 
-def deliver_posts(tenant_id: int, now: datetime, settings: Settings | None = None,
-                  clock: Callable[[], float] = time.monotonic) -> Outcome:
+def deliver_posts(
+    tenant_id: int,
+    now: datetime,
+    settings: Settings | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Outcome:
     """Claim and post one chunk of ``tenant_id``'s due Teams posts. Commits as it goes."""
     settings = settings or Settings.from_config()
     outcome = Outcome()
@@ -93,8 +111,11 @@ def deliver_posts(tenant_id: int, now: datetime, settings: Settings | None = Non
     if not ids:
         return outcome
     tenant = db.session.get(Tenant, tenant_id)
-    rows = list(db.session.scalars(
-        select(ReminderOutbox).where(ReminderOutbox.id.in_(ids)).order_by(ReminderOutbox.id)))
+    rows = list(
+        db.session.scalars(
+            select(ReminderOutbox).where(ReminderOutbox.id.in_(ids)).order_by(ReminderOutbox.id)
+        )
+    )
     links = mail.Links()
     locale = mail.locale_for(None, tenant.default_locale)
     started = clock()
@@ -117,18 +138,28 @@ def deliver_posts(tenant_id: int, now: datetime, settings: Settings | None = Non
             try:
                 url = url_of(hook)
             except SecretUnreadable:
-                failed_attempt(row, "webhook: stored under another SECRET_KEY; set it again",
-                                now, settings, True, outcome)
+                failed_attempt(
+                    row,
+                    "webhook: stored under another SECRET_KEY; set it again",
+                    now,
+                    settings,
+                    True,
+                    outcome,
+                )
                 continue
-            key = f"teams:{tenant_id}:{row.webhook_id}:{row.kind.value}:{row.target_id}:" \
-                  f"{row.due_key}"
-            commit_fast(update(_OUTBOX).where(_OUTBOX.c.id == row.id)
-                         .values(message_id=key, updated_at=now))  # handed over
+            key = (
+                f"teams:{tenant_id}:{row.webhook_id}:{row.kind.value}:{row.target_id}:{row.due_key}"
+            )
+            commit_fast(
+                update(_OUTBOX).where(_OUTBOX.c.id == row.id).values(message_id=key, updated_at=now)
+            )  # handed over
             set_committed_value(row, "message_id", key)  # so a refusal clears it again
             try:
-                response = session.post(url, data=json.dumps(body, ensure_ascii=False)
-                                        .encode("utf-8"),
-                                        headers={"Content-Type": "application/json"})
+                response = session.post(
+                    url,
+                    data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                    headers={"Content-Type": "application/json"},
+                )
             except OutboundRefused as exc:  # the guard: not a public address, too large…
                 failed_attempt(row, f"refused: {exc.reason}", now, settings, True, outcome)
             except requests.RequestException as exc:
@@ -143,10 +174,18 @@ def deliver_posts(tenant_id: int, now: datetime, settings: Settings | None = Non
                     mark_sent(row, key, now)
                     outcome.sent += 1
                 else:
-                    permanent = 400 <= response.status_code < 500 \
+                    permanent = (
+                        400 <= response.status_code < 500
                         and response.status_code not in RETRY_STATUSES
-                    failed_attempt(row, f"{response.status_code} {response.text[:300]!r}",
-                                    now, settings, permanent, outcome)
+                    )
+                    failed_attempt(
+                        row,
+                        f"{response.status_code} {response.text[:300]!r}",
+                        now,
+                        settings,
+                        permanent,
+                        outcome,
+                    )
     return outcome
 
 
@@ -161,8 +200,9 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return False
 
 
-def _post_body(row: ReminderOutbox, tenant: Tenant, links: mail.Links, locale: str,
-               now: datetime) -> tuple[str | None, dict | None]:
+def _post_body(
+    row: ReminderOutbox, tenant: Tenant, links: mail.Links, locale: str, now: datetime
+) -> tuple[str | None, dict | None]:
     """(why it should not go out, None) or (None, the envelope), from the rows as they are."""
     cycle = db.session.get(Cycle, row.cycle_id) if row.cycle_id else None
     if cycle is None:
@@ -170,28 +210,45 @@ def _post_body(row: ReminderOutbox, tenant: Tenant, links: mail.Links, locale: s
     common = {"unit": cycle.unit.name, "cycle_url": links.cycle(tenant.slug, cycle.id)}
     kind = row.kind
     if kind == ReminderKind.PREPARATION_OPENED:
-        if cycle.phase != Phase.PREPARATION \
-                or cycle.preparation_starts_on.isoformat() != row.due_key:
+        if (
+            cycle.phase != Phase.PREPARATION
+            or cycle.preparation_starts_on.isoformat() != row.due_key
+        ):
             return "preparation is over or its start moved", None
-        return None, post_for(kind, locale, opens_on=cycle.preparation_starts_on,
-                              closes_on=cycle.preparation_ends_on, **common)
+        return None, post_for(
+            kind,
+            locale,
+            opens_on=cycle.preparation_starts_on,
+            closes_on=cycle.preparation_ends_on,
+            **common,
+        )
     if kind in MEETING_KINDS:
         meeting = db.session.get(ReminderMeeting, cycle.id)
-        if meeting is None or str(meeting.sequence) != row.due_key or cycle.meeting_at is None \
-                or cycle.meeting_at != meeting.meeting_at:
+        if (
+            meeting is None
+            or str(meeting.sequence) != row.due_key
+            or cycle.meeting_at is None
+            or cycle.meeting_at != meeting.meeting_at
+        ):
             return "superseded by a later change of the meeting", None
         if cycle.phase not in UPCOMING_MEETING_PHASES or meeting.meeting_at <= now:
             return "the meeting is over", None
-        return None, post_for(kind, locale, meeting_at=meeting.meeting_at,
-                              place=meeting.meeting_place, **common)
+        return None, post_for(
+            kind, locale, meeting_at=meeting.meeting_at, place=meeting.meeting_place, **common
+        )
     if kind == ReminderKind.ACTION_OVERDUE:
         today = local_day(now)
         if iso_week(today) != row.due_key:
             return "a later week's overview replaces it", None
         overdue = db.session.execute(
             select(Action.text, Action.due_on)
-            .where(Action.cycle_id == cycle.id, Action.status.in_(OPEN_ACTION_STATUSES),
-                   Action.due_on < today).order_by(Action.due_on, Action.id)).all()
+            .where(
+                Action.cycle_id == cycle.id,
+                Action.status.in_(OPEN_ACTION_STATUSES),
+                Action.due_on < today,
+            )
+            .order_by(Action.due_on, Action.id)
+        ).all()
         if not overdue or cycle.phase == Phase.CLOSED:
             return "no agreed action is past its date any more", None
         return None, post_for(kind, locale, overdue=[tuple(o) for o in overdue], **common)

@@ -27,8 +27,13 @@ from web.teams.models import TeamsWebhook
 from web.users.models import User
 
 MAX_URL = 2000
-WORKFLOW_HOSTS = (".logic.azure.com", ".logic.azure.us", ".api.powerplatform.com",
-                  ".powerplatform.com", ".api.powerautomate.com")
+WORKFLOW_HOSTS = (
+    ".logic.azure.com",
+    ".logic.azure.us",
+    ".api.powerplatform.com",
+    ".powerplatform.com",
+    ".api.powerautomate.com",
+)
 RETIRED_HOSTS = (".webhook.office.com", "outlook.office.com", "outlook.office365.com")
 
 
@@ -52,53 +57,77 @@ def _url_problem(url: str) -> str | None:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         parts, host, port = None, "", 0
-    if parts is None or parts.scheme not in ("https", "http") or not host \
-            or parts.username or parts.password or parts.fragment:
-        return _("Skriv den fulde adresse, der begynder med https://, præcis som Teams viser "
-                 "den.")
+    if (
+        parts is None
+        or parts.scheme not in ("https", "http")
+        or not host
+        or parts.username
+        or parts.password
+        or parts.fragment
+    ):
+        return _("Skriv den fulde adresse, der begynder med https://, præcis som Teams viser den.")
     if current_policy().allows_host(host, port):
         return None  # the operator's named host (loopback in development and tests)
     if host.endswith(RETIRED_HOSTS):
-        return _("Det er en adresse til en Office 365-connector, som Microsoft har udfaset. "
-                 "Opret i stedet et workflow i Teams med „Når der modtages en "
-                 "Teams-webhookanmodning“, og indsæt dens adresse.")
+        return _(
+            "Det er en adresse til en Office 365-connector, som Microsoft har udfaset. "
+            "Opret i stedet et workflow i Teams med „Når der modtages en "
+            "Teams-webhookanmodning“, og indsæt dens adresse."
+        )
     if parts.scheme != "https":
         return _("Adressen skal begynde med https://.")
     if not host.endswith(WORKFLOW_HOSTS) or "/triggers/" not in parts.path:
-        return _("Det er ikke adressen på et Teams-workflow. Brug skabelonen „Når der "
-                 "modtages en Teams-webhookanmodning“, og kopiér adressen fra dens første "
-                 "trin.")
+        return _(
+            "Det er ikke adressen på et Teams-workflow. Brug skabelonen „Når der "
+            "modtages en Teams-webhookanmodning“, og kopiér adressen fra dens første "
+            "trin."
+        )
     return None
 
 
 def webhooks() -> list[tuple[TeamsWebhook, OrgUnit | None]]:
     """The tenant's webhooks: the tenant's own first, then the units' by name."""
     rows = db.session.execute(
-        select(TeamsWebhook, OrgUnit).outerjoin(OrgUnit, OrgUnit.id == TeamsWebhook.unit_id)
-        .order_by(TeamsWebhook.unit_id.is_not(None), OrgUnit.name, TeamsWebhook.id)).all()
+        select(TeamsWebhook, OrgUnit)
+        .outerjoin(OrgUnit, OrgUnit.id == TeamsWebhook.unit_id)
+        .order_by(TeamsWebhook.unit_id.is_not(None), OrgUnit.name, TeamsWebhook.id)
+    ).all()
     return [(hook, unit) for hook, unit in rows]
 
 
 def set_webhook(unit: OrgUnit | None, raw_url: str | None, actor: User) -> TeamsWebhook:
     """The tenant's (``unit`` None) or the unit's webhook, new or replaced. Flushes."""
     url, host = checked_url(raw_url)
-    hook = db.session.scalar(select(TeamsWebhook).where(
-        TeamsWebhook.unit_id.is_(None) if unit is None else TeamsWebhook.unit_id == unit.id))
+    hook = db.session.scalar(
+        select(TeamsWebhook).where(
+            TeamsWebhook.unit_id.is_(None) if unit is None else TeamsWebhook.unit_id == unit.id
+        )
+    )
     if hook is None:
         hook = TeamsWebhook(unit_id=unit.id if unit is not None else None)
         db.session.add(hook)
     hook.url_encrypted, hook.host = crypto.encrypt(url), host
     db.session.flush()
-    record("teams.webhook_set", actor=actor, target=hook, host=host,
-           unit=unit.name if unit is not None else None)
+    record(
+        "teams.webhook_set",
+        actor=actor,
+        target=hook,
+        host=host,
+        unit=unit.name if unit is not None else None,
+    )
     return hook
 
 
 def remove_webhook(hook: TeamsWebhook, actor: User) -> None:
     """Gone with its posts still waiting (and its history of sent and failed ones)."""
     unit = db.session.get(OrgUnit, hook.unit_id) if hook.unit_id else None
-    record("teams.webhook_removed", actor=actor, target=hook, host=hook.host,
-           unit=unit.name if unit is not None else None)
+    record(
+        "teams.webhook_removed",
+        actor=actor,
+        target=hook,
+        host=hook.host,
+        unit=unit.name if unit is not None else None,
+    )
     db.session.delete(hook)
     db.session.flush()
 
@@ -109,9 +138,11 @@ def url_of(hook: TeamsWebhook) -> str:
 
 def webhook_by_unit(tenant_id: int) -> dict[int | None, int]:
     """unit id (None: the tenant's) → webhook id."""
-    return dict(db.session.execute(
-        select(TeamsWebhook.unit_id, TeamsWebhook.id)
-        .where(TeamsWebhook.tenant_id == tenant_id)).all())
+    return dict(
+        db.session.execute(
+            select(TeamsWebhook.unit_id, TeamsWebhook.id).where(TeamsWebhook.tenant_id == tenant_id)
+        ).all()
+    )
 
 
 def webhook_for(unit_id: int, hooks: dict[int | None, int]) -> int | None:

@@ -25,9 +25,12 @@ def _require_admin() -> None:
 
 def _context() -> dict:
     hooks = services.webhooks()
-    return {"tenant_hook": next((h for h, unit in hooks if unit is None), None),
-            "unit_hooks": [(h, unit) for h, unit in hooks if unit is not None],
-            "units": units_by_path(), "form": request.form}
+    return {
+        "tenant_hook": next((h for h, unit in hooks if unit is None), None),
+        "unit_hooks": [(h, unit) for h, unit in hooks if unit is not None],
+        "units": units_by_path(),
+        "form": request.form,
+    }
 
 
 @bp.get("/")

@@ -22,8 +22,9 @@ class TenantError(InputError):
         super().__init__({}, message)
 
 
-def create_tenant(slug: str, name: str, default_locale: str = "da",
-                  settings: dict | None = None) -> Tenant:
+def create_tenant(
+    slug: str, name: str, default_locale: str = "da", settings: dict | None = None
+) -> Tenant:
     slug, name = slug.strip().lower(), name.strip()
     if not SLUG_RE.match(slug):
         raise TenantError(_("Kortnavnet må kun indeholde a-z, 0-9 og bindestreg (højst 63 tegn)."))

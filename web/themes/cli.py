@@ -26,8 +26,10 @@ def _tenant_id(slug: str) -> int:
 @click.argument("tenant_slug")
 def backfill_command(tenant_slug: str) -> None:
     """Embed every approved entry whose vector is missing, stale or of an older model."""
-    with tenant_scope(_tenant_id(tenant_slug)), click.progressbar(
-            length=100, label="Embedding") as bar:
+    with (
+        tenant_scope(_tenant_id(tenant_slug)),
+        click.progressbar(length=100, label="Embedding") as bar,
+    ):
         state = {"shown": 0}
 
         def progress(done: int, total: int) -> None:

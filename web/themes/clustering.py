@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 # Words that say nothing about a theme (Danish function words and the collection's own words).
-STOPWORDS = frozenset("""
+_STOPWORD_TEXT = """
 af alle alt altid andre at bare blev blive bliver da de dem den denne der deres det dette
 dig din disse du efter eller en end er et for fordi fra fik få får gik gjorde god godt gør
 har havde hele hen her hinanden hun hvad hvem hver hvis hvor hvordan hvornår i ikke ind
@@ -25,7 +25,8 @@ jeg jer jo kan kom kommer kun kunne lidt lige man mange med meget men mere mig m
 ned noget nogle nu når og også om op os over på sammen selv sig sin sine skal skulle som
 stadig så tid til tog uden under ud var ved vi vil ville vores være været år nye ny
 team teamet teams derfor første gang mindre uge hver alle
-""".split())  # noqa: SIM905 - a word list reads best as text
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _WORD = re.compile(r"[a-zæøå]{3,}")
 
 METHOD = "ward"
@@ -49,10 +50,12 @@ def ward(vectors: np.ndarray, k: int | None = None, seed: int = 0) -> np.ndarray
         return np.zeros(n, dtype=int)
     if n <= DIRECT_LIMIT:
         return AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(vectors)
-    parts = MiniBatchKMeans(n_clusters=DIRECT_LIMIT // 4, random_state=seed, n_init=1,
-                            batch_size=2048).fit(vectors)
+    parts = MiniBatchKMeans(
+        n_clusters=DIRECT_LIMIT // 4, random_state=seed, n_init=1, batch_size=2048
+    ).fit(vectors)
     joined = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(
-        parts.cluster_centers_)
+        parts.cluster_centers_
+    )
     return joined[parts.labels_]
 
 
@@ -81,13 +84,13 @@ def cluster(vectors: np.ndarray, method: str = METHOD, k: int | None = None) -> 
     return (ward if method == "ward" else kmeans)(vectors, k)
 
 
-
 def words(texts: Sequence[str]) -> list[str]:
     return [w for w in _WORD.findall(" ".join(texts).lower()) if w not in STOPWORDS]
 
 
-def characteristic_words(texts_by_cluster: dict[int, list[str]],
-                         n: int = 5) -> dict[int, list[str]]:
+def characteristic_words(
+    texts_by_cluster: dict[int, list[str]], n: int = 5
+) -> dict[int, list[str]]:
     """Per cluster, the words most frequent in it relative to all clusters (class TF-IDF)."""
     counts = {c: Counter(words(texts)) for c, texts in texts_by_cluster.items()}
     present_in = Counter(w for counter in counts.values() for w in counter)
@@ -95,8 +98,9 @@ def characteristic_words(texts_by_cluster: dict[int, list[str]],
     result = {}
     for c, counter in counts.items():
         size = sum(counter.values()) or 1
-        scored = {w: (f / size) * np.log(1 + total / present_in[w]) for w, f in counter.items()
-                  if f >= 2}
+        scored = {
+            w: (f / size) * np.log(1 + total / present_in[w]) for w, f in counter.items() if f >= 2
+        }
         result[c] = [w for w, _ in sorted(scored.items(), key=lambda x: (-x[1], x[0]))[:n]]
     return result
 

@@ -40,23 +40,34 @@ def embed_entry(entry_id: int) -> bool:
 
 def stale_entries() -> Select:
     """Approved entries without a current vector (none, an older revision or model)."""
-    return (select(CollectionEntry)
-            .outerjoin(EntryEmbedding, EntryEmbedding.entry_id == CollectionEntry.id)
-            .where(CollectionEntry.status == EntryStatus.APPROVED,
-                   or_(EntryEmbedding.id.is_(None),
-                       EntryEmbedding.model_version != model.MODEL_VERSION,
-                       EntryEmbedding.revision != CollectionEntry.revision))
-            .order_by(CollectionEntry.id))
+    return (
+        select(CollectionEntry)
+        .outerjoin(EntryEmbedding, EntryEmbedding.entry_id == CollectionEntry.id)
+        .where(
+            CollectionEntry.status == EntryStatus.APPROVED,
+            or_(
+                EntryEmbedding.id.is_(None),
+                EntryEmbedding.model_version != model.MODEL_VERSION,
+                EntryEmbedding.revision != CollectionEntry.revision,
+            ),
+        )
+        .order_by(CollectionEntry.id)
+    )
 
 
 def backfill(progress: Callable[[int, int], None] | None = None) -> int:
     """Embed every approved entry of the current tenant whose vector is missing or stale, and
     drop the vectors of entries no longer approved. Flushes per batch; returns the count."""
-    db.session.execute(delete(EntryEmbedding).where(EntryEmbedding.entry_id.in_(
-        select(CollectionEntry.id).where(CollectionEntry.status != EntryStatus.APPROVED))))
+    db.session.execute(
+        delete(EntryEmbedding).where(
+            EntryEmbedding.entry_id.in_(
+                select(CollectionEntry.id).where(CollectionEntry.status != EntryStatus.APPROVED)
+            )
+        )
+    )
     entries = list(db.session.scalars(stale_entries()))
     for start in range(0, len(entries), BATCH):
-        batch = entries[start:start + BATCH]
+        batch = entries[start : start + BATCH]
         _store(batch, model.passages([entry_text(e) for e in batch]))
         if progress:
             progress(start + len(batch), len(entries))
@@ -66,8 +77,12 @@ def backfill(progress: Callable[[int, int], None] | None = None) -> int:
 
 
 def _store(entries: Sequence[CollectionEntry], vectors: np.ndarray) -> None:
-    existing = {e.entry_id: e for e in db.session.scalars(
-        select(EntryEmbedding).where(EntryEmbedding.entry_id.in_([e.id for e in entries])))}
+    existing = {
+        e.entry_id: e
+        for e in db.session.scalars(
+            select(EntryEmbedding).where(EntryEmbedding.entry_id.in_([e.id for e in entries]))
+        )
+    }
     for entry, vector in zip(entries, vectors, strict=True):
         row = existing.get(entry.id) or EntryEmbedding(entry_id=entry.id)
         row.model_version = model.MODEL_VERSION
@@ -81,12 +96,17 @@ def _store(entries: Sequence[CollectionEntry], vectors: np.ndarray) -> None:
 def published_vectors(entry_ids: Sequence[int] | None = None) -> tuple[list[int], np.ndarray]:
     """The ids and vector matrix of the current tenant's published entries (current vectors
     only: an entry edited since its vector was made waits for its task, it is not guessed)."""
-    stmt = (select(EntryEmbedding.entry_id, EntryEmbedding.vector)
-            .join(CollectionEntry, CollectionEntry.id == EntryEmbedding.entry_id)
-            .join(Example, Example.id == CollectionEntry.example_id)
-            .where(published_filter(), EntryEmbedding.revision == CollectionEntry.revision,
-                   EntryEmbedding.model_version == model.MODEL_VERSION)
-            .order_by(EntryEmbedding.entry_id))
+    stmt = (
+        select(EntryEmbedding.entry_id, EntryEmbedding.vector)
+        .join(CollectionEntry, CollectionEntry.id == EntryEmbedding.entry_id)
+        .join(Example, Example.id == CollectionEntry.example_id)
+        .where(
+            published_filter(),
+            EntryEmbedding.revision == CollectionEntry.revision,
+            EntryEmbedding.model_version == model.MODEL_VERSION,
+        )
+        .order_by(EntryEmbedding.entry_id)
+    )
     if entry_ids is not None:
         stmt = stmt.where(EntryEmbedding.entry_id.in_(list(entry_ids)))
     rows = db.session.execute(stmt).all()

@@ -39,8 +39,11 @@ _local = threading.local()
 def threads() -> int:
     """Texts embedded side by side: ``EMBED_THREADS``, else the cores this process may use."""
     configured = os.environ.get("EMBED_THREADS", "")
-    return int(configured) if configured.isdigit() and int(configured) > 0 else len(
-        os.sched_getaffinity(0))
+    return (
+        int(configured)
+        if configured.isdigit() and int(configured) > 0
+        else len(os.sched_getaffinity(0))
+    )
 
 
 def _engine():

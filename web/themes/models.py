@@ -21,8 +21,7 @@ class EntryEmbedding(TenantScoped, db.Model):
     __table_args__ = (UniqueConstraint("entry_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(
-        ForeignKey("collection_entries.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("collection_entries.id", ondelete="CASCADE"))
     model_version: Mapped[str] = mapped_column(String(80))
     revision: Mapped[int] = mapped_column()  # the entry's revision the vector was made from
     vector: Mapped[bytes] = mapped_column(LargeBinary)
@@ -43,8 +42,7 @@ class Theme(TenantScoped, Timestamped, db.Model):
     centroid: Mapped[bytes] = mapped_column(LargeBinary)
     name: Mapped[str | None] = mapped_column(Text)  # HR's name, else the words are shown
     is_hidden: Mapped[bool] = mapped_column(default=False)
-    merged_into_id: Mapped[int | None] = mapped_column(
-        ForeignKey("themes.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
     # HR split a theme: every part carries the id the first theme had, and a recomputed cluster
     # matching the parts together is divided among them again (services.compute).
     split_group: Mapped[int | None] = mapped_column()

@@ -43,8 +43,9 @@ _matrices: OrderedDict[int, tuple[tuple, list[int], dict[int, int], np.ndarray]]
 _queries: OrderedDict[tuple[int, str, str], np.ndarray] = OrderedDict()
 
 
-def nearest(vectors: np.ndarray, target: np.ndarray, n: int,
-            exclude: int | None = None) -> list[tuple[int, float]]:
+def nearest(
+    vectors: np.ndarray, target: np.ndarray, n: int, exclude: int | None = None
+) -> list[tuple[int, float]]:
     """Row indexes of the ``n`` rows closest to ``target`` (normalised vectors), best first."""
     if not len(vectors):
         return []
@@ -63,14 +64,25 @@ def version() -> tuple:
     """What the current tenant's published matrix is made of, in one query: the vectors
     (count, newest id, newest write), the entries (count, last change: status, revision) and
     the examples (count, last change: a team's edit, offered or not)."""
+
     def aggregates(*columns):
         return [select(c).scalar_subquery() for c in columns]
 
-    return tuple(db.session.execute(select(*aggregates(
-        func.count(EntryEmbedding.id), func.max(EntryEmbedding.id),
-        func.max(EntryEmbedding.embedded_at), func.count(CollectionEntry.id),
-        func.max(CollectionEntry.updated_at), func.count(Example.id),
-        func.max(Example.updated_at)))).one())
+    return tuple(
+        db.session.execute(
+            select(
+                *aggregates(
+                    func.count(EntryEmbedding.id),
+                    func.max(EntryEmbedding.id),
+                    func.max(EntryEmbedding.embedded_at),
+                    func.count(CollectionEntry.id),
+                    func.max(CollectionEntry.updated_at),
+                    func.count(Example.id),
+                    func.max(Example.updated_at),
+                )
+            )
+        ).one()
+    )
 
 
 def published_matrix() -> tuple[list[int], dict[int, int], np.ndarray]:

@@ -42,8 +42,13 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def period_entry_ids(start: date, end: date) -> list[int]:
     low, high = _bounds(start, end)
-    return list(db.session.scalars(select(CollectionEntry.id).where(
-        CollectionEntry.reviewed_at >= low, CollectionEntry.reviewed_at <= high)))
+    return list(
+        db.session.scalars(
+            select(CollectionEntry.id).where(
+                CollectionEntry.reviewed_at >= low, CollectionEntry.reviewed_at <= high
+            )
+        )
+    )
 
 
 def compute(start: date, end: date, method: str = clustering.METHOD) -> list[Theme]:
@@ -52,8 +57,11 @@ def compute(start: date, end: date, method: str = clustering.METHOD) -> list[The
     labels = clustering.cluster(vectors, method) if len(ids) else np.zeros(0, dtype=int)
     groups = {int(c): np.flatnonzero(labels == c) for c in set(labels.tolist()) if c >= 0}
     groups = {c: rows for c, rows in groups.items() if len(rows) >= clustering.MIN_THEME}
-    old = list(db.session.scalars(select(Theme).where(Theme.period_start == start,
-                                                      Theme.period_end == end)))
+    old = list(
+        db.session.scalars(
+            select(Theme).where(Theme.period_start == start, Theme.period_end == end)
+        )
+    )
     units = _units(old)
     parts: list[tuple[Theme | None, np.ndarray]] = []
     for rows in sorted(groups.values(), key=len, reverse=True):
@@ -65,7 +73,8 @@ def compute(start: date, end: date, method: str = clustering.METHOD) -> list[The
         parts.extend(_divide(unit, vectors, rows))
     texts = _texts(ids)
     words = clustering.characteristic_words(
-        {n: [texts[ids[i]] for i in rows] for n, (_theme, rows) in enumerate(parts)})
+        {n: [texts[ids[i]] for i in rows] for n, (_theme, rows) in enumerate(parts)}
+    )
     kept: list[Theme] = []
     for n, (theme, rows) in enumerate(parts):
         theme = theme or Theme(period_start=start, period_end=end)
@@ -87,20 +96,21 @@ def _units(old: list[Theme]) -> list[list[Theme]]:
     return list(units.values())
 
 
-def _divide(unit: list[Theme], vectors: np.ndarray,
-            rows: np.ndarray) -> list[tuple[Theme, np.ndarray]]:
+def _divide(
+    unit: list[Theme], vectors: np.ndarray, rows: np.ndarray
+) -> list[tuple[Theme, np.ndarray]]:
     """A new cluster's rows for the earlier theme it matched; for the parts of a split theme,
     each row to the part whose centroid is nearest (a part left with none is gone)."""
     if len(unit) == 1:
         return [(unit[0], rows)]
     centroids = np.vstack([model.from_bytes(t.centroid) for t in unit])
     nearest = np.argmax(vectors[rows] @ centroids.T, axis=1)
-    return [(theme, rows[nearest == n]) for n, theme in enumerate(unit)
-            if np.any(nearest == n)]
+    return [(theme, rows[nearest == n]) for n, theme in enumerate(unit) if np.any(nearest == n)]
 
 
-def _fill(theme: Theme, ids: list[int], vectors: np.ndarray, rows: np.ndarray,
-          words: list[str]) -> None:
+def _fill(
+    theme: Theme, ids: list[int], vectors: np.ndarray, rows: np.ndarray, words: list[str]
+) -> None:
     centroid, _central = clustering.central(vectors[rows], n=0)
     order = rows[np.argsort(-(vectors[rows] @ centroid))]
     theme.entry_ids, theme.words = [ids[i] for i in order], words
@@ -135,8 +145,13 @@ class ShownTheme:
 def shown_themes(start: date, end: date, *, hidden: bool = False) -> list[ShownTheme]:
     """The period's themes as readers see them: merges folded in, hidden ones left out (HR
     passes ``hidden=True`` to see them too), largest first."""
-    themes = list(db.session.scalars(select(Theme).where(
-        Theme.period_start == start, Theme.period_end == end).order_by(Theme.id)))
+    themes = list(
+        db.session.scalars(
+            select(Theme)
+            .where(Theme.period_start == start, Theme.period_end == end)
+            .order_by(Theme.id)
+        )
+    )
     by_id = {t.id: t for t in themes}
     result = []
     for theme in themes:
@@ -153,8 +168,11 @@ def label(theme: Theme) -> str:
 
 
 def periods() -> list[tuple[date, date]]:
-    rows = db.session.execute(select(Theme.period_start, Theme.period_end).distinct()
-                              .order_by(Theme.period_end.desc(), Theme.period_start.desc()))
+    rows = db.session.execute(
+        select(Theme.period_start, Theme.period_end)
+        .distinct()
+        .order_by(Theme.period_end.desc(), Theme.period_start.desc())
+    )
     return [(start, end) for start, end in rows]
 
 
@@ -162,9 +180,15 @@ def teams_behind(entry_ids: list[int]) -> int:
     """How many teams the entries come from (the example's unit; never shown per team)."""
     if not entry_ids:
         return 0
-    return len(set(db.session.scalars(
-        select(Example.unit_id).join(CollectionEntry, CollectionEntry.example_id == Example.id)
-        .where(CollectionEntry.id.in_(entry_ids)))))
+    return len(
+        set(
+            db.session.scalars(
+                select(Example.unit_id)
+                .join(CollectionEntry, CollectionEntry.example_id == Example.id)
+                .where(CollectionEntry.id.in_(entry_ids))
+            )
+        )
+    )
 
 
 def may_show_count(teams: int, k: int) -> bool:
@@ -186,8 +210,9 @@ def report_themes(start: date, end: date, k: int, limit: int = 10) -> list[tuple
 def period_themes(start: date, end: date, k: int) -> list[tuple[str, int]]:
     """The report's themes: the period's stored themes (computed now when there are none yet,
     from the published entries' vectors), only those drawn from at least k teams."""
-    if not db.session.scalar(select(Theme.id).where(Theme.period_start == start,
-                                                    Theme.period_end == end).limit(1)):
+    if not db.session.scalar(
+        select(Theme.id).where(Theme.period_start == start, Theme.period_end == end).limit(1)
+    ):
         compute(start, end)
     return report_themes(start, end, k)
 
@@ -222,9 +247,14 @@ def split(user: User, theme: Theme) -> Theme:
     halves = sorted((np.flatnonzero(labels == c) for c in (0, 1)), key=len, reverse=True)
     texts = _texts(ids)
     words = clustering.characteristic_words(
-        {n: [texts[ids[i]] for i in rows] for n, rows in enumerate(halves)})
-    part = Theme(period_start=theme.period_start, period_end=theme.period_end,
-                 is_hidden=theme.is_hidden, merged_into_id=theme.merged_into_id)
+        {n: [texts[ids[i]] for i in rows] for n, rows in enumerate(halves)}
+    )
+    part = Theme(
+        period_start=theme.period_start,
+        period_end=theme.period_end,
+        is_hidden=theme.is_hidden,
+        merged_into_id=theme.merged_into_id,
+    )
     theme.split_group = part.split_group = theme.split_group or theme.id
     for n, target in enumerate((theme, part)):
         _fill(target, ids, vectors, halves[n], words[n])
@@ -235,9 +265,11 @@ def split(user: User, theme: Theme) -> Theme:
 
 def merge(user: User, theme: Theme, into: Theme | None) -> None:
     """Fold ``theme`` into ``into`` (same period); ``into=None`` undoes an earlier merge."""
-    if into is not None and (into.id == theme.id or into.merged_into_id is not None
-                             or (into.period_start, into.period_end)
-                             != (theme.period_start, theme.period_end)):
+    if into is not None and (
+        into.id == theme.id
+        or into.merged_into_id is not None
+        or (into.period_start, into.period_end) != (theme.period_start, theme.period_end)
+    ):
         raise InputError({"into": _("Vælg et andet tema fra samme periode.")})
     theme.merged_into_id = into.id if into else None
     if into is not None:  # one level only: what was merged into theme now joins into

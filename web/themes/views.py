@@ -28,7 +28,6 @@ from web.themes.models import Theme
 bp = Blueprint("themes", __name__, url_prefix="/inspiration", template_folder="templates")
 
 
-
 def _published(entry_ids: list[int]) -> list[collections.PublishedEntry]:
     """The published entries among ``entry_ids``, in that order (never an unpublished one)."""
     if not entry_ids:
@@ -48,10 +47,15 @@ def _themes_page(errors: dict[str, str] | None = None):
     period = _period(periods)
     is_hr = can(g.user, Permission.CURATE_COLLECTIONS)
     shown = services.shown_themes(*period, hidden=is_hr) if period else []
-    return form_page("themes/index.html", errors, periods=periods, period=period, is_hr=is_hr,
-                     values=request.form,
-                     themes=[(s, _published(s.entry_ids[:3]), len(s.entry_ids))
-                             for s in shown])
+    return form_page(
+        "themes/index.html",
+        errors,
+        periods=periods,
+        period=period,
+        is_hr=is_hr,
+        values=request.form,
+        themes=[(s, _published(s.entry_ids[:3]), len(s.entry_ids)) for s in shown],
+    )
 
 
 def _period(periods: list[tuple[date, date]]) -> tuple[date, date] | None:
@@ -107,14 +111,29 @@ def _decide(item: Theme, decision: str, form) -> Theme | None:
 
 
 def _theme_page(item: Theme, is_hr: bool, errors: dict[str, str] | None = None):
-    shown = next((s for s in services.shown_themes(item.period_start, item.period_end,
-                                                   hidden=True) if s.theme.id == item.id),
-                 None)
+    shown = next(
+        (
+            s
+            for s in services.shown_themes(item.period_start, item.period_end, hidden=True)
+            if s.theme.id == item.id
+        ),
+        None,
+    )
     entry_ids = shown.entry_ids if shown else list(item.entry_ids)
-    others = [s for s in services.shown_themes(item.period_start, item.period_end, hidden=True)
-              if s.theme.id != item.id]
-    return form_page("themes/theme.html", errors, theme=item, label=services.label(item),
-                     entries=_published(entry_ids), is_hr=is_hr, others=others)
+    others = [
+        s
+        for s in services.shown_themes(item.period_start, item.period_end, hidden=True)
+        if s.theme.id != item.id
+    ]
+    return form_page(
+        "themes/theme.html",
+        errors,
+        theme=item,
+        label=services.label(item),
+        entries=_published(entry_ids),
+        is_hr=is_hr,
+        others=others,
+    )
 
 
 @bp.post("/temaer/beregn")
@@ -129,8 +148,7 @@ def compute():
         return _themes_page(errors)
     result = services.compute(start, end)
     record("themes.computed", actor=user, themes=len(result))
-    return saved(_("Temaerne er beregnet igen."),
-                 url_for(".themes", period=f"{start}_{end}"))
+    return saved(_("Temaerne er beregnet igen."), url_for(".themes", period=f"{start}_{end}"))
 
 
 def _date(errors: dict[str, str], field: str) -> date:
@@ -146,8 +164,11 @@ def by_meaning():
     require_user()
     query = request.args.get("q", "").strip()[: search.MAX_QUERY]
     hits = search.by_meaning(query) if query else []
-    return render_template("themes/meaning.html", query=query,
-                           entries=_published([entry_id for entry_id, _score in hits]))
+    return render_template(
+        "themes/meaning.html",
+        query=query,
+        entries=_published([entry_id for entry_id, _score in hits]),
+    )
 
 
 @bp.get("/eksempel/<int:entry_id>")

@@ -19,8 +19,12 @@ bp = Blueprint("users", __name__, template_folder="templates")
 def settings():
     user = require_user()
     if request.method == "GET":
-        return render_template("users/settings.html", errors={},
-                               form={"language": user.chosen_locale or ""}, **_context(user))
+        return render_template(
+            "users/settings.html",
+            errors={},
+            form={"language": user.chosen_locale or ""},
+            **_context(user),
+        )
     try:
         changed = services.choose_language(user, request.form.get("language", ""))
     except Refusal as exc:
@@ -34,5 +38,4 @@ def settings():
 
 def _context(user) -> dict:
     locale, source = locale_and_source()
-    return {"current_language": locale, "language_source": source,
-            "profile_language": user.locale}
+    return {"current_language": locale, "language_source": source, "profile_language": user.locale}

@@ -19,18 +19,33 @@ def openapi_json(user: User | None) -> dict:
     return openapi.document()
 
 
-@operation(bp, "GET", "/me", tag="meta", summary="The caller",
-           description="Who is calling, their roles and units, and how they authenticated; "
-                       "with a session, the CSRF token that writes need.",
-           response=s.MeOut)
+@operation(
+    bp,
+    "GET",
+    "/me",
+    tag="meta",
+    summary="The caller",
+    description="Who is calling, their roles and units, and how they authenticated; "
+    "with a session, the CSRF token that writes need.",
+    response=s.MeOut,
+)
 def me(user: User) -> s.MeOut:
     memberships = db.session.execute(
         select(Membership.role, OrgUnit.id, OrgUnit.name)
         .join(OrgUnit, OrgUnit.id == Membership.unit_id)
-        .where(Membership.user_id == user.id).order_by(OrgUnit.name, OrgUnit.id)).all()
+        .where(Membership.user_id == user.id)
+        .order_by(OrgUnit.name, OrgUnit.id)
+    ).all()
     return s.MeOut(
-        id=user.id, display_name=user.display_name, email=user.email, locale=user.locale,
+        id=user.id,
+        display_name=user.display_name,
+        email=user.email,
+        locale=user.locale,
         roles=sorted({r.role for r in user.roles}),
-        units=[s.MembershipOut(unit=s.UnitRef(id=unit_id, name=name), role=role)
-               for role, unit_id, name in memberships],
-        auth=g.api_auth, csrf_token=csrf_token_for_session())
+        units=[
+            s.MembershipOut(unit=s.UnitRef(id=unit_id, name=name), role=role)
+            for role, unit_id, name in memberships
+        ],
+        auth=g.api_auth,
+        csrf_token=csrf_token_for_session(),
+    )

@@ -33,19 +33,23 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 # OIOSAML 3 / NSIS: SHA-2 only (SHA-1 and MD5, which pysaml2 still accepts, are refused).
-SIGNATURE_ALGORITHMS = frozenset({
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
-    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
-})
-DIGEST_ALGORITHMS = frozenset({
-    "http://www.w3.org/2001/04/xmlenc#sha256",
-    "http://www.w3.org/2001/04/xmldsig-more#sha384",
-    "http://www.w3.org/2001/04/xmlenc#sha512",
-})
+SIGNATURE_ALGORITHMS = frozenset(
+    {
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+    }
+)
+DIGEST_ALGORITHMS = frozenset(
+    {
+        "http://www.w3.org/2001/04/xmlenc#sha256",
+        "http://www.w3.org/2001/04/xmldsig-more#sha384",
+        "http://www.w3.org/2001/04/xmlenc#sha512",
+    }
+)
 DTD_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -60,16 +64,22 @@ def q(ns: str, name: str) -> str:
     return f"{{{ns}}}{name}"
 
 
-def parse(xml: bytes, max_bytes: int = MAX_XML_BYTES,
-          max_depth: int = MAX_DEPTH) -> etree._Element:
+def parse(xml: bytes, max_bytes: int = MAX_XML_BYTES, max_depth: int = MAX_DEPTH) -> etree._Element:
     """The document, parsed with every XML feature a response never needs turned off."""
     if len(xml) > max_bytes:
         raise Refused("saml_too_large", f"{len(xml)} bytes")
     if DTD_RE.search(xml):
         raise Refused("saml_dtd")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             dtd_validation=False, huge_tree=False, remove_comments=False,
-                             remove_pis=False, remove_blank_text=False)
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+        remove_pis=False,
+        remove_blank_text=False,
+    )
     try:
         root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
@@ -137,8 +147,9 @@ def shape(root: etree._Element) -> Shape:
     assertions = list(root.iter(q(SAML, "Assertion")))
     encrypted = list(root.iter(q(SAML, "EncryptedAssertion")))
     if len(assertions) + len(encrypted) != 1:
-        raise Refused("saml_assertion_count",
-                      f"{len(assertions)} assertions, {len(encrypted)} encrypted")
+        raise Refused(
+            "saml_assertion_count", f"{len(assertions)} assertions, {len(encrypted)} encrypted"
+        )
     holder = (assertions or encrypted)[0]
     if holder.getparent() is not root:
         raise Refused("saml_assertion_misplaced", "the assertion is not a child of the response")
@@ -151,20 +162,29 @@ def shape(root: etree._Element) -> Shape:
             raise Refused("saml_signature_misplaced", str(parent.tag)[:100])
         references = signature.findall(f"{q(DS, 'SignedInfo')}/{q(DS, 'Reference')}")
         if len(references) != 1 or references[0].get("URI") != "#" + (parent.get("ID") or ""):
-            raise Refused("saml_signature_reference",
-                          "the signature does not reference the element it is in")
+            raise Refused(
+                "saml_signature_reference", "the signature does not reference the element it is in"
+            )
         method = signature.find(f"{q(DS, 'SignedInfo')}/{q(DS, 'SignatureMethod')}")
         digest = references[0].find(q(DS, "DigestMethod"))
-        if method is None or method.get("Algorithm") not in SIGNATURE_ALGORITHMS \
-                or digest is None or digest.get("Algorithm") not in DIGEST_ALGORITHMS:
-            raise Refused("saml_weak_algorithm",
-                          (method.get("Algorithm") if method is not None else "")[:100])
+        if (
+            method is None
+            or method.get("Algorithm") not in SIGNATURE_ALGORITHMS
+            or digest is None
+            or digest.get("Algorithm") not in DIGEST_ALGORITHMS
+        ):
+            raise Refused(
+                "saml_weak_algorithm", (method.get("Algorithm") if method is not None else "")[:100]
+            )
         if id(parent) in signed_parents:
             raise Refused("saml_signature_misplaced", "two signatures on one element")
         signed_parents.add(id(parent))
-    return Shape(response_id=response_id, assertion=assertion,
-                 is_response_signed=id(root) in signed_parents,
-                 is_assertion_signed=assertion is not None and id(assertion) in signed_parents)
+    return Shape(
+        response_id=response_id,
+        assertion=assertion,
+        is_response_signed=id(root) in signed_parents,
+        is_assertion_signed=assertion is not None and id(assertion) in signed_parents,
+    )
 
 
 @dataclass
@@ -194,7 +214,7 @@ def check_response(root: etree._Element, expected: Expected) -> None:
     status = root.find(f"{q(SAMLP, 'Status')}/{q(SAMLP, 'StatusCode')}")
     if status is None or status.get("Value") != SUCCESS:
         inner = status.find(q(SAMLP, "StatusCode")) if status is not None else None
-        code = (inner if inner is not None else status)
+        code = inner if inner is not None else status
         raise Refused("saml_status", code.get("Value", "")[:200] if code is not None else "")
     if root.get("Destination") != expected.acs_url:
         raise Refused("saml_destination", (root.get("Destination") or "")[:200])

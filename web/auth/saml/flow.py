@@ -43,8 +43,9 @@ def _refused(exc: checks.Refused) -> flow.LoginRefused:
     return flow.LoginRefused(exc.reason, exc.detail)
 
 
-def begin(settings: SsoSettings, next_url: str | None, *,
-          test_version_id: int | None = None) -> str:
+def begin(
+    settings: SsoSettings, next_url: str | None, *, test_version_id: int | None = None
+) -> str:
     if not settings.saml_metadata_xml:
         raise flow.LoginRefused("saml_no_metadata")
     try:
@@ -54,8 +55,13 @@ def begin(settings: SsoSettings, next_url: str | None, *,
     except Exception as exc:  # pysaml2 raises bare Exceptions for unusable metadata
         log.warning("SAML AuthnRequest failed: %r", exc)
         raise flow.LoginRefused("metadata_saml_unusable", type(exc).__name__) from exc
-    flow.remember_pending(request_id, nonce="", code_verifier=SAML_VERIFIER, next_url=next_url,
-                          test_version_id=test_version_id)
+    flow.remember_pending(
+        request_id,
+        nonce="",
+        code_verifier=SAML_VERIFIER,
+        next_url=next_url,
+        test_version_id=test_version_id,
+    )
     return url
 
 
@@ -82,8 +88,11 @@ def accept(settings_for: Callable[[PendingLogin], SsoSettings], encoded: str | N
     request_id = checks.in_response_to(root)
     if not request_id:
         raise flow.LoginRefused("saml_unsolicited", "no InResponseTo")
-    pending = db.session.scalar(select(PendingLogin).filter_by(
-        state=request_id, code_verifier=SAML_VERIFIER).with_for_update())
+    pending = db.session.scalar(
+        select(PendingLogin)
+        .filter_by(state=request_id, code_verifier=SAML_VERIFIER)
+        .with_for_update()
+    )
     if pending is None:
         raise flow.LoginRefused("saml_unsolicited", "InResponseTo names no login of ours")
     if pending.consumed_at is not None:
@@ -98,11 +107,16 @@ def accept(settings_for: Callable[[PendingLogin], SsoSettings], encoded: str | N
         raise
 
 
-def _accept(settings: SsoSettings, pending: PendingLogin, encoded: str, root, shape,
-            request_id: str) -> str:
+def _accept(
+    settings: SsoSettings, pending: PendingLogin, encoded: str, root, shape, request_id: str
+) -> str:
     where = sp.endpoints()
-    expected = checks.Expected(idp_entity_id=settings.issuer, sp_entity_id=where.entity_id,
-                               acs_url=where.acs, request_id=request_id)
+    expected = checks.Expected(
+        idp_entity_id=settings.issuer,
+        sp_entity_id=where.entity_id,
+        acs_url=where.acs,
+        request_id=request_id,
+    )
     try:
         checks.check_response(root, expected)
         if shape.assertion is not None:
@@ -126,34 +140,36 @@ def hand_off(pending: PendingLogin, claims: dict[str, Any]) -> str:
     return pending.nonce
 
 
-def _verified(settings: SsoSettings, encoded: str, request_id: str,
-              expected: checks.Expected) -> checks.Facts:
+def _verified(
+    settings: SsoSettings, encoded: str, request_id: str, expected: checks.Expected
+) -> checks.Facts:
     """pysaml2 verifies and decrypts; then the decrypted document is checked again, and the
     assertion pysaml2 verified must be the one read."""
     try:
         with sp.client(settings) as client:
             response = client.parse_authn_request_response(
-                encoded, sp.BINDING_HTTP_POST, outstanding={request_id: "/"})
+                encoded, sp.BINDING_HTTP_POST, outstanding={request_id: "/"}
+            )
     except keys.NoSigningKey as exc:
         raise checks.Refused("saml_no_sp_key") from exc
     except Exception as exc:  # pysaml2 signals every refusal with its own exception types
         name = type(exc).__name__
-        reason = "saml_signature" if "ign" in name or "Verification" in name \
-            else "saml_rejected"
+        reason = "saml_signature" if "ign" in name or "Verification" in name else "saml_rejected"
         log.warning("pysaml2 refused the response: %s %s", name, str(exc)[:200])
         raise checks.Refused(reason, name) from exc
     if response is None or response.assertion is None:
         raise checks.Refused("saml_rejected", "no assertion")
-    decrypted = response.xmlstr.encode() if isinstance(response.xmlstr, str) \
-        else response.xmlstr
+    decrypted = response.xmlstr.encode() if isinstance(response.xmlstr, str) else response.xmlstr
     root = checks.unwrap_decrypted(checks.parse(decrypted))
     shape = checks.shape(root)
     if shape.assertion is None or not shape.is_assertion_signed:
         raise checks.Refused("saml_signature", "the assertion is not signed")
     checks.check_response(root, expected)
     facts = checks.check_assertion(shape.assertion, expected)
-    if response.assertion.id != facts.assertion_id or \
-            (response.assertion.subject.name_id.text or "").strip() != facts.name_id:
+    if (
+        response.assertion.id != facts.assertion_id
+        or (response.assertion.subject.name_id.text or "").strip() != facts.name_id
+    ):
         raise checks.Refused("saml_signature", "the verified assertion is not the one read")
     return facts
 
@@ -167,8 +183,11 @@ def _check_loa(settings: SsoSettings, facts: checks.Facts) -> str | None:
 
 def _claims(settings: SsoSettings, facts: checks.Facts) -> dict[str, Any]:
     """The attributes as the claims the shared provisioning reads (one value: a string)."""
-    claims: dict[str, Any] = {name: values[0] if len(values) == 1 else values
-                              for name, values in facts.attributes.items() if name}
+    claims: dict[str, Any] = {
+        name: values[0] if len(values) == 1 else values
+        for name, values in facts.attributes.items()
+        if name
+    }
     if settings.saml_privileges_attribute:
         granted, units = [], []
         for value in facts.attributes.get(settings.saml_privileges_attribute, []):
@@ -185,20 +204,26 @@ def _claims(settings: SsoSettings, facts: checks.Facts) -> dict[str, Any]:
 def _remember_assertion(facts: checks.Facts) -> None:
     now = datetime.now(UTC)
     db.session.execute(delete(SeenAssertion).where(SeenAssertion.expires_at < now))
-    if db.session.scalar(select(SeenAssertion.id).filter_by(
-            assertion_id=facts.assertion_id[:256])) is not None:
+    if (
+        db.session.scalar(select(SeenAssertion.id).filter_by(assertion_id=facts.assertion_id[:256]))
+        is not None
+    ):
         raise flow.LoginRefused("saml_replayed", facts.assertion_id[:100])
     try:
         with db.session.begin_nested():
-            db.session.add(SeenAssertion(
-                assertion_id=facts.assertion_id[:256],
-                expires_at=max(facts.expires_at, now) + checks.CLOCK_SKEW))
+            db.session.add(
+                SeenAssertion(
+                    assertion_id=facts.assertion_id[:256],
+                    expires_at=max(facts.expires_at, now) + checks.CLOCK_SKEW,
+                )
+            )
     except IntegrityError as exc:  # the same assertion, posted twice at once
         raise flow.LoginRefused("saml_replayed", facts.assertion_id[:100]) from exc
 
 
-def finish(settings: SsoSettings, handoff: str | None) -> tuple[provisioning.Provisioned,
-                                                                 str | None, str]:
+def finish(
+    settings: SsoSettings, handoff: str | None
+) -> tuple[provisioning.Provisioned, str | None, str]:
     """The hand-off in the browser that started the login: (result, next_url, NameID)."""
     pending, claims = take_handoff(handoff)
     if pending.test_version_id is not None:  # never a sign-in
@@ -210,8 +235,9 @@ def take_handoff(handoff: str | None) -> tuple[PendingLogin, dict[str, Any]]:
     """The pending login and its verified attributes, in the browser that started it."""
     if not handoff:
         raise flow.LoginRefused("state_missing")
-    pending = db.session.scalar(select(PendingLogin).filter_by(
-        nonce=handoff, code_verifier=SAML_VERIFIER).with_for_update())
+    pending = db.session.scalar(
+        select(PendingLogin).filter_by(nonce=handoff, code_verifier=SAML_VERIFIER).with_for_update()
+    )
     if pending is None or pending.claims is None:
         raise flow.LoginRefused("state_replayed")
     claims = pending.claims

@@ -39,21 +39,31 @@ def generate(common_name: str) -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=CERTIFICATE_DAYS))
-            .sign(key, hashes.SHA256()))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=CERTIFICATE_DAYS))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def published() -> list[SamlKey]:
     """The keys in the metadata: the signing one first, then any next or previous one."""
-    return list(db.session.scalars(
-        select(SamlKey).where(SamlKey.retired_at.is_(None))
-        .order_by(SamlKey.is_signing.desc(), SamlKey.id)))
+    return list(
+        db.session.scalars(
+            select(SamlKey)
+            .where(SamlKey.retired_at.is_(None))
+            .order_by(SamlKey.is_signing.desc(), SamlKey.id)
+        )
+    )
 
 
 def signing() -> SamlKey:
@@ -67,8 +77,9 @@ def create(common_name: str, actor=None) -> SamlKey:
     """The first key (signing at once), or the next one of a rollover (published only)."""
     key_pem, cert_pem = generate(common_name)
     first = not any(k.is_signing for k in published())
-    key = SamlKey(private_key_encrypted=crypto.encrypt(key_pem), certificate_pem=cert_pem,
-                  is_signing=first)
+    key = SamlKey(
+        private_key_encrypted=crypto.encrypt(key_pem), certificate_pem=cert_pem, is_signing=first
+    )
     db.session.add(key)
     db.session.flush()
     record("sso.saml_key_created", actor=actor, key_id=key.id, is_signing=first)
@@ -93,16 +104,25 @@ def import_pair(key_pem: str, cert_pem: str, actor=None) -> SamlKey:
         raise KeyUnusable("the certificate is not the key's")
     if cert.not_valid_after_utc <= datetime.now(UTC):
         raise KeyUnusable("the certificate has expired")
-    plain = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()).decode()
+    plain = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     first = not any(k.is_signing for k in published())
-    pair = SamlKey(private_key_encrypted=crypto.encrypt(plain),
-                   certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
-                   is_signing=first)
+    pair = SamlKey(
+        private_key_encrypted=crypto.encrypt(plain),
+        certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+        is_signing=first,
+    )
     db.session.add(pair)
     db.session.flush()
-    record("sso.saml_key_created", actor=actor, key_id=pair.id, is_signing=first,
-           imported=True, subject_name=cert.subject.rfc4514_string()[:200])
+    record(
+        "sso.saml_key_created",
+        actor=actor,
+        key_id=pair.id,
+        is_signing=first,
+        imported=True,
+        subject_name=cert.subject.rfc4514_string()[:200],
+    )
     return pair
 
 
@@ -156,5 +176,9 @@ def on_disk() -> Iterator[KeyFiles]:
             pairs.append((key_file, cert_file))
             if key.is_signing:
                 signing_pair = (key_file, cert_file)
-        yield KeyFiles(signing_key=signing_pair[0], signing_cert=signing_pair[1], pairs=pairs,
-                       certs=[k.certificate_pem for k in keys])
+        yield KeyFiles(
+            signing_key=signing_pair[0],
+            signing_cert=signing_pair[1],
+            pairs=pairs,
+            certs=[k.certificate_pem for k in keys],
+        )

@@ -36,9 +36,12 @@ CONTEXT_HANDLER = {
     "roles_claim": "https://data.gov.dk/model/core/eid/privilegesIntermediate",
     "privileges_attribute": "https://data.gov.dk/model/core/eid/privilegesIntermediate",
     "unit_claim": PRIVILEGE_UNITS,
-    "role_values": {"leader": [ROLE_PREFIX + "leder/1"], "hr": [ROLE_PREFIX + "hr/1"],
-                    "hovedudvalg": [ROLE_PREFIX + "hovedudvalg/1"],
-                    "admin": [ROLE_PREFIX + "administrator/1"]},
+    "role_values": {
+        "leader": [ROLE_PREFIX + "leder/1"],
+        "hr": [ROLE_PREFIX + "hr/1"],
+        "hovedudvalg": [ROLE_PREFIX + "hovedudvalg/1"],
+        "admin": [ROLE_PREFIX + "administrator/1"],
+    },
 }
 
 
@@ -60,7 +63,7 @@ def decode(value: str) -> tuple[list[str], list[str]]:
             continue
         scope = group.get("Scope") or ""
         if scope.startswith(ORG_UNIT_SCOPE):
-            units.append(scope[len(ORG_UNIT_SCOPE):])
+            units.append(scope[len(ORG_UNIT_SCOPE) :])
         for child in group:
             local = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
             text = (child.text or "").strip()

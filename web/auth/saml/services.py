@@ -28,11 +28,16 @@ CLAIMS_NS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 # Ready attribute mappings; ADFS and Entra ID send these claim URIs by default.
 PRESETS = {
     "context-handler": privileges.CONTEXT_HANDLER,
-    "adfs": {"name_claim": CLAIMS_NS + "name", "email_claim": CLAIMS_NS + "emailaddress",
-             "roles_claim": "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"},
-    "entra": {"name_claim": "http://schemas.microsoft.com/identity/claims/displayname",
-              "email_claim": CLAIMS_NS + "emailaddress",
-              "roles_claim": "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"},
+    "adfs": {
+        "name_claim": CLAIMS_NS + "name",
+        "email_claim": CLAIMS_NS + "emailaddress",
+        "roles_claim": "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
+    },
+    "entra": {
+        "name_claim": "http://schemas.microsoft.com/identity/claims/displayname",
+        "email_claim": CLAIMS_NS + "emailaddress",
+        "roles_claim": "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+    },
 }
 
 
@@ -64,11 +69,13 @@ def idp_entity_id(xml: bytes) -> str:
     idp = root.find(checks.q(MD, "IDPSSODescriptor"))
     if idp is None:
         raise checks.Refused("metadata_saml_unusable", "no IDPSSODescriptor")
-    if not any(s.get("Binding") == REDIRECT
-               for s in idp.findall(checks.q(MD, "SingleSignOnService"))):
+    if not any(
+        s.get("Binding") == REDIRECT for s in idp.findall(checks.q(MD, "SingleSignOnService"))
+    ):
         raise checks.Refused("metadata_saml_unusable", "no HTTP-Redirect sign-on service")
-    if not any(k.get("use") in (None, "signing")
-               for k in idp.findall(checks.q(MD, "KeyDescriptor"))):
+    if not any(
+        k.get("use") in (None, "signing") for k in idp.findall(checks.q(MD, "KeyDescriptor"))
+    ):
         raise checks.Refused("metadata_saml_unusable", "no signing key")
     return root.get("entityID")
 
@@ -92,17 +99,23 @@ def update_saml_settings(data: SamlInput, actor=None, *, draft: bool = False):
     if url and (not url.startswith(("https://", "http://")) or len(url) > 500):
         errors["metadata_url"] = _("Skriv en fuld adresse, der begynder med https://.")
     if not url and not (data.metadata_xml or "").strip():
-        errors["metadata_url"] = _("Angiv adressen på login-tjenestens metadata, eller upload "
-                                   "filen.")
+        errors["metadata_url"] = _(
+            "Angiv adressen på login-tjenestens metadata, eller upload filen."
+        )
     names = {}
-    for name, required in (("name_attribute", True), ("email_attribute", True),
-                           ("unit_attribute", False), ("roles_attribute", False),
-                           ("privileges_attribute", False)):
+    for name, required in (
+        ("name_attribute", True),
+        ("email_attribute", True),
+        ("unit_attribute", False),
+        ("roles_attribute", False),
+        ("privileges_attribute", False),
+    ):
         value = (getattr(data, name) or "").strip() or None
         if value is None and required:
             errors[name] = _("Angiv navnet på attributten.")
-        elif value is not None and (len(value) > MAX_ATTRIBUTE_NAME
-                                    or not CLAIM_NAME_RE.match(value[:100])):
+        elif value is not None and (
+            len(value) > MAX_ATTRIBUTE_NAME or not CLAIM_NAME_RE.match(value[:100])
+        ):
             errors[name] = _("Et attributnavn må kun indeholde bogstaver, tal og _ : . / -")
         names[name] = value
     if data.required_loa not in NSIS_LEVELS:
@@ -117,10 +130,17 @@ def update_saml_settings(data: SamlInput, actor=None, *, draft: bool = False):
         entity_id = idp_entity_id(raw)
     except checks.Refused as exc:
         field_name = "metadata_url" if data.metadata_xml is None else "metadata_xml"
-        message = _("Vi kunne ikke hente login-tjenestens metadata. Tjek adressen, og at "
-                    "login-tjenesten kan nås herfra.") if exc.reason == "metadata_unreachable" \
-            else _("Filen er ikke brugbar metadata for en SAML-login-tjeneste (%(detail)s).",
-                   detail=exc.detail or exc.reason)
+        message = (
+            _(
+                "Vi kunne ikke hente login-tjenestens metadata. Tjek adressen, og at "
+                "login-tjenesten kan nås herfra."
+            )
+            if exc.reason == "metadata_unreachable"
+            else _(
+                "Filen er ikke brugbar metadata for en SAML-login-tjeneste (%(detail)s).",
+                detail=exc.detail or exc.reason,
+            )
+        )
         raise InputError({field_name: message}) from exc
 
     settings = versions.draft_base() if draft else current_settings()
@@ -142,23 +162,25 @@ def update_saml_settings(data: SamlInput, actor=None, *, draft: bool = False):
     settings.unit_claim = names["unit_attribute"]
     settings.unit_claim_kind = UnitClaimKind(data.unit_kind)
     settings.roles_claim = names["roles_attribute"]
-    settings.role_values = {k: list(dict.fromkeys(v.strip() for v in data.role_values.get(k, [])
-                                                  if v.strip())) for k in ROLE_KEYS}
+    settings.role_values = {
+        k: list(dict.fromkeys(v.strip() for v in data.role_values.get(k, []) if v.strip()))
+        for k in ROLE_KEYS
+    }
     settings.is_enabled = bool(data.is_enabled)
     if draft:
         return versions.save_draft(settings, actor)
     settings.version = (settings.version or 0) + 1
     db.session.flush()
-    record("sso.settings_updated", actor=actor, target=settings, changed=["saml"],
-           issuer=entity_id)
+    record("sso.settings_updated", actor=actor, target=settings, changed=["saml"], issuer=entity_id)
     versions.record_in_force(settings, actor, "operator")
     return settings
 
 
 def signing_certificates(xml: bytes | str) -> set[str]:
     """The IdP's signing certificates in its metadata (base64, whitespace dropped)."""
-    root = checks.parse(xml.encode() if isinstance(xml, str) else xml,
-                        max_bytes=MAX_METADATA_BYTES, max_depth=40)
+    root = checks.parse(
+        xml.encode() if isinstance(xml, str) else xml, max_bytes=MAX_METADATA_BYTES, max_depth=40
+    )
     found = set()
     for descriptor in root.iter(checks.q(MD, "IDPSSODescriptor")):
         for key in descriptor.findall(checks.q(MD, "KeyDescriptor")):
@@ -187,15 +209,17 @@ def refresh_metadata(settings: SsoSettings) -> bool:
         if entity_id != settings.issuer:
             raise checks.Refused("metadata_issuer_mismatch", entity_id[:200])
         if settings.saml_metadata_xml and not (
-                signing_certificates(raw) & signing_certificates(settings.saml_metadata_xml)):
-            raise checks.Refused("metadata_signing_key_dropped",
-                                 "no signing key of the copy in force is in the new copy")
+            signing_certificates(raw) & signing_certificates(settings.saml_metadata_xml)
+        ):
+            raise checks.Refused(
+                "metadata_signing_key_dropped",
+                "no signing key of the copy in force is in the new copy",
+            )
     except checks.Refused as exc:
         if exc.reason == "metadata_signing_key_dropped":
             versions.draft_refreshed_metadata(raw.decode())
         alerts.note(alerts.REFRESH_KEPT, exc.reason, exc.detail)
-        record("sso.saml_metadata_kept", target=settings, reason=exc.reason,
-               detail=exc.detail)
+        record("sso.saml_metadata_kept", target=settings, reason=exc.reason, detail=exc.detail)
         raise
     settings.saml_metadata_fetched_at = datetime.now(UTC)
     alerts.clear(alerts.REFRESH_KEPT)

@@ -59,8 +59,11 @@ class Endpoints:
 
 def endpoints() -> Endpoints:
     """The tenant's stable SP addresses (the metadata URL is the entityID)."""
-    return Endpoints(entity_id=_url("t.auth.saml_metadata"), acs=_url("t.auth.saml_acs"),
-                     slo=_url("t.auth.saml_slo"))
+    return Endpoints(
+        entity_id=_url("t.auth.saml_metadata"),
+        acs=_url("t.auth.saml_acs"),
+        slo=_url("t.auth.saml_slo"),
+    )
 
 
 def _config(settings: SsoSettings | None, files: keys.KeyFiles) -> SPConfig:
@@ -76,25 +79,29 @@ def _config(settings: SsoSettings | None, files: keys.KeyFiles) -> SPConfig:
         "accepted_time_diff": 90,
         "allow_unknown_attributes": True,
         "name_form": NAME_FORMAT_URI,
-        "organization": {"name": [(g.tenant.name, "da")],
-                         "display_name": [(g.tenant.name, "da")],
-                         "url": [(where.entity_id, "da")]},
-        "service": {"sp": {
-            "name": f"Aktørskab – {g.tenant.name}",
-            "endpoints": {
-                "assertion_consumer_service": [(where.acs, BINDING_HTTP_POST)],
-                "single_logout_service": [(where.slo, BINDING_HTTP_REDIRECT)],
-            },
-            "name_id_format": [NAMEID_PERSISTENT],
-            "authn_requests_signed": True,
-            "want_assertions_signed": True,
-            "want_response_signed": False,
-            "want_assertions_or_response_signed": True,
-            "allow_unsolicited": False,
-            "logout_requests_signed": True,
-            "signing_algorithm": SIG_RSA_SHA256,
-            "digest_algorithm": DIGEST_SHA256,
-        }},
+        "organization": {
+            "name": [(g.tenant.name, "da")],
+            "display_name": [(g.tenant.name, "da")],
+            "url": [(where.entity_id, "da")],
+        },
+        "service": {
+            "sp": {
+                "name": f"Aktørskab – {g.tenant.name}",
+                "endpoints": {
+                    "assertion_consumer_service": [(where.acs, BINDING_HTTP_POST)],
+                    "single_logout_service": [(where.slo, BINDING_HTTP_REDIRECT)],
+                },
+                "name_id_format": [NAMEID_PERSISTENT],
+                "authn_requests_signed": True,
+                "want_assertions_signed": True,
+                "want_response_signed": False,
+                "want_assertions_or_response_signed": True,
+                "allow_unsolicited": False,
+                "logout_requests_signed": True,
+                "signing_algorithm": SIG_RSA_SHA256,
+                "digest_algorithm": DIGEST_SHA256,
+            }
+        },
     }
     if settings is not None and settings.saml_metadata_xml:
         spec["metadata"] = {"inline": [settings.saml_metadata_xml]}
@@ -127,8 +134,7 @@ def metadata_xml(settings: SsoSettings | None) -> str:
         sp.want_assertions_signed = "true"
         sp.authn_requests_signed = "true"
         context = security_context(config)
-        _, signed = sign_entity_descriptor(descriptor, None, context, SIG_RSA_SHA256,
-                                           DIGEST_SHA256)
+        _, signed = sign_entity_descriptor(descriptor, None, context, SIG_RSA_SHA256, DIGEST_SHA256)
         return str(signed)
 
 
@@ -143,17 +149,23 @@ def requested_context(level: str) -> RequestedAuthnContext:
 
     return RequestedAuthnContext(
         authn_context_class_ref=[AuthnContextClassRef(text=NSIS_LOA_PREFIX + level)],
-        comparison="minimum")
+        comparison="minimum",
+    )
 
 
 def authn_redirect(settings: SsoSettings, relay_state: str) -> tuple[str, str]:
     """A signed AuthnRequest to the IdP (HTTP-Redirect): its ID and the URL to send to."""
     with client(settings) as sp:
         request_id, info = sp.prepare_for_authenticate(
-            entityid=settings.issuer, relay_state=relay_state, binding=BINDING_HTTP_REDIRECT,
+            entityid=settings.issuer,
+            relay_state=relay_state,
+            binding=BINDING_HTTP_REDIRECT,
             nameid_format=NAMEID_PERSISTENT,
             requested_authn_context=requested_context(settings.saml_required_loa),
-            sign=True, sigalg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
+            sign=True,
+            sigalg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256,
+        )
     location = dict(info["headers"])["Location"]
     return request_id, location
 
@@ -172,16 +184,26 @@ def logout_redirect(settings: SsoSettings, name_id: str) -> str | None:
 
     try:
         with client(settings) as sp:
-            services = sp.metadata.single_logout_service(settings.issuer, BINDING_HTTP_REDIRECT,
-                                                         "idpsso")
+            services = sp.metadata.single_logout_service(
+                settings.issuer, BINDING_HTTP_REDIRECT, "idpsso"
+            )
             if not services:
                 return None
             destination = services[0]["location"]
             _, request = sp.create_logout_request(
-                destination, settings.issuer,
-                name_id=NameID(text=name_id, format=NAMEID_PERSISTENT), sign=False)
-            info = sp.apply_binding(BINDING_HTTP_REDIRECT, str(request), destination,
-                                    relay_state="", sign=True, sigalg=SIG_RSA_SHA256)
+                destination,
+                settings.issuer,
+                name_id=NameID(text=name_id, format=NAMEID_PERSISTENT),
+                sign=False,
+            )
+            info = sp.apply_binding(
+                BINDING_HTTP_REDIRECT,
+                str(request),
+                destination,
+                relay_state="",
+                sign=True,
+                sigalg=SIG_RSA_SHA256,
+            )
     except Exception:
         current_app.logger.warning("SAML LogoutRequest skipped", exc_info=True)
         return None
@@ -201,12 +223,14 @@ def idp_signing_certificates(settings: SsoSettings) -> list[str]:
     from web.auth.saml import checks
 
     md = "urn:oasis:names:tc:SAML:2.0:metadata"
-    root = checks.parse(settings.saml_metadata_xml.encode(), max_bytes=1024 * 1024,
-                        max_depth=40)
-    return ["".join((c.text or "").split()) for k in root.iter(checks.q(md, "KeyDescriptor"))
-            if k.get("use") in (None, "signing") and k.getparent().tag == checks.q(
-                md, "IDPSSODescriptor")
-            for c in k.iter(checks.q(checks.DS, "X509Certificate"))]
+    root = checks.parse(settings.saml_metadata_xml.encode(), max_bytes=1024 * 1024, max_depth=40)
+    return [
+        "".join((c.text or "").split())
+        for k in root.iter(checks.q(md, "KeyDescriptor"))
+        if k.get("use") in (None, "signing")
+        and k.getparent().tag == checks.q(md, "IDPSSODescriptor")
+        for c in k.iter(checks.q(checks.DS, "X509Certificate"))
+    ]
 
 
 def verified_redirect_message(settings: SsoSettings, raw_query: str, kind: str) -> bytes:
@@ -232,14 +256,12 @@ def verified_redirect_message(settings: SsoSettings, raw_query: str, kind: str) 
     for der in idp_signing_certificates(settings):
         key = x509.load_der_x509_certificate(base64.b64decode(der)).public_key()
         try:
-            key.verify(signature, signed.encode(), padding.PKCS1v15(),
-                       getattr(hashes, algorithm)())
+            key.verify(signature, signed.encode(), padding.PKCS1v15(), getattr(hashes, algorithm)())
         except (InvalidSignature, TypeError, ValueError):
             continue
         inflater = zlib.decompressobj(-15)
         try:
-            xml = inflater.decompress(base64.b64decode(unquote_plus(parts[kind])),
-                                      MAX_INFLATED)
+            xml = inflater.decompress(base64.b64decode(unquote_plus(parts[kind])), MAX_INFLATED)
         except (zlib.error, ValueError) as exc:
             raise checks.Refused("saml_malformed", "not deflated base64") from exc
         if inflater.unconsumed_tail:
@@ -248,21 +270,30 @@ def verified_redirect_message(settings: SsoSettings, raw_query: str, kind: str) 
     raise checks.Refused("saml_signature", "no IdP signing key verifies the message")
 
 
-def logout_response_redirect(settings: SsoSettings, encoded_request: str,
-                             relay_state: str | None) -> str | None:
+def logout_response_redirect(
+    settings: SsoSettings, encoded_request: str, relay_state: str | None
+) -> str | None:
     """A signed LogoutResponse (Success) to the IdP's single logout service."""
     try:
         with client(settings) as sp:
             request = sp.parse_logout_request(encoded_request, BINDING_HTTP_REDIRECT)
-            services = sp.metadata.single_logout_service(settings.issuer, BINDING_HTTP_REDIRECT,
-                                                         "idpsso")
+            services = sp.metadata.single_logout_service(
+                settings.issuer, BINDING_HTTP_REDIRECT, "idpsso"
+            )
             if request is None or not services:
                 return None
-            response = sp.create_logout_response(request.message, [BINDING_HTTP_REDIRECT],
-                                                 sign=False)
-            info = sp.apply_binding(BINDING_HTTP_REDIRECT, str(response),
-                                    services[0]["location"], relay_state or "", response=True,
-                                    sign=True, sigalg=SIG_RSA_SHA256)
+            response = sp.create_logout_response(
+                request.message, [BINDING_HTTP_REDIRECT], sign=False
+            )
+            info = sp.apply_binding(
+                BINDING_HTTP_REDIRECT,
+                str(response),
+                services[0]["location"],
+                relay_state or "",
+                response=True,
+                sign=True,
+                sigalg=SIG_RSA_SHA256,
+            )
     except Exception:
         current_app.logger.warning("SAML LogoutResponse skipped", exc_info=True)
         return None

@@ -15,5 +15,4 @@ from web.collections.redaction.engine import (
     redact_contacts,
 )
 
-__all__ = ["TOKENS", "Finding", "Kind", "Redacted", "Redactor", "erased_digests",
-           "redact_contacts"]
+__all__ = ["TOKENS", "Finding", "Kind", "Redacted", "Redactor", "erased_digests", "redact_contacts"]

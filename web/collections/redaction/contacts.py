@@ -95,17 +95,20 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int, str, bool]]:
         if sum(b - a for a, b in groups) < 8:
             continue
         a0, b0 = groups[0]
-        before = text[max(0, a0 - 2):a0]
+        before = text[max(0, a0 - 2) : a0]
         rest = sum(b - a for a, b in groups)
         if (b0 - a0 > 4 and text.startswith("0045", a0) and rest - 4 >= 8) or (
-                b0 - a0 > 2 and text.startswith("45", a0) and rest - 2 >= 8
-                and before.endswith(("+", "(", "+ "))):
+            b0 - a0 > 2
+            and text.startswith("45", a0)
+            and rest - 2 >= 8
+            and before.endswith(("+", "(", "+ "))
+        ):
             cut = a0 + (4 if text.startswith("0045", a0) else 2)  # "+4512 34 56 78"
             groups[0:1] = [(a0, cut), (cut, b0)]
-        raw = [text[a[1]:b[0]] for a, b in pairwise(groups)]
+        raw = [text[a[1] : b[0]] for a, b in pairwise(groups)]
         seps = [r.strip() or " " for r in raw]
         n, i = len(groups), 0
-        first = text[groups[0][0]:groups[0][1]]
+        first = text[groups[0][0] : groups[0][1]]
         if n > 1 and first in ("45", "0045") and sum(b - a for a, b in groups[1:]) >= 8:
             i = 1  # a country code: the number starts after it
         while i < n:
@@ -114,21 +117,28 @@ def _phone_spans(text: str) -> Iterator[tuple[int, int, str, bool]]:
                 digits += groups[j][1] - groups[j][0]
                 j += 1
             window = [text[a:b] for a, b in groups[i:j]]
-            kinds = set(seps[i:j - 1])
-            if (digits == 8 and len(kinds) <= 1 and "," not in kinds
-                    and (len(window) == 1 or all(2 <= len(g) <= 4 for g in window))
-                    and not (i > 0 and raw[i - 1] in (".", ","))  # "1,12345678"
-                    and not (j < n and raw[j - 1] in (".", ","))  # "12345678,5"
-                    and (sure := _phone_certainty(window, kinds.pop() if kinds else ""))
-                    is not False):
+            kinds = set(seps[i : j - 1])
+            if (
+                digits == 8
+                and len(kinds) <= 1
+                and "," not in kinds
+                and (len(window) == 1 or all(2 <= len(g) <= 4 for g in window))
+                and not (i > 0 and raw[i - 1] in (".", ","))  # "1,12345678"
+                and not (j < n and raw[j - 1] in (".", ","))  # "12345678,5"
+                and (sure := _phone_certainty(window, kinds.pop() if kinds else "")) is not False
+            ):
                 start = groups[i][0]
                 if i <= 1:
                     prefix = _PREFIX.search(text, max(0, start - 8), start)
                     if prefix:
                         start, sure = prefix.start(), True  # "+45 2019 2020" is a phone
                 sep = seps[i] if j - i > 1 else None
-                while j < n and seps[j - 1] == (sep or seps[j - 1]) and (
-                        2 <= groups[j][1] - groups[j][0] <= 4) and raw[j - 1] not in (".", ","):
+                while (
+                    j < n
+                    and seps[j - 1] == (sep or seps[j - 1])
+                    and (2 <= groups[j][1] - groups[j][0] <= 4)
+                    and raw[j - 1] not in (".", ",")
+                ):
                     j += 1  # more groups of the same number: no tail left behind
                 yield start, groups[j - 1][1], "phone", sure is True
                 i = j
@@ -142,7 +152,7 @@ _DOT_OBF = r"(?: ?[(\[{<] ?(?:dot|punktum|prik) ?[)\]}>] ?| (?:dot|punktum|prik)
 _LABEL = r"[\w\-]+"
 _LOCAL = r"(?<![\w%+'\-])[^\W_][\w.%+'\-]*(?<![.'\-])"
 _AT_FORM = rf"(?: ?@ ?(?:{_LABEL}(?:\.{_LABEL})+|localhost\b))"  # x@d.dk, x @ d.dk, x@localhost
-_OBF_FORM = (rf"(?:{_AT}{_LABEL}(?:(?:\.|{_DOT_OBF}){_LABEL})*(?:\.|{_DOT_OBF}){_TLD}(?!\w))")
+_OBF_FORM = rf"(?:{_AT}{_LABEL}(?:(?:\.|{_DOT_OBF}){_LABEL})*(?:\.|{_DOT_OBF}){_TLD}(?!\w))"
 _EMAIL_AT = re.compile(rf"{_LOCAL}{_AT_FORM}")
 _EMAIL_OBF = re.compile(rf"{_LOCAL}{_OBF_FORM}")
 # The obfuscated forms need one of these (plain " at " is an ordinary Danish word).

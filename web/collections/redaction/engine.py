@@ -32,8 +32,7 @@ from web.collections.redaction.contacts import contact_spans
 from web.collections.redaction.fold import Folded, fold_contacts, fold_names
 from web.collections.redaction.names import Directory, forms, list_names, ordinary_words
 
-__all__ = ["TOKENS", "Finding", "Kind", "Redacted", "Redactor", "erased_digests",
-           "redact_contacts"]
+__all__ = ["TOKENS", "Finding", "Kind", "Redacted", "Redactor", "erased_digests", "redact_contacts"]
 
 Kind = Literal["name", "email", "phone", "cpr"]
 
@@ -85,8 +84,7 @@ class Redactor:
 
     __slots__ = ("_dir", "_erased", "_listed", "_ordinary", "_salt", "_wanted")
 
-    def __init__(self, names: Iterable[str], erased: Iterable[str] = (),
-                 salt: bytes = b"") -> None:
+    def __init__(self, names: Iterable[str], erased: Iterable[str] = (), salt: bytes = b"") -> None:
         if isinstance(names, str):
             raise TypeError("names must be an iterable of display names, not one string")
         self._dir = Directory()
@@ -97,8 +95,15 @@ class Redactor:
         self._ordinary = ordinary_words()
         d = self._dir
         listed = set(self._listed) | {w + "s" for w in self._listed}
-        self._wanted = frozenset().union(d.firsts, d.givens, d.lasts, d.joined, listed,
-                                         {w + "s" for w in d.lasts}, {w + "s" for w in d.givens})
+        self._wanted = frozenset().union(
+            d.firsts,
+            d.givens,
+            d.lasts,
+            d.joined,
+            listed,
+            {w + "s" for w in d.lasts},
+            {w + "s" for w in d.givens},
+        )
 
     @property
     def patterns(self) -> int:
@@ -139,7 +144,7 @@ class Redactor:
 
         def end_of(j: int) -> int:
             end = offs[2 * j + 2]
-            return end + 1 if hay[end:end + 1] == "'" else end  # "Mads'"
+            return end + 1 if hay[end : end + 1] == "'" else end  # "Mads'"
 
         taken: set[int] = set()
 
@@ -154,9 +159,14 @@ class Redactor:
                 continue
             key = words[i]
             # a slipped first name before this exact surname: "Christofer Bækgaard"
-            if (key in d.lasts and i - 1 > covered and i > 0 and gap(i - 1) == " "
-                    and words[i - 1] not in d.firsts
-                    and any((p, key) in d.pairs for p in d.slipped(words[i - 1], d.firsts))):
+            if (
+                key in d.lasts
+                and i - 1 > covered
+                and i > 0
+                and gap(i - 1) == " "
+                and words[i - 1] not in d.firsts
+                and any((p, key) in d.pairs for p in d.slipped(words[i - 1], d.firsts))
+            ):
                 certain(i - 1, i)
                 continue
             # first [middles] last
@@ -165,7 +175,7 @@ class Redactor:
                 while j + 1 < n and j - i < _MAX_WINDOW and gap(j) == " ":
                     j += 1
                     last = words[j]
-                    mids = words[i + 1:j]
+                    mids = words[i + 1 : j]
                     if d.is_person(key, mids, last) or d.is_person(key, mids, _base(last)):
                         found = j
                     elif not (last in d.givens or last in d.lasts):
@@ -190,8 +200,12 @@ class Redactor:
                 first = words[i + 1]
                 if (first, key) in d.pairs:
                     j = i + 1
-                    while (j + 1 < n and gap(j) == " " and words[j + 1] in d.givens
-                           and d.is_person(first, words[i + 2:j + 2], key)):
+                    while (
+                        j + 1 < n
+                        and gap(j) == " "
+                        and words[j + 1] in d.givens
+                        and d.is_person(first, words[i + 2 : j + 2], key)
+                    ):
                         j += 1
                     certain(i, j)
                     continue
@@ -225,7 +239,7 @@ class Redactor:
             if not (surname or given or key in self._listed or b in self._listed):
                 continue
             start, end = folded.span(offs[2 * i + 1], end_of(i))
-            if not original[start:start + 1].isupper():
+            if not original[start : start + 1].isupper():
                 continue  # lower case: never a finding
             ordinary = key in self._ordinary or b in self._ordinary
             if ordinary and _sentence_start(original, start):
@@ -236,7 +250,7 @@ class Redactor:
             else:
                 if i + 1 < n and gap(i) == " " and not ordinary:  # a name-like pair
                     ns, ne = folded.span(offs[2 * i + 3], end_of(i + 1))
-                    if original[ns:ns + 1].isupper():
+                    if original[ns : ns + 1].isupper():
                         end = ne
                 out.append((start, end, "name", False))
         return out
@@ -247,10 +261,11 @@ class Redactor:
         j, hit = i, -1
         while j + 1 < n and j - i < 4 and gap(j) in (" ", ", ", ","):
             j += 1
-            window = words[i:j + 1]
-            if (_digest(self._salt, " ".join(window)) in self._erased
-                    or _digest(self._salt, " ".join([*window[:-1], _base(window[-1])]))
-                    in self._erased):
+            window = words[i : j + 1]
+            if (
+                _digest(self._salt, " ".join(window)) in self._erased
+                or _digest(self._salt, " ".join([*window[:-1], _base(window[-1])])) in self._erased
+            ):
                 hit = j
         if hit < 0 and len(words[i]) > 5 and _digest(self._salt, words[i]) in self._erased:
             hit = i  # joined "annalarsen"
@@ -272,8 +287,9 @@ def _sentence_start(original: str, start: int) -> bool:
 def redact_contacts(text: str) -> Redacted:
     """Replace e-mail addresses, phone numbers and CPR numbers in ``text`` (no names)."""
     contacts = fold_contacts(text)
-    return _apply(text, [(*contacts.span(a, b), k, sure)
-                         for a, b, k, sure in contact_spans(contacts.text)])
+    return _apply(
+        text, [(*contacts.span(a, b), k, sure) for a, b, k, sure in contact_spans(contacts.text)]
+    )
 
 
 def _apply(text: str, spans: list[tuple[int, int, str, bool]]) -> Redacted:

@@ -83,19 +83,31 @@ class _Table(dict):
         return ord(out)
 
 
-
 class _NameTable(dict):
     """Second level: Danish and accented letters in one spelling (one character out)."""
 
-    _FIXED = {"ø": "o", "ö": "o", "æ": "a", "ä": "a", "å": "a", "ü": "u", "ß": "s", "ð": "d",
-              "þ": "t", "ł": "l", "đ": "d", "ı": "i"}
+    _FIXED = {
+        "ø": "o",
+        "ö": "o",
+        "æ": "a",
+        "ä": "a",
+        "å": "a",
+        "ü": "u",
+        "ß": "s",
+        "ð": "d",
+        "þ": "t",
+        "ł": "l",
+        "đ": "d",
+        "ı": "i",
+    }
 
     def __missing__(self, code: int) -> int:
         c = chr(code)
         out = self._FIXED.get(c)
         if out is None:
-            base = "".join(x for x in unicodedata.normalize("NFKD", c)
-                           if not unicodedata.combining(x))
+            base = "".join(
+                x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x)
+            )
             out = base if len(base) == 1 else c
         self[code] = ord(out)
         return ord(out)
@@ -138,8 +150,11 @@ class OffsetMap:
 _IDENTITY = OffsetMap([])
 
 
-def _sub(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str,
-         ) -> tuple[str, OffsetMap]:
+def _sub(
+    pattern: re.Pattern[str],
+    repl: Callable[[re.Match[str]], str],
+    text: str,
+) -> tuple[str, OffsetMap]:
     """``pattern.sub(repl, text)`` plus the map of the pieces it replaced."""
     pieces: list[tuple[int, int, int, int]] = []
     out: list[str] = []

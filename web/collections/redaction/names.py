@@ -91,7 +91,7 @@ def _tokens(folded: str) -> list[str] | None:
 
 
 def deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def near(a: str, b: str) -> bool:
@@ -106,8 +106,8 @@ def near(a: str, b: str) -> bool:
         i += 1
     if la == lb:
         swapped = i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i]
-        return a[i + 1:] == b[i + 1:] or (swapped and a[i + 2:] == b[i + 2:])
-    return a[i + 1:] == b[i:] if la > lb else a[i:] == b[i + 1:]
+        return a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :])
+    return a[i + 1 :] == b[i:] if la > lb else a[i:] == b[i + 1 :]
 
 
 @dataclass

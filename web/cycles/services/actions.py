@@ -38,7 +38,6 @@ FOLLOW_UP_PHASES = (Phase.FOLLOW_UP,)  # what happened, what we learned
 E = TypeVar("E", bound=enum.Enum)
 
 
-
 def today() -> date:
     """Today as people here see it (the app's time zone, Europe/Copenhagen)."""
     return to_user_timezone(datetime.now(UTC)).date()
@@ -51,26 +50,39 @@ def is_overdue(action: Action, on: date | None = None) -> bool:
 def team_members(cycle: Cycle) -> list[User]:
     """The active people of the cycle's team (every unit the cycle covers), by name."""
     member_ids = select(Membership.user_id).where(Membership.unit_id.in_(cycle_unit_ids(cycle)))
-    return list(db.session.scalars(
-        select(User).where(User.id.in_(member_ids), User.is_active)
-        .order_by(User.display_name, User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.id.in_(member_ids), User.is_active)
+            .order_by(User.display_name, User.id)
+        )
+    )
 
 
 def actions_for_cycle(cycle: Cycle) -> list[Action]:
     """The cycle's actions by due date, owners loaded with them."""
-    return list(db.session.scalars(
-        select(Action).where(Action.cycle_id == cycle.id)
-        .options(selectinload(Action.owner)).order_by(Action.due_on, Action.id)))
+    return list(
+        db.session.scalars(
+            select(Action)
+            .where(Action.cycle_id == cycle.id)
+            .options(selectinload(Action.owner))
+            .order_by(Action.due_on, Action.id)
+        )
+    )
 
 
-def actions_owned_by(user: User, *, open_only: bool = False,
-                     limit: int | None = None) -> list[Action]:
+def actions_owned_by(
+    user: User, *, open_only: bool = False, limit: int | None = None
+) -> list[Action]:
     """The user's actions: open ones first, by due date; each with its cycle and unit."""
-    query = (select(Action).where(Action.owner_id == user.id)
-             .options(joinedload(Action.cycle).options(joinedload(Cycle.unit),
-                                                       lazyload(Cycle.prompts)))
-             .order_by(case((Action.status.in_(OPEN_ACTION_STATUSES), 0), else_=1),
-                       Action.due_on, Action.id))
+    query = (
+        select(Action)
+        .where(Action.owner_id == user.id)
+        .options(joinedload(Action.cycle).options(joinedload(Cycle.unit), lazyload(Cycle.prompts)))
+        .order_by(
+            case((Action.status.in_(OPEN_ACTION_STATUSES), 0), else_=1), Action.due_on, Action.id
+        )
+    )
     if open_only:
         query = query.where(Action.status.in_(OPEN_ACTION_STATUSES))
     if limit is not None:
@@ -78,14 +90,30 @@ def actions_owned_by(user: User, *, open_only: bool = False,
     return list(db.session.scalars(query))
 
 
-def create_action(user: User, cycle: Cycle, *, text: str | None, owner_id: object,
-                  due_on: object, expectation: object = None, kkc: object = None) -> Action:
+def create_action(
+    user: User,
+    cycle: Cycle,
+    *,
+    text: str | None,
+    owner_id: object,
+    due_on: object,
+    expectation: object = None,
+    kkc: object = None,
+) -> Action:
     """Record an agreed action; the due date may not lie in the past."""
     errors: dict[str, str] = {}
     if cycle.phase not in RECORD_PHASES:
         raise Conflict(_("Handlinger aftales i aftalefasen."))
-    values = validated_action(errors, cycle, text=text, owner_id=owner_id, due_on=due_on,
-                        expectation=expectation, kkc=kkc, earliest=today())
+    values = validated_action(
+        errors,
+        cycle,
+        text=text,
+        owner_id=owner_id,
+        due_on=due_on,
+        expectation=expectation,
+        kkc=kkc,
+        earliest=today(),
+    )
     if errors:
         raise InputError(errors)
     action = Action(cycle_id=cycle.id, status=ActionStatus.PLANNED, **values)
@@ -94,16 +122,32 @@ def create_action(user: User, cycle: Cycle, *, text: str | None, owner_id: objec
     return action
 
 
-def update_action(user: User, action: Action, *, text: str | None, owner_id: object,
-                  due_on: object, expectation: object = None, kkc: object = None) -> Action:
+def update_action(
+    user: User,
+    action: Action,
+    *,
+    text: str | None,
+    owner_id: object,
+    due_on: object,
+    expectation: object = None,
+    kkc: object = None,
+) -> Action:
     """Change what was agreed; a changed due date may not lie in the past (an unchanged one may,
     so an overdue action can still be reworded or handed to someone else)."""
     errors: dict[str, str] = {}
     _check_phase(action.cycle, CHANGE_PHASES)
     parsed_due = parse_date(errors, "due_on", due_on)
     earliest = None if parsed_due == action.due_on else today()
-    values = validated_action(errors, action.cycle, text=text, owner_id=owner_id, due_on=due_on,
-                        expectation=expectation, kkc=kkc, earliest=earliest)
+    values = validated_action(
+        errors,
+        action.cycle,
+        text=text,
+        owner_id=owner_id,
+        due_on=due_on,
+        expectation=expectation,
+        kkc=kkc,
+        earliest=earliest,
+    )
     if errors:
         raise InputError(errors)
     for name, value in values.items():
@@ -131,8 +175,9 @@ def set_status(user: User, action: Action, status: object) -> Action:
     return action
 
 
-def record_follow_up(user: User, action: Action, *, outcome: str | None,
-                     learning: str | None) -> Action:
+def record_follow_up(
+    user: User, action: Action, *, outcome: str | None, learning: str | None
+) -> Action:
     """The team's follow-up of one action: what happened (required), what was learned."""
     if action.cycle.phase not in FOLLOW_UP_PHASES:
         raise Conflict(_("Handlingerne følges op i opfølgningsfasen."))
@@ -154,8 +199,17 @@ def _check_phase(cycle: Cycle, phases: tuple[Phase, ...]) -> None:
         raise Conflict(_("Handlingerne kan kun ændres i aftale- og opfølgningsfasen."))
 
 
-def validated_action(errors: dict[str, str], cycle: Cycle, *, text, owner_id, due_on,
-                     expectation, kkc, earliest: date | None) -> dict[str, object]:
+def validated_action(
+    errors: dict[str, str],
+    cycle: Cycle,
+    *,
+    text,
+    owner_id,
+    due_on,
+    expectation,
+    kkc,
+    earliest: date | None,
+) -> dict[str, object]:
     """An action's fields checked for ``cycle`` (messages into ``errors``), for every writer of
     actions (this module, the live meeting's)."""
     text = check_text(errors, "text", text, MAX_ACTION, required=True)
@@ -194,6 +248,7 @@ def parse_date(errors: dict[str, str], field: str, value: object) -> date | None
     return read(errors, field, value, Day, required=True)
 
 
-def parse_choice(errors: dict[str, str], field: str, enum_cls: type[E], value: object, *,
-                 required: bool = False) -> E | None:
+def parse_choice(
+    errors: dict[str, str], field: str, enum_cls: type[E], value: object, *, required: bool = False
+) -> E | None:
     return read(errors, field, value, enum_cls, required=required)

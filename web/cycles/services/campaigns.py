@@ -46,14 +46,20 @@ def plan_campaign(unit_ids: Iterable[int]) -> CampaignPlan:
     plan = CampaignPlan()
     if not team_ids:
         return plan
-    teams = db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(team_ids))
-                               .order_by(OrgUnit.name, OrgUnit.id)).all()
+    teams = db.session.scalars(
+        select(OrgUnit).where(OrgUnit.id.in_(team_ids)).order_by(OrgUnit.name, OrgUnit.id)
+    ).all()
     leaders: dict[int, User] = {}
     for unit_id, user in db.session.execute(
-            select(Membership.unit_id, User).join(User, User.id == Membership.user_id)
-            .where(Membership.unit_id.in_(team_ids), Membership.role == MembershipRole.LEADER,
-                   User.is_active.is_(True))
-            .order_by(User.display_name, User.id)):
+        select(Membership.unit_id, User)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.unit_id.in_(team_ids),
+            Membership.role == MembershipRole.LEADER,
+            User.is_active.is_(True),
+        )
+        .order_by(User.display_name, User.id)
+    ):
         leaders.setdefault(unit_id, user)
     busy = open_cycle_unit_ids(team_ids)
     for team in teams:
@@ -66,8 +72,13 @@ def plan_campaign(unit_ids: Iterable[int]) -> CampaignPlan:
     return plan
 
 
-def start_campaign(actor: User, name: str, template: DialogueTemplate | None,
-                   unit_ids: Iterable[int], dates: CycleDates) -> CampaignResult:
+def start_campaign(
+    actor: User,
+    name: str,
+    template: DialogueTemplate | None,
+    unit_ids: Iterable[int],
+    dates: CycleDates,
+) -> CampaignResult:
     """Create the campaign and one cycle per planned team, with the campaign's common dates.
 
     Each cycle is led by its team's leader, who sets the meeting's date and place later. The
@@ -81,8 +92,9 @@ def start_campaign(actor: User, name: str, template: DialogueTemplate | None,
         errors["template_id"] = _("Vælg en skabelon.")
     elif not template.prompts:
         errors["template_id"] = _("Skabelonen har ingen spørgsmål.")
-    dates = CycleDates(dates.preparation_starts_on, dates.preparation_ends_on,
-                       follow_up_on=dates.follow_up_on)
+    dates = CycleDates(
+        dates.preparation_starts_on, dates.preparation_ends_on, follow_up_on=dates.follow_up_on
+    )
     check_dates(errors, dates)
     plan = CampaignPlan()
     if not unit_ids:
@@ -92,19 +104,29 @@ def start_campaign(actor: User, name: str, template: DialogueTemplate | None,
     else:
         plan = plan_campaign(unit_ids)
         if not plan.teams:
-            errors["units"] = _("Ingen af de valgte enheder har et team med en leder og uden et "
-                                "igangværende forløb.")
+            errors["units"] = _(
+                "Ingen af de valgte enheder har et team med en leder og uden et "
+                "igangværende forløb."
+            )
     if errors:
         raise InputError(errors)
 
-    campaign = Campaign(name=name, template_id=template.id, created_by_id=actor.id,
-                        preparation_starts_on=dates.preparation_starts_on,
-                        preparation_ends_on=dates.preparation_ends_on,
-                        follow_up_on=dates.follow_up_on)
+    campaign = Campaign(
+        name=name,
+        template_id=template.id,
+        created_by_id=actor.id,
+        preparation_starts_on=dates.preparation_starts_on,
+        preparation_ends_on=dates.preparation_ends_on,
+        follow_up_on=dates.follow_up_on,
+    )
     db.session.add(campaign)
     db.session.flush()
-    cycles = [build_cycle(team, leader.id, template, dates, include_subunits=False,
-                         campaign_id=campaign.id) for team, leader in plan.teams]
+    cycles = [
+        build_cycle(
+            team, leader.id, template, dates, include_subunits=False, campaign_id=campaign.id
+        )
+        for team, leader in plan.teams
+    ]
     db.session.flush()
     return CampaignResult(campaign, cycles, plan)
 
@@ -112,20 +134,29 @@ def start_campaign(actor: User, name: str, template: DialogueTemplate | None,
 def list_campaigns() -> list[tuple[Campaign, int, int]]:
     """Every campaign, newest first, with its number of cycles and of closed ones."""
     closed = func.count(Cycle.id).filter(Cycle.phase == Phase.CLOSED)
-    return [(c, total, done) for c, total, done in db.session.execute(
-        select(Campaign, func.count(Cycle.id), closed)
-        .outerjoin(Cycle, Cycle.campaign_id == Campaign.id)
-        .group_by(Campaign.id).order_by(Campaign.created_at.desc(), Campaign.id.desc()))]
+    return [
+        (c, total, done)
+        for c, total, done in db.session.execute(
+            select(Campaign, func.count(Cycle.id), closed)
+            .outerjoin(Cycle, Cycle.campaign_id == Campaign.id)
+            .group_by(Campaign.id)
+            .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+        )
+    ]
 
 
 def campaign_cycles(campaign: Campaign) -> list[tuple[Cycle, str, str | None]]:
     """The campaign's cycles with their unit's name and their leader's name, by unit name."""
-    return [(cycle, unit_name, leader_name) for cycle, unit_name, leader_name in
-            db.session.execute(
-                select(Cycle, OrgUnit.name, User.display_name)
-                .join(OrgUnit, OrgUnit.id == Cycle.unit_id)
-                .outerjoin(User, User.id == Cycle.leader_id)
-                .where(Cycle.campaign_id == campaign.id).order_by(OrgUnit.name, Cycle.id))]
+    return [
+        (cycle, unit_name, leader_name)
+        for cycle, unit_name, leader_name in db.session.execute(
+            select(Cycle, OrgUnit.name, User.display_name)
+            .join(OrgUnit, OrgUnit.id == Cycle.unit_id)
+            .outerjoin(User, User.id == Cycle.leader_id)
+            .where(Cycle.campaign_id == campaign.id)
+            .order_by(OrgUnit.name, Cycle.id)
+        )
+    ]
 
 
 def unit_tree(only: set[int] | None = None) -> list[tuple[OrgUnit, int]]:
@@ -155,8 +186,11 @@ def _team_ids_below(unit_ids: Iterable[int]) -> set[int]:
     below = descendant_ids(unit_ids)
     if not below:
         return set()
-    return set(db.session.scalars(select(OrgUnit.id).where(OrgUnit.id.in_(below),
-                                                           OrgUnit.kind == UnitKind.TEAM)))
+    return set(
+        db.session.scalars(
+            select(OrgUnit.id).where(OrgUnit.id.in_(below), OrgUnit.kind == UnitKind.TEAM)
+        )
+    )
 
 
 def _known_count(unit_ids: list[int]) -> int:

@@ -43,17 +43,18 @@ def check_dates(errors: dict[str, str], dates: CycleDates) -> None:
     check_text(errors, "meeting_place", dates.meeting_place or "", MAX_PLACE)
     # The edges read dates with the same kinds; this keeps any other caller in range too.
     out_of_range: dict[str, str] = {}
-    for field, value, kind in (("preparation_starts_on", dates.preparation_starts_on, Day),
-                               ("preparation_ends_on", dates.preparation_ends_on, Day),
-                               ("meeting_on", dates.meeting_at, Moment),
-                               ("follow_up_on", dates.follow_up_on, Day)):
+    for field, value, kind in (
+        ("preparation_starts_on", dates.preparation_starts_on, Day),
+        ("preparation_ends_on", dates.preparation_ends_on, Day),
+        ("meeting_on", dates.meeting_at, Moment),
+        ("follow_up_on", dates.follow_up_on, Day),
+    ):
         read(out_of_range, field, value, kind)
     if out_of_range:
         errors.update(out_of_range)
         return
     if dates.preparation_ends_on < dates.preparation_starts_on:
-        errors["preparation_ends_on"] = _(
-            "Forberedelsen kan ikke slutte, før den begynder.")
+        errors["preparation_ends_on"] = _("Forberedelsen kan ikke slutte, før den begynder.")
     meeting_on = dates.meeting_on
     if meeting_on is not None and meeting_on < dates.preparation_ends_on:
         errors["meeting_on"] = _("Dialogmødet skal ligge på eller efter forberedelsens sidste dag.")
@@ -61,5 +62,7 @@ def check_dates(errors: dict[str, str], dates: CycleDates) -> None:
         earliest = meeting_on or dates.preparation_ends_on
         if dates.follow_up_on < earliest:
             errors["follow_up_on"] = (
-                _("Opfølgningen skal ligge på eller efter dialogmødet.") if meeting_on
-                else _("Opfølgningen skal ligge på eller efter forberedelsens sidste dag."))
+                _("Opfølgningen skal ligge på eller efter dialogmødet.")
+                if meeting_on
+                else _("Opfølgningen skal ligge på eller efter forberedelsens sidste dag.")
+            )

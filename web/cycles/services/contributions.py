@@ -44,16 +44,30 @@ def my_answers(user: User, cycle: Cycle) -> dict[int, Contribution]:
 
     Once the meeting has started, the user's anonymous answers are no longer among them.
     """
-    return {c.prompt_id: c for c in db.session.scalars(
-        select(Contribution).where(Contribution.cycle_id == cycle.id,
-                                   Contribution.author_id == user.id))}
+    return {
+        c.prompt_id: c
+        for c in db.session.scalars(
+            select(Contribution).where(
+                Contribution.cycle_id == cycle.id, Contribution.author_id == user.id
+            )
+        )
+    }
 
 
 def has_sealed_answers(cycle: Cycle) -> bool:
     """Whether the cycle has been in the meeting phase (and its anonymous answers sealed)."""
-    return db.session.scalar(select(PhaseChange.id).where(
-        PhaseChange.cycle_id == cycle.id, PhaseChange.from_phase == Phase.PREPARATION,
-        PhaseChange.to_phase == Phase.MEETING).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(PhaseChange.id)
+            .where(
+                PhaseChange.cycle_id == cycle.id,
+                PhaseChange.from_phase == Phase.PREPARATION,
+                PhaseChange.to_phase == Phase.MEETING,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def save_answers(actor: User, cycle: Cycle, answers: list[AnswerInput]) -> list[Contribution]:
@@ -72,8 +86,11 @@ def save_answers(actor: User, cycle: Cycle, answers: list[AnswerInput]) -> list[
     prompt_ids = {p.id for p in cycle.prompts}
     cleaned = []
     for a in answers:
-        a = AnswerInput(a.prompt_id, check_text(errors, f"answer-{a.prompt_id}", a.text,
-                                                MAX_ANSWER), a.visibility)
+        a = AnswerInput(
+            a.prompt_id,
+            check_text(errors, f"answer-{a.prompt_id}", a.text, MAX_ANSWER),
+            a.visibility,
+        )
         cleaned.append(a)
         if a.prompt_id not in prompt_ids:
             errors.pop(f"answer-{a.prompt_id}", None)
@@ -125,27 +142,43 @@ def seal_anonymous(cycle: Cycle, at: datetime) -> int:
 
     Called by ``cycles.move_phase`` when the meeting starts. Returns how many were sealed.
     """
-    rows = db.session.execute(select(Contribution.prompt_id, Contribution.text).where(
-        Contribution.cycle_id == cycle.id,
-        Contribution.visibility == Visibility.ANONYMOUS)).all()
+    rows = db.session.execute(
+        select(Contribution.prompt_id, Contribution.text).where(
+            Contribution.cycle_id == cycle.id, Contribution.visibility == Visibility.ANONYMOUS
+        )
+    ).all()
     if not rows:
         return 0
-    db.session.execute(delete(Contribution).where(
-        Contribution.cycle_id == cycle.id, Contribution.visibility == Visibility.ANONYMOUS),
-        execution_options={"synchronize_session": "fetch"})
+    db.session.execute(
+        delete(Contribution).where(
+            Contribution.cycle_id == cycle.id, Contribution.visibility == Visibility.ANONYMOUS
+        ),
+        execution_options={"synchronize_session": "fetch"},
+    )
     rows = list(rows)
     secrets.SystemRandom().shuffle(rows)
     for prompt_id, text in rows:
-        db.session.add(Contribution(cycle_id=cycle.id, prompt_id=prompt_id, author_id=None,
-                                    visibility=Visibility.ANONYMOUS, text=text,
-                                    created_at=at, updated_at=at))
+        db.session.add(
+            Contribution(
+                cycle_id=cycle.id,
+                prompt_id=prompt_id,
+                author_id=None,
+                visibility=Visibility.ANONYMOUS,
+                text=text,
+                created_at=at,
+                updated_at=at,
+            )
+        )
     db.session.flush()
     return len(rows)
 
 
 def _record_participation(actor: User, cycle: Cycle, *, contributed: bool) -> None:
-    row = db.session.scalar(select(Participation).where(Participation.cycle_id == cycle.id,
-                                                        Participation.user_id == actor.id))
+    row = db.session.scalar(
+        select(Participation).where(
+            Participation.cycle_id == cycle.id, Participation.user_id == actor.id
+        )
+    )
     if contributed and row is None:
         db.session.add(Participation(cycle_id=cycle.id, user_id=actor.id))
     elif not contributed and row is not None and not has_sealed_answers(cycle):

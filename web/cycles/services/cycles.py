@@ -42,8 +42,14 @@ class PhaseMoves:
     back: Phase | None
 
 
-def start_cycle(actor: User, unit: OrgUnit, template: DialogueTemplate | None,
-                dates: CycleDates, *, include_subunits: bool = False) -> Cycle:
+def start_cycle(
+    actor: User,
+    unit: OrgUnit,
+    template: DialogueTemplate | None,
+    dates: CycleDates,
+    *,
+    include_subunits: bool = False,
+) -> Cycle:
     """Start a cycle for ``unit`` led by ``actor``, in the preparation phase.
 
     The template's prompts are copied into the cycle (``CyclePrompt``), so editing the template
@@ -58,8 +64,7 @@ def start_cycle(actor: User, unit: OrgUnit, template: DialogueTemplate | None,
     return cycle
 
 
-def update_cycle(actor: User, cycle: Cycle, dates: CycleDates,
-                 facilitator_id: int | None) -> Cycle:
+def update_cycle(actor: User, cycle: Cycle, dates: CycleDates, facilitator_id: int | None) -> Cycle:
     """Change the dates, the meeting place and the facilitator of a cycle that is not closed.
 
     The facilitator (who may run the meeting in the leader's place) must take part in the
@@ -70,8 +75,11 @@ def update_cycle(actor: User, cycle: Cycle, dates: CycleDates,
     errors: dict[str, str] = {}
     check_dates(errors, dates)
     dates = _clean_dates(dates)
-    if facilitator_id is not None and facilitator_id != cycle.facilitator_id \
-            and facilitator_id not in {u.id for u in cycle_members(cycle)}:
+    if (
+        facilitator_id is not None
+        and facilitator_id != cycle.facilitator_id
+        and facilitator_id not in {u.id for u in cycle_members(cycle)}
+    ):
         errors["facilitator_id"] = _("Ordstyreren skal være med i forløbet.")
     if errors:
         raise InputError(errors)
@@ -83,8 +91,10 @@ def update_cycle(actor: User, cycle: Cycle, dates: CycleDates,
 
 def allowed_moves(cycle: Cycle) -> PhaseMoves:
     i = PHASE_ORDER.index(cycle.phase)
-    return PhaseMoves(forward=PHASE_ORDER[i + 1] if i + 1 < len(PHASE_ORDER) else None,
-                      back=PHASE_ORDER[i - 1] if i > 0 else None)
+    return PhaseMoves(
+        forward=PHASE_ORDER[i + 1] if i + 1 < len(PHASE_ORDER) else None,
+        back=PHASE_ORDER[i - 1] if i > 0 else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -102,13 +112,21 @@ class MoveNotice:
 def move_notice(cycle: Cycle, to_phase: Phase, today: date) -> MoveNotice:
     starts_meeting = cycle.phase == Phase.PREPARATION and to_phase == Phase.MEETING
     early = starts_meeting and today < cycle.preparation_ends_on
-    return MoveNotice(seals=starts_meeting,
-                      preparation_until=cycle.preparation_ends_on if early else None)
+    return MoveNotice(
+        seals=starts_meeting, preparation_until=cycle.preparation_ends_on if early else None
+    )
 
 
-def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = None, *,
-               expected_from: Phase | None = None, today: date | None = None,
-               shorten_preparation: bool = False) -> PhaseChange:
+def move_phase(
+    actor: User,
+    cycle: Cycle,
+    to_phase: Phase,
+    reason: str | None = None,
+    *,
+    expected_from: Phase | None = None,
+    today: date | None = None,
+    shorten_preparation: bool = False,
+) -> PhaseChange:
     """Move ``cycle`` one step forward, or one step back with a reason; records a PhaseChange.
 
     ``expected_from`` is the phase the actor saw: when the cycle has moved since (a second
@@ -126,13 +144,20 @@ def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = 
     errors: dict[str, str] = {}
     reason = check_text(errors, "reason", reason, MAX_REASON)
     if expected_from is not None and expected_from != cycle.phase:
-        raise Conflict(_("Forløbet er allerede flyttet til %(phase)s. Se siden igen.",
-                         phase=PHASE_LABELS[cycle.phase]))
+        raise Conflict(
+            _(
+                "Forløbet er allerede flyttet til %(phase)s. Se siden igen.",
+                phase=PHASE_LABELS[cycle.phase],
+            )
+        )
     if to_phase not in (moves.forward, moves.back):
-        raise Conflict(_("Forløbet kan ikke gå fra %(from)s til %(to)s.",
-                         **{"from": PHASE_LABELS[cycle.phase], "to": PHASE_LABELS[to_phase]}))
-    if cycle.phase == Phase.CLOSED and to_phase == moves.back \
-            and next_cycle_id(cycle) is not None:
+        raise Conflict(
+            _(
+                "Forløbet kan ikke gå fra %(from)s til %(to)s.",
+                **{"from": PHASE_LABELS[cycle.phase], "to": PHASE_LABELS[to_phase]},
+            )
+        )
+    if cycle.phase == Phase.CLOSED and to_phase == moves.back and next_cycle_id(cycle) is not None:
         raise Conflict(_("Det næste forløb er allerede startet, så dette kan ikke genåbnes."))
     if to_phase == moves.back and not reason:
         errors["reason"] = _("Skriv, hvorfor forløbet går et skridt tilbage.")
@@ -140,7 +165,9 @@ def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = 
     if notice is not None and notice.preparation_until is not None and not shorten_preparation:
         errors["shorten_preparation"] = _(
             "Forberedelsen løber til %(date)s. Forkort forberedelsen til i dag, før dialogmødet "
-            "starter, eller vent.", date=format_date(notice.preparation_until, "long"))
+            "starter, eller vent.",
+            date=format_date(notice.preparation_until, "long"),
+        )
     if errors:
         raise InputError(errors)
 
@@ -148,8 +175,14 @@ def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = 
         cycle.preparation_ends_on = today
         cycle.preparation_starts_on = min(cycle.preparation_starts_on, today)
     now = utcnow()
-    change = PhaseChange(cycle_id=cycle.id, from_phase=cycle.phase, to_phase=to_phase,
-                         reason=reason or None, changed_by_id=actor.id, changed_at=now)
+    change = PhaseChange(
+        cycle_id=cycle.id,
+        from_phase=cycle.phase,
+        to_phase=to_phase,
+        reason=reason or None,
+        changed_by_id=actor.id,
+        changed_at=now,
+    )
     db.session.add(change)
     if cycle.phase == Phase.PREPARATION and to_phase == Phase.MEETING:
         contributions.seal_anonymous(cycle, now)
@@ -160,12 +193,12 @@ def move_phase(actor: User, cycle: Cycle, to_phase: Phase, reason: str | None = 
 
 
 def next_cycle_id(cycle: Cycle) -> int | None:
-    return db.session.scalar(select(Cycle.id).where(Cycle.previous_cycle_id == cycle.id)
-                             .limit(1))
+    return db.session.scalar(select(Cycle.id).where(Cycle.previous_cycle_id == cycle.id).limit(1))
 
 
-def start_next_cycle(actor: User, cycle: Cycle, template: DialogueTemplate | None,
-                     dates: CycleDates) -> Cycle:
+def start_next_cycle(
+    actor: User, cycle: Cycle, template: DialogueTemplate | None, dates: CycleDates
+) -> Cycle:
     """Start the cycle after a closed one for the same unit(s), led by ``actor``.
 
     The open actions (planned or in progress) are carried over as new actions pointing back
@@ -178,39 +211,64 @@ def start_next_cycle(actor: User, cycle: Cycle, template: DialogueTemplate | Non
     errors = _check_new_cycle(cycle.unit_id, template, dates)
     if errors:
         raise InputError(errors)
-    new = build_cycle(cycle.unit, actor.id, template, dates,
-                     include_subunits=cycle.include_subunits)
+    new = build_cycle(
+        cycle.unit, actor.id, template, dates, include_subunits=cycle.include_subunits
+    )
     new.previous_cycle_id = cycle.id
     for action in open_actions(cycle):
-        db.session.add(Action(cycle=new, text=action.text, owner_id=action.owner_id,
-                              due_on=action.due_on, status=action.status,
-                              expectation=action.expectation, kkc=action.kkc,
-                              carried_from_id=action.id))
+        db.session.add(
+            Action(
+                cycle=new,
+                text=action.text,
+                owner_id=action.owner_id,
+                due_on=action.due_on,
+                status=action.status,
+                expectation=action.expectation,
+                kkc=action.kkc,
+                carried_from_id=action.id,
+            )
+        )
     db.session.flush()
     return new
 
 
 def open_actions(cycle: Cycle) -> list[Action]:
-    return list(db.session.scalars(
-        select(Action).where(Action.cycle_id == cycle.id,
-                             Action.status.in_(OPEN_ACTION_STATUSES))
-        .options(selectinload(Action.owner)).order_by(Action.due_on, Action.id)))
+    return list(
+        db.session.scalars(
+            select(Action)
+            .where(Action.cycle_id == cycle.id, Action.status.in_(OPEN_ACTION_STATUSES))
+            .options(selectinload(Action.owner))
+            .order_by(Action.due_on, Action.id)
+        )
+    )
 
 
 def cycle_actions(cycle: Cycle) -> list[Action]:
     """All of the cycle's actions with their owners (two queries whatever their number)."""
-    return list(db.session.scalars(
-        select(Action).where(Action.cycle_id == cycle.id)
-        .options(selectinload(Action.owner)).order_by(Action.due_on, Action.id)))
+    return list(
+        db.session.scalars(
+            select(Action)
+            .where(Action.cycle_id == cycle.id)
+            .options(selectinload(Action.owner))
+            .order_by(Action.due_on, Action.id)
+        )
+    )
 
 
 def cycle_members(cycle: Cycle) -> list[User]:
     """The active people of the cycle's unit (and sub-units, if included), by name."""
-    return list(db.session.scalars(
-        select(User).where(User.is_active.is_(True),
-                           User.id.in_(select(Membership.user_id).where(
-                               Membership.unit_id.in_(cycle_unit_ids(cycle)))))
-        .order_by(User.display_name, User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.is_active.is_(True),
+                User.id.in_(
+                    select(Membership.user_id).where(Membership.unit_id.in_(cycle_unit_ids(cycle)))
+                ),
+            )
+            .order_by(User.display_name, User.id)
+        )
+    )
 
 
 def member_count(cycle: Cycle) -> int:
@@ -225,11 +283,15 @@ def participation_count(cycle: Cycle) -> int:
 
 def phase_history(cycle: Cycle) -> list[tuple[PhaseChange, str | None]]:
     """Every phase move with the name of who made it, oldest first (one query)."""
-    return [(change, name) for change, name in db.session.execute(
-        select(PhaseChange, User.display_name)
-        .outerjoin(User, User.id == PhaseChange.changed_by_id)
-        .where(PhaseChange.cycle_id == cycle.id)
-        .order_by(PhaseChange.changed_at, PhaseChange.id))]
+    return [
+        (change, name)
+        for change, name in db.session.execute(
+            select(PhaseChange, User.display_name)
+            .outerjoin(User, User.id == PhaseChange.changed_by_id)
+            .where(PhaseChange.cycle_id == cycle.id)
+            .order_by(PhaseChange.changed_at, PhaseChange.id)
+        )
+    ]
 
 
 def open_cycle_unit_ids(unit_ids: Iterable[int]) -> set[int]:
@@ -237,12 +299,16 @@ def open_cycle_unit_ids(unit_ids: Iterable[int]) -> set[int]:
     ids = list(unit_ids)
     if not ids:
         return set()
-    return set(db.session.scalars(select(Cycle.unit_id).where(
-        Cycle.unit_id.in_(ids), Cycle.phase != Phase.CLOSED)))
+    return set(
+        db.session.scalars(
+            select(Cycle.unit_id).where(Cycle.unit_id.in_(ids), Cycle.phase != Phase.CLOSED)
+        )
+    )
 
 
-def _check_new_cycle(unit_id: int, template: DialogueTemplate | None,
-                     dates: CycleDates) -> dict[str, str]:
+def _check_new_cycle(
+    unit_id: int, template: DialogueTemplate | None, dates: CycleDates
+) -> dict[str, str]:
     if open_cycle_unit_ids([unit_id]):
         raise Conflict(_("Enheden har allerede et forløb, der ikke er afsluttet."))
     errors: dict[str, str] = {}
@@ -254,13 +320,26 @@ def _check_new_cycle(unit_id: int, template: DialogueTemplate | None,
     return errors
 
 
-def build_cycle(unit: OrgUnit, leader_id: int | None, template: DialogueTemplate,
-               dates: CycleDates, *, include_subunits: bool, campaign_id: int | None = None
-               ) -> Cycle:
+def build_cycle(
+    unit: OrgUnit,
+    leader_id: int | None,
+    template: DialogueTemplate,
+    dates: CycleDates,
+    *,
+    include_subunits: bool,
+    campaign_id: int | None = None,
+) -> Cycle:
     """A new cycle in preparation with the template's prompts copied in; added, not flushed."""
-    cycle = Cycle(unit_id=unit.id, unit=unit, leader_id=leader_id, campaign_id=campaign_id,
-                  template_id=template.id, template_version=template.version,
-                  include_subunits=include_subunits, phase=Phase.PREPARATION)
+    cycle = Cycle(
+        unit_id=unit.id,
+        unit=unit,
+        leader_id=leader_id,
+        campaign_id=campaign_id,
+        template_id=template.id,
+        template_version=template.version,
+        include_subunits=include_subunits,
+        phase=Phase.PREPARATION,
+    )
     _apply_dates(cycle, _clean_dates(dates))
     cycle.prompts = snapshot_prompts(template)
     db.session.add(cycle)
@@ -269,15 +348,28 @@ def build_cycle(unit: OrgUnit, leader_id: int | None, template: DialogueTemplate
 
 def snapshot_prompts(template: DialogueTemplate) -> list[CyclePrompt]:
     """The template's prompts as a cycle keeps them."""
-    return [CyclePrompt(position=i, kind=p.kind, text_da=p.text_da, text_en=p.text_en,
-                        help_da=p.help_da, help_en=p.help_en)
-            for i, p in enumerate(template.prompts, start=1)]
+    return [
+        CyclePrompt(
+            position=i,
+            kind=p.kind,
+            text_da=p.text_da,
+            text_en=p.text_en,
+            help_da=p.help_da,
+            help_en=p.help_en,
+        )
+        for i, p in enumerate(template.prompts, start=1)
+    ]
 
 
 def _clean_dates(dates: CycleDates) -> CycleDates:
     place = clean_text(dates.meeting_place) or None
-    return CycleDates(dates.preparation_starts_on, dates.preparation_ends_on, dates.meeting_at,
-                      place, dates.follow_up_on)
+    return CycleDates(
+        dates.preparation_starts_on,
+        dates.preparation_ends_on,
+        dates.meeting_at,
+        place,
+        dates.follow_up_on,
+    )
 
 
 def _apply_dates(cycle: Cycle, dates: CycleDates) -> None:
@@ -291,8 +383,9 @@ def _apply_dates(cycle: Cycle, dates: CycleDates) -> None:
 # --- the cycles a user may see (for the JSON API's list; added with web/api) -----------------
 
 
-def visible_cycles(user: User, *, phase: Phase | None = None, page: int = 1,
-                   per_page: int = 50) -> tuple[list[Cycle], bool]:
+def visible_cycles(
+    user: User, *, phase: Phase | None = None, page: int = 1, per_page: int = 50
+) -> tuple[list[Cycle], bool]:
     """The cycles ``user`` may see (``Permission.VIEW_CYCLE``), newest first; and whether
     there is a next page.
 
@@ -308,21 +401,34 @@ def visible_cycles(user: User, *, phase: Phase | None = None, page: int = 1,
         if led:
             seen.append(Cycle.unit_id.in_(led))
         if members:
-            above = select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id.in_(members)) \
+            above = (
+                select(OrgUnit.id, OrgUnit.parent_id)
+                .where(OrgUnit.id.in_(members))
                 .cte("units_above", recursive=True)
+            )
             parent = aliased(OrgUnit)
-            above = above.union_all(select(parent.id, parent.parent_id)
-                                    .join(above, parent.id == above.c.parent_id))
-            seen += [Cycle.unit_id.in_(members),
-                     and_(Cycle.include_subunits, Cycle.unit_id.in_(select(above.c.id)))]
+            above = above.union_all(
+                select(parent.id, parent.parent_id).join(above, parent.id == above.c.parent_id)
+            )
+            seen += [
+                Cycle.unit_id.in_(members),
+                and_(Cycle.include_subunits, Cycle.unit_id.in_(select(above.c.id))),
+            ]
         query = query.where(or_(*seen))
     if phase is not None:
         query = query.where(Cycle.phase == phase)
     page = max(1, page)
-    rows = list(db.session.scalars(
-        query.options(joinedload(Cycle.unit), joinedload(Cycle.leader).lazyload(User.roles),
-                      joinedload(Cycle.facilitator).lazyload(User.roles),
-                      lazyload(Cycle.prompts))
-        .order_by(Cycle.created_at.desc(), Cycle.id.desc())
-        .offset((page - 1) * per_page).limit(per_page + 1)))
+    rows = list(
+        db.session.scalars(
+            query.options(
+                joinedload(Cycle.unit),
+                joinedload(Cycle.leader).lazyload(User.roles),
+                joinedload(Cycle.facilitator).lazyload(User.roles),
+                lazyload(Cycle.prompts),
+            )
+            .order_by(Cycle.created_at.desc(), Cycle.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
+        )
+    )
     return rows[:per_page], len(rows) > per_page

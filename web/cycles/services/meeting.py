@@ -35,23 +35,31 @@ def shared_answers(cycle: Cycle) -> dict[int, list[SharedAnswer]]:
         return {}
     rows = db.session.execute(
         select(Contribution.prompt_id, Contribution.text, User.display_name)
-        .outerjoin(User, and_(User.id == Contribution.author_id,
-                              Contribution.visibility == Visibility.NAMED))
-        .where(Contribution.cycle_id == cycle.id,
-               Contribution.visibility.in_((Visibility.NAMED, Visibility.ANONYMOUS))))
+        .outerjoin(
+            User,
+            and_(User.id == Contribution.author_id, Contribution.visibility == Visibility.NAMED),
+        )
+        .where(
+            Contribution.cycle_id == cycle.id,
+            Contribution.visibility.in_((Visibility.NAMED, Visibility.ANONYMOUS)),
+        )
+    )
     grouped: dict[int, list[SharedAnswer]] = {}
     for prompt_id, text, name in rows:
         grouped.setdefault(prompt_id, []).append(SharedAnswer(text, name))
     for answers in grouped.values():
-        answers.sort(key=lambda a: (a.author_name is None, (a.author_name or a.text).casefold(),
-                                    a.text))
+        answers.sort(
+            key=lambda a: (a.author_name is None, (a.author_name or a.text).casefold(), a.text)
+        )
     return grouped
 
 
 def conclusions(cycle: Cycle) -> dict[int, Conclusion]:
     """The team's conclusions by prompt id."""
-    return {c.prompt_id: c for c in db.session.scalars(
-        select(Conclusion).where(Conclusion.cycle_id == cycle.id))}
+    return {
+        c.prompt_id: c
+        for c in db.session.scalars(select(Conclusion).where(Conclusion.cycle_id == cycle.id))
+    }
 
 
 def record_conclusions(actor: User, cycle: Cycle, texts: dict[int, str]) -> dict[int, Conclusion]:
@@ -79,8 +87,9 @@ def record_conclusions(actor: User, cycle: Cycle, texts: dict[int, str]) -> dict
                 db.session.delete(row)
                 del current[prompt_id]
         elif row is None:
-            current[prompt_id] = Conclusion(cycle_id=cycle.id, prompt_id=prompt_id, text=text,
-                                            recorded_by_id=actor.id)
+            current[prompt_id] = Conclusion(
+                cycle_id=cycle.id, prompt_id=prompt_id, text=text, recorded_by_id=actor.id
+            )
             db.session.add(current[prompt_id])
         elif row.text != text:
             row.text, row.recorded_by_id = text, actor.id

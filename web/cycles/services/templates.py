@@ -42,75 +42,88 @@ DEFAULT_PROMPTS: tuple[PromptInput, ...] = (
         PromptKind.SENTENCE,
         "Vi sætter særligt vores ekspertise og talenter i spil, når …",
         "We bring our expertise and talents into play especially when …",
-        "Tænk på en konkret situation, hvor I brugte det, I er bedst til. Hvad gjorde det "
-        "muligt?",
-        "Think of a concrete situation where you used what you are best at. What made it "
-        "possible?"),
+        "Tænk på en konkret situation, hvor I brugte det, I er bedst til. Hvad gjorde det muligt?",
+        "Think of a concrete situation where you used what you are best at. What made it possible?",
+    ),
     PromptInput(
         PromptKind.SENTENCE,
         "Vi tager et ekstra ansvar, når …",
         "We take on extra responsibility when …",
         "Hvornår træder I til ud over det forventede – og hvad får jer til det?",
-        "When do you step up beyond what is expected – and what makes you do it?"),
+        "When do you step up beyond what is expected – and what makes you do it?",
+    ),
     PromptInput(
         PromptKind.SENTENCE,
         "Vi kan øve os i at blive gode aktører ved at …",
         "We can practise becoming good actors by …",
         "Hvad kunne I prøve af i hverdagen? Brug de fire forventninger til aktørskab.",
-        "What could you try out in everyday work? Use the four expectations of aktørskab."),
+        "What could you try out in everyday work? Use the four expectations of aktørskab.",
+    ),
     PromptInput(
         PromptKind.SENTENCE,
         "Vi kan begynde i det små med at gå til opgaverne på en ny måde, når …",
         "We can start small by approaching our tasks in a new way when …",
         "Et lille, konkret første skridt er nok.",
-        "A small, concrete first step is enough."),
+        "A small, concrete first step is enough.",
+    ),
     PromptInput(
         PromptKind.SENTENCE,
         "Vi fremmer hinandens aktørskab i arbejdet ved at …",
         "We promote each other's aktørskab in our work by …",
         "Hvordan hjælper I hinanden med at tage ansvar, initiativ og handling?",
-        "How do you help each other take responsibility, initiative and action?"),
+        "How do you help each other take responsibility, initiative and action?",
+    ),
     PromptInput(
         PromptKind.NEXT_STEP,
         "Hvilke rammer og strukturer skal vi arbejde i?",
         "Which frames and structures should we work within?",
         "Tænk på kurs og koordinering: hvad ligger fast, og hvad kan vi selv bestemme?",
-        "Think of course and coordination: what is fixed, and what can we decide ourselves?"),
+        "Think of course and coordination: what is fixed, and what can we decide ourselves?",
+    ),
     PromptInput(
         PromptKind.NEXT_STEP,
         "Hvilke gode eksempler på aktørskab kan vi komme i tanke om?",
         "Which good examples of aktørskab can we think of?",
         "Et eksempel fra jeres egen hverdag – stort eller småt.",
-        "An example from your own everyday work – big or small."),
+        "An example from your own everyday work – big or small.",
+    ),
     PromptInput(
         PromptKind.NEXT_STEP,
-        "Er der eksempler, hvor aktørskab ikke er gået som forventet, og hvad kan vi lære af "
-        "det?",
+        "Er der eksempler, hvor aktørskab ikke er gået som forventet, og hvad kan vi lære af det?",
         "Are there examples where aktørskab did not go as expected, and what can we learn from "
         "them?",
         "Psykologisk tryghed: vi ser på, hvad der skete, ikke på hvem.",
-        "Psychological safety: we look at what happened, not at who."),
+        "Psychological safety: we look at what happened, not at who.",
+    ),
     PromptInput(
         PromptKind.NEXT_STEP,
         "Hvornår taler vi videre om aktørskab og vores erfaringer?",
         "When do we continue talking about aktørskab and our experiences?",
         "Foreslå et tidspunkt eller en anledning til opfølgningen.",
-        "Suggest a time or an occasion for the follow-up."),
+        "Suggest a time or an occasion for the follow-up.",
+    ),
 )
 
 
 def list_templates() -> list[DialogueTemplate]:
     """The tenant's templates, the default first (prompts come along in one more query)."""
-    return list(db.session.scalars(
-        select(DialogueTemplate).order_by(DialogueTemplate.is_default.desc(),
-                                          DialogueTemplate.name, DialogueTemplate.id)))
+    return list(
+        db.session.scalars(
+            select(DialogueTemplate).order_by(
+                DialogueTemplate.is_default.desc(), DialogueTemplate.name, DialogueTemplate.id
+            )
+        )
+    )
 
 
 def default_template() -> DialogueTemplate | None:
     """The tenant's default template (the newest marked default), or None."""
     return db.session.scalar(
-        select(DialogueTemplate).where(DialogueTemplate.is_default.is_(True))
-        .order_by(DialogueTemplate.id.desc()).limit(1))
+        select(DialogueTemplate)
+        .where(DialogueTemplate.is_default.is_(True))
+        .order_by(DialogueTemplate.id.desc())
+        .limit(1)
+    )
 
 
 def ensure_default_template() -> DialogueTemplate:
@@ -136,18 +149,22 @@ def ensure_default_template() -> DialogueTemplate:
     return template
 
 
-def copy_template(actor: User, template: DialogueTemplate, name: str | None = None
-                  ) -> DialogueTemplate:
+def copy_template(
+    actor: User, template: DialogueTemplate, name: str | None = None
+) -> DialogueTemplate:
     """A new, non-default template with the same prompts, at version 1."""
     errors: dict[str, str] = {}
-    name = check_text(errors, "name", name, MAX_NAME) \
+    name = (
+        check_text(errors, "name", name, MAX_NAME)
         or _("Kopi af %(name)s", name=template.name)[:MAX_NAME]
+    )
     if errors:
         raise InputError(errors)
     copy = DialogueTemplate(name=name, is_default=False, version=1)
     copy.prompts = [
-        _prompt_row(i, PromptInput(p.kind, p.text_da, p.text_en or "", p.help_da or "",
-                                   p.help_en or ""))
+        _prompt_row(
+            i, PromptInput(p.kind, p.text_da, p.text_en or "", p.help_da or "", p.help_en or "")
+        )
         for i, p in enumerate(template.prompts, start=1)
     ]
     db.session.add(copy)
@@ -155,9 +172,14 @@ def copy_template(actor: User, template: DialogueTemplate, name: str | None = No
     return copy
 
 
-def update_template(actor: User, template: DialogueTemplate, name: str,
-                    prompts: list[PromptInput], *, make_default: bool = False
-                    ) -> DialogueTemplate:
+def update_template(
+    actor: User,
+    template: DialogueTemplate,
+    name: str,
+    prompts: list[PromptInput],
+    *,
+    make_default: bool = False,
+) -> DialogueTemplate:
     """Replace the template's name and prompts (in the given order); bumps ``version``.
 
     ``make_default`` makes this the tenant's default template (the one preselected when a cycle
@@ -170,12 +192,17 @@ def update_template(actor: User, template: DialogueTemplate, name: str,
     """
     errors: dict[str, str] = {}
     name = check_text(errors, "name", name, MAX_NAME, required=True)
-    prompts = [PromptInput(
-        p.kind, check_text(errors, f"prompt-{n}-text_da", p.text_da, MAX_PROMPT, required=True),
-        check_text(errors, f"prompt-{n}-text_en", p.text_en, MAX_PROMPT),
-        check_text(errors, f"prompt-{n}-help_da", p.help_da, MAX_HELP),
-        check_text(errors, f"prompt-{n}-help_en", p.help_en, MAX_HELP), p.id)
-        for n, p in enumerate(prompts)]
+    prompts = [
+        PromptInput(
+            p.kind,
+            check_text(errors, f"prompt-{n}-text_da", p.text_da, MAX_PROMPT, required=True),
+            check_text(errors, f"prompt-{n}-text_en", p.text_en, MAX_PROMPT),
+            check_text(errors, f"prompt-{n}-help_da", p.help_da, MAX_HELP),
+            check_text(errors, f"prompt-{n}-help_en", p.help_en, MAX_HELP),
+            p.id,
+        )
+        for n, p in enumerate(prompts)
+    ]
     own_ids = {p.id for p in template.prompts}
     for n, p in enumerate(prompts):
         if p.id is not None and p.id not in own_ids:
@@ -210,20 +237,28 @@ def update_template(actor: User, template: DialogueTemplate, name: str,
 
 
 def _make_default(template: DialogueTemplate) -> None:
-    for other in db.session.scalars(select(DialogueTemplate)
-                                    .where(DialogueTemplate.is_default.is_(True))):
+    for other in db.session.scalars(
+        select(DialogueTemplate).where(DialogueTemplate.is_default.is_(True))
+    ):
         other.is_default = other.id == template.id
     template.is_default = True
 
 
 def _changed(template: DialogueTemplate, name: str, prompts: list[PromptInput]) -> bool:
-    current = [(p.id, p.kind, p.text_da, p.text_en or "", p.help_da or "", p.help_en or "")
-               for p in template.prompts]
+    current = [
+        (p.id, p.kind, p.text_da, p.text_en or "", p.help_da or "", p.help_en or "")
+        for p in template.prompts
+    ]
     given = [(p.id, p.kind, p.text_da, p.text_en, p.help_da, p.help_en) for p in prompts]
     return template.name != name or current != given
 
 
 def _prompt_row(position: int, p: PromptInput) -> TemplatePrompt:
-    return TemplatePrompt(position=position, kind=p.kind, text_da=p.text_da,
-                          text_en=p.text_en or None, help_da=p.help_da or None,
-                          help_en=p.help_en or None)
+    return TemplatePrompt(
+        position=position,
+        kind=p.kind,
+        text_da=p.text_da,
+        text_en=p.text_en or None,
+        help_da=p.help_da or None,
+        help_en=p.help_en or None,
+    )

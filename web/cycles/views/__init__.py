@@ -38,8 +38,15 @@ from web.forms import invalid  # kept here too: the dialogue views import it fro
 
 bp = Blueprint("cycles", "web.cycles", template_folder="templates")
 
-LIMITS = {"answer": MAX_ANSWER, "conclusion": MAX_CONCLUSION, "help": MAX_HELP,
-          "name": MAX_NAME, "place": MAX_PLACE, "prompt": MAX_PROMPT, "reason": MAX_REASON}
+LIMITS = {
+    "answer": MAX_ANSWER,
+    "conclusion": MAX_CONCLUSION,
+    "help": MAX_HELP,
+    "name": MAX_NAME,
+    "place": MAX_PLACE,
+    "prompt": MAX_PROMPT,
+    "reason": MAX_REASON,
+}
 
 
 def localized(obj: Any, field: str) -> str:
@@ -61,8 +68,11 @@ def _cycle_helpers() -> dict[str, Any]:
     return {
         "localized": localized,
         "prompt_groups": prompt_groups,
-        "Phase": Phase, "PHASE_ORDER": PHASE_ORDER, "PromptKind": PromptKind,
-        "Visibility": Visibility, "PHASE_LABELS": labels.PHASE_LABELS,
+        "Phase": Phase,
+        "PHASE_ORDER": PHASE_ORDER,
+        "PromptKind": PromptKind,
+        "Visibility": Visibility,
+        "PHASE_LABELS": labels.PHASE_LABELS,
         "VISIBILITY_LABELS": labels.VISIBILITY_LABELS,
         "PROMPT_KIND_LABELS": labels.PROMPT_KIND_LABELS,
         "PROMPT_KIND_HEADINGS": labels.PROMPT_KIND_HEADINGS,

@@ -94,8 +94,9 @@ def cycle_links(endpoint: str = "t.cycles.detail") -> Callable[[int], str] | Non
 @bp.get("/actions/mine")
 def mine():
     user = require_user()
-    return render_template("actions/mine.html", actions=services.actions_owned_by(user),
-                           today=services.today())
+    return render_template(
+        "actions/mine.html", actions=services.actions_owned_by(user), today=services.today()
+    )
 
 
 @bp.get("/cycles/<int:cycle_id>/actions")
@@ -104,8 +105,12 @@ def for_cycle(cycle_id: int):
     cycle = get_or_404(Cycle, cycle_id)
     require(user, Permission.VIEW_TEAM_ANSWERS, cycle)
     return render_template(
-        "actions/cycle.html", cycle=cycle, actions=services.actions_for_cycle(cycle),
-        today=services.today(), may_manage=can(user, Permission.MANAGE_CYCLE, cycle))
+        "actions/cycle.html",
+        cycle=cycle,
+        actions=services.actions_for_cycle(cycle),
+        today=services.today(),
+        may_manage=can(user, Permission.MANAGE_CYCLE, cycle),
+    )
 
 
 @bp.route("/cycles/<int:cycle_id>/actions/new", methods=["GET", "POST"])
@@ -131,10 +136,17 @@ def edit(action_id: int):
     action = get_or_404(Action, action_id)
     require(user, Permission.MANAGE_CYCLE, action.cycle)
     if request.method == "GET":
-        return _render_form(action.cycle, action, {
-            "text": action.text, "owner_id": action.owner_id,
-            "due_on": action.due_on.isoformat(), "expectation": action.expectation or "",
-            "kkc": action.kkc or ""})
+        return _render_form(
+            action.cycle,
+            action,
+            {
+                "text": action.text,
+                "owner_id": action.owner_id,
+                "due_on": action.due_on.isoformat(),
+                "expectation": action.expectation or "",
+                "kkc": action.kkc or "",
+            },
+        )
     try:
         services.update_action(user, action, **_form_values())
     except Refusal as exc:
@@ -164,8 +176,10 @@ def status(action_id: int):
         services.set_status(user, action, request.form.get("status"))
     except Refusal as exc:
         return _refused(next(iter(exc.errors.values())), _back(action))
-    return saved(_("Status er opdateret: %(status)s.", status=ACTION_STATUS_LABELS[action.status]),
-                 _back(action))
+    return saved(
+        _("Status er opdateret: %(status)s.", status=ACTION_STATUS_LABELS[action.status]),
+        _back(action),
+    )
 
 
 @bp.route("/actions/<int:action_id>/follow-up", methods=["GET", "POST"])
@@ -177,11 +191,13 @@ def follow_up(action_id: int):
         flash(_("Handlingerne følges op i opfølgningsfasen."), "error")
         return redirect(url_for(".for_cycle", cycle_id=action.cycle_id))
     if request.method == "GET":
-        return _render_follow_up(action, {"outcome": action.outcome or "",
-                                          "learning": action.learning or ""})
+        return _render_follow_up(
+            action, {"outcome": action.outcome or "", "learning": action.learning or ""}
+        )
     try:
-        services.record_follow_up(user, action, outcome=request.form.get("outcome"),
-                                  learning=request.form.get("learning"))
+        services.record_follow_up(
+            user, action, outcome=request.form.get("outcome"), learning=request.form.get("learning")
+        )
     except Refusal as exc:
         return _render_follow_up(action, request.form, exc.errors)
     return saved(_("Opfølgningen er gemt."), url_for(".for_cycle", cycle_id=action.cycle_id))
@@ -189,14 +205,18 @@ def follow_up(action_id: int):
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 def _form_values() -> dict[str, object]:
     return {name: request.form.get(name) for name in FIELDS}
 
 
-def _render_form(cycle: Cycle, action: Action | None, values,
-                 errors: dict[str, str] | None = None):
+def _render_form(cycle: Cycle, action: Action | None, values, errors: dict[str, str] | None = None):
     return form_page(
-        "actions/form.html", errors, cycle=cycle, action=action, values=values,
+        "actions/form.html",
+        errors,
+        cycle=cycle,
+        action=action,
+        values=values,
         owner_options=[(u.id, u.display_name) for u in services.team_members(cycle)],
         expectation_options=[(e.value, e.label) for e in Expectation],
         kkc_options=[(k.value, k.label) for k in KKC],
@@ -205,8 +225,13 @@ def _render_form(cycle: Cycle, action: Action | None, values,
 
 
 def _render_follow_up(action: Action, values, errors: dict[str, str] | None = None):
-    return form_page("actions/follow_up.html", errors, action=action, values=values,
-                     max_length=services.MAX_FOLLOW_UP)
+    return form_page(
+        "actions/follow_up.html",
+        errors,
+        action=action,
+        values=values,
+        max_length=services.MAX_FOLLOW_UP,
+    )
 
 
 def _refused(message: str, back: str):

@@ -39,8 +39,12 @@ def _render_detail(user: User, cycle: Cycle, errors: dict[str, str] | None = Non
     in_team = can(user, Permission.VIEW_TEAM_ANSWERS, cycle)
     manages = can(user, Permission.MANAGE_CYCLE, cycle)
     return form_page(
-        "cycles/detail.html", errors, cycle=cycle, form=request.form,
-        in_team=in_team, manages=manages,
+        "cycles/detail.html",
+        errors,
+        cycle=cycle,
+        form=request.form,
+        in_team=in_team,
+        manages=manages,
         may_contribute=can(user, Permission.CONTRIBUTE, cycle),
         may_facilitate=can(user, Permission.FACILITATE, cycle),
         moves=cycle_service.allowed_moves(cycle),
@@ -49,8 +53,7 @@ def _render_detail(user: User, cycle: Cycle, errors: dict[str, str] | None = Non
         participants=cycle_service.participation_count(cycle) if in_team else None,
         conclusions=meeting.conclusions(cycle) if in_team else {},
         actions=cycle_service.cycle_actions(cycle) if in_team else [],
-        next_cycle_id=cycle_service.next_cycle_id(cycle) if cycle.phase == Phase.CLOSED
-        else None,
+        next_cycle_id=cycle_service.next_cycle_id(cycle) if cycle.phase == Phase.CLOSED else None,
     )
 
 
@@ -69,26 +72,49 @@ def move(cycle_id: int):
             raise InputError({FORM: _("Vælg, hvilken fase forløbet skal gå til.")})
         expected_from = forms.parse_phase(request.form, "from_phase")
         notice = cycle_service.move_notice(cycle, to_phase, today)
-        if notice.needs_confirmation and request.form.get("confirmed") != "1" \
-                and expected_from in (None, cycle.phase):
+        if (
+            notice.needs_confirmation
+            and request.form.get("confirmed") != "1"
+            and expected_from in (None, cycle.phase)
+        ):
             return _render_confirm(cycle, to_phase, notice, today)
-        cycle_service.move_phase(user, cycle, to_phase, request.form.get("reason"),
-                                 expected_from=expected_from, today=today,
-                                 shorten_preparation=request.form.get("shorten_preparation") == "1")
+        cycle_service.move_phase(
+            user,
+            cycle,
+            to_phase,
+            request.form.get("reason"),
+            expected_from=expected_from,
+            today=today,
+            shorten_preparation=request.form.get("shorten_preparation") == "1",
+        )
     except Refusal as exc:
         if notice is not None and "shorten_preparation" in exc.errors:
             return _render_confirm(cycle, to_phase, notice, today, exc.errors)
         return _render_detail(user, cycle, exc.errors)
-    return saved(_("Forløbet er nu i fasen %(phase)s.", phase=PHASE_LABELS[cycle.phase]),
-                 url_for(".detail", cycle_id=cycle.id))
+    return saved(
+        _("Forløbet er nu i fasen %(phase)s.", phase=PHASE_LABELS[cycle.phase]),
+        url_for(".detail", cycle_id=cycle.id),
+    )
 
 
-def _render_confirm(cycle: Cycle, to_phase: Phase, notice: cycle_service.MoveNotice,
-                    today, errors: dict[str, str] | None = None):
-    return form_page("cycles/confirm_move.html", errors, cycle=cycle, to_phase=to_phase,
-                     notice=notice, today=today, form=request.form,
-                     members=cycle_service.member_count(cycle),
-                     participants=cycle_service.participation_count(cycle))
+def _render_confirm(
+    cycle: Cycle,
+    to_phase: Phase,
+    notice: cycle_service.MoveNotice,
+    today,
+    errors: dict[str, str] | None = None,
+):
+    return form_page(
+        "cycles/confirm_move.html",
+        errors,
+        cycle=cycle,
+        to_phase=to_phase,
+        notice=notice,
+        today=today,
+        form=request.form,
+        members=cycle_service.member_count(cycle),
+        participants=cycle_service.participation_count(cycle),
+    )
 
 
 @bp.route("/cycles/new", methods=["GET", "POST"])
@@ -101,12 +127,15 @@ def new():
     templates = template_service.list_templates()
     if request.method == "GET":
         today = utcnow().date()
-        defaults = {"unit_id": str(units[0][0].id) if len(units) == 1 else "",
-                    "template_id": str(templates[0].id) if templates else "",
-                    "preparation_starts_on": today.isoformat(),
-                    "preparation_ends_on": (today + timedelta(days=14)).isoformat()}
-        return render_template("cycles/new.html", form=defaults, errors={}, units=units,
-                               templates=templates)
+        defaults = {
+            "unit_id": str(units[0][0].id) if len(units) == 1 else "",
+            "template_id": str(templates[0].id) if templates else "",
+            "preparation_starts_on": today.isoformat(),
+            "preparation_ends_on": (today + timedelta(days=14)).isoformat(),
+        }
+        return render_template(
+            "cycles/new.html", form=defaults, errors={}, units=units, templates=templates
+        )
 
     errors: dict[str, str] = {}
     unit = _chosen(OrgUnit, "unit_id", errors, _("Vælg en enhed."))
@@ -117,15 +146,22 @@ def new():
     if not errors:
         try:
             cycle = cycle_service.start_cycle(
-                user, unit, template, dates,
-                include_subunits=bool(request.form.get("include_subunits")))
+                user,
+                unit,
+                template,
+                dates,
+                include_subunits=bool(request.form.get("include_subunits")),
+            )
         except Refusal as exc:
             errors = exc.errors
     if errors:
-        return invalid("cycles/new.html", errors, form=request.form, units=units,
-                       templates=templates)
-    return saved(_("Forløbet er startet. Teamet kan nu forberede sig."),
-                 url_for(".detail", cycle_id=cycle.id))
+        return invalid(
+            "cycles/new.html", errors, form=request.form, units=units, templates=templates
+        )
+    return saved(
+        _("Forløbet er startet. Teamet kan nu forberede sig."),
+        url_for(".detail", cycle_id=cycle.id),
+    )
 
 
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
@@ -135,8 +171,9 @@ def edit(cycle_id: int):
     require(user, Permission.MANAGE_CYCLE, cycle)
     candidates = [m for m in cycle_service.cycle_members(cycle) if m.id != cycle.leader_id]
     if request.method == "GET":
-        return render_template("cycles/edit.html", cycle=cycle, form=_current(cycle),
-                               errors={}, candidates=candidates)
+        return render_template(
+            "cycles/edit.html", cycle=cycle, form=_current(cycle), errors={}, candidates=candidates
+        )
     errors: dict[str, str] = {}
     dates = forms.parse_dates(errors, request.form)
     facilitator_id = forms.parse_int(request.form, "facilitator_id")
@@ -146,8 +183,9 @@ def edit(cycle_id: int):
         except Refusal as exc:
             errors = exc.errors
     if errors:
-        return invalid("cycles/edit.html", errors, cycle=cycle, form=request.form,
-                       candidates=candidates)
+        return invalid(
+            "cycles/edit.html", errors, cycle=cycle, form=request.form, candidates=candidates
+        )
     return saved(_("Forløbet er opdateret."), url_for(".detail", cycle_id=cycle.id))
 
 
@@ -161,11 +199,16 @@ def next_cycle(cycle_id: int):
     context = {"cycle": cycle, "templates": templates, "carried": carried}
     if request.method == "GET":
         today = utcnow().date()
-        template_id = cycle.template_id if any(t.id == cycle.template_id for t in templates) \
+        template_id = (
+            cycle.template_id
+            if any(t.id == cycle.template_id for t in templates)
             else (templates[0].id if templates else "")
-        defaults = {"template_id": str(template_id),
-                    "preparation_starts_on": today.isoformat(),
-                    "preparation_ends_on": (today + timedelta(days=14)).isoformat()}
+        )
+        defaults = {
+            "template_id": str(template_id),
+            "preparation_starts_on": today.isoformat(),
+            "preparation_ends_on": (today + timedelta(days=14)).isoformat(),
+        }
         return render_template("cycles/next.html", form=defaults, errors={}, **context)
 
     errors: dict[str, str] = {}
@@ -178,10 +221,13 @@ def next_cycle(cycle_id: int):
             errors = exc.errors
     if errors:
         return invalid("cycles/next.html", errors, form=request.form, **context)
-    return saved(_("Det næste forløb er startet med %(count)s åbne handlinger overført.",
-                   count=len(carried)), url_for(".detail", cycle_id=new_cycle.id))
-
-
+    return saved(
+        _(
+            "Det næste forløb er startet med %(count)s åbne handlinger overført.",
+            count=len(carried),
+        ),
+        url_for(".detail", cycle_id=new_cycle.id),
+    )
 
 
 def _chosen(model, field: str, errors: dict[str, str], missing: str):

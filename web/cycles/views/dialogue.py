@@ -30,22 +30,34 @@ def prepare(cycle_id: int):
         for prompt_id, answer in mine.items():
             form[f"answer-{prompt_id}"] = answer.text
             form[f"visibility-{prompt_id}"] = answer.visibility.value
-        return render_template("cycles/prepare.html", form=form, errors={},
-                               **_prepare_context(user, cycle, mine))
+        return render_template(
+            "cycles/prepare.html", form=form, errors={}, **_prepare_context(user, cycle, mine)
+        )
     try:
         contributions.save_answers(
-            user, cycle, forms.parse_answers(request.form, [p.id for p in cycle.prompts]))
+            user, cycle, forms.parse_answers(request.form, [p.id for p in cycle.prompts])
+        )
     except Refusal as exc:
         # The page's other parts only when it is shown again (a saved form just redirects).
-        return invalid("cycles/prepare.html", exc.errors, form=request.form,
-                       **_prepare_context(user, cycle, contributions.my_answers(user, cycle)))
-    return saved(_("Dine svar er gemt. Du kan rette dem, indtil dialogmødet begynder."),
-                 url_for(".prepare", cycle_id=cycle.id))
+        return invalid(
+            "cycles/prepare.html",
+            exc.errors,
+            form=request.form,
+            **_prepare_context(user, cycle, contributions.my_answers(user, cycle)),
+        )
+    return saved(
+        _("Dine svar er gemt. Du kan rette dem, indtil dialogmødet begynder."),
+        url_for(".prepare", cycle_id=cycle.id),
+    )
 
 
 def _prepare_context(user, cycle: Cycle, mine: dict) -> dict:
-    return {"cycle": cycle, "mine": mine, "reference": reference_for(g.tenant),
-            "sealed": contributions.has_sealed_answers(cycle)}
+    return {
+        "cycle": cycle,
+        "mine": mine,
+        "reference": reference_for(g.tenant),
+        "sealed": contributions.has_sealed_answers(cycle),
+    }
 
 
 @bp.route("/cycles/<int:cycle_id>/meeting", methods=["GET", "POST"], endpoint="meeting")
@@ -53,17 +65,25 @@ def meeting_page(cycle_id: int):
     user = require_user()
     cycle = get_or_404(Cycle, cycle_id)
     require(user, Permission.VIEW_TEAM_ANSWERS, cycle)
-    may_record = can(user, Permission.FACILITATE, cycle) \
-        and cycle.phase in meeting.CONCLUSION_PHASES
-    context = {"cycle": cycle, "reference": reference_for(g.tenant),
-               "answers": meeting.shared_answers(cycle), "may_record": may_record}
+    may_record = (
+        can(user, Permission.FACILITATE, cycle) and cycle.phase in meeting.CONCLUSION_PHASES
+    )
+    context = {
+        "cycle": cycle,
+        "reference": reference_for(g.tenant),
+        "answers": meeting.shared_answers(cycle),
+        "may_record": may_record,
+    }
     if request.method == "GET":
         form = {f"conclusion-{pid}": c.text for pid, c in meeting.conclusions(cycle).items()}
         return render_template("cycles/meeting.html", form=form, errors={}, **context)
 
     require(user, Permission.FACILITATE, cycle)
-    texts = {p.id: request.form[f"conclusion-{p.id}"] for p in cycle.prompts
-             if f"conclusion-{p.id}" in request.form}
+    texts = {
+        p.id: request.form[f"conclusion-{p.id}"]
+        for p in cycle.prompts
+        if f"conclusion-{p.id}" in request.form
+    }
     try:
         meeting.record_conclusions(user, cycle, texts)
     except Refusal as exc:
