@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from web.cycles.models import Action, ActionStatus, Cycle, Phase, PhaseChange
 from web.cycles.services import cycles as svc
+from web.cycles.services.actions import team_members
 from web.cycles.services.common import CycleDates
 from web.cycles.services.templates import ensure_default_template
 from web.errors import Conflict, InputError
@@ -242,7 +243,7 @@ def test_update_cycle_dates_and_facilitator(scoped, make):
 def test_members_include_subunits_only_when_asked(scoped, make):
     w = scoped
     team_cycle = make.started_cycle(w.tenant, w.team, w.leader)
-    names = [u.display_name for u in svc.cycle_members(team_cycle)]
+    names = [u.display_name for u in team_members(team_cycle)]
     assert names == ["Anna Andersen", "Bo Bech", "Carl Christensen", "Lars Leder"]
     dept = make.started_cycle(w.tenant, w.department, w.department_leader, include_subunits=True)
     assert svc.member_count(dept) == 7  # Dorte, Lars, Anna, Bo, Carl, Mia, Emil

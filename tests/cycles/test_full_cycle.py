@@ -217,11 +217,11 @@ def test_pages_use_a_bounded_number_of_queries(client, login, world, make, sql_c
         url = f"/t/{world.tenant.slug}/cycles/{cycle.id}{path}"
         if path == "/prepare":  # a member's form: log in as someone in the team
             with make.scope(world.tenant):
-                from web.cycles.services.cycles import cycle_members
+                from web.cycles.services.actions import team_members
 
                 member = next(
                     m
-                    for m in cycle_members(db.session.get(Cycle, cycle.id))
+                    for m in team_members(db.session.get(Cycle, cycle.id))
                     if m.id != world.department_leader.id
                 )
             login(member)

@@ -53,6 +53,24 @@ def _text(limit: int, *, required: bool = False) -> list[Kind]:
     return [Kind(text(limit, required=required), required=required)]
 
 
+def _unit_kind_field() -> SelectField:
+    """How the identity provider names a person's unit: one field for OIDC and SAML alike."""
+    return SelectField(
+        _l("Enheden angives ved"),
+        choices=[
+            SelectChoice(
+                UnitClaimKind.EXTERNAL_ID.value, _l("enhedens id i HR-systemet (external_id)")
+            ),
+            SelectChoice(
+                UnitClaimKind.PATH.value, _l("stien af navne, fx Kommune/Område/Afdeling")
+            ),
+        ],
+        default=UnitClaimKind.EXTERNAL_ID.value,
+        validate_choice=False,
+        validators=[Kind(UnitClaimKind, required=True)],
+    )
+
+
 class RoleValueFields:
     """The claim or attribute values that mean each tenant role: the same on the OIDC and the
     SAML settings form (rendered by name, so their place in a form's field order is immaterial)."""
@@ -108,20 +126,7 @@ class SsoSettingsForm(RoleValueFields, FlaskForm):
         validators=_text(100),
         description=_l("Tom: enheden kommer ikke fra login."),
     )
-    unit_claim_kind = SelectField(
-        _l("Enheden angives ved"),
-        choices=[
-            SelectChoice(
-                UnitClaimKind.EXTERNAL_ID.value, _l("enhedens id i HR-systemet (external_id)")
-            ),
-            SelectChoice(
-                UnitClaimKind.PATH.value, _l("stien af navne, fx Kommune/Område/Afdeling")
-            ),
-        ],
-        default=UnitClaimKind.EXTERNAL_ID.value,
-        validate_choice=False,
-        validators=[Kind(UnitClaimKind, required=True)],
-    )
+    unit_claim_kind = _unit_kind_field()
     roles_claim = StringField(
         _l("Claim med grupper eller roller"), default="groups", validators=_text(100)
     )
@@ -176,20 +181,7 @@ class SamlSettingsForm(RoleValueFields, FlaskForm):
     name_attribute = StringField(_l("Attribut med navn"), validators=_text(100))
     email_attribute = StringField(_l("Attribut med e-mail"), validators=_text(100))
     unit_attribute = StringField(_l("Attribut med enhed"), validators=_text(100))
-    unit_kind = SelectField(
-        _l("Enheden angives ved"),
-        choices=[
-            SelectChoice(
-                UnitClaimKind.EXTERNAL_ID.value, _l("enhedens id i HR-systemet (external_id)")
-            ),
-            SelectChoice(
-                UnitClaimKind.PATH.value, _l("stien af navne, fx Kommune/Område/Afdeling")
-            ),
-        ],
-        default=UnitClaimKind.EXTERNAL_ID.value,
-        validate_choice=False,
-        validators=[Kind(UnitClaimKind, required=True)],
-    )
+    unit_kind = _unit_kind_field()
     roles_attribute = StringField(
         _l("Attribut med grupper, roller eller privilegier"), validators=_text(100)
     )

@@ -71,23 +71,6 @@ def _clean(key: str, value: Any) -> Any:
     return str(value)[:MAX_DETAIL_LENGTH]
 
 
-def recent(
-    limit: int = 100, *, before_id: int | None = None, event_prefix: str | None = None
-) -> Sequence[AuditEntry]:
-    """The newest entries of the current tenant, newest first (keyset pagination)."""
-    query = (
-        select(AuditEntry)
-        .options(selectinload(AuditEntry.actor))
-        .order_by(AuditEntry.id.desc())
-        .limit(limit)
-    )
-    if before_id is not None:
-        query = query.where(AuditEntry.id < before_id)
-    if event_prefix:
-        query = query.where(AuditEntry.event.startswith(event_prefix, autoescape=True))
-    return db.session.scalars(query).all()
-
-
 @dataclass(frozen=True)
 class AuditFilter:
     """What the audit log page filters by; every field optional. Days are Copenhagen days."""

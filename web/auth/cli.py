@@ -11,7 +11,7 @@ import os
 import click
 from flask.cli import AppGroup
 
-from web.auth.models import ROLE_KEYS, UnitClaimKind
+from web.auth.models import OIDC_FIELDS, ROLE_KEYS, UnitClaimKind
 from web.auth.services import (
     SettingsInput,
     current_settings,
@@ -136,22 +136,10 @@ def show_command(tenant_slug: str) -> None:
         settings = current_settings()
         if settings is None:
             raise click.ClickException(f"{tenant.slug} has no SSO settings.")
-        for name in (
-            "issuer",
-            "discovery_document_url",
-            "client_id",
-            "scopes",
-            "email_claim",
-            "name_claim",
-            "unit_claim",
-            "unit_claim_kind",
-            "roles_claim",
-            "role_values",
-            "is_enabled",
-            "is_plain_http_allowed",
-            "version",
-        ):
-            click.echo(f"{name}: {getattr(settings, name)}")
+        for name in (*OIDC_FIELDS, "is_plain_http_allowed", "version"):
+            # The discovery address in use: the one given, else the issuer's well-known one.
+            shown = "discovery_document_url" if name == "discovery_url" else name
+            click.echo(f"{shown}: {getattr(settings, shown)}")
         click.echo(
             "client_secret: " + ("(stored)" if settings.client_secret_encrypted else "(none)")
         )

@@ -34,6 +34,22 @@ class UnitClaimKind(enum.StrEnum):
     PATH = "path"
 
 
+# The OpenID Connect settings an admin edits, in the order they are shown and compared.
+OIDC_FIELDS = (
+    "issuer",
+    "discovery_url",
+    "client_id",
+    "scopes",
+    "email_claim",
+    "name_claim",
+    "unit_claim",
+    "unit_claim_kind",
+    "roles_claim",
+    "role_values",
+    "is_enabled",
+)
+
+
 class SsoSettings(TenantScoped, Timestamped, Updated, db.Model):
     """A tenant's OpenID Connect provider and how its claims map onto Aktørskab."""
 

@@ -17,7 +17,14 @@ from sqlalchemy import select
 
 from web.audit.services import record
 from web.auth import crypto, oidc
-from web.auth.models import DEFAULT_SCOPES, ROLE_KEYS, Protocol, SsoSettings, UnitClaimKind
+from web.auth.models import (
+    DEFAULT_SCOPES,
+    OIDC_FIELDS,
+    ROLE_KEYS,
+    Protocol,
+    SsoSettings,
+    UnitClaimKind,
+)
 from web.errors import InputError
 from web.extensions import db
 from web.users.models import User
@@ -101,19 +108,7 @@ def update_settings(
         if not draft:
             db.session.add(settings)
         changed.append("created")
-    for name in (
-        "issuer",
-        "discovery_url",
-        "client_id",
-        "scopes",
-        "email_claim",
-        "name_claim",
-        "unit_claim",
-        "unit_claim_kind",
-        "roles_claim",
-        "role_values",
-        "is_enabled",
-    ):
+    for name in OIDC_FIELDS:
         if getattr(settings, name) != getattr(clean, name):
             setattr(settings, name, getattr(clean, name))
             changed.append(name)

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from web.audit.services import record
 from web.auth.models import (
+    OIDC_FIELDS,
     Protocol,
     SsoAlert,
     SsoSettings,
@@ -39,18 +40,8 @@ from web.users.models import User
 # Every column of SsoSettings that says how a sign-in works.
 FIELDS = (
     "protocol",
-    "issuer",
-    "discovery_url",
-    "client_id",
+    *OIDC_FIELDS,
     "client_secret_encrypted",
-    "scopes",
-    "email_claim",
-    "name_claim",
-    "unit_claim",
-    "unit_claim_kind",
-    "roles_claim",
-    "role_values",
-    "is_enabled",
     "is_plain_http_allowed",
     "saml_metadata_url",
     "saml_metadata_xml",
@@ -165,6 +156,32 @@ def _next_number() -> int:
     return (db.session.scalar(select(func.max(SsoVersion.number))) or 0) + 1
 
 
+def _add_version(
+    settings: SsoSettings,
+    status: VersionStatus,
+    values: dict,
+    before: dict | None,
+    actor: User | None,
+    source: str,
+    **applied: object,
+) -> SsoVersion:
+    """A new numbered version of ``values`` with the fields changed since ``before`` (flushes)."""
+    version = SsoVersion(
+        number=_next_number(),
+        status=status,
+        protocol=settings.protocol,
+        source=source,
+        snapshot=values,
+        changed=changed_fields(before, values),
+        created_by_id=actor.id if actor is not None else None,
+        test_passed=False,
+        **applied,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
 def draft_base() -> SsoSettings | None:
     """What the SSO page edits: the pending version if there is one, else the one in force
     (a copy, never the stored row)."""
@@ -200,18 +217,7 @@ def save_draft(
         if old is not None:
             record("sso.version_discarded", actor=actor, number=old.number)
         return None
-    version = SsoVersion(
-        number=_next_number(),
-        status=VersionStatus.PENDING,
-        protocol=settings.protocol,
-        source=source,
-        snapshot=values,
-        changed=changed_fields(before, values),
-        created_by_id=actor.id if actor is not None else None,
-        test_passed=False,
-    )
-    db.session.add(version)
-    db.session.flush()
+    version = _add_version(settings, VersionStatus.PENDING, values, before, actor, source)
     record(
         "sso.version_drafted",
         actor=actor,
@@ -235,20 +241,16 @@ def record_in_force(settings: SsoSettings, actor: User | None, source: str) -> S
     before = dict(current.snapshot) if current is not None else None
     if current is not None:
         current.status = VersionStatus.SUPERSEDED
-    version = SsoVersion(
-        number=_next_number(),
-        status=VersionStatus.IN_FORCE,
-        protocol=settings.protocol,
-        source=source,
-        snapshot=values,
-        changed=changed_fields(before, values),
-        created_by_id=actor.id if actor is not None else None,
-        test_passed=False,
+    version = _add_version(
+        settings,
+        VersionStatus.IN_FORCE,
+        values,
+        before,
+        actor,
+        source,
         applied_at=datetime.now(UTC),
         applied_by_id=actor.id if actor is not None else None,
     )
-    db.session.add(version)
-    db.session.flush()
     record(
         "sso.version_applied",
         actor=actor,

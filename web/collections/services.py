@@ -292,19 +292,8 @@ def save_entry(
         )
         or None,
     }
-    redactor = directory_redactor()
-    check_redacted(errors, values, redactor)
-    valid = _apply_decisions(errors, values, decisions or {}, redactor)
-    if approve:
-        _check_decided(errors, entry, values, valid, redactor)
-    if errors:
-        raise InputError(errors)
-    _remember(entry, valid)
-    if any(getattr(entry, k) != v for k, v in values.items()):
-        for name, value in values.items():
-            setattr(entry, name, value)
-        entry.is_edited = True
-        entry.revision += 1
+    _check_texts(errors, entry, values, decisions, approve=approve)
+    if _store_texts(entry, values):
         # A changed text is a new text: published only once approved as it now stands.
         _decide(user, entry, EntryStatus.APPROVED if approve else EntryStatus.PENDING)
     elif approve:
@@ -322,19 +311,40 @@ def approve_entry(
     errors: dict[str, str] = {}
     _check_current(errors, entry, revision)
     values = {name: getattr(entry, name) for name in TEXT_FIELDS}
+    _check_texts(errors, entry, values, decisions, approve=True)  # the directory may have grown
+    _store_texts(entry, values)
+    _decide(user, entry, EntryStatus.APPROVED)
+
+
+def _check_texts(
+    errors: dict[str, str],
+    entry: CollectionEntry,
+    values: dict[str, str | None],
+    decisions: dict[tuple[str, str], str] | None,
+    *,
+    approve: bool,
+) -> None:
+    """The texts checked against the directory with HR's decisions applied to ``values``
+    (approving also needs every possible finding decided); raises the errors, if any."""
     redactor = directory_redactor()
-    check_redacted(errors, values, redactor)  # the directory may have grown
+    check_redacted(errors, values, redactor)
     valid = _apply_decisions(errors, values, decisions or {}, redactor)
-    _check_decided(errors, entry, values, valid, redactor)
+    if approve:
+        _check_decided(errors, entry, values, valid, redactor)
     if errors:
         raise InputError(errors)
     _remember(entry, valid)
-    if any(getattr(entry, k) != v for k, v in values.items()):
-        for name, value in values.items():
-            setattr(entry, name, value)
-        entry.is_edited = True
-        entry.revision += 1
-    _decide(user, entry, EntryStatus.APPROVED)
+
+
+def _store_texts(entry: CollectionEntry, values: dict[str, str | None]) -> bool:
+    """The texts written as a new revision; False when nothing changed."""
+    if all(getattr(entry, name) == value for name, value in values.items()):
+        return False
+    for name, value in values.items():
+        setattr(entry, name, value)
+    entry.is_edited = True
+    entry.revision += 1
+    return True
 
 
 def reject_entry(

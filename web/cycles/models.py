@@ -57,6 +57,17 @@ class ActionStatus(enum.StrEnum):
 OPEN_ACTION_STATUSES = (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
 
 
+class PromptText:
+    """A prompt's place and words: the template's prompt and a cycle's snapshot of it alike."""
+
+    position: Mapped[int]
+    kind: Mapped[PromptKind] = mapped_column(enum_column(PromptKind))
+    text_da: Mapped[str] = mapped_column(String(MAX_PROMPT))
+    text_en: Mapped[str | None] = mapped_column(String(MAX_PROMPT))
+    help_da: Mapped[str | None] = mapped_column(Text)
+    help_en: Mapped[str | None] = mapped_column(Text)
+
+
 class DialogueTemplate(TenantScoped, Timestamped, Updated, db.Model):
     """A dialogue guide: the memo's by default, copied and edited by HR or admins."""
 
@@ -75,19 +86,13 @@ class DialogueTemplate(TenantScoped, Timestamped, Updated, db.Model):
     )
 
 
-class TemplatePrompt(TenantScoped, db.Model):
+class TemplatePrompt(PromptText, TenantScoped, db.Model):
     __tablename__ = "template_prompts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int] = mapped_column(
         ForeignKey("dialogue_templates.id", ondelete="CASCADE"), index=True
     )
-    position: Mapped[int]
-    kind: Mapped[PromptKind] = mapped_column(enum_column(PromptKind))
-    text_da: Mapped[str] = mapped_column(String(MAX_PROMPT))
-    text_en: Mapped[str | None] = mapped_column(String(MAX_PROMPT))
-    help_da: Mapped[str | None] = mapped_column(Text)
-    help_en: Mapped[str | None] = mapped_column(Text)
 
     template: Mapped[DialogueTemplate] = relationship(back_populates="prompts")
 
@@ -158,19 +163,13 @@ class Cycle(TenantScoped, Timestamped, Updated, db.Model):
     )
 
 
-class CyclePrompt(TenantScoped, db.Model):
+class CyclePrompt(PromptText, TenantScoped, db.Model):
     """The template's prompts as they were when the cycle started (editing never changes it)."""
 
     __tablename__ = "cycle_prompts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int]
-    kind: Mapped[PromptKind] = mapped_column(enum_column(PromptKind))
-    text_da: Mapped[str] = mapped_column(String(MAX_PROMPT))
-    text_en: Mapped[str | None] = mapped_column(String(MAX_PROMPT))
-    help_da: Mapped[str | None] = mapped_column(Text)
-    help_en: Mapped[str | None] = mapped_column(Text)
 
     cycle: Mapped[Cycle] = relationship(back_populates="prompts")
 

@@ -773,12 +773,19 @@ def _add_memberships(
         )
 
 
-def set_provisioned_roles(user: User, roles: set[TenantRoleName], source: str) -> None:
-    """The user's provisioned tenant roles become ``roles``; audited when they change."""
+def set_provisioned_roles(
+    user: User,
+    roles: set[TenantRoleName],
+    source: str,
+    *,
+    managed: set[TenantRoleName] | None = None,
+) -> None:
+    """The user's provisioned tenant roles become ``roles`` (of those the source ``managed``
+    gives, when it manages only some); audited when they change."""
     before = {r.role for r in user.roles}
     held = {r.role: r for r in user.roles if r.source == PROVISIONED}
     for role, row in held.items():
-        if role not in roles:
+        if role not in roles and (managed is None or role in managed):
             user.roles.remove(row)
     for role in sorted(roles - set(held)):
         user.roles.append(TenantRole(role=role, source=PROVISIONED))

@@ -27,9 +27,9 @@ from web.audit.services import record as audit
 from web.errors import InputError
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit
-from web.orgs.services import PROVISIONED
+from web.orgs.services import PROVISIONED, set_provisioned_roles
 from web.scim.models import GroupTarget, ScimGroup, ScimGroupMember
-from web.users.models import TenantRole, TenantRoleName, User
+from web.users.models import TenantRoleName, User
 
 UnitPair = tuple[int, MembershipRole]
 
@@ -92,25 +92,7 @@ def apply_groups(
             db.session.add(
                 Membership(user_id=user_id, unit_id=unit_id, role=role, source=PROVISIONED)
             )
-        before = {r.role for r in user.roles}
-        for row in [
-            r
-            for r in user.roles
-            if r.source == PROVISIONED and r.role in managed_roles and r.role not in roles
-        ]:
-            user.roles.remove(row)
-        have = {r.role for r in user.roles if r.source == PROVISIONED}
-        for role in sorted(roles - have):
-            user.roles.append(TenantRole(role=role, source=PROVISIONED))
-        after = {r.role for r in user.roles}
-        if after != before:
-            audit(
-                "auth.roles_changed",
-                target=user,
-                source="scim",
-                added=sorted(r.value for r in after - before),
-                removed=sorted(r.value for r in before - after),
-            )
+        set_provisioned_roles(user, roles, "scim", managed=managed_roles)
     db.session.flush()
 
 

@@ -59,16 +59,18 @@ def team_members(cycle: Cycle) -> list[User]:
     )
 
 
-def actions_for_cycle(cycle: Cycle) -> list[Action]:
-    """The cycle's actions by due date, owners loaded with them."""
-    return list(
-        db.session.scalars(
-            select(Action)
-            .where(Action.cycle_id == cycle.id)
-            .options(selectinload(Action.owner))
-            .order_by(Action.due_on, Action.id)
-        )
+def actions_for_cycle(cycle: Cycle, *, open_only: bool = False) -> list[Action]:
+    """The cycle's actions (or only its open ones) by due date, owners loaded with them (two
+    queries whatever their number)."""
+    query = (
+        select(Action)
+        .where(Action.cycle_id == cycle.id)
+        .options(selectinload(Action.owner))
+        .order_by(Action.due_on, Action.id)
     )
+    if open_only:
+        query = query.where(Action.status.in_(OPEN_ACTION_STATUSES))
+    return list(db.session.scalars(query))
 
 
 def actions_owned_by(

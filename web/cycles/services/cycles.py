@@ -9,12 +9,11 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from web.cycles.labels import PHASE_LABELS
 from web.cycles.models import (
     MAX_REASON,
-    OPEN_ACTION_STATUSES,
     PHASE_ORDER,
     Action,
     Cycle,
@@ -24,13 +23,14 @@ from web.cycles.models import (
     PhaseChange,
 )
 from web.cycles.services import contributions
+from web.cycles.services.actions import actions_for_cycle, team_members
 from web.cycles.services.common import CycleDates, check_dates, clean_text
 from web.errors import Conflict, InputError
 from web.extensions import db
 from web.inputs import check_text
 from web.models import utcnow
-from web.orgs.models import Membership, OrgUnit
-from web.permissions import cycle_unit_ids, has_role, led_unit_ids, member_unit_ids
+from web.orgs.models import OrgUnit
+from web.permissions import has_role, led_unit_ids, member_unit_ids
 from web.users.models import TenantRoleName, User
 
 
@@ -78,7 +78,7 @@ def update_cycle(actor: User, cycle: Cycle, dates: CycleDates, facilitator_id: i
     if (
         facilitator_id is not None
         and facilitator_id != cycle.facilitator_id
-        and facilitator_id not in {u.id for u in cycle_members(cycle)}
+        and facilitator_id not in {u.id for u in team_members(cycle)}
     ):
         errors["facilitator_id"] = _("Ordstyreren skal være med i forløbet.")
     if errors:
@@ -215,7 +215,7 @@ def start_next_cycle(
         cycle.unit, actor.id, template, dates, include_subunits=cycle.include_subunits
     )
     new.previous_cycle_id = cycle.id
-    for action in open_actions(cycle):
+    for action in actions_for_cycle(cycle, open_only=True):
         db.session.add(
             Action(
                 cycle=new,
@@ -230,45 +230,6 @@ def start_next_cycle(
         )
     db.session.flush()
     return new
-
-
-def open_actions(cycle: Cycle) -> list[Action]:
-    return list(
-        db.session.scalars(
-            select(Action)
-            .where(Action.cycle_id == cycle.id, Action.status.in_(OPEN_ACTION_STATUSES))
-            .options(selectinload(Action.owner))
-            .order_by(Action.due_on, Action.id)
-        )
-    )
-
-
-def cycle_actions(cycle: Cycle) -> list[Action]:
-    """All of the cycle's actions with their owners (two queries whatever their number)."""
-    return list(
-        db.session.scalars(
-            select(Action)
-            .where(Action.cycle_id == cycle.id)
-            .options(selectinload(Action.owner))
-            .order_by(Action.due_on, Action.id)
-        )
-    )
-
-
-def cycle_members(cycle: Cycle) -> list[User]:
-    """The active people of the cycle's unit (and sub-units, if included), by name."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.is_active.is_(True),
-                User.id.in_(
-                    select(Membership.user_id).where(Membership.unit_id.in_(cycle_unit_ids(cycle)))
-                ),
-            )
-            .order_by(User.display_name, User.id)
-        )
-    )
 
 
 def member_count(cycle: Cycle) -> int:

@@ -12,6 +12,7 @@ from web.auth.session import require_user
 from web.cycles import forms
 from web.cycles.labels import PHASE_LABELS
 from web.cycles.models import Cycle, DialogueTemplate, Phase
+from web.cycles.services import actions as action_service
 from web.cycles.services import cycles as cycle_service
 from web.cycles.services import meeting
 from web.cycles.services import templates as template_service
@@ -52,7 +53,7 @@ def _render_detail(user: User, cycle: Cycle, errors: dict[str, str] | None = Non
         members=cycle_service.member_count(cycle) if in_team else None,
         participants=cycle_service.participation_count(cycle) if in_team else None,
         conclusions=meeting.conclusions(cycle) if in_team else {},
-        actions=cycle_service.cycle_actions(cycle) if in_team else [],
+        actions=action_service.actions_for_cycle(cycle) if in_team else [],
         next_cycle_id=cycle_service.next_cycle_id(cycle) if cycle.phase == Phase.CLOSED else None,
     )
 
@@ -169,7 +170,7 @@ def edit(cycle_id: int):
     user = require_user()
     cycle = get_or_404(Cycle, cycle_id)
     require(user, Permission.MANAGE_CYCLE, cycle)
-    candidates = [m for m in cycle_service.cycle_members(cycle) if m.id != cycle.leader_id]
+    candidates = [m for m in action_service.team_members(cycle) if m.id != cycle.leader_id]
     if request.method == "GET":
         return render_template(
             "cycles/edit.html", cycle=cycle, form=_current(cycle), errors={}, candidates=candidates
@@ -195,7 +196,7 @@ def next_cycle(cycle_id: int):
     cycle = get_or_404(Cycle, cycle_id)
     require(user, Permission.MANAGE_CYCLE, cycle)
     templates = template_service.list_templates()
-    carried = cycle_service.open_actions(cycle)
+    carried = action_service.actions_for_cycle(cycle, open_only=True)
     context = {"cycle": cycle, "templates": templates, "carried": carried}
     if request.method == "GET":
         today = utcnow().date()
