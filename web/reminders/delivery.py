@@ -128,24 +128,7 @@ def claim(tenant_id: int, now: datetime, settings: Settings) -> tuple[list[int],
     claimed = [i for i in candidates if i in holders]
     waiting = [i for i in candidates if i not in holders]
     if claimed:
-        # "status = pending" again: on SQLite (no row locks) a second worker may have selected
-        # the same candidates; whoever updates first owns them.
-        claimed = sorted(
-            db.session.scalars(
-                update(ReminderOutbox)
-                .where(
-                    ReminderOutbox.id.in_(claimed), ReminderOutbox.status == OutboxStatus.PENDING
-                )
-                .values(
-                    status=OutboxStatus.SENDING,
-                    attempts=ReminderOutbox.attempts + 1,
-                    claimed_until=now + settings.lease,
-                    updated_at=now,
-                )
-                .returning(ReminderOutbox.id)
-                .execution_options(synchronize_session=False)
-            )
-        )
+        claimed = take_pending(claimed, now, settings)
     if waiting:
         db.session.execute(
             update(ReminderOutbox)
@@ -159,6 +142,26 @@ def claim(tenant_id: int, now: datetime, settings: Settings) -> tuple[list[int],
         )
     db.session.commit()
     return claimed, len(waiting)
+
+
+def take_pending(ids: list[int], now: datetime, settings: Settings) -> list[int]:
+    """Those of ``ids`` still pending become ``sending`` under a lease, sorted. "status =
+    pending" again: on SQLite (no row locks) a second worker may have selected the same rows;
+    whoever updates first owns them."""
+    return sorted(
+        db.session.scalars(
+            update(ReminderOutbox)
+            .where(ReminderOutbox.id.in_(ids), ReminderOutbox.status == OutboxStatus.PENDING)
+            .values(
+                status=OutboxStatus.SENDING,
+                attempts=ReminderOutbox.attempts + 1,
+                claimed_until=now + settings.lease,
+                updated_at=now,
+            )
+            .returning(ReminderOutbox.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def _take_day_slots(tenant_id: int, outbox_ids: list[int], day) -> None:

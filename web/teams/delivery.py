@@ -39,6 +39,7 @@ from web.reminders.delivery import (
     failed_attempt,
     mark_sent,
     release,
+    take_pending,
 )
 from web.reminders.models import (
     MEETING_KINDS,
@@ -75,24 +76,7 @@ def claim(tenant_id: int, now: datetime, settings: Settings) -> list[int]:
             .with_for_update(skip_locked=True)
         )
     )
-    claimed = []
-    if candidates:
-        claimed = sorted(
-            db.session.scalars(
-                update(ReminderOutbox)
-                .where(
-                    ReminderOutbox.id.in_(candidates), ReminderOutbox.status == OutboxStatus.PENDING
-                )
-                .values(
-                    status=OutboxStatus.SENDING,
-                    attempts=ReminderOutbox.attempts + 1,
-                    claimed_until=now + settings.lease,
-                    updated_at=now,
-                )
-                .returning(ReminderOutbox.id)
-                .execution_options(synchronize_session=False)
-            )
-        )
+    claimed = take_pending(candidates, now, settings) if candidates else []
     db.session.commit()
     return claimed
 
