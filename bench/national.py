@@ -16,8 +16,9 @@ kernel when this process dies, ``die_with_parent``):
 - **two web nodes** of the product (gunicorn, ``web/gunicorn_conf.py``, ``--workers`` sync
   workers each) and two of the bare stack (``bench/bare_app.py``), through the same pooler;
 - **HAProxy** (Debian's) in front: one frontend for the product's nodes, one for the bare
-  nodes; round robin, no sticky sessions; health checks on ``/healthz`` every 500 ms; a
-  request whose connection fails (a node that stopped listening) is retried on the other node
+  nodes; round robin, no sticky sessions; health checks on ``/healthz`` every second (three
+  failed take a node out); a request whose connection fails (a node that stopped listening) is
+  retried on the other node
   (``retry-on conn-failure empty-response``, ``option redispatch``); each answer names its node
   in ``X-Served-By``;
 - one Celery worker (prefork ×1) on a queue of this run, as production runs beside the web tier.
@@ -41,6 +42,7 @@ import ctypes
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -124,6 +126,7 @@ class Stack:
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="aktor-national-")))
     processes: list[subprocess.Popen] = field(default_factory=list)
     nodes: dict[str, list[Node]] = field(default_factory=dict)
+    checks: dict[str, str] = field(default_factory=dict)  # group → health-check path
     frontends: dict[str, int] = field(default_factory=dict)
     pooler_port: int = 0
 
@@ -199,7 +202,9 @@ pidfile = {folder / "pgbouncer.pid"}
 
     # web nodes ---------------------------------------------------------------------------------
 
-    def start_nodes(self, group: str, app_spec: str, count: int, workers: int) -> list[Node]:
+    def start_nodes(
+        self, group: str, app_spec: str, count: int, workers: int, check: str = "/healthz"
+    ) -> list[Node]:
         env = {
             **self.env,
             "DATABASE_URL": self.pooled_url(),
@@ -218,7 +223,7 @@ pidfile = {folder / "pgbouncer.pid"}
             nodes.append(Node(f"{group}-{i + 1}", port, process, log))
         for node in nodes:
             wait_listening(node.port, node.process, node.log, timeout=180)
-        self.nodes[group] = nodes
+        self.nodes[group], self.checks[group] = nodes, check
         return nodes
 
     # HAProxy -----------------------------------------------------------------------------------
@@ -238,9 +243,11 @@ frontend {group}
 
 backend {group}-nodes
     balance roundrobin
-    option httpchk GET /healthz
+    option httpchk GET {self.checks[group]}
     http-check expect status 200
-    default-server check inter 500ms fall 1 rise 2
+    # A busy node answers its check late (sync workers: the check waits its turn), so a
+    # check may take 5 s; three failed in a row take a node out, two good bring it back.
+    default-server check inter 1s fall 3 rise 2
     http-response set-header X-Served-By %s
 {servers}
 """)
@@ -256,6 +263,7 @@ defaults
     timeout client 60s
     timeout server 60s
     timeout queue 30s
+    timeout check 5s
     # A node that stopped listening (or hung up before answering): the request goes to
     # the other node. Only connection failures and empty answers: a request a node
     # started to answer is never sent twice.
@@ -404,11 +412,12 @@ def prepare_requests(app, tenants: list[Tenant]) -> None:
     leaders = _sampled(
         "SELECT DISTINCT m.tenant_id, md5(m.user_id::text) AS sort_key, m.user_id "
         "FROM memberships m JOIN org_units u ON u.id = m.unit_id "
+        "JOIN users p ON p.id = m.user_id AND p.is_active "
         "WHERE m.role = 'leader' AND u.kind = 'department'"
     )
     hr = _sampled(
-        "SELECT tenant_id, md5(user_id::text) AS sort_key, user_id FROM tenant_roles "
-        "WHERE role = 'hr'"
+        "SELECT r.tenant_id, md5(r.user_id::text) AS sort_key, r.user_id FROM tenant_roles r "
+        "JOIN users p ON p.id = r.user_id AND p.is_active WHERE r.role = 'hr'"
     )
     rng = random.Random(benchlib.SEED)  # noqa: S311 - reproducible, not secret
     for tenant in tenants:
@@ -615,7 +624,7 @@ def main() -> None:
     with Stack(benchlib.DATABASE_URL, env) as stack:
         stack.start_pooler(args.pool_size)
         stack.start_nodes("product", "web:create_app({'WTF_CSRF_ENABLED': False})", 2, args.workers)
-        stack.start_nodes("bare", "bench.bare_app:create_app()", 2, args.workers)
+        stack.start_nodes("bare", "bench.bare_app:create_app()", 2, args.workers, "/items/1")
         stack.start_balancer()
         worker_env = {**env, "DATABASE_URL": stack.pooled_url(), "DATABASE_TRANSACTION_POOLER": "1"}
         stack.spawn(
@@ -703,6 +712,7 @@ def main() -> None:
                 for name in (n.name for n in stack.nodes["product"])
             },
         }
+        results["refused"] = refused(stack)
         print(f"failover: {json.dumps(results['failover']['servers'])}")
         print(
             f"  {failover['requests']:,} requests, {failover['rps']:.1f} req/s, non-2xx/3xx "
@@ -710,6 +720,21 @@ def main() -> None:
         )
     drop_queue()
     report(results, machine)
+
+
+def refused(stack: Stack, limit: int = 20) -> dict:
+    """The product nodes' answers that were not 2xx/3xx (gunicorn's access log), by status,
+    with a few of the request lines."""
+    statuses: Counter[str] = Counter()
+    lines = []
+    for node in stack.nodes["product"]:
+        for line in node.log.read_text(errors="replace").splitlines():
+            found = re.search(r'"([A-Z]+ \S+) HTTP/[\d.]+" (\d{3}) ', line)
+            if found and found.group(2)[0] in "45":
+                statuses[found.group(2)] += 1
+                if len(lines) < limit:
+                    lines.append(f"{node.name} {found.group(2)} {found.group(1)}")
+    return {"statuses": dict(statuses), "requests": lines}
 
 
 def drop_queue() -> None:
