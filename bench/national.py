@@ -620,7 +620,12 @@ def main() -> None:
     if missing:
         print("kinds missing in some (small) tenants:", dict(missing))
     env = benchlib.app_env(CELERY_QUEUE=QUEUE)
-    results: dict = {"settings": vars(args), "tenants": len(tenants), "people": people}
+    results: dict = {
+        "settings": vars(args),
+        "tenants": len(tenants),
+        "people": people,
+        "loadavg_1m_at_run_start": machine["loadavg_1m_at_start"],
+    }
     with Stack(benchlib.DATABASE_URL, env) as stack:
         stack.start_pooler(args.pool_size)
         stack.start_nodes("product", "web:create_app({'WTF_CSRF_ENABLED': False})", 2, args.workers)
