@@ -3,7 +3,7 @@
 Not a test. Run from the repository root, on the country's data (``bench/country.py``)::
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_national \\
-        .venv/bin/python bench/national.py [--scale 0.05] [--duration 15] [--repeat 2]
+        .venv/bin/python bench/national.py [--duration 15] [--repeat 2] [--warm 60]
 
 What runs, all on loopback, each in its own temporary folder and process group (every process
 ends when the script ends, is interrupted or is killed: the children also get SIGKILL from the
@@ -29,9 +29,11 @@ proportion to their people; within a tenant the employee home (35 %), the contri
 /api/v1/cycles`` with the session, 30 %). The bare baseline behind the same balancer and pooler
 gets the same mix of kinds: every GET a primary-key SELECT, every submit an INSERT. Phases:
 warm-up (every tenant equally, ``--warm`` seconds; RSS per web process measured before and
-after), then the product and the bare mix alternately ``--repeat`` times, then the failover
-run: the product mix while node 2's gunicorn is sent SIGTERM a third of the way in (a deploy's
-stop), counting every answer that was not 2xx/3xx and every socket error.
+after), then the product and the bare mix alternately ``--repeat`` times (``--repeat 0``: none;
+results then in ``national-failover.json``), then two failover runs: the product mix while
+node 2's gunicorn is sent SIGTERM a third of the way in (a deploy's stop), and again after
+node 2 was started anew, with SIGKILL (a crash); each counts every answer that was not 2xx/3xx
+and every socket error, and HAProxy's retries and redispatches per node.
 """
 
 from __future__ import annotations
@@ -111,6 +113,8 @@ class Node:
     port: int
     process: subprocess.Popen
     log: Path
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -215,16 +219,23 @@ pidfile = {folder / "pgbouncer.pid"}
         for i in range(count):
             port = free_port()
             log = self.workdir / f"{group}-{i + 1}.log"
-            process = self.spawn(
-                [str(benchlib.BIN / "gunicorn"), "-c", "web/gunicorn_conf.py", app_spec],
-                log,
-                {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-            )
-            nodes.append(Node(f"{group}-{i + 1}", port, process, log))
+            command = [str(benchlib.BIN / "gunicorn"), "-c", "web/gunicorn_conf.py", app_spec]
+            node_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+            process = self.spawn(command, log, node_env)
+            nodes.append(Node(f"{group}-{i + 1}", port, process, log, command, node_env))
         for node in nodes:
             wait_listening(node.port, node.process, node.log, timeout=180)
         self.nodes[group], self.checks[group] = nodes, check
         return nodes
+
+    def restart_node(self, group: str, index: int) -> Node:
+        """Start a stopped node again on its port; returns once HAProxy sees it up."""
+        node = self.nodes[group][index]
+        node.process.wait(timeout=60)
+        node.process = self.spawn(node.args, node.log, node.env)
+        wait_listening(node.port, node.process, node.log, timeout=180)
+        self.wait_healthy()
+        return node
 
     # HAProxy -----------------------------------------------------------------------------------
 
@@ -307,9 +318,21 @@ defaults
     def url(self, group: str, path: str = "") -> str:
         return f"http://127.0.0.1:{self.frontends[group]}{path}"
 
-    def stop(self) -> None:
-        for process in reversed(self.processes):
-            benchlib.stop_process(process, timeout=30)
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM to every process group at once, then SIGKILL to what is left after
+        ``timeout`` seconds (gunicorn finishes its requests in up to 20)."""
+        running = [p for p in self.processes if p.poll() is None]
+        for process in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         self.processes.clear()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -602,6 +625,8 @@ def main() -> None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     # SIGTERM ends the run like Ctrl-C: the finally below stops every process.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # Also when started in the background, where the shell ignores SIGINT for us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     import bare_app
 
@@ -679,52 +704,58 @@ def main() -> None:
                 )
         results["runs"] = runs
         results["memory_loaded"] = memory(stack)
-        before = stack.server_stats()
-        victim = stack.nodes["product"][1]
-
-        def stop_node(seconds: int) -> None:
-            time.sleep(seconds / 3)
-            os.killpg(victim.process.pid, signal.SIGTERM)
-
-        failover = run_wrk(
-            stack.url("product"),
-            refreshed(app, mix),
-            args.failover,
-            args.connections,
-            stack.workdir,
-            during=stop_node,
-        )
-        after = stack.server_stats()
-        results["failover"] = {
-            **failover,
-            "stopped": victim.name,
-            "servers": {
-                name: {
-                    key: int(after[name].get(key) or 0) - int(before[name].get(key) or 0)
-                    for key in (
-                        "stot",
-                        "hrsp_2xx",
-                        "hrsp_3xx",
-                        "hrsp_4xx",
-                        "hrsp_5xx",
-                        "wretr",
-                        "wredis",
-                        "econ",
-                        "eresp",
-                    )
-                }
-                | {"status": after[name]["status"]}
-                for name in (n.name for n in stack.nodes["product"])
-            },
-        }
+        for how in ("SIGTERM", "SIGKILL"):
+            if how == "SIGKILL":  # node 2 back, then killed outright (a crash, not a deploy)
+                stack.restart_node("product", 1)
+            key = "failover" if how == "SIGTERM" else "failover_kill"
+            results[key] = stop_under_load(stack, refreshed(app, mix), args, how)
+            print(f"{key}: {json.dumps(results[key]['servers'])}")
+            print(
+                f"  {results[key]['requests']:,} requests, {results[key]['rps']:.1f} req/s, "
+                f"non-2xx/3xx {results[key]['bad_status']}, "
+                f"socket errors {results[key]['socket_errors']}"
+            )
         results["refused"] = refused(stack)
-        print(f"failover: {json.dumps(results['failover']['servers'])}")
-        print(
-            f"  {failover['requests']:,} requests, {failover['rps']:.1f} req/s, non-2xx/3xx "
-            f"{failover['bad_status']}, socket errors {failover['socket_errors']}"
-        )
     drop_queue()
     report(results, machine)
+
+
+COUNTERS = (
+    "stot",
+    "hrsp_2xx",
+    "hrsp_3xx",
+    "hrsp_4xx",
+    "hrsp_5xx",
+    "wretr",
+    "wredis",
+    "econ",
+    "eresp",
+)
+
+
+def stop_under_load(stack: Stack, requests: list, args, how: str) -> dict:
+    """The mix for ``--failover`` seconds; node 2 gets ``how`` a third of the way in. Returns
+    wrk's figures and HAProxy's counters per node over the run."""
+    before = stack.server_stats()
+    victim = stack.nodes["product"][1]
+
+    def stop_node(seconds: int) -> None:
+        time.sleep(seconds / 3)
+        os.killpg(victim.process.pid, getattr(signal, how))
+
+    result = run_wrk(
+        stack.url("product"), requests, args.failover, args.connections, stack.workdir, stop_node
+    )
+    after = stack.server_stats()
+    servers = {
+        name: {
+            key: int(after[name].get(key) or 0) - int(before[name].get(key) or 0)
+            for key in COUNTERS
+        }
+        | {"status": after[name]["status"]}
+        for name in (n.name for n in stack.nodes["product"])
+    }
+    return {**result, "stopped": victim.name, "signal": how, "servers": servers}
 
 
 def refused(stack: Stack, limit: int = 20) -> dict:
@@ -755,6 +786,9 @@ def drop_queue() -> None:
 def report(results: dict, machine: dict) -> None:
     product = results["runs"]["product"]
     bare = results["runs"]["bare"]
+    if not product:  # --repeat 0: the warm-up and the failover runs only
+        benchlib.save("national-failover", results)
+        return
     rps = benchlib.median([r["rps"] for r in product])
     bare_rps = benchlib.median([r["rps"] for r in bare])
     results["summary"] = {
