@@ -8,7 +8,7 @@ NODE_PROVIDER := tests/auth/node_provider/node_modules/.package-lock.json
 NODE_SAML_IDP := tests/auth/saml_node_idp/node_modules/.package-lock.json
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install assets translations lint bench services chromium xmlsec1
+.PHONY: run test install assets translations lint bench bench-national services chromium xmlsec1
 
 run: install xmlsec1 $(NODE_SAML_IDP)
 	$(BIN)/flask db upgrade
@@ -77,6 +77,15 @@ bench: install services $(VENV)/.bench-installed
 	@echo "== bench/reminders.py" && $(BIN)/python bench/reminders.py --repeat 3
 	@echo "== bench/report.py" && $(BIN)/python bench/report.py --repeat 2
 	@echo "== bench/summary.py (the table in bench/README.md)" && $(BIN)/python bench/summary.py
+
+# The country at 1/20 of its size behind HAProxy and PgBouncer (issue 20; bench/README.md), in
+# a database of its own, generated once and reused.
+NATIONAL_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench_national
+bench-national: install services $(VENV)/.bench-installed
+	@for tool in wrk haproxy pgbouncer; do command -v $$tool >/dev/null || [ -x /usr/sbin/$$tool ] || \
+	  { echo "bench/national.py needs $$tool: apt-get install $$tool"; exit 1; }; done
+	BENCH_DATABASE_URL=$(NATIONAL_DATABASE_URL) $(BIN)/python bench/country.py --scale 0.05
+	BENCH_DATABASE_URL=$(NATIONAL_DATABASE_URL) $(BIN)/python bench/national.py --warm 90 --repeat 3
 
 $(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test,bench]"

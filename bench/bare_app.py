@@ -42,7 +42,12 @@ class Item(db.Model):
 def create_app() -> Flask:
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}  # as the product's
+    options: dict = {"pool_pre_ping": True}  # as the product's
+    if os.environ.get("DATABASE_TRANSACTION_POOLER", "").lower() in {"1", "true", "yes"}:
+        # Through PgBouncer in transaction mode, as the product (web/timeouts.py): no
+        # server-side prepared statements.
+        options["connect_args"] = {"prepare_threshold": None}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
 
     @app.get("/items/<int:item_id>")

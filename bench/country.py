@@ -1,6 +1,6 @@
 """The country (issue 20 point 1): 98 generated municipalities in one bench database.
 
-    .venv/bin/python bench/country.py [--only N]
+    .venv/bin/python bench/country.py [--only N] [--scale 0.05]
 
 Sizes spread like Denmark's municipalities' staff (``country_sizes``): one of 45,000 people,
 four of 16,000-28,000, fifteen of 5,500-11,000, seventy-three of 1,500-5,000 and five small
@@ -9,7 +9,9 @@ contributions, actions, examples) scales with the people, as ``Sizes().scaled``.
 are ``land-01`` … ``land-98``, generated in one process with ``bench.generator.generate`` (one
 transaction each, the largest first) only when missing or generated with other parameters, so
 later runs reuse them, as ``benchlib.ensure_tenant`` does for ``bench``. ``--only N`` builds
-just the first N (a quick check).
+just the first N (a quick check). ``--scale F`` builds the same 98 at F times their size (never
+under ``SMALLEST`` people, which the four-level tree needs): ``--scale 0.05`` is the country at
+1/20 (about 25,000 people), for a shared machine; a tenant is regenerated when its scale differs.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import benchlib
 from bench.generator import GENERATOR_VERSION, Sizes
 
 SEED = 20
+# The fewest people a scaled municipality gets: 8 units in four levels (bench.generator.builder).
+SMALLEST = 200
 
 
 def country_sizes() -> list[int]:
@@ -49,19 +53,26 @@ def country_sizes() -> list[int]:
     ]
 
 
-def tenants() -> dict[str, float]:
-    """slug → the generator's scale (people / 50,000)."""
+def tenants(scale: float = 1.0) -> dict[str, float]:
+    """slug → the generator's scale (people / 50,000), the country at ``scale`` of its size."""
     return {
-        f"land-{i + 1:02d}": people / Sizes().employees for i, people in enumerate(country_sizes())
+        f"land-{i + 1:02d}": scaled_people(people, scale) / Sizes().employees
+        for i, people in enumerate(country_sizes())
     }
+
+
+def scaled_people(people: int, scale: float) -> int:
+    return people if scale == 1.0 else max(SMALLEST, round(people * scale))
 
 
 def sizes(scale: float) -> Sizes:
     """The bench municipality's proportions; the smallest (under 1,000 people) with 10 % fewer
-    contributions, which their few cycles would otherwise not have room for."""
+    contributions (35 % under 300), which their few cycles would otherwise not have room for."""
     sized = Sizes().scaled(scale)
     if sized.employees < 1_000:
-        sized = replace(sized, contributions=round(sized.contributions * 0.9))
+        # Under 300 (only in a scaled country, --scale) the few cycles leave less room still.
+        share = 0.9 if sized.employees >= 300 else 0.65
+        sized = replace(sized, contributions=round(sized.contributions * share))
     return sized
 
 
@@ -75,7 +86,7 @@ def expected(scale: float, index: int) -> dict:
     }
 
 
-def ensure_country(only: int | None = None) -> dict[str, float]:
+def ensure_country(only: int | None = None, scale: float = 1.0) -> dict[str, float]:
     """Generate what is missing; returns seconds per generated tenant."""
     from bench.generator import LOCAL, generate, vacuum_analyze
     from web import create_app
@@ -84,22 +95,22 @@ def ensure_country(only: int | None = None) -> dict[str, float]:
     app = create_app({**benchlib.app_config(), "SQLALCHEMY_DATABASE_URI": benchlib.OWNER_URL})
     took: dict[str, float] = {}
     with app.app_context():
-        for index, (slug, scale) in enumerate(list(tenants().items())[:only]):
-            want = expected(scale, index)
+        for index, (slug, share) in enumerate(list(tenants(scale).items())[:only]):
+            want = expected(share, index)
             found = benchlib.generated_with(slug)
             if found and all(found.get(k) == v for k, v in want.items()):
                 continue
             started = time.monotonic()
             generate(
                 slug,
-                sizes(scale),
+                sizes(share),
                 seed=SEED + index,
                 as_of=datetime.now(LOCAL).date(),
                 replace=found is not None,
-                params={"scale": scale},
+                params={"scale": share},
             )
             took[slug] = time.monotonic() - started
-            print(f"{slug}: {sizes(scale).employees:,} people in {took[slug]:.0f} s", flush=True)
+            print(f"{slug}: {sizes(share).employees:,} people in {took[slug]:.0f} s", flush=True)
         if took:
             vacuum_analyze()
     return took
@@ -108,10 +119,13 @@ def ensure_country(only: int | None = None) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", type=int, help="only the first N municipalities")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="every municipality at this share of its size"
+    )
     args = parser.parse_args()
     load = benchlib.machine()["loadavg_1m_at_start"]
     started = time.monotonic()
-    took = ensure_country(args.only)
+    took = ensure_country(args.only, args.scale)
     total = time.monotonic() - started
     print(
         f"{len(took)} generated, the rest reused; {total:.0f} s in all "
@@ -119,7 +133,12 @@ def main() -> None:
     )
     benchlib.save(
         "country",
-        {"generated_s": took, "total_s": total, "people": sum(country_sizes()[: args.only])},
+        {
+            "scale": args.scale,
+            "generated_s": took,
+            "total_s": total,
+            "people": sum(scaled_people(p, args.scale) for p in country_sizes()[: args.only]),
+        },
     )
 
 

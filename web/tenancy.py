@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import copy
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, g, has_app_context
@@ -169,7 +170,10 @@ def _stamp_new_rows(session: Session, flush_context, instances) -> None:
 # Every request starts by resolving /t/<slug>/, a row that changes a few times a year (name,
 # language, settings). Each process keeps a copy for ``tenant_cache_seconds()`` and drops it at
 # once when it writes a tenant itself; other processes see a change within those seconds.
-_tenant_copies: dict[str, tuple[float, dict]] = {}
+# At most TENANT_COPIES of them, the least recently used dropped first, so a process's memory
+# stays bounded however many tenants one deployment serves (98 municipalities fit many times).
+TENANT_COPIES = 256
+_tenant_copies: OrderedDict[str, tuple[float, dict]] = OrderedDict()
 
 
 def tenant_cache_seconds() -> float:
@@ -184,6 +188,8 @@ def tenant_by_slug(slug: str):
     ttl = tenant_cache_seconds()
     copied = _tenant_copies.get(slug) if ttl > 0 else None
     if copied is not None and time.monotonic() - copied[0] < ttl:
+        with suppress(KeyError):  # another thread may just have dropped it
+            _tenant_copies.move_to_end(slug)
         values = copied[1]
         key = identity_key(Tenant, values["id"])
         tenant = db.session.identity_map.get(key)
@@ -205,6 +211,10 @@ def tenant_by_slug(slug: str):
                 for attr in sa_inspect(Tenant).column_attrs
             },
         )
+        _tenant_copies.move_to_end(slug)
+        while len(_tenant_copies) > TENANT_COPIES:
+            with suppress(KeyError):  # emptied meanwhile by another thread
+                _tenant_copies.popitem(last=False)
     return tenant
 
 

@@ -30,3 +30,18 @@ def test_every_municipality_fits_the_generator():
         areas, departments, teams = tree_shape(sizes.units)
         assert teams >= departments >= areas >= 2
         assert sizes.employees == round(scale * 50_000)
+
+
+def test_the_country_at_a_twentieth_keeps_its_spread_and_fits_the_generator():
+    """``--scale 0.05`` (the national harness on a shared machine): the same 98, the largest
+    still the largest, none under the four-level tree's minimum."""
+    from bench.generator.builder import tree_shape
+
+    shares = list(country.tenants(0.05).values())
+    people = [round(share * 50_000) for share in shares]
+    assert len(people) == 98 and people == sorted(people, reverse=True)
+    assert people[0] == 2_250 and min(people) == country.SMALLEST
+    assert 25_000 <= sum(people) <= 30_000
+    for share in shares:
+        areas, departments, teams = tree_shape(country.sizes(share).units)
+        assert teams >= departments >= areas >= 2

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 import requests
@@ -318,13 +319,22 @@ class TenantOAuth(OAuth):
     oauth2_client_cls = TenantOIDCApp
 
 
+# Clients a process keeps (each holds its provider's metadata and keys, a few kB); the least
+# recently used is dropped first, so memory stays bounded however many tenants sign in.
+SSO_CLIENTS = 128
+
+
 class ClientRegistry:
-    """One Authlib client per tenant, rebuilt when its settings change or grow old."""
+    """One Authlib client per tenant, rebuilt when its settings change or grow old; at most
+    ``SSO_CLIENTS`` of them."""
 
     def __init__(self, app: Flask):
         self.oauth = TenantOAuth(app)
-        self._built: dict[str, tuple[tuple, float]] = {}
+        self._built: OrderedDict[str, tuple[tuple, float]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._built)
 
     def client_for(self, settings: SsoSettings) -> TenantOIDCApp:
         # A test sign-in with a pending version has a client of its own: the one in force
@@ -359,6 +369,9 @@ class ClientRegistry:
                     )
                     client.keeps_stored_copy = True
                 self._built[name] = (fingerprint, time.monotonic())
+            self._built.move_to_end(name)
+            while len(self._built) > SSO_CLIENTS:
+                self._drop(next(iter(self._built)))
             client = self.oauth.create_client(name)
         client.expected_issuer = settings.issuer
         return client
@@ -366,6 +379,12 @@ class ClientRegistry:
     def forget(self, tenant_id: int) -> None:
         with self._lock:
             self._built.pop(f"tenant_{tenant_id}", None)
+
+    def _drop(self, name: str) -> None:
+        """Forget a client entirely (under the lock): Authlib's registration and instance."""
+        self._built.pop(name, None)
+        self.oauth._clients.pop(name, None)
+        self.oauth._registry.pop(name, None)
 
 
 def _client_config(settings: SsoSettings) -> dict[str, Any]:
