@@ -111,7 +111,9 @@ def generate_command(
             "contains 'bench' (generated data never goes elsewhere)."
         )
     created = ensure_database(database_url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    # One transaction of COPYs (1,000,000 contributions with their foreign keys checked): the
+    # web tier's 30 s statement timeout ends it on a loaded machine, so none applies here.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "DATABASE_STATEMENT_TIMEOUT_MS": 0})
     sizes = Sizes(employees, units, cycles, contributions, actions, examples).scaled(scale)
     on = as_of.date() if as_of else datetime.now(LOCAL).date()
     with app.app_context():

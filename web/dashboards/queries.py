@@ -90,22 +90,6 @@ def _members_and_contributors(cycle_units, *group_by):
     )
 
 
-def _ancestor_ids(unit_ids: set[int]) -> Select:
-    """SELECT of the given units and every unit above them (a recursive CTE)."""
-    tree = (
-        select(OrgUnit.id, OrgUnit.parent_id)
-        .where(OrgUnit.id.in_(unit_ids))
-        .cte("ancestors", recursive=True)
-    )
-    parent = aliased(OrgUnit)
-    tree = tree.union_all(
-        select(parent.id, parent.parent_id)
-        .select_from(tree)
-        .join(parent, parent.id == tree.c.parent_id)
-    )
-    return select(tree.c.id)
-
-
 def _cycle_rows(query: Select) -> list[Cycle]:
     """Cycles with their unit, without their prompts (the overview pages never show them)."""
     return list(db.session.scalars(query.options(joinedload(Cycle.unit), lazyload(Cycle.prompts))))
@@ -136,17 +120,79 @@ def my_open_cycles(user: User) -> list[Cycle]:
     units = member_unit_ids(user)
     if not units:
         return []
-    return _cycle_rows(
-        # Written as "a unit at or above mine, and mine or including sub-units" (not "mine, or
-        # above and including"): PostgreSQL then plans a semi-join on the few units above
-        # instead of hashing every unit of the tenant (0.3 ms against 2 ms at 2,000 units).
+    return list(
+        db.session.scalars(
+            _my_open_cycles_statement(),
+            {"tenant": user.tenant_id, "units": sorted(units)},
+            execution_options={"skip_tenant_scope": True},
+        )
+    )
+
+
+@functools.cache
+def _my_open_cycles_statement():
+    """Built once, naming the tenant of each table itself (executed with ``skip_tenant_scope``:
+    the scoping hook's criteria, rebuilt and re-keyed per execution, and building this
+    statement each time cost more than running it; the eager join to the cycle's unit
+    follows the cycle's own foreign key).
+
+    Written as "a unit at or above mine, and mine or including sub-units" (not "mine, or
+    above and including"): PostgreSQL then plans a semi-join on the few units above instead
+    of hashing every unit of the tenant (0.3 ms against 2 ms at 2,000 units)."""
+    tenant, units = bindparam("tenant"), bindparam("units", expanding=True)
+    tree = (
+        select(OrgUnit.id, OrgUnit.parent_id)
+        .where(OrgUnit.id.in_(units), OrgUnit.tenant_id == tenant)
+        .cte("ancestors", recursive=True)
+    )
+    parent = aliased(OrgUnit)
+    tree = tree.union_all(
+        select(parent.id, parent.parent_id)
+        .select_from(tree)
+        .join(parent, parent.id == tree.c.parent_id)
+        .where(parent.tenant_id == tenant)
+    )
+    return (
         select(Cycle)
         .where(
+            Cycle.tenant_id == tenant,
             Cycle.phase != Phase.CLOSED,
-            Cycle.unit_id.in_(_ancestor_ids(units)),
+            Cycle.unit_id.in_(select(tree.c.id)),
             or_(Cycle.include_subunits, Cycle.unit_id.in_(units)),
         )
         .order_by(Cycle.preparation_ends_on, Cycle.id)
+        .options(joinedload(Cycle.unit), lazyload(Cycle.prompts))
+    )
+
+
+# The home page's two small statements: built once, on the session's connection (its
+# transaction holds the tenant for row-level security), naming the tenant themselves.
+
+
+@functools.cache
+def _contributed_statement():
+    """The given cycles the user has contributed to."""
+    participations = Participation.__table__
+    return select(participations.c.cycle_id).where(
+        participations.c.tenant_id == bindparam("tenant"),
+        participations.c.user_id == bindparam("user"),
+        participations.c.cycle_id.in_(bindparam("cycles", expanding=True)),
+    )
+
+
+@functools.cache
+def _own_open_statement():
+    """(cycle id, the user's open actions in it) for the given cycles."""
+    actions = Action.__table__
+    return (
+        select(actions.c.cycle_id, func.count())
+        .where(
+            actions.c.tenant_id == bindparam("tenant"),
+            actions.c.owner_id == bindparam("user"),
+            actions.c.cycle_id.in_(bindparam("cycles", expanding=True)),
+            actions.c.status.in_(OPEN_ACTION_STATUSES),
+        )
+        .group_by(actions.c.cycle_id)
     )
 
 
@@ -156,24 +202,10 @@ def employee_home(user: User) -> EmployeeHome:
     contributed: set[int] = set()
     own_open: dict[int, int] = {}
     if ids:
-        contributed = set(
-            db.session.scalars(
-                select(Participation.cycle_id).where(
-                    Participation.user_id == user.id, Participation.cycle_id.in_(ids)
-                )
-            )
-        )
-        own_open = dict(
-            db.session.execute(
-                select(Action.cycle_id, func.count())
-                .where(
-                    Action.owner_id == user.id,
-                    Action.cycle_id.in_(ids),
-                    Action.status.in_(OPEN_ACTION_STATUSES),
-                )
-                .group_by(Action.cycle_id)
-            ).all()
-        )
+        connection = db.session.connection()
+        params = {"tenant": user.tenant_id, "user": user.id, "cycles": ids}
+        contributed = set(connection.execute(_contributed_statement(), params).scalars())
+        own_open = dict(connection.execute(_own_open_statement(), params).all())
     examples, _ = team_examples(user, unit_ids=member_unit_ids(user), per_page=HOME_EXAMPLES)
     return EmployeeHome(
         cycles=[HomeCycle(c, c.id in contributed, own_open.get(c.id, 0)) for c in cycles],

@@ -12,12 +12,13 @@ flush; the caller commits.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, bindparam, select
 
 from web.cycles.models import Cycle
 from web.cycles.services.actions import parse_choice, parse_id
@@ -84,16 +85,34 @@ def team_examples(
         return [], False
     page = max(1, page)
     rows = db.session.execute(
-        select(Example, OrgUnit.name, User.display_name)
-        .join(OrgUnit, OrgUnit.id == Example.unit_id)
-        .outerjoin(User, User.id == Example.author_id)
-        .where(Example.unit_id.in_(visible))
-        .order_by(Example.created_at.desc(), Example.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page + 1)
+        _team_examples_statement(),
+        {
+            "tenant": user.tenant_id,
+            "units": sorted(visible),
+            "offset": (page - 1) * per_page,
+            "limit": per_page + 1,
+        },
+        execution_options={"skip_tenant_scope": True},
     ).all()
     items = [TeamExample(ex, unit_name, author) for ex, unit_name, author in rows[:per_page]]
     return items, len(rows) > per_page
+
+
+@functools.cache
+def _team_examples_statement():
+    """Built once, naming the tenant of each table itself (executed with
+    ``skip_tenant_scope``: the scoping hook's criteria are rebuilt and re-keyed per execution;
+    every employee's front page asks this)."""
+    tenant = bindparam("tenant")
+    return (
+        select(Example, OrgUnit.name, User.display_name)
+        .join(OrgUnit, and_(OrgUnit.id == Example.unit_id, OrgUnit.tenant_id == tenant))
+        .outerjoin(User, and_(User.id == Example.author_id, User.tenant_id == tenant))
+        .where(Example.tenant_id == tenant, Example.unit_id.in_(bindparam("units", expanding=True)))
+        .order_by(Example.created_at.desc(), Example.id.desc())
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 def team_example(example: Example) -> TeamExample:

@@ -30,7 +30,8 @@ class OrgUnit(TenantScoped, Timestamped, db.Model):
     __tablename__ = "org_units"
     __table_args__ = (
         UniqueConstraint("tenant_id", "external_id"),
-        Index("ix_org_units_tenant_id_parent_id", "tenant_id", "parent_id"),
+        # The child's id too: a walk down the tree probes the index alone (migration 0025).
+        Index("ix_org_units_tenant_id_parent_id_id", "tenant_id", "parent_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,12 +11,13 @@ belongs to the team.
 from __future__ import annotations
 
 import enum
+import functools
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
-from sqlalchemy import case, select
+from sqlalchemy import Integer, bindparam, case, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from web.cycles.models import MAX_ACTION, OPEN_ACTION_STATUSES, Action, ActionStatus, Cycle, Phase
@@ -77,9 +78,26 @@ def actions_owned_by(
     user: User, *, open_only: bool = False, limit: int | None = None
 ) -> list[Action]:
     """The user's actions: open ones first, by due date; each with its cycle and unit."""
+    params = {"tenant": user.tenant_id, "owner": user.id}
+    if limit is not None:
+        params["limit"] = limit
+    return list(
+        db.session.scalars(
+            _actions_owned_statement(open_only, limit is not None),
+            params,
+            execution_options={"skip_tenant_scope": True},
+        )
+    )
+
+
+@functools.cache
+def _actions_owned_statement(open_only: bool, limited: bool):
+    """Built once per shape, naming the tenant itself (executed with ``skip_tenant_scope``:
+    the scoping hook's criteria are rebuilt and re-keyed per execution; every employee's
+    front page asks this). The eager joins follow the action's own foreign keys."""
     query = (
         select(Action)
-        .where(Action.owner_id == user.id)
+        .where(Action.tenant_id == bindparam("tenant"), Action.owner_id == bindparam("owner"))
         .options(joinedload(Action.cycle).options(joinedload(Cycle.unit), lazyload(Cycle.prompts)))
         .order_by(
             case((Action.status.in_(OPEN_ACTION_STATUSES), 0), else_=1), Action.due_on, Action.id
@@ -87,9 +105,9 @@ def actions_owned_by(
     )
     if open_only:
         query = query.where(Action.status.in_(OPEN_ACTION_STATUSES))
-    if limit is not None:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
+    if limited:
+        query = query.limit(bindparam("limit", type_=Integer))
+    return query
 
 
 def create_action(
