@@ -4,13 +4,18 @@ Not a test. Run from the repository root (under ``flock /tmp/bench.lock``)::
 
     .venv/bin/python bench/themes.py [--entries 20000] [--embed-sample 2000] [--queries 200]
 
+- Tokens: of the labelled-like texts and of ``--real-sample`` entries written as
+  bench/generator writes examples (about 530 characters, 130 tokens), and of the latter as
+  embedded (within ``model.MAX_TOKENS``).
 - Embedding: ``--embed-sample`` texts (built like tests/themes/labelled.py's, about 200
   characters, 46 tokens) through ``model.passages`` in the backfill's batches
   (``embeddings.BATCH``, dealt out to ``model.threads()`` threads), measured twice in the same
   run: on one thread (the baseline) and on all threads. Wall time and the process's CPU time
   per text are both reported: the machine is shared, and the CPU time per text is what the work
   costs, whatever else runs. The time is extrapolated to ``--entries`` (with ``--embed-sample``
-  equal to ``--entries`` it is measured outright). Target: 20,000 entries in ≤ 10 minutes.
+  equal to ``--entries`` it is measured outright), both as measured (wall) and on this
+  machine's cores when idle (CPU seconds / cores). Then the ``--real-sample`` generator entries
+  on all threads, the same way. Target: 20,000 entries in ≤ 10 minutes.
 - Clustering: ``--entries`` vectors (the sample's real vectors, each repeated with a small
   random perturbation and renormalised, so the shape and spread are those of real entries)
   through ``clustering.cluster`` (Ward on k-means parts above 2,000 entries).
@@ -18,8 +23,9 @@ Not a test. Run from the repository root (under ``flock /tmp/bench.lock``)::
   384 matrix kept in memory: the query's vector (a query never searched before: embedded; a
   repeated one: from the cache) + the similarity + the top 10. Each query is new (a number
   appended), so the p99 is that of a first search, the slow case. Baseline: the bare matrix
-  product alone. The version check against the database (one query of aggregates) is measured
-  by tests/themes, not here. Target: p99 ≤ 200 ms.
+  product alone, as ``nearest`` computes it (einsum) and as numpy's ``@`` does (OpenBLAS,
+  threaded: what ``nearest`` did before). The version check against the database (one query
+  of aggregates) and the page are not measured here (bench/README.md). Target: p99 ≤ 200 ms.
 """
 
 from __future__ import annotations
@@ -141,7 +147,7 @@ def main() -> None:
 
     query_texts = [q for q, _ in queries()]
     search_load = load()
-    first, repeated, bare, cached = [], [], [], {}
+    first, repeated, bare, blas, cached = [], [], [], [], {}
     for i in range(args.queries):
         text = f"{query_texts[i % len(query_texts)]} {i}"
         t0 = time.perf_counter()
@@ -152,6 +158,10 @@ def main() -> None:
         t2 = time.perf_counter()
         _ = vectors @ target
         t3 = time.perf_counter()
+        blas.append((t3 - t2) * 1000)
+        t2 = time.perf_counter()
+        _ = np.einsum("ij,j->i", vectors, target)
+        t3 = time.perf_counter()
         first.append((t1 - t0) * 1000)
         repeated.append((t2 - t1) * 1000)
         bare.append((t3 - t2) * 1000)
@@ -159,7 +169,8 @@ def main() -> None:
     print(
         f"search (load {search_load}): first p50 {percentile(first, 50):.1f} ms, p99 "
         f"{p99:.1f} ms; repeated p99 {percentile(repeated, 99):.1f} ms; bare product p99 "
-        f"{percentile(bare, 99):.2f} ms"
+        f"{percentile(bare, 99):.2f} ms (einsum, as nearest does it), "
+        f"{percentile(blas, 99):.2f} ms (numpy @, OpenBLAS)"
     )
     save(
         "themes",
@@ -201,6 +212,9 @@ def main() -> None:
             "search_repeated_p99_ms": round(percentile(repeated, 99), 1),
             "search_target_p99_ms": 200,
             "bare_product_p99_ms": round(percentile(bare, 99), 2),
+            "bare_product_p50_ms": round(percentile(bare, 50), 2),
+            "blas_product_p99_ms": round(percentile(blas, 99), 2),
+            "blas_product_p50_ms": round(percentile(blas, 50), 2),
             "p99_over_bare_product": round(p99 / max(percentile(bare, 99), 1e-6), 1),
         },
     )
