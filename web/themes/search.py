@@ -11,8 +11,9 @@ What a search costs, and what is kept between requests (per process):
 - the model, loaded once per process (``model._engine``; gunicorn's ``post_fork`` warms it);
 - the tenant's matrix of published vectors, kept for ``MATRIX_TENANTS`` tenants and reused as
   long as the tenant's ``version()`` is unchanged: one query of seven aggregates (each table
-  read once) over the rows the matrix is made from, so an approval, an edit, a new vector, a team's change of its example or
-  a deletion is seen by the very next search (nothing is ever served from a stale matrix);
+  read once) over the rows the matrix is made from, so an approval, an edit, a new vector, a
+  team's change of its example or a deletion is seen by the very next search (nothing is ever
+  served from a stale matrix);
 - the vectors of the last ``QUERIES`` queries, per tenant (a query typed in one municipality is
   never answered faster in another because of it: no timing says what others searched).
 """
