@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -265,3 +266,19 @@ def test_hr_splits_a_theme_in_two_and_the_split_survives_recomputation(
     )
     page = login(town.colleague).get("/t/solby/inspiration/temaer").get_data(as_text=True)
     assert "Vagtbytte" in page
+
+
+def test_entries_of_the_same_text_are_embedded_once(town, approved, scope, monkeypatch):
+    """Whitespace aside, two entries of one text share one embedding (and one vector)."""
+    with scope(town.tenant):
+        first, second = (db.session.get(CollectionEntry, i) for i in approved["vagt"][:2])
+        second.title, second.lesson = f"  {first.title}", first.lesson
+        second.text = first.text.replace(" ", "\n  ", 1)
+        db.session.flush()
+        seen: list[str] = []
+        passages = model.passages
+        monkeypatch.setattr(model, "passages", lambda texts: seen.extend(texts) or passages(texts))
+        assert embeddings.backfill() == 12
+        assert len(seen) == len(set(seen)) == 11
+        ids, vectors = embeddings.published_vectors()
+        assert np.array_equal(vectors[ids.index(first.id)], vectors[ids.index(second.id)])

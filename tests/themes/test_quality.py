@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
+from tests.themes.conftest import text_of
 from tests.themes.labelled import THEMES, queries
 from web.themes import clustering, model
 from web.themes.search import nearest
@@ -89,3 +90,37 @@ def test_the_vectors_do_not_depend_on_threads_or_batching(labelled_vectors, monk
     alone = np.vstack([model.passages([texts[i]]) for i in picks[:8]])
     assert np.array_equal(together, vectors[picks])
     assert np.array_equal(alone, vectors[picks[:8]])
+
+
+def test_every_labelled_text_is_within_the_token_budget(labelled_vectors):
+    """The budget (model.MAX_TOKENS) leaves the labelled set's vectors, hence the ARI and the
+    recall above, exactly as they are: its longest entry is far within it."""
+    items, _vectors = labelled_vectors
+    longest = max(model.tokens(text_of(e)) for e in items)
+    assert longest <= 64 < model.MAX_TOKENS
+
+
+def test_a_long_passage_is_embedded_from_its_first_max_tokens(labelled_vectors):
+    items, _vectors = labelled_vectors
+    long = "\n".join(text_of(e) for e in items[:80])  # about 3,300 tokens
+    assert model.tokens(long) > 10 * model.MAX_TOKENS
+    cut = model.fit(model.normalised(long))
+    assert model.normalised(long).startswith(cut)
+    assert model.MAX_TOKENS - 8 <= model.tokens(cut) <= model.MAX_TOKENS  # whole words
+    assert np.array_equal(model.passages([long]), model.passages([cut]))
+    short = text_of(items[0])
+    assert model.fit(short) == short
+
+
+def test_whitespace_does_not_make_another_text():
+    """The tokenizer reads runs of spaces and line breaks inside a text as one space, so the
+    normalised text (the one embedded, and the backfill's key for embedding a text once) has
+    the very same vector."""
+    text = "Vi lod borgerne vælge tidspunktet.\nDet gav  ro i hjemmeplejen."
+    assert (
+        model.normalised(f"  {text}\n")
+        == "Vi lod borgerne vælge tidspunktet. Det gav ro i hjemmeplejen."
+    )
+    assert np.array_equal(
+        model._engine().passage([text]), model._engine().passage([model.normalised(text)])
+    )

@@ -57,7 +57,8 @@ def stale_entries() -> Select:
 
 def backfill(progress: Callable[[int, int], None] | None = None) -> int:
     """Embed every approved entry of the current tenant whose vector is missing or stale, and
-    drop the vectors of entries no longer approved. Flushes per batch; returns the count."""
+    drop the vectors of entries no longer approved. Entries of the same text (whitespace aside)
+    share one embedding. Flushes per batch; returns the count of entries given a vector."""
     db.session.execute(
         delete(EntryEmbedding).where(
             EntryEmbedding.entry_id.in_(
@@ -66,9 +67,13 @@ def backfill(progress: Callable[[int, int], None] | None = None) -> int:
         )
     )
     entries = list(db.session.scalars(stale_entries()))
+    texts = [model.normalised(entry_text(e)) for e in entries]
+    done: dict[str, np.ndarray] = {}  # each distinct text of the run embedded once
     for start in range(0, len(entries), BATCH):
-        batch = entries[start : start + BATCH]
-        _store(batch, model.passages([entry_text(e) for e in batch]))
+        batch, batch_texts = entries[start : start + BATCH], texts[start : start + BATCH]
+        new = [t for t in dict.fromkeys(batch_texts) if t not in done]
+        done.update(zip(new, model.passages(new), strict=True))
+        _store(batch, np.vstack([done[t] for t in batch_texts]))
         if progress:
             progress(start + len(batch), len(entries))
     if progress and not entries:
