@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.scim.admin import bp as scim_admin_bp
     from web.scim.views import bp as scim_bp
     from web.teams.views import bp as teams_bp
+    from web.teams.views import unit_bp as unit_teams_bp
     from web.tenants.views import bp as tenant_home_bp
     from web.tenants.views import public_bp
     from web.themes.views import bp as themes_bp
@@ -157,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
             scim_admin_bp,
             live_bp,
             teams_bp,
+            unit_teams_bp,
             users_bp,
         ]
     )

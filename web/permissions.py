@@ -10,7 +10,8 @@ a tenant:
 - a leader manages the cycles of the units they lead and of every unit below them;
 - HR sees every unit and campaign of the tenant, but answers only as aggregates: never a
   private answer, never the author of an anonymous one;
-- Hovedudvalg members read reports; tenant admins configure the tenant.
+- Hovedudvalg members read reports; tenant admins configure the tenant (a leader chooses the
+  Teams channel of the units they lead).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Permission(enum.StrEnum):
     RECORD_EXAMPLE = "record_example"  # obj: OrgUnit id
     VIEW_EXAMPLE = "view_example"  # obj: Example
     EDIT_EXAMPLE = "edit_example"  # obj: Example
+    MANAGE_UNIT_TEAMS = "manage_unit_teams"  # obj: OrgUnit id; the unit's own Teams channel
 
 
 def has_role(user: User | None, *roles: TenantRoleName) -> bool:
@@ -147,6 +149,10 @@ _RULES: dict[Permission, Callable[[User, object], bool]] = {
     Permission.RECORD_EXAMPLE: lambda u, unit_id: unit_id in member_unit_ids(u),
     Permission.VIEW_EXAMPLE: _view_example,
     Permission.EDIT_EXAMPLE: lambda u, e: e.author_id == u.id and _view_example(u, e),
+    # The leader of a unit (or of one above it) chooses its channel, as an admin may for any.
+    Permission.MANAGE_UNIT_TEAMS: lambda u, unit_id: (
+        has_role(u, TenantRoleName.ADMIN) or unit_id in led_unit_ids(u)
+    ),
 }
 
 

@@ -156,6 +156,23 @@ def test_csv_and_xlsx_exports_keep_words_letters_and_dates_and_are_audited(clien
     ]
 
 
+def test_an_export_filtered_by_event_kind_is_audited_with_its_filters(client, login, log, app):
+    """The filter named ``event`` is a detail of the export's own entry, not its event."""
+    tenant, admin, søren = log
+    login(admin)
+    for fmt in ("csv", "xlsx"):
+        reply = client.get(f"/t/logby/admin/audit?event=auth.logout&person={søren.id}&format={fmt}")
+        assert reply.status_code == 200, fmt
+    with app.app_context(), tenant_scope(tenant.id):
+        exports = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.event == "audit.exported").order_by(AuditEntry.id)
+        ).all()
+    assert [(e.details["format"], e.details["rows"], e.details["event"]) for e in exports] == [
+        ("csv", 1, "auth.logout"),
+        ("xlsx", 1, "auth.logout"),
+    ]
+
+
 def test_only_admins_see_or_export_the_log(client, login, log):
     login(log[2])
     assert client.get("/t/logby/admin/audit?format=csv").status_code == 403

@@ -98,7 +98,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     port, idp_port, smtp_port, inbox_port = free_port(), free_port(), free_port(), free_port()
     base_url = f"http://127.0.0.1:{port}"
     # As `make run` has it: the checkout's venv on PATH, FLASK_APP=web, no DATABASE_URL or
-    # REDIS_URL (the embedded default), development mode; only the ports and folder are ours.
+    # REDIS_URL (the embedded default), development mode, reminders sent at any hour; only the
+    # ports and folder are ours.
     env = child_env(
         INSTANCE_PATH=str(instance),
         PORT=str(port),
@@ -107,6 +108,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         MAIL_WEB_PORT=str(inbox_port),
         BASE_URL=base_url,
         FLASK_APP="web",
+        # `make run` sends the demo's reminders at once (no 08:00 Copenhagen wait).
+        REMINDER_SEND_WINDOW="always",
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     )
     env.pop("CELERY_QUEUE", None)

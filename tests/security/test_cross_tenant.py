@@ -80,6 +80,7 @@ ID_SOURCES = {
     "theme_id": "themes",
     "version_id": "sso_versions",
     "webhook_id": "teams_webhooks",
+    "unit_id": "org_units",
 }
 
 

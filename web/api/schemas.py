@@ -356,14 +356,29 @@ class MembershipOut(Out):
     role: MembershipRole
 
 
+Language = Literal["da", "en"]
+
+
 class MeOut(Out):
     id: int
     display_name: str
     email: str | None
-    locale: str | None
+    locale: str | None = Field(description="The language of the login profile")
+    chosen_locale: Language | None = Field(
+        description="The language the person chose (PATCH /me); null: none of their own, so "
+        "the login profile's, else the browser's"
+    )
     roles: list[TenantRoleName]
     units: list[MembershipOut]
     auth: Literal["session", "token"]
     csrf_token: str | None = Field(
         description="With a session: send it as X-CSRFToken on POST, PUT, PATCH and DELETE"
+    )
+
+
+class MePatch(Body):
+    chosen_locale: Language | None = Field(
+        None,
+        description="The language to read the product in; null: none of one's own (the "
+        "login profile's, else the browser's). Left out: unchanged",
     )

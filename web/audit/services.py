@@ -32,6 +32,7 @@ MAX_DETAIL_LENGTH = 500
 
 def record(
     event: str,
+    /,
     *,
     actor: User | None = None,
     subject: str | None = None,

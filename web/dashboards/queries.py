@@ -278,6 +278,13 @@ class LeaderDashboard:
     def overdue_total(self) -> int:
         return sum(row.overdue_actions for row in self.cycles)
 
+    @property
+    def units(self) -> list[IdleUnit]:
+        """Every led unit (and those below), by name: with an open cycle or without."""
+        found = {row.cycle.unit_id: row.cycle.unit_name for row in self.cycles}
+        found.update((unit.id, unit.name) for unit in self.idle_units)
+        return [IdleUnit(i, n) for i, n in sorted(found.items(), key=lambda p: (p[1], p[0]))]
+
 
 @functools.cache
 def _leader_units_statement():

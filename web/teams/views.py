@@ -1,4 +1,7 @@
-"""The admin's Teams page: ``/t/<slug>/admin/teams`` (``Permission.ADMINISTER``)."""
+"""The Teams pages: the admin's ``/t/<slug>/admin/teams`` (``Permission.ADMINISTER``: the
+tenant's channel and any unit's), and a unit's own ``/t/<slug>/units/<id>/teams``
+(``Permission.MANAGE_UNIT_TEAMS``: its leaders, and admins). Both go through
+``services.set_webhook``, which checks the address before anything is kept."""
 
 from __future__ import annotations
 
@@ -10,12 +13,15 @@ from web.errors import InputError
 from web.forms import invalid, saved
 from web.inputs import Id, read
 from web.orgs.models import OrgUnit
-from web.permissions import Permission, require
+from web.permissions import Permission, can, require
 from web.teams import services
 from web.teams.models import TeamsWebhook
 from web.tenancy import get_or_404
 
 bp = Blueprint("teams", __name__, url_prefix="/admin/teams", template_folder="templates")
+unit_bp = Blueprint(
+    "unit_teams", __name__, url_prefix="/units/<int:unit_id>/teams", template_folder="templates"
+)
 
 
 @bp.before_request
@@ -68,3 +74,55 @@ def delete(webhook_id: int):
     hook = get_or_404(TeamsWebhook, webhook_id)
     services.remove_webhook(hook, g.user)
     return saved(_("Teams-kanalen er fjernet. Der sendes ikke mere dertil."), url_for(".index"))
+
+
+# --- one unit's channel, for its leaders ----------------------------------------------------
+
+
+def _unit(unit_id: int) -> OrgUnit:
+    unit = get_or_404(OrgUnit, unit_id)
+    require(g.get("user"), Permission.MANAGE_UNIT_TEAMS, unit.id)
+    return unit
+
+
+def _unit_context(unit: OrgUnit) -> dict:
+    hooks = {u.id if u is not None else None: h for h, u in services.webhooks()}
+    return {
+        "unit": unit,
+        "hook": hooks.get(unit.id),
+        "tenant_hook": hooks.get(None),
+        "is_admin": can(g.user, Permission.ADMINISTER),
+        "form": request.form,
+    }
+
+
+@unit_bp.get("/")
+def unit_page(unit_id: int):
+    unit = _unit(unit_id)
+    return render_template("teams/unit.html", errors={}, **_unit_context(unit))
+
+
+@unit_bp.post("/")
+def set_own_webhook(unit_id: int):
+    unit = _unit(unit_id)
+    context = _unit_context(unit)
+    try:
+        services.set_webhook(unit, request.form.get("url"), g.user)
+    except InputError as exc:
+        return invalid("teams/unit.html", exc, **context)
+    return saved(
+        _("Teams-kanalen for %(unit)s er gemt.", unit=unit.name),
+        url_for(".unit_page", unit_id=unit.id),
+    )
+
+
+@unit_bp.post("/delete")
+def delete_own_webhook(unit_id: int):
+    unit = _unit(unit_id)
+    hook = _unit_context(unit)["hook"]
+    if hook is not None:
+        services.remove_webhook(hook, g.user)
+    return saved(
+        _("Teams-kanalen er fjernet. Der sendes ikke mere dertil."),
+        url_for(".unit_page", unit_id=unit.id),
+    )
