@@ -233,10 +233,10 @@ def test_after_a_change_every_viewer_gets_the_board_rendered_once(app, meeting):
 
 def test_a_moved_ticket_keeps_its_expiry_and_its_holder():
     ticket = polls.make_ticket(
-        SECRET, cycle_id=1, meeting_id=2, version=3, cookie="c", now=1000, personal="m~da~1~2"
+        SECRET, cycle_id=1, meeting_id=2, version=3, cookie="c", now=1000, personal="m~da~1~2~5"
     )
     found = polls.read_full_ticket(SECRET, ticket, cycle_id=1, cookie="c", now=1000)
-    assert found == polls.Ticket(2, 3, 1000 + polls.TICKET_SECONDS, "m~da~1~2")
+    assert found == polls.Ticket(2, 3, 1000 + polls.TICKET_SECONDS, "m~da~1~2~5")
     moved = polls.make_ticket(
         SECRET,
         cycle_id=1,
@@ -247,7 +247,7 @@ def test_a_moved_ticket_keeps_its_expiry_and_its_holder():
         expires=found.expires,
     )
     assert polls.read_full_ticket(SECRET, moved, cycle_id=1, cookie="c", now=1000) == polls.Ticket(
-        2, 4, found.expires, "m~da~1~2"
+        2, 4, found.expires, "m~da~1~2~5"
     )
     assert (
         polls.read_full_ticket(SECRET, moved, cycle_id=1, cookie="c", now=found.expires + 1) is None
@@ -261,12 +261,14 @@ def test_fill_keeps_only_what_is_the_viewers():
         "<!--p:used:0-->2 tilbage<!--/p--><!--p:used:1-->1 tilbage<!--/p-->"
         "<!--p:used:2-->0 tilbage<!--/p-->"
     )
-    member = Viewer(False, "da", False, 1)
+    member = Viewer(False, "da", False, 1, 123)
     assert fill(shared, member, "tok") == (
         '<form>Jeg er med</form><input name="csrf_token" value="tok">Stem1 tilbage'
     )
-    assert fill(shared, Viewer(False, "da", True, 2), "") == "0 tilbage"
-    assert Viewer.from_tag(member.tag) == member and Viewer.from_tag("x~da~1~1") is None
+    assert fill(shared, Viewer(False, "da", True, 2, 123), "") == "0 tilbage"
+    # A meeting id that comes again (SQLite reuses the highest rowid) is another rendering.
+    assert member.key(7, 3, "join") != Viewer(False, "da", False, 1, 124).key(7, 3, "join")
+    assert Viewer.from_tag(member.tag) == member and Viewer.from_tag("x~da~1~1~1") is None
 
 
 @pytest.mark.skipif(SQLITE, reason="the Redis copy of the version: the PostgreSQL deployment")

@@ -45,18 +45,25 @@ class Viewer:
     locale: str
     attends: bool
     votes_used: int  # not "left": the number of votes a member has may change meanwhile
+    # Which meeting of that id (its start, in µs): an id may come again (SQLite reuses the
+    # highest rowid once its row is gone; a restored database), its renderings must not.
+    started: int
 
     @property
     def tag(self) -> str:
         role = "f" if self.facilitates else "m"
-        return f"{role}~{self.locale}~{int(self.attends)}~{self.votes_used}"
+        return f"{role}~{self.locale}~{int(self.attends)}~{self.votes_used}~{self.started}"
 
     @classmethod
     def from_tag(cls, tag: str) -> Viewer | None:
         parts = tag.split("~")
-        if len(parts) != 4 or parts[0] not in {"f", "m"} or not parts[1].isalpha():
+        if len(parts) != 5 or parts[0] not in {"f", "m"} or not parts[1].isalpha():
             return None
-        return cls(parts[0] == "f", parts[1], parts[2] == "1", int(parts[3]))
+        return cls(parts[0] == "f", parts[1], parts[2] == "1", int(parts[3]), int(parts[4]))
+
+    def key(self, meeting_id: int, version: int, view: str) -> str:
+        """The shared rendering this viewer sees: meeting (and which), version, kind, locale."""
+        return f"{meeting_id}-{self.started}/{version}-{self.kind(view)}-{self.locale}"
 
     def kind(self, view: str) -> str:
         return view if view == "present" else f"join-{'f' if self.facilitates else 'm'}"
@@ -83,26 +90,20 @@ class Store:
     def __init__(self, *, client=None, prefix: str = "", folder: Path | None = None):
         self.client, self.prefix, self.folder = client, prefix, folder
 
-    def _key(self, meeting_id: int, version: int, kind: str, locale: str) -> str:
-        return f"{self.prefix}{meeting_id}:{version}:{kind}:{locale}"
-
-    def _file(self, meeting_id: int, version: int, kind: str, locale: str) -> Path:
-        return self.folder / str(meeting_id) / f"{version}-{kind}-{locale}.html"
-
-    def get(self, meeting_id: int, version: int, kind: str, locale: str) -> str | None:
+    def get(self, key: str) -> str | None:
         if self.client is not None:
-            value = self.client.get(self._key(meeting_id, version, kind, locale))
+            value = self.client.get(f"{self.prefix}{key}")
             return value.decode() if value is not None else None
         try:
-            return self._file(meeting_id, version, kind, locale).read_text("utf-8")
+            return (self.folder / f"{key}.html").read_text("utf-8")
         except FileNotFoundError:
             return None
 
-    def put(self, meeting_id: int, version: int, kind: str, locale: str, html: str) -> None:
+    def put(self, key: str, version: int, html: str) -> None:
         if self.client is not None:
-            self.client.set(self._key(meeting_id, version, kind, locale), html, ex=KEEP_SECONDS)
+            self.client.set(f"{self.prefix}{key}", html, ex=KEEP_SECONDS)
             return
-        target = self._file(meeting_id, version, kind, locale)
+        target = self.folder / f"{key}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         spare = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
         spare.write_text(html, "utf-8")
@@ -141,22 +142,22 @@ def _redis_store() -> Store | None:
     return None if client is None else Store(client=client, prefix=cache._full_key("live-board:"))
 
 
-def cached(app: Flask, meeting_id: int, version: int, kind: str, locale: str) -> str | None:
+def cached(app: Flask, key: str) -> str | None:
     shared = store(app)
     if shared is None:
         return None
     try:
-        return shared.get(meeting_id, version, kind, locale)
+        return shared.get(key)
     except Exception:  # the store away: render instead
         log.warning("live board store unreadable", exc_info=True)
         return None
 
 
-def keep(app: Flask, meeting_id: int, version: int, kind: str, locale: str, html: str) -> None:
+def keep(app: Flask, key: str, version: int, html: str) -> None:
     shared = store(app)
     if shared is None:
         return
     try:
-        shared.put(meeting_id, version, kind, locale, html)
+        shared.put(key, version, html)
     except Exception:  # the next fetch renders again
         log.warning("live board store unwritable", exc_info=True)

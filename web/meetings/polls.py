@@ -329,8 +329,8 @@ class LivePolls:
             if current is None or current[0] < ticket.version:
                 return None
             version = current[0]
-            kind = viewer.kind("present" if present else "join")
-            shared = boards.cached(self.app, ticket.meeting_id, version, kind, viewer.locale)
+            key = viewer.key(ticket.meeting_id, version, "present" if present else "join")
+            shared = boards.cached(self.app, key)
             if shared is None:
                 return None  # the first viewer of this version renders it (and keeps it)
             # The CSRF token is the session's; live.js puts the page's into the empty fields.

@@ -59,15 +59,17 @@ def _load(cycle_id: int) -> tuple[object, Cycle, LiveMeeting | None, bool]:
 
 def _viewer(user, meeting: LiveMeeting, facilitates: bool) -> boards.Viewer:
     attends, votes_used = live.viewer_state(user, meeting)
-    return boards.Viewer(facilitates, str(get_locale()), attends, votes_used)
+    started = int(meeting.started_at.timestamp() * 1_000_000)
+    return boards.Viewer(facilitates, str(get_locale()), attends, votes_used, started)
 
 
 def _shared_board(cycle: Cycle, meeting: LiveMeeting, facilitates: bool, view: str, viewer) -> str:
     """The board as every viewer of this kind sees it at this version (``web.meetings.boards``):
     taken from the shared store, or rendered here and kept there (only by a GET: a POST's
     transaction may hold what it has not committed)."""
-    kind, version = viewer.kind(view), meeting.version
-    html = boards.cached(current_app, meeting.id, version, kind, viewer.locale)
+    version = meeting.version
+    key = viewer.key(meeting.id, version, view)
+    html = boards.cached(current_app, key)
     if html is not None:
         return html
     html = render_template(
@@ -86,7 +88,7 @@ def _shared_board(cycle: Cycle, meeting: LiveMeeting, facilitates: bool, view: s
         csrf_mark=boards.CSRF_MARK,
     )
     if request.method == "GET":
-        boards.keep(current_app, meeting.id, version, kind, viewer.locale, html)
+        boards.keep(current_app, key, version, html)
     return html
 
 
