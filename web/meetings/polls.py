@@ -1,11 +1,12 @@
 """The live meeting's poll, answered before the application when nothing changed.
 
-Every open view asks ``/t/<slug>/cycles/<id>/live/state`` each second. The full answer goes
-through the whole signed-in floor (session, user, the cycle, ``Permission.FACILITATE`` or
-``CONTRIBUTE``) and carries an ``ETag``: a *poll ticket*, signed with ``SECRET_KEY``, naming the
-meeting, the version the view now knows, when the ticket expires (``TICKET_SECONDS``) and a
-digest of the session cookie's content it was given to (``cookie_digest``). The view sends
-it back as ``If-None-Match``.
+Every open view asks ``/t/<slug>/cycles/<id>/live/state`` about each second (0.75–1.25 s).
+The full answer goes through the whole signed-in floor (session, user, the cycle,
+``Permission.FACILITATE`` or ``CONTRIBUTE``) and carries an ``ETag``: a *poll ticket*, signed
+with ``SECRET_KEY``, naming the meeting, the version the view now knows, when the ticket
+expires (``TICKET_SECONDS``), a digest of the session cookie's content it was given to
+(``cookie_digest``) and what the full path found about its holder (``boards.Viewer``). The view
+sends it back as ``If-None-Match``.
 
 ``LivePolls`` (WSGI middleware in front of Flask) answers such a poll with ``304 Not Modified``
 when the ticket's signature holds, it has not expired, the request carries the very cookie it

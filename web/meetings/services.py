@@ -43,7 +43,7 @@ def meeting_for(cycle: Cycle) -> LiveMeeting | None:
 
 
 def current_version(meeting_id: int) -> int | None:
-    """The one read every open view makes each second."""
+    """The one read every open view makes about each second."""
     return db.session.scalar(select(LiveMeeting.version).where(LiveMeeting.id == meeting_id))
 
 

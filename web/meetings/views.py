@@ -164,7 +164,7 @@ def present_page(cycle_id: int):
 
 @bp.get("/cycles/<int:cycle_id>/live/state", endpoint="state")
 def state(cycle_id: int):
-    """What the views poll each second: the meeting's version and whether it ended.
+    """What the views poll about each second: the meeting's version and whether it ended.
 
     Checked like the pages (a member of the cycle or its facilitator); the answer carries a
     poll ticket as its ``ETag``. With it as ``If-None-Match``, an unchanged meeting is answered
