@@ -19,6 +19,7 @@ It uses the team's open cycle when the story's campaign gave it one, or starts o
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -280,6 +281,7 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
         )
     check(page, narrow_too=True)
     check(members[-1].page)
+    no_row_links_a_person(stack, cast)
 
     # Two actions from the top cards, made and edited with the keyboard alone.
     # Typed into the date field digit by digit: the field's order of day and month follows the
@@ -340,3 +342,33 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
     assert cast.named in text and cast.anonymous in text
     check(page)
     assert problems == [], "\n".join(problems)
+
+
+def no_row_links_a_person(stack, cast: Cast) -> None:
+    """What the database itself holds once the vote closed (the stack's SQLite file, read
+    only): no table can join a person to a card, and no row that holds the anonymous thought
+    names its author."""
+    path = f"{stack.env['INSTANCE_PATH']}/aktorskab.db"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            refers = {r[2] for r in db.execute(f"PRAGMA foreign_key_list('{table}')")}
+            assert not {"users", "live_cards"} <= refers, table
+        subject, name = cast.members[0]
+        author = db.execute(
+            "SELECT id, email FROM users WHERE display_name = ?", (name,)
+        ).fetchone()
+        marks = {name, subject, *([author[1]] if author and author[1] else [])}
+        holding = 0
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                values = [str(v) for v in row if v is not None]
+                if any(cast.anonymous in v for v in values):
+                    holding += 1
+                    named = [v for v in values if v in marks or name in v]
+                    assert not named, (table, named)
+        assert holding, "the anonymous thought is stored somewhere"
+        cards = db.execute(
+            "SELECT author_name, votes FROM live_cards WHERE text = ?", (cast.anonymous,)
+        ).fetchall()
+        assert cards and all(author_name is None for author_name, _votes in cards)

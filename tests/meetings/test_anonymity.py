@@ -4,6 +4,7 @@ votes."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import inspect, text
 
 from web.cycles.models import Cycle
@@ -109,3 +110,60 @@ def test_after_an_anonymous_thought_and_votes_no_row_names_its_author(scoped, pr
     anonymous = cards["Vi taler for lidt om det svære"]
     assert anonymous["author_name"] is None and anonymous["votes"] == 2
     assert cards["Når ingen ser det"]["author_name"] is None  # Bo's sealed answer
+
+
+def _xmin(sql: str, **params) -> set[str]:
+    rows = db.session.execute(text(sql), params).scalars().all()
+    return {str(x) for x in rows}
+
+
+@pytest.mark.postgres("xmin: PostgreSQL's transaction id on every row")
+def test_no_transaction_writes_a_persons_row_and_an_anonymous_thought_or_vote(scoped, prepared):
+    """Someone with database access reads each row's ``xmin`` (the transaction that wrote it):
+    the anonymous thought's card and the card a vote moved must not share it with any row that
+    names the author or the voter (their attendance, their user row, the meeting's row)."""
+    w = scoped
+    cycle = db.session.get(Cycle, prepared)
+    meeting = live.start_meeting(w.leader, cycle)
+    db.session.commit()
+    for person in (w.carl, w.bo):
+        live.join(person, meeting)
+        db.session.commit()
+    thought = live.add_card(
+        w.carl,
+        meeting,
+        cycle,
+        prompt_id=cycle.prompts[0].id,
+        text="Vi taler for lidt om det svære",
+        visibility="anonymous",
+    )
+    db.session.commit()
+
+    def persons_rows(*people) -> set[str]:
+        ids = [p.id for p in people]
+        return (
+            _xmin(
+                "SELECT xmin::text FROM live_attendees WHERE user_id = ANY(:ids)",
+                ids=ids,
+            )
+            | _xmin("SELECT xmin::text FROM users WHERE id = ANY(:ids)", ids=ids)
+            | _xmin("SELECT xmin::text FROM live_meetings WHERE id = :id", id=meeting.id)
+        )
+
+    card = "SELECT xmin::text FROM live_cards WHERE id = :id"
+    assert _xmin(card, id=thought.id).isdisjoint(persons_rows(w.carl))
+
+    live.open_voting(w.leader, meeting, 3)
+    db.session.commit()
+    for person in (w.carl, w.bo, w.carl):
+        live.vote(person, meeting, thought.id)
+        written = _xmin(card, id=thought.id)
+        assert written.isdisjoint(persons_rows(w.carl, w.bo)), person.display_name
+    assert (
+        db.session.scalar(text("SELECT votes FROM live_cards WHERE id = :id"), {"id": thought.id})
+        == 3
+    )
+    # The voters' rows moved too (their used votes), each in a transaction of its own.
+    used = "SELECT votes_used FROM live_attendees WHERE user_id = :id"
+    assert db.session.scalar(text(used), {"id": w.carl.id}) == 2
+    assert db.session.scalar(text(used), {"id": w.bo.id}) == 1

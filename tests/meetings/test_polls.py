@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import template_rendered
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
@@ -16,6 +17,7 @@ from web.auth.session import session_payload
 from web.cycles.models import Phase
 from web.extensions import db
 from web.meetings import polls
+from web.meetings.boards import Viewer, fill
 from web.meetings.models import LiveAttendee, LiveMeeting
 from web.tenancy import tenant_scope
 
@@ -136,7 +138,9 @@ def test_an_unchanged_poll_is_answered_before_the_application(app, meeting):
     # Redis (the PostgreSQL deployment): no SQL at all; the embedded default: one read each
     # (and SQLite's explicit BEGIN).
     reads = [s for s in sql.statements if s != "BEGIN"]
-    assert reads == (["SELECT version FROM live_meetings WHERE id = ?"] * 5 if SQLITE else [])
+    assert reads == (
+        ["SELECT version, ended_at FROM live_meetings WHERE id = ?"] * 5 if SQLITE else []
+    )
 
     # A change on any request moves it at once: the same ticket gets the new version.
     prompt = re.search(r'data-prompt-id="(\d+)"', leader.get(base).get_data(as_text=True))[1]
@@ -160,6 +164,111 @@ def test_an_unchanged_poll_is_answered_before_the_application(app, meeting):
     fresh = moved.headers["ETag"]
     assert emil.get(f"{base}/state", headers={"If-None-Match": fresh}).status_code == 404
     assert anna.get(f"{base}/state", headers={"If-None-Match": fresh}).status_code == 304
+
+
+def _signed_in(app, user):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update(session_payload(user))
+    return client
+
+
+def test_after_a_change_every_viewer_gets_the_board_rendered_once(app, meeting):
+    """The board after a change: rendered by the first viewer of a kind, kept, and given to
+    every other viewer before Flask, filled in for each (joined or not, votes left)."""
+    world, base, leader, anna = meeting
+    bo, carl = _signed_in(app, world.bo), _signed_in(app, world.carl)
+    viewers = {"anna": anna, "bo": bo, "carl": carl}
+    assert anna.post(f"{base}/join").status_code == 302
+    renders: list[str] = []
+
+    def rendered(sender, template, context, **extra):
+        renders.append(template.name)
+
+    tickets = {name: c.get(f"{base}/state").headers["ETag"] for name, c in viewers.items()}
+    prompt = re.search(r'data-prompt-id="(\d+)"', leader.get(base).get_data(as_text=True))[1]
+    data = {"prompt_id": prompt, "text": "Ny tanke", "visibility": "named"}
+    assert leader.post(f"{base}/card", data=data).status_code == 302
+    assert leader.post(f"{base}/open-voting", data={"votes": "2"}).status_code == 302
+    template_rendered.connect(rendered, app)
+    try:
+        with Statements(app) as sql:
+            boards = {}
+            for name, c in viewers.items():
+                moved = c.get(f"{base}/state", headers={"If-None-Match": tickets[name]})
+                assert moved.status_code == 200 and moved.get_json()["ended"] is False
+                fetched = c.get(
+                    f"{base}?fragment=1", headers={"X-Live-Ticket": moved.headers["ETag"]}
+                )
+                assert fetched.status_code == 200 and fetched.headers["ETag"]
+                assert fetched.headers["Content-Security-Policy"]
+                boards[name] = fetched.get_data(as_text=True)
+                tickets[name] = fetched.headers["ETag"]
+                if name == "anna":  # the first: its board went the whole way
+                    first_statements = len(sql.statements)
+    finally:
+        template_rendered.disconnect(rendered, app)
+    assert renders == ["meetings/_board.html"]
+    # The others: the version read (SQLite, twice each) or nothing (Redis), no other SQL.
+    later = [s for s in sql.statements[first_statements:] if s != "BEGIN"]
+    assert later == (
+        ["SELECT version, ended_at FROM live_meetings WHERE id = ?"] * 4 if SQLITE else []
+    )
+    for name, board in boards.items():
+        assert "Ny tanke" in board and "<!--p:" not in board
+        assert "Du har 2 stemmer tilbage." in board and "Du har 1 stemmer" not in board
+        assert ("Jeg er med" in board) is (name != "anna")
+        assert board.count('action="/t/') == board.count('name="csrf_token"')
+    # Anna's own vote: her board after it goes the whole way (her votes left are renewed).
+    card = re.search(r'data-card-id="(\d+)"', boards["anna"])[1]
+    assert anna.post(f"{base}/vote", data={"card_id": card}).status_code == 302
+    own = anna.get(f"{base}?fragment=1").get_data(as_text=True)
+    assert "Du har 1 stemmer tilbage." in own
+    # A member's ticket is no ticket for the presenter view: the full path refuses it.
+    assert (
+        bo.get(f"{base}/present?fragment=1", headers={"X-Live-Ticket": tickets["bo"]}).status_code
+        == 403
+    )
+
+
+def test_a_moved_ticket_keeps_its_expiry_and_its_holder():
+    ticket = polls.make_ticket(
+        SECRET, cycle_id=1, meeting_id=2, version=3, cookie="c", now=1000, personal="m~da~1~2~5"
+    )
+    found = polls.read_full_ticket(SECRET, ticket, cycle_id=1, cookie="c", now=1000)
+    assert found == polls.Ticket(2, 3, 1000 + polls.TICKET_SECONDS, "m~da~1~2~5")
+    moved = polls.make_ticket(
+        SECRET,
+        cycle_id=1,
+        meeting_id=2,
+        version=4,
+        cookie="c",
+        personal=found.personal,
+        expires=found.expires,
+    )
+    assert polls.read_full_ticket(SECRET, moved, cycle_id=1, cookie="c", now=1000) == polls.Ticket(
+        2, 4, found.expires, "m~da~1~2~5"
+    )
+    assert (
+        polls.read_full_ticket(SECRET, moved, cycle_id=1, cookie="c", now=found.expires + 1) is None
+    )
+
+
+def test_fill_keeps_only_what_is_the_viewers():
+    shared = (
+        "<!--p:join--><form>Jeg er med</form><!--/p-->"
+        '<!--p:vote:2--><input name="csrf_token" value="__live_csrf__">Stem<!--/p-->'
+        "<!--p:used:0-->2 tilbage<!--/p--><!--p:used:1-->1 tilbage<!--/p-->"
+        "<!--p:used:2-->0 tilbage<!--/p-->"
+    )
+    member = Viewer(False, "da", False, 1, 123)
+    assert fill(shared, member, "tok") == (
+        '<form>Jeg er med</form><input name="csrf_token" value="tok">Stem1 tilbage'
+    )
+    assert fill(shared, Viewer(False, "da", True, 2, 123), "") == "0 tilbage"
+    # A meeting id that comes again (SQLite reuses the highest rowid) is another rendering.
+    assert member.key(7, 3, "join") != Viewer(False, "da", False, 1, 124).key(7, 3, "join")
+    assert Viewer.from_tag(member.tag) == member and Viewer.from_tag("x~da~1~1~1") is None
 
 
 @pytest.mark.skipif(SQLITE, reason="the Redis copy of the version: the PostgreSQL deployment")

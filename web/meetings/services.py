@@ -43,7 +43,7 @@ def meeting_for(cycle: Cycle) -> LiveMeeting | None:
 
 
 def current_version(meeting_id: int) -> int | None:
-    """The one read every open view makes each second."""
+    """The one read every open view makes about each second."""
     return db.session.scalar(select(LiveMeeting.version).where(LiveMeeting.id == meeting_id))
 
 
@@ -64,14 +64,15 @@ def _changed(meeting: LiveMeeting) -> None:
         .values(version=LiveMeeting.version + 1)
         .returning(LiveMeeting.version)
     ).scalar_one()
-    polls.remember_change(db.session(), meeting.id, version)
+    ended = meeting.ended_at is not None
+    polls.remember_change(db.session(), meeting.id, version, ended=ended)
     db.session.flush()
     db.session.expire(meeting, ["version"])
 
 
-def republish(meeting_id: int, version: int) -> None:
+def republish(meeting_id: int, version: int, *, ended: bool = False) -> None:
     """The full poll's repair: the database's version into the cheap poll's store."""
-    polls.publish({meeting_id: version})
+    polls.publish({meeting_id: version}, ended=frozenset({meeting_id} if ended else ()))
 
 
 def _open(meeting: LiveMeeting) -> None:
@@ -143,6 +144,17 @@ def attends(user: User, meeting: LiveMeeting) -> bool:
     return db.session.get(LiveAttendee, (meeting.id, user.id)) is not None
 
 
+def viewer_state(user: User, meeting: LiveMeeting) -> tuple[bool, int]:
+    """Whether the member said they are in the meeting, and how many votes they used (all
+    of them, at most: the facilitator may reopen the vote with fewer)."""
+    used = db.session.scalar(
+        select(LiveAttendee.votes_used).where(
+            LiveAttendee.meeting_id == meeting.id, LiveAttendee.user_id == user.id
+        )
+    )
+    return used is not None, min(used or 0, meeting.votes_per_member)
+
+
 def step(actor: User, meeting: LiveMeeting, cycle: Cycle, prompt_id: object) -> None:
     _open(meeting)
     ids = [p.id for p in cycle.prompts]
@@ -197,8 +209,16 @@ def add_card(
         sort_key=secrets.token_hex(8),
         votes=0,
     )
-    db.session.add(card)
-    db.session.flush()
+    if card.author_name is None:
+        # An anonymous card is written in a transaction of its own, with nothing else (not the
+        # meeting's row, which names the facilitator): no row of the author's shares its
+        # transaction id (PostgreSQL's ``xmin``). Everything before it is committed first.
+        db.session.commit()
+        db.session.add(card)
+        db.session.commit()
+    else:
+        db.session.add(card)
+        db.session.flush()
     _changed(meeting)
     return card
 
@@ -254,10 +274,13 @@ def close_voting(actor: User, meeting: LiveMeeting) -> None:
 def vote(user: User, meeting: LiveMeeting, card_id: object) -> int:
     """Place one of the member's votes on a card; returns the votes they have left.
 
-    Two counters move in one transaction and nothing else is written: the card's total and the
-    member's used votes. No row records which member voted for which card. The totals are shown
-    when the facilitator closes the vote, not while it runs (a total that ticks up as a
-    colleague taps would tell the room what they chose), so a vote tells no other view.
+    No row records which member voted for which card, and no transaction writes both sides:
+    the member's used votes (a row naming them) are counted and committed first, then the
+    card's total moves in a transaction of its own that writes nothing else, so on PostgreSQL
+    the two rows never share a transaction id (``xmin``) either. A request that dies between
+    the two loses that vote (the member has one fewer); it never gives one more. The totals
+    are shown when the facilitator closes the vote, not while it runs (a total that ticks up
+    as a colleague taps would tell the room what they chose), so a vote tells no other view.
     """
     _open(meeting)
     if meeting.voting != Voting.OPEN:
@@ -265,22 +288,26 @@ def vote(user: User, meeting: LiveMeeting, card_id: object) -> int:
     card = _card(meeting, card_id)
     if card.merged_into_id is not None:
         card = _card(meeting, card.merged_into_id)
+    card_id, meeting_id, votes_per_member = card.id, meeting.id, meeting.votes_per_member
     join(user, meeting)
     used = db.session.execute(
         update(LiveAttendee)
         .where(
-            LiveAttendee.meeting_id == meeting.id,
+            LiveAttendee.meeting_id == meeting_id,
             LiveAttendee.user_id == user.id,
-            LiveAttendee.votes_used < meeting.votes_per_member,
+            LiveAttendee.votes_used < votes_per_member,
         )
         .values(votes_used=LiveAttendee.votes_used + 1)
     )
     if used.rowcount != 1:
         raise Conflict(_("Du har brugt alle dine stemmer."))
+    left = votes_left(user, meeting)
+    db.session.commit()  # the person's side ends here (anonymity: see above)
     db.session.execute(
-        update(LiveCard).where(LiveCard.id == card.id).values(votes=LiveCard.votes + 1)
+        update(LiveCard).where(LiveCard.id == card_id).values(votes=LiveCard.votes + 1)
     )
-    return votes_left(user, meeting)
+    db.session.commit()  # the card's side: a transaction that names nobody
+    return left
 
 
 def votes_left(user: User, meeting: LiveMeeting) -> int:

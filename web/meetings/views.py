@@ -21,7 +21,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from web.auth.session import require_user
@@ -32,7 +35,7 @@ from web.cycles.views import localized
 from web.errors import Refusal
 from web.extensions import db
 from web.forms import invalid, saved
-from web.meetings import polls
+from web.meetings import boards, polls
 from web.meetings import services as live
 from web.meetings.models import LiveMeeting, Voting
 from web.models import utcnow
@@ -54,6 +57,59 @@ def _load(cycle_id: int) -> tuple[object, Cycle, LiveMeeting | None, bool]:
     return user, cycle, live.meeting_for(cycle), facilitates
 
 
+def _viewer(user, meeting: LiveMeeting, facilitates: bool) -> boards.Viewer:
+    attends, votes_used = live.viewer_state(user, meeting)
+    started = int(meeting.started_at.timestamp() * 1_000_000)
+    return boards.Viewer(facilitates, str(get_locale()), attends, votes_used, started)
+
+
+def _shared_board(cycle: Cycle, meeting: LiveMeeting, facilitates: bool, view: str, viewer) -> str:
+    """The board as every viewer of this kind sees it at this version (``web.meetings.boards``):
+    taken from the shared store, or rendered here and kept there (only by a GET: a POST's
+    transaction may hold what it has not committed)."""
+    version = meeting.version
+    key = viewer.key(meeting.id, version, view)
+    html = boards.cached(current_app, key)
+    if html is not None:
+        return html
+    html = render_template(
+        "meetings/_board.html",
+        cycle=cycle,
+        meeting=meeting,
+        facilitates=facilitates,
+        view=view,
+        localized=localized,
+        Voting=Voting,
+        EXPECTATION_LABELS=EXPECTATION_LABELS,
+        KKC_LABELS=KKC_LABELS,
+        board=live.board(meeting),
+        prompt=_prompt(cycle, meeting),
+        members=team_members(cycle) if facilitates else [],
+        csrf_mark=boards.CSRF_MARK,
+    )
+    if request.method == "GET":
+        boards.keep(current_app, key, version, html)
+    return html
+
+
+def _prompt(cycle: Cycle, meeting: LiveMeeting):
+    return next((p for p in cycle.prompts if p.id == meeting.current_prompt_id), None)
+
+
+def _ticket(cycle: Cycle, meeting_id: int, version: int, viewer: boards.Viewer) -> str:
+    # The session as this response leaves it (its cookie is rewritten when a value changed,
+    # e.g. the last-seen time): the ticket fits the cookie the browser will send next.
+    cookie = current_app.session_interface.get_signing_serializer(current_app).dumps(dict(session))
+    return polls.make_ticket(
+        polls.current_secret(),
+        cycle_id=cycle.id,
+        meeting_id=meeting_id,
+        version=version,
+        cookie=cookie,
+        personal=viewer.tag,
+    )
+
+
 def _context(user, cycle: Cycle, meeting: LiveMeeting | None, facilitates: bool, view: str) -> dict:
     context = {
         "cycle": cycle,
@@ -64,18 +120,16 @@ def _context(user, cycle: Cycle, meeting: LiveMeeting | None, facilitates: bool,
         "reference": reference_for(g.tenant),
         "Voting": Voting,
         "Phase": Phase,
-        "EXPECTATION_LABELS": EXPECTATION_LABELS,
-        "KKC_LABELS": KKC_LABELS,
         "now": utcnow(),
+        "board_html": "",
     }
     if meeting is not None:
-        context["board"] = live.board(meeting)
-        context["prompt"] = next(
-            (p for p in cycle.prompts if p.id == meeting.current_prompt_id), None
-        )
-        context["votes_left"] = live.votes_left(user, meeting)
-        context["attends"] = live.attends(user, meeting)
-        context["members"] = team_members(cycle) if facilitates else []
+        viewer = _viewer(user, meeting, facilitates)
+        shared = _shared_board(cycle, meeting, facilitates, view, viewer)
+        # The rendered template (escaped by Jinja), with a token of URL-safe characters put in.
+        filled = boards.fill(shared, viewer, generate_csrf())
+        context["board_html"] = Markup(filled)  # noqa: S704
+        context["prompt"] = _prompt(cycle, meeting)
     return context
 
 
@@ -83,8 +137,19 @@ def _page(cycle_id: int, view: str):
     user, cycle, meeting, facilitates = _load(cycle_id)
     if view == PRESENT and not facilitates:
         abort(403)
-    template = "meetings/_board.html" if request.args.get("fragment") else "meetings/live.html"
-    return render_template(template, errors={}, **_context(user, cycle, meeting, facilitates, view))
+    if not request.args.get("fragment"):
+        context = _context(user, cycle, meeting, facilitates, view)
+        return render_template("meetings/live.html", errors={}, **context)
+    if meeting is None:
+        return Response("", mimetype="text/html")
+    # What live.js fetches after a change: the shared rendering, filled in, and a ticket that
+    # lets the next fetch be answered before Flask (``polls.LivePolls``).
+    viewer = _viewer(user, meeting, facilitates)
+    shared = _shared_board(cycle, meeting, facilitates, view, viewer)
+    reply = Response(boards.fill(shared, viewer, generate_csrf()), mimetype="text/html")
+    reply.headers["ETag"] = f'"{_ticket(cycle, meeting.id, meeting.version, viewer)}"'
+    reply.headers["Cache-Control"] = "no-store"
+    return reply
 
 
 @bp.get("/cycles/<int:cycle_id>/live", endpoint="join")
@@ -99,25 +164,21 @@ def present_page(cycle_id: int):
 
 @bp.get("/cycles/<int:cycle_id>/live/state", endpoint="state")
 def state(cycle_id: int):
-    """What the views poll each second: the meeting's version and whether it ended.
+    """What the views poll about each second: the meeting's version and whether it ended.
 
     Checked like the pages (a member of the cycle or its facilitator); the answer carries a
     poll ticket as its ``ETag``. With it as ``If-None-Match``, an unchanged meeting is answered
     ``304`` before the application (``web.meetings.polls``); here, the full path, it is
     answered 304 too when the version is the ticket's, with a fresh ticket.
     """
-    _user, cycle, meeting, _facilitates = _load(cycle_id)
+    user, cycle, meeting, facilitates = _load(cycle_id)
     if meeting is None:
         return jsonify(version=0, ended=False)
     version, ended = live.current_version(meeting.id), meeting.ended_at is not None
-    live.republish(meeting.id, version)
-    # The session as this response leaves it (its cookie is rewritten when a value changed,
-    # e.g. the last-seen time): the ticket fits the cookie the browser will send next.
-    cookie = current_app.session_interface.get_signing_serializer(current_app).dumps(dict(session))
+    live.republish(meeting.id, version, ended=ended)
     secret = polls.current_secret()
-    ticket = polls.make_ticket(
-        secret, cycle_id=cycle.id, meeting_id=meeting.id, version=version, cookie=cookie
-    )
+    ticket = _ticket(cycle, meeting.id, version, _viewer(user, meeting, facilitates))
+    cookie = current_app.session_interface.get_signing_serializer(current_app).dumps(dict(session))
     known = polls.read_ticket(
         secret, request.headers.get("If-None-Match", ""), cycle_id=cycle.id, cookie=cookie, now=0
     )
