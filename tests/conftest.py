@@ -116,17 +116,25 @@ def _session_on(connection) -> Iterator[scoped_session]:
         db.session = original
 
 
+# The module_db connection of each module that has one open (by module name).
+_module_connections: dict[str, object] = {}
+
+
 @pytest.fixture(scope="module")
-def module_db(app: Flask) -> Iterator[object]:
+def module_db(app: Flask, request) -> Iterator[object]:
     """One connection and transaction for a module whose tests share rows built once (a world
     fixture of module scope over ``module_make``); rolled back after the module. Each test's
-    ``db_session`` is then a savepoint of it, rolled back after the test."""
+    ``db_session`` is then a savepoint of it, rolled back after the test (also in the module's
+    tests that do not use the shared rows: on SQLite another connection would wait for its
+    write lock). A module that builds rows once commits in none of its tests."""
     with app.app_context():
         connection = db.engine.connect()
     outer = connection.begin()
+    _module_connections[request.module.__name__] = connection
     try:
         yield connection
     finally:
+        del _module_connections[request.module.__name__]
         outer.rollback()
         connection.close()
 
@@ -148,7 +156,9 @@ def db_session(app: Flask, request) -> Iterator[scoped_session]:
     connection instead.
     """
     if "module_db" in request.fixturenames:
-        connection = request.getfixturevalue("module_db")
+        request.getfixturevalue("module_db")
+    connection = _module_connections.get(request.module.__name__)
+    if connection is not None:
         own = None
         outer = connection.begin_nested()
     else:

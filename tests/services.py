@@ -168,10 +168,26 @@ def empty_tables(url: str) -> None:
     owner.dispose()
 
 
+# Ports for the servers the tests start (SMTP, identity providers, gunicorn, the e2e stack): each
+# backend's pass has a range of its own, below the kernel's ephemeral ports (32768-60999, which
+# bind(0) and outgoing connections take), so the two passes of `make test`, running at the same
+# time, never pick the same port between choosing it and their server binding it. A run starts
+# at an offset of its own and never hands out a port twice.
+PORT_RANGES = {"postgresql": range(20000, 26000), "sqlite": range(26000, 32000)}
+_ports = PORT_RANGES[TEST_BACKEND]
+_next_port = iter(_ports[(int(RUN_ID) * 97 + i) % len(_ports)] for i in range(len(_ports)))
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port of this pass's range that nothing listens on now."""
+    for port in _next_port:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port left in {_ports}")
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:

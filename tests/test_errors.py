@@ -108,9 +108,9 @@ def limited(app: Flask) -> Flask:
     )
 
 
-@pytest.fixture
-def world(make):
-    return build_world(make)
+@pytest.fixture(scope="module")  # built once (module_db); each test in a savepoint
+def world(module_make):
+    return build_world(module_make)
 
 
 def client_for(app: Flask, user, locale: str):

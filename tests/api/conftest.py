@@ -14,9 +14,10 @@ from web.tenants.models import Tenant
 from web.users.models import User
 
 
-@pytest.fixture
-def world(make) -> World:
-    return build_world(make)
+# Built once per module (module_db); each test runs in a savepoint of it.
+@pytest.fixture(scope="module")
+def world(module_make) -> World:
+    return build_world(module_make)
 
 
 @pytest.fixture(scope="session")

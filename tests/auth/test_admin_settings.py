@@ -9,7 +9,7 @@ import logging
 import pytest
 from sqlalchemy import select, text
 
-from tests.auth.conftest import Flow, audit_entries, configure
+from tests.auth.flows import Flow, audit_entries, configure
 from web.auth import crypto, versions
 from web.auth.models import SsoSettings
 from web.extensions import db

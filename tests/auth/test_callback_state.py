@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auth.conftest import Flow, refusals
+from tests.auth.flows import Flow, refusals
 
 STATE_DA = "Login-forsøget er udløbet, allerede brugt eller startet i en anden browser."
 

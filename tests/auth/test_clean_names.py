@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.auth.conftest import Flow, configure
+from tests.auth.flows import Flow, configure
 from tests.auth.providers import ForgeProvider
 from tests.reminders.helpers import by_recipient, run
 from tests.reminders.teams import TODAY

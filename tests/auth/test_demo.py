@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.auth.conftest import Flow
+from tests.auth.flows import Flow
 from tests.auth.providers import MockProvider
 from tests.services import ROOT, Process, child_env, free_port, wait_for
 from web.auth.services import current_settings, update_settings

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.auth.conftest import CLIENT_ID, Flow, audit_entries, configure, query
+from tests.auth.flows import CLIENT_ID, Flow, audit_entries, configure
+from tests.auth.providers import query
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.tenancy import tenant_scope

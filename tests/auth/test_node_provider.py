@@ -10,16 +10,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from tests.auth.conftest import (
-    Flow,
-    apply_version,
-    audit_entries,
-    pending_id,
-    query,
-    refusals,
-    start_test,
-)
-from tests.auth.providers import follow_until, node_provider
+from tests.auth.flows import Flow, apply_version, audit_entries, pending_id, refusals, start_test
+from tests.auth.providers import follow_until, node_provider, query
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.tenancy import tenant_scope

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.auth.conftest import Flow, configure
+from tests.auth.flows import Flow, configure
 from tests.auth.providers import (
     follow_until,
     jwks_requests,

@@ -9,7 +9,7 @@ import time
 import pytest
 from joserfc.jwk import RSAKey
 
-from tests.auth.conftest import Flow, configure, refusals, settings_input
+from tests.auth.flows import Flow, configure, refusals, settings_input
 from tests.auth.providers import ForgeProvider, rsa_key
 from web.auth.services import update_settings
 

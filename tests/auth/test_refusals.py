@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from tests.auth.conftest import Flow, audit_entries, configure, query, refusals
-from tests.auth.providers import ForgeProvider, rsa_key, unsigned_token
+from tests.auth.flows import Flow, audit_entries, configure, refusals
+from tests.auth.providers import ForgeProvider, query, rsa_key, unsigned_token
 from web.extensions import db
 from web.users.models import User
 
@@ -225,7 +225,7 @@ def test_missing_state_is_refused(app, flow, mock_provider):
 
 
 def test_state_from_another_browser_is_refused(app, flow, mock_provider):
-    from tests.auth.conftest import Flow as Browser
+    from tests.auth.flows import Flow as Browser
 
     callback = mock_provider.authorize(flow.start(), "anna.ansat")
     victim = Browser(app.test_client(), flow.tenant)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from tests.auth.conftest import (
+from tests.auth.flows import (
     EMAIL,
     NAME,
     SP_ENTITY_ID,

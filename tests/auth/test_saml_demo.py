@@ -9,7 +9,7 @@ import shlex
 
 import requests
 
-from tests.auth.conftest import SamlFlow
+from tests.auth.flows import SamlFlow
 from tests.auth.test_login import roles_of, user_by_subject
 from tests.auth.test_saml_node_idp import IDP_DIR, ensure_installed, posted_response
 from tests.services import ROOT, Process, child_env, free_port, wait_for

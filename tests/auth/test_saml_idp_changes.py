@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Flask, Response
 from lxml import etree
 
-from tests.auth.conftest import EMAIL, NAME, SamlFlow, configure_saml, refusals
+from tests.auth.flows import EMAIL, NAME, SamlFlow, configure_saml, refusals
 from tests.auth.providers import serve
 from tests.auth.saml_forge import ForgeIdP, Person
 from tests.auth.test_login import memberships_of, roles_of, user_by_subject
@@ -67,7 +67,7 @@ def test_idp_key_rotation_reaches_us_through_the_refreshed_metadata(app, make, c
 def test_an_unannounced_rotation_waits_for_a_test_sign_in(app, make, client):
     """A copy that drops every key we trust is kept back (it might not be the IdP's) and
     offered as a draft; a test sign-in through the IdP proves it, and the admin applies it."""
-    from tests.auth.conftest import SP_ENTITY_ID, apply_version, pending_id, start_test
+    from tests.auth.flows import SP_ENTITY_ID, apply_version, pending_id, start_test
     from tests.auth.saml_forge import post_value, read_request
     from web.auth.session import session_payload
     from web.users.models import TenantRoleName
@@ -126,9 +126,9 @@ def test_context_handler_privileges_become_roles_and_units(app, make, client):
     idp = ForgeIdP(entity_id="https://n2adgangsstyring.eksterntest-stoettesystemerne.dk/")
     tenant = make.tenant("kombitby", name="Kombitby Kommune")
     make.unit(tenant, "Team Sol")
-    from tests.auth.conftest import _rename_units
+    from tests.auth.flows import rename_units
 
-    _rename_units(make, tenant, {"Team Sol": "5f6b-team-sol"})
+    rename_units(make, tenant, {"Team Sol": "5f6b-team-sol"})
     ch = privileges.CONTEXT_HANDLER
     configure_saml(
         make,

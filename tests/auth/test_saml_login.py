@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.auth.conftest import EMAIL, NAME, ROLES, UNIT, SamlFlow, audit_entries
+from tests.auth.flows import EMAIL, NAME, ROLES, UNIT, SamlFlow, audit_entries
 from tests.auth.saml_forge import Person
 from tests.auth.test_login import memberships_of, roles_of, user_by_subject
 

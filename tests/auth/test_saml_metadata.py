@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
-from tests.auth.conftest import SamlFlow
+from tests.auth.flows import SamlFlow
 from tests.auth.saml_forge import DS, MD, pem_body
 from tests.auth.test_saml_login import ULLA
 from web.auth.saml import keys
@@ -93,7 +93,7 @@ def test_metadata_is_schema_valid_signed_and_complete(saml_flow, make, tmp_path)
 
 
 def test_metadata_is_per_tenant(saml_flow, make, client, forge_idp):
-    from tests.auth.conftest import configure_saml
+    from tests.auth.flows import configure_saml
 
     other = make.tenant("anden-by", name="Anden Kommune")
     configure_saml(make, other, forge_idp.metadata())

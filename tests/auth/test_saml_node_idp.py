@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.auth.conftest import SamlFlow, configure_saml, refusals
+from tests.auth.flows import SamlFlow, configure_saml, refusals
 from tests.auth.test_login import memberships_of, roles_of, user_by_subject
 from tests.services import Process, child_env, free_port, wait_for
 from web.auth.saml.keys import generate
@@ -103,9 +103,9 @@ def posted_response(page: str) -> str:
 def nodeby(app, make, client, tmp_path) -> Iterator[tuple[SamlFlow, str, Path]]:
     tenant = make.tenant("nodeby", name="Nodeby Kommune")
     make.unit(tenant, "Team Node")
-    from tests.auth.conftest import _rename_units
+    from tests.auth.flows import rename_units
 
-    _rename_units(make, tenant, {"Team Node": "team-node"})
+    rename_units(make, tenant, {"Team Node": "team-node"})
     from web.auth.saml import keys
 
     with make.scope(tenant):
@@ -182,7 +182,7 @@ def test_idp_key_rotation_via_refreshed_metadata(app, make, nodeby):
     # Unannounced (the old key is gone at once): kept back and offered as a draft, which a
     # test sign-in through samlify proves before the admin applies it.
     assert refresh_saml_metadata(flow.tenant.id) is False
-    from tests.auth.conftest import apply_version, pending_id, start_test
+    from tests.auth.flows import apply_version, pending_id, start_test
     from web.auth.session import session_payload
     from web.users.models import TenantRoleName
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from tests.auth.conftest import EMAIL, NAME, SamlFlow, refusals
+from tests.auth.flows import EMAIL, NAME, SamlFlow, refusals
 from tests.auth.saml_forge import DS, SAML, SAMLP, Person, post_value
 from web.auth.saml import checks
 

@@ -7,7 +7,8 @@ import time
 
 import requests
 
-from tests.auth.conftest import CLIENT_ID, Flow, audit_entries, configure, query
+from tests.auth.flows import CLIENT_ID, Flow, audit_entries, configure
+from tests.auth.providers import query
 from tests.services import PRODUCTION_REDIS_URL, TEST_DATABASE_URL, TEST_REDIS_URL
 from web import create_app
 

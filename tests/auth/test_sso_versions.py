@@ -17,7 +17,7 @@ import requests
 from flask import Flask, Response
 from sqlalchemy import select
 
-from tests.auth.conftest import (
+from tests.auth.flows import (
     EMAIL,
     NAME,
     SP_ENTITY_ID,

@@ -8,6 +8,6 @@ import pytest
 from tests.dashboards.world import World, build_world
 
 
-@pytest.fixture
-def world(make) -> World:
-    return build_world(make)
+@pytest.fixture(scope="module")  # built once (module_db); each test in a savepoint
+def world(module_make) -> World:
+    return build_world(module_make)

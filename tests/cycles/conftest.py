@@ -8,9 +8,10 @@ from tests.world import World, values_world
 from web.tenancy import tenant_scope
 
 
-@pytest.fixture
-def world(make) -> World:
-    return values_world(make)
+# Built once per module (module_db); each test runs in a savepoint of it.
+@pytest.fixture(scope="module")
+def world(module_make) -> World:
+    return values_world(module_make)
 
 
 @pytest.fixture

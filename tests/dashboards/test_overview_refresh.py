@@ -28,6 +28,12 @@ TTL = 60
 
 
 @pytest.fixture
+def world(make):
+    """Per test, not per module (tests/dashboards/conftest.py): this module's tests also commit."""
+    return build_world(make)
+
+
+@pytest.fixture
 def cached(overview_cache):
     return overview_cache
 

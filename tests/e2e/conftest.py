@@ -6,9 +6,10 @@ on the embedded default (a SQLite file and Celery's SQLAlchemy transport):
 - ``flask db upgrade`` and ``flask demo`` (the demo municipality, pointed at the dev identity
   provider on ``IDP_PORT``);
 - ``honcho start -f Procfile``: web (``flask run`` on ``PORT``), worker, beat, the dev identity
-  provider (oidc-provider-mock) and the dev inbox (maildump: SMTP on ``SMTP_PORT``, its web
-  page and REST API on ``MAIL_WEB_PORT``, ``Stack.inbox_url``), each on a free port that the
-  Procfile reads from the environment;
+  provider (oidc-provider-mock), the dev inbox (maildump: SMTP on ``SMTP_PORT``, its web
+  page and REST API on ``MAIL_WEB_PORT``, ``Stack.inbox_url``) and the demo's SAML IdP
+  (samlify on ``SAML_IDP_PORT``), each on a free port that the Procfile reads from the
+  environment (none on its default: another run's stack may be up on the machine);
 - Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; one browser context per person.
 
 It runs once, on the SQLite pass of ``make test`` (on the PostgreSQL pass it is skipped):
@@ -30,6 +31,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Person
 from tests.services import (
     SQLITE,
     Process,
@@ -38,18 +40,6 @@ from tests.services import (
     free_port,
     wait_for,
 )
-
-CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -96,6 +86,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     logs = tmp_path_factory.mktemp("e2e")
     instance = tmp_path_factory.mktemp("e2e-instance")
     port, idp_port, smtp_port, inbox_port = free_port(), free_port(), free_port(), free_port()
+    saml_idp_port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     # As `make run` has it: the checkout's venv on PATH, FLASK_APP=web, no DATABASE_URL or
     # REDIS_URL (the embedded default), development mode, reminders sent at any hour; only the
@@ -106,6 +97,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         IDP_PORT=str(idp_port),
         SMTP_PORT=str(smtp_port),
         MAIL_WEB_PORT=str(inbox_port),
+        SAML_IDP_PORT=str(saml_idp_port),
         BASE_URL=base_url,
         FLASK_APP="web",
         # `make run` sends the demo's reminders at once (no 08:00 Copenhagen wait).
@@ -148,54 +140,6 @@ def browser(stack):
         )
         yield browser
         browser.close()
-
-
-@dataclass
-class Person:
-    """One person at their own browser (context): cookies, language and window of their own."""
-
-    subject: str
-    name: str
-    locale: str
-    base_url: str
-    page: object
-    visited: list[str] = field(default_factory=list)
-
-    def go(self, path: str):
-        reply = self.page.goto(self.base_url + path)
-        assert reply is not None and reply.ok, f"{path}: {reply.status if reply else None}"
-        return self.page
-
-    def log_in(self) -> None:
-        """The real SSO flow: the tenant's page, "Log ind", the provider's button for me."""
-        page = self.page
-        self.go("/t/demo/")
-        self.choose_language()
-        login = "Log in" if self.locale == "en" else "Log ind"
-        page.get_by_role("link", name=login, exact=True).click()
-        try:
-            page.wait_for_url("**/oauth2/authorize**")
-        except Exception as exc:
-            raise AssertionError(f"{page.url}\n{page.content()[:3000]}") from exc
-        page.locator(f'button[name="sub"][value="{self.subject}"]').click()
-        page.wait_for_url(f"{self.base_url}/t/demo/")
-        # The profile's language (from the provider) wins over the browser's: choose ours.
-        self.choose_language()
-        assert self.name in page.locator("h1").inner_text()
-
-    def choose_language(self) -> None:
-        """The language switch in the header, when the page is not in this person's language
-        (the choice is kept in the session, through the login too)."""
-        page = self.page
-        if page.locator("html").get_attribute("lang") != self.locale:
-            with page.expect_navigation():
-                page.get_by_role(
-                    "button", name="English" if self.locale == "en" else "Dansk", exact=True
-                ).click()
-            assert page.locator("html").get_attribute("lang") == self.locale
-
-    def close(self) -> None:
-        self.page.context.close()
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from tests.auth.test_saml_node_idp import IDP_DIR, ensure_installed
+from tests.e2e.browser import DESKTOP
 from tests.e2e.checks import check_page
-from tests.e2e.conftest import DESKTOP
 from tests.services import Process, flask_command, free_port, wait_for
 
 pytestmark = pytest.mark.e2e

@@ -15,9 +15,9 @@ from web.tenancy import tenant_scope
 from web.vocabulary import KKC, OLFA, Expectation
 
 
-@pytest.fixture
-def world(make):
-    return build_world(make)
+@pytest.fixture(scope="module")  # built once (module_db); each test in a savepoint
+def world(module_make):
+    return build_world(module_make)
 
 
 @pytest.fixture

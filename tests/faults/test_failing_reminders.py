@@ -11,14 +11,8 @@ from __future__ import annotations
 import pytest
 from markupsafe import escape
 
-from tests.faults.conftest import (
-    DELIVERY_TIMEOUT,
-    outbox,
-    populate,
-    quiet,
-    settle,
-    statuses,
-)
+from tests.faults.population import outbox, populate, quiet, settle, statuses
+from tests.faults.servers import DELIVERY_TIMEOUT
 from web.auth.session import session_payload
 from web.reminders.models import OutboxStatus
 from web.users.models import TenantRoleName

@@ -15,16 +15,8 @@ import time
 
 import pytest
 
-from tests.faults.conftest import (
-    DELIVERY_TIMEOUT,
-    START_TIMEOUT,
-    all_sent,
-    outbox,
-    populate,
-    quiet,
-    settle,
-    statuses,
-)
+from tests.faults.population import all_sent, outbox, populate, quiet, settle, statuses
+from tests.faults.servers import DELIVERY_TIMEOUT, START_TIMEOUT
 from web.reminders.models import OutboxStatus
 
 pytestmark = [

@@ -12,15 +12,8 @@ import time
 
 import pytest
 
-from tests.faults.conftest import (
-    DELIVERY_TIMEOUT,
-    all_sent,
-    outbox,
-    populate,
-    quiet,
-    settle,
-    statuses,
-)
+from tests.faults.population import all_sent, outbox, populate, quiet, settle, statuses
+from tests.faults.servers import DELIVERY_TIMEOUT
 from web.reminders.models import OutboxStatus
 
 pytestmark = [

@@ -15,14 +15,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from tests.faults.conftest import (
-    DELIVERY_TIMEOUT,
-    all_sent,
-    outbox,
-    populate,
-    quiet,
-    settle,
-)
+from tests.faults.population import all_sent, outbox, populate, quiet, settle
+from tests.faults.servers import DELIVERY_TIMEOUT
 from web.extensions import db
 from web.reminders.models import OutboxStatus, ReminderOutbox
 from web.tenancy import tenant_scope

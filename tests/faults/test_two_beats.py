@@ -9,14 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.conftest import (
-    DELIVERY_TIMEOUT,
-    all_sent,
-    outbox,
-    populate,
-    quiet,
-    settle,
-)
+from tests.faults.population import all_sent, outbox, populate, quiet, settle
+from tests.faults.servers import DELIVERY_TIMEOUT
 from web.reminders.models import OutboxStatus
 
 pytestmark = [

@@ -13,9 +13,11 @@ from web.extensions import db
 from web.tenancy import tenant_scope
 
 
-@pytest.fixture
-def world(make) -> World:
-    return build_world(make)
+# Built once per module (module_db); each test runs in a savepoint of it. (A module whose
+# tests commit builds its own per test.)
+@pytest.fixture(scope="module")
+def world(module_make) -> World:
+    return build_world(module_make)
 
 
 @pytest.fixture

@@ -22,6 +22,12 @@ from web.meetings.models import LiveAttendee, LiveMeeting
 from web.tenancy import tenant_scope
 
 
+@pytest.fixture
+def world(make):
+    """Per test, not per module (tests/meetings/conftest.py): this module's tests also commit."""
+    return build_world(make)
+
+
 def _base(world, cycle_id: int) -> str:
     return f"/t/{world.tenant.slug}/cycles/{cycle_id}/live"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.scim.conftest import new_token
+from tests.scim.client import new_token
 from web.extensions import db
 from web.orgs.models import Membership, MembershipRole, OrgUnit
 from web.scim import services

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.auth import conftest as auth
+from tests.auth.flows import Flow
 from web.extensions import db
 from web.tenancy import tenant_scope
 from web.users.models import User
@@ -20,11 +21,11 @@ _provider_deprecations = auth._provider_deprecations
 
 
 @pytest.fixture
-def flow(app, client, sso_tenant) -> auth.Flow:
+def flow(app, client, sso_tenant) -> Flow:
     # Ids restart when another module's committed data is truncated (the walks in this folder):
     # a client cached for the same tenant id and settings version would be that tenant's.
     app.extensions["aktor_sso_clients"].forget(sso_tenant.id)
-    return auth.Flow(client, sso_tenant)
+    return Flow(client, sso_tenant)
 
 
 def users(app, tenant) -> int:
