@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from flask import Flask
 
 from web.extensions import db
+from web.models import today as local_today
 from web.models import utcnow
 from web.orgs.models import Membership, MembershipRole, OrgUnit, UnitKind
 from web.tenancy import tenant_scope
@@ -97,11 +98,11 @@ class Factory:
     # --- cycles, actions, examples (issue 4) -------------------------------------------------
 
     def campaign(self, tenant: Tenant, name: str | None = None, **kw):
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         from web.cycles.models import Campaign
 
-        today = date.today()
+        today = local_today()
         with self.scope(tenant):
             campaign = Campaign(
                 name=name or f"Kampagne {next(_seq)}",
@@ -125,11 +126,11 @@ class Factory:
         **kw,
     ):
         """A cycle straight in the database (the cycle services are tested on their own)."""
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         from web.cycles.models import Cycle, Phase
 
-        today = date.today()
+        today = local_today()
         with self.scope(tenant):
             cycle = Cycle(
                 unit_id=unit.id,
@@ -158,7 +159,7 @@ class Factory:
     def action(
         self, tenant: Tenant, cycle, owner: User | None = None, text: str | None = None, **kw
     ):
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         from web.cycles.models import Action
 
@@ -167,7 +168,7 @@ class Factory:
                 cycle_id=cycle.id,
                 owner_id=owner.id if owner else None,
                 text=text or f"Handling {next(_seq)}",
-                due_on=kw.pop("due_on", date.today() + timedelta(days=30)),
+                due_on=kw.pop("due_on", local_today() + timedelta(days=30)),
                 **kw,
             )
             db.session.add(action)

@@ -20,8 +20,11 @@ from web.tenancy import tenant_scope
 zones = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
     lambda minutes: timezone(timedelta(minutes=minutes))
 )
+# hypothesis takes naive bounds and draws the zone itself
 moments = st.datetimes(
-    min_value=datetime(2000, 1, 2), max_value=datetime(2099, 12, 30), timezones=zones
+    min_value=datetime(2000, 1, 2),  # noqa: DTZ001
+    max_value=datetime(2099, 12, 30),  # noqa: DTZ001
+    timezones=zones,
 )
 
 
@@ -76,7 +79,7 @@ def test_any_aware_moment_comes_back_as_the_same_instant_in_utc(app, cycle, mome
 def test_a_naive_datetime_is_refused(app, cycle):
     tenant, row = cycle
     with app.app_context(), tenant_scope(tenant.id):
-        db.session.get(Cycle, row.id).meeting_at = datetime(2027, 3, 28, 2, 30)
+        db.session.get(Cycle, row.id).meeting_at = datetime(2027, 3, 28, 2, 30)  # noqa: DTZ001 - a naive value is refused
         with pytest.raises(StatementError, match="naive datetime"):
             db.session.flush()
         db.session.rollback()

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Enum, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+# The product's one time zone: the calendar days people see, remind and report in.
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today as people here see it: the calendar day in Copenhagen (never the server's or
+    UTC's day, which differ from it for an hour or two every night)."""
+    return datetime.now(COPENHAGEN).date()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.api.client import count, error_of, load
 from web.cycles.models import Action, ActionStatus, Phase
+from web.models import today as local_today
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def new_action(**change):
     return {
         "text": "Vi holder et fredagsmøde",
         "owner_id": None,
-        "due_on": (date.today() + timedelta(days=14)).isoformat(),
+        "due_on": (local_today() + timedelta(days=14)).isoformat(),
         "expectation": "context",
         "kkc": "coordination",
         **change,

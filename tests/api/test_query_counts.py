@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.querycount import queries_for
 from web.cycles.models import Conclusion, Contribution, Phase, Visibility
 from web.extensions import db
+from web.models import today as local_today
 from web.orgs.models import UnitKind
 
 CEILING = 12  # a list, whatever its length, in at most this many statements
@@ -24,7 +25,7 @@ def grow(world, make, cycle, numbers: range) -> None:
         make.cycle(world.tenant, team, leader=make.user(world.tenant, leader_of=team))
         make.cycle(world.tenant, world.team, phase=Phase.CLOSED)
         member = make.user(world.tenant, unit=world.team)
-        make.action(world.tenant, cycle, member, due_on=date.today() - timedelta(days=n))
+        make.action(world.tenant, cycle, member, due_on=local_today() - timedelta(days=n))
         make.action(world.tenant, cycle, world.anna)
         make.example(world.tenant, world.team, member)
         named = n % 2 == 1

@@ -41,7 +41,7 @@ def state(app, world, cycle) -> tuple[Phase, date, date]:
 @pytest.fixture
 def running(world, make):
     """A cycle whose preparation runs from a week ago until a week from now."""
-    today = date.today()
+    today = local_today()
     return make.started_cycle(
         world.tenant,
         world.team,
@@ -54,7 +54,7 @@ def running(world, make):
 @pytest.fixture
 def ended(world, make):
     """A cycle whose preparation ended yesterday."""
-    today = date.today()
+    today = local_today()
     return make.started_cycle(
         world.tenant,
         world.team,
@@ -106,7 +106,7 @@ def test_a_meeting_before_the_end_of_preparation_asks_to_shorten_it_first(
 
 def test_a_preparation_not_yet_begun_is_shortened_to_one_day(client, login, world, app, make):
     cycle = make.started_cycle(
-        world.tenant, world.team, world.leader, starts_on=date.today() + timedelta(days=30)
+        world.tenant, world.team, world.leader, starts_on=local_today() + timedelta(days=30)
     )
     login(world.leader)
     post(client, world, cycle, confirmed="1", shorten_preparation="1")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from web.cycles.models import Action, Cycle, Phase, PhaseChange, Visibility
 from web.cycles.services import contributions
 from web.cycles.services.contributions import AnswerInput
 from web.extensions import db
+from web.models import today as local_today
 from web.tenancy import tenant_scope
 
 
@@ -104,7 +105,7 @@ def test_a_leader_runs_a_whole_cycle_with_three_employees(client, login, world, 
     # Agreements, through the actions pages: two actions, Bo's is done by the follow-up.
     assert client.post(f"{cycle_url}/phase", data={"to_phase": "agreements"}).status_code == 302
     assert f'href="{cycle_url}/actions/new"' in html(client.get(cycle_url))
-    due = (date.today() + timedelta(days=30)).isoformat()
+    due = (local_today() + timedelta(days=30)).isoformat()
     for owner, text in ((w.anna, "Prøv selvplanlagte formiddage"), (w.bo, "Del et godt eksempel")):
         reply = client.post(
             f"{cycle_url}/actions/new",

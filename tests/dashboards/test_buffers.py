@@ -16,14 +16,13 @@ statements (a correlated count per unit also touches the index root for units wi
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.dashboards.buffers import buffers_for
 from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL
 from web.extensions import db
+from web.models import today as local_today
 from web.tenancy import tenant_scope
 
 pytestmark = pytest.mark.postgres("EXPLAIN (ANALYZE, BUFFERS) and the bench generator's COPY")
@@ -60,7 +59,7 @@ def generated(app):
         }
     )
     with builder.app_context():
-        generate(SLUG, Sizes().scaled(0.06), seed=7, as_of=date.today())
+        generate(SLUG, Sizes().scaled(0.06), seed=7, as_of=local_today())
         db.session.remove()
         db.engine.dispose()
     app.extensions["celery"].set_current()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from web.cycles.models import ActionStatus, Phase
+from web.models import today as local_today
 
 
 def test_anonymous_visitors_keep_the_landing_page(world, client):
@@ -72,7 +73,7 @@ def test_my_open_actions_and_the_teams_recent_examples(world, make, login):
 
 def test_overdue_actions_are_marked(world, make, login):
     cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
-    make.action(world.tenant, cycle, world.anna, due_on=date.today() - timedelta(days=5))
+    make.action(world.tenant, cycle, world.anna, due_on=local_today() - timedelta(days=5))
     assert "Overskredet" in login(world.anna).get(world.url("/")).get_data(as_text=True)
 
 

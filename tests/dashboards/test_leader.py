@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from web.cycles.models import ActionStatus, Phase
+from web.models import today as local_today
 
 
 def test_leader_sees_participation_and_overdue_actions(world, make, login):
@@ -15,7 +16,7 @@ def test_leader_sees_participation_and_overdue_actions(world, make, login):
     for person in (world.anna, world.bo):
         make.participation(world.tenant, cycle, person)
     make.participation(world.tenant, cycle, world.dina)  # not a member: not counted
-    late = date.today() - timedelta(days=3)
+    late = local_today() - timedelta(days=3)
     make.action(world.tenant, cycle, world.carl, text="For sent", due_on=late)
     make.action(
         world.tenant, cycle, world.carl, text="Gjort", due_on=late, status=ActionStatus.DONE
@@ -71,7 +72,7 @@ def test_a_long_overdue_list_shows_the_oldest_and_says_how_many(world, make, log
             cycle,
             world.carl,
             text=f"Handling {days:02d} dage over",
-            due_on=date.today() - timedelta(days=days),
+            due_on=local_today() - timedelta(days=days),
         )
     html = login(world.leader).get(world.url("/units")).get_data(as_text=True)
     overdue = html.split('id="overdue"')[1]
@@ -87,7 +88,7 @@ def test_overdue_action_without_owner_and_a_unit_led_twice(world, make, login, s
 
     cycle = make.cycle(world.tenant, world.team, leader=world.leader, phase=Phase.FOLLOW_UP)
     make.action(
-        world.tenant, cycle, None, text="Uden ejer", due_on=date.today() - timedelta(days=1)
+        world.tenant, cycle, None, text="Uden ejer", due_on=local_today() - timedelta(days=1)
     )
     with scope(world.tenant):
         from web.extensions import db

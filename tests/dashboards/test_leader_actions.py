@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -16,11 +16,12 @@ from sqlalchemy import select
 from web.audit.models import AuditEntry
 from web.cycles.models import ActionStatus, Phase
 from web.extensions import db
+from web.models import today as local_today
 from web.tenancy import tenant_scope
 
 from .test_phone_tables import stacked_cells
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def action_texts(html: str) -> list[str]:

@@ -4,9 +4,10 @@ the issue names, read as the browser reads them."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from web.cycles.models import Phase
+from web.models import today as local_today
 
 CELL = re.compile(r"<(td|th)\b([^>]*)>(.*?)</\1>", re.S)
 
@@ -32,7 +33,7 @@ def test_an_action_on_the_leader_dashboard_reads_by_its_labels(world, make, logi
         cycle,
         world.anna,
         text="Fælles frokost",
-        due_on=date.today() - timedelta(days=3),
+        due_on=local_today() - timedelta(days=3),
     )
     cells = stacked_cells(login(world.leader).get(world.url("/units")).get_data(as_text=True))
     assert cells and all(label for label, _ in cells), cells

@@ -6,12 +6,13 @@ contributions, actions and examples, and measures again: an N+1 shows as a highe
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.querycount import queries_for
 from web.cycles.models import ActionStatus, Phase
+from web.models import today as local_today
 from web.orgs.models import UnitKind
 
 
@@ -19,7 +20,7 @@ def populate(world, make, size: int) -> int:
     """``size`` more teams in a new area (and one small area), each with a running cycle,
     members who contributed, actions (some overdue) and examples. Returns a cycle id of
     Hjemmeplejen."""
-    late = date.today() - timedelta(days=2)
+    late = local_today() - timedelta(days=2)
     campaign = make.campaign(world.tenant)
     area = make.unit(world.tenant, f"Område {size}", kind=UnitKind.AREA, parent=world.org)
     small = make.unit(world.tenant, f"Lille område {size}", kind=UnitKind.AREA, parent=world.org)

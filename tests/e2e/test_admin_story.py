@@ -20,7 +20,7 @@ import csv
 import io
 import re
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ import pytest
 
 from tests.e2e.checks import check_page
 from tests.teams.receiver import running_receiver
+from web.models import today as local_today
 
 pytestmark = pytest.mark.e2e
 
@@ -95,7 +96,7 @@ def test_admin_channels_inbox_and_audit_log(people, stack):
         page = kim.page
         click_and_load(menu_link(page, "Start forløb"))
         check(page)
-        today = date.today()
+        today = local_today()
         page.locator("#unit_id").select_option(label=TEAM)
         page.locator("#preparation_starts_on").fill(today.isoformat())
         page.locator("#preparation_ends_on").fill((today + timedelta(days=7)).isoformat())

@@ -53,7 +53,7 @@ def seed_an_action(stack) -> None:
                           for s in ("kim.leder", "soren.ansat"))
         cycle = make.cycle(tenant, team, leader=kim, phase=Phase.FOLLOW_UP)
         make.action(tenant, cycle, soren, text={ACTION!r},
-                    due_on=date.today() - timedelta(days=2))
+                    due_on=local_today() - timedelta(days=2))
     """)
     subprocess.run(
         [sys.executable, "-c", script],

@@ -16,13 +16,14 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from babel.support import Translations
 
 from tests.e2e.checks import check_page, screenshot
 from tests.services import ROOT
+from web.models import today as local_today
 
 pytestmark = pytest.mark.e2e
 
@@ -141,7 +142,7 @@ def submit(page, name: str) -> None:
 def test_the_whole_story(people, stack, cast: Cast):
     L, t, x = cast.locale, (lambda s: tr(cast.locale, s)), cast.texts
     visits = Visits(L)
-    today = date.today()
+    today = local_today()
 
     # --- HR starts a campaign for the area ---------------------------------------------------
     hr = people("hanne.hr", "Hanne Jensen", L)

@@ -21,13 +21,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from babel.support import Translations
 
 from tests.e2e.checks import check_page
 from tests.services import ROOT
+from web.models import today as local_today
 
 pytestmark = pytest.mark.e2e
 
@@ -150,8 +151,8 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
     if not re.search(r"/cycles/\d+$", page.url):
         page = lead.go("/t/demo/cycles/new")
         page.locator("#unit_id").select_option(label=cast.team)
-        page.locator("#preparation_starts_on").fill(date.today().isoformat())
-        page.locator("#preparation_ends_on").fill((date.today() + timedelta(days=7)).isoformat())
+        page.locator("#preparation_starts_on").fill(local_today().isoformat())
+        page.locator("#preparation_ends_on").fill((local_today() + timedelta(days=7)).isoformat())
         page.get_by_role("button", name=tr(L, "Start forløbet"), exact=True).click()
         page.wait_for_url(re.compile(r".*/cycles/\d+$"))
     cycle_url = re.sub(r"^https?://[^/]+", "", page.url)
@@ -287,7 +288,7 @@ def test_a_live_meeting_with_a_facilitator_and_participants(people, stack, cast:
     # Typed into the date field digit by digit: the field's order of day and month follows the
     # browser's own locale, so a date whose day and month are the same reads the same in both.
     due = next(
-        d for d in (date.today() + timedelta(days=n) for n in range(1, 400)) if d.day == d.month
+        d for d in (local_today() + timedelta(days=n) for n in range(1, 400)) if d.day == d.month
     )
     owners = [cast.members[1][1], cast.members[0][1]]
     for text, owner in zip((cast.named, cast.anonymous), owners, strict=True):

@@ -13,12 +13,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from datetime import date
 
 import pytest
 
 from tests.e2e.checks import check_page
 from tests.services import ROOT, die_with_parent, marked_env
+from web.models import today as local_today
 
 pytestmark = pytest.mark.e2e
 
@@ -90,7 +90,7 @@ def test_hr_shapes_the_themes_and_employees_search_by_meaning(people, stack):
             problems.setdefault(page.url, []).extend(found)
 
     _seed(stack)
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     hr = people("hanne.hr", "Hanne Jensen", "da")
     page = hr.go("/t/demo/inspiration/temaer")
     check(page)

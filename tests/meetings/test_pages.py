@@ -4,11 +4,12 @@ thoughts and vote from their own view, the end lands on the existing pages."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from web.cycles.models import Action, Cycle, Phase
 from web.extensions import db
 from web.meetings.models import LiveMeeting
+from web.models import today as local_today
 from web.tenancy import tenant_scope
 
 
@@ -79,7 +80,7 @@ def test_a_whole_live_meeting_through_the_pages(client, login, world, prepared, 
     client.post(f"{base}/live/action", data={"card_id": ids[2]})
     screen = html(client.get(f"{base}/live/present"))
     action_ids = re.findall(r'name="action_id" value="(\d+)"', screen)
-    due = (date.today() + timedelta(days=30)).isoformat()
+    due = (local_today() + timedelta(days=30)).isoformat()
     for action_id, owner in zip(action_ids, (w.anna, w.bo), strict=True):
         reply = client.post(
             f"{base}/live/edit-action",

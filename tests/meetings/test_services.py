@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from web.errors import Conflict, InputError
 from web.extensions import db
 from web.meetings import services as live
 from web.meetings.models import LiveAttendee, LiveCard
+from web.models import today as local_today
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def test_the_end_writes_conclusions_and_actions_and_keeps_only_the_count(scoped,
     card = live.board(meeting).cards[0]
     live.record_conclusion(w.leader, meeting, cycle, cycle.prompts[0].id, "Vi planlægger selv.")
     action = live.action_from_card(w.leader, meeting, card.id)
-    due = (date.today() + timedelta(days=14)).isoformat()
+    due = (local_today() + timedelta(days=14)).isoformat()
     with pytest.raises(InputError):
         live.edit_action(
             w.leader,

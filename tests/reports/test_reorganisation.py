@@ -5,7 +5,7 @@ reports. And one hire: the next period's report is full.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import combinations
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy.orm import undefer
 
 from tests.reports.lp_check import Cell, interval, smallest_groups
 from web.extensions import db
+from web.models import today as local_today
 from web.orgs.models import OrgUnit
 from web.orgs.services import import_org
 from web.reports import services
@@ -21,7 +22,7 @@ from web.reports.models import Report
 from web.users.models import User
 
 K = 5
-TODAY = date.today()
+TODAY = local_today()
 PERIOD = (TODAY - timedelta(days=90), TODAY)
 UNITS = """external_id,name,kind,parent_external_id
 kommune,Kommune,organisation,

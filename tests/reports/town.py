@@ -17,15 +17,16 @@ Dorte is an employee of Solsikken and leads Skoler: she counts once, in Solsikke
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from web.cycles.models import ActionStatus, Phase
+from web.models import today as local_today
 from web.orgs.models import OrgUnit, UnitKind
 from web.tenants.models import Tenant
 from web.users.models import TenantRoleName, User
 from web.vocabulary import KKC, OLFA, Expectation
 
-TODAY = date.today()
+TODAY = local_today()
 PERIOD = (TODAY - timedelta(days=180), TODAY)
 STARTED = TODAY - timedelta(days=100)  # in the period
 PAST, FUTURE = TODAY - timedelta(days=10), TODAY + timedelta(days=60)

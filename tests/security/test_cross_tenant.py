@@ -26,7 +26,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -35,6 +35,7 @@ from sqlalchemy import select, text
 from tests import factories
 from tests.services import TEST_DATABASE_URL, empty_tables
 from web.extensions import db
+from web.models import today as local_today
 from web.orgs.models import Membership, MembershipRole, OrgUnit, UnitKind
 from web.tenancy import tenant_scope
 from web.tenants.models import Tenant
@@ -166,7 +167,7 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
             draft=True,
         )
         template = ensure_default_template()
-        today = date.today()
+        today = local_today()
         for phase, team in teams.items():
             cycle = cycle_service.start_cycle(
                 leader,
@@ -276,8 +277,8 @@ def seed(app: Flask, make: factories.Factory, slug: str, mark: Marks) -> Seeded:
 
         db.session.add(
             Theme(
-                period_start=date.today() - timedelta(days=365),
-                period_end=date.today(),
+                period_start=local_today() - timedelta(days=365),
+                period_end=local_today(),
                 words=[mark("tema")],
                 entry_ids=[entries[0].id],
                 centroid=bytes(4 * 384),

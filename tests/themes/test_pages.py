@@ -3,14 +3,13 @@ catalogue's permissions; only approved entries are ever embedded, found or count
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pytest
 from sqlalchemy import select
 
 from web.collections.models import CollectionEntry
 from web.extensions import db
+from web.models import today as local_today
 from web.themes import embeddings, model, search, services
 from web.themes.models import EntryEmbedding, Theme
 
@@ -33,7 +32,7 @@ def embedded(town, approved, scope, no_network):
 
 @pytest.fixture
 def themed(town, embedded, scope):
-    today = date.today()
+    today = local_today()
     with scope(town.tenant):
         themes = services.compute(today, today)
         db.session.commit()
@@ -96,7 +95,7 @@ def test_hr_renames_hides_and_merges_and_it_survives_recomputation(
         hr.post(f"/t/solby/inspiration/temaer/{moeder}", data={"decision": "hide"}).status_code
         == 302
     )
-    today = date.today()
+    today = local_today()
     with scope(town.tenant):
         services.compute(today, today)
         db.session.commit()
@@ -196,7 +195,7 @@ def test_an_edit_back_to_review_drops_the_vector(town, embedded, scope, login):
 
 
 def test_the_hovedudvalg_sees_only_themes_from_at_least_k_teams(town, themed, embedded, scope):
-    today = date.today()
+    today = local_today()
     with scope(town.tenant):
         shown = services.report_themes(today, today, k=5)
         assert len(shown) == 1 and shown[0][1] == 6  # rota: 6 teams; meetings: 2 teams, left out
@@ -206,7 +205,7 @@ def test_the_hovedudvalg_sees_only_themes_from_at_least_k_teams(town, themed, em
 def test_the_report_shows_the_k_safe_themes_with_their_team_counts(town, embedded, scope):
     from web.reports import services as reports
 
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     with scope(town.tenant):
         report = reports.request_report(town.hr, period_start=today, period_end=today, locale="da")
         run = reports.start_run(report)
@@ -231,7 +230,7 @@ def test_hr_splits_a_theme_in_two_and_the_split_survives_recomputation(
     response = hr.post(f"/t/solby/inspiration/temaer/{vagt}", data={"decision": "split"})
     assert response.status_code == 302
     assert "Temaet er delt i to." in hr.get(response.location).get_data(as_text=True)
-    today = date.today()
+    today = local_today()
     with scope(town.tenant):
         parts = list(
             db.session.scalars(select(Theme).where(Theme.split_group == vagt).order_by(Theme.id))

@@ -14,11 +14,10 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import holidays
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+from web.models import COPENHAGEN
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from markupsafe import escape
 from werkzeug.routing import BuildError
 
 from web.cycles.labels import PHASE_LABELS
+from web.models import COPENHAGEN
 from web.reminders import mime
-from web.reminders.cadence import COPENHAGEN
 from web.reminders.models import ESSENTIAL_KINDS, ReminderKind
 from web.reminders.unsubscribe import TokenMaker
 

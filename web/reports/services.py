@@ -15,10 +15,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -28,7 +26,7 @@ from sqlalchemy.orm import undefer
 from web.errors import InputError
 from web.extensions import db
 from web.inputs import Day, read
-from web.models import utcnow
+from web.models import today, utcnow
 from web.permissions import Permission, can, has_role
 from web.reports import figures as figures_module
 from web.reports.anonymity import PublishedRow, ShownRow
@@ -51,11 +49,6 @@ Progress = Callable[[int], None]
 def may_request(user: User | None) -> bool:
     """HR requests reports on demand; Hovedudvalg members read them."""
     return can(user, Permission.READ_REPORTS) and has_role(user, TenantRoleName.HR)
-
-
-def today() -> date:
-    """Today in the users' time zone (Europe/Copenhagen), the day the report speaks of."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 # --- requests and the schedule ----------------------------------------------------------------

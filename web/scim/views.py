@@ -24,6 +24,7 @@ from scim2_server.service import ScimService
 from sqlalchemy import select
 
 from web.extensions import csrf, db
+from web.models import today as local_today
 from web.orgs.models import ProvisioningRun, ProvisioningSource
 from web.scim import tokens
 from web.scim.schema import provider
@@ -108,7 +109,7 @@ def _record(answer: ScimResponse) -> None:
     ok = int(answer.status) < 400
     if not ok:
         db.session.rollback()
-    today = datetime.now(UTC).date().isoformat()
+    today = local_today().isoformat()
     run = db.session.scalar(
         select(ProvisioningRun)
         .where(ProvisioningRun.source == ProvisioningSource.SCIM)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import enum
 import functools
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from sqlalchemy import Integer, bindparam, case, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
@@ -24,6 +23,7 @@ from web.cycles.models import MAX_ACTION, OPEN_ACTION_STATUSES, Action, ActionSt
 from web.errors import Conflict, InputError
 from web.extensions import db
 from web.inputs import Day, Id, check_text, read
+from web.models import today
 from web.orgs.models import Membership
 from web.permissions import cycle_unit_ids
 from web.users.models import User
@@ -37,11 +37,6 @@ CHANGE_PHASES = (Phase.AGREEMENTS, Phase.FOLLOW_UP)  # edit an action, set its s
 FOLLOW_UP_PHASES = (Phase.FOLLOW_UP,)  # what happened, what we learned
 
 E = TypeVar("E", bound=enum.Enum)
-
-
-def today() -> date:
-    """Today as people here see it (the app's time zone, Europe/Copenhagen)."""
-    return to_user_timezone(datetime.now(UTC)).date()
 
 
 def is_overdue(action: Action, on: date | None = None) -> bool:

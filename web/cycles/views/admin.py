@@ -17,7 +17,7 @@ from web.cycles.views import bp
 from web.errors import Refusal
 from web.forms import form_page, invalid, saved
 from web.inputs import text
-from web.models import utcnow
+from web.models import today as local_today
 from web.permissions import Permission, require
 from web.tablefilters import OneOf, export, read_filters
 from web.tenancy import get_or_404
@@ -177,7 +177,7 @@ def campaign_new():
     require(user, Permission.START_CAMPAIGN)
     context = {"tree": campaigns.unit_tree(), "templates": template_service.list_templates()}
     if request.method == "GET":
-        today = utcnow().date()
+        today = local_today()
         default = context["templates"][0].id if context["templates"] else ""
         form = {
             "template_id": str(default),

@@ -16,12 +16,11 @@ from web.cycles.services import actions as action_service
 from web.cycles.services import cycles as cycle_service
 from web.cycles.services import meeting
 from web.cycles.services import templates as template_service
-from web.cycles.services.actions import today as local_today
 from web.cycles.services.campaigns import unit_tree
 from web.cycles.views import bp
 from web.errors import FORM, InputError, Refusal
 from web.forms import form_page, invalid, saved
-from web.models import utcnow
+from web.models import today as local_today
 from web.orgs.models import OrgUnit
 from web.permissions import Permission, can, led_unit_ids, require
 from web.tenancy import get_or_404
@@ -127,7 +126,7 @@ def new():
     units = unit_tree(led)
     templates = template_service.list_templates()
     if request.method == "GET":
-        today = utcnow().date()
+        today = local_today()
         defaults = {
             "unit_id": str(units[0][0].id) if len(units) == 1 else "",
             "template_id": str(templates[0].id) if templates else "",
@@ -199,7 +198,7 @@ def next_cycle(cycle_id: int):
     carried = action_service.actions_for_cycle(cycle, open_only=True)
     context = {"cycle": cycle, "templates": templates, "carried": carried}
     if request.method == "GET":
-        today = utcnow().date()
+        today = local_today()
         template_id = (
             cycle.template_id
             if any(t.id == cycle.template_id for t in templates)
