@@ -33,12 +33,13 @@ def seed_an_action(stack) -> None:
     """An overdue agreed action in Team Park (the demo has none; the story uses other teams):
     through the app's own models, in the stack's database, as a test's factories do."""
     script = textwrap.dedent(f"""
-        from datetime import date, timedelta
+        from datetime import timedelta
         from sqlalchemy import select
         from tests.factories import Factory
         from web import create_app
         from web.cycles.models import Phase
         from web.extensions import db
+        from web.models import today as local_today
         from web.orgs.models import OrgUnit
         from web.tenants.models import Tenant
         from web.users.models import User
