@@ -63,6 +63,9 @@ def test_web_nodes_behind_the_balancer_and_the_pooler(app):
     assert "balance roundrobin" in config and "cookie" not in config
     assert "server-template web " in config and " web:8000 " in config
     assert "option httpchk GET /healthz" in config
+    # One proxy in front: the web nodes read the client's address from its X-Forwarded-For.
+    assert "option forwardfor" in config
+    assert services["web"]["environment"]["TRUSTED_PROXIES"] == "1"
     assert "/healthz" in {rule.rule for rule in app.url_map.iter_rules()}
     pooler = services["pgbouncer"]["environment"]
     assert pooler["POOL_MODE"] == "transaction"
