@@ -51,7 +51,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -69,6 +68,8 @@ from bench import web as bench_web
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 COOKIE = bench_web.COOKIE
+# Two nodes on 2 busy cores: a request may wait longer for a worker than bench/web.py's 10 s.
+WRK_TIMEOUT = "20s"
 QUEUE = f"bench-national-{os.getpid()}"
 # Shares of the mix within a tenant (the issue's five kinds).
 MIX = {"home": 0.35, "submit": 0.15, "leader": 0.15, "overview": 0.05, "api": 0.30}
@@ -551,54 +552,6 @@ def preflight(stack: Stack, tenant: Tenant) -> None:
             raise SystemExit(f"{kind}: {path} does not show a signed-in user")
 
 
-def run_wrk(
-    url: str,
-    requests: list[tuple[str, str, str, str]],
-    seconds: int,
-    connections: int,
-    workdir: Path,
-    during=None,
-) -> dict:
-    """wrk over ``requests`` (bench/requests.lua); ``during(seconds)`` runs in a thread."""
-    path = workdir / f"requests-{time.monotonic_ns()}.tsv"
-    path.write_text("".join("\t".join(r) + "\n" for r in requests))
-    command = [
-        "wrk",
-        "-t2",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--latency",
-        "--timeout",
-        "20s",
-        "-s",
-        str(benchlib.REPO / "bench" / "requests.lua"),
-        url,
-        "--",
-        str(path),
-        COOKIE,
-    ]
-    load = os.getloadavg()[0]
-    thread = None
-    if during is not None:
-        thread = threading.Thread(target=during, args=(seconds,), daemon=True)
-        thread.start()
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
-    if thread is not None:
-        thread.join()
-    path.unlink()
-    return {**bench_web.parse_wrk(output), "loadavg_1m_before": round(load, 2)}
-
-
-def settle(url: str, timeout: float = 120) -> None:
-    """Until the nodes have worked off what wrk left queued (as bench/web.py's ``settle``)."""
-    deadline, quick = time.monotonic() + timeout, 0
-    while quick < 3 and time.monotonic() < deadline:
-        started = time.monotonic()
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(url, timeout=timeout).read()  # noqa: S310 - loopback
-        quick = quick + 1 if time.monotonic() - started < 0.05 else 0
-
-
 def served_by(url: str, count: int) -> Counter[str]:
     """Which node answered each of ``count`` requests (HAProxy's ``X-Served-By``)."""
     seen: Counter[str] = Counter()
@@ -670,14 +623,15 @@ def main() -> None:
         for tenant in tenants[:3] + tenants[-3:]:
             preflight(stack, tenant)
         results["memory_started"] = memory(stack)
-        warm = run_wrk(
+        warm = bench_web.wrk(
             stack.url("product"),
             refreshed(app, uniform_mix(tenants)),
             args.warm,
             args.connections,
             stack.workdir,
+            timeout=WRK_TIMEOUT,
         )
-        settle(stack.url("product", "/healthz"))
+        bench_web.settle_url(stack.url("product", "/healthz"))
         results["warm"] = warm
         results["memory_warmed"] = memory(stack)
         print(
@@ -692,10 +646,17 @@ def main() -> None:
         runs: dict[str, list[dict]] = {"product": [], "bare": []}
         for round_ in range(args.repeat):
             for group, requests in (("product", refreshed(app, mix)), ("bare", baseline)):
-                result = run_wrk(
-                    stack.url(group), requests, args.duration, args.connections, stack.workdir
+                result = bench_web.wrk(
+                    stack.url(group),
+                    requests,
+                    args.duration,
+                    args.connections,
+                    stack.workdir,
+                    timeout=WRK_TIMEOUT,
                 )
-                settle(stack.url(group, "/healthz" if group == "product" else "/items/1"))
+                bench_web.settle_url(
+                    stack.url(group, "/healthz" if group == "product" else "/items/1")
+                )
                 runs[group].append(result)
                 print(
                     f"  round {round_ + 1} {group:8} {result['rps']:7.1f} req/s  "
@@ -743,8 +704,14 @@ def stop_under_load(stack: Stack, requests: list, args, how: str) -> dict:
         time.sleep(seconds / 3)
         os.killpg(victim.process.pid, getattr(signal, how))
 
-    result = run_wrk(
-        stack.url("product"), requests, args.failover, args.connections, stack.workdir, stop_node
+    result = bench_web.wrk(
+        stack.url("product"),
+        requests,
+        args.failover,
+        args.connections,
+        stack.workdir,
+        timeout=WRK_TIMEOUT,
+        during=stop_node,
     )
     after = stack.server_stats()
     servers = {

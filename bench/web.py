@@ -337,8 +337,25 @@ UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
 def run_wrk(target: Target, seconds: int, connections: int, workdir: Path) -> dict:
-    requests_file = workdir / f"{target.key}.tsv"
-    requests_file.write_text("".join("\t".join(r) + "\n" for r in target.requests))
+    result = wrk(f"http://127.0.0.1:{target.port}", target.requests, seconds, connections, workdir)
+    settle(target.port)
+    return result
+
+
+def wrk(
+    url: str,
+    requests: list[tuple[str, str, str, str]],
+    seconds: int,
+    connections: int,
+    workdir: Path,
+    *,
+    timeout: str = "10s",
+    during=None,
+) -> dict:
+    """wrk over ``requests`` (bench/requests.lua, signed in with ``COOKIE``); ``during(seconds)``
+    runs in a thread meanwhile. The load average before is part of the result."""
+    path = workdir / f"requests-{time.monotonic_ns()}.tsv"
+    path.write_text("".join("\t".join(r) + "\n" for r in requests))
     command = [
         "wrk",
         "-t2",
@@ -346,17 +363,23 @@ def run_wrk(target: Target, seconds: int, connections: int, workdir: Path) -> di
         f"-d{seconds}s",
         "--latency",
         "--timeout",
-        "10s",
+        timeout,
         "-s",
         str(benchlib.REPO / "bench" / "requests.lua"),
-        f"http://127.0.0.1:{target.port}",
+        url,
         "--",
-        str(requests_file),
+        str(path),
         COOKIE,
     ]
     load = os.getloadavg()[0]
+    thread = None
+    if during is not None:
+        thread = threading.Thread(target=during, args=(seconds,), daemon=True)
+        thread.start()
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
-    settle(target.port)
+    if thread is not None:
+        thread.join()
+    path.unlink()
     return {**parse_wrk(output), "loadavg_1m_before": round(load, 2)}
 
 
@@ -364,11 +387,16 @@ def settle(port: int, timeout: float = 120) -> None:
     """Wait until the server has worked off what wrk left queued (sync workers finish every
     accepted request even after wrk hung up), so one target's backlog never slows the next."""
     probe = "/healthz" if port == PRODUCT_PORT else "/items/1"
+    settle_url(f"http://127.0.0.1:{port}{probe}", timeout)
+
+
+def settle_url(url: str, timeout: float = 120) -> None:
+    """Until ``url`` has answered quickly three times in a row."""
     deadline, quick = time.monotonic() + timeout, 0
     while quick < 3 and time.monotonic() < deadline:
         started = time.monotonic()
         with contextlib.suppress(OSError):
-            urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=timeout).read()
+            urllib.request.urlopen(url, timeout=timeout).read()  # noqa: S310 - loopback
         quick = quick + 1 if time.monotonic() - started < 0.05 else 0
 
 
