@@ -10,9 +10,9 @@ reminder, "preparation opened", is due per person), in a database of its own::
 
 What runs is the product's own path, nothing called in-process: the real ``celery beat``
 (``worker.main``) sends ``plan_all_tenants`` every REMINDER_PLAN_SECONDS; it fans out one
-``plan_tenant`` per tenant on the reminders queue; each plans its outbox rows and enqueues one
+``plan_tenant`` per tenant on the planning queue; each plans its outbox rows and enqueues one
 ``deliver_reminders`` per chunk; two worker groups (separate ``celery worker`` processes, both
-WORKER_QUEUES=reminders, prefork × ``--concurrency``) take them and send to the SMTP sink
+WORKER_QUEUES=planning,reminders, prefork × ``--concurrency``) take them and send to the SMTP sink
 (``bench/smtp_sink.py``, which spools every message). When ``--kill-at`` of the people have
 been received, group B's whole process group gets SIGKILL. Its claims come back when their
 lease (REMINDER_LEASE_SECONDS) has run out, at the beat's next planning (``release_expired``).
@@ -222,7 +222,9 @@ def main() -> None:
     celery = app.extensions["celery"]
     logs = {g: workdir / f"worker-{g}.log" for g in ("a", "b")}
     groups = {
-        g: benchlib.start_worker(env, "reminders", args.concurrency, log, "INFO", name=f"group{g}")
+        g: benchlib.start_worker(
+            env, "planning,reminders", args.concurrency, log, "INFO", name=f"group{g}"
+        )
         for g, log in logs.items()
     }
     beat = None
