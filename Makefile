@@ -79,11 +79,16 @@ bench: install services $(VENV)/.bench-installed
 # The country at 1/20 of its size behind HAProxy and PgBouncer (issue 20; bench/README.md), in
 # a database of its own, generated once and reused.
 NATIONAL_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench_national
+# The fan-out country (one reminder due per person) for bench/national_reminders.py.
+NATIONAL_FANOUT_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench_national_fanout
 bench-national: install services $(VENV)/.bench-installed
 	@for tool in wrk haproxy pgbouncer; do command -v $$tool >/dev/null || [ -x /usr/sbin/$$tool ] || \
 	  { echo "bench/national.py needs $$tool: apt-get install $$tool"; exit 1; }; done
 	BENCH_DATABASE_URL=$(NATIONAL_DATABASE_URL) $(BIN)/python bench/country.py --scale 0.05
 	BENCH_DATABASE_URL=$(NATIONAL_DATABASE_URL) $(BIN)/python bench/national.py --warm 90 --repeat 3
+	BENCH_DATABASE_URL=$(NATIONAL_DATABASE_URL) $(BIN)/python bench/national_reports.py
+	BENCH_DATABASE_URL=$(NATIONAL_FANOUT_DATABASE_URL) $(BIN)/python bench/country.py --scale 0.05 --fanout
+	BENCH_DATABASE_URL=$(NATIONAL_FANOUT_DATABASE_URL) $(BIN)/python bench/national_reminders.py --scale 0.05
 
 $(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test,bench]"

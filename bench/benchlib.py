@@ -227,10 +227,16 @@ def spread(values: list[float]) -> str:
 
 
 def start_worker(
-    env: dict[str, str], queues: str | None, concurrency: int, log: Path, loglevel: str = "WARNING"
+    env: dict[str, str],
+    queues: str | None,
+    concurrency: int,
+    log: Path,
+    loglevel: str = "WARNING",
+    name: str | None = None,
 ) -> subprocess.Popen:
     """The product's Celery worker (prefork) on the queue kinds ``queues`` (WORKER_QUEUES;
-    None: all) of env's CELERY_QUEUE, in its own process group."""
+    None: all) of env's CELERY_QUEUE, in its own process group; ``name``: its node name (two
+    worker groups on one host need two)."""
     if queues:
         env = {**env, "WORKER_QUEUES": queues}
     with log.open("wb") as out:
@@ -248,6 +254,7 @@ def start_worker(
                 "--without-mingle",
                 "--without-heartbeat",
                 f"--loglevel={loglevel}",
+                *([f"--hostname={name}@%h"] if name else []),
             ],
             cwd=REPO,
             env=env,

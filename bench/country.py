@@ -17,6 +17,7 @@ under ``SMALLEST`` people, which the four-level tree needs): ``--scale 0.05`` is
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -76,18 +77,22 @@ def sizes(scale: float) -> Sizes:
     return sized
 
 
-def expected(scale: float, index: int) -> dict:
+def expected(scale: float, index: int, fanout: bool = False) -> dict:
     return {
         **sizes(scale).__dict__,
         "seed": SEED + index,
-        "fanout": False,
+        "fanout": fanout,
         "version": GENERATOR_VERSION,
         "scale": scale,
     }
 
 
-def ensure_country(only: int | None = None, scale: float = 1.0) -> dict[str, float]:
-    """Generate what is missing; returns seconds per generated tenant."""
+def ensure_country(
+    only: int | None = None, scale: float = 1.0, fanout: bool = False
+) -> dict[str, float]:
+    """Generate what is missing; returns seconds per generated tenant. ``fanout``: each
+    municipality shaped like ``bench-fanout`` (every team's cycle opens today, so exactly one
+    reminder is due per person: bench/national_reminders.py), in a database of its own."""
     from bench.generator import LOCAL, generate, vacuum_analyze
     from web import create_app
 
@@ -96,7 +101,7 @@ def ensure_country(only: int | None = None, scale: float = 1.0) -> dict[str, flo
     took: dict[str, float] = {}
     with app.app_context():
         for index, (slug, share) in enumerate(list(tenants(scale).items())[:only]):
-            want = expected(share, index)
+            want = expected(share, index, fanout)
             found = benchlib.generated_with(slug)
             if found and all(found.get(k) == v for k, v in want.items()):
                 continue
@@ -106,6 +111,7 @@ def ensure_country(only: int | None = None, scale: float = 1.0) -> dict[str, flo
                 sizes(share),
                 seed=SEED + index,
                 as_of=datetime.now(LOCAL).date(),
+                fanout=fanout,
                 replace=found is not None,
                 params={"scale": share},
             )
@@ -122,19 +128,27 @@ def main() -> None:
     parser.add_argument(
         "--scale", type=float, default=1.0, help="every municipality at this share of its size"
     )
+    parser.add_argument(
+        "--fanout",
+        action="store_true",
+        help="every person due one reminder today (for bench/national_reminders.py)",
+    )
     args = parser.parse_args()
     load = benchlib.machine()["loadavg_1m_at_start"]
     started = time.monotonic()
-    took = ensure_country(args.only, args.scale)
+    took = ensure_country(args.only, args.scale, args.fanout)
     total = time.monotonic() - started
     print(
         f"{len(took)} generated, the rest reused; {total:.0f} s in all "
-        f"(load average {load} at start)"
+        f"(load average {load} at start, {os.getloadavg()[0]:.2f} at the end)"
     )
     benchlib.save(
-        "country",
+        "country-fanout" if args.fanout else "country",
         {
             "scale": args.scale,
+            "fanout": args.fanout,
+            "load_average_at_start": load,
+            "load_average_at_end": os.getloadavg()[0],
             "generated_s": took,
             "total_s": total,
             "people": sum(scaled_people(p, args.scale) for p in country_sizes()[: args.only]),

@@ -51,7 +51,8 @@ def test_every_task_has_its_queue(app):
         return router.route({}, task)["queue"].name
 
     assert queue("web.reminders.tasks.deliver_reminders") == queue_name(base, "reminders")
-    assert queue("web.reminders.tasks.plan_all_tenants") == f"{base}.reminders"
+    assert queue("web.reminders.tasks.plan_all_tenants") == f"{base}.planning"
+    assert queue("web.reminders.tasks.plan_tenant") == f"{base}.planning"
     assert queue("web.reports.tasks.generate_report") == f"{base}.reports"
     assert queue("web.collections.tasks.compile_collection") == f"{base}.compilations"
     assert queue("web.themes.tasks.embed_entry") == f"{base}.compilations"
@@ -62,6 +63,48 @@ def test_every_task_has_its_queue(app):
     tasks = set(app.extensions["celery"].tasks)
     for pattern in TASK_ROUTES:
         assert any(name.startswith(pattern.rstrip("*")) for name in tasks), pattern
+
+
+BACKLOG = 60
+
+
+def test_planning_does_not_wait_behind_queued_deliveries(app, committed_make, tmp_path):
+    """The beat's planning pass is taken next, not after every delivery already queued: a
+    backlog of deliveries is waiting when a planning task is sent, and the reminder worker (on
+    both its queues, as docker-compose.yml runs it) runs the planning among the first tasks."""
+    town = build_town(committed_make)
+    celery = app.extensions["celery"]
+    celery.control.purge()
+    for _ in range(BACKLOG):
+        celery.send_task("web.reminders.tasks.deliver_reminders", args=(town.tenant.id,))
+    celery.send_task("web.reminders.tasks.plan_tenant", args=(town.tenant.id,))
+    env = child_env(
+        DATABASE_URL=APP_DATABASE_URL,
+        REDIS_URL=TEST_REDIS_URL,
+        AKTOR_ENV="test",
+        SECRET_KEY="test-secret",
+        REMINDER_SEND_WINDOW="always",
+    )
+    worker = celery_worker(env, tmp_path / "reminders.log", queues="planning,reminders")
+    try:
+        wait_for(
+            lambda: (
+                worker.output().count("deliver_reminders[") >= 2 * BACKLOG
+                and "plan_tenant[" in worker.output()
+            ),
+            240,
+            "the backlog and the planning done",
+        )
+    finally:
+        worker.stop()
+    done = [
+        line
+        for line in worker.output().splitlines()
+        if " succeeded in " in line and "Task " in line
+    ]
+    planned_at = next(i for i, line in enumerate(done) if "plan_tenant[" in line)
+    # Through one FIFO queue it would come after all BACKLOG deliveries.
+    assert planned_at < 5, "\n".join(done[: planned_at + 1])
 
 
 def test_a_report_run_does_not_delay_a_reminder(app, committed_make, smtp_server, tmp_path):
@@ -139,7 +182,7 @@ def test_a_report_run_does_not_delay_a_reminder(app, committed_make, smtp_server
         queues="default,reports,compilations",
     )
     reminder_worker = celery_worker(
-        env, tmp_path / "reminders.log", "--hostname", "reminders@%h", queues="reminders"
+        env, tmp_path / "reminders.log", "--hostname", "reminders@%h", queues="planning,reminders"
     )
     workers = (report_worker, reminder_worker)
 

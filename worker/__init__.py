@@ -28,8 +28,15 @@ TASK_MODULES = [
 # or a compilation (the themes' embedding, the examples' redaction) must not hold up a reminder,
 # nor the 15-second refresh of HR's overview. Every task goes to the queue of its package; what
 # no route names goes to "default" (heartbeat, retention, SAML metadata, HR's overview copies).
-QUEUE_KINDS = ("default", "reminders", "reports", "compilations")
+# Planning reminders has a queue of its own: a pass plans every tenant in seconds, and it must
+# not wait behind the thousands of deliveries the previous pass queued (a FIFO queue did that:
+# 1,100 s late with the whole country's reminders queued, bench/README.md). The reminder
+# workers consume both; each worker takes from its queues in turn, so a planning task is next.
+QUEUE_KINDS = ("default", "planning", "reminders", "reports", "compilations")
 TASK_ROUTES = {
+    # Exact names first: Celery matches them before any pattern.
+    "web.reminders.tasks.plan_all_tenants": "planning",
+    "web.reminders.tasks.plan_tenant": "planning",
     "web.reminders.tasks.*": "reminders",
     "web.reports.tasks.*": "reports",
     "web.collections.tasks.*": "compilations",
