@@ -217,6 +217,8 @@ def _register_template_helpers(app: Flask) -> None:
             "can": lambda permission, obj=None: can(user, Permission(permission), obj),
         }
 
+    app.jinja_env.globals["fixed_url"] = navigation.fixed_url
+
 
 def _configure_sqlite(app: Flask) -> None:
     """Let web, worker and beat share one SQLite file: WAL and a busy timeout."""
