@@ -30,12 +30,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from web import timeouts
+    from web import tenancy, timeouts
 
     timeouts.engine_options(app.config)
+    tenancy.engine_options(app.config)
     logs.init_app(app)
     _import_models()
     extensions.db.init_app(app)
+    with app.app_context():
+        tenancy.init_engine(extensions.db.engine)
     extensions.migrate.init_app(
         app,
         extensions.db,
