@@ -205,7 +205,7 @@ def _check_only_limited(app: Flask, limiter: Limiter) -> None:
         if endpoint is not None and (
             endpoint in endpoints or endpoint.startswith(LIMITED_PREFIXES)
         ):
-            check()
+            limiter._check_request_limit()
 
     hooks[hooks.index(check)] = _check_request_limit
 
