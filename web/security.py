@@ -208,6 +208,20 @@ def _check_only_limited(app: Flask, limiter: Limiter) -> None:
             limiter._check_request_limit()
 
     hooks[hooks.index(check)] = _check_request_limit
+    # Its after_request adds the X-RateLimit headers of a check made: none was, elsewhere.
+    after = app.after_request_funcs.get(None, [])
+    inject = next((f for f in after if getattr(f, "args", None) == (limiter,)), None)
+    if inject is not None:
+
+        def _inject_headers(response: Response) -> Response:
+            endpoint = request.endpoint
+            if endpoint is not None and (
+                endpoint in endpoints or endpoint.startswith(LIMITED_PREFIXES)
+            ):
+                return inject(response)
+            return response
+
+        after[after.index(inject)] = _inject_headers
 
 
 def _too_many_requests(exc) -> Response:
