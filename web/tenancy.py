@@ -10,6 +10,7 @@ tenant-owned data raises ``TenantScopeMissing`` rather than silently seeing ever
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -264,6 +265,13 @@ TENANT_COPIES = 256
 _tenant_copies: OrderedDict[str, tuple[float, dict]] = OrderedDict()
 
 
+@functools.cache
+def _tenant_manager():  # the class manager of Tenant, once imported
+    from web.tenants.models import Tenant
+
+    return sa_inspect(Tenant).class_manager
+
+
 def tenant_cache_seconds() -> float:
     """5 s by default; 0 (no copies) in tests (``web.config``)."""
     return float(current_app.config["TENANT_CACHE_SECONDS"])
@@ -284,7 +292,8 @@ def tenant_by_slug(slug: str):
         if tenant is None:
             # Attached as if just loaded: no SQL, no pending changes (settings copied, since
             # code may change the dict in place).
-            tenant = Tenant(**{**values, "settings": copy.deepcopy(values["settings"])})
+            tenant = _tenant_manager().new_instance()  # as the ORM loads a row: no __init__
+            tenant.__dict__.update(values, settings=copy.deepcopy(values["settings"]))
             make_transient_to_detached(tenant)
             db.session.add(tenant)
         return tenant
