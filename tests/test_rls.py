@@ -123,3 +123,74 @@ def test_every_table_of_the_schema_is_under_rls_or_exempted_with_a_reason(app, d
     assert uncovered == [], "add row-level security (web/rls.py) or an exemption with a reason"
     assert set(NOT_UNDER_RLS) <= names, "an exemption names a table that no longer exists"
     assert not any(forced for name, forced, _ in tables if name in NOT_UNDER_RLS)
+
+
+# --- the first round trip: BEGIN and the tenant in one, instead of pre-ping, BEGIN, set_config --
+
+
+def _backend_pid() -> int:
+    return db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+def test_a_scope_begins_its_transaction_with_the_tenant_in_one_round_trip(app, two_tenants):
+    from tests.querycount import count_queries
+
+    a, b = two_tenants
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # a fresh pool: the scope below checks a connection out
+        # As a request does: its session's transaction has begun (the tenant's copy attached)
+        # before the scope takes a connection.
+        db.session.begin()
+        with count_queries() as queries, tenant_scope(a.id):
+            names = db.session.execute(text("SELECT display_name FROM users")).scalars().all()
+            setting = db.session.execute(text("SELECT current_setting('app.tenant_id')")).scalar()
+        assert names == ["Alma RLS"]
+        assert setting == str(a.id)
+        # set_config went with BEGIN at the checkout, not as a statement of its own (the one
+        # counted is the scope's end, which clears it in the still open transaction).
+        assert queries.statements[0] == "SELECT display_name FROM users", str(queries)
+        assert [s for s in queries.statements if "set_config" in s] == [queries.statements[-1]]
+        db.session.commit()
+        # The next transaction (a connection taken by the statement itself) sets it as before.
+        with count_queries() as queries, tenant_scope(b.id):
+            assert db.session.execute(text("SELECT display_name FROM users")).scalar() == (
+                "Bent RLS"
+            )
+            db.session.commit()
+            assert db.session.execute(text("SELECT display_name FROM users")).scalar() == (
+                "Bent RLS"
+            )
+        db.session.commit()
+        assert db.session.execute(text("SELECT count(*) FROM users")).scalar() == 0
+        db.session.remove()
+
+
+@pytest.mark.parametrize("scoped", [True, False], ids=["tenant-scope", "no-scope"])
+def test_a_connection_killed_in_the_pool_is_replaced_at_checkout(app, two_tenants, scoped):
+    """What the pool's pre-ping guaranteed: a pooled connection that died (a restarted server
+    or pooler) is replaced when taken, and the request never sees it."""
+    a, _ = two_tenants
+    owner = create_engine(TEST_DATABASE_URL)
+    try:
+        with app.app_context():
+            db.session.remove()
+            with tenant_scope(a.id):
+                killed = _backend_pid()
+                db.session.commit()
+            db.session.remove()  # the connection is back in the pool
+            with owner.begin() as conn:
+                assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": killed}).scalar()
+            if scoped:
+                db.session.begin()  # as a request: the checkout begins with the tenant
+                with tenant_scope(a.id):
+                    assert db.session.execute(text("SELECT display_name FROM users")).scalar() == (
+                        "Alma RLS"
+                    )
+                    assert _backend_pid() != killed
+            else:
+                assert _backend_pid() != killed
+                assert db.session.execute(text("SELECT count(*) FROM users")).scalar() == 0
+            db.session.remove()
+    finally:
+        owner.dispose()

@@ -30,12 +30,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from web import timeouts
+    from web import tenancy, timeouts
 
     timeouts.engine_options(app.config)
+    tenancy.engine_options(app.config)
     logs.init_app(app)
     _import_models()
     extensions.db.init_app(app)
+    with app.app_context():
+        tenancy.init_engine(extensions.db.engine)
     extensions.migrate.init_app(
         app,
         extensions.db,
@@ -216,6 +219,8 @@ def _register_template_helpers(app: Flask) -> None:
             "is_current_nav": lambda item: navigation.is_current(item, request.endpoint),
             "can": lambda permission, obj=None: can(user, Permission(permission), obj),
         }
+
+    app.jinja_env.globals["fixed_url"] = navigation.fixed_url
 
 
 def _configure_sqlite(app: Flask) -> None:

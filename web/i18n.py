@@ -118,21 +118,36 @@ def locale_name() -> str:
 # The app has one translation domain.
 
 
-def install_template_gettext(app) -> None:
+def cached_translations():
+    """The request's catalogue, remembered on Flask-Babel's namespace for the locale in force."""
     from flask_babel import get_translations
 
-    def translations():
-        ns = g.get("_flask_babel") if g else None
-        locale = getattr(ns, "babel_locale", None)
-        if locale is None:
-            return get_translations()  # first use in this request: let Flask-Babel choose
-        remembered = getattr(ns, "aktor_translations", None)
-        if remembered is not None and remembered[0] is locale:
-            return remembered[1]
-        found = get_translations()
-        ns.aktor_translations = (locale, found)
-        return found
+    ns = g.get("_flask_babel") if g else None
+    locale = getattr(ns, "babel_locale", None)
+    if locale is None:
+        return get_translations()  # first use in this request: let Flask-Babel choose
+    remembered = getattr(ns, "aktor_translations", None)
+    if remembered is not None and remembered[0] is locale:
+        return remembered[1]
+    found = get_translations()
+    ns.aktor_translations = (locale, found)
+    return found
 
+
+def _cached_gettext(string: str) -> str:
+    return cached_translations().ugettext(string)
+
+
+def lazy_gettext(string: str):
+    """Flask-Babel's ``lazy_gettext`` (the same lazy string) translated through the remembered
+    catalogue: the menu's labels are rendered on every page."""
+    from flask_babel.speaklater import LazyString
+
+    return LazyString(_cached_gettext, string)
+
+
+def install_template_gettext(app) -> None:
+    translations = cached_translations
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),

@@ -10,10 +10,12 @@ tenant-owned data raises ``TenantScopeMissing`` rather than silently seeing ever
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, g, has_app_context
@@ -92,7 +94,13 @@ _RLS_KEY = "aktorskab_rls_tenant"
 def _sync_database_tenant(session: Session) -> None:
     if not session.in_transaction():
         return  # after_begin sets it when the next transaction starts
-    connection = session.connection()
+    # If this takes a connection from the pool, the checkout begins the transaction with the
+    # tenant already set (below).
+    token = _BEGIN_WITH_TENANT.set(current_tenant_id())
+    try:
+        connection = session.connection()
+    finally:
+        _BEGIN_WITH_TENANT.reset(token)
     _apply(connection)
 
 
@@ -111,9 +119,90 @@ def _apply(connection) -> None:
 
 @event.listens_for(Session, "after_begin")
 def _tenant_into_transaction(session: Session, transaction, connection) -> None:
-    # A new transaction starts without the setting (it is transaction-local).
-    connection.info[_RLS_KEY] = None
+    # A new transaction starts without the setting (it is transaction-local), unless the pool's
+    # checkout has just begun it with the tenant (``_begin_with_tenant``).
+    begun = connection.info.pop(_BEGUN_WITH, _NO_TENANT)
+    connection.info[_RLS_KEY] = None if begun is _NO_TENANT else begun
     _apply(connection)
+
+
+# --- a connection's first round trip (PostgreSQL) --------------------------------------------
+# With the pool's pre-ping, every page paid three round trips before its first statement: the
+# ping, BEGIN and set_config. They are one here. The pool's pre-ping is off on PostgreSQL and
+# each checkout checks the connection itself:
+#
+# - when the session takes the connection to enter a tenant's scope (``_sync_database_tenant``,
+#   every tenant page and task), one simple query "BEGIN; SELECT set_config('app.tenant_id',
+#   '<id>', true)" both proves the connection alive and opens its transaction with the tenant
+#   set; SQLAlchemy then begins that same transaction (psycopg sends no BEGIN while one is
+#   open) and ``after_begin`` finds the tenant in place. It ends with the transaction as before,
+#   so PgBouncer's transaction pooling sees one ordinary transaction;
+# - every other checkout pings exactly as the pre-ping did.
+#
+# Either way a failure raises DisconnectionError, on which the pool discards the connection and
+# tries once more on a new one: the pre-ping's guarantee, after a database or pooler restart.
+_BEGIN_WITH_TENANT: ContextVar[int | None] = ContextVar("aktorskab_begin_with", default=None)
+_BEGUN_WITH = "aktorskab_begun_with"
+
+
+def engine_options(config: dict) -> None:
+    """PostgreSQL: the checkout below replaces the pool's pre-ping (before the engine exists)."""
+    if str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+            "pool_pre_ping": False,
+        }
+
+
+def init_engine(engine) -> None:
+    """Install the checkout on a psycopg engine (``create_app``)."""
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return
+    from sqlalchemy.exc import DisconnectionError
+
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkout")
+    def _check_out(dbapi_connection, record, proxy) -> None:
+        record.info.pop(_BEGUN_WITH, None)
+        tenant = _BEGIN_WITH_TENANT.get()
+        try:
+            if tenant is not None and _may_begin(dbapi_connection):
+                _begin_with_tenant(dbapi_connection, tenant)
+                record.info[_BEGUN_WITH] = tenant
+            else:
+                dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            # A connection that failed either is not reused: the pool replaces it, once.
+            raise DisconnectionError(f"checkout: {error}") from error
+
+
+def _may_begin(dbapi_connection) -> bool:
+    """Idle, not autocommit, and with psycopg's plain BEGIN (no isolation level of its own)."""
+    from psycopg import pq
+
+    return (
+        dbapi_connection.info.transaction_status == pq.TransactionStatus.IDLE
+        and not dbapi_connection.autocommit
+        and dbapi_connection.isolation_level is None
+        and dbapi_connection.read_only is None
+        and dbapi_connection.deferrable is None
+    )
+
+
+def _begin_with_tenant(dbapi_connection, tenant_id: int) -> None:
+    from psycopg import errors, generators, pq
+
+    pgconn = dbapi_connection.pgconn
+    # Simple query protocol (two statements, no parameters): the id is an int, never text.
+    pgconn.send_query(b"BEGIN; SELECT set_config('app.tenant_id', '%d', true)" % int(tenant_id))
+    results = dbapi_connection.wait(generators.execute(pgconn))
+    ok = (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK)
+    for result in results:
+        if result.status not in ok:
+            raise errors.error_from_result(result, encoding=dbapi_connection.info.encoding)
+    if len(results) != 2:
+        raise errors.InternalError(f"BEGIN and set_config answered {len(results)} results")
 
 
 def get_or_404(model: type[T], ident: object, *options) -> T:
@@ -176,6 +265,13 @@ TENANT_COPIES = 256
 _tenant_copies: OrderedDict[str, tuple[float, dict]] = OrderedDict()
 
 
+@functools.cache
+def _tenant_manager():  # the class manager of Tenant, once imported
+    from web.tenants.models import Tenant
+
+    return sa_inspect(Tenant).class_manager
+
+
 def tenant_cache_seconds() -> float:
     """5 s by default; 0 (no copies) in tests (``web.config``)."""
     return float(current_app.config["TENANT_CACHE_SECONDS"])
@@ -196,7 +292,8 @@ def tenant_by_slug(slug: str):
         if tenant is None:
             # Attached as if just loaded: no SQL, no pending changes (settings copied, since
             # code may change the dict in place).
-            tenant = Tenant(**{**values, "settings": copy.deepcopy(values["settings"])})
+            tenant = _tenant_manager().new_instance()  # as the ORM loads a row: no __init__
+            tenant.__dict__.update(values, settings=copy.deepcopy(values["settings"]))
             make_transient_to_detached(tenant)
             db.session.add(tenant)
         return tenant

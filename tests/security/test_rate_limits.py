@@ -134,3 +134,44 @@ def test_without_trusted_proxies_a_forged_header_does_not_escape_the_limit(app, 
         client.get("/t/solby/auth/login", headers={"X-Forwarded-For": f"192.0.2.{n}"})
     forged = client.get("/t/solby/auth/login", headers={"X-Forwarded-For": "192.0.2.99"})
     assert forged.status_code == 429
+
+
+def test_the_limiter_checks_only_where_a_limit_applies(limited_app, make, monkeypatch):
+    """Pages without a limit skip the limiter's per-request check; the SSO endpoints and the
+    API still go through it."""
+    limiter = limited_app.extensions["rate_limiter"]
+    hooks = limited_app.before_request_funcs[None]
+    assert limiter._check_request_limit not in hooks  # replaced by the wrapper
+    original, checked = limiter._check_request_limit, []
+
+    def spy(*args, **kwargs):
+        checked.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(limiter, "_check_request_limit", spy)
+    make.tenant("solby")
+    client = limited_app.test_client()
+    for path in ("/t/solby/", "/t/solby/examples/", "/healthz"):
+        client.get(path)
+    assert checked == []
+    client.get("/t/solby/auth/login")  # (its decorator checks too, as before)
+    after_login = len(checked)
+    assert after_login >= 1
+    client.get("/t/solby/api/v1/me")
+    assert len(checked) > after_login
+
+
+def test_a_default_limit_keeps_the_check_on_every_request(app, db_session):
+    keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI")
+    keys += ("REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED", "INSTANCE_PATH")
+    limited = create_app(
+        {
+            **{k: app.config.get(k) for k in keys},
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_DEFAULT": "1000 per minute",
+            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
+        }
+    )
+    app.extensions["celery"].set_current()
+    limiter = limited.extensions["rate_limiter"]
+    assert limiter._check_request_limit in limited.before_request_funcs[None]

@@ -19,4 +19,7 @@ def init_app(app: Flask) -> None:
     # each request (0.1-0.2 ms of the signed-in floor) only to slide an expiry the absolute
     # timeout caps anyway.
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    from web.auth.session import SessionInterface
+
+    app.session_interface = SessionInterface()
     oidc.init_app(app)

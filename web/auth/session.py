@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from flask import abort, current_app, g, session
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.orm import contains_eager
 
@@ -159,3 +160,16 @@ def require_user() -> User:
     if user is None:
         abort(401)
     return user
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, whose serializer is built once per secret instead of twice
+    per request (open and save): the same keys, salt and signer, the same verification."""
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = app.extensions.get("session_serializer")
+        if built is None or built[0] != keys:
+            built = (keys, super().get_signing_serializer(app))
+            app.extensions["session_serializer"] = built
+        return built[1]
