@@ -159,10 +159,17 @@ def _my_open_cycles_statement():
     )
     parent = units.alias("parent_unit")
     tree = tree.union_all(
-        select(parent.c.id, parent.c.parent_id)
-        .select_from(tree)
-        .join(parent, parent.c.id == tree.c.parent_id)
-        .where(parent.c.tenant_id == tenant)
+        select(
+            tree.c.parent_id,
+            select(parent.c.parent_id)
+            .where(parent.c.id == tree.c.parent_id, parent.c.tenant_id == tenant)
+            .scalar_subquery(),
+        ).where(tree.c.parent_id.is_not(None))
+    )
+    unit_name = (
+        select(units.c.name)
+        .where(units.c.id == cycles.c.unit_id, units.c.tenant_id == tenant)
+        .scalar_subquery()
     )
     contributed = (
         select(participations.c.id)
@@ -186,7 +193,7 @@ def _my_open_cycles_statement():
     return (
         select(
             cycles.c.id,
-            units.c.name,
+            unit_name,
             cycles.c.phase,
             cycles.c.preparation_ends_on,
             cycles.c.meeting_at,
@@ -194,9 +201,6 @@ def _my_open_cycles_statement():
             cycles.c.follow_up_on,
             contributed,
             own_open,
-        )
-        .select_from(
-            cycles.join(units, and_(units.c.id == cycles.c.unit_id, units.c.tenant_id == tenant))
         )
         .where(
             cycles.c.tenant_id == tenant,
