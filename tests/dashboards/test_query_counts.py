@@ -106,3 +106,17 @@ def test_the_leader_dashboard_sends_at_most_six_statements(world, make, login, w
     response, log = queries_for(client, "get", url)
     assert response.status_code == 200
     assert log.count <= 6, str(log)
+
+
+def test_the_employee_home_sends_at_most_seven_statements(world, make, login):
+    """Tenant, its setting for row-level security, the user with roles and memberships, the
+    team's examples and their expectation tags, the open cycles with whether the user
+    contributed and their open actions in each (one statement: was three), the user's open
+    actions (was 9)."""
+    populate(world, make, 3)
+    client = login(world.anna)
+    url = world.url("/")
+    client.get(url)
+    response, log = queries_for(client, "get", url)
+    assert response.status_code == 200
+    assert log.count <= 7, str(log)

@@ -43,6 +43,7 @@ def _cycle_helpers() -> dict[str, object]:
         "phase_label": lambda phase: _phase_labels(locale_name())[Phase(phase)],
         "cycle_url": cycle_url,
         "cycle_links": cycle_links,
+        "row_links": row_links,
     }
 
 
@@ -85,10 +86,18 @@ def cycle_links(endpoint: str = "t.cycles.detail") -> Callable[[int], str] | Non
     """``cycle id -> URL`` of one page of cycles, for a table with a link per row: the URL is
     built once (``url_for``, ~10 µs) and each row's id put in its place."""
     pattern = cycle_url(_SENTINEL_ID, endpoint)
-    if pattern is None:
-        return None
+    return None if pattern is None else _filled(pattern)
+
+
+def row_links(endpoint: str, key: str) -> Callable[[int], str]:
+    """``id -> URL`` of ``endpoint`` whose one argument ``key`` is a row's id (an action's, a
+    unit's, an example's), built once per table as ``cycle_links``."""
+    return _filled(url_for(endpoint, **{key: _SENTINEL_ID}))
+
+
+def _filled(pattern: str) -> Callable[[int], str]:
     before, after = pattern.split(str(_SENTINEL_ID), 1)
-    return lambda cycle_id: f"{before}{int(cycle_id)}{after}"
+    return lambda row_id: f"{before}{int(row_id)}{after}"
 
 
 @bp.get("/actions/mine")
