@@ -146,6 +146,22 @@ def module_make(app: Flask, module_db) -> Iterator[factories.Factory]:
         yield factories.Factory(app)
 
 
+@pytest.fixture(scope="module")
+def module_scope(app: Flask, module_make) -> Callable[[Tenant], AbstractContextManager[None]]:
+    """``scope`` for a module's shared rows: a block run as a tenant, in a request context,
+    writing into ``module_db``."""
+    return _scope_in(app)
+
+
+def _scope_in(app: Flask) -> Callable[[Tenant], AbstractContextManager[None]]:
+    @contextmanager
+    def enter(tenant: Tenant) -> Iterator[None]:
+        with app.test_request_context("/"), tenant_scope(tenant.id):
+            yield
+
+    return enter
+
+
 @pytest.fixture
 def db_session(app: Flask, request) -> Iterator[scoped_session]:
     """db.session bound to one connection whose outer transaction is rolled back afterwards.
@@ -198,13 +214,7 @@ def ctx(app: Flask, db_session) -> Iterator[None]:
 @pytest.fixture
 def scope(app: Flask, db_session) -> Callable[[Tenant], AbstractContextManager[None]]:
     """Run a block as a tenant, in a request context (services use gettext and ``g``)."""
-
-    @contextmanager
-    def enter(tenant: Tenant) -> Iterator[None]:
-        with app.test_request_context("/"), tenant_scope(tenant.id):
-            yield
-
-    return enter
+    return _scope_in(app)
 
 
 @pytest.fixture

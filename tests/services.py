@@ -9,10 +9,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import requests
 from sqlalchemy.engine import make_url
 
 from tests.reaper import RUN_MARK, die_with_parent
@@ -279,14 +281,58 @@ def child_env(**overrides: str | None) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def serving(process: Process, ready_url: str, what: str, timeout: float = 30) -> Iterator[Process]:
+    """``process``, once ``ready_url`` answers 2xx (within ``timeout`` s); stopped afterwards."""
+
+    def up() -> bool:
+        assert process.popen.poll() is None, process.output()
+        try:
+            return requests.get(ready_url, timeout=2).ok
+        except requests.ConnectionError:
+            return False
+
+    try:
+        wait_for(up, timeout, what)
+        yield process
+    finally:
+        process.stop()
+
+
+def worker_env(
+    database_url: str | None = None, smtp_port: int | None = None, **more: str | None
+) -> dict[str, str]:
+    """A test-mode worker's environment on this run's database (the app's role unless
+    ``database_url``) and Redis; with ``smtp_port`` it mails there, at any hour."""
+    mail = (
+        {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "REMINDER_SEND_WINDOW": "always"}
+        if smtp_port is not None
+        else {}
+    )
+    return child_env(
+        DATABASE_URL=database_url or APP_DATABASE_URL,
+        REDIS_URL=TEST_REDIS_URL,
+        AKTOR_ENV="test",
+        SECRET_KEY="test-secret",
+        **mail,
+        **more,
+    )
+
+
 def celery_worker(
-    env: dict[str, str], log: Path, *extra: str, queues: str | None = None
+    env: dict[str, str],
+    log: Path,
+    *extra: str,
+    queues: str | None = None,
+    wrapper: tuple[str, ...] = (),
 ) -> Process:
-    """A worker on this run's queues: every kind, or the ``queues`` named (WORKER_QUEUES)."""
+    """A worker on this run's queues: every kind, or the ``queues`` named (WORKER_QUEUES);
+    ``wrapper`` goes before its command (e.g. ``unshare -rn``: no network)."""
     if queues is not None:
         env = {**env, "WORKER_QUEUES": queues}
     return Process(
         [
+            *wrapper,
             sys.executable,
             "-m",
             "celery",

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import io
 import logging
-import uuid
 from dataclasses import dataclass
 
 import pytest
 from flask import Flask, g
 from sqlalchemy import func, select
 
+from tests.apps import extra_app, limited_app
 from tests.security.netless import strip_nets
 from tests.world import build_world
-from web import create_app, errorpages
+from web import errorpages
 from web.examples.models import Example
 from web.extensions import db
 from web.logs import ContextFilter
@@ -68,24 +68,6 @@ EXAMPLE = {
 TOO_BIG = 3 * 1024 * 1024  # above MAX_CONTENT_LENGTH (2 MiB)
 
 
-def extra_app(app: Flask, **overrides) -> Flask:
-    """Another app on the same test database (and the test's transaction, via db.session)."""
-    keys = (
-        "ENV",
-        "TESTING",
-        "SECRET_KEY",
-        "SQLALCHEMY_DATABASE_URI",
-        "SQLALCHEMY_OWNER_URI",
-        "REDIS_URL",
-        "CELERY_QUEUE",
-        "WTF_CSRF_ENABLED",
-        "INSTANCE_PATH",
-    )
-    extra = create_app({**{k: app.config.get(k) for k in keys}, **overrides})
-    app.extensions["celery"].set_current()
-    return extra
-
-
 @pytest.fixture(scope="module")
 def netless(app: Flask) -> Flask:
     # PROPAGATE_EXCEPTIONS off, as in production: the test client then sees the 500 answer.
@@ -99,13 +81,7 @@ def guardless(app: Flask) -> Flask:
 
 @pytest.fixture(scope="module")
 def limited(app: Flask) -> Flask:
-    return extra_app(
-        app,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_SSO="1 per minute",
-        RATELIMIT_API="1 per minute",
-        RATELIMIT_KEY_PREFIX=f"rl-errors-{uuid.uuid4().hex}",
-    )
+    return limited_app(app, RATELIMIT_SSO="1 per minute", RATELIMIT_API="1 per minute")
 
 
 @pytest.fixture(scope="module")  # built once (module_db); each test in a savepoint

@@ -19,7 +19,11 @@ import pytest
 from sqlalchemy import insert, select
 
 from tests.reports.town import PERIOD, build_town
-from tests.services import APP_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env, wait_for
+from tests.services import (
+    celery_worker,
+    wait_for,
+    worker_env,
+)
 from web.cycles.models import Cycle, Phase
 from web.extensions import db
 from web.models import utcnow
@@ -165,15 +169,7 @@ def test_a_report_run_does_not_delay_a_reminder(app, committed_make, smtp_server
 
     celery = app.extensions["celery"]
     celery.control.purge()
-    env = child_env(
-        DATABASE_URL=APP_DATABASE_URL,
-        REDIS_URL=TEST_REDIS_URL,
-        AKTOR_ENV="test",
-        SECRET_KEY="test-secret",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(smtp_server.port),
-        REMINDER_SEND_WINDOW="always",
-    )
+    env = worker_env(smtp_port=smtp_server.port)
     report_worker = celery_worker(
         env,
         tmp_path / "reports.log",

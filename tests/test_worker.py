@@ -6,11 +6,10 @@ import sys
 import pytest
 
 from tests.services import (
-    APP_DATABASE_URL,
     TEST_QUEUE,
-    TEST_REDIS_URL,
     celery_worker,
     child_env,
+    worker_env,
 )
 from web import create_app
 from web.ops.tasks import count_users
@@ -26,12 +25,7 @@ def test_worker_runs_a_tenant_task_against_postgresql_and_redis(app, committed_m
     committed_make.user(b)
     celery = app.extensions["celery"]
     celery.control.purge()
-    env = child_env(
-        DATABASE_URL=APP_DATABASE_URL,
-        REDIS_URL=TEST_REDIS_URL,
-        AKTOR_ENV="test",
-        SECRET_KEY="test-secret",
-    )
+    env = worker_env()
     worker = celery_worker(env, tmp_path / "worker.log")
     try:
         with app.app_context():

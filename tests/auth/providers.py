@@ -31,7 +31,7 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 from werkzeug.serving import make_server
 
-from tests.services import Process, child_env, free_port, wait_for
+from tests.services import Process, child_env, free_port, serving
 
 NODE_PROVIDER_DIR = Path(__file__).parent / "node_provider"
 
@@ -295,18 +295,34 @@ def query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
-def ensure_node_provider_installed() -> None:
-    """``npm ci`` the Node provider once (make test does it too; this covers plain pytest)."""
-    if (NODE_PROVIDER_DIR / "node_modules" / "oidc-provider" / "package.json").exists():
+def ensure_npm_installed(folder: Path, package: str) -> None:
+    """``npm ci`` in ``folder`` once, unless ``package`` is there (make test does it too; this
+    covers plain pytest)."""
+    if (folder / "node_modules" / package / "package.json").exists():
         return
     npm = shutil.which("npm")
-    assert npm, "npm is needed for the oidc-provider interoperability test"
+    assert npm, f"npm is needed for the {package} interoperability test"
     subprocess.run(
         [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=NODE_PROVIDER_DIR,
+        cwd=folder,
         check=True,
         timeout=300,
     )
+
+
+def ensure_node_provider_installed() -> None:
+    ensure_npm_installed(NODE_PROVIDER_DIR, "oidc-provider")
+
+
+@contextmanager
+def node_server(
+    folder: Path, script: str, env: dict[str, str], log: Path, ready_url: str
+) -> Iterator[Process]:
+    """``node script`` in ``folder``, once ``ready_url`` answers; stopped afterwards."""
+    node = shutil.which("node")
+    assert node, f"node is needed for {folder.name}'s interoperability test"
+    with serving(Process([node, script], env, log, cwd=folder), ready_url, script) as process:
+        yield process
 
 
 @contextmanager
@@ -324,8 +340,6 @@ def node_provider(
     """The provider as a process; ``keys``: its private JWKs (the first signs), ``port``:
     to start it again under the same issuer (with other keys)."""
     ensure_node_provider_installed()
-    node = shutil.which("node")
-    assert node, "node is needed for the oidc-provider interoperability test"
     port = port or free_port()
     env = child_env(
         PORT=str(port),
@@ -337,21 +351,11 @@ def node_provider(
         NODE_ENV="test",
         **({"KEYS": json.dumps(keys)} if keys else {}),
     )
-    process = Process([node, "provider.mjs"], env, log, cwd=NODE_PROVIDER_DIR)
     issuer = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert process.popen.poll() is None, process.output()
-        try:
-            return requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1).ok
-        except requests.ConnectionError:
-            return False
-
-    try:
-        wait_for(up, 30, "oidc-provider")
+    with node_server(
+        NODE_PROVIDER_DIR, "provider.mjs", env, log, f"{issuer}/.well-known/openid-configuration"
+    ):
         yield issuer
-    finally:
-        process.stop()
 
 
 def publish(issuer: str, **what: Any) -> None:

@@ -12,7 +12,7 @@ import requests
 
 from tests.auth.flows import Flow
 from tests.auth.providers import MockProvider
-from tests.services import ROOT, Process, child_env, free_port, wait_for
+from tests.services import ROOT, Process, child_env, free_port, serving
 from web.auth.services import current_settings, update_settings
 from web.demo.municipality import load_demo
 from web.demo.sso import DEV_PROVIDER_URL, configure_demo_sso, demo_settings
@@ -39,19 +39,8 @@ def dev_provider(tmp_path_factory) -> Iterator[MockProvider]:
         [sys.executable, "-m", "web.demo.dev_provider", "--port", str(port)], child_env(), log
     )
     url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert process.popen.poll() is None, process.output()
-        try:
-            return requests.get(f"{url}/.well-known/openid-configuration", timeout=1).ok
-        except requests.ConnectionError:
-            return False
-
-    try:
-        wait_for(up, 30, "the dev identity provider")
+    with serving(process, f"{url}/.well-known/openid-configuration", "the dev identity provider"):
         yield MockProvider(url)
-    finally:
-        process.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import requests
 from tests.auth.flows import SamlFlow
 from tests.auth.test_login import roles_of, user_by_subject
 from tests.auth.test_saml_node_idp import IDP_DIR, ensure_installed, posted_response
-from tests.services import ROOT, Process, child_env, free_port, wait_for
+from tests.services import ROOT, Process, child_env, free_port, serving
 from web.demo.municipality import load_demo
 from web.demo.saml import DEMO_SAML_SLUG, SAML_IDP_URL, files_dir, saml_idp_url
 from web.extensions import db
@@ -60,16 +60,7 @@ def test_demo_saml_tenant_logs_in_through_the_demo_idp(app, client, db_session, 
         "SP_METADATA": str(tmp_path / "sp.xml"),
     }
     process = Process(["node", "idp.mjs"], child_env(**env), tmp_path / "idp.log", cwd=IDP_DIR)
-    try:
-
-        def up() -> bool:
-            assert process.popen.poll() is None, process.output()
-            try:
-                return requests.get(f"http://127.0.0.1:{port}/metadata", timeout=1).ok
-            except requests.ConnectionError:
-                return False
-
-        wait_for(up, 30, "the demo IdP")
+    with serving(process, f"http://127.0.0.1:{port}/metadata", "the demo IdP"):
         flow = SamlFlow(client, tenant)
         start = client.get(f"/t/{DEMO_SAML_SLUG}/auth/login")
         chooser = requests.get(start.headers["Location"], timeout=60)
@@ -85,5 +76,3 @@ def test_demo_saml_tenant_logs_in_through_the_demo_idp(app, client, db_session, 
         user = user_by_subject(app, tenant, "birgitte.admin")
         assert user.display_name == "Birgitte Holm"
         assert ("admin", "sso") in roles_of(app, tenant, user)
-    finally:
-        process.stop()

@@ -11,8 +11,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,8 +19,9 @@ import pytest
 import requests
 
 from tests.auth.flows import SamlFlow, configure_saml, refusals
+from tests.auth.providers import ensure_npm_installed, node_server
 from tests.auth.test_login import memberships_of, roles_of, user_by_subject
-from tests.services import Process, child_env, free_port, wait_for
+from tests.services import child_env, free_port
 from web.auth.saml.keys import generate
 from web.auth.tasks import refresh_saml_metadata
 
@@ -40,24 +39,12 @@ ACCOUNTS = {
 
 
 def ensure_installed() -> None:
-    """``npm ci`` the samlify IdP once (make test does it too; this covers plain pytest)."""
-    if (IDP_DIR / "node_modules" / "samlify" / "package.json").exists():
-        return
-    npm = shutil.which("npm")
-    assert npm, "npm is needed for the samlify interoperability test"
-    subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=IDP_DIR,
-        check=True,
-        timeout=300,
-    )
+    ensure_npm_installed(IDP_DIR, "samlify")
 
 
 @contextmanager
 def samlify_idp(folder: Path, sp_metadata: bytes) -> Iterator[str]:
     ensure_installed()
-    node = shutil.which("node")
-    assert node, "node is needed for the samlify interoperability test"
     write_idp_key(folder)
     (folder / "sp.xml").write_bytes(sp_metadata)
     port = free_port()
@@ -69,21 +56,9 @@ def samlify_idp(folder: Path, sp_metadata: bytes) -> Iterator[str]:
         ACCOUNTS=json.dumps(ACCOUNTS),
         ENCRYPT="1",
     )
-    process = Process([node, "idp.mjs"], env, folder / "idp.log", cwd=IDP_DIR)
     url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert process.popen.poll() is None, process.output()
-        try:
-            return requests.get(f"{url}/metadata", timeout=1).ok
-        except requests.ConnectionError:
-            return False
-
-    try:
-        wait_for(up, 30, "samlify IdP")
+    with node_server(IDP_DIR, "idp.mjs", env, folder / "idp.log", f"{url}/metadata"):
         yield url
-    finally:
-        process.stop()
 
 
 def write_idp_key(folder: Path) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.services import APP_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env, wait_for
+from tests.services import (
+    celery_worker,
+    wait_for,
+    worker_env,
+)
 from web.collections.models import CollectionEntry, EntryStatus
 from web.collections.tasks import compile_all_collections
 from web.examples.models import ExampleKind
@@ -36,12 +40,7 @@ def test_the_worker_compiles_every_tenants_collection(app, committed_make, tmp_p
     celery = app.extensions["celery"]
     celery.control.purge()
     worker = celery_worker(
-        child_env(
-            DATABASE_URL=APP_DATABASE_URL,
-            REDIS_URL=TEST_REDIS_URL,
-            AKTOR_ENV="test",
-            SECRET_KEY="test-secret",
-        ),
+        worker_env(),
         tmp_path / "worker.log",
     )
 

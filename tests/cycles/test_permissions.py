@@ -12,20 +12,28 @@ import pytest
 from tests.world import values_world
 from web.cycles.models import Phase
 
-ROLES = (
-    "anna",
-    "leader",
-    "department_leader",
-    "other_leader",
-    "emil",
-    "hr",
-    "hovedudvalg",
-    "admin",
-)
+# What each role gets, a row a role: a column a page (GET) or form (POST); MANAGE is the
+# leader's own forms (phase, edit, next cycle).
+# fmt: off
+PAGES = ("CYCLE_PAGE", "PREPARE", "MEETING_VIEW", "MEETING_POST", "MANAGE", "START", "TEMPLATES",
+         "CAMPAIGNS")
+ACCESS = {
+    #                     cycle prep  mview mpost manage start tmpl  camps
+    "anna":               (200,  200,  200,  403,  403,  403,  403,  403),
+    "leader":             (200,  200,  200,  302,  302,  200,  403,  403),
+    "department_leader":  (200,  403,  200,  302,  302,  200,  403,  403),
+    "other_leader":       (404,  404,  404,  404,  404,  200,  403,  403),
+    "emil":               (404,  404,  404,  404,  404,  403,  403,  403),
+    "hr":                 (200,  403,  403,  403,  403,  403,  200,  200),
+    "hovedudvalg":        (404,  404,  404,  404,  404,  403,  403,  403),
+    "admin":              (200,  403,  403,  403,  403,  403,  200,  403),
+}
+# fmt: on
+ROLES = tuple(ACCESS)
 
 
-def expect(table: dict[str, int], role: str) -> int:
-    return table[role]
+def expect(page: str, role: str) -> int:
+    return ACCESS[role][PAGES.index(page)]
 
 
 # Solby is built once for the module (module_db); each test, and its cycle, in a savepoint.
@@ -44,100 +52,54 @@ def meeting_cycle(world, make):
     return make.started_cycle(world.tenant, world.team, world.leader, phase=Phase.MEETING)
 
 
-def get(client, login, world, role, path):
-    if role is not None:
+@pytest.fixture
+def get(client, login, world):
+    """``get(role, path)``: the tenant's page ``path`` as ``role`` (a World field)."""
+
+    def page(role, path):
         login(getattr(world, role))
-    return client.get(f"/t/{world.tenant.slug}{path}")
+        return client.get(f"/t/{world.tenant.slug}{path}")
+
+    return page
 
 
-def post(client, login, world, role, path, data=None):
-    if role is not None:
+@pytest.fixture
+def post(client, login, world):
+    """``post(role, path, data)``: the tenant's form ``path`` posted as ``role``."""
+
+    def form(role, path, data=None):
         login(getattr(world, role))
-    return client.post(f"/t/{world.tenant.slug}{path}", data=data or {})
+        return client.post(f"/t/{world.tenant.slug}{path}", data=data or {})
 
-
-CYCLE_PAGE = {
-    "anna": 200,
-    "leader": 200,
-    "department_leader": 200,
-    "other_leader": 404,
-    "emil": 404,
-    "hr": 200,
-    "hovedudvalg": 404,
-    "admin": 200,
-}
+    return form
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_cycle_page(client, login, world, cycle, role):
-    assert get(client, login, world, role, f"/cycles/{cycle.id}").status_code == CYCLE_PAGE[role]
-
-
-PREPARE = {
-    "anna": 200,
-    "leader": 200,
-    "department_leader": 403,
-    "other_leader": 404,
-    "emil": 404,
-    "hr": 403,
-    "hovedudvalg": 404,
-    "admin": 403,
-}
+def test_cycle_page(get, world, cycle, role):
+    assert get(role, f"/cycles/{cycle.id}").status_code == expect("CYCLE_PAGE", role)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_preparation_form(client, login, world, cycle, role):
+def test_preparation_form(get, post, world, cycle, role):
     path = f"/cycles/{cycle.id}/prepare"
-    assert get(client, login, world, role, path).status_code == PREPARE[role]
+    assert get(role, path).status_code == expect("PREPARE", role)
     reply = post(
-        client,
-        login,
-        world,
         role,
         path,
         {f"answer-{cycle.prompts[0].id}": "Svar", f"visibility-{cycle.prompts[0].id}": "named"},
     )
-    assert reply.status_code == (302 if PREPARE[role] == 200 else PREPARE[role])
-
-
-MEETING_VIEW = {
-    "anna": 200,
-    "leader": 200,
-    "department_leader": 200,
-    "other_leader": 404,
-    "emil": 404,
-    "hr": 403,
-    "hovedudvalg": 404,
-    "admin": 403,
-}
-MEETING_POST = {
-    "anna": 403,
-    "leader": 302,
-    "department_leader": 302,
-    "other_leader": 404,
-    "emil": 404,
-    "hr": 403,
-    "hovedudvalg": 404,
-    "admin": 403,
-}
+    assert reply.status_code == (302 if expect("PREPARE", role) == 200 else expect("PREPARE", role))
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_meeting_view_and_conclusions(client, login, world, meeting_cycle, role):
+def test_meeting_view_and_conclusions(get, post, world, meeting_cycle, role):
     path = f"/cycles/{meeting_cycle.id}/meeting"
-    assert get(client, login, world, role, path).status_code == MEETING_VIEW[role]
-    reply = post(
-        client,
-        login,
-        world,
-        role,
-        path,
-        {f"conclusion-{meeting_cycle.prompts[0].id}": "Konklusion"},
-    )
-    assert reply.status_code == MEETING_POST[role]
+    assert get(role, path).status_code == expect("MEETING_VIEW", role)
+    reply = post(role, path, {f"conclusion-{meeting_cycle.prompts[0].id}": "Konklusion"})
+    assert reply.status_code == expect("MEETING_POST", role)
 
 
-def test_a_named_facilitator_may_record_conclusions(client, login, world, meeting_cycle, make):
+def test_a_named_facilitator_may_record_conclusions(post, world, meeting_cycle, make):
     from web.cycles.models import Cycle
     from web.cycles.services import cycles as cycle_service
     from web.cycles.services.common import CycleDates
@@ -152,9 +114,6 @@ def test_a_named_facilitator_may_record_conclusions(client, login, world, meetin
             world.anna.id,
         )
     reply = post(
-        client,
-        login,
-        world,
         "anna",
         f"/cycles/{c.id}/meeting",
         {f"conclusion-{c.prompts[0].id}": "Anna skrev den"},
@@ -162,24 +121,9 @@ def test_a_named_facilitator_may_record_conclusions(client, login, world, meetin
     assert reply.status_code == 302
 
 
-MANAGE = {
-    "anna": 403,
-    "leader": 302,
-    "department_leader": 302,
-    "other_leader": 404,
-    "emil": 404,
-    "hr": 403,
-    "hovedudvalg": 404,
-    "admin": 403,
-}
-
-
 @pytest.mark.parametrize("role", ROLES)
-def test_phase_moves(client, login, world, cycle, role):
+def test_phase_moves(post, world, cycle, role):
     reply = post(
-        client,
-        login,
-        world,
         role,
         f"/cycles/{cycle.id}/phase",
         {
@@ -189,54 +133,36 @@ def test_phase_moves(client, login, world, cycle, role):
             "shorten_preparation": "1",
         },
     )
-    assert reply.status_code == MANAGE[role]
+    assert reply.status_code == expect("MANAGE", role)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_editing_the_cycle(client, login, world, cycle, role):
+def test_editing_the_cycle(get, post, world, cycle, role):
     path = f"/cycles/{cycle.id}/edit"
-    status = get(client, login, world, role, path).status_code
-    assert status == (200 if MANAGE[role] == 302 else MANAGE[role])
+    status = get(role, path).status_code
+    assert status == (200 if expect("MANAGE", role) == 302 else expect("MANAGE", role))
     reply = post(
-        client,
-        login,
-        world,
         role,
         path,
         {"preparation_starts_on": "2027-03-01", "preparation_ends_on": "2027-03-10"},
     )
-    assert reply.status_code == MANAGE[role]
+    assert reply.status_code == expect("MANAGE", role)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_next_cycle_page(client, login, world, make, role):
+def test_next_cycle_page(get, world, make, role):
     closed = make.started_cycle(world.tenant, world.team, world.leader, phase=Phase.CLOSED)
-    status = get(client, login, world, role, f"/cycles/{closed.id}/next").status_code
-    assert status == (200 if MANAGE[role] == 302 else MANAGE[role])
-
-
-START = {
-    "anna": 403,
-    "leader": 200,
-    "department_leader": 200,
-    "other_leader": 200,
-    "emil": 403,
-    "hr": 403,
-    "hovedudvalg": 403,
-    "admin": 403,
-}
+    status = get(role, f"/cycles/{closed.id}/next").status_code
+    assert status == (200 if expect("MANAGE", role) == 302 else expect("MANAGE", role))
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_start_cycle_page(client, login, world, role):
-    assert get(client, login, world, role, "/cycles/new").status_code == START[role]
+def test_start_cycle_page(get, world, role):
+    assert get(role, "/cycles/new").status_code == expect("START", role)
 
 
-def test_a_leader_cannot_start_a_cycle_for_a_unit_they_do_not_lead(client, login, world):
+def test_a_leader_cannot_start_a_cycle_for_a_unit_they_do_not_lead(post, world):
     reply = post(
-        client,
-        login,
-        world,
         "other_leader",
         "/cycles/new",
         {
@@ -249,45 +175,21 @@ def test_a_leader_cannot_start_a_cycle_for_a_unit_they_do_not_lead(client, login
     assert reply.status_code in (403, 404)
 
 
-TEMPLATES = {
-    "anna": 403,
-    "leader": 403,
-    "department_leader": 403,
-    "other_leader": 403,
-    "emil": 403,
-    "hr": 200,
-    "hovedudvalg": 403,
-    "admin": 200,
-}
-
-
 @pytest.mark.parametrize("role", ROLES)
-def test_template_pages(client, login, world, make, role):
+def test_template_pages(get, post, world, make, role):
     template = make.template(world.tenant)
-    assert get(client, login, world, role, "/templates").status_code == TEMPLATES[role]
-    assert (
-        get(client, login, world, role, f"/templates/{template.id}").status_code == TEMPLATES[role]
+    assert get(role, "/templates").status_code == expect("TEMPLATES", role)
+    assert get(role, f"/templates/{template.id}").status_code == expect("TEMPLATES", role)
+    copy = post(role, f"/templates/{template.id}/copy")
+    assert copy.status_code == (
+        302 if expect("TEMPLATES", role) == 200 else expect("TEMPLATES", role)
     )
-    copy = post(client, login, world, role, f"/templates/{template.id}/copy")
-    assert copy.status_code == (302 if TEMPLATES[role] == 200 else TEMPLATES[role])
-
-
-CAMPAIGNS = {
-    "anna": 403,
-    "leader": 403,
-    "department_leader": 403,
-    "other_leader": 403,
-    "emil": 403,
-    "hr": 200,
-    "hovedudvalg": 403,
-    "admin": 403,
-}
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_campaign_pages(client, login, world, role):
-    assert get(client, login, world, role, "/campaigns").status_code == CAMPAIGNS[role]
-    assert get(client, login, world, role, "/campaigns/new").status_code == CAMPAIGNS[role]
+def test_campaign_pages(get, world, role):
+    assert get(role, "/campaigns").status_code == expect("CAMPAIGNS", role)
+    assert get(role, "/campaigns/new").status_code == expect("CAMPAIGNS", role)
 
 
 @pytest.mark.parametrize(
@@ -329,12 +231,9 @@ def test_another_tenants_ids_are_404(client, login, world, cycle, make):
     assert client.get(f"/t/{world.tenant.slug}/cycles/{cycle.id}").status_code == 401
 
 
-def test_hr_cannot_use_another_tenants_template_in_a_campaign(client, login, world, make):
+def test_hr_cannot_use_another_tenants_template_in_a_campaign(post, world, make):
     foreign = make.template(world.stranger_tenant)
     reply = post(
-        client,
-        login,
-        world,
         "hr",
         "/campaigns/new",
         {
@@ -349,9 +248,9 @@ def test_hr_cannot_use_another_tenants_template_in_a_campaign(client, login, wor
     assert reply.status_code == 404
 
 
-def test_navigation_shows_each_role_its_entries(client, login, world):
+def test_navigation_shows_each_role_its_entries(get, world):
     def nav(role):
-        html = get(client, login, world, role, "/").get_data(as_text=True)
+        html = get(role, "/").get_data(as_text=True)
         return {label for label in ("Start forløb", "Kampagner", "Skabeloner") if label in html}
 
     assert nav("anna") == set()

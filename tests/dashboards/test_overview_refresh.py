@@ -16,7 +16,11 @@ from sqlalchemy import event
 
 from tests.dashboards.world import build_world
 from tests.factories import Factory
-from tests.services import APP_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env, wait_for
+from tests.services import (
+    celery_worker,
+    wait_for,
+    worker_env,
+)
 from web import cache, create_app
 from web.auth.session import session_payload
 from web.cycles.models import Phase
@@ -42,12 +46,7 @@ def cached(overview_cache):
 def worker(app, tmp_path_factory):
     """One real Celery worker for this module's tests (it reads whatever they committed)."""
     app.extensions["celery"].control.purge()
-    env = child_env(
-        DATABASE_URL=APP_DATABASE_URL,
-        REDIS_URL=TEST_REDIS_URL,
-        AKTOR_ENV="test",
-        SECRET_KEY="test-secret",
-    )
+    env = worker_env()
     process = celery_worker(env, tmp_path_factory.mktemp("overview-worker") / "worker.log")
     yield process
     process.stop()

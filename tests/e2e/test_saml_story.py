@@ -12,12 +12,11 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-import requests
 
 from tests.auth.test_saml_node_idp import IDP_DIR, ensure_installed
 from tests.e2e.browser import DESKTOP
 from tests.e2e.checks import check_page
-from tests.services import Process, flask_command, free_port, wait_for
+from tests.services import Process, flask_command, free_port, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -41,19 +40,8 @@ def saml_idp(stack) -> Iterator[str]:
     process = Process(
         [shutil.which("node"), "idp.mjs"], env, stack.logs / "saml-idp.log", cwd=IDP_DIR
     )
-
-    def up() -> bool:
-        assert process.popen.poll() is None, process.output()
-        try:
-            return requests.get(f"{idp_url}/metadata", timeout=2).ok
-        except requests.ConnectionError:
-            return False
-
-    try:
-        wait_for(up, 30, "the samlify IdP")
+    with serving(process, f"{idp_url}/metadata", "the samlify IdP"):
         yield idp_url
-    finally:
-        process.stop()
 
 
 def test_saml_login_and_logout_in_the_browser(browser, stack, saml_idp):

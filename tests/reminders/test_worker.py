@@ -16,7 +16,12 @@ from datetime import timedelta
 import pytest
 
 from tests.reminders.helpers import by_recipient, ics
-from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env, wait_for
+from tests.services import (
+    TEST_DATABASE_URL,
+    celery_worker,
+    wait_for,
+    worker_env,
+)
 from web.cycles.models import Cycle, Phase
 from web.demo.municipality import load_demo
 from web.extensions import db
@@ -86,15 +91,7 @@ def test_moving_a_demo_cycles_dates_sends_each_email_once_in_each_language(
         db.session.remove()
     assert len(members) == 7 and len(english) == 1
 
-    env = child_env(
-        DATABASE_URL=TEST_DATABASE_URL,
-        REDIS_URL=TEST_REDIS_URL,
-        AKTOR_ENV="test",
-        SECRET_KEY="test-secret",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(smtp_server.port),
-        REMINDER_SEND_WINDOW="always",
-    )
+    env = worker_env(TEST_DATABASE_URL, smtp_server.port)
     worker = celery_worker(env, tmp_path / "worker.log")
     try:
         # 1. The leader moves preparation to start today: "preparation opened" to all seven,

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.reports.test_render import generate
+from tests.reports.town import Town, town_with_neighbour
 from web.audit.models import AuditEntry
 from web.extensions import db
 from web.reports import services
@@ -35,9 +36,15 @@ from web.reports.tables import published_tables
 HIDDEN = "skjult"
 
 
-@pytest.fixture
-def report(town, scope):
-    return generate(town, scope)[0]
+# The town and its report are built once for the module (module_db); each test in a savepoint.
+@pytest.fixture(scope="module")
+def town(module_make) -> Town:
+    return town_with_neighbour(module_make)
+
+
+@pytest.fixture(scope="module")
+def report(town, module_scope):
+    return generate(town, module_scope)[0]
 
 
 def url(report, query="") -> str:
@@ -182,10 +189,9 @@ def all_totals(draw):
 @PROPERTY
 @given(rows=shown_rows(), totals=all_totals())
 def test_for_any_figures_a_table_carries_the_shown_figures_and_no_hidden_one(
-    make, scope, rows, totals
+    town, scope, rows, totals
 ):
-    tenant = make.tenant()
-    with scope(tenant):
+    with scope(town.tenant):  # the module's tenant: rendering writes nothing
         day = services.today()
         document = render_html(
             Document(

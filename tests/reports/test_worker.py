@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.reports.town import PERIOD, build_town
-from tests.services import APP_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env
+from tests.services import celery_worker, worker_env
 from web.auth.session import session_payload
 from web.extensions import db
 from web.reports.models import Report, ReportRun, ReportStatus, RunStatus
@@ -24,12 +24,7 @@ def test_a_report_requested_by_hr_is_generated_by_the_worker(app, committed_make
     celery = app.extensions["celery"]
     celery.control.purge()
     worker = celery_worker(
-        child_env(
-            DATABASE_URL=APP_DATABASE_URL,
-            REDIS_URL=TEST_REDIS_URL,
-            AKTOR_ENV="test",
-            SECRET_KEY="test-secret",
-        ),
+        worker_env(),
         tmp_path / "worker.log",
     )
     try:

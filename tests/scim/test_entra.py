@@ -302,32 +302,12 @@ def test_bad_input_is_a_scim_error_and_changes_nothing(app, scim):
 def test_rate_limited_per_token(app, scim, committed_make):
     """Each token has its own counter: a second token of the tenant is not slowed by the
     first; a refusal is 429 with Retry-After, as a SCIM error."""
-    import uuid
-
     import httpx2
 
+    from tests.apps import limited_app
     from tests.auth.providers import serve
-    from web import create_app
 
-    keys = (
-        "ENV",
-        "TESTING",
-        "SECRET_KEY",
-        "SQLALCHEMY_DATABASE_URI",
-        "SQLALCHEMY_OWNER_URI",
-        "REDIS_URL",
-        "CELERY_QUEUE",
-        "WTF_CSRF_ENABLED",
-    )
-    limited = create_app(
-        {
-            **{k: app.config[k] for k in keys if k in app.config},
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_SCIM": "5 per minute",
-            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
-        }
-    )
-    app.extensions["celery"].set_current()
+    limited = limited_app(app, RATELIMIT_SCIM="5 per minute")
     admin = committed_make.user(scim.tenant, "Anden Admin")
     second = new_token(app, scim.tenant, admin.id, "Reserve")
     with serve(limited) as url:

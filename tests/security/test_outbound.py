@@ -14,8 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from flask import Flask
 
+from tests import apps
 from tests.auth.test_admin_settings import form
-from web import create_app, outbound
+from web import outbound
 from web.auth.session import session_payload
 from web.outbound import OutboundRefused, Policy
 from web.users.models import TenantRoleName
@@ -182,26 +183,9 @@ def test_a_slow_answer_times_out(monkeypatch):
 @pytest.fixture
 def guarded_app(app: Flask, db_session) -> Flask:
     """The app as in production as far as outbound requests go: nothing allowed by name."""
-    keys = (
-        "ENV",
-        "TESTING",
-        "SECRET_KEY",
-        "SQLALCHEMY_DATABASE_URI",
-        "SQLALCHEMY_OWNER_URI",
-        "REDIS_URL",
-        "CELERY_QUEUE",
-        "WTF_CSRF_ENABLED",
-        "INSTANCE_PATH",
+    return apps.extra_app(
+        app, OUTBOUND_ALLOWED_HOSTS="", RATELIMIT_KEY_PREFIX=f"rl-test-{uuid.uuid4().hex}"
     )
-    guarded = create_app(
-        {
-            **{k: app.config.get(k) for k in keys},
-            "OUTBOUND_ALLOWED_HOSTS": "",
-            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
-        }
-    )
-    app.extensions["celery"].set_current()
-    return guarded
 
 
 def test_the_sso_settings_are_no_port_scanner(guarded_app, make, internal):

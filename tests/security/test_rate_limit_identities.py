@@ -4,12 +4,11 @@ operation and no supply of made-up tokens gets a request past them (issue 15, po
 from __future__ import annotations
 
 import secrets
-import uuid
 
 import pytest
 from flask import Flask
 
-from web import create_app
+from tests import apps
 from web.auth.session import session_payload
 from web.users.models import TenantRoleName
 
@@ -17,27 +16,7 @@ API = "/t/solby/api/v1"
 
 
 def _limited(app: Flask, **limits: object) -> Flask:
-    keys = (
-        "ENV",
-        "TESTING",
-        "SECRET_KEY",
-        "SQLALCHEMY_DATABASE_URI",
-        "SQLALCHEMY_OWNER_URI",
-        "REDIS_URL",
-        "CELERY_QUEUE",
-        "WTF_CSRF_ENABLED",
-        "INSTANCE_PATH",
-    )
-    limited = create_app(
-        {
-            **{k: app.config.get(k) for k in keys},
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
-            **limits,
-        }
-    )
-    app.extensions["celery"].set_current()
-    return limited
+    return apps.limited_app(app, **limits)
 
 
 @pytest.fixture

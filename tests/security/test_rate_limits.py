@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from flask import Flask
 
-from web import create_app
+from tests import apps
 from web.users.models import TenantRoleName
 
 
@@ -15,28 +13,7 @@ from web.users.models import TenantRoleName
 def limited_app(app: Flask, db_session) -> Flask:
     """The app with its limits on (they are off in the test environment), small, in Redis under
     a key prefix of its own."""
-    keys = (
-        "ENV",
-        "TESTING",
-        "SECRET_KEY",
-        "SQLALCHEMY_DATABASE_URI",
-        "SQLALCHEMY_OWNER_URI",
-        "REDIS_URL",
-        "CELERY_QUEUE",
-        "WTF_CSRF_ENABLED",
-        "INSTANCE_PATH",
-    )
-    limited = create_app(
-        {
-            **{k: app.config.get(k) for k in keys},
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
-            "RATELIMIT_SSO": "3 per minute",
-            "RATELIMIT_API": "4 per minute",
-        }
-    )
-    app.extensions["celery"].set_current()
-    return limited
+    return apps.limited_app(app, RATELIMIT_SSO="3 per minute", RATELIMIT_API="4 per minute")
 
 
 def test_login_start_and_callback_are_limited_per_address(limited_app, make):
@@ -89,28 +66,7 @@ def test_api_is_limited_per_token_with_a_json_error(limited_app, make):
 
 
 def _limited_behind(app: Flask, proxies: int) -> Flask:
-    keys = (
-        "ENV",
-        "TESTING",
-        "SECRET_KEY",
-        "SQLALCHEMY_DATABASE_URI",
-        "SQLALCHEMY_OWNER_URI",
-        "REDIS_URL",
-        "CELERY_QUEUE",
-        "WTF_CSRF_ENABLED",
-        "INSTANCE_PATH",
-    )
-    limited = create_app(
-        {
-            **{k: app.config.get(k) for k in keys},
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
-            "RATELIMIT_SSO": "2 per minute",
-            "TRUSTED_PROXIES": proxies,
-        }
-    )
-    app.extensions["celery"].set_current()
-    return limited
+    return apps.limited_app(app, RATELIMIT_SSO="2 per minute", TRUSTED_PROXIES=proxies)
 
 
 def test_behind_a_trusted_proxy_each_person_has_their_own_limit(app, db_session, make):

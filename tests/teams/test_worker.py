@@ -9,7 +9,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.services import TEST_DATABASE_URL, TEST_REDIS_URL, celery_worker, child_env, wait_for
+from tests.services import (
+    TEST_DATABASE_URL,
+    celery_worker,
+    wait_for,
+    worker_env,
+)
 from tests.teams.receiver import running_receiver
 from web.cycles.models import Cycle, Phase
 from web.extensions import db
@@ -46,16 +51,7 @@ def test_the_worker_posts_each_card_once_and_retries_the_one_refused(
     leader = make.user(tenant, "Lone Leder", leader_of=unit)
     make.user(tenant, "Mie Medarbejder", unit=unit)
     admin = make.user(tenant, "Adam Admin", roles=(TenantRoleName.ADMIN,))
-    env = child_env(
-        DATABASE_URL=TEST_DATABASE_URL,
-        REDIS_URL=TEST_REDIS_URL,
-        AKTOR_ENV="test",
-        SECRET_KEY="test-secret",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(smtp_server.port),
-        REMINDER_SEND_WINDOW="always",
-        REMINDER_RETRY_SECONDS="1",
-    )
+    env = worker_env(TEST_DATABASE_URL, smtp_server.port, REMINDER_RETRY_SECONDS="1")
     with running_receiver([500, 202]) as receiver:
         with app.test_request_context("/"), tenant_scope(tenant.id):
             services.set_webhook(None, receiver.url, admin)

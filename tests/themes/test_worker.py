@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 
 import pytest
 from sqlalchemy import select
 
 from tests.services import (
-    APP_DATABASE_URL,
     SQLITE,
-    TEST_REDIS_URL,
-    Process,
-    child_env,
+    celery_worker,
     wait_for,
+    worker_env,
 )
 from web.collections.compilation import compile_collection
 from web.collections.models import CollectionEntry
@@ -56,27 +53,8 @@ def test_an_approved_entry_is_embedded_by_the_worker(app, committed_make, tmp_pa
     isolated = SQLITE and _no_route_available()
     celery = app.extensions["celery"]
     celery.control.purge()
-    argv = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "worker.main",
-        "worker",
-        "--loglevel=INFO",
-        "--pool=solo",
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    worker = Process(
-        (["unshare", "-rn"] if isolated else []) + argv,
-        child_env(
-            DATABASE_URL=APP_DATABASE_URL,
-            REDIS_URL=TEST_REDIS_URL,
-            AKTOR_ENV="test",
-            SECRET_KEY="test-secret",
-        ),
-        tmp_path / "worker.log",
+    worker = celery_worker(
+        worker_env(), tmp_path / "worker.log", wrapper=("unshare", "-rn") if isolated else ()
     )
 
     def vector() -> EntryEmbedding | None:

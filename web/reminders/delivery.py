@@ -95,24 +95,7 @@ class Outcome:
 
 def claim(tenant_id: int, now: datetime, settings: Settings) -> tuple[list[int], int]:
     """Claim a chunk; returns (claimed ids, number postponed to another day). Commits."""
-    candidates = list(
-        db.session.scalars(
-            select(ReminderOutbox.id)
-            .where(
-                ReminderOutbox.tenant_id == tenant_id,
-                ReminderOutbox.status == OutboxStatus.PENDING,
-                ReminderOutbox.next_attempt_at <= now,
-                ReminderOutbox.channel == Channel.EMAIL,
-            )  # Teams posts: web.teams.delivery
-            # The index (tenant_id, status, next_attempt_at) gives this order as it is: 0.2 ms for
-            # 200 of 50,000 due rows. With ", id" added PostgreSQL read and sorted all of them for
-            # every chunk (30 ms, spilling to disk); equal times come in the order the rows were
-            # written, which is the planner's (id) order anyway.
-            .order_by(ReminderOutbox.next_attempt_at)
-            .limit(settings.chunk_size)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    candidates = due_ids(tenant_id, now, Channel.EMAIL, settings)  # Teams: web.teams.delivery
     if not candidates:
         db.session.commit()
         return [], 0
@@ -142,6 +125,29 @@ def claim(tenant_id: int, now: datetime, settings: Settings) -> tuple[list[int],
         )
     db.session.commit()
     return claimed, len(waiting)
+
+
+def due_ids(tenant_id: int, now: datetime, channel: Channel, settings: Settings) -> list[int]:
+    """Up to a chunk of ``tenant_id``'s pending ``channel`` rows that are due, oldest due first,
+    locked (rows another worker holds are skipped)."""
+    return list(
+        db.session.scalars(
+            select(ReminderOutbox.id)
+            .where(
+                ReminderOutbox.tenant_id == tenant_id,
+                ReminderOutbox.status == OutboxStatus.PENDING,
+                ReminderOutbox.next_attempt_at <= now,
+                ReminderOutbox.channel == channel,
+            )
+            # The index (tenant_id, status, next_attempt_at) gives this order as it is: 0.2 ms for
+            # 200 of 50,000 due rows. With ", id" added PostgreSQL read and sorted all of them for
+            # every chunk (30 ms, spilling to disk); equal times come in the order the rows were
+            # written, which is the planner's (id) order anyway.
+            .order_by(ReminderOutbox.next_attempt_at)
+            .limit(settings.chunk_size)
+            .with_for_update(skip_locked=True)
+        )
+    )
 
 
 def take_pending(ids: list[int], now: datetime, settings: Settings) -> list[int]:

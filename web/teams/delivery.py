@@ -36,6 +36,7 @@ from web.reminders.delivery import (
     Settings,
     cancel,
     commit_fast,
+    due_ids,
     failed_attempt,
     mark_sent,
     release,
@@ -44,7 +45,6 @@ from web.reminders.delivery import (
 from web.reminders.models import (
     MEETING_KINDS,
     Channel,
-    OutboxStatus,
     ReminderKind,
     ReminderMeeting,
     ReminderOutbox,
@@ -62,20 +62,7 @@ _OUTBOX = ReminderOutbox.__table__
 
 def claim(tenant_id: int, now: datetime, settings: Settings) -> list[int]:
     """Up to a chunk of due Teams rows, ``sending`` under a lease. Commits."""
-    candidates = list(
-        db.session.scalars(
-            select(ReminderOutbox.id)
-            .where(
-                ReminderOutbox.tenant_id == tenant_id,
-                ReminderOutbox.status == OutboxStatus.PENDING,
-                ReminderOutbox.next_attempt_at <= now,
-                ReminderOutbox.channel == Channel.TEAMS,
-            )
-            .order_by(ReminderOutbox.next_attempt_at)
-            .limit(settings.chunk_size)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    candidates = due_ids(tenant_id, now, Channel.TEAMS, settings)
     claimed = take_pending(candidates, now, settings) if candidates else []
     db.session.commit()
     return claimed
