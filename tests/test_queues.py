@@ -82,13 +82,7 @@ def test_planning_does_not_wait_behind_queued_deliveries(app, committed_make, tm
     for _ in range(BACKLOG):
         celery.send_task("web.reminders.tasks.deliver_reminders", args=(town.tenant.id,))
     celery.send_task("web.reminders.tasks.plan_tenant", args=(town.tenant.id,))
-    env = child_env(
-        DATABASE_URL=APP_DATABASE_URL,
-        REDIS_URL=TEST_REDIS_URL,
-        AKTOR_ENV="test",
-        SECRET_KEY="test-secret",
-        REMINDER_SEND_WINDOW="always",
-    )
+    env = worker_env(REMINDER_SEND_WINDOW="always")
     worker = celery_worker(env, tmp_path / "reminders.log", queues="planning,reminders")
     try:
         wait_for(

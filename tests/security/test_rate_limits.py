@@ -118,16 +118,6 @@ def test_the_limiter_checks_only_where_a_limit_applies(limited_app, make, monkey
 
 
 def test_a_default_limit_keeps_the_check_on_every_request(app, db_session):
-    keys = ("ENV", "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_OWNER_URI")
-    keys += ("REDIS_URL", "CELERY_QUEUE", "WTF_CSRF_ENABLED", "INSTANCE_PATH")
-    limited = create_app(
-        {
-            **{k: app.config.get(k) for k in keys},
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_DEFAULT": "1000 per minute",
-            "RATELIMIT_KEY_PREFIX": f"rl-test-{uuid.uuid4().hex}",
-        }
-    )
-    app.extensions["celery"].set_current()
+    limited = apps.limited_app(app, RATELIMIT_DEFAULT="1000 per minute")
     limiter = limited.extensions["rate_limiter"]
     assert limiter._check_request_limit in limited.before_request_funcs[None]
