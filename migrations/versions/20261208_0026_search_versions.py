@@ -62,12 +62,19 @@ BEGIN
   ELSE
     tenant := NEW.tenant_id;
   END IF;
-  PERFORM set_config('app.tenant_id', tenant::text, true);
-  -- From tenants: a tenant deleted in the same transaction gets no row.
+  IF scope IS DISTINCT FROM tenant::text THEN
+    PERFORM set_config('app.tenant_id', tenant::text, true);
+  END IF;
+  -- From tenants: a tenant deleted in the same transaction gets no row. Once per transaction:
+  -- a row this transaction wrote already carries its id (xmin); renewing it at every row would
+  -- lengthen its chain of versions, and each renewal walks it (quadratic: 20 s for 60,000 rows).
   INSERT INTO search_versions (tenant_id, version)
     SELECT id, floor(random() * 9007199254740991)::bigint FROM tenants WHERE id = tenant
-    ON CONFLICT (tenant_id) DO UPDATE SET version = EXCLUDED.version;
-  PERFORM set_config('app.tenant_id', coalesce(scope, ''), true);
+    ON CONFLICT (tenant_id) DO UPDATE SET version = EXCLUDED.version
+    WHERE search_versions.xmin::text::bigint <> txid_current() % 4294967296;
+  IF scope IS DISTINCT FROM tenant::text THEN
+    PERFORM set_config('app.tenant_id', coalesce(scope, ''), true);
+  END IF;
   RETURN NULL;
 END $$
 """
