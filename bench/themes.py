@@ -15,7 +15,7 @@ Not a test. Run from the repository root (under ``flock /tmp/bench.lock``)::
   costs, whatever else runs. The time is extrapolated to ``--entries`` (with ``--embed-sample``
   equal to ``--entries`` it is measured outright), both as measured (wall) and on this
   machine's cores when idle (CPU seconds / cores). Then the ``--real-sample`` generator entries
-  on all threads, the same way. Target: 20,000 entries in ≤ 10 minutes.
+  on one thread and on all threads, the same way. Target: 20,000 entries in ≤ 10 minutes.
 - Clustering: ``--entries`` vectors (the sample's real vectors, each repeated with a small
   random perturbation and renormalised, so the shape and spread are those of real entries)
   through ``clustering.cluster`` (Ward on k-means parts above 2,000 entries).
@@ -122,12 +122,15 @@ def main() -> None:
     one, one_s, one_cpu, one_load = embed(texts, 1)
     sample, embed_s, embed_cpu, embed_load = embed(texts, threads)
     assert np.array_equal(one, sample), "the vectors must not depend on the threads"
-    _real, real_s, real_cpu, real_load = embed(generated, threads)
+    real_one, real_one_s, real_one_cpu, real_one_load = embed(generated, 1)
+    real, real_s, real_cpu, real_load = embed(generated, threads)
+    assert np.array_equal(real_one, real), "the vectors must not depend on the threads"
     per_text, cpu_per_text = embed_s / len(texts), embed_cpu / len(texts)
     real_cpu_per_text = real_cpu / len(generated)
     for name, n, wall, cpu, at in (
         ("labelled-like, 1 thread", len(texts), one_s, one_cpu, one_load),
         (f"labelled-like, {threads} threads", len(texts), embed_s, embed_cpu, embed_load),
+        ("generator entries, 1 thread", len(generated), real_one_s, real_one_cpu, real_one_load),
         (f"generator entries, {threads} threads", len(generated), real_s, real_cpu, real_load),
     ):
         print(
@@ -197,6 +200,14 @@ def main() -> None:
             "generator_idle_minutes_for_entries": round(
                 real_cpu_per_text * args.entries / threads / 60, 1
             ),
+            "generator_one_thread_load": real_one_load,
+            "generator_one_thread_ms_per_text": round(real_one_s / len(generated) * 1000, 1),
+            "generator_one_thread_cpu_ms_per_text": round(real_one_cpu / len(generated) * 1000, 1),
+            "generator_one_thread_minutes_for_entries": round(
+                real_one_s / len(generated) * args.entries / 60, 1
+            ),
+            "generator_speedup_over_one_thread": round(real_one_s / real_s, 2),
+            "generator_cpu_ms_per_token": round(real_cpu / float(fitted_tokens.sum()) * 1000, 3),
             "embed_one_thread_load": one_load,
             "embed_one_thread_ms_per_text": round(one_s / len(texts) * 1000, 1),
             "embed_one_thread_cpu_ms_per_text": round(one_cpu / len(texts) * 1000, 1),

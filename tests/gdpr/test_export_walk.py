@@ -45,6 +45,7 @@ NO_PERSON_LINK = {
     "scim_groups": "the identity provider's groups and what their membership gives",
     "entry_embeddings": "vectors of approved (redacted) catalogue entries",
     "themes": "clusters of approved entries: their words and entry ids",
+    "search_versions": "a tenant's random stamp, renewed when its published entries change",
     "live_cards": "a live meeting's thoughts: no user link; a named card's author name is "
     "blanked by erasure",
 }

@@ -1,6 +1,7 @@
-"""A real worker embeds an entry when HR approves it. On the embedded backend (SQLite file +
-SQLAlchemy transport) that worker runs in a network namespace of its own with no route at all
-(``unshare -rn``: not even loopback is up), so the model demonstrably needs no network."""
+"""A real worker embeds an entry when HR approves it, and this process's next search finds it.
+On the embedded backend (SQLite file + SQLAlchemy transport) that worker runs in a network
+namespace of its own with no route at all (``unshare -rn``: not even loopback is up), so the
+model demonstrably needs no network."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from web.collections.services import approve_entry
 from web.extensions import db
 from web.tasking import enqueue_after_commit
 from web.tenancy import tenant_scope
-from web.themes import model
+from web.themes import model, search
 from web.themes.models import EntryEmbedding
 from web.themes.tasks import embed_entry
 from web.users.models import TenantRoleName
@@ -53,6 +54,23 @@ def test_an_approved_entry_is_embedded_by_the_worker(app, committed_make, tmp_pa
     isolated = SQLITE and _no_route_available()
     celery = app.extensions["celery"]
     celery.control.purge()
+
+    def found() -> list[int]:
+        with app.app_context(), tenant_scope(tenant.id):
+            hits = [entry_id for entry_id, _score in search.by_meaning("vagtplanen")]
+            db.session.remove()
+            return hits
+
+    # Approved and queued before the worker starts: this process searches first and keeps the
+    # tenant's matrix (no vector yet); the next search must see what the worker then writes.
+    with app.app_context(), tenant_scope(tenant.id):
+        compile_collection()
+        entry = db.session.scalars(select(CollectionEntry)).one()
+        approve_entry(hr, entry, revision=entry.revision)
+        enqueue_after_commit(embed_entry, tenant.id, entry.id)
+        db.session.commit()
+        entry_id = entry.id
+    assert found() == []
     worker = celery_worker(
         worker_env(), tmp_path / "worker.log", wrapper=("unshare", "-rn") if isolated else ()
     )
@@ -64,16 +82,11 @@ def test_an_approved_entry_is_embedded_by_the_worker(app, committed_make, tmp_pa
             return row
 
     try:
-        with app.app_context(), tenant_scope(tenant.id):
-            compile_collection()
-            entry = db.session.scalars(select(CollectionEntry)).one()
-            approve_entry(hr, entry, revision=entry.revision)
-            enqueue_after_commit(embed_entry, tenant.id, entry.id)
-            db.session.commit()
-            entry_id = entry.id
         wait_for(lambda: vector() is not None, 120, "the approved entry embedded")
     finally:
         worker.stop()
+    # The worker's commit renewed the tenant's stamp: this process's kept matrix is replaced.
+    assert found() == [entry_id]
     row = vector()
     assert row.entry_id == entry_id and row.model_version == model.MODEL_VERSION
     assert "web.themes.tasks.embed_entry" in worker.output()

@@ -93,7 +93,7 @@ def _store(entries: Sequence[CollectionEntry], vectors: np.ndarray) -> None:
         row.model_version = model.MODEL_VERSION
         row.revision = entry.revision
         row.vector = model.to_bytes(vector)
-        row.embedded_at = utcnow()  # part of the version the search's cache compares (search.py)
+        row.embedded_at = utcnow()
         db.session.add(row)
     db.session.flush()
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from web.extensions import db
@@ -26,6 +35,19 @@ class EntryEmbedding(TenantScoped, db.Model):
     revision: Mapped[int] = mapped_column()  # the entry's revision the vector was made from
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     embedded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SearchVersion(db.Model):
+    """A tenant's stamp, renewed (a new random number) by database triggers in every transaction
+    that changes a row its published matrix is made of: a vector, an entry, an offered example
+    (migration 0026). Never written by the application; ``search.version()`` reads it."""
+
+    __tablename__ = "search_versions"
+
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class Theme(TenantScoped, Timestamped, db.Model):

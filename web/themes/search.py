@@ -10,10 +10,11 @@ What a search costs, and what is kept between requests (per process):
 
 - the model, loaded once per process (``model._engine``; gunicorn's ``post_fork`` warms it);
 - the tenant's matrix of published vectors, kept for ``MATRIX_TENANTS`` tenants and reused as
-  long as the tenant's ``version()`` is unchanged: one query of seven aggregates (each table
-  read once) over the rows the matrix is made from, so an approval, an edit, a new vector, a
-  team's change of its example or a deletion is seen by the very next search (nothing is ever
-  served from a stale matrix);
+  long as the tenant's ``version()`` is unchanged: a stamp the database renews in the very
+  transaction of an approval, an edit, a new vector, a team's change of its example or a
+  deletion (triggers, migration 0026), read by primary key, so any such change, from any
+  process, is seen by the next search (nothing is served from a stale matrix) and an unchanged
+  tenant costs one lookup;
 - the vectors of the last ``QUERIES`` queries, per tenant (a query typed in one municipality is
   never answered faster in another because of it: no timing says what others searched).
 """
@@ -24,15 +25,13 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-from sqlalchemy import func, select, true
+from sqlalchemy import select
 
-from web.collections.models import CollectionEntry
-from web.examples.models import Example
 from web.extensions import db
 from web.tenancy import current_tenant_id
 from web.themes import model
 from web.themes.embeddings import published_vectors
-from web.themes.models import EntryEmbedding
+from web.themes.models import SearchVersion
 
 MAX_QUERY = 200
 MIN_SCORE = 0.80  # e5 scores unrelated Danish texts at ~0.86-0.90 and paraphrases ~0.92+
@@ -40,7 +39,9 @@ MATRIX_TENANTS = 8  # tenants whose matrix a process keeps (30 MB each at 20,000
 QUERIES = 2048  # query vectors a process keeps (1.5 KB each)
 
 _lock = threading.Lock()
-_matrices: OrderedDict[int, tuple[tuple, list[int], dict[int, int], np.ndarray]] = OrderedDict()
+_matrices: OrderedDict[int, tuple[int | None, list[int], dict[int, int], np.ndarray]] = (
+    OrderedDict()
+)
 _queries: OrderedDict[tuple[int, str, str], np.ndarray] = OrderedDict()
 
 
@@ -64,28 +65,12 @@ def nearest(
     return [(int(i), float(scores[i])) for i in top]
 
 
-def version() -> tuple:
-    """What the current tenant's published matrix is made of, in one query that reads each
-    table once: the vectors (count, newest id, newest write), the entries (count, last change:
-    status, revision) and the offered examples (count, last change: a team's edit; an example
-    no longer offered leaves the count). Of the examples only the offered ones are read (their
-    index), as published entries come only from those (a tenant has some seven times more)."""
-    vectors = select(
-        func.count(EntryEmbedding.id),
-        func.max(EntryEmbedding.id),
-        func.max(EntryEmbedding.embedded_at),
-    ).subquery()
-    entries = select(
-        func.count(CollectionEntry.id), func.max(CollectionEntry.updated_at)
-    ).subquery()
-    examples = (
-        select(func.count(Example.id), func.max(Example.updated_at))
-        .where(Example.is_offered)
-        .subquery()
-    )
-    one_row_each = vectors.join(entries, true()).join(examples, true())
-    return tuple(
-        db.session.execute(select(vectors, entries, examples).select_from(one_row_each)).one()
+def version() -> int | None:
+    """The current tenant's stamp: it changes in every transaction that changes what its
+    published matrix is made of (the vectors, the entries, the offered examples), by database
+    triggers whoever writes (migration 0026). One primary-key lookup; no scan."""
+    return db.session.scalar(
+        select(SearchVersion.version).where(SearchVersion.tenant_id == current_tenant_id())
     )
 
 
