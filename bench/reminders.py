@@ -176,7 +176,7 @@ def main() -> None:
     app = create_app({**benchlib.app_config(), "CELERY_QUEUE": QUEUE})
     celery = app.extensions["celery"]
     worker = benchlib.start_worker(
-        env, "default,reminders", args.concurrency, workdir / "worker.log"
+        env, "default,planning,reminders", args.concurrency, workdir / "worker.log"
     )
     product, baseline = [], []
     try:
