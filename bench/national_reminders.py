@@ -37,7 +37,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import datetime
@@ -47,8 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib  # puts the repository root on sys.path
 from country import ensure_country
-from reminders import free_port
-from smtp_sink import Sink, read_spool
+from reminders import mail_sink, reset_outbox
+from smtp_sink import read_spool
+
+from worker import REMINDER_WORKER_QUEUES
 
 QUEUE = f"bench-national-reminders-{os.getpid()}"
 TARGET_SECONDS = 15 * 60
@@ -57,14 +58,6 @@ _LOG_LINE = re.compile(
     rb"Task (?P<task>[\w.]+)\[(?P<id>[\w-]+)\] (?P<what>received|succeeded in (?P<s>[\d.]+)s)"
 )
 _MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>]+>)", re.MULTILINE | re.IGNORECASE)
-
-
-def reset_outbox() -> None:
-    """Every tenant's outbox empty (this database holds the fan-out country only)."""
-    for table in ("reminder_day_slots", "reminder_outbox", "reminder_meetings"):
-        benchlib.psql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
-    benchlib.psql("VACUUM ANALYZE reminder_outbox")
-    benchlib.psql("VACUUM ANALYZE reminder_day_slots")
 
 
 def country_tenants() -> list[tuple[int, str, int]]:
@@ -204,15 +197,9 @@ def main() -> None:
     )
     reset_outbox()
 
-    workdir = Path(tempfile.mkdtemp(prefix="aktor-bench-national-reminders-"))
-    port = free_port()
-    sink = Sink(port, workdir)
-    sink.start()
-    env = benchlib.app_env(
-        CELERY_QUEUE=QUEUE,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(port),
-        REMINDER_SEND_WINDOW="always",
+    workdir, sink, env = mail_sink(
+        "aktor-bench-national-reminders-",
+        QUEUE,
         REMINDER_LEASE_SECONDS=str(args.lease),
         REMINDER_PLAN_SECONDS=str(args.plan_seconds),
     )
@@ -223,7 +210,7 @@ def main() -> None:
     logs = {g: workdir / f"worker-{g}.log" for g in ("a", "b")}
     groups = {
         g: benchlib.start_worker(
-            env, "planning,reminders", args.concurrency, log, "INFO", name=f"group{g}"
+            env, REMINDER_WORKER_QUEUES, args.concurrency, log, "INFO", name=f"group{g}"
         )
         for g, log in logs.items()
     }

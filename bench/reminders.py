@@ -38,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # puts the repository root on sys.path
 from smtp_sink import Sink, read_spool
 
+from worker import REMINDER_WORKER_QUEUES
+
 SLUG = "bench-fanout"
 TARGET_SECONDS = 120
 QUEUE = f"bench-reminders-{os.getpid()}"
@@ -49,10 +51,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def reset_outbox(tenant_id: int) -> None:
+def reset_outbox(tenant_id: int | None = None) -> None:
+    """The outbox of ``tenant_id`` empty, or every tenant's (a database of the bench's own)."""
     for table in ("reminder_day_slots", "reminder_outbox", "reminder_meetings"):
-        benchlib.psql(f"DELETE FROM {table} WHERE tenant_id = %s", tenant_id)  # noqa: S608
+        if tenant_id is None:
+            benchlib.psql(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        else:
+            benchlib.psql(f"DELETE FROM {table} WHERE tenant_id = %s", tenant_id)  # noqa: S608
     benchlib.psql("VACUUM ANALYZE reminder_outbox")
+
+
+def mail_sink(prefix: str, queue: str, **settings: str) -> tuple[Path, Sink, dict[str, str]]:
+    """A work folder, the SMTP sink in it (started) and the workers' environment: the Celery
+    queue ``queue``, mail to the sink at any hour, and ``settings``."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    port = free_port()
+    sink = Sink(port, workdir)
+    sink.start()
+    env = benchlib.app_env(
+        CELERY_QUEUE=queue,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(port),
+        REMINDER_SEND_WINDOW="always",
+        **settings,
+    )
+    return workdir, sink, env
 
 
 def cpu_seconds(pid: int) -> float:
@@ -161,29 +184,20 @@ def main() -> None:
         clock_time(10),
         ZoneInfo("Europe/Copenhagen"),
     ).isoformat()
-    workdir = Path(tempfile.mkdtemp(prefix="aktor-bench-reminders-"))
-    port = free_port()
-    sink = Sink(port, workdir)
-    sink.start()
-    env = benchlib.app_env(
-        CELERY_QUEUE=QUEUE,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(port),
-        REMINDER_SEND_WINDOW="always",
-    )
+    workdir, sink, env = mail_sink("aktor-bench-reminders-", QUEUE)
     from web import create_app
 
     app = create_app({**benchlib.app_config(), "CELERY_QUEUE": QUEUE})
     celery = app.extensions["celery"]
     worker = benchlib.start_worker(
-        env, "default,planning,reminders", args.concurrency, workdir / "worker.log"
+        env, f"default,{REMINDER_WORKER_QUEUES}", args.concurrency, workdir / "worker.log"
     )
     product, baseline = [], []
     try:
         celery.send_task("web.ops.tasks.heartbeat").get(timeout=120)  # the worker is up
         print(
             f"{expected:,} reminders, worker: prefork x{args.concurrency}, chunk "
-            f"{app.config['REMINDER_CHUNK_SIZE']}, SMTP sink on port {port}"
+            f"{app.config['REMINDER_CHUNK_SIZE']}, SMTP sink on port {sink.port}"
         )
         for round_ in range(args.repeat):
             run = product_run(
@@ -199,7 +213,7 @@ def main() -> None:
                 f"{run['smtp_server_cpu_ms_per_email']:.2f} ms; load average "
                 f"{run['load_average_at_start']:.2f} at start)"
             )
-            base = baseline_run(sink, sink.spool(1), port, phase=2 * round_ + 2)
+            base = baseline_run(sink, sink.spool(1), sink.port, phase=2 * round_ + 2)
             baseline.append(base)
             print(
                 f"  round {round_ + 1} baseline: {base['seconds']:6.1f} s "

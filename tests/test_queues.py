@@ -12,29 +12,24 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import timedelta
 from email.utils import parseaddr
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from tests.faults.population import populate
 from tests.reports.town import PERIOD, build_town
 from tests.services import (
     celery_worker,
     wait_for,
     worker_env,
 )
-from web.cycles.models import Cycle, Phase
 from web.extensions import db
-from web.models import utcnow
-from web.orgs.models import Membership, MembershipRole
-from web.reminders.cadence import local_day
 from web.reports import services as reports
 from web.reports.models import Report, ReportStatus
 from web.reports.tasks import generate_report
 from web.tenancy import tenant_scope
-from web.users.models import User
-from worker import TASK_ROUTES, queue_name
+from worker import REMINDER_WORKER_QUEUES, TASK_ROUTES, queue_name
 
 pytestmark = pytest.mark.worker
 REPORTS = 5
@@ -83,7 +78,7 @@ def test_planning_does_not_wait_behind_queued_deliveries(app, committed_make, tm
         celery.send_task("web.reminders.tasks.deliver_reminders", args=(town.tenant.id,))
     celery.send_task("web.reminders.tasks.plan_tenant", args=(town.tenant.id,))
     env = worker_env(REMINDER_SEND_WINDOW="always")
-    worker = celery_worker(env, tmp_path / "reminders.log", queues="planning,reminders")
+    worker = celery_worker(env, tmp_path / "reminders.log", queues=REMINDER_WORKER_QUEUES)
     try:
         wait_for(
             lambda: (
@@ -109,48 +104,8 @@ def test_a_report_run_does_not_delay_a_reminder(app, committed_make, smtp_server
     town = build_town(committed_make)
     # The reminder's municipality: three people in a team whose preparation opened yesterday
     # (bulk rows: no after-commit planning from this process; the test plans when it chooses).
-    other = committed_make.tenant("remby")
-    unit = committed_make.unit(other, "Hjemmeplejen")
-    emails = [f"person{i}@remby.example" for i in range(3)]
-    with app.app_context(), tenant_scope(other.id):
-        user_ids = db.session.scalars(
-            insert(User).returning(User.id),
-            [
-                {
-                    "tenant_id": other.id,
-                    "subject": f"remby-{i}",
-                    "email": email,
-                    "display_name": f"Person {i}",
-                    "locale": "da",
-                }
-                for i, email in enumerate(emails)
-            ],
-        ).all()
-        db.session.execute(
-            insert(Membership),
-            [
-                {
-                    "tenant_id": other.id,
-                    "user_id": user_id,
-                    "unit_id": unit.id,
-                    "role": MembershipRole.EMPLOYEE,
-                }
-                for user_id in user_ids
-            ],
-        )
-        today = local_day(utcnow())
-        db.session.execute(
-            insert(Cycle).values(
-                tenant_id=other.id,
-                unit_id=unit.id,
-                phase=Phase.PREPARATION,
-                preparation_starts_on=today - timedelta(days=1),
-                preparation_ends_on=today + timedelta(days=10),
-                follow_up_on=today + timedelta(days=60),
-            )
-        )
-        db.session.commit()
-        db.session.remove()
+    other = populate(app, committed_make, 3)
+    emails = other.emails
     with app.test_request_context("/"), tenant_scope(town.tenant.id):
         report_ids = [
             reports.request_report(
@@ -172,7 +127,7 @@ def test_a_report_run_does_not_delay_a_reminder(app, committed_make, smtp_server
         queues="default,reports,compilations",
     )
     reminder_worker = celery_worker(
-        env, tmp_path / "reminders.log", "--hostname", "reminders@%h", queues="planning,reminders"
+        env, tmp_path / "reminders.log", "--hostname", "reminders@%h", queues=REMINDER_WORKER_QUEUES
     )
     workers = (report_worker, reminder_worker)
 
@@ -190,7 +145,7 @@ def test_a_report_run_does_not_delay_a_reminder(app, committed_make, smtp_server
                 "the first report running",
             )
             planned = time.monotonic()
-            celery.send_task("web.reminders.tasks.plan_tenant", args=(other.id,))
+            celery.send_task("web.reminders.tasks.plan_tenant", args=(other.tenant_id,))
             try:
                 smtp_server.wait_for(3, timeout=60)
             except TimeoutError as exc:

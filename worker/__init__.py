@@ -33,6 +33,9 @@ TASK_MODULES = [
 # 1,100 s late with the whole country's reminders queued, bench/README.md). The reminder
 # workers consume both; each worker takes from its queues in turn, so a planning task is next.
 QUEUE_KINDS = ("default", "planning", "reminders", "reports", "compilations")
+# What a reminder worker group consumes (docker-compose's worker-reminders and the Procfile say
+# the same in their WORKER_QUEUES), for the scripts and tests that start one.
+REMINDER_WORKER_QUEUES = "planning,reminders"
 TASK_ROUTES = {
     # Exact names first: Celery matches them before any pattern.
     "web.reminders.tasks.plan_all_tenants": "planning",
