@@ -77,26 +77,43 @@ def app() -> Iterator[Flask]:
     remove_instance_dir()
 
 
-def _sqlite_savepoints(app: Flask) -> None:
-    """SQLAlchemy's recipe for SAVEPOINTs with pysqlite, on this process's engine only.
+# A connection whose outer transaction a test rolls back (``db_session``, ``module_db``).
+_SAVEPOINTS = "test_savepoints"
 
-    pysqlite begins a transaction only before a write and would commit the per-test outer
-    transaction at the first RELEASE SAVEPOINT; so the DBAPI connection stays in autocommit and
-    SQLAlchemy's "begin" emits ``BEGIN``. (Deferred: the first write takes the lock, as on the
-    product's connections; workers and served apps in child processes keep pysqlite's own.)
+
+def _sqlite_savepoints(app: Flask) -> None:
+    """SQLAlchemy's recipe for SAVEPOINTs with pysqlite, on this process's engine, for the
+    connections of a rolled-back outer transaction only (``_outer_connection``).
+
+    pysqlite begins a transaction only before a write and would commit such an outer
+    transaction at its first RELEASE SAVEPOINT; so those connections are put in autocommit and
+    SQLAlchemy's "begin" emits ``BEGIN``. Every other connection (``committed_db`` tests, whose
+    commits other processes see) keeps pysqlite's own control, as the product's do: a
+    transaction begins at its first write, with nothing read before it in the transaction. An
+    explicit ``BEGIN`` there would make a read then a write an upgrade of a read transaction,
+    which SQLite refuses at once ("database is locked", no busy wait) while a worker process
+    holds the write lock or has committed since the read.
     """
     from sqlalchemy import event
 
     with app.app_context():
         engine = db.engine
 
-    @event.listens_for(engine, "connect")
-    def _autocommit(dbapi_conn, _record) -> None:
-        dbapi_conn.isolation_level = None
-
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN")
+        dbapi_conn = conn.connection.dbapi_connection
+        if conn.get_execution_options().get(_SAVEPOINTS):
+            if dbapi_conn.isolation_level is not None:
+                dbapi_conn.isolation_level = None
+            conn.exec_driver_sql("BEGIN")
+        elif dbapi_conn.isolation_level is None:
+            dbapi_conn.isolation_level = ""
+
+
+def _outer_connection(app: Flask):
+    """A connection for an outer transaction that the test rolls back."""
+    with app.app_context():
+        return db.engine.connect().execution_options(**{_SAVEPOINTS: True})
 
 
 @contextmanager
@@ -135,8 +152,7 @@ def module_db(app: Flask, request) -> Iterator[object]:
     ``db_session`` is then a savepoint of it, rolled back after the test (also in the module's
     tests that do not use the shared rows: on SQLite another connection would wait for its
     write lock). A module that builds rows once commits in none of its tests."""
-    with app.app_context():
-        connection = db.engine.connect()
+    connection = _outer_connection(app)
     outer = connection.begin()
     _deferred_triggers_immediate(connection)
     _module_connections[request.module.__name__] = connection
@@ -187,8 +203,7 @@ def db_session(app: Flask, request) -> Iterator[scoped_session]:
         own = None
         outer = connection.begin_nested()
     else:
-        with app.app_context():
-            own = connection = db.engine.connect()
+        own = connection = _outer_connection(app)
         outer = connection.begin()
         _deferred_triggers_immediate(connection)
     try:
