@@ -8,7 +8,8 @@ NODE_PROVIDER := tests/auth/node_provider/node_modules/.package-lock.json
 NODE_SAML_IDP := tests/auth/saml_node_idp/node_modules/.package-lock.json
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install assets translations lint bench bench-national services chromium xmlsec1
+.PHONY: run test install assets translations lint bench bench-national services chromium xmlsec1 \
+	pgbouncer
 
 run: install xmlsec1 $(NODE_SAML_IDP)
 	$(BIN)/flask db upgrade
@@ -22,7 +23,7 @@ run: install xmlsec1 $(NODE_SAML_IDP)
 # The whole suite on PostgreSQL + Redis and on the embedded default (SQLite + Celery's
 # SQLAlchemy transport), the two passes at the same time (one core each; tests/both_passes.sh):
 # each pass's output when it ends, with its wall and CPU time; fails if either fails.
-test: install services $(NODE_PROVIDER) $(NODE_SAML_IDP) chromium xmlsec1
+test: install services $(NODE_PROVIDER) $(NODE_SAML_IDP) chromium xmlsec1 pgbouncer
 	$(BIN)/flask translations check
 	@$(MAKE) --no-print-directory lint
 	@PYTEST=$(BIN)/pytest tests/both_passes.sh
@@ -102,6 +103,14 @@ chromium:
 # SAML signatures and encryption (pysaml2) run Debian's xmlsec1.
 xmlsec1:
 	@command -v xmlsec1 >/dev/null || { apt-get update -qq && apt-get install -y -qq xmlsec1; }
+
+# Row-level security through PgBouncer's transaction pooling (tests/test_pgbouncer.py) and the
+# national stack behind HAProxy (tests/bench/test_national_stack.py) run Debian's pgbouncer and
+# haproxy (installed only, never started as services: the tests start their own).
+pgbouncer:
+	@{ command -v pgbouncer || [ -x /usr/sbin/pgbouncer ]; } >/dev/null && \
+	  { command -v haproxy || [ -x /usr/sbin/haproxy ]; } >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq pgbouncer haproxy; }
 
 # Start PostgreSQL and Redis when they are installed here but not running.
 services:
