@@ -257,6 +257,13 @@ def main() -> None:
         passes = planning_passes(events, len(tenants), started_at)
         for p in passes[:6]:
             print(f"  beat tick at {p['sent_at_s']:.0f} s: {p}")
+        # Delivery chunks run (by group A, and by group B until it was killed): those beyond
+        # the sink's connections found nothing to claim (web/reminders/dispatch.py).
+        chunks = [e for e in events if e[1].endswith(".deliver_reminders") and e[3] != "received"]
+        print(
+            f"  delivery chunks run: {len(chunks):,} ({sink.connections.value:,} sent mail), "
+            f"{sum(e[4] or 0 for e in chunks):.0f} task-seconds"
+        )
         rows = benchlib.psql(
             "SELECT count(*), count(DISTINCT (tenant_id, recipient_id)), "
             "count(*) FILTER (WHERE last_error LIKE 'in doubt%%'), "
@@ -299,6 +306,8 @@ def main() -> None:
             "retried_or_released": rows[3],
             "sink_messages": sink.messages.value,
             "sink_connections": sink.connections.value,
+            "delivery_chunks_run": len(chunks),
+            "delivery_chunk_seconds": sum(e[4] or 0 for e in chunks),
             "sink_distinct_message_ids": len(ids),
             "sink_distinct_recipients": len(recipients),
             "duplicates": len(twice),

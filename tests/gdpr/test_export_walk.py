@@ -46,6 +46,7 @@ NO_PERSON_LINK = {
     "entry_embeddings": "vectors of approved (redacted) catalogue entries",
     "themes": "clusters of approved entries: their words and entry ids",
     "search_versions": "a tenant's random stamp, renewed when its published entries change",
+    "reminder_dispatch": "a tenant's count of queued reminder deliveries per channel, no person",
     "live_cards": "a live meeting's thoughts: no user link; a named card's author name is "
     "blanked by erasure",
 }

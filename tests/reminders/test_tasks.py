@@ -8,7 +8,7 @@ from tests.reminders.teams import NOW, make_team, outbox
 from web.extensions import db
 from web.reminders import delivery
 from web.reminders.models import OutboxStatus
-from web.reminders.tasks import plan_tenant
+from web.reminders.tasks import deliver_reminders, plan_tenant
 from web.tenancy import tenant_scope
 
 
@@ -54,3 +54,39 @@ def test_plan_tenant_recovers_leases_plans_and_counts_chunks(app, make, monkeypa
     with app.app_context():
         assert {r.status for r in outbox(team.tenant.id)} == {OutboxStatus.PENDING}
         db.session.remove()
+
+
+def test_a_pass_enqueues_only_the_chunks_its_due_rows_lack(app, make, monkeypatch, smtp_server):
+    """A backlog still in the queue is not enqueued again at the next pass; chunks that never
+    start (lost with the broker) are, once a lease has gone by without a start."""
+    team = make_team(make)
+    make.user(team.tenant, unit=team.unit)
+    tenant_id = team.tenant.id
+    monkeypatch.setitem(app.config, "REMINDER_CHUNK_SIZE", 2)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)
+    monkeypatch.setattr(
+        "web.reminders.tasks.enqueue_after_commit", lambda task, *args: None
+    )  # the broker's side: test_worker.py
+
+    def chunks(at) -> int:
+        with app.app_context():
+            return plan_tenant(tenant_id, at.isoformat())["chunks"]
+
+    assert chunks(NOW) == 3  # 5 due rows, 2 a chunk
+    assert chunks(NOW + timedelta(minutes=1)) == 0  # the three are still queued
+    with app.app_context():
+        assert deliver_reminders(tenant_id, NOW.isoformat())["sent"] == 2  # one starts
+    assert len(smtp_server.messages) == 2
+    assert chunks(NOW + timedelta(minutes=2)) == 0  # 3 due rows: two chunks, both queued
+
+    # Neither an enqueue nor a start for a whole lease: the two are presumed lost.
+    lease = timedelta(seconds=app.config["REMINDER_LEASE_SECONDS"])
+    assert chunks(NOW + lease + timedelta(seconds=1)) == 2
+    with app.app_context():
+        for _ in range(2):
+            deliver_reminders(tenant_id, (NOW + lease).isoformat())
+        assert {r.status for r in outbox(tenant_id)} == {OutboxStatus.SENT}
+        db.session.remove()
+    assert len(smtp_server.messages) == 5
+    assert chunks(NOW + lease + timedelta(minutes=1)) == 0

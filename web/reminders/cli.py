@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from web.extensions import db
@@ -32,8 +34,9 @@ def run_command(slug: str, now_text: str | None) -> None:
         due = result["due"]
         click.echo(f"planned: {sum(result['planned'].values())}, due now: {due}")
         totals = delivery.Outcome()
+        chunk = current_app.config["REMINDER_CHUNK_SIZE"]
         with click.progressbar(length=due, label="sending") as bar:
-            for _ in range(result["chunks"]):
+            for _ in range(math.ceil(due / chunk)):
                 outcome = delivery.deliver_chunk(tenant.id, now)
                 bar.update(outcome.claimed + outcome.postponed)
                 for name in ("sent", "retried", "failed", "cancelled", "postponed", "released"):
@@ -43,7 +46,7 @@ def run_command(slug: str, now_text: str | None) -> None:
         if result["teams_due"]:
             from web.teams.delivery import deliver_posts
 
-            for _ in range(result["teams_chunks"]):
+            for _ in range(math.ceil(result["teams_due"] / chunk)):
                 posted = deliver_posts(tenant.id, now)
                 for name in ("sent", "retried", "failed", "cancelled", "released"):
                     setattr(totals, name, getattr(totals, name) + getattr(posted, name))

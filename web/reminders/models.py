@@ -177,3 +177,21 @@ class ReminderUnsubscribe(TenantScoped, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
+
+
+class ReminderDispatch(TenantScoped, db.Model):
+    """A tenant's delivery chunks of one channel that are queued and not yet started.
+
+    Planning enqueues only the chunks its due rows lack beyond those (``web.reminders.dispatch``),
+    so a pass over a backlog still in the queue adds nothing to it. The count only steers how
+    many "go and look" messages are sent; the outbox rows alone decide what is sent.
+    """
+
+    __tablename__ = "reminder_dispatch"
+    __table_args__ = (UniqueConstraint("tenant_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    queued: Mapped[int] = mapped_column(default=0)
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -7,15 +7,13 @@ workers at once without sending anything twice.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from datetime import datetime
 
 from celery import shared_task
-from flask import current_app
 
 from web.models import utcnow
-from web.reminders import delivery, services
+from web.reminders import delivery, dispatch, services
 from web.reminders.models import Channel
 from web.tasking import enqueue_after_commit, fan_out, tenant_task
 
@@ -34,8 +32,14 @@ def plan_all_tenants() -> int:
 @shared_task(name="web.reminders.tasks.plan_tenant")
 @tenant_task
 def plan_tenant(tenant_id: int, now: str | None = None) -> dict:
-    """Recover abandoned claims, plan what is due, then enqueue enough delivery chunks."""
-    result = plan_due(tenant_id, _moment(now))
+    """Recover abandoned claims, plan what is due, then enqueue the delivery chunks it lacks
+    (those still queued from an earlier pass count: ``dispatch``)."""
+    moment = _moment(now)
+    result = plan_due(tenant_id, moment)
+    result["chunks"] = dispatch.chunks_to_enqueue(tenant_id, Channel.EMAIL, result["due"], moment)
+    result["teams_chunks"] = dispatch.chunks_to_enqueue(
+        tenant_id, Channel.TEAMS, result["teams_due"], moment
+    )
     for _ in range(result["chunks"]):
         enqueue_after_commit(deliver_reminders, tenant_id, now)
     for _ in range(result["teams_chunks"]):
@@ -45,20 +49,15 @@ def plan_tenant(tenant_id: int, now: str | None = None) -> dict:
 
 def plan_due(tenant_id: int, moment: datetime) -> dict:
     """The planning task's body (``flask reminders run`` runs it too): abandoned claims back
-    to pending, old day slots forgotten, what is due planned and counted in chunks."""
+    to pending, old day slots forgotten, what is due planned and counted."""
     released = services.release_expired(tenant_id, moment)
     services.forget_old_day_slots(tenant_id, moment)
     planned = services.plan(tenant_id, moment)
-    due = services.due_count(tenant_id, moment)
-    chunk = current_app.config["REMINDER_CHUNK_SIZE"]
-    teams_due = services.due_count(tenant_id, moment, Channel.TEAMS)
     return {
         "planned": planned,
         "released": released,
-        "due": due,
-        "chunks": math.ceil(due / chunk),
-        "teams_due": teams_due,
-        "teams_chunks": math.ceil(teams_due / chunk),
+        "due": services.due_count(tenant_id, moment),
+        "teams_due": services.due_count(tenant_id, moment, Channel.TEAMS),
     }
 
 
@@ -66,10 +65,13 @@ def plan_due(tenant_id: int, moment: datetime) -> dict:
 @tenant_task
 def deliver_reminders(tenant_id: int, now: str | None = None) -> dict:
     """Claim and send one chunk (REMINDER_CHUNK_SIZE rows over one SMTP connection)."""
-    outcome = delivery.deliver_chunk(tenant_id, _moment(now))
+    moment = _moment(now)
+    dispatch.started(tenant_id, Channel.EMAIL, moment)
+    outcome = delivery.deliver_chunk(tenant_id, moment)
     if outcome.released and not outcome.errors:
         # The chunk stopped at half its lease (a slow server): carry on in a fresh task.
         # After a connection error the released rows wait for their back-off instead.
+        dispatch.queued_one_more(tenant_id, Channel.EMAIL, moment)
         enqueue_after_commit(deliver_reminders, tenant_id, now)
     return asdict(outcome)
 
@@ -80,7 +82,10 @@ def deliver_teams_posts(tenant_id: int, now: str | None = None) -> dict:
     """Claim and post one chunk of Teams posts (web.teams.delivery), like e-mails."""
     from web.teams.delivery import deliver_posts
 
-    outcome = deliver_posts(tenant_id, _moment(now))
+    moment = _moment(now)
+    dispatch.started(tenant_id, Channel.TEAMS, moment)
+    outcome = deliver_posts(tenant_id, moment)
     if outcome.released:
+        dispatch.queued_one_more(tenant_id, Channel.TEAMS, moment)
         enqueue_after_commit(deliver_teams_posts, tenant_id, now)
     return asdict(outcome)
