@@ -281,3 +281,19 @@ def test_entries_of_the_same_text_are_embedded_once(town, approved, scope, monke
         assert len(seen) == len(set(seen)) == 11
         ids, vectors = embeddings.published_vectors()
         assert np.array_equal(vectors[ids.index(first.id)], vectors[ids.index(second.id)])
+
+
+def test_the_backfill_and_compute_commands(app, town, approved, no_network):
+    runner = app.test_cli_runner()
+    slug = town.tenant.slug
+    first = runner.invoke(args=["themes", "backfill", slug])
+    assert first.exit_code == 0, first.output
+    assert "embedded: 12" in first.output
+    assert "embedded: 0" in runner.invoke(args=["themes", "backfill", slug]).output
+    today = local_today().isoformat()
+    computed = runner.invoke(args=["themes", "compute", slug, today, today])
+    assert computed.exit_code == 0, computed.output
+    sizes = [int(line.split()[0]) for line in computed.output.splitlines() if line.strip()]
+    assert sum(sizes) <= 12 and max(sizes) >= 5  # the six rota entries form a theme
+    unknown = runner.invoke(args=["themes", "backfill", "ukendt"])
+    assert unknown.exit_code == 1 and "No tenant 'ukendt'." in unknown.output

@@ -18,23 +18,16 @@ from web.auth.services import (
     parse_values,
     update_settings,
 )
+from web.commands import tenant_named
 from web.errors import InputError
 from web.extensions import db
 from web.tenancy import tenant_scope
-from web.tenants.services import get_by_slug
 
 sso_cli = AppGroup("sso", help="A tenant's single sign-on (OpenID Connect).")
 
 
 def _errors(exc: InputError) -> str:
     return "\n".join(f"{field}: {message}" for field, message in exc.errors.items())
-
-
-def _tenant(slug: str):
-    tenant = get_by_slug(slug)
-    if tenant is None:
-        raise click.ClickException(f"No tenant '{slug}'.")
-    return tenant
 
 
 @sso_cli.command("configure")
@@ -88,7 +81,7 @@ def configure_command(
     no_check: bool,
 ) -> None:
     """Set TENANT_SLUG's identity provider and claim mapping."""
-    tenant = _tenant(tenant_slug)
+    tenant = tenant_named(tenant_slug)
     secret = None
     if client_secret_env:
         secret = os.environ.get(client_secret_env)
@@ -131,7 +124,7 @@ def configure_command(
 @click.argument("tenant_slug")
 def show_command(tenant_slug: str) -> None:
     """Print TENANT_SLUG's SSO settings (never the secret)."""
-    tenant = _tenant(tenant_slug)
+    tenant = tenant_named(tenant_slug)
     with tenant_scope(tenant.id):
         settings = current_settings()
         if settings is None:
@@ -159,7 +152,7 @@ def saml_keys_command(
     old ID."""
     from web.auth.saml import keys
 
-    tenant = _tenant(tenant_slug)
+    tenant = tenant_named(tenant_slug)
     with tenant_scope(tenant.id):
         try:
             if action == "import":
@@ -250,7 +243,7 @@ def saml_configure_command(
     from web.auth.saml import keys
     from web.auth.saml.services import PRESETS, SamlInput, update_saml_settings
 
-    tenant = _tenant(tenant_slug)
+    tenant = tenant_named(tenant_slug)
     base = dict(PRESETS.get(preset or "", {}))
     given = {
         "leader": leader_values,
@@ -303,7 +296,7 @@ def versions_command(tenant_slug: str) -> None:
     """List TENANT_SLUG's SSO versions, newest first (never a secret)."""
     from web.auth import versions
 
-    tenant = _tenant(tenant_slug)
+    tenant = tenant_named(tenant_slug)
     with tenant_scope(tenant.id):
         rows = versions.all_versions()
         db.session.commit()  # the first version of settings made before versions existed
@@ -333,7 +326,7 @@ def rollback_command(tenant_slug: str) -> None:
     """Put TENANT_SLUG's previous SSO version in force again."""
     from web.auth import versions
 
-    tenant = _tenant(tenant_slug)
+    tenant = tenant_named(tenant_slug)
     with tenant_scope(tenant.id):
         try:
             version = versions.rollback(actor=None)

@@ -6,9 +6,9 @@ import click
 from flask.cli import AppGroup
 
 from web.collections import compilation
+from web.commands import percent_bar, tenant_named
 from web.extensions import db
 from web.tenancy import tenant_scope
-from web.tenants.services import get_by_slug
 
 collections_cli = AppGroup("collections", help="The inspirationskatalog (collections).")
 
@@ -17,18 +17,8 @@ collections_cli = AppGroup("collections", help="The inspirationskatalog (collect
 @click.argument("tenant_slug")
 def compile_command(tenant_slug: str) -> None:
     """Compile the offered examples of a tenant into entries for HR's review."""
-    tenant = get_by_slug(tenant_slug)
-    if tenant is None:
-        raise click.ClickException(f"No tenant '{tenant_slug}'.")
-    with tenant_scope(tenant.id), click.progressbar(length=100, label="Compiling") as bar:
-        state = {"shown": 0}
-
-        def progress(done: int, total: int) -> None:
-            percent = done * 100 // max(total, 1)
-            bar.update(percent - state["shown"])
-            state["shown"] = percent
-
+    tenant = tenant_named(tenant_slug)
+    with tenant_scope(tenant.id), percent_bar("Compiling") as progress:
         result = compilation.compile_collection(progress=progress)
         db.session.commit()
-        bar.update(100 - state["shown"])
     click.echo(", ".join(f"{k}: {v}" for k, v in result.as_dict().items()))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from web.auth.cli import _errors, _tenant, sso_cli
+from web.auth.cli import _errors, sso_cli
 from web.auth.services import update_settings
+from web.commands import tenant_named
 from web.errors import InputError
 from web.extensions import db
 from web.tenancy import tenant_scope
@@ -35,7 +36,7 @@ def point_demo_command(issuer: str, discovery_url: str | None, allow_http: bool)
     from web.demo.municipality import DEMO_SLUG
     from web.demo.sso import demo_settings
 
-    tenant = _tenant(DEMO_SLUG)
+    tenant = tenant_named(DEMO_SLUG)
     data = demo_settings(issuer)
     data.discovery_url = discovery_url
     data.is_plain_http_allowed = allow_http
@@ -78,7 +79,7 @@ def saml_demo_command(idp_url: str, files: str | None) -> None:
 
     from web.demo.saml import DEMO_SAML_SLUG, configure_demo_saml
 
-    tenant = _tenant(DEMO_SAML_SLUG)
+    tenant = tenant_named(DEMO_SAML_SLUG)
     with tenant_scope(tenant.id):
         try:
             configure_demo_saml(idp_url.rstrip("/"), Path(files) if files else None, force=True)

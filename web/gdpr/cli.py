@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from web.commands import tenant_named
 from web.extensions import db
 from web.gdpr import offboarding
 from web.tenants.cli import tenants_cli
-from web.tenants.services import get_by_slug
 
 
 @tenants_cli.command("offboard")
@@ -15,9 +15,7 @@ from web.tenants.services import get_by_slug
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def offboard_command(slug: str, yes: bool) -> None:
     """Delete the tenant SLUG: all of its data, its SSO settings and secrets. Irreversible."""
-    tenant = get_by_slug(slug)
-    if tenant is None:
-        raise click.ClickException(f"No tenant with the slug '{slug}'.")
+    tenant = tenant_named(slug)
     if not yes:
         click.confirm(
             f"Delete '{tenant.name}' (/t/{slug}/) and ALL of its data for good?", abort=True

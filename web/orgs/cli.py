@@ -5,11 +5,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from web.commands import tenant_named
 from web.extensions import db
 from web.orgs import services
 from web.orgs.models import ProvisioningSource
 from web.tenancy import tenant_scope
-from web.tenants.services import get_by_slug
 
 orgs_cli = AppGroup("orgs", help="The organisation tree and its people.")
 
@@ -40,9 +40,7 @@ def import_command(
     dry_run: bool,
 ) -> None:
     """Import org units, people and memberships from CSV. Any problem writes nothing at all."""
-    tenant = get_by_slug(tenant_slug)
-    if tenant is None:
-        raise click.ClickException(f"No tenant '{tenant_slug}'.")
+    tenant = tenant_named(tenant_slug)
     if not (units_path or people_path or memberships_path):
         raise click.UsageError("Give --units, --people and/or --memberships.")
     files = {

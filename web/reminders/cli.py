@@ -9,12 +9,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from web.commands import tenant_named
 from web.extensions import db
 from web.models import utcnow
 from web.reminders import delivery
 from web.reminders.tasks import plan_due
 from web.tenancy import tenant_scope
-from web.tenants.models import Tenant
 
 reminders_cli = AppGroup("reminders", help="Plan and send reminders.")
 
@@ -24,9 +24,7 @@ reminders_cli = AppGroup("reminders", help="Plan and send reminders.")
 @click.option("--now", "now_text", help="ISO timestamp to plan for (default: the clock)")
 def run_command(slug: str, now_text: str | None) -> None:
     """Plan the tenant's reminders and deliver every due one in this process."""
-    tenant = db.session.scalar(db.select(Tenant).filter_by(slug=slug))
-    if tenant is None:
-        raise click.ClickException(f"no tenant {slug!r}")
+    tenant = tenant_named(slug)
     now = datetime.fromisoformat(now_text) if now_text else utcnow()
     with tenant_scope(tenant.id):
         result = plan_due(tenant.id, now)  # what the beat's planning task does

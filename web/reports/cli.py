@@ -11,13 +11,13 @@ from datetime import date, timedelta
 import click
 from flask.cli import AppGroup
 
+from web.commands import percent_bar, tenant_named
 from web.errors import Refusal
 from web.extensions import db
 from web.reports import services
 from web.reports.models import Report, ReportRun
 from web.reports.tasks import run_report
 from web.tenancy import tenant_scope
-from web.tenants.services import get_by_slug
 
 reports_cli = AppGroup("reports", help="Hovedudvalg reports.")
 
@@ -38,9 +38,7 @@ reports_cli = AppGroup("reports", help="Hovedudvalg reports.")
 )
 def generate_command(tenant_slug: str, period_start, period_end) -> None:
     """Generate an anonymised report for a period, with a progress bar."""
-    tenant = get_by_slug(tenant_slug)
-    if tenant is None:
-        raise click.ClickException(f"No tenant '{tenant_slug}'.")
+    tenant = tenant_named(tenant_slug)
     with tenant_scope(tenant.id):
         end: date = period_end.date() if period_end else services.today()
         start = (
@@ -56,15 +54,8 @@ def generate_command(tenant_slug: str, period_start, period_end) -> None:
             raise click.ClickException(" ".join(exc.errors.values())) from None
         db.session.commit()
         report_id = report.id
-        with click.progressbar(length=100, label="Generating") as bar:
-            state = {"shown": 0}
-
-            def progress(percent: int) -> None:
-                bar.update(max(0, percent - state["shown"]))
-                state["shown"] = max(state["shown"], percent)
-
-            outcome = run_report(tenant.id, report_id, progress)
-            bar.update(100 - state["shown"])
+        with percent_bar("Generating") as progress:
+            outcome = run_report(tenant.id, report_id, lambda percent: progress(percent, 100))
         db.session.commit()  # the failure, as the task's commit would record it
         report = db.session.get(Report, report_id)
         if outcome["status"] != "done":

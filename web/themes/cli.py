@@ -7,39 +7,21 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from web.commands import percent_bar, tenant_named
 from web.extensions import db
 from web.tenancy import tenant_scope
-from web.tenants.services import get_by_slug
 from web.themes import embeddings, services
 
 themes_cli = AppGroup("themes", help="Themes across the collection's entries (local model).")
-
-
-def _tenant_id(slug: str) -> int:
-    tenant = get_by_slug(slug)
-    if tenant is None:
-        raise click.ClickException(f"No tenant '{slug}'.")
-    return tenant.id
 
 
 @themes_cli.command("backfill")
 @click.argument("tenant_slug")
 def backfill_command(tenant_slug: str) -> None:
     """Embed every approved entry whose vector is missing, stale or of an older model."""
-    with (
-        tenant_scope(_tenant_id(tenant_slug)),
-        click.progressbar(length=100, label="Embedding") as bar,
-    ):
-        state = {"shown": 0}
-
-        def progress(done: int, total: int) -> None:
-            percent = done * 100 // max(total, 1)
-            bar.update(percent - state["shown"])
-            state["shown"] = percent
-
+    with tenant_scope(tenant_named(tenant_slug).id), percent_bar("Embedding") as progress:
         count = embeddings.backfill(progress=progress)
         db.session.commit()
-        bar.update(100 - state["shown"])
     click.echo(f"embedded: {count}")
 
 
@@ -51,7 +33,7 @@ def compute_command(tenant_slug: str, start, end) -> None:
     """Recompute the themes of the entries approved from START to END (dates, inclusive)."""
     first: date = start.date()
     last: date = end.date()
-    with tenant_scope(_tenant_id(tenant_slug)):
+    with tenant_scope(tenant_named(tenant_slug).id):
         themes = services.compute(first, last)
         db.session.commit()
         for theme in themes:
