@@ -12,6 +12,7 @@ local PostgreSQL), never the test or development one. ``ensure_tenant`` generate
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -272,3 +273,14 @@ def stop_process(process: subprocess.Popen, timeout: float = 60) -> None:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def drop_queue(queue: str) -> None:
+    """What a run left in Redis for its workers' queue ``queue`` (every key naming it); nothing
+    when Redis is away."""
+    import redis
+
+    with contextlib.suppress(redis.RedisError):
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(match=f"*{queue}*"):
+            client.delete(key)

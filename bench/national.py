@@ -677,7 +677,7 @@ def main() -> None:
                 f"socket errors {results[key]['socket_errors']}"
             )
         results["refused"] = refused(stack)
-    drop_queue()
+    benchlib.drop_queue(QUEUE)
     report(results, machine)
 
 
@@ -738,16 +738,6 @@ def refused(stack: Stack, limit: int = 20) -> dict:
                 if len(lines) < limit:
                     lines.append(f"{node.name} {found.group(2)} {found.group(1)}")
     return {"statuses": dict(statuses), "requests": lines}
-
-
-def drop_queue() -> None:
-    """What this run left in Redis for its worker's queue (e.g. overview refreshes)."""
-    import redis
-
-    with contextlib.suppress(redis.RedisError):
-        client = redis.Redis.from_url(benchlib.REDIS_URL)
-        for key in client.scan_iter(match=f"*{QUEUE}*"):
-            client.delete(key)
 
 
 def report(results: dict, machine: dict) -> None:

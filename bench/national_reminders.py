@@ -341,12 +341,7 @@ def main() -> None:
         for process in groups.values():
             benchlib.stop_process(process)
         sink.stop()
-        with contextlib.suppress(Exception):
-            import redis
-
-            client = redis.Redis.from_url(benchlib.REDIS_URL)
-            for key in client.scan_iter(match=f"*{QUEUE}*"):
-                client.delete(key)
+        benchlib.drop_queue(QUEUE)
         for spool in workdir.glob("spool-*.bin"):
             spool.unlink()
     if result:

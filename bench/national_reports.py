@@ -21,7 +21,6 @@ otherwise constrain the next run's anonymity audit).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import tempfile
@@ -204,12 +203,7 @@ def main() -> None:
             benchlib.stop_process(process)
         if report_ids:
             benchlib.psql("DELETE FROM reports WHERE id = ANY(%s)", report_ids)
-        with contextlib.suppress(Exception):
-            import redis
-
-            client = redis.Redis.from_url(benchlib.REDIS_URL)
-            for key in client.scan_iter(match=f"*{QUEUE}*"):
-                client.delete(key)
+        benchlib.drop_queue(QUEUE)
     if result:
         benchlib.save("national-reports", result)
 

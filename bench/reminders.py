@@ -224,12 +224,7 @@ def main() -> None:
         benchlib.stop_process(worker)
         sink.stop()
         reset_outbox(tenant_id)
-        with contextlib.suppress(Exception):
-            import redis
-
-            client = redis.Redis.from_url(benchlib.REDIS_URL)
-            for key in client.scan_iter(match=f"*{QUEUE}*"):
-                client.delete(key)
+        benchlib.drop_queue(QUEUE)
     for spool in workdir.glob("spool-*.bin"):
         spool.unlink()
 

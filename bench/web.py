@@ -292,15 +292,6 @@ def overview_beat(celery):
         thread.join()
 
 
-def drop_queue() -> None:
-    import redis
-
-    with contextlib.suppress(redis.RedisError):
-        client = redis.Redis.from_url(benchlib.REDIS_URL)
-        for key in client.scan_iter(match=f"*{QUEUE}*"):
-            client.delete(key)
-
-
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -635,7 +626,7 @@ def main() -> None:
         for process in servers.values():
             benchlib.stop_process(process, timeout=30)
         benchlib.stop_process(worker)
-        drop_queue()
+        benchlib.drop_queue(QUEUE)
     refreshes = overview_refreshes(logs["worker"])
     print(
         f"HR overview refreshed by the worker {len(refreshes)} times"
@@ -654,7 +645,7 @@ def main() -> None:
     floor = floor_cpu_ms(app, signed_in(targets))
     if args.profile:
         write_profiles(app, targets)
-    drop_queue()  # what those in-process requests may have sent to the stopped worker
+    benchlib.drop_queue(QUEUE)  # what those in-process requests may have sent to the stopped worker
     report(targets, by_key, args, cpu, db_cpu, refreshes, floor)
 
 
@@ -702,7 +693,7 @@ def in_process(args) -> None:
     if args.profile:
         write_profiles(app, targets)
         write_floor_profile(app, signed_in(targets))
-    drop_queue()
+    benchlib.drop_queue(QUEUE)
     bare = cpu["bare_select"]
     print(f"load average at start {benchlib.machine()['loadavg_1m_at_start']}")
     for t in targets:
