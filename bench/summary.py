@@ -178,17 +178,19 @@ def table() -> str:
     ]
     machines = []
     web, rem, rep = load("web"), load("reminders"), load("report")
+    machine = (web or rem or rep or {}).get("machine", {})
     redaction = benchlib.RESULTS / "redaction.txt"
     for data, rows in ((web, web_rows), (rem, reminder_rows), (rep, report_rows)):
         if data:
             lines += rows(data)
+            cpu = data["machine"].get("cpu")
             machines.append(
                 f"{data['benchmark']}: {data['finished_at']}, load average "
                 f"{data['machine']['loadavg_1m_at_start']} at start"
+                + (f", on {cpu}" if cpu != machine.get("cpu") else "")
             )
     if redaction.exists():
         lines += redaction_rows(redaction.read_text())
-    machine = (web or rem or rep or {}).get("machine", {})
     head = (
         f"Machine: {machine.get('cores', '?')} cores ({machine.get('cpu', '?')}), "
         f"Python {machine.get('python', '?')}. Runs: " + "; ".join(machines) + "."
